@@ -1,0 +1,86 @@
+"""Problems with a location, so every error can point at the offending spot in the spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something came from: 1-based line and column in a file (or `<stdin>`, `--layer 2`)."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def shifted(self, columns: int) -> Location:
+        return Location(self.path, self.line, self.column + columns)
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column}"
+        return self.path
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a spec: the unit that `check` reports and the CLI prints."""
+
+    location: Location
+    code: str
+    message: str
+    hint: str = ""
+    layer: str = ""
+
+    def text(self) -> str:
+        where = f"layer {self.layer!r}: " if self.layer else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.location}: {self.code} {where}{self.message}{hint}"
+
+
+# Stable problem codes: tools and people may match on them, so they never change meaning.
+CODES = {
+    "CC001": "the spec file cannot be read (missing, a directory, not UTF-8, empty)",
+    "CC002": "the YAML is malformed",
+    "CC003": "the spec's structure is wrong (a key, its type, its value)",
+    "CC101": "unknown layer type",
+    "CC102": "a layer call that is not a literal call expression",
+    "CC103": "an argument the layer does not take",
+    "CC104": "a required argument is missing, or too many positional arguments",
+    "CC105": "an argument of the wrong type or value",
+    "CC200": "the layer's arithmetic is impossible for its input",
+    "CC201": "a declared size disagrees with the incoming shape",
+    "CC301": "expect.output_shape differs from the computed output shape",
+    "CC302": "expect.params (or trainable/non-trainable) differs from the computed count",
+    "CC303": "the parameter count exceeds expect.max_params",
+}
+
+
+class SpecError(Exception):
+    """A spec that cannot be computed. Carries a Diagnostic; the CLI maps it to exit code 2."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.text())
+        self.diagnostic = diagnostic
+
+
+class LayerError(Exception):
+    """Raised by layer arithmetic, which knows no locations; the engine adds the layer's location.
+
+    `argument` names the keyword the problem is about, so the engine can point at it.
+    """
+
+    def __init__(self, message: str, hint: str = "", argument: str = "", code: str = "CC200") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.argument = argument
+        self.code = code
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """A hint naming the closest known word, or an empty string when nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""

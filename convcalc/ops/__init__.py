@@ -1,0 +1,1 @@
+"""Framework-neutral arithmetic: pure functions from sizes to sizes, each naming its source."""

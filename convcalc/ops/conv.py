@@ -1,0 +1,103 @@
+"""Output lengths of convolutions and poolings along one axis.
+
+One set of formulas serves 1-D, 2-D and 3-D (applied per axis), plain and transposed, Keras
+and PyTorch: the frameworks differ only in how padding is named, which the callers translate.
+"""
+
+from __future__ import annotations
+
+from convcalc.errors import LayerError
+
+Padding = int | str  # an explicit amount per side, or "valid" / "same" / "causal"
+
+
+def effective_kernel(kernel: int, dilation: int = 1) -> int:
+    """The span a dilated kernel covers.
+
+    >>> effective_kernel(3, dilation=2)
+    5
+    """
+    return dilation * (kernel - 1) + 1
+
+
+def conv_output_length(
+    length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1, ceil_mode: bool = False
+) -> int | None:
+    """Output length of a convolution or pooling window sliding over `length` positions.
+
+    Explicit padding (PyTorch's Conv/MaxPool docs, "Shape" section):
+    floor((L + 2p - d(k-1) - 1) / s) + 1, or ceil(...) with ceil_mode, where a last window
+    that would start in the right padding is dropped. "valid" is p = 0; "same" and "causal"
+    give ceil(L / s) (Keras's compute_conv_output_shape; PyTorch allows "same" only for s = 1).
+    Unknown lengths stay unknown; a window that does not fit is a LayerError.
+
+    >>> conv_output_length(28, 3)
+    26
+    >>> conv_output_length(28, 3, stride=2, padding="same")
+    14
+    >>> conv_output_length(7, 3, stride=2, ceil_mode=True)
+    3
+    >>> conv_output_length(6, 3, stride=2, padding=1, ceil_mode=True)
+    4
+    """
+    if length is None:
+        return None
+    if padding in ("same", "causal"):
+        return (length - 1) // stride + 1
+    pad = 0 if padding == "valid" else int(padding)
+    span = length + 2 * pad - effective_kernel(kernel, dilation)
+    if span < 0:
+        raise LayerError(
+            f"the kernel spans {effective_kernel(kernel, dilation)} (dilation included), "
+            f"more than the padded input ({length + 2 * pad})",
+            hint="use a smaller kernel, more padding, or padding='same'",
+            code="CC200",
+        )
+    if ceil_mode:
+        out = -(-span // stride) + 1
+        if (out - 1) * stride >= length + pad:
+            out -= 1
+        return out
+    return span // stride + 1
+
+
+def transposed_output_length(
+    length: int | None, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int | None:
+    """Output length of a transposed convolution with explicit padding (PyTorch's
+    ConvTranspose docs): (L - 1)s - 2p + d(k - 1) + output_padding + 1.
+
+    >>> transposed_output_length(7, 4, stride=2, padding=1)
+    14
+    """
+    if length is None:
+        return None
+    out = (length - 1) * stride - 2 * padding + effective_kernel(kernel, dilation) + output_padding
+    if out <= 0:
+        raise LayerError(f"the output length would be {out}", hint="reduce padding", code="CC200")
+    return out
+
+
+def keras_transposed_output_length(
+    length: int | None, kernel: int, stride: int, padding: str, output_padding: int | None, dilation: int = 1
+) -> int | None:
+    """Keras's rule (backend_utils._get_output_shape_given_tf_padding): without output_padding,
+    "valid" gives (L - 1)s + max(k', s) and "same" gives L * s; with it, "valid" pads nothing
+    and "same" pads k' // 2 per side, k' the dilated kernel.
+
+    >>> keras_transposed_output_length(7, 3, 2, "valid", None)
+    15
+    >>> keras_transposed_output_length(7, 3, 2, "same", None)
+    14
+    >>> keras_transposed_output_length(7, 3, 2, "same", 1)
+    14
+    """
+    if length is None:
+        return None
+    span = effective_kernel(kernel, dilation)
+    if padding == "valid":
+        extra = max(span, stride) - span if output_padding is None else output_padding
+        return (length - 1) * stride + span + extra
+    if output_padding is None:
+        return length * stride
+    return (length - 1) * stride + span % 2 + output_padding

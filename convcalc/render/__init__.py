@@ -1,0 +1,71 @@
+"""Renderers: a Report in, text out. Only the rich table imports rich."""
+
+from __future__ import annotations
+
+from convcalc.report import Report, Weight
+
+KB_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def readable_size(size: float) -> str:
+    """Bytes as Keras's summary writes them (keras/src/utils/summary_utils.py), 1024-based.
+
+    >>> readable_size(214400)
+    '209.38 KB'
+    >>> readable_size(0)
+    '0.00 B'
+    """
+    for unit in KB_UNITS[:-1]:
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} {KB_UNITS[-1]}"
+
+
+def weight_text(weight: Weight) -> str:
+    """`kernel (3, 3, 1, 32)`, marked when Keras counts it as non-trainable."""
+    from convcalc.ops.layout import format_shape
+
+    mark = " (non-trainable)" if not weight.trainable else ""
+    return f"{weight.name} {format_shape(weight.shape)}{mark}"
+
+
+def totals_lines(report: Report) -> list[str]:
+    """The totals block, worded as Keras's model.summary() words it."""
+    from convcalc.report import BYTES_PER_PARAM
+
+    totals = report.totals
+    return [
+        f"{label}: {count:,} ({readable_size(count * BYTES_PER_PARAM)})"
+        for label, count in (
+            ("Total params", totals.params),
+            ("Trainable params", totals.trainable_params),
+            ("Non-trainable params", totals.non_trainable_params),
+        )
+    ]
+
+
+def title(report: Report) -> str:
+    return f'Model: "{report.name or "sequential"}" ({report.framework})'
+
+
+def render(report: Report, fmt: str, color: bool) -> str:
+    if fmt == "json":
+        from convcalc.render.json import render_json
+
+        return render_json(report)
+    if fmt == "csv":
+        from convcalc.render.csv import render_csv
+
+        return render_csv(report)
+    if fmt == "markdown":
+        from convcalc.render.markdown import render_markdown
+
+        return render_markdown(report)
+    if color:
+        from convcalc.render.table import render_rich
+
+        return render_rich(report)
+    from convcalc.render.plain import render_plain
+
+    return render_plain(report)

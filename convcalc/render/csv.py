@@ -1,0 +1,32 @@
+"""One CSV line per layer, for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from convcalc.ops.layout import format_shape
+from convcalc.render import weight_text
+from convcalc.report import Report
+
+COLUMNS = ("name", "type", "output_shape", "weights", "params", "trainable_params", "non_trainable_params")
+
+
+def render_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in report.rows:
+        weights = "; ".join(weight_text(w) for w in row.weights)
+        writer.writerow(
+            (
+                row.name,
+                row.type,
+                format_shape(row.output_shape),
+                weights,
+                row.params,
+                row.trainable_params,
+                row.non_trainable_params,
+            )
+        )
+    return out.getvalue()

@@ -1,0 +1,88 @@
+"""What the engine computes and every renderer reads: rows of shapes and weights, with totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from convcalc.errors import Location
+
+Shape = tuple[int | None, ...]
+"""A tensor's shape, batch dimension first; None where the size is unknown."""
+
+BYTES_PER_PARAM = 4  # float32, as Keras's summary assumes
+
+
+@dataclass(frozen=True)
+class Weight:
+    name: str
+    shape: tuple[int, ...]
+    trainable: bool = True
+
+    @property
+    def size(self) -> int:
+        return prod(self.shape)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one layer's arithmetic returns: its output shape and the weights it creates."""
+
+    output_shape: Shape
+    weights: tuple[Weight, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    type: str
+    output_shape: Shape
+    weights: tuple[Weight, ...]
+    source: Location
+
+    @property
+    def params(self) -> int:
+        return sum(w.size for w in self.weights)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(w.size for w in self.weights if w.trainable)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    shape: Shape
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    trainable_params: int
+    non_trainable_params: int
+
+    @property
+    def param_bytes(self) -> int:
+        return self.params * BYTES_PER_PARAM
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str | None
+    framework: str
+    inputs: tuple[Input, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.rows[-1].output_shape if self.rows else self.inputs[0].shape
+
+    @property
+    def totals(self) -> Totals:
+        trainable = sum(r.trainable_params for r in self.rows)
+        total = sum(r.params for r in self.rows)
+        return Totals(total, trainable, total - trainable)

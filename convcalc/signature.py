@@ -1,0 +1,145 @@
+"""Binding a layer's arguments the way Python binds a call to the real class's `__init__`.
+
+A Signature lists the real class's parameters in their positional order with their defaults,
+so `Conv2D(32, 3)` binds 32 to `filters` and 3 to `kernel_size`, exactly as Keras would.
+`Args` then hands the layer arithmetic typed values, or a LayerError naming the argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from convcalc.errors import LayerError, did_you_mean
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: object = _Required()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The parameters of a real layer class.
+
+    `positional` may be passed by position or keyword, in this order; `keyword_only` only by
+    keyword. `accepted` are keywords the class takes through `**kwargs` (Keras's base Layer:
+    `name`, `dtype`, `trainable`...), none of which change shapes or counts.
+    """
+
+    positional: tuple[tuple[str, object], ...]
+    keyword_only: tuple[tuple[str, object], ...] = ()
+    accepted: frozenset[str] = frozenset()
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, _ in self.positional + self.keyword_only] + sorted(self.accepted)
+
+    def bind(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> Args:
+        if len(args) > len(self.positional):
+            raise LayerError(
+                f"{type_name} takes at most {len(self.positional)} positional arguments "
+                f"({', '.join(n for n, _ in self.positional) or 'none'}), found {len(args)}",
+                argument=len(self.positional),  # type: ignore[arg-type]
+                code="CC104",
+            )
+        values: dict[str, object] = {}
+        for (name, _), value in zip(self.positional, args):
+            values[name] = value
+        known = {n for n, _ in self.positional + self.keyword_only} | self.accepted
+        for name, value in kwargs.items():
+            if name not in known:
+                raise LayerError(
+                    f"{type_name} takes no argument {name!r}",
+                    hint=did_you_mean(name, known),
+                    argument=name,
+                    code="CC103",
+                )
+            if name in values:
+                raise LayerError(
+                    f"{type_name} got {name!r} both by position and by keyword",
+                    argument=name,
+                    code="CC104",
+                )
+            values[name] = value
+        for name, default in self.positional + self.keyword_only:
+            if name not in values:
+                if default is REQUIRED:
+                    raise LayerError(
+                        f"{type_name} needs the argument {name!r}",
+                        hint=f"e.g. {type_name}({', '.join(n for n, d in self.positional if d is REQUIRED)})",
+                        code="CC104",
+                    )
+                values[name] = default
+        return Args(type_name, values)
+
+
+class Args:
+    """A layer's bound arguments, read through accessors that check type and range."""
+
+    def __init__(self, type_name: str, values: dict[str, object]) -> None:
+        self.type_name = type_name
+        self.values = values
+
+    def __getitem__(self, name: str) -> object:
+        return self.values[name]
+
+    def get(self, name: str, default: object = None) -> object:
+        return self.values.get(name, default)
+
+    def error(self, name: str, expected: str, hint: str = "") -> LayerError:
+        found = self.values.get(name)
+        return LayerError(f"{name} must be {expected}, found {found!r}", hint=hint, argument=name, code="CC105")
+
+    def int(self, name: str, minimum: int | None = None) -> int:
+        value = self.values[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(name, "an integer" if minimum is None else f"an integer >= {minimum}")
+        if minimum is not None and value < minimum:
+            raise self.error(name, f"an integer >= {minimum}")
+        return value
+
+    def optional_int(self, name: str, minimum: int | None = None) -> int | None:
+        return None if self.values[name] is None else self.int(name, minimum)
+
+    def number(self, name: str) -> float:
+        value = self.values[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(name, "a number")
+        return value
+
+    def bool(self, name: str, default: bool | None = None) -> bool:
+        value = self.values[name] if default is None else self.values.get(name, default)
+        if not isinstance(value, bool):
+            raise self.error(name, "True or False")
+        return value
+
+    def choice(self, name: str, options: Iterable[object]) -> object:
+        value = self.values[name]
+        choices = list(options)
+        if isinstance(value, str) and value not in choices and value.lower() in choices:
+            value = value.lower()
+        if value not in choices or (isinstance(value, bool) and True not in choices):
+            raise self.error(
+                name,
+                "one of " + ", ".join(repr(c) for c in choices),
+                hint=did_you_mean(str(value), [str(c) for c in choices]),
+            )
+        return value
+
+    def ints(self, name: str, rank: int, minimum: int = 1) -> tuple[int, ...]:
+        """An int or a `rank`-long tuple/list of ints, as Keras's standardize_tuple and
+        PyTorch's _ntuple accept them: `3` means `(3, 3)` in 2-D."""
+        value = self.values[name]
+        expected = f"an integer >= {minimum} or a tuple of {rank} of them"
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = (value,) * rank
+        if not isinstance(value, tuple | list) or len(value) != rank:
+            raise self.error(name, expected)
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, int) or item < minimum:
+                raise self.error(name, expected)
+        return tuple(value)

@@ -1,0 +1,312 @@
+"""Reading a spec (YAML text or command-line flags) into dataclasses that remember locations.
+
+Positions come from PyYAML's node marks (`yaml.compose`), so every later error can name the
+file, line and column of the layer or key it is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from convcalc.calls import parse_call
+from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
+
+FRAMEWORKS = ("keras", "pytorch")
+TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "batch", "layers", "expect")
+EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
+MAX_NODES = 1_000_000  # a spec larger than this is an alias bomb or a mistake, not a network
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as written: type name, arguments, and where each piece stands in the source."""
+
+    type: str
+    args: tuple[object, ...]
+    kwargs: dict[str, object]
+    location: Location
+    arg_locations: dict[int | str, Location] = field(default_factory=dict)
+
+    def locate(self, argument: int | str | None) -> Location:
+        if argument is None or argument == "":
+            return self.location
+        return self.arg_locations.get(argument, self.location)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The `expect:` block: figures `convcalc check` compares with the computed ones."""
+
+    values: dict[str, Any]
+    locations: dict[str, Location]
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    framework: str
+    input_shape: tuple[int | None, ...]
+    layers: tuple[LayerSpec, ...]
+    name: str | None = None
+    batch: int | None = None
+    expect: Expect | None = None
+    input_location: Location | None = None
+
+
+def fail(location: Location, code: str, message: str, hint: str = "", layer: str = "") -> SpecError:
+    return SpecError(Diagnostic(location, code, message, hint, layer))
+
+
+def load_text(text: str, path: str) -> Spec:
+    """Parse YAML text into a Spec, or raise SpecError pointing at the problem."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader_class)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        raise fail(where, "CC002", f"malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise fail(Location(path), "CC002", f"malformed YAML: {exc}") from None
+    if root is None:
+        raise fail(Location(path, 1, 1), "CC001", "the spec is empty", hint="it needs at least `input:` and `layers:`")
+    return _Reader(path).spec(root)
+
+
+def load_path(path: str) -> Spec:
+    """Read a spec file (`-` is standard input)."""
+    import sys
+
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+            path = "<stdin>"
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except FileNotFoundError:
+        raise fail(Location(path), "CC001", "no such file") from None
+    except IsADirectoryError:
+        raise fail(Location(path), "CC001", "is a directory, not a spec file", hint="name the .yaml files in it") from None
+    except OSError as exc:
+        raise fail(Location(path), "CC001", f"cannot read the file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail(
+            Location(path, line, 1), "CC001", f"not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
+        ) from None
+    return load_text(text, path)
+
+
+def from_flags(framework: str, input_shape: str, layers: tuple[str, ...], batch: int | None) -> Spec:
+    """A spec given on the command line: `--input 28,28,1 --layer "Conv2D(32, 3)"`."""
+    specs = tuple(_call_layer(text, Location(f"--layer {i}", 1, 1)) for i, text in enumerate(layers, 1))
+    shape: tuple[int | None, ...] = ()
+    if input_shape:
+        shape = _parse_dims(input_shape.replace(",", " ").split(), Location("--input"))
+    spec = Spec("<command line>", framework, shape, specs, batch=batch)
+    return _with_input_from_first_layer(spec, Location("--input"))
+
+
+def _parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:
+    dims: list[int | None] = []
+    for item in items:
+        if isinstance(item, str) and item.lower() in ("none", "null", "?"):
+            item = None
+        elif isinstance(item, str) and item.lstrip("-").isdigit():
+            item = int(item)
+        if item is not None and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
+            raise fail(where, "CC003", f"an input dimension must be a positive integer or null, found {item!r}")
+        dims.append(item)
+    if not dims:
+        raise fail(where, "CC003", "the input shape is empty", hint="e.g. [28, 28, 1]")
+    return tuple(dims)
+
+
+def _call_layer(text: str, where: Location) -> LayerSpec:
+    try:
+        call = parse_call(text)
+    except LayerError as exc:
+        raise fail(where, exc.code, exc.message, exc.hint) from None
+    offsets = {key: where.shifted(col) for key, col in call.offsets.items()}
+    return LayerSpec(call.name, call.args, dict(call.kwargs), where, offsets)
+
+
+def _with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
+    """Keras's `input_shape=` on the first layer sets the input, as in Sequential models."""
+    if spec.input_shape:
+        return spec
+    first = spec.layers[0] if spec.layers else None
+    if first is not None and spec.framework == "keras" and "input_shape" in first.kwargs:
+        value = first.kwargs["input_shape"]
+        items = list(value) if isinstance(value, tuple | list) else [value]
+        shape = _parse_dims(items, first.locate("input_shape"))
+        return Spec(
+            spec.path, spec.framework, shape, spec.layers, spec.name, spec.batch, spec.expect, first.locate("input_shape")
+        )
+    raise fail(where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]` (batch dimension excluded)")
+
+
+class _Reader:
+    """Turns composed YAML nodes into a Spec, keeping each node's position."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.nodes = 0
+
+    def at(self, node: Any) -> Location:
+        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def value(self, node: Any) -> Any:
+        """A node as plain Python data; counts nodes so an alias bomb stops early."""
+        import yaml
+
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise fail(self.at(node), "CC003", f"the spec has more than {MAX_NODES:,} YAML nodes", hint="is it an alias bomb?")
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return yaml.SafeLoader("").construct_object(node)
+            except yaml.YAMLError as exc:
+                raise fail(self.at(node), "CC003", f"cannot read this value: {getattr(exc, 'problem', exc)}") from None
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item) for item in node.value]
+        return {self.key(k): self.value(v) for k, v in node.value}
+
+    def key(self, node: Any) -> str:
+        import yaml
+
+        if not isinstance(node, yaml.ScalarNode):
+            raise fail(self.at(node), "CC003", "a key must be a plain word")
+        return str(node.value)
+
+    def mapping(self, node: Any, what: str, keys: tuple[str, ...]) -> dict[str, tuple[Any, Location]]:
+        import yaml
+
+        if not isinstance(node, yaml.MappingNode):
+            raise fail(self.at(node), "CC003", f"{what} must be a mapping of keys to values, found {_kind(node)}")
+        entries: dict[str, tuple[Any, Location]] = {}
+        for key_node, value_node in node.value:
+            key = self.key(key_node)
+            if keys and key not in keys:
+                raise fail(
+                    self.at(key_node),
+                    "CC003",
+                    f"unknown key {key!r} in {what}",
+                    hint=did_you_mean(key, keys) or "known keys: " + ", ".join(keys),
+                )
+            if key in entries:
+                raise fail(self.at(key_node), "CC003", f"the key {key!r} appears twice in {what}")
+            entries[key] = (value_node, self.at(key_node))
+        return entries
+
+    def spec(self, root: Any) -> Spec:
+        import yaml
+
+        top = self.mapping(root, "the spec", TOP_LEVEL_KEYS)
+        framework = "keras"
+        if "framework" in top:
+            node = top["framework"][0]
+            framework = str(self.value(node)).lower()
+            if framework not in FRAMEWORKS:
+                raise fail(
+                    self.at(node),
+                    "CC003",
+                    f"framework must be one of {', '.join(FRAMEWORKS)}, found {framework!r}",
+                    hint=did_you_mean(framework, FRAMEWORKS),
+                )
+        name = None
+        if "name" in top:
+            name = str(self.value(top["name"][0]))
+        batch = None
+        if "batch" in top:
+            node = top["batch"][0]
+            batch = self.value(node)
+            if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+                raise fail(self.at(node), "CC003", f"batch must be a positive integer or null, found {batch!r}")
+        if "layers" not in top:
+            raise fail(
+                self.at(root),
+                "CC003",
+                "the spec has no `layers:`",
+                hint="add a list of layers, e.g. `layers: [Flatten, Dense(10)]`",
+            )
+        layers_node = top["layers"][0]
+        if not isinstance(layers_node, yaml.SequenceNode) or not layers_node.value:
+            raise fail(self.at(layers_node), "CC003", f"layers must be a non-empty list, found {_kind(layers_node)}")
+        layers = tuple(self.layer(item) for item in layers_node.value)
+        shape: tuple[int | None, ...] = ()
+        input_location = None
+        if "input" in top:
+            node, input_location = top["input"]
+            value = self.value(node)
+            if not isinstance(value, list):
+                raise fail(self.at(node), "CC003", f"input must be a list of dimensions such as [28, 28, 1], found {value!r}")
+            shape = _parse_dims(value, self.at(node))
+        expect = self.expect(top["expect"][0]) if "expect" in top else None
+        spec = Spec(self.path, framework, shape, layers, name, batch, expect, input_location)
+        return _with_input_from_first_layer(spec, self.at(root))
+
+    def layer(self, node: Any) -> LayerSpec:
+        import yaml
+
+        where = self.at(node)
+        if isinstance(node, yaml.ScalarNode):
+            if not isinstance(node.value, str) or node.tag != "tag:yaml.org,2002:str":
+                raise fail(
+                    where,
+                    "CC003",
+                    f"a layer must be a call such as Conv2D(32, 3) or a mapping with `type:`, found {node.value!r}",
+                )
+            quote = 1 if node.style in ("'", '"') else 0
+            layer = _call_layer(node.value, where.shifted(quote))
+            if "\n" in node.value.strip():  # folded multi-line text: columns are not reliable
+                return LayerSpec(layer.type, layer.args, layer.kwargs, where)
+            return layer
+        entries = self.mapping(node, "a layer", ())
+        if "type" not in entries:
+            raise fail(
+                where, "CC003", "a layer mapping needs a `type:` key", hint="e.g. {type: Conv2D, filters: 32, kernel_size: 3}"
+            )
+        type_name = self.value(entries.pop("type")[0])
+        if not isinstance(type_name, str):
+            raise fail(where, "CC003", f"type must be a layer class name, found {type_name!r}")
+        kwargs = {key: _tupled(self.value(value)) for key, (value, _) in entries.items()}
+        locations: dict[int | str, Location] = {key: loc for key, (_, loc) in entries.items()}
+        return LayerSpec(type_name, (), kwargs, where, locations)
+
+    def expect(self, node: Any) -> Expect:
+        entries = self.mapping(node, "expect", EXPECT_KEYS)
+        values: dict[str, Any] = {}
+        for key, (value_node, _) in entries.items():
+            value = self.value(value_node)
+            if key == "output_shape":
+                if not isinstance(value, list) or not all(
+                    v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+                ):
+                    raise fail(
+                        self.at(value_node), "CC003", f"expect.output_shape must be a list of integers or null, found {value!r}"
+                    )
+                value = tuple(value)
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise fail(self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {value!r}")
+            values[key] = value
+        return Expect(values, {key: loc for key, (_, loc) in entries.items()})
+
+
+def _tupled(value: Any) -> Any:
+    """YAML lists stand for the tuples the call form would use: (3, 3) and [3, 3] mean the same."""
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
+
+
+def _kind(node: Any) -> str:
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return repr(node.value)
+    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
