@@ -2,7 +2,7 @@
 would report them, with no framework installed.
 
 >>> from convcalc import summarize
->>> report = summarize("input: [28, 28, 1]\\nlayers: [Conv2D(32, 3), Conv2D(64, 3)]")
+>>> report = summarize("input: [28, 28, 1]\\nlayers:\\n- Conv2D(32, 3)\\n- Conv2D(64, 3)")
 >>> [row.params for row in report.rows], report.rows[-1].output_shape
 ([320, 18496], (None, 24, 24, 64))
 """

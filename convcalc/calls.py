@@ -37,6 +37,7 @@ def parse_call(text: str) -> Call:
             f"cannot read {text!r} as a layer call: {exc.msg}",
             hint='write it as Name(arg, keyword=value), e.g. Conv2D(32, 3, padding="same")',
             code="CC102",
+            offset=(exc.offset or 1) - 1 + len(text) - len(text.lstrip()),
         ) from None
     lead = len(text) - len(text.lstrip())
     if isinstance(tree, ast.Name):
@@ -50,18 +51,18 @@ def parse_call(text: str) -> Call:
     args: list[object] = []
     offsets: dict[int | str, int] = {}
     for index, node in enumerate(tree.args):
-        args.append(_literal(node, text))
         offsets[index] = lead + node.col_offset
+        args.append(_literal(node, text, offsets[index]))
     kwargs: dict[str, object] = {}
     for keyword in tree.keywords:
         if keyword.arg is None:
             raise LayerError("`**` arguments are not literals", code="CC102")
-        kwargs[keyword.arg] = _literal(keyword.value, text)
         offsets[keyword.arg] = lead + keyword.col_offset
+        kwargs[keyword.arg] = _literal(keyword.value, text, lead + keyword.value.col_offset)
     return Call(name, tuple(args), kwargs, offsets)
 
 
-def _literal(node: ast.expr, text: str) -> object:
+def _literal(node: ast.expr, text: str, offset: int) -> object:
     """A literal value: numbers, strings, booleans, None, tuples, lists and dicts of them."""
     try:
         return ast.literal_eval(node)
@@ -71,4 +72,5 @@ def _literal(node: ast.expr, text: str) -> object:
             f"argument {source!r} is not a literal value",
             hint="only numbers, strings, True/False/None, tuples and lists are allowed",
             code="CC102",
+            offset=offset,
         ) from None

@@ -25,16 +25,17 @@ def run(spec: Spec) -> Report:
     for layer in spec.layers:
         kwargs = dict(layer.kwargs)
         explicit = kwargs.get("name") if spec.framework == "keras" else kwargs.pop("name", None)
+        label = layer.type
         try:
             layer_type = vocab.lookup(layer.type, other)
             name = str(explicit) if explicit is not None else unique(snake_case(layer_type.name), used)
+            label = f"{name} ({layer_type.name})"
             args = layer_type.signature.bind(layer.type, layer.args, kwargs)
             built = layer_type.build(args, shape)
             weights = built.weights
             if spec.framework == "keras" and not args.bool("trainable", default=True):
                 weights = tuple(Weight(w.name, w.shape, trainable=False) for w in weights)
         except LayerError as exc:
-            label = str(explicit) if explicit is not None else layer.type
             raise _located(exc, layer, label, shape) from None
         if name in names:
             raise SpecError(Diagnostic(layer.locate("name"), "CC105", f"the layer name {name!r} is used twice", layer=name))
@@ -56,5 +57,5 @@ def _located(exc: LayerError, layer: LayerSpec, label: str, shape: tuple) -> Spe
 
     message = exc.message
     if exc.code in ("CC200", "CC201"):
-        message += f" (input shape {format_shape(shape)})"
+        message += f"; input shape {format_shape(shape)}"
     return SpecError(Diagnostic(layer.locate(exc.argument), exc.code, message, exc.hint, label))

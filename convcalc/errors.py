@@ -33,7 +33,7 @@ class Diagnostic:
     layer: str = ""
 
     def text(self) -> str:
-        where = f"layer {self.layer!r}: " if self.layer else ""
+        where = f"layer {self.layer}: " if self.layer else ""
         hint = f" ({self.hint})" if self.hint else ""
         return f"{self.location}: {self.code} {where}{self.message}{hint}"
 
@@ -70,12 +70,13 @@ class LayerError(Exception):
     `argument` names the keyword the problem is about, so the engine can point at it.
     """
 
-    def __init__(self, message: str, hint: str = "", argument: str = "", code: str = "CC200") -> None:
+    def __init__(self, message: str, hint: str = "", argument: str = "", code: str = "CC200", offset: int = 0) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.argument = argument
         self.code = code
+        self.offset = offset  # for text the error is about: the column of the problem within it
 
 
 def did_you_mean(word: str, choices: object) -> str:

@@ -132,7 +132,7 @@ def _call_layer(text: str, where: Location) -> LayerSpec:
     try:
         call = parse_call(text)
     except LayerError as exc:
-        raise fail(where, exc.code, exc.message, exc.hint) from None
+        raise fail(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
     offsets = {key: where.shifted(col) for key, col in call.offsets.items()}
     return LayerSpec(call.name, call.args, dict(call.kwargs), where, offsets)
 
@@ -149,7 +149,7 @@ def _with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
         return Spec(
             spec.path, spec.framework, shape, spec.layers, spec.name, spec.batch, spec.expect, first.locate("input_shape")
         )
-    raise fail(where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]` (batch dimension excluded)")
+    raise fail(where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]`, the batch dimension excluded")
 
 
 class _Reader:
@@ -239,7 +239,7 @@ class _Reader:
         layers_node = top["layers"][0]
         if not isinstance(layers_node, yaml.SequenceNode) or not layers_node.value:
             raise fail(self.at(layers_node), "CC003", f"layers must be a non-empty list, found {_kind(layers_node)}")
-        layers = tuple(self.layer(item) for item in layers_node.value)
+        layers = tuple(self.layers(layers_node))
         shape: tuple[int | None, ...] = ()
         input_location = None
         if "input" in top:
@@ -251,6 +251,19 @@ class _Reader:
         expect = self.expect(top["expect"][0]) if "expect" in top else None
         spec = Spec(self.path, framework, shape, layers, name, batch, expect, input_location)
         return _with_input_from_first_layer(spec, self.at(root))
+
+    def layers(self, node: Any) -> list[LayerSpec]:
+        layers = []
+        for item in node.value:
+            try:
+                layers.append(self.layer(item))
+            except SpecError as exc:
+                problem = exc.diagnostic
+                if node.flow_style and problem.code == "CC102":
+                    hint = "inside [ ] YAML splits at every comma: quote each call, or write one `- Conv2D(32, 3)` per line"
+                    raise fail(problem.location, problem.code, problem.message, hint) from None
+                raise
+        return layers
 
     def layer(self, node: Any) -> LayerSpec:
         import yaml
