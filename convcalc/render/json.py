@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from convcalc.report import Report, Row, Shape
 
@@ -44,13 +44,55 @@ def report_data(report: Report) -> dict[str, object]:
     }
 
 
-_SCALAR_LIST = re.compile(r"\[\s+([-\w.\s,]*?)\s+\]")
+WIDTH = 100
 
 
 def dumps(data: object) -> str:
-    """Indented JSON with lists of numbers kept on one line, so shapes read as shapes."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _SCALAR_LIST.sub(lambda m: "[" + ", ".join(p.strip() for p in m.group(1).split(",")) + "]", text) + "\n"
+    """Indented JSON in which containers that fit on one line stay on one, so shapes read as
+    shapes. Each value is rendered once, bottom-up: linear in the document's size."""
+    return _render(data, 0)[0] + "\n"
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return encode_basestring(value)
+    return json.dumps(value)
+
+
+def _render(value: object, indent: int) -> tuple[str, bool]:
+    """The text of `value` at `indent`, and whether it is a single line."""
+    if isinstance(value, dict):
+        keys = [encode_basestring(str(k)) + ": " for k in value]
+        values = list(value.values())
+        brackets = "{}"
+    elif isinstance(value, list | tuple):
+        keys = [""] * len(value)
+        values = list(value)
+        brackets = "[]"
+    else:
+        return _scalar(value), True
+    if not values:
+        return brackets, True
+    texts, singles = [], True
+    for item in values:
+        text, single = _render(item, indent + 2)
+        texts.append(text)
+        singles = singles and single
+    if singles:
+        line = brackets[0] + ", ".join(k + t for k, t in zip(keys, texts)) + brackets[1]
+        if indent + len(line) <= WIDTH:
+            return line, True
+    pad = ",\n" + " " * (indent + 2)
+    body = pad.join(k + t for k, t in zip(keys, texts))
+    return f"{brackets[0]}\n{' ' * (indent + 2)}{body}\n{' ' * indent}{brackets[1]}", False
 
 
 def render_json(report: Report) -> str:

@@ -1,0 +1,45 @@
+"""Golden files: every spec in tests/specs/valid has its expected output in each format beside it,
+every spec in tests/specs/invalid its expected error. Reviewed by eye; regenerate with
+`UPDATE_GOLDEN=1 pytest tests/test_golden.py` and read the diff before committing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from convcalc.cli import main
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+VALID = sorted((HERE / "specs" / "valid").glob("*.yaml"))
+INVALID = sorted((HERE / "specs" / "invalid").glob("*.yaml"))
+SUFFIXES = {"table": ".txt", "json": ".json", "csv": ".csv", "markdown": ".md"}
+
+
+def compare(actual: str, golden: Path) -> None:
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(actual)
+    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
+    assert actual == golden.read_text()
+
+
+@pytest.mark.parametrize("fmt", SUFFIXES)
+@pytest.mark.parametrize("spec", VALID, ids=[p.stem for p in VALID])
+def test_summary_matches_golden(spec: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["summary", str(spec.relative_to(ROOT)), "--format", fmt, "--color", "never"])
+    assert result.exit_code == 0, result.output
+    compare(result.stdout, spec.with_suffix(SUFFIXES[fmt]))
+
+
+@pytest.mark.parametrize("spec", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_spec_matches_golden_error(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["summary", str(spec.relative_to(ROOT))])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    compare(result.stderr, spec.with_suffix(".err"))
