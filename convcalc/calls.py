@@ -1,4 +1,9 @@
-"""Layer calls such as `Conv2D(32, 3, padding="same")`, read with `ast` as literals, never run."""
+"""Layer calls such as `Conv2D(32, 3, padding="same")`, read with `ast`, never run.
+
+Arguments are literals; inside blocks they may also be arithmetic of the block's parameters
+(`filters * 4`), kept as `Expr` until an instance gives the names values (see expr.py); a
+wrapper's argument may itself be a call (`Bidirectional(LSTM(64))`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import ast
 from dataclasses import dataclass, field
 
 from convcalc.errors import LayerError
+from convcalc.expr import Expr
+
+_ALLOWED = (ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop)
 
 
 @dataclass(frozen=True)
@@ -29,48 +37,82 @@ def parse_call(text: str) -> Call:
     Call(name='Conv2D', args=(32, (3, 3)), kwargs={'activation': 'relu'}, offsets={0: 7, 1: 11, 'activation': 19})
     >>> parse_call("Flatten").name
     'Flatten'
+    >>> parse_call("Conv2D(filters * 4, 1)").args
+    (filters * 4, 1)
     """
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
+        tree = ast.parse(stripped, mode="eval").body
     except SyntaxError as exc:
         raise LayerError(
             f"cannot read {text!r} as a layer call: {exc.msg}",
             hint='write it as Name(arg, keyword=value), e.g. Conv2D(32, 3, padding="same")',
             code="CC102",
-            offset=(exc.offset or 1) - 1 + len(text) - len(text.lstrip()),
+            offset=(exc.offset or 1) - 1 + lead,
         ) from None
-    lead = len(text) - len(text.lstrip())
+    except (RecursionError, MemoryError, ValueError):
+        raise LayerError(f"cannot read {stripped[:40]!r}... as a layer call: it is nested too deeply", code="CC102") from None
     if isinstance(tree, ast.Name):
         return Call(tree.id)
-    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name | ast.Attribute):
-        raise LayerError(
-            f"expected a layer call such as Conv2D(32, 3), found {text.strip()!r}",
-            code="CC102",
-        )
-    name = tree.func.attr if isinstance(tree.func, ast.Attribute) else tree.func.id
+    if not isinstance(tree, ast.Call):
+        raise LayerError(f"expected a layer call such as Conv2D(32, 3), found {stripped!r}", code="CC102")
+    return _call(tree, stripped, lead)
+
+
+def _call(tree: ast.Call, text: str, lead: int) -> Call:
+    if isinstance(tree.func, ast.Attribute):  # keras.layers.Conv2D(...), nn.Conv2d(...)
+        name = tree.func.attr
+    elif isinstance(tree.func, ast.Name):
+        name = tree.func.id
+    else:
+        raise LayerError(f"expected a layer name before '(', found {ast.get_source_segment(text, tree.func)!r}", code="CC102")
     args: list[object] = []
     offsets: dict[int | str, int] = {}
     for index, node in enumerate(tree.args):
         offsets[index] = lead + node.col_offset
-        args.append(_literal(node, text, offsets[index]))
+        if isinstance(node, ast.Starred):
+            raise LayerError("`*` arguments are not allowed", code="CC102", offset=offsets[index])
+        args.append(_value(node, text, lead))
     kwargs: dict[str, object] = {}
     for keyword in tree.keywords:
         if keyword.arg is None:
-            raise LayerError("`**` arguments are not literals", code="CC102")
+            raise LayerError("`**` arguments are not allowed", code="CC102", offset=lead + keyword.col_offset)
         offsets[keyword.arg] = lead + keyword.col_offset
-        kwargs[keyword.arg] = _literal(keyword.value, text, lead + keyword.value.col_offset)
+        kwargs[keyword.arg] = _value(keyword.value, text, lead)
     return Call(name, tuple(args), kwargs, offsets)
 
 
-def _literal(node: ast.expr, text: str, offset: int) -> object:
-    """A literal value: numbers, strings, booleans, None, tuples, lists and dicts of them."""
+def _value(node: ast.expr, text: str, lead: int) -> object:
+    """A literal; a nested layer call; or arithmetic kept as an Expr. Anything else is refused."""
     try:
         return ast.literal_eval(node)
-    except ValueError:
-        source = ast.get_source_segment(text.strip(), node) or ast.dump(node)
-        raise LayerError(
-            f"argument {source!r} is not a literal value",
-            hint="only numbers, strings, True/False/None, tuples and lists are allowed",
-            code="CC102",
-            offset=offset,
-        ) from None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    if isinstance(node, ast.Call):
+        return _call(node, text, lead)
+    if isinstance(node, ast.Tuple | ast.List) and any(isinstance(e, ast.Call) for e in node.elts):
+        items = tuple(_value(e, text, lead) for e in node.elts)
+        return items if isinstance(node, ast.Tuple) else list(items)
+    source = ast.get_source_segment(text, node) or ast.dump(node)
+    for part in ast.walk(node):
+        if not isinstance(part, _ALLOWED) or (isinstance(part, ast.Constant) and isinstance(part.value, bytes | complex)):
+            raise LayerError(
+                f"argument {source!r} is not a literal value",
+                hint="only numbers, strings, True/False/None, tuples, lists, and arithmetic of block parameters",
+                code="CC102",
+                offset=lead + node.col_offset,
+            )
+    return Expr(source, node)
+
+
+def expression(text: str) -> Expr | None:
+    """`text` as arithmetic over names (a mapping-form value inside a block), or None when it
+    is plain text such as "same"."""
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if all(isinstance(part, _ALLOWED) for part in ast.walk(node)) and any(isinstance(p, ast.Name) for p in ast.walk(node)):
+        return Expr(text.strip(), node)
+    return None

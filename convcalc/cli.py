@@ -59,12 +59,20 @@ def main() -> None:
 @click.argument("spec", required=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
+@click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
 @click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer.")
 @click.option("--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer).")
 @click.option("--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.')
 @color_option
 def summary(
-    spec: str | None, fmt: str, batch: int | None, framework: str, input_shape: str | None, layers: tuple[str, ...], color: str
+    spec: str | None,
+    fmt: str,
+    batch: int | None,
+    depth: int | None,
+    framework: str,
+    input_shape: str | None,
+    layers: tuple[str, ...],
+    color: str,
 ) -> None:
     """Print every layer's output shape, weight shapes and parameter count.
 
@@ -94,7 +102,7 @@ def summary(
         report = run(parsed)
     except SpecError as exc:
         fail(exc)
-    click.echo(render(report, fmt, use_color(color, sys.stdout)), nl=False)
+    click.echo(render(report, fmt, use_color(color, sys.stdout), depth), nl=False)
 
 
 @main.command()

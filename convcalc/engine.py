@@ -1,4 +1,4 @@
-"""Walks a spec's layers through their framework's arithmetic and builds the Report.
+"""Walks the graph's nodes through their framework's arithmetic and builds the Report.
 
 Pure computation: it prints nothing and imports nothing heavy. The only place where a
 LayerError (which knows no locations) becomes a located SpecError.
@@ -6,56 +6,99 @@ LayerError (which knows no locations) becomes a located SpecError.
 
 from __future__ import annotations
 
+import dataclasses
+
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
-from convcalc.frameworks.base import snake_case
-from convcalc.report import Input, Report, Row, Weight
-from convcalc.spec import LayerSpec, Spec
-
-SPEC_KEYS = ("name",)  # spec-level keys any layer may carry, whatever its framework's signature
+from convcalc.frameworks.base import LayerType, snake_case
+from convcalc.graph import Node, Ref, build_graph
+from convcalc.ops.layout import format_shape
+from convcalc.report import Built, Input, Report, Row, Shape, Weight
+from convcalc.spec import Spec
 
 
 def run(spec: Spec) -> Report:
     vocab = vocabulary(spec.framework)
     other = vocabulary("keras" if spec.framework == "pytorch" else "pytorch")
-    shape = (spec.batch, *spec.input_shape)
+
+    def auto_name(type_name: str) -> str:
+        canonical = vocab.aliases.get(type_name, type_name)
+        return snake_case(canonical)
+
+    graph = build_graph(spec, auto_name)
+    outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
     rows: list[Row] = []
-    used: dict[str, int] = {}
-    names: set[str] = set()
-    for layer in spec.layers:
-        kwargs = dict(layer.kwargs)
-        explicit = kwargs.get("name") if spec.framework == "keras" else kwargs.pop("name", None)
-        label = layer.type
+    by_name: dict[str, Row] = {}
+    for node in graph.nodes:
+        label = f"{node.name} ({node.layer.type})"
         try:
-            layer_type = vocab.lookup(layer.type, other)
-            name = str(explicit) if explicit is not None else unique(snake_case(layer_type.name), used)
-            label = f"{name} ({layer_type.name})"
-            args = layer_type.signature.bind(layer.type, layer.args, kwargs)
-            built = layer_type.build(args, shape)
-            weights = built.weights
-            if spec.framework == "keras" and not args.bool("trainable", default=True):
-                weights = tuple(Weight(w.name, w.shape, trainable=False) for w in weights)
+            shapes = tuple(_output(outputs, ref) for ref in node.inputs)
+            layer_type = vocab.lookup(node.layer.type, other)
+            label = f"{node.name} ({layer_type.name})"
+            built = _build(layer_type, node, shapes, spec.framework)
         except LayerError as exc:
-            raise _located(exc, layer, label, shape) from None
-        if name in names:
-            raise SpecError(Diagnostic(layer.locate("name"), "CC105", f"the layer name {name!r} is used twice", layer=name))
-        names.add(name)
-        rows.append(Row(name, layer_type.name, built.output_shape, weights, layer.location))
-        shape = built.output_shape
-    return Report(spec.name, spec.framework, (Input("input", (spec.batch, *spec.input_shape)),), tuple(rows))
+            raise _located(exc, node, label, node_inputs(outputs, node)) from None
+        weights = built.weights
+        if node.shares is not None:
+            weights = _shared(weights, by_name[node.shares].weights)
+        row = Row(
+            node.name,
+            layer_type.name,
+            built.output_shape,
+            weights,
+            node.layer.location,
+            tuple(str(ref) for ref in node.inputs),
+            node.blocks,
+            node.shares,
+            built.extra_outputs,
+        )
+        rows.append(row)
+        by_name[node.name] = row
+        outputs[node.name] = built.outputs
+    report_outputs = tuple(Input(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
+    inputs = tuple(Input(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
+    return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
 
 
-def unique(base: str, used: dict[str, int]) -> str:
-    """Keras's automatic names: conv2d, conv2d_1, conv2d_2..."""
-    count = used.get(base, 0)
-    used[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
+def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framework: str) -> Built:
+    args = layer_type.signature.bind(node.layer.type, node.layer.args, node.layer.kwargs)
+    if layer_type.merges:
+        built = layer_type.build(args, shapes)
+    elif len(shapes) != 1:
+        raise LayerError(f"{layer_type.name} takes one input, found {len(shapes)}", argument="inputs", code="CC200")
+    else:
+        built = layer_type.build(args, shapes[0])
+    if framework == "keras" and not args.bool("trainable", default=True):
+        built = dataclasses.replace(built, weights=tuple(dataclasses.replace(w, trainable=False) for w in built.weights))
+    return built
 
 
-def _located(exc: LayerError, layer: LayerSpec, label: str, shape: tuple) -> SpecError:
-    from convcalc.ops.layout import format_shape
+def _output(outputs: dict[str, tuple[Shape, ...]], ref: Ref) -> Shape:
+    produced = outputs[ref.node]
+    if ref.output >= len(produced):
+        raise LayerError(f"{ref.node!r} has {len(produced)} output(s); there is no {ref}", argument="inputs", code="CC003")
+    return produced[ref.output]
 
+
+def _shared(weights: tuple[Weight, ...], owner: tuple[Weight, ...]) -> tuple[Weight, ...]:
+    """Weights of the same shape as the owner's are the owner's (tied embeddings, reused layers)."""
+    available = [w.shape for w in owner]
+    marked = []
+    for weight in weights:
+        if weight.shape in available:
+            available.remove(weight.shape)
+            weight = dataclasses.replace(weight, shared=True)
+        marked.append(weight)
+    return tuple(marked)
+
+
+def node_inputs(outputs: dict[str, tuple[Shape, ...]], node: Node) -> str:
+    shapes = [format_shape(outputs[r.node][r.output]) for r in node.inputs if r.output < len(outputs.get(r.node, ()))]
+    return ", ".join(shapes)
+
+
+def _located(exc: LayerError, node: Node, label: str, shapes: str) -> SpecError:
     message = exc.message
-    if exc.code in ("CC200", "CC201"):
-        message += f"; input shape {format_shape(shape)}"
-    return SpecError(Diagnostic(layer.locate(exc.argument), exc.code, message, exc.hint, label))
+    if exc.code in ("CC200", "CC201") and shapes:
+        message += f"; input shape {shapes}"
+    return SpecError(Diagnostic(node.layer.locate(exc.argument), exc.code, message, exc.hint, label))

@@ -18,6 +18,7 @@ class Weight:
     name: str
     shape: tuple[int, ...]
     trainable: bool = True
+    shared: bool = False  # another layer holds it (tied or reused weights): counted there, once
 
     @property
     def size(self) -> int:
@@ -30,6 +31,11 @@ class Built:
 
     output_shape: Shape
     weights: tuple[Weight, ...] = ()
+    extra_outputs: tuple[Shape, ...] = ()  # an LSTM's states, attention scores: `name[1]`, `name[2]`
+
+    @property
+    def outputs(self) -> tuple[Shape, ...]:
+        return (self.output_shape, *self.extra_outputs)
 
 
 @dataclass(frozen=True)
@@ -39,14 +45,23 @@ class Row:
     output_shape: Shape
     weights: tuple[Weight, ...]
     source: Location
+    inputs: tuple[str, ...] = ()
+    blocks: tuple[tuple[str, str], ...] = ()  # (instance path, block name), outermost first
+    shared_with: str | None = None
+    extra_outputs: tuple[Shape, ...] = ()
+    folded: int = 0  # a block instance shown as one row (`--depth`): how many layers it holds
+
+    @property
+    def outputs(self) -> tuple[Shape, ...]:
+        return (self.output_shape, *self.extra_outputs)
 
     @property
     def params(self) -> int:
-        return sum(w.size for w in self.weights)
+        return sum(w.size for w in self.weights if not w.shared)
 
     @property
     def trainable_params(self) -> int:
-        return sum(w.size for w in self.weights if w.trainable)
+        return sum(w.size for w in self.weights if w.trainable and not w.shared)
 
     @property
     def non_trainable_params(self) -> int:
@@ -76,9 +91,14 @@ class Report:
     framework: str
     inputs: tuple[Input, ...]
     rows: tuple[Row, ...]
+    outputs: tuple[Input, ...] = ()
+    branched: bool = False  # some layer takes other than the one before it: show `Connected to`
 
     @property
     def output_shape(self) -> Shape:
+        """The first output's shape: what `expect.output_shape` is compared with."""
+        if self.outputs:
+            return self.outputs[0].shape
         return self.rows[-1].output_shape if self.rows else self.inputs[0].shape
 
     @property

@@ -6,14 +6,17 @@ file, line and column of the layer or key it is about.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from convcalc.calls import parse_call
+from convcalc.calls import expression, parse_call
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
 
 FRAMEWORKS = ("keras", "pytorch")
-TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "batch", "layers", "expect")
+TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "inputs", "batch", "blocks", "layers", "outputs", "expect")
+BLOCK_KEYS = ("params", "layers", "description")
+GRAPH_KEYS = ("name", "inputs", "shares")  # what any layer may carry, whatever its class takes
 EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
 MAX_NODES = 1_000_000  # a spec larger than this is an alias bomb or a mistake, not a network
 
@@ -27,6 +30,9 @@ class LayerSpec:
     kwargs: dict[str, object]
     location: Location
     arg_locations: dict[int | str, Location] = field(default_factory=dict)
+    name: object = None  # str, or an Expr inside a block
+    inputs: tuple[object, ...] | None = None  # names, relative indices (-1), None: the layer before
+    shares: str | None = None  # the layer whose weights this one uses: counted once
 
     def locate(self, argument: int | str | None) -> Location:
         if argument is None or argument == "":
@@ -43,15 +49,36 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class InputSpec:
+    name: str
+    shape: tuple[int | None, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """A named sub-network: parameters with defaults (REQUIRED where none) and layer templates."""
+
+    name: str
+    params: dict[str, object]
+    layers: tuple[LayerSpec, ...]
+    location: Location
+
+
+REQUIRED = "<required>"
+
+
+@dataclass(frozen=True)
 class Spec:
     path: str
     framework: str
-    input_shape: tuple[int | None, ...]
+    inputs: tuple[InputSpec, ...]
     layers: tuple[LayerSpec, ...]
     name: str | None = None
     batch: int | None = None
     expect: Expect | None = None
-    input_location: Location | None = None
+    outputs: tuple[tuple[str, Location], ...] = ()
+    blocks: dict[str, BlockSpec] = field(default_factory=dict)
 
 
 def fail(location: Location, code: str, message: str, hint: str = "", layer: str = "") -> SpecError:
@@ -106,10 +133,11 @@ def load_path(path: str) -> Spec:
 def from_flags(framework: str, input_shape: str, layers: tuple[str, ...], batch: int | None) -> Spec:
     """A spec given on the command line: `--input 28,28,1 --layer "Conv2D(32, 3)"`."""
     specs = tuple(_call_layer(text, Location(f"--layer {i}", 1, 1)) for i, text in enumerate(layers, 1))
-    shape: tuple[int | None, ...] = ()
+    inputs: tuple[InputSpec, ...] = ()
     if input_shape:
-        shape = _parse_dims(input_shape.replace(",", " ").split(), Location("--input"))
-    spec = Spec("<command line>", framework, shape, specs, batch=batch)
+        where = Location("--input")
+        inputs = (InputSpec("input", _parse_dims(input_shape.replace(",", " ").split(), where), where),)
+    spec = Spec("<command line>", framework, inputs, specs, batch=batch)
     return _with_input_from_first_layer(spec, Location("--input"))
 
 
@@ -134,21 +162,35 @@ def _call_layer(text: str, where: Location) -> LayerSpec:
     except LayerError as exc:
         raise fail(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
     offsets = {key: where.shifted(col) for key, col in call.offsets.items()}
-    return LayerSpec(call.name, call.args, dict(call.kwargs), where, offsets)
+    return _layer_spec(call.name, call.args, dict(call.kwargs), where, offsets)
+
+
+def _layer_spec(type_name: str, args: tuple, kwargs: dict, where: Location, offsets: dict) -> LayerSpec:
+    """A LayerSpec, with the graph keys (`name`, `inputs`, `shares`) taken out of the arguments."""
+    graph = {key: kwargs.pop(key) for key in GRAPH_KEYS if key in kwargs}
+    inputs = graph.get("inputs")
+    if inputs is not None:
+        inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+        for ref in inputs:
+            if isinstance(ref, bool) or (not isinstance(ref, str | int) and type(ref).__name__ != "Expr"):
+                raise fail(offsets.get("inputs", where), "CC003", f"inputs must name layers (or be -1, -2...), found {ref!r}")
+    shares = graph.get("shares")
+    if shares is not None and not isinstance(shares, str):
+        raise fail(offsets.get("shares", where), "CC003", f"shares must name a layer, found {shares!r}")
+    return LayerSpec(type_name, args, kwargs, where, offsets, graph.get("name"), inputs, shares)
 
 
 def _with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
     """Keras's `input_shape=` on the first layer sets the input, as in Sequential models."""
-    if spec.input_shape:
+    if spec.inputs:
         return spec
     first = spec.layers[0] if spec.layers else None
-    if first is not None and spec.framework == "keras" and "input_shape" in first.kwargs:
-        value = first.kwargs["input_shape"]
-        items = list(value) if isinstance(value, tuple | list) else [value]
-        shape = _parse_dims(items, first.locate("input_shape"))
-        return Spec(
-            spec.path, spec.framework, shape, spec.layers, spec.name, spec.batch, spec.expect, first.locate("input_shape")
-        )
+    for key in ("input_shape", "input_dim"):
+        if first is not None and spec.framework == "keras" and key in first.kwargs:
+            value = first.kwargs[key]
+            items = list(value) if isinstance(value, tuple | list) else [value]
+            where = first.locate(key)
+            return dataclasses.replace(spec, inputs=(InputSpec("input", _parse_dims(items, where), where),))
     raise fail(where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]`, the batch dimension excluded")
 
 
@@ -239,24 +281,72 @@ class _Reader:
         layers_node = top["layers"][0]
         if not isinstance(layers_node, yaml.SequenceNode) or not layers_node.value:
             raise fail(self.at(layers_node), "CC003", f"layers must be a non-empty list, found {_kind(layers_node)}")
+        blocks = self.blocks(top["blocks"][0]) if "blocks" in top else {}
         layers = tuple(self.layers(layers_node))
-        shape: tuple[int | None, ...] = ()
-        input_location = None
+        if "input" in top and "inputs" in top:
+            raise fail(top["inputs"][1], "CC003", "give either `input:` (one input) or `inputs:` (named inputs), not both")
+        inputs: tuple[InputSpec, ...] = ()
         if "input" in top:
-            node, input_location = top["input"]
+            node, where = top["input"]
+            inputs = (InputSpec("input", self.dims(node, "input"), where),)
+        elif "inputs" in top:
+            entries = self.mapping(top["inputs"][0], "inputs", ())
+            inputs = tuple(InputSpec(key, self.dims(node, f"inputs.{key}"), where) for key, (node, where) in entries.items())
+            if not inputs:
+                raise fail(
+                    top["inputs"][1], "CC003", "inputs must name at least one input", hint="e.g. inputs: {image: [224, 224, 3]}"
+                )
+        outputs: tuple[tuple[str, Location], ...] = ()
+        if "outputs" in top:
+            node = top["outputs"][0]
             value = self.value(node)
-            if not isinstance(value, list):
-                raise fail(self.at(node), "CC003", f"input must be a list of dimensions such as [28, 28, 1], found {value!r}")
-            shape = _parse_dims(value, self.at(node))
+            value = value if isinstance(value, list) else [value]
+            if not value or not all(isinstance(v, str) for v in value):
+                raise fail(self.at(node), "CC003", f"outputs must be a list of layer names, found {value!r}")
+            outputs = tuple((v, self.at(node)) for v in value)
         expect = self.expect(top["expect"][0]) if "expect" in top else None
-        spec = Spec(self.path, framework, shape, layers, name, batch, expect, input_location)
+        spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks)
         return _with_input_from_first_layer(spec, self.at(root))
 
-    def layers(self, node: Any) -> list[LayerSpec]:
+    def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
+        value = self.value(node)
+        if not isinstance(value, list):
+            raise fail(self.at(node), "CC003", f"{what} must be a list of dimensions such as [28, 28, 1], found {value!r}")
+        return _parse_dims(value, self.at(node))
+
+    def blocks(self, node: Any) -> dict[str, BlockSpec]:
+        import yaml
+
+        blocks = {}
+        for name, (block_node, where) in self.mapping(node, "blocks", ()).items():
+            if not name.isidentifier():
+                raise fail(where, "CC003", f"a block name must be a word such as `bottleneck`, found {name!r}")
+            entries = self.mapping(block_node, f"block {name!r}", BLOCK_KEYS)
+            params: dict[str, object] = {}
+            if "params" in entries:
+                params_node = entries["params"][0]
+                if isinstance(params_node, yaml.SequenceNode):
+                    params = {str(self.value(item)): REQUIRED for item in params_node.value}
+                else:
+                    params = {key: _tupled(self.value(v)) for key, (v, _) in self.mapping(params_node, "params", ()).items()}
+                for param in params:
+                    if not param.isidentifier() or param in ("input", "repeat", "name", "inputs"):
+                        raise fail(self.at(params_node), "CC003", f"{param!r} cannot be a block parameter's name")
+            if "layers" not in entries:
+                raise fail(where, "CC003", f"block {name!r} has no `layers:`")
+            layers_node = entries["layers"][0]
+            if not isinstance(layers_node, yaml.SequenceNode) or not layers_node.value:
+                raise fail(
+                    self.at(layers_node), "CC003", f"a block's layers must be a non-empty list, found {_kind(layers_node)}"
+                )
+            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, frozenset(params))), where)
+        return blocks
+
+    def layers(self, node: Any, params: frozenset[str] = frozenset()) -> list[LayerSpec]:
         layers = []
         for item in node.value:
             try:
-                layers.append(self.layer(item))
+                layers.append(self.layer(item, params))
             except SpecError as exc:
                 problem = exc.diagnostic
                 if node.flow_style and problem.code == "CC102":
@@ -265,7 +355,8 @@ class _Reader:
                 raise
         return layers
 
-    def layer(self, node: Any) -> LayerSpec:
+    def layer(self, node: Any, params: frozenset[str] = frozenset()) -> LayerSpec:
+        """One layer; inside a block (`params` given) mapping values may be arithmetic of them."""
         import yaml
 
         where = self.at(node)
@@ -279,7 +370,7 @@ class _Reader:
             quote = 1 if node.style in ("'", '"') else 0
             layer = _call_layer(node.value, where.shifted(quote))
             if "\n" in node.value.strip():  # folded multi-line text: columns are not reliable
-                return LayerSpec(layer.type, layer.args, layer.kwargs, where)
+                return dataclasses.replace(layer, location=where, arg_locations={})
             return layer
         entries = self.mapping(node, "a layer", ())
         if "type" not in entries:
@@ -289,9 +380,9 @@ class _Reader:
         type_name = self.value(entries.pop("type")[0])
         if not isinstance(type_name, str):
             raise fail(where, "CC003", f"type must be a layer class name, found {type_name!r}")
-        kwargs = {key: _tupled(self.value(value)) for key, (value, _) in entries.items()}
+        kwargs = {key: _in_block(_tupled(self.value(value)), params) for key, (value, _) in entries.items()}
         locations: dict[int | str, Location] = {key: loc for key, (_, loc) in entries.items()}
-        return LayerSpec(type_name, (), kwargs, where, locations)
+        return _layer_spec(type_name, (), kwargs, where, locations)
 
     def expect(self, node: Any) -> Expect:
         entries = self.mapping(node, "expect", EXPECT_KEYS)
@@ -310,6 +401,19 @@ class _Reader:
                 raise fail(self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {value!r}")
             values[key] = value
         return Expect(values, {key: loc for key, (_, loc) in entries.items()})
+
+
+def _in_block(value: Any, params: frozenset[str]) -> Any:
+    """Inside a block, a text value naming its parameters (`filters * 4`) is arithmetic;
+    other text (`same`, `relu`) stays text."""
+    if not params:
+        return value
+    if isinstance(value, str):
+        expr = expression(value)
+        return expr if expr is not None and expr.names() <= params else value
+    if isinstance(value, tuple):
+        return tuple(_in_block(v, params) for v in value)
+    return value
 
 
 def _tupled(value: Any) -> Any:

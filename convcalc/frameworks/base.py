@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from convcalc.errors import LayerError, did_you_mean
-from convcalc.report import Built, Shape
+from convcalc.report import Built
 from convcalc.signature import REQUIRED, Args, Signature
 
-Build = Callable[[Args, Shape], Built]
+Build = Callable[[Args, Any], Built]  # Any: a Shape, or a tuple of them for merges
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class LayerType:
     name: str
     signature: Signature
     build: Build
+    merges: bool = False  # takes several inputs: `build` gets a tuple of shapes
 
 
 @dataclass

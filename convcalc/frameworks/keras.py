@@ -13,6 +13,7 @@ from convcalc.frameworks.base import Build, LayerType, Vocabulary, signature_fro
 from convcalc.frameworks.signatures import KERAS as SIGNATURES
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, CHANNELS_LAST, Layout, format_shape
+from convcalc.ops.merge import broadcast, concatenate
 from convcalc.report import Built, Shape, Weight
 from convcalc.signature import Args
 
@@ -140,3 +141,68 @@ def flatten(args: Args, shape: Shape) -> Built:
 
 define("Dense", dense)
 define("Flatten", flatten)
+
+
+# --- Merging: keras/src/layers/merging/
+
+
+def elementwise(minimum_inputs: int, exactly: int | None = None) -> Build:
+    """Add, Subtract, Multiply, Average, Maximum, Minimum: the inputs broadcast together."""
+
+    def build(args: Args, shapes: tuple[Shape, ...]) -> Built:
+        if exactly is not None and len(shapes) != exactly:
+            raise LayerError(f"{args.type_name} takes exactly {exactly} inputs, found {len(shapes)}", argument="inputs")
+        if len(shapes) < minimum_inputs:
+            raise LayerError(f"{args.type_name} needs at least {minimum_inputs} inputs, found {len(shapes)}", argument="inputs")
+        batches = {s[0] for s in shapes} - {None}
+        if len(batches) > 1:
+            raise LayerError(f"cannot merge batch sizes {sorted(batches)}", argument="inputs")
+        merged = shapes[0][1:]
+        for shape in shapes[1:]:
+            merged = broadcast(merged, shape[1:])
+        return Built((batches.pop() if batches else None, *merged))
+
+    return build
+
+
+def concatenate_layer(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    return Built(concatenate(shapes, args.int("axis")))
+
+
+def dot(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """Dot (keras/src/layers/merging/dot.py): a batch dot over one axis of each input."""
+    if len(shapes) != 2:
+        raise LayerError(f"Dot takes exactly 2 inputs, found {len(shapes)}", argument="inputs")
+    first, second = shapes
+    axes = args.get("axes")
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        pair = (axes % len(first), axes % len(second)) if axes < 0 else (axes, axes)
+    elif isinstance(axes, tuple | list) and len(axes) == 2 and all(isinstance(a, int) for a in axes):
+        pair = (axes[0] % len(first), axes[1] % len(second))
+    else:
+        raise args.error("axes", "an integer or a pair of integers")
+    if not all(0 < a < len(s) for a, s in zip(pair, shapes)):
+        raise args.error("axes", "axes within each input's rank, not the batch axis (0)")
+    if None not in (first[pair[0]], second[pair[1]]) and first[pair[0]] != second[pair[1]]:
+        raise LayerError(
+            f"axis {pair[0]} of {format_shape(first)} ({first[pair[0]]}) differs from "
+            f"axis {pair[1]} of {format_shape(second)} ({second[pair[1]]})",
+            argument="axes",
+        )
+    left = [d for i, d in enumerate(first) if i != pair[0]]
+    right = [d for i, d in enumerate(second) if i != pair[1]][1:]
+    out = left + right
+    return Built(tuple(out + [1] if len(out) == 1 else out))
+
+
+for _name, _build in (
+    ("Add", elementwise(1)),
+    ("Subtract", elementwise(2, exactly=2)),
+    ("Multiply", elementwise(1)),
+    ("Average", elementwise(1)),
+    ("Maximum", elementwise(1)),
+    ("Minimum", elementwise(1)),
+    ("Concatenate", concatenate_layer),
+    ("Dot", dot),
+):
+    KERAS.add(LayerType(_name, signature_from_table(SIGNATURES[_name], BASE_KWARGS), _build, merges=True))

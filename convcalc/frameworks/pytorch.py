@@ -14,8 +14,9 @@ from convcalc.frameworks.base import Build, LayerType, Vocabulary, signature_fro
 from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
 from convcalc.ops.conv import conv_output_length, transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, format_shape
+from convcalc.ops.merge import broadcast, concatenate
 from convcalc.report import Built, Shape, Weight
-from convcalc.signature import Args
+from convcalc.signature import Args, Signature
 
 PYTORCH = Vocabulary("pytorch")
 
@@ -125,3 +126,23 @@ def flatten(args: Args, shape: Shape) -> Built:
 
 define("Linear", linear)
 define("Flatten", flatten)
+
+
+# --- Merges. PyTorch merges with functions (torch.add, torch.mul, torch.cat), not modules, so a
+# graph spec names convcalc's own: Add(), Multiply() broadcast their inputs; Concat(dim=1) joins them.
+
+
+def pytorch_elementwise(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    merged = shapes[0]
+    for shape in shapes[1:]:
+        merged = broadcast(merged, shape)
+    return Built(merged)
+
+
+def pytorch_concat(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    return Built(concatenate(shapes, args.int("dim")))
+
+
+PYTORCH.add(LayerType("Add", Signature(()), pytorch_elementwise, merges=True))
+PYTORCH.add(LayerType("Multiply", Signature(()), pytorch_elementwise, merges=True))
+PYTORCH.add(LayerType("Concat", Signature((("dim", 1),)), pytorch_concat, merges=True), "Cat")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convcalc.report import Report, Weight
+from convcalc.report import Report, Row, Weight
 
 KB_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
@@ -27,6 +27,8 @@ def weight_text(weight: Weight) -> str:
     from convcalc.ops.layout import format_shape
 
     mark = " (non-trainable)" if not weight.trainable else ""
+    if weight.shared:
+        mark += " (shared)"
     return f"{weight.name} {format_shape(weight.shape)}{mark}"
 
 
@@ -46,10 +48,51 @@ def totals_lines(report: Report) -> list[str]:
 
 
 def title(report: Report) -> str:
-    return f'Model: "{report.name or "sequential"}" ({report.framework})'
+    default = "functional" if report.branched else "sequential"
+    return f'Model: "{report.name or default}" ({report.framework})'
 
 
-def render(report: Report, fmt: str, color: bool) -> str:
+def fold(report: Report, depth: int) -> Report:
+    """Each block instance nested deeper than `depth` shown as one row, as torchinfo's depth."""
+    import dataclasses
+
+    rows: list[Row] = []
+    group: list[Row] = []
+
+    def close() -> None:
+        if group:
+            path, block = group[0].blocks[depth]
+            weights = tuple(w for r in group for w in r.weights)
+            last = group[-1]
+            rows.append(
+                dataclasses.replace(
+                    last,
+                    name=path,
+                    type=block,
+                    weights=weights,
+                    inputs=group[0].inputs,
+                    blocks=last.blocks[:depth],
+                    folded=len(group),
+                )
+            )
+            group.clear()
+
+    for row in report.rows:
+        if len(row.blocks) > depth and (not group or group[0].blocks[depth] == row.blocks[depth]):
+            group.append(row)
+            continue
+        close()
+        if len(row.blocks) > depth:
+            group.append(row)
+        else:
+            rows.append(row)
+    close()
+    return dataclasses.replace(report, rows=tuple(rows))
+
+
+def render(report: Report, fmt: str, color: bool, depth: int | None = None) -> str:
+    if depth is not None and fmt != "json":
+        report = fold(report, depth)
     if fmt == "json":
         from convcalc.render.json import render_json
 

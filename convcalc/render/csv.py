@@ -9,7 +9,7 @@ from convcalc.ops.layout import format_shape
 from convcalc.render import weight_text
 from convcalc.report import Report
 
-COLUMNS = ("name", "type", "output_shape", "weights", "params", "trainable_params", "non_trainable_params")
+COLUMNS = ("name", "type", "output_shape", "weights", "params", "trainable_params", "non_trainable_params", "inputs", "block")
 
 
 def render_csv(report: Report) -> str:
@@ -27,6 +27,8 @@ def render_csv(report: Report) -> str:
                 row.params,
                 row.trainable_params,
                 row.non_trainable_params,
+                " ".join(row.inputs),
+                row.blocks[-1][0] if row.blocks else "",
             )
         )
     return out.getvalue()

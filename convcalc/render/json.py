@@ -19,11 +19,15 @@ def row_data(row: Row) -> dict[str, object]:
         "name": row.name,
         "type": row.type,
         "output_shape": shape_list(row.output_shape),
-        "weights": [{"name": w.name, "shape": list(w.shape), "trainable": w.trainable} for w in row.weights],
+        "weights": [{"name": w.name, "shape": list(w.shape), "trainable": w.trainable, "shared": w.shared} for w in row.weights],
         "params": row.params,
         "trainable_params": row.trainable_params,
         "non_trainable_params": row.non_trainable_params,
         "source": {"line": row.source.line, "column": row.source.column},
+        "inputs": list(row.inputs),
+        "block": [path for path, _ in row.blocks],
+        "shared_with": row.shared_with,
+        "outputs": [shape_list(s) for s in row.outputs],
     }
 
 
@@ -34,6 +38,7 @@ def report_data(report: Report) -> dict[str, object]:
         "name": report.name,
         "framework": report.framework,
         "inputs": [{"name": i.name, "shape": shape_list(i.shape)} for i in report.inputs],
+        "outputs": [{"name": o.name, "shape": shape_list(o.shape)} for o in report.outputs],
         "layers": [row_data(row) for row in report.rows],
         "totals": {
             "params": totals.params,

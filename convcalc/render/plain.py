@@ -4,32 +4,47 @@ from __future__ import annotations
 
 from convcalc.ops.layout import format_shape
 from convcalc.render import title, totals_lines, weight_text
-from convcalc.report import Report
+from convcalc.report import Report, Row
 
-HEADERS = ("Layer (type)", "Output Shape", "Weights", "Param #")
+BASE_HEADERS = ("Layer (type)", "Output Shape", "Weights", "Param #")
+CONNECTED = "Connected to"
 
 
-def table_cells(report: Report, weights_joiner: str = ", ") -> list[tuple[str, str, str, str]]:
-    """The four cells of each row, shared by the plain, Markdown and rich tables."""
-    return [
-        (
-            f"{row.name} ({row.type})",
-            format_shape(row.output_shape),
-            weights_joiner.join(weight_text(w) for w in row.weights),
-            f"{row.params:,}",
-        )
-        for row in report.rows
-    ]
+def headers(report: Report) -> tuple[str, ...]:
+    """Keras's columns, with `Connected to` once the graph branches."""
+    return (*BASE_HEADERS, CONNECTED) if report.branched else BASE_HEADERS
+
+
+def output_text(row: Row) -> str:
+    if len(row.outputs) == 1:
+        return format_shape(row.output_shape)
+    return "[" + ", ".join(format_shape(s) for s in row.outputs) + "]"
+
+
+def weights_text(row: Row, joiner: str) -> str:
+    if row.folded:
+        return f"{row.folded} layers"
+    return joiner.join(weight_text(w) for w in row.weights)
+
+
+def table_cells(report: Report, weights_joiner: str = ", ") -> list[tuple[str, ...]]:
+    """The cells of each row, shared by the plain, Markdown and rich tables."""
+    cells = []
+    for row in report.rows:
+        line = (f"{row.name} ({row.type})", output_text(row), weights_text(row, weights_joiner), f"{row.params:,}")
+        cells.append((*line, ", ".join(row.inputs)) if report.branched else line)
+    return cells
 
 
 def render_plain(report: Report) -> str:
+    names = headers(report)
     cells = table_cells(report)
-    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(HEADERS)]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(names)]
 
     def line(values: tuple[str, ...]) -> str:
-        parts = [v.ljust(w) for v, w in zip(values[:-1], widths)] + [values[-1].rjust(widths[-1])]
+        parts = [v.rjust(w) if h == "Param #" else v.ljust(w) for v, w, h in zip(values, widths, names)]
         return "  ".join(parts).rstrip()
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = [title(report), rule, line(HEADERS), rule, *(line(c) for c in cells), rule, *totals_lines(report)]
+    lines = [title(report), rule, line(names), rule, *(line(c) for c in cells), rule, *totals_lines(report)]
     return "\n".join(lines) + "\n"

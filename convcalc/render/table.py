@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from convcalc.render import title, totals_lines
-from convcalc.render.plain import HEADERS, table_cells
+from convcalc.render.plain import headers, table_cells
 from convcalc.report import Report
 
 
@@ -13,7 +13,7 @@ def render_rich(report: Report) -> str:
     from rich.text import Text
 
     table = Table(title=title(report), title_justify="left", show_lines=False)
-    for header in HEADERS:
+    for header in headers(report):
         table.add_column(header, justify="right" if header == "Param #" else "left", no_wrap=header != "Weights")
     for cells in table_cells(report, weights_joiner="\n"):
         table.add_row(*cells)

@@ -1,0 +1,112 @@
+"""A small, safe evaluator for the arithmetic a spec may write: `filters * 4`, `channels // groups`.
+
+Only numbers, strings, booleans, None, tuples and lists, the names a block defines, and
++ - * / // % ** on them. No attribute access, no calls, no subscripts, nothing from Python's
+builtins: a spec can never run code. Results are bounded so that `9 ** 9 ** 9` is an error,
+not a hang.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from convcalc.errors import LayerError
+
+LIMIT = 2**63  # no size in a network comes near; anything beyond is a mistake or an attack
+
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Arithmetic over names, kept unevaluated until a block instance gives the names values."""
+
+    text: str
+    node: ast.expr
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def names(self) -> set[str]:
+        return {n.id for n in ast.walk(self.node) if isinstance(n, ast.Name)}
+
+    def evaluate(self, env: Mapping[str, object]) -> object:
+        return evaluate(self.node, env, self.text)
+
+
+def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> object:
+    """The value of an expression tree, or a LayerError naming what is not allowed.
+
+    >>> evaluate(ast.parse("filters * 4", mode="eval").body, {"filters": 64})
+    256
+    >>> evaluate(ast.parse("(k, k // 2)", mode="eval").body, {"k": 7})
+    (7, 3)
+    """
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in env:
+            return env[node.id]
+        known = ", ".join(sorted(env)) or "none here: names are the parameters of a block"
+        raise LayerError(f"unknown name {node.id!r} in {text or node.id!r}", hint=f"known names: {known}", code="CC105")
+    if isinstance(node, ast.Tuple | ast.List):
+        items = tuple(evaluate(item, env, text) for item in node.elts)
+        return items if isinstance(node, ast.Tuple) else list(items)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _number(evaluate(node.operand, env, text), text)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left = evaluate(node.left, env, text)
+        right = evaluate(node.right, env, text)
+        if isinstance(node.op, ast.Pow):
+            _number(left, text)
+            if abs(_number(right, text)) > 64:
+                raise LayerError(f"the exponent in {text!r} is too large", code="CC105")
+        try:
+            result = _BINARY[type(node.op)](_number(left, text), _number(right, text))
+        except ZeroDivisionError:
+            raise LayerError(f"division by zero in {text!r}", code="CC105") from None
+        except OverflowError:
+            raise LayerError(f"{text!r} overflows", code="CC105") from None
+        if abs(result) > LIMIT:
+            raise LayerError(f"{text!r} is larger than {LIMIT:,}", code="CC105")
+        return result
+    raise LayerError(
+        f"{text!r} is not allowed here" if text else "this expression is not allowed here",
+        hint="only literals, block parameters and + - * / // % ** are allowed",
+        code="CC102",
+    )
+
+
+def _number(value: object, text: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise LayerError(f"expected a number in {text!r}, found {value!r}", code="CC105")
+    return value
+
+
+def resolve(value: object, env: Mapping[str, object]) -> object:
+    """A value with every Expr inside it (tuples, lists, nested calls) evaluated."""
+    from convcalc.calls import Call
+
+    if isinstance(value, Expr):
+        return value.evaluate(env)
+    if isinstance(value, tuple):
+        return tuple(resolve(v, env) for v in value)
+    if isinstance(value, list):
+        return [resolve(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, env) for k, v in value.items()}
+    if isinstance(value, Call):
+        return Call(value.name, resolve(value.args, env), resolve(value.kwargs, env), value.offsets)  # type: ignore[arg-type]
+    return value

@@ -1,0 +1,244 @@
+"""Names, inputs and blocks: a spec's layers become a flat list of nodes in the order they run.
+
+Blocks are expanded here (`bottleneck(64, repeat=3)`), their arguments evaluated with the
+instance's parameters, names scoped (`stage2.block1.conv2d`), and every `inputs` reference
+resolved to an earlier node, so the engine only ever walks a list.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
+from convcalc.expr import Expr, resolve
+from convcalc.spec import REQUIRED, BlockSpec, InputSpec, LayerSpec, Spec
+
+MAX_NODES = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
+MAX_REPEAT = 100_000
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One output of a node or graph input: `lstm` is output 0, `lstm[1]` output 1."""
+
+    node: str
+    output: int = 0
+
+    def __str__(self) -> str:
+        return self.node if self.output == 0 else f"{self.node}[{self.output}]"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    layer: LayerSpec
+    inputs: tuple[Ref, ...]
+    blocks: tuple[tuple[str, str], ...] = ()  # (instance path, block name), outermost first
+    shares: str | None = None
+
+
+@dataclass(frozen=True)
+class Graph:
+    inputs: tuple[InputSpec, ...]
+    nodes: tuple[Node, ...]
+    outputs: tuple[Ref, ...]
+
+    @property
+    def sequential(self) -> bool:
+        """True when every node takes just the one before it: no `Connected to` column needed."""
+        previous = Ref(self.inputs[0].name) if len(self.inputs) == 1 else None
+        for node in self.nodes:
+            if node.inputs != (previous,):
+                return False
+            previous = Ref(node.name)
+        return True
+
+
+@dataclass
+class _Scope:
+    prefix: str
+    env: dict[str, object]
+    order: list[Ref]
+    entry: Ref | None = None  # a block's `input`
+    parent: _Scope | None = None
+    blocks: tuple[tuple[str, str], ...] = ()
+    names: dict[str, Ref] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+
+
+def fail(location: Location, code: str, message: str, hint: str = "", layer: str = "") -> SpecError:
+    return SpecError(Diagnostic(location, code, message, hint, layer))
+
+
+def _evaluated(template: LayerSpec, env: dict[str, object]) -> LayerSpec:
+    """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256)."""
+
+    def value(key: int | str, written: object) -> object:
+        try:
+            return resolve(written, env)
+        except LayerError as exc:
+            hint = exc.hint if env else "outside a block names mean nothing: write the number"
+            raise fail(template.locate(key), exc.code, exc.message, hint) from None
+
+    return dataclasses.replace(
+        template,
+        args=tuple(value(i, v) for i, v in enumerate(template.args)),
+        kwargs={k: value(k, v) for k, v in template.kwargs.items()},
+        name=value("name", template.name),
+    )
+
+
+def build_graph(spec: Spec, auto_name: Callable[[str], str]) -> Graph:
+    """Expand blocks and resolve references; `auto_name("Conv2D")` gives the unscoped default name."""
+    return _Builder(spec, auto_name).graph()
+
+
+class _Builder:
+    def __init__(self, spec: Spec, auto_name: Callable[[str], str]) -> None:
+        self.spec = spec
+        self.auto_name = auto_name
+        self.nodes: list[Node] = []
+        self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
+
+    def graph(self) -> Graph:
+        top = _Scope("", {}, [Ref(self.spec.inputs[0].name)])
+        for item in self.spec.inputs:
+            top.names[item.name] = self.everywhere[item.name] = Ref(item.name)
+        self.expand(self.spec.layers, top, ())
+        if self.spec.outputs:
+            outputs = tuple(self.reference(name, top, where) for name, where in self.spec.outputs)
+        else:
+            outputs = (top.order[-1],)
+        return Graph(self.spec.inputs, tuple(self.nodes), outputs)
+
+    def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
+        for template in layers:
+            layer = _evaluated(template, scope.env)
+            inputs = self.inputs(layer, scope)
+            block = self.spec.blocks.get(layer.type)
+            if block is not None:
+                self.instance(block, layer, inputs, scope, stack)
+                continue
+            local = self.name(layer, scope, self.auto_name(layer.type))
+            shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
+            node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares)
+            self.add(node, layer)
+            scope.names[local] = Ref(node.name)
+            scope.order.append(Ref(node.name))
+
+    def add(self, node: Node, layer: LayerSpec) -> None:
+        if node.name in self.everywhere:
+            raise fail(layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique")
+        if len(self.nodes) >= MAX_NODES:
+            raise fail(layer.location, "CC003", f"the network grows past {MAX_NODES:,} layers", hint="is a repeat too large?")
+        self.nodes.append(node)
+        self.everywhere[node.name] = Ref(node.name)
+
+    def name(self, layer: LayerSpec, scope: _Scope, default: str) -> str:
+        if layer.name is None:
+            count = scope.used.get(default, 0)
+            scope.used[default] = count + 1
+            return default if count == 0 else f"{default}_{count}"
+        if not isinstance(layer.name, str) or not layer.name or "." in layer.name or "[" in layer.name:
+            raise fail(layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {layer.name!r}")
+        return layer.name
+
+    def inputs(self, layer: LayerSpec, scope: _Scope) -> tuple[Ref, ...]:
+        where = layer.locate("inputs")
+        if layer.inputs is None:
+            return (scope.order[-1],)
+        refs = []
+        for item in layer.inputs:
+            if isinstance(item, Expr) and isinstance(item.node, ast.Name) and item.node.id not in scope.env:
+                item = item.text  # a bare name in a call: inputs=[input, -1]
+            elif isinstance(item, Expr):
+                item = item.evaluate(scope.env)
+            if isinstance(item, int) and not isinstance(item, bool):
+                if not -len(scope.order) <= item < 0:
+                    raise fail(
+                        where, "CC003", f"inputs {item} reaches before the first layer here", hint="-1 is the layer before"
+                    )
+                refs.append(scope.order[item])
+            else:
+                refs.append(self.reference(item, scope, where))
+        if not refs:
+            raise fail(where, "CC003", "inputs is empty")
+        return tuple(refs)
+
+    def reference(self, text: object, scope: _Scope, where: Location) -> Ref:
+        """The output a name refers to: a layer or block instance of this scope, the block's
+        `input`, a parameter whose value names a layer of the calling scope, or a full name."""
+        if not isinstance(text, str):
+            raise fail(where, "CC003", f"expected a layer name, found {text!r}")
+        name, output = text, 0
+        if text.endswith("]") and "[" in text:
+            name, _, index = text[:-1].partition("[")
+            if not index.isdigit():
+                raise fail(where, "CC003", f"{text!r}: the output index must be a number, as in lstm[1]")
+            output = int(index)
+        ref = None
+        if name == "input" and scope.entry is not None:
+            ref = scope.entry
+        elif name in scope.names:
+            ref = scope.names[name]
+        elif name in scope.env and isinstance(scope.env[name], str) and scope.parent is not None:
+            ref = self.reference(scope.env[name], scope.parent, where)
+        elif name in self.everywhere:
+            ref = self.everywhere[name]
+        if ref is None:
+            later = self.defined_later(name)
+            hint = f"{name!r} is defined later, at line {later.line}" if later else did_you_mean(name, list(scope.names))
+            raise fail(where, "CC003", f"no layer named {name!r} before this point", hint=hint)
+        return Ref(ref.node, output) if output else ref
+
+    def defined_later(self, name: str) -> Location | None:
+        for layer in self.spec.layers:
+            if layer.name == name:
+                return layer.location
+        return None
+
+    def instance(
+        self, block: BlockSpec, layer: LayerSpec, inputs: tuple[Ref, ...], scope: _Scope, stack: tuple[str, ...]
+    ) -> None:
+        if block.name in stack:
+            chain = " -> ".join((*stack, block.name))
+            raise fail(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
+        kwargs = dict(layer.kwargs)
+        repeat = kwargs.pop("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+            raise fail(layer.locate("repeat"), "CC003", f"repeat must be an integer from 1 to {MAX_REPEAT:,}, found {repeat!r}")
+        env = self.bind(block, layer, kwargs)
+        if len(inputs) != 1:
+            raise fail(layer.locate("inputs"), "CC003", f"block {block.name!r} takes one input; pass others as parameters")
+        local = self.name(layer, scope, block.name)
+        entry = inputs[0]
+        for copy in range(1, repeat + 1):
+            path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
+            child = _Scope(path + ".", env, [entry], entry, scope, (*scope.blocks, (path, block.name)))
+            self.expand(block.layers, child, (*stack, block.name))
+            entry = child.order[-1]
+        scope.names[local] = self.everywhere[scope.prefix + local] = entry
+        scope.order.append(entry)
+
+    def bind(self, block: BlockSpec, layer: LayerSpec, kwargs: dict[str, object]) -> dict[str, object]:
+        """The instance's parameter values, bound like a call to the block's parameter list."""
+        names = list(block.params)
+        if len(layer.args) > len(names):
+            raise fail(layer.location, "CC104", f"block {block.name!r} takes {len(names)} parameters ({', '.join(names)})")
+        env = dict(zip(names, layer.args))
+        for key, value in kwargs.items():
+            if key not in block.params:
+                hint = did_you_mean(key, names) or f"its parameters: {', '.join(names) or 'none'}"
+                raise fail(layer.locate(key), "CC103", f"block {block.name!r} has no parameter {key!r}", hint=hint)
+            if key in env:
+                raise fail(layer.locate(key), "CC104", f"{key!r} given both by position and by keyword")
+            env[key] = value
+        for key, default in block.params.items():
+            if key not in env:
+                if default == REQUIRED:
+                    raise fail(layer.location, "CC104", f"block {block.name!r} needs the parameter {key!r}")
+                env[key] = default
+        return env
