@@ -1,0 +1,223 @@
+"""Graphs and blocks: names, inputs, outputs, merges, shared weights, block expansion."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from convcalc import summarize
+from convcalc.errors import SpecError
+from convcalc.render import render
+
+
+def report(text: str):
+    return summarize(textwrap.dedent(text))
+
+
+def problem(text: str) -> str:
+    with pytest.raises(SpecError) as caught:
+        report(text)
+    return caught.value.diagnostic.text()
+
+
+RESIDUAL = """
+    framework: keras
+    inputs:
+      image: [224, 224, 3]
+    layers:
+      - {type: Conv2D, name: c1, filters: 64, kernel_size: 3, padding: same}
+      - {type: Conv2D, name: c2, filters: 64, kernel_size: 3, padding: same}
+      - {type: Add, name: sum, inputs: [c1, c2]}
+      - Conv2D(64, 1, name="head", inputs=["sum"])
+    outputs: [head]
+"""
+
+
+def test_named_inputs_and_merges_follow_the_graph() -> None:
+    result = report(RESIDUAL)
+    assert [(r.name, r.inputs) for r in result.rows] == [
+        ("c1", ("image",)),
+        ("c2", ("c1",)),
+        ("sum", ("c1", "c2")),
+        ("head", ("sum",)),
+    ]
+    # keras 3.15.1, the same functional model: count_params() 42880, output (None, 224, 224, 64)
+    assert result.totals.params == 42880
+    assert result.output_shape == (None, 224, 224, 64)
+    assert result.branched
+
+
+def test_the_table_gains_connected_to_when_the_graph_branches() -> None:
+    table = render(report(RESIDUAL), "table", color=False)
+    assert table.splitlines()[2].split() == ["Layer", "(type)", "Output", "Shape", "Weights", "Param", "#", "Connected", "to"]
+    assert table.splitlines()[6].endswith("0  c1, c2")
+    sequential = render(summarize("input: [4]\nlayers:\n- Dense(2)\n"), "table", color=False)
+    assert "Connected to" not in sequential
+
+
+BOTTLENECK = """
+    framework: keras
+    input: [56, 56, 64]
+    blocks:
+      bottleneck:
+        params: {filters: 64, strides: 1}
+        layers:
+          - Conv2D(filters, 1, strides=strides, use_bias=False)
+          - Conv2D(filters * 4, 1)
+          - {type: Conv2D, name: shortcut, filters: filters * 4, kernel_size: 1, strides: strides, inputs: input}
+          - {type: Add, inputs: [shortcut, -2]}
+    layers:
+      - bottleneck(64, repeat=3, name="stage2")
+      - bottleneck(filters=128, strides=2)
+"""
+
+
+def test_blocks_expand_with_their_parameters_and_scoped_names() -> None:
+    result = report(BOTTLENECK)
+    # keras 3.15.1, the same four bottlenecks built by hand: count_params() 465408, output (None, 28, 28, 512)
+    assert result.totals.params == 465408
+    assert result.output_shape == (None, 28, 28, 512)
+    names = [r.name for r in result.rows]
+    assert names[:4] == ["stage2.block1.conv2d", "stage2.block1.conv2d_1", "stage2.block1.shortcut", "stage2.block1.add"]
+    assert names[-1] == "bottleneck.add"
+    assert result.rows[4].inputs == ("stage2.block1.add",)
+    assert result.rows[3].inputs == ("stage2.block1.shortcut", "stage2.block1.conv2d_1")
+    assert result.rows[0].blocks == (("stage2.block1", "bottleneck"),)
+    assert result.rows[-3].weights[0].shape == (1, 1, 128, 512)
+
+
+def test_depth_folds_each_block_instance_into_one_row() -> None:
+    table = render(report(BOTTLENECK), "table", color=False, depth=0)
+    rows = [line.split()[:2] for line in table.splitlines()[4:8]]
+    assert rows == [
+        ["stage2.block1", "(bottleneck)"],
+        ["stage2.block2", "(bottleneck)"],
+        ["stage2.block3", "(bottleneck)"],
+        ["bottleneck", "(bottleneck)"],
+    ]
+    assert "4 layers" in table
+    assert "Total params: 465,408" in table
+
+
+def test_json_keeps_every_row_with_its_block_path() -> None:
+    from convcalc.render.json import report_data
+
+    data = report_data(report(BOTTLENECK))
+    assert len(data["layers"]) == 16
+    assert data["layers"][0]["block"] == ["stage2.block1"]
+    assert data["outputs"] == [{"name": "bottleneck.add", "shape": [None, 28, 28, 512]}]
+
+
+def test_keras_merges_match_keras() -> None:
+    # Shapes from keras 3.15.1 on inputs (None, 10, 8) and (None, 10, 8):
+    # Concatenate (None, 10, 16); Dot(axes=-1) (None, 10, 10); Dot(axes=(1, 1)) (None, 8, 8); Subtract (None, 10, 8)
+    spec = """
+        inputs: {a: [10, 8], b: [10, 8], c: [1, 8]}
+        layers:
+          - {type: Concatenate, inputs: [a, b]}
+          - {type: Dot, axes: -1, inputs: [a, b]}
+          - {type: Dot, axes: [1, 1], inputs: [a, b]}
+          - {type: Subtract, inputs: [a, b]}
+          - {type: Multiply, inputs: [a, c]}
+    """
+    shapes = [r.output_shape for r in report(spec).rows]
+    assert shapes == [(None, 10, 16), (None, 10, 10), (None, 8, 8), (None, 10, 8), (None, 10, 8)]
+
+
+def test_merging_incompatible_shapes_names_both() -> None:
+    text = problem("""
+        inputs: {a: [10, 8], b: [9, 8]}
+        layers:
+          - {type: Add, inputs: [a, b]}
+    """)
+    assert "CC200" in text and "(10, 8)" in text and "(9, 8)" in text
+
+
+def test_pytorch_merges_are_convcalcs_own() -> None:
+    result = report("""
+        framework: pytorch
+        input: [3, 32, 32]
+        layers:
+          - {type: Conv2d, name: a, in_channels: 3, out_channels: 16, kernel_size: 3, padding: 1}
+          - {type: Conv2d, name: b, in_channels: 3, out_channels: 8, kernel_size: 3, padding: 1, inputs: input}
+          - {type: Concat, inputs: [a, b]}
+          - {type: Add, inputs: [-1, -1]}
+    """)
+    assert [r.output_shape for r in result.rows][-2:] == [(None, 24, 32, 32), (None, 24, 32, 32)]
+
+
+def test_shared_weights_are_counted_once() -> None:
+    result = report("""
+        inputs: {left: [16], right: [16]}
+        layers:
+          - {type: Dense, name: encoder, units: 8, inputs: left}
+          - {type: Dense, name: encoder_again, units: 8, inputs: right, shares: encoder}
+          - {type: Concatenate, inputs: [encoder, encoder_again]}
+    """)
+    assert [r.params for r in result.rows] == [136, 0, 0]
+    assert result.rows[1].shared_with == "encoder"
+    assert result.totals.params == 136
+
+
+@pytest.mark.parametrize(
+    ("layers", "expected"),
+    [
+        ("  - {type: Add, inputs: [later, -1]}\n  - {type: Dense, units: 3, name: later}\n", "'later' is defined later, at line"),
+        ("  - {type: Dense, units: 3, inputs: nowhere}\n", "no layer named 'nowhere' before this point"),
+        ("  - {type: Dense, units: 3, inputs: -5}\n", "inputs -5 reaches before the first layer"),
+        ("  - Dense(3, name='x')\n  - Dense(3, name='x')\n", "the name 'x' is used twice"),
+        ("  - {type: Dense, units: 3, inputs: 'input[2]'}\n", "'input' has 1 output(s); there is no input[2]"),
+    ],
+)
+def test_bad_references_are_errors_at_their_line(layers: str, expected: str) -> None:
+    assert expected in problem("input: [4]\nlayers:\n" + layers)
+
+
+def test_a_block_that_uses_itself_is_an_error() -> None:
+    text = problem("""
+        input: [4]
+        blocks:
+          loop:
+            layers:
+              - Dense(4)
+              - loop
+        layers:
+          - loop
+    """)
+    assert "block 'loop' uses itself (loop -> loop)" in text
+    assert ":7:" in text  # the line of the self-use
+
+
+def test_block_parameters_are_checked_like_a_call() -> None:
+    spec = "input: [4]\nblocks:\n  mlp:\n    params: [width]\n    layers: [Dense(width)]\nlayers:\n  - {layers}\n"
+    assert "has no parameter 'widht' (did you mean 'width'?)" in problem(spec.format(layers="mlp(widht=3)"))
+    assert "needs the parameter 'width'" in problem(spec.format(layers="mlp"))
+    assert "repeat must be an integer from 1 to 100,000" in problem(spec.format(layers="mlp(3, repeat=10**9)"))
+
+
+def test_arithmetic_is_safe_and_bounded() -> None:
+    spec = "input: [4]\nblocks:\n  mlp:\n    params: [width]\n    layers: ['Dense({expr})']\nlayers:\n  - mlp(3)\n"
+    assert report(spec.format(expr="width * 2 + 1")).rows[0].output_shape == (None, 7)
+    assert "is not a literal value" in problem(spec.format(expr='__import__("os").getcwd()'))
+    assert "the exponent in" in problem(spec.format(expr="width ** 99999"))
+    assert "division by zero" in problem(spec.format(expr="width // 0"))
+
+
+def test_block_inputs_may_come_from_the_calling_scope() -> None:
+    result = report("""
+        framework: keras
+        input: [32, 32, 3]
+        blocks:
+          up:
+            params: {filters: 8, skip: null}
+            layers:
+              - Conv2DTranspose(filters, 2, strides=2)
+              - {type: Concatenate, inputs: [-1, skip]}
+        layers:
+          - {type: Conv2D, name: enc, filters: 8, kernel_size: 3, padding: same}
+          - Conv2D(16, 3, strides=2, padding="same")
+          - up(8, skip="enc")
+    """)
+    assert result.rows[-1].inputs == ("up.conv2d_transpose", "enc")
+    assert result.output_shape == (None, 32, 32, 16)
