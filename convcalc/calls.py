@@ -61,12 +61,17 @@ def parse_call(text: str) -> Call:
 
 
 def _call(tree: ast.Call, text: str, lead: int) -> Call:
-    if isinstance(tree.func, ast.Attribute):  # keras.layers.Conv2D(...), nn.Conv2d(...)
-        name = tree.func.attr
-    elif isinstance(tree.func, ast.Name):
-        name = tree.func.id
+    func = tree.func
+    while isinstance(func, ast.Attribute):  # keras.layers.Conv2D(...), nn.Conv2d(...): the last name counts
+        func = func.value
+    if isinstance(func, ast.Name):
+        name = tree.func.attr if isinstance(tree.func, ast.Attribute) else func.id
     else:
-        raise LayerError(f"expected a layer name before '(', found {ast.get_source_segment(text, tree.func)!r}", code="CC102")
+        raise LayerError(
+            f"expected a layer name before '(', found {ast.get_source_segment(text, tree.func)!r}",
+            code="CC102",
+            offset=lead + tree.func.col_offset,
+        )
     args: list[object] = []
     offsets: dict[int | str, int] = {}
     for index, node in enumerate(tree.args):

@@ -199,7 +199,7 @@ def test_block_parameters_are_checked_like_a_call() -> None:
 def test_arithmetic_is_safe_and_bounded() -> None:
     spec = "input: [4]\nblocks:\n  mlp:\n    params: [width]\n    layers: ['Dense({expr})']\nlayers:\n  - mlp(3)\n"
     assert report(spec.format(expr="width * 2 + 1")).rows[0].output_shape == (None, 7)
-    assert "is not a literal value" in problem(spec.format(expr='__import__("os").getcwd()'))
+    assert "CC102 expected a layer name before '('" in problem(spec.format(expr='__import__("os").getcwd()'))
     assert "the exponent in" in problem(spec.format(expr="width ** 99999"))
     assert "division by zero" in problem(spec.format(expr="width // 0"))
 
