@@ -22,8 +22,10 @@ def run(spec: Spec) -> Report:
     other = vocabulary("keras" if spec.framework == "pytorch" else "pytorch")
 
     def auto_name(type_name: str) -> str:
+        """Keras's automatic names (conv2d, batch_normalization); for PyTorch the class name in
+        lower case (conv2d, batchnorm2d, prelu), as torch users write module names."""
         canonical = vocab.aliases.get(type_name, type_name)
-        return snake_case(canonical)
+        return snake_case(canonical) if spec.framework == "keras" else canonical.lower()
 
     graph = build_graph(spec, auto_name)
     outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
@@ -31,13 +33,14 @@ def run(spec: Spec) -> Report:
     by_name: dict[str, Row] = {}
     for node in graph.nodes:
         label = f"{node.name} ({node.layer.type})"
+        layer_type = None
         try:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
             layer_type = vocab.lookup(node.layer.type, other)
             label = f"{node.name} ({layer_type.name})"
             built = _build(layer_type, node, shapes, spec.framework)
         except LayerError as exc:
-            raise _located(exc, node, label, node_inputs(outputs, node)) from None
+            raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
         weights = built.weights
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)
@@ -97,8 +100,14 @@ def node_inputs(outputs: dict[str, tuple[Shape, ...]], node: Node) -> str:
     return ", ".join(shapes)
 
 
-def _located(exc: LayerError, node: Node, label: str, shapes: str) -> SpecError:
+def _located(exc: LayerError, node: Node, label: str, shapes: str, layer_type: LayerType | None) -> SpecError:
+    """The error at the argument it is about: by keyword, or by position when it was passed so."""
     message = exc.message
     if exc.code in ("CC200", "CC201") and shapes:
         message += f"; input shape {shapes}"
-    return SpecError(Diagnostic(node.layer.locate(exc.argument), exc.code, message, exc.hint, label))
+    argument: int | str = exc.argument
+    if layer_type is not None and isinstance(argument, str) and argument not in node.layer.arg_locations:
+        positions = [name for name, _ in layer_type.signature.positional]
+        if argument in positions and positions.index(argument) < len(node.layer.args):
+            argument = positions.index(argument)
+    return SpecError(Diagnostic(node.layer.locate(argument), exc.code, message, exc.hint, label))
