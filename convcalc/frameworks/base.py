@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,3 +69,39 @@ def snake_case(name: str) -> str:
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def inner_layer(value: object, vocabulary: Vocabulary, argument: str) -> tuple[LayerType, Args]:
+    """The layer a wrapper takes as an argument (`Bidirectional(LSTM(64))`), bound like any layer.
+
+    The argument may be a parsed call (the call form), the text of one (`layer: "LSTM(64)"`) or a
+    mapping (`layer: {type: LSTM, units: 64}`); errors name the wrapper's argument.
+    """
+    from convcalc.calls import Call, parse_call
+
+    with about(argument):
+        if isinstance(value, str):
+            value = parse_call(value)
+        if isinstance(value, dict):
+            kwargs = dict(value)
+            type_name = kwargs.pop("type", None)
+            if not isinstance(type_name, str):
+                raise LayerError("a layer given as a mapping needs `type:`", hint="e.g. {type: LSTM, units: 64}", code="CC105")
+            value = Call(type_name, (), kwargs)
+        if not isinstance(value, Call):
+            raise LayerError(
+                f"expected a layer, found {value!r}", hint='e.g. LSTM(64), "LSTM(64)" or {type: LSTM, units: 64}', code="CC105"
+            )
+        layer_type = vocabulary.lookup(value.name)
+        return layer_type, layer_type.signature.bind(value.name, value.args, value.kwargs)
+
+
+@contextmanager
+def about(argument: str) -> Iterator[None]:
+    """Errors raised inside a wrapped layer point at the wrapper's `argument` and say so."""
+    try:
+        yield
+    except LayerError as exc:
+        if exc.argument == argument and exc.message.startswith(f"{argument}: "):
+            raise
+        raise LayerError(f"{argument}: {exc.message}", exc.hint, argument, exc.code) from None

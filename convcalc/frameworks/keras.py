@@ -206,3 +206,5 @@ for _name, _build in (
     ("Dot", dot),
 ):
     KERAS.add(LayerType(_name, signature_from_table(SIGNATURES[_name], BASE_KWARGS), _build, merges=True))
+
+from convcalc.frameworks import keras_sequence  # noqa: E402, F401  registers Embedding, LSTM, GRU, Bidirectional, MultiHeadAttention...

@@ -146,3 +146,5 @@ def pytorch_concat(args: Args, shapes: tuple[Shape, ...]) -> Built:
 PYTORCH.add(LayerType("Add", Signature(()), pytorch_elementwise, merges=True))
 PYTORCH.add(LayerType("Multiply", Signature(()), pytorch_elementwise, merges=True))
 PYTORCH.add(LayerType("Concat", Signature((("dim", 1),)), pytorch_concat, merges=True), "Cat")
+
+from convcalc.frameworks import pytorch_sequence  # noqa: E402, F401  registers Embedding, LSTM, MultiheadAttention, Transformer...
