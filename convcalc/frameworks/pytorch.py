@@ -1,13 +1,22 @@
 """PyTorch layers: channels_first, weights as torch.nn holds them; buffers are not parameters.
 
 Each builder follows the "Shape" section of the torch.nn class's documentation and the checks
-its `__init__` and `forward` make; declared sizes (in_channels, in_features, num_features) are
-compared with the incoming shape, the mistake PyTorch only reports at run time.
+its `__init__` and `forward` make (torch/nn/modules/<file>.py, torch/nn/functional.py and the
+ATen kernels they call); declared sizes (in_channels, in_features, num_features) are compared
+with the incoming shape, the mistake PyTorch only reports at run time.
+
+convcalc's input always has a batch dimension (shape[0], None when unknown). Where torch also
+takes an unbatched input and the arithmetic reads such a tensor the same way (pooling, padding,
+InstanceNorm, element-wise modules), convcalc accepts both ranks and computes what torch would;
+layers whose channel count must match a declared size otherwise need (batch, channels, ...).
+An output with a zero-sized dimension is an error, even where torch returns an empty tensor.
 """
 
 from __future__ import annotations
 
-from math import prod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from math import isinf, prod
 
 from convcalc.errors import LayerError
 from convcalc.frameworks.base import Build, LayerType, Vocabulary, signature_from_table
@@ -15,6 +24,8 @@ from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
 from convcalc.ops.conv import conv_output_length, transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, format_shape
 from convcalc.ops.merge import broadcast, concatenate
+from convcalc.ops.padding import padded_length
+from convcalc.ops.pool import adaptive_output_length, pool_output_length, scaled_length
 from convcalc.report import Built, Shape, Weight
 from convcalc.signature import Args, Signature
 
@@ -23,6 +34,18 @@ PYTORCH = Vocabulary("pytorch")
 
 def define(name: str, build: Build, *aliases: str) -> None:
     PYTORCH.add(LayerType(name, signature_from_table(SIGNATURES[name], frozenset()), build), *aliases)
+
+
+@dataclass(frozen=True)
+class AnyArguments(Signature):
+    """nn.Identity's `__init__(*args, **kwargs)` takes and ignores anything
+    ("Identity(54, unused_argument1=0.1)" in its docs)."""
+
+    def bind(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> Args:
+        return Args(type_name, {})
+
+
+# --- Shared checks
 
 
 def declared(args: Args, name: str, found: int | None) -> int:
@@ -38,17 +61,120 @@ def declared(args: Args, name: str, found: int | None) -> int:
     return value
 
 
+def inferred(args: Args, name: str, found: int | None) -> int:
+    """What a Lazy module infers at its first call: the incoming size, which must be known."""
+    if found is None:
+        raise LayerError(
+            f"{args.type_name} infers {name} from the input, whose size there is unknown (None)",
+            hint=f"give the input's size, or use the non-lazy module with {name}",
+            code="CC200",
+        )
+    return found
+
+
 def bias(args: Args, size: int, flag: str = "bias") -> tuple[Weight, ...]:
     return (Weight("bias", (size,)),) if args.bool(flag) else ()
 
 
-# --- Convolutions: torch/nn/modules/conv.py
+def exact_choice(args: Args, name: str, options: Iterable[object]) -> object:
+    """A string option compared exactly: torch does not fold case ('SAME' is an error)."""
+    choices = list(options)
+    if args[name] not in choices:
+        raise args.error(name, "one of " + ", ".join(repr(c) for c in choices))
+    return args[name]
 
 
-def conv(rank: int, transposed: bool) -> Build:
+def number(args: Args, name: str, optional: bool = False) -> float | None:
+    return None if optional and args[name] is None else args.number(name)
+
+
+def rank_error(args: Args, shape: Shape, expected: str) -> LayerError:
+    return LayerError(f"{args.type_name} expects {expected}, found the {len(shape)}-D shape {format_shape(shape)}", code="CC200")
+
+
+def trailing(args: Args, shape: Shape, rank: int) -> tuple[Shape, Shape]:
+    """(leading dims, the last `rank` dims) of an input of rank + 2 dims (batch, channels,
+    *spatial) or rank + 1 (torch's unbatched form); pooling and padding read only the last."""
+    if len(shape) not in (rank + 1, rank + 2):
+        raise rank_error(args, shape, f"a {rank + 2}-D input (batch, channels, *spatial) or a {rank + 1}-D one")
+    return shape[:-rank], shape[-rank:]
+
+
+def channels(args: Args, shape: Shape, ranks: tuple[int, ...] = (), at_least: int = 2) -> int | None:
+    """The channel dimension (dim 1) of an input whose rank is one of `ranks` (or, without
+    `ranks`, at least `at_least`)."""
+    if ranks and len(shape) not in ranks:
+        raise rank_error(args, shape, "a " + " or ".join(f"{n}-D" for n in ranks) + " input (batch, channels, ...)")
+    if not ranks and len(shape) < at_least:
+        raise rank_error(args, shape, f"an input of at least {at_least} dimensions (batch, channels, ...)")
+    return shape[1]
+
+
+def dimension(args: Args, name: str, rank: int) -> int:
+    """A dim argument (negative counts from the end) as an index into a `rank`-D shape."""
+    dim = args.int(name)
+    if not -rank <= dim < rank:
+        raise LayerError(
+            f"{name}={dim} is out of range for a {rank}-D input (expected {-rank} to {rank - 1})",
+            argument=name,
+            code="CC200",
+        )
+    return dim % rank
+
+
+def no_indices(args: Args) -> None:
+    if args.bool("return_indices"):
+        raise LayerError(
+            "return_indices=True makes the layer return (output, indices), which the next layer cannot take",
+            hint="use return_indices=False",
+            argument="return_indices",
+            code="CC105",
+        )
+
+
+def ints_or_none(args: Args, name: str, rank: int, allow_none: bool) -> tuple[int | None, ...]:
+    """An int, or a `rank`-long tuple/list of ints (each >= 1; None where `allow_none`)."""
+    value = args[name]
+    expected = f"an integer >= 1 or a tuple of {rank} of them" + (" (None keeps that size)" if allow_none else "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,) * rank
+    if not isinstance(value, tuple | list) or len(value) != rank:
+        raise args.error(name, expected)
+    for item in value:
+        if item is None and allow_none:
+            continue
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            raise args.error(name, expected)
+    return tuple(value)
+
+
+# --- Convolutions: torch/nn/modules/conv.py (_ConvNd.__init__, _conv_forward), aten Convolution.cpp
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def conv_sides(
+    args: Args, rank: int, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+) -> tuple[tuple[int, int], ...]:
+    """Padding per side and axis. 'same' pads d(k - 1) in total, the odd one on the right
+    (_ConvNd.__init__'s _reversed_padding_repeated_twice); it needs stride 1."""
+    value = args["padding"]
+    if isinstance(value, str):
+        if value not in ("valid", "same"):
+            raise args.error("padding", f"'valid', 'same', an integer >= 0 or a tuple of {rank} of them")
+        if value == "valid":
+            return ((0, 0),) * rank
+        if max(stride) > 1:
+            raise LayerError("padding='same' is not supported for strided convolutions", argument="padding", code="CC105")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((p, p) for p in args.ints("padding", rank, minimum=0))
+
+
+def conv(rank: int, transposed: bool, lazy: bool = False) -> Build:
     def build(args: Args, shape: Shape) -> Built:
-        batch, spatial, channels = CHANNELS_FIRST.split(shape, rank, args.type_name)
-        cin = declared(args, "in_channels", channels)
+        batch, spatial, found = CHANNELS_FIRST.split(shape, rank, args.type_name)
+        cin = inferred(args, "in_channels", found) if lazy else declared(args, "in_channels", found)
         cout = args.int("out_channels", 1)
         groups = args.int("groups", 1)
         if cin % groups or cout % groups:
@@ -58,15 +184,19 @@ def conv(rank: int, transposed: bool) -> Build:
         kernel = args.ints("kernel_size", rank)
         stride = args.ints("stride", rank)
         dilation = args.ints("dilation", rank)
-        padding_value = args.get("padding")
-        if isinstance(padding_value, str) and not transposed:
-            padding_mode = args.choice("padding", ("valid", "same"))
-            if padding_mode == "same" and max(stride) > 1:
-                raise LayerError("padding='same' is not supported for strided convolutions", argument="padding", code="CC105")
-            paddings: tuple[int | str, ...] = (padding_mode,) * rank
-        else:
-            paddings = args.ints("padding", rank, minimum=0)
+        padding_mode = exact_choice(args, "padding_mode", PADDING_MODES)
         if transposed:
+            if padding_mode != "zeros":
+                raise LayerError(
+                    f"only padding_mode='zeros' is supported for {args.type_name}", argument="padding_mode", code="CC105"
+                )
+            if isinstance(args["padding"], str):
+                raise args.error(
+                    "padding",
+                    f"an integer >= 0 or a tuple of {rank} of them",
+                    hint="transposed convolutions take no 'same' or 'valid'",
+                )
+            padding = args.ints("padding", rank, minimum=0)
             output_padding = args.ints("output_padding", rank, minimum=0)
             for op, s, d in zip(output_padding, stride, dilation):
                 if op >= s and op >= d:
@@ -76,12 +206,18 @@ def conv(rank: int, transposed: bool) -> Build:
                         code="CC105",
                     )
             out = tuple(
-                transposed_output_length(n, k, s, int(p), op, d)
-                for n, k, s, p, op, d in zip(spatial, kernel, stride, paddings, output_padding, dilation)
+                transposed_output_length(n, k, s, p, op, d)
+                for n, k, s, p, op, d in zip(spatial, kernel, stride, padding, output_padding, dilation)
             )
             weight = Weight("weight", (cin, cout // groups) + kernel)
         else:
-            out = tuple(conv_output_length(n, k, s, p, d) for n, k, s, p, d in zip(spatial, kernel, stride, paddings, dilation))
+            # A non-zeros padding_mode pads with F.pad first, then convolves without padding.
+            mode = "constant" if padding_mode == "zeros" else str(padding_mode)
+            sides = conv_sides(args, rank, kernel, stride, dilation)
+            out = tuple(
+                conv_output_length(padded_length(n, left, right, mode), k, s, 0, d)
+                for n, (left, right), k, s, d in zip(spatial, sides, kernel, stride, dilation)
+            )
             weight = Weight("weight", (cout, cin // groups) + kernel)
         if any(n is not None and n <= 0 for n in out):
             raise LayerError(f"the output would be {format_shape(out)}", code="CC200")
@@ -93,30 +229,28 @@ def conv(rank: int, transposed: bool) -> Build:
 for _rank in (1, 2, 3):
     define(f"Conv{_rank}d", conv(_rank, transposed=False))
     define(f"ConvTranspose{_rank}d", conv(_rank, transposed=True))
+    define(f"LazyConv{_rank}d", conv(_rank, transposed=False, lazy=True))
+    define(f"LazyConvTranspose{_rank}d", conv(_rank, transposed=True, lazy=True))
 
 
-# --- Linear and Flatten: torch/nn/modules/linear.py, flatten.py
+# --- Linear, Flatten, Unflatten, Identity: torch/nn/modules/linear.py, flatten.py
 
 
-def linear(args: Args, shape: Shape) -> Built:
+def linear(lazy: bool) -> Build:
     """Linear acts on the last dimension of an input of any rank: (*, H_in) -> (*, H_out)."""
-    if len(shape) < 1:
-        raise LayerError("Linear needs an input with at least one dimension", code="CC200")
-    features = declared(args, "in_features", shape[-1])
-    out = args.int("out_features", 0)
-    return Built(shape[:-1] + (out,), (Weight("weight", (out, features)),) + bias(args, out))
+
+    def build(args: Args, shape: Shape) -> Built:
+        features = inferred(args, "in_features", shape[-1]) if lazy else declared(args, "in_features", shape[-1])
+        out = args.int("out_features", 1)
+        return Built(shape[:-1] + (out,), (Weight("weight", (out, features)),) + bias(args, out))
+
+    return build
 
 
 def flatten(args: Args, shape: Shape) -> Built:
     """Flatten(start_dim=1, end_dim=-1) merges dimensions start_dim..end_dim, batch included."""
     rank = len(shape)
-    start, end = args.int("start_dim"), args.int("end_dim")
-    for name, dim in (("start_dim", start), ("end_dim", end)):
-        if not -rank <= dim < rank:
-            raise LayerError(
-                f"{name}={dim} is out of range for the {rank}-D shape {format_shape(shape)}", argument=name, code="CC200"
-            )
-    start, end = start % rank, end % rank
+    start, end = dimension(args, "start_dim", rank), dimension(args, "end_dim", rank)
     if start > end:
         raise LayerError(f"start_dim ({start}) comes after end_dim ({end})", argument="start_dim", code="CC200")
     merged = shape[start : end + 1]
@@ -124,8 +258,577 @@ def flatten(args: Args, shape: Shape) -> Built:
     return Built(shape[:start] + (size,) + shape[end + 1 :])
 
 
-define("Linear", linear)
+def unflatten(args: Args, shape: Shape) -> Built:
+    """Unflatten(dim, unflattened_size) splits one dimension; one -1 is inferred
+    (Tensor.unflatten: the sizes must multiply to the dimension's size)."""
+    dim = dimension(args, "dim", len(shape))
+    sizes = args["unflattened_size"]
+    expected = "a non-empty tuple of integers >= 1, one of which may be -1"
+    if not isinstance(sizes, tuple | list) or not sizes:
+        raise args.error("unflattened_size", expected)
+    if any(isinstance(s, bool) or not isinstance(s, int) or (s < 1 and s != -1) for s in sizes):
+        raise args.error("unflattened_size", expected)
+    if list(sizes).count(-1) > 1:
+        raise args.error("unflattened_size", expected, hint="only one dimension can be inferred")
+    known = prod(s for s in sizes if s != -1)
+    size = shape[dim]
+    if size is None:
+        new = tuple(None if s == -1 else s for s in sizes)
+    elif (-1 in sizes and size % known) or (-1 not in sizes and size != known):
+        raise LayerError(
+            f"unflattened_size {tuple(sizes)} does not multiply to the size of dim {dim} ({size})",
+            argument="unflattened_size",
+            code="CC200",
+        )
+    else:
+        new = tuple(size // known if s == -1 else s for s in sizes)
+    return Built(shape[:dim] + new + shape[dim + 1 :])
+
+
+define("Linear", linear(lazy=False))
+define("LazyLinear", linear(lazy=True))
 define("Flatten", flatten)
+define("Unflatten", unflatten)
+PYTORCH.add(LayerType("Identity", AnyArguments(()), lambda args, shape: Built(shape)))
+
+
+# --- Pooling: torch/nn/modules/pooling.py, aten Pool.h (pool2d_shape_check, pooling_output_shape)
+
+
+def window_stride(args: Args, rank: int, kernel: tuple[int, ...]) -> tuple[int, ...]:
+    """stride defaults to kernel_size; torch treats an empty stride the same way."""
+    if args["stride"] is None or args["stride"] in ((), []):
+        return kernel
+    return args.ints("stride", rank)
+
+
+def pooling(rank: int, kind: str) -> Build:
+    """MaxPool, AvgPool and LPPool (an AvgPool without padding, or a MaxPool for norm_type inf)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        lead, spatial = trailing(args, shape, rank)
+        averaging = kind == "avg"
+        if kind == "lp":
+            norm = args.number("norm_type")
+            if norm == 0:
+                raise args.error("norm_type", "a non-zero number", hint="the result is the 1/norm_type-th root")
+            if rank == 1 and not isinstance(args["kernel_size"], int):
+                raise args.error("kernel_size", "an integer >= 1", hint="lp_pool1d multiplies by kernel_size")
+            averaging = not isinf(norm)  # an infinite norm is a max pool
+        kernel = args.ints("kernel_size", rank)
+        stride = window_stride(args, rank, kernel)
+        if averaging and rank == 3 and any(n is not None and n < k for n, k in zip(spatial, kernel)):
+            raise LayerError(
+                f"avg_pool3d needs every input size {format_shape(spatial)} to be at least kernel_size {kernel}, padding aside",
+                hint="use a smaller kernel_size (torch checks the unpadded input here)",
+                argument="kernel_size",
+                code="CC200",
+            )
+        padding = (0,) * rank if kind == "lp" else args.ints("padding", rank, minimum=0)
+        dilation = args.ints("dilation", rank) if kind == "max" else (1,) * rank
+        ceil_mode = args.bool("ceil_mode")
+        if kind == "max":
+            no_indices(args)
+        if kind == "avg":
+            args.bool("count_include_pad")
+            if args.get("divisor_override") is not None and args.int("divisor_override") == 0:
+                raise args.error("divisor_override", "None or a non-zero integer")
+        for p, k in zip(padding, kernel):
+            if 2 * p > k:
+                raise LayerError(
+                    f"padding {padding} must be at most half of kernel_size {kernel}",
+                    hint="torch pads each side by at most half the window",
+                    argument="padding",
+                    code="CC105",
+                )
+        out = tuple(
+            pool_output_length(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        )
+        return Built(lead + out)
+
+    return build
+
+
+def adaptive(rank: int, kind: str) -> Build:
+    """AdaptiveAvgPool and AdaptiveMaxPool: the output size is the requested one; a None in
+    the tuple keeps that input size (2-D and 3-D only: adaptive_*_pool1d wants ints)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        lead, spatial = trailing(args, shape, rank)
+        sizes = ints_or_none(args, "output_size", rank, allow_none=rank > 1)
+        if kind == "max":
+            no_indices(args)
+        return Built(lead + tuple(adaptive_output_length(n, s) for n, s in zip(spatial, sizes)))
+
+    return build
+
+
+for _rank in (1, 2, 3):
+    define(f"MaxPool{_rank}d", pooling(_rank, "max"))
+    define(f"AvgPool{_rank}d", pooling(_rank, "avg"))
+    define(f"LPPool{_rank}d", pooling(_rank, "lp"))
+    define(f"AdaptiveMaxPool{_rank}d", adaptive(_rank, "max"))
+    define(f"AdaptiveAvgPool{_rank}d", adaptive(_rank, "avg"))
+
+
+# --- Padding: torch/nn/modules/padding.py, torch.nn.functional.pad, aten PadNd.cpp
+
+
+def pad_amounts(args: Args, rank: int) -> tuple[int, ...]:
+    """An int pads every side of the last `rank` dims; a tuple is taken as written, last dim
+    first: (left, right, top, bottom, front, back). Negative amounts crop."""
+    value = args["padding"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * (2 * rank)
+    if not isinstance(value, tuple | list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise args.error("padding", f"an integer or a tuple of {2 * rank} integers (left, right, ...; last dim first)")
+    if len(value) % 2:
+        raise args.error("padding", "a tuple of an even length: two amounts (before, after) per dimension")
+    return tuple(value)
+
+
+def pad_layer(rank: int, mode: str) -> Build:
+    """F.pad pads the last len(padding) / 2 dimensions, whatever the class's rank; constant
+    padding takes up to every dimension, the other modes 1 to 3 dimensions of a (batch,
+    channels, ...) or unbatched input; CircularPadNd also checks its own rank."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        pads = pad_amounts(args, rank)
+        pairs, ndim = len(pads) // 2, len(shape)
+        if mode == "circular" and ndim not in (rank + 1, rank + 2):
+            raise rank_error(args, shape, f"a {rank + 1}-D or {rank + 2}-D input")
+        if mode == "constant":
+            if "value" in args.values:
+                number(args, "value", optional=True)
+            if pairs > ndim:
+                raise args.error("padding", f"at most {2 * ndim} amounts for the {ndim}-D input {format_shape(shape)}")
+        elif pairs not in (1, 2, 3) or ndim not in (pairs + 1, pairs + 2):
+            raise LayerError(
+                f"{mode} padding with {len(pads)} amounts pads the last {pairs} dimensions, which needs a "
+                f"{pairs + 1}-D or {pairs + 2}-D input; found the {ndim}-D shape {format_shape(shape)}",
+                argument="padding",
+                code="CC200",
+            )
+        out = list(shape)
+        for i in range(pairs):
+            axis = ndim - 1 - i
+            out[axis] = padded_length(shape[axis], pads[2 * i], pads[2 * i + 1], mode)
+        return Built(tuple(out))
+
+    return build
+
+
+for _rank in (1, 2, 3):
+    define(f"ZeroPad{_rank}d", pad_layer(_rank, "constant"))
+    define(f"ConstantPad{_rank}d", pad_layer(_rank, "constant"))
+    define(f"ReflectionPad{_rank}d", pad_layer(_rank, "reflect"))
+    define(f"ReplicationPad{_rank}d", pad_layer(_rank, "replicate"))
+    define(f"CircularPad{_rank}d", pad_layer(_rank, "circular"))
+
+
+# --- Normalization: torch/nn/modules/batchnorm.py, instancenorm.py, normalization.py
+
+
+def norm_features(args: Args, found: int | None, lazy: bool) -> int | None:
+    """num_features must match the channels when it sizes a tensor (affine weights or running
+    statistics): torch raises "running_mean should contain 4 elements not 3". Without either,
+    torch ignores it (InstanceNorm only warns)."""
+    if lazy:
+        return inferred(args, "num_features", found)
+    if args.bool("affine") or args.bool("track_running_stats"):
+        return declared(args, "num_features", found)
+    args.int("num_features")
+    return None
+
+
+def affine_weights(args: Args, size: tuple[int, ...], flag: str = "affine", with_bias: bool = True) -> tuple[Weight, ...]:
+    """weight and bias of the normalized shape; running statistics are buffers, not parameters."""
+    if not args.bool(flag):
+        return ()
+    return (Weight("weight", size),) + ((Weight("bias", size),) if with_bias and args.bool("bias") else ())
+
+
+def batch_norm(ranks: tuple[int, ...], lazy: bool = False) -> Build:
+    """BatchNorm1d takes (N, C) or (N, C, L), 2d (N, C, H, W), 3d (N, C, D, H, W);
+    SyncBatchNorm (ranks empty) any input of at least 2 dimensions. Training (torch's default
+    mode) needs more than one value per channel (F.batch_norm's _verify_batch_size)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        features = norm_features(args, channels(args, shape, ranks), lazy)
+        values = (shape[0], *shape[2:])
+        if None not in values and prod(values) == 1:  # type: ignore[arg-type]
+            raise LayerError(
+                f"{args.type_name} needs more than one value per channel to normalize when training; "
+                f"the input {format_shape(shape)} has one",
+                hint="use a batch of 2 or more (in eval mode torch would run it)",
+                code="CC200",
+            )
+        return Built(shape, affine_weights(args, (features,)) if features is not None else ())
+
+    return build
+
+
+def instance_norm(rank: int, lazy: bool = False) -> Build:
+    """InstanceNorm normalizes each (sample, channel) over its spatial positions, so it needs
+    more than one (F.instance_norm's _verify_spatial_size). Like torch it also takes an
+    unbatched (C, *spatial) input, whose channels are then dim 0 (_InstanceNorm.forward)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        if len(shape) not in (rank + 1, rank + 2):
+            raise rank_error(args, shape, f"a {rank + 2}-D input (batch, channels, *spatial) or a {rank + 1}-D one")
+        channel = len(shape) - rank - 1
+        features = norm_features(args, shape[channel], lazy)
+        spatial = shape[channel + 1 :]
+        if None not in spatial and prod(spatial) == 1:  # type: ignore[arg-type]
+            raise LayerError(
+                f"{args.type_name} needs more than one spatial position per channel; the input {format_shape(shape)} has one",
+                hint="normalize earlier, before the spatial size shrinks to 1",
+                code="CC200",
+            )
+        return Built(shape, affine_weights(args, (features,)) if features is not None else ())
+
+    return build
+
+
+def layer_norm(with_bias: bool) -> Build:
+    """LayerNorm / RMSNorm: normalized_shape must equal the input's trailing dimensions; the
+    weight (and LayerNorm's bias) have that shape when elementwise_affine."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        value = args["normalized_shape"]
+        normalized = (value,) if isinstance(value, int) and not isinstance(value, bool) else value
+        expected = "an integer >= 1 or a non-empty tuple of them"
+        if not isinstance(normalized, tuple | list) or not normalized:
+            raise args.error("normalized_shape", expected)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in normalized):
+            raise args.error("normalized_shape", expected)
+        normalized = tuple(normalized)
+        tail = shape[-len(normalized) :]
+        if len(normalized) > len(shape) or any(t is not None and t != n for t, n in zip(tail, normalized)):
+            raise LayerError(
+                f"normalized_shape {normalized} must equal the input's last {len(normalized)} dimensions",
+                argument="normalized_shape",
+                code="CC201",
+            )
+        if args["eps"] is not None:
+            args.number("eps")
+        return Built(shape, affine_weights(args, normalized, "elementwise_affine", with_bias))
+
+    return build
+
+
+def group_norm(args: Args, shape: Shape) -> Built:
+    """GroupNorm: num_groups divides num_channels (__init__) and the input's channels
+    (group_norm); the affine weights make the channels equal num_channels."""
+    groups = args.int("num_groups", 1)
+    count = args.int("num_channels", 1)
+    if count % groups:
+        raise LayerError(
+            f"num_channels ({count}) must be divisible by num_groups ({groups})", argument="num_groups", code="CC105"
+        )
+    found = channels(args, shape)
+    if args.bool("affine"):
+        declared(args, "num_channels", found)
+    if found is not None and found % groups:
+        raise LayerError(
+            f"the input's {found} channels are not divisible by num_groups ({groups})", argument="num_groups", code="CC200"
+        )
+    return Built(shape, affine_weights(args, (count,)))
+
+
+def local_response_norm(ranks: tuple[int, ...]) -> Build:
+    """LocalResponseNorm averages over neighbouring channels of an input of 3 dims or more;
+    the legacy CrossMapLRN2d wants exactly 4."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        channels(args, shape, ranks, at_least=3)
+        args.int("size", 1)
+        for name in ("alpha", "beta", "k"):
+            args.number(name)
+        return Built(shape)
+
+    return build
+
+
+for _rank in (1, 2, 3):
+    define(f"BatchNorm{_rank}d", batch_norm((2, 3) if _rank == 1 else (_rank + 2,)))
+    define(f"LazyBatchNorm{_rank}d", batch_norm((2, 3) if _rank == 1 else (_rank + 2,), lazy=True))
+    define(f"InstanceNorm{_rank}d", instance_norm(_rank))
+    define(f"LazyInstanceNorm{_rank}d", instance_norm(_rank, lazy=True))
+define("SyncBatchNorm", batch_norm(()))
+define("LayerNorm", layer_norm(with_bias=True))
+define("RMSNorm", layer_norm(with_bias=False))
+define("GroupNorm", group_norm)
+define("LocalResponseNorm", local_response_norm(()))
+define("CrossMapLRN2d", local_response_norm((4,)))
+
+
+# --- Dropout: torch/nn/modules/dropout.py (_DropoutNd.__init__, F.dropout1d)
+
+
+def dropout(ranks: Iterable[int] | None = None) -> Build:
+    allowed = None if ranks is None else tuple(ranks)
+
+    def build(args: Args, shape: Shape) -> Built:
+        p = args.number("p")
+        if not 0 <= p <= 1:
+            raise args.error("p", "a probability between 0 and 1")
+        args.bool("inplace")
+        if allowed is not None and len(shape) not in allowed:
+            raise rank_error(args, shape, " or ".join(f"{n}-D" for n in allowed) + " input")
+        return Built(shape)
+
+    return build
+
+
+define("Dropout", dropout())
+define("Dropout1d", dropout((2, 3)))
+define("Dropout2d", dropout())
+define("Dropout3d", dropout())
+define("AlphaDropout", dropout())
+define("FeatureAlphaDropout", dropout())
+
+
+# --- Activations: torch/nn/modules/activation.py; all keep the shape except GLU.
+
+Check = Callable[[Args, Shape], None]
+
+
+def elementwise(numbers: tuple[str, ...] = (), check: Check | None = None) -> Build:
+    """A shape-preserving module: its numeric arguments must be numbers, `inplace` a bool."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        for name in numbers:
+            args.number(name)
+        if "inplace" in args.values:
+            args.bool("inplace")
+        if check is not None:
+            check(args, shape)
+        return Built(shape)
+
+    return build
+
+
+def at_least(name: str, minimum: float, strict: bool = False) -> Check:
+    def check(args: Args, shape: Shape) -> None:
+        value = args.number(name)
+        if value < minimum or (strict and value == minimum):
+            raise args.error(name, f"a number {'>' if strict else '>='} {minimum}")
+
+    return check
+
+
+def nonzero(name: str) -> Check:
+    def check(args: Args, shape: Shape) -> None:
+        if args.number(name) == 0:
+            raise args.error(name, "a non-zero number")
+
+    return check
+
+
+def ordered(low: str, high: str, strict: bool) -> Check:
+    def check(args: Args, shape: Shape) -> None:
+        lo, hi = args.number(low), args.number(high)
+        if hi < lo or (strict and hi == lo):
+            raise args.error(high, f"a number {'>' if strict else '>='} {low} ({lo})")
+
+    return check
+
+
+def hardtanh(args: Args, shape: Shape) -> None:
+    """The deprecated min_value/max_value replace min_val/max_val; max must exceed min."""
+    low = number(args, "min_value", optional=True)
+    high = number(args, "max_value", optional=True)
+    low = args.number("min_val") if low is None else low
+    high = args.number("max_val") if high is None else high
+    if high <= low:
+        raise LayerError(f"max_val ({high}) must be greater than min_val ({low})", argument="max_val", code="CC105")
+
+
+def gelu(args: Args, shape: Shape) -> None:
+    exact_choice(args, "approximate", ("none", "tanh"))
+
+
+def softmax_dim(args: Args, shape: Shape) -> None:
+    """dim=None lets torch pick one (a deprecated implicit choice); any dim keeps the shape."""
+    if args["dim"] is not None:
+        dimension(args, "dim", len(shape))
+
+
+def softmax2d(args: Args, shape: Shape) -> None:
+    if len(shape) not in (3, 4):
+        raise rank_error(args, shape, "a 3-D or 4-D input (softmax over dim -3)")
+
+
+def prelu(args: Args, shape: Shape) -> Built:
+    """PReLU learns num_parameters slopes: 1 shared, or one per channel (dim 1)."""
+    count = args.int("num_parameters", 1)
+    args.number("init")
+    found = shape[1] if len(shape) >= 2 else 1
+    if count != 1 and found is not None and count != found:
+        raise LayerError(
+            f"num_parameters={count} but the input has {found} channels",
+            hint=f"use num_parameters=1 (one shared slope) or {found} (one per channel)",
+            argument="num_parameters",
+            code="CC201",
+        )
+    return Built(shape, (Weight("weight", (count,)),))
+
+
+def glu(args: Args, shape: Shape) -> Built:
+    """GLU splits `dim` in two halves (a * sigmoid(b)): that size must be even."""
+    dim = dimension(args, "dim", len(shape))
+    size = shape[dim]
+    if size is not None and size % 2:
+        raise LayerError(f"GLU halves dim {dim}, whose size {size} is odd", argument="dim", code="CC200")
+    return Built(shape[:dim] + (None if size is None else size // 2,) + shape[dim + 1 :])
+
+
+ACTIVATIONS: dict[str, Build] = {
+    "ReLU": elementwise(),
+    "ReLU6": elementwise(),
+    "SELU": elementwise(),
+    "SiLU": elementwise(),
+    "Mish": elementwise(),
+    "Hardswish": elementwise(),
+    "Hardsigmoid": elementwise(),
+    "Sigmoid": elementwise(),
+    "Tanh": elementwise(),
+    "LogSigmoid": elementwise(),
+    "Softsign": elementwise(),
+    "Tanhshrink": elementwise(),
+    "LeakyReLU": elementwise(("negative_slope",)),
+    "ELU": elementwise(("alpha",)),
+    "CELU": elementwise(("alpha",), nonzero("alpha")),
+    "Softplus": elementwise(("beta", "threshold")),
+    "Hardshrink": elementwise(("lambd",)),
+    "Softshrink": elementwise(("lambd",), at_least("lambd", 0)),
+    "Threshold": elementwise(("threshold", "value")),
+    "RReLU": elementwise(("lower", "upper"), ordered("lower", "upper", strict=False)),
+    "Hardtanh": elementwise((), hardtanh),
+    "GELU": elementwise((), gelu),
+    "Softmax": elementwise((), softmax_dim),
+    "LogSoftmax": elementwise((), softmax_dim),
+    "Softmin": elementwise((), softmax_dim),
+    "Softmax2d": elementwise((), softmax2d),
+    "PReLU": prelu,
+    "GLU": glu,
+}
+for _name, _build in ACTIVATIONS.items():
+    define(_name, _build)
+
+
+# --- Resampling and channel shuffles: torch/nn/modules/upsampling.py, pixelshuffle.py,
+# channelshuffle.py; F.interpolate and aten UpSample.cpp, PixelShuffle.cpp, ChannelShuffle.cpp
+
+# The spatial ranks each interpolation mode takes (F.interpolate's dispatch on input.dim()).
+MODE_RANKS = {
+    "nearest": (1, 2, 3),
+    "nearest-exact": (1, 2, 3),
+    "area": (1, 2, 3),
+    "linear": (1,),
+    "bilinear": (2,),
+    "bicubic": (2,),
+    "trilinear": (3,),
+    "lanczos": (2,),
+}
+
+
+def resampled(args: Args, shape: Shape, mode: str) -> Built:
+    """Exactly one of size and scale_factor; the output is the size, or floor(L * scale)."""
+    if mode == "lanczos":
+        raise LayerError("mode='lanczos' needs antialias=True, which Upsample does not pass", argument="mode", code="CC105")
+    size, scale = args["size"], args["scale_factor"]
+    if not isinstance(scale, tuple | list) and not scale:
+        scale = None  # Upsample.__init__: float(scale_factor) if scale_factor else None
+    if size is not None and scale is not None:
+        raise LayerError("give only one of size and scale_factor", argument="scale_factor", code="CC105")
+    if size is None and scale is None:
+        raise LayerError("give size or scale_factor", hint="e.g. scale_factor=2", code="CC104")
+    rank = len(shape) - 2
+    if rank not in MODE_RANKS[mode]:
+        wanted = " or ".join(f"{n + 2}-D" for n in MODE_RANKS[mode])
+        raise rank_error(args, shape, f"a {wanted} input (batch, channels, *spatial) for mode={mode!r}")
+    spatial = shape[2:]
+    if size is not None:
+        sizes = args.ints("size", rank)
+        out = sizes
+    else:
+        factors = scale if isinstance(scale, tuple | list) else (scale,) * rank
+        if len(factors) != rank or any(isinstance(f, bool) or not isinstance(f, int | float) for f in factors):
+            raise args.error("scale_factor", f"a number or a tuple of {rank} numbers")
+        out = tuple(scaled_length(n, f) for n, f in zip(spatial, factors))
+    if any(n is not None and n < 1 for n in out):
+        raise LayerError(
+            f"the output size would be {format_shape(out)}", argument="scale_factor" if size is None else "size", code="CC200"
+        )
+    return Built(shape[:2] + out)
+
+
+def upsample(args: Args, shape: Shape) -> Built:
+    mode = str(exact_choice(args, "mode", MODE_RANKS))
+    align = args["align_corners"]
+    if align is not None:
+        if mode in ("nearest", "area", "nearest-exact"):
+            raise LayerError(
+                "align_corners can only be set with the interpolating modes linear, bilinear, bicubic, trilinear",
+                argument="align_corners",
+                code="CC105",
+            )
+        args.bool("align_corners")
+    recompute = args["recompute_scale_factor"]
+    if recompute is not None and args.bool("recompute_scale_factor") and args["size"] is not None:
+        raise LayerError(
+            "recompute_scale_factor is not meaningful with an explicit size", argument="recompute_scale_factor", code="CC105"
+        )
+    return resampled(args, shape, mode)
+
+
+def times(size: int | None, factor: int, divisor: int = 1) -> int | None:
+    return None if size is None else size * factor // divisor
+
+
+def pixel_shuffle(args: Args, shape: Shape) -> Built:
+    """(*, C r^2, H, W) -> (*, C, H r, W r); convcalc's batch makes the input (N, ..., C, H, W)."""
+    r = args.int("upscale_factor", 1)
+    if len(shape) < 4:
+        raise rank_error(args, shape, "an input of at least 4 dimensions (batch, channels, height, width)")
+    *lead, c, h, w = shape
+    if c is not None and c % (r * r):
+        raise LayerError(
+            f"the {c} channels are not divisible by upscale_factor squared ({r * r})", argument="upscale_factor", code="CC200"
+        )
+    return Built((*lead, times(c, 1, r * r), times(h, r), times(w, r)))
+
+
+def pixel_unshuffle(args: Args, shape: Shape) -> Built:
+    """(*, C, H r, W r) -> (*, C r^2, H, W): height and width must divide by r."""
+    r = args.int("downscale_factor", 1)
+    if len(shape) < 4:
+        raise rank_error(args, shape, "an input of at least 4 dimensions (batch, channels, height, width)")
+    *lead, c, h, w = shape
+    for name, n in (("height", h), ("width", w)):
+        if n is not None and n % r:
+            raise LayerError(
+                f"the {name} {n} is not divisible by downscale_factor ({r})", argument="downscale_factor", code="CC200"
+            )
+    return Built((*lead, times(c, r * r), times(h, 1, r), times(w, 1, r)))
+
+
+def channel_shuffle(args: Args, shape: Shape) -> Built:
+    groups = args.int("groups", 1)
+    found = channels(args, shape, at_least=3)
+    if found is not None and found % groups:
+        raise LayerError(f"the {found} channels are not divisible by groups ({groups})", argument="groups", code="CC200")
+    return Built(shape)
+
+
+define("Upsample", upsample)
+define("UpsamplingNearest2d", lambda args, shape: resampled(args, shape, "nearest"))
+define("UpsamplingBilinear2d", lambda args, shape: resampled(args, shape, "bilinear"))
+define("PixelShuffle", pixel_shuffle)
+define("PixelUnshuffle", pixel_unshuffle)
+define("ChannelShuffle", channel_shuffle)
 
 
 # --- Merges. PyTorch merges with functions (torch.add, torch.mul, torch.cat), not modules, so a
