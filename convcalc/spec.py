@@ -186,12 +186,22 @@ def _with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
         return spec
     first = spec.layers[0] if spec.layers else None
     for key in ("input_shape", "input_dim"):
-        if first is not None and spec.framework == "keras" and key in first.kwargs:
+        if first is not None and spec.framework == "keras" and key in first.kwargs and not _takes(first.type, key):
             value = first.kwargs[key]
             items = list(value) if isinstance(value, tuple | list) else [value]
             where = first.locate(key)
             return dataclasses.replace(spec, inputs=(InputSpec("input", _parse_dims(items, where), where),))
     raise fail(where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]`, the batch dimension excluded")
+
+
+def _takes(type_name: str, argument: str) -> bool:
+    """Whether a Keras layer takes `argument` itself (Embedding's input_dim is its vocabulary size,
+    not the base Layer's input shape)."""
+    from convcalc.frameworks import vocabulary
+
+    keras = vocabulary("keras")
+    layer_type = keras.types.get(keras.aliases.get(type_name, type_name))
+    return layer_type is not None and any(name == argument for name, _ in layer_type.signature.positional)
 
 
 class _Reader:
@@ -410,9 +420,16 @@ def _in_block(value: Any, params: frozenset[str]) -> Any:
         return value
     if isinstance(value, str):
         expr = expression(value)
-        return expr if expr is not None and expr.names() <= params else value
+        if expr is not None:
+            return expr if expr.names() <= params else value
+        try:  # a wrapped layer written as text: layer: "Dense(units * 2)"
+            return parse_call(value)
+        except LayerError:
+            return value
     if isinstance(value, tuple):
         return tuple(_in_block(v, params) for v in value)
+    if isinstance(value, dict):
+        return {k: _in_block(v, params) for k, v in value.items()}
     return value
 
 
