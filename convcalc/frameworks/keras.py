@@ -1,35 +1,124 @@
 """Keras 3 layers: channels_last, weights named and shaped as Keras holds them.
 
-Each builder reproduces what the layer's `build()` and `compute_output_shape()` do in
-keras/src/layers/...; the module docstring of each group names the file.
+Each builder reproduces what the layer's `__init__` validation, `build()` and
+`compute_output_shape()` do in keras/src/layers/...; each group's comment names the files.
+Where Keras's symbolic build accepts something that cannot run (a duplicated axis, an axis
+out of range that only the call trips over), convcalc rejects it with a clear message.
 """
 
 from __future__ import annotations
 
-from math import prod
+from collections.abc import Callable, Iterable, Mapping
+from math import isfinite
 
-from convcalc.errors import LayerError
+from convcalc.errors import LayerError, did_you_mean
 from convcalc.frameworks.base import Build, LayerType, Vocabulary, signature_from_table
 from convcalc.frameworks.signatures import KERAS as SIGNATURES
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, CHANNELS_LAST, Layout, format_shape
 from convcalc.ops.merge import broadcast, concatenate
+from convcalc.ops.norm import check_groups, resolve_axes
+from convcalc.ops.reshape import flattened, permuted, reshaped
 from convcalc.report import Built, Shape, Weight
-from convcalc.signature import Args
+from convcalc.signature import Args, Signature
 
 # keras.layers.Layer.__init__ takes these through **kwargs (keras/src/layers/layer.py).
 BASE_KWARGS = frozenset({"activity_regularizer", "trainable", "dtype", "autocast", "name", "input_dim", "input_shape"})
 
+# keras.activations.get() looks strings up, case-sensitively, in this table
+# (keras/src/activations/__init__.py ALL_OBJECTS_DICT, Keras 3.15); None means linear.
+# fmt: off
+ACTIVATIONS = frozenset((
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",
+    "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax",
+    "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+))
+# fmt: on
+
 KERAS = Vocabulary("keras")
 
 
-def define(name: str, build: Build, *aliases: str) -> None:
-    KERAS.add(LayerType(name, signature_from_table(SIGNATURES[name], BASE_KWARGS), build), *aliases)
+def define(
+    name: str, build: Build, *aliases: str, extra: Iterable[str] = (), defaults: Mapping[str, object] | None = None
+) -> None:
+    """Add the Keras class `name` under its own name and `aliases`.
+
+    `extra` are keywords the class pops from its **kwargs before Layer sees them
+    (LeakyReLU's deprecated `alpha`, Conv's `lora_rank`); `defaults` replace defaults that
+    signatures.py could not store as literals (nested tuples are stored as "<tuple>").
+    """
+    table = signature_from_table(SIGNATURES[name], BASE_KWARGS)
+    positional = tuple((n, (defaults or {}).get(n, d)) for n, d in table.positional)
+    signature = Signature(positional, table.keyword_only, table.accepted | frozenset(extra))
+    KERAS.add(LayerType(name, signature, build), *aliases)
+
+
+# --- Shared argument readers
 
 
 def layout(args: Args) -> Layout:
+    """data_format, lower-cased as backend.standardize_data_format does; layers without one
+    (SpatialDropout1D, Cropping1D, UpSampling1D) are channels_last."""
+    if "data_format" not in args.values:
+        return CHANNELS_LAST
     fmt = args.choice("data_format", (None, "channels_last", "channels_first"))
     return CHANNELS_FIRST if fmt == "channels_first" else CHANNELS_LAST
+
+
+def exact_choice(args: Args, name: str, options: tuple[str, ...]) -> str:
+    """A string option that Keras does not lower-case (pooling's padding: "SAME" is an error)."""
+    value = args[name]
+    if value not in options:
+        hint = did_you_mean(str(value), options)
+        if isinstance(value, str) and value.lower() in options:
+            hint = f"Keras does not lower-case it here: write {value.lower()!r}"
+        raise args.error(name, "one of " + ", ".join(repr(o) for o in options), hint=hint)
+    return value  # type: ignore[return-value]
+
+
+def number(args: Args, name: str, low: float | None = None, high: float | None = None, optional: bool = False) -> float | None:
+    """A finite number within [low, high], or None when `optional`."""
+    value = args[name]
+    if value is None and optional:
+        return None
+    span = "" if low is None and high is None else f" >= {low}" if high is None else f" from {low} to {high}"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not isfinite(value):
+        raise args.error(name, f"a number{span}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise args.error(name, f"a number{span}")
+    return value
+
+
+def axes(args: Args, name: str = "axis", allow_none: bool = False) -> int | tuple[int, ...] | None:
+    """An axis as Keras takes it: an int, or a list/tuple of ints (bools are not axes)."""
+    value = args[name]
+    if value is None and allow_none:
+        return None
+    items = value if isinstance(value, list | tuple) else (value,)
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in items):
+        raise args.error(name, "an integer or a list of integers" + (" or None" if allow_none else ""))
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def as_tuple(axis: int | tuple[int, ...] | None) -> tuple[int, ...]:
+    return () if axis is None else axis if isinstance(axis, tuple) else (axis,)
+
+
+def activation(args: Args, name: str = "activation") -> None:
+    """activations.get(): None, or the name of a Keras activation, spelled exactly."""
+    value = args[name]
+    if value is not None and value not in ACTIVATIONS:
+        hint = did_you_mean(str(value), ACTIVATIONS)
+        if isinstance(value, str) and value.lower() in ACTIVATIONS:
+            hint = f"names are case-sensitive: write {value.lower()!r}"
+        raise args.error(name, "None or the name of a Keras activation such as 'relu'", hint=hint)
+
+
+def seed(args: Args) -> None:
+    """SeedGenerator: "Argument `seed` must be an integer"."""
+    if args["seed"] is not None:
+        args.int("seed")
 
 
 def bias(args: Args, size: int | None, flag: str = "use_bias") -> tuple[Weight, ...]:
@@ -43,6 +132,24 @@ def known(size: int | None, what: str) -> int:
     return size
 
 
+def lora(args: Args, kernel: Weight, units: int) -> tuple[Weight, tuple[Weight, ...]]:
+    """`lora_rank=r` (Dense, Conv; keras/src/layers/core/dense.py `enable_lora`): the kernel
+    is frozen and two trainable factors follow the bias, lora_kernel_a
+    (kernel.shape[:-1] + (r,)) and lora_kernel_b (r, units). A rank of 0 or None changes nothing.
+    Returns the kernel as it ends up and the factors."""
+    rank = args.optional_int("lora_rank", minimum=0) if "lora_rank" in args.values else None
+    if "lora_alpha" in args.values:
+        number(args, "lora_alpha", optional=True)
+    if not rank:
+        return kernel, ()
+    if args.get("kernel_constraint") is not None:
+        raise LayerError("lora_rank cannot be combined with kernel_constraint", argument="lora_rank", code="CC105")
+    return Weight(kernel.name, kernel.shape, trainable=False), (
+        Weight("lora_kernel_a", kernel.shape[:-1] + (rank,)),
+        Weight("lora_kernel_b", (rank, units)),
+    )
+
+
 # --- Convolutions: keras/src/layers/convolutional/base_{conv,conv_transpose,depthwise_conv,separable_conv}.py
 
 
@@ -52,23 +159,28 @@ def conv(rank: int, kind: str) -> Build:
     def build(args: Args, shape: Shape) -> Built:
         fmt = layout(args)
         batch, spatial, channels = fmt.split(shape, rank, args.type_name)
-        cin = known(channels, "input channel")
         kernel = args.ints("kernel_size", rank)
         strides = args.ints("strides", rank)
         dilation = args.ints("dilation_rate", rank)
         paddings = ("valid", "same", "causal") if rank == 1 and kind == "conv" else ("valid", "same")
         padding = args.choice("padding", paddings)
-        if max(strides) > 1 and max(dilation) > 1:
+        activation(args)
+        if kind in ("conv", "transpose") and max(strides) > 1 and max(dilation) > 1:
+            # base_conv.py and base_conv_transpose.py check this; the depthwise and separable
+            # bases do not (their docstrings say they do), and those layers run.
             raise LayerError(
                 "strides > 1 cannot be combined with dilation_rate > 1 in Keras", argument="dilation_rate", code="CC105"
             )
-        if kind == "depthwise":
+        if kind in ("depthwise", "separable"):
             multiplier = args.int("depth_multiplier", 1)
-            filters = cin * multiplier
-        else:
+        if kind == "conv":
+            groups = args.int("groups", 1)
             filters = args.int("filters", 1)
-        if kind == "separable":
-            multiplier = args.int("depth_multiplier", 1)
+        cin = known(channels, "input channel")
+        if kind == "depthwise":
+            filters = cin * multiplier
+        elif kind != "conv":
+            filters = args.int("filters", 1)
         if kind == "transpose":
             padding_out = args.get("output_padding")
             output_padding = None if padding_out is None else args.ints("output_padding", rank, minimum=0)
@@ -83,64 +195,536 @@ def conv(rank: int, kind: str) -> Build:
                 keras_transposed_output_length(n, k, s, padding, None if output_padding is None else output_padding[i], d)
                 for i, (n, k, s, d) in enumerate(zip(spatial, kernel, strides, dilation))
             )
-            weights = (Weight("kernel", kernel + (filters, cin)),)
-        else:
-            out = tuple(conv_output_length(n, k, s, padding, d) for n, k, s, d in zip(spatial, kernel, strides, dilation))
-            if any(n is not None and n <= 0 for n in out):
-                raise LayerError(f"the output would be {format_shape(out)}", code="CC200")
-            if kind == "conv":
-                groups = args.int("groups", 1)
-                if filters % groups or cin % groups:
-                    raise LayerError(
-                        f"groups={groups} must divide both the input channels ({cin}) and filters ({filters})",
-                        argument="groups",
-                        code="CC200",
-                    )
-                weights = (Weight("kernel", kernel + (cin // groups, filters)),)
-            elif kind == "depthwise":
-                weights = (Weight("kernel", kernel + (cin, multiplier)),)
-            else:
-                weights = (
-                    Weight("depthwise_kernel", kernel + (cin, multiplier)),
-                    Weight("pointwise_kernel", (1,) * rank + (cin * multiplier, filters)),
+            return Built(fmt.join(batch, out, filters), (Weight("kernel", kernel + (filters, cin)),) + bias(args, filters))
+        out = tuple(conv_output_length(n, k, s, padding, d) for n, k, s, d in zip(spatial, kernel, strides, dilation))
+        if kind == "conv":
+            if filters % groups or cin % groups:
+                raise LayerError(
+                    f"groups={groups} must divide both the input channels ({cin}) and filters ({filters})",
+                    argument="groups",
+                    code="CC200",
                 )
+            weight, factors = lora(args, Weight("kernel", kernel + (cin // groups, filters)), filters)
+            return Built(fmt.join(batch, out, filters), (weight, *bias(args, filters), *factors))
+        if kind == "depthwise":
+            weights = (Weight("kernel", kernel + (cin, multiplier)),)
+        else:
+            weights = (
+                Weight("depthwise_kernel", kernel + (cin, multiplier)),
+                Weight("pointwise_kernel", (1,) * rank + (cin * multiplier, filters)),
+            )
         return Built(fmt.join(batch, out, filters), weights + bias(args, filters))
 
     return build
 
 
 for _rank in (1, 2, 3):
-    define(f"Conv{_rank}D", conv(_rank, "conv"), f"Convolution{_rank}D")
+    define(f"Conv{_rank}D", conv(_rank, "conv"), f"Convolution{_rank}D", extra=("lora_rank", "lora_alpha"))
     define(f"Conv{_rank}DTranspose", conv(_rank, "transpose"), f"Convolution{_rank}DTranspose")
 for _rank in (1, 2):
     define(f"DepthwiseConv{_rank}D", conv(_rank, "depthwise"))
     define(f"SeparableConv{_rank}D", conv(_rank, "separable"), f"SeparableConvolution{_rank}D")
 
 
-# --- Core: keras/src/layers/core/dense.py, reshaping/flatten.py
+# --- Core and reshaping: keras/src/layers/core/{dense,identity,masking}.py,
+# reshaping/{flatten,reshape,permute,repeat_vector}.py
 
 
 def dense(args: Args, shape: Shape) -> Built:
-    """Dense acts on the last axis of an input of any rank (Dense docs: "if the input to the
-    layer has a rank greater than 2, Dense computes the dot product along the last axis")."""
+    """Dense acts on the last axis of an input of any rank >= 2 (InputSpec(min_ndim=2); Dense
+    docs: "if the input to the layer has a rank greater than 2, Dense computes the dot
+    product along the last axis"): kernel (features, units)."""
     units = args.int("units", 1)
+    activation(args)
     if len(shape) < 2:
         raise LayerError(f"Dense needs an input of rank >= 2, found {format_shape(shape)}", code="CC200")
     features = known(shape[-1], "input feature")
-    return Built(shape[:-1] + (units,), (Weight("kernel", (features, units)),) + bias(args, units))
+    kernel, factors = lora(args, Weight("kernel", (features, units)), units)
+    return Built(shape[:-1] + (units,), (kernel, *bias(args, units), *factors))
 
 
 def flatten(args: Args, shape: Shape) -> Built:
-    fmt = layout(args)
-    rest = shape[1:]
-    if not fmt.channels_last and len(rest) > 1:
-        rest = rest[1:] + rest[:1]
-    size = None if None in rest else prod(rest)  # type: ignore[arg-type]
-    return Built((shape[0], size))
+    """(batch, product of the rest); data_format only changes the order of the values."""
+    layout(args)
+    return Built((shape[0], flattened(shape[1:])))
+
+
+def reshape(args: Args, shape: Shape) -> Built:
+    """target_shape excludes the batch axis; one -1 is inferred (ops/reshape.py)."""
+    target = args["target_shape"]
+    if not isinstance(target, tuple | list) or any(
+        d is not None and (isinstance(d, bool) or not isinstance(d, int)) for d in target
+    ):
+        raise args.error("target_shape", "a tuple of integers, e.g. (7, -1)")
+    return Built((shape[0], *reshaped(shape[1:], tuple(target))))
+
+
+def permute(args: Args, shape: Shape) -> Built:
+    """dims counts the non-batch axes from 1: Permute((2, 1)) swaps the two axes after batch."""
+    dims = args["dims"]
+    if not isinstance(dims, tuple | list) or any(isinstance(d, bool) or not isinstance(d, int) for d in dims):
+        raise args.error("dims", "a tuple of axis numbers counted from 1, e.g. (2, 1)")
+    return Built((shape[0], *permuted(shape[1:], tuple(dims), base=1)))
+
+
+def repeat_vector(args: Args, shape: Shape) -> Built:
+    """(batch, features) -> (batch, n, features); InputSpec(ndim=2)."""
+    n = args.int("n", 1)
+    if len(shape) != 2:
+        raise LayerError(
+            f"RepeatVector expects a 2-D input (batch, features), found the {len(shape)}-D shape {format_shape(shape)}",
+            hint="Flatten it first",
+            code="CC200",
+        )
+    return Built((shape[0], n, shape[1]))
+
+
+def same_shape(*checks: Callable[[Args, Shape], object]) -> Build:
+    """A layer whose output has its input's shape and that has no weights, after `checks`
+    (each validates the arguments as the layer's __init__ does)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        for check in checks:
+            check(args, shape)
+        return Built(shape)
+
+    return build
 
 
 define("Dense", dense)
 define("Flatten", flatten)
+define("Reshape", reshape)
+define("Permute", permute)
+define("RepeatVector", repeat_vector)
+define("Identity", same_shape())
+define("Masking", same_shape(lambda args, shape: number(args, "mask_value")))
+
+
+# --- Pooling: keras/src/layers/pooling/base_pooling.py, base_global_pooling.py;
+# keras/src/ops/operation_utils.py compute_pooling_output_shape
+
+
+def pooling(rank: int) -> Build:
+    """Max and average pooling: strides default to pool_size; "valid" gives
+    floor((L - k) / s) + 1, "same" ceil(L / s) (ops/conv.py). Keras does not lower-case this
+    padding (unlike a convolution's)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        fmt = layout(args)
+        pool = args.ints("pool_size", rank)
+        strides = pool if args["strides"] is None else args.ints("strides", rank)
+        padding = exact_choice(args, "padding", ("valid", "same"))
+        batch, spatial, channels = fmt.split(shape, rank, args.type_name)
+        if padding == "valid" and any(n is not None and n < k for n, k in zip(spatial, pool)):
+            raise LayerError(
+                f"pool_size {format_shape(pool)} is larger than the input's spatial size {format_shape(spatial)}",
+                hint="use a smaller pool_size, or padding='same'",
+                argument="pool_size",
+                code="CC200",
+            )
+        out = tuple(conv_output_length(n, k, s, padding) for n, k, s in zip(spatial, pool, strides))
+        return Built(fmt.join(batch, out, channels))
+
+    return build
+
+
+def global_pooling(rank: int) -> Build:
+    """Global pooling reduces every spatial axis: (batch, channels), or with keepdims=True
+    a size of 1 on each spatial axis."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        fmt = layout(args)
+        keepdims = args.bool("keepdims")
+        batch, _, channels = fmt.split(shape, rank, args.type_name)
+        return Built(fmt.join(batch, (1,) * rank, channels) if keepdims else (batch, channels))
+
+    return build
+
+
+for _rank in (1, 2, 3):
+    define(f"MaxPooling{_rank}D", pooling(_rank), f"MaxPool{_rank}D")
+    define(f"AveragePooling{_rank}D", pooling(_rank), f"AvgPool{_rank}D")
+    define(f"GlobalMaxPooling{_rank}D", global_pooling(_rank), f"GlobalMaxPool{_rank}D")
+    define(f"GlobalAveragePooling{_rank}D", global_pooling(_rank), f"GlobalAvgPool{_rank}D")
+
+
+# --- Normalization: keras/src/layers/normalization/{batch,layer,group,unit,rms}_normalization.py,
+# keras/src/layers/preprocessing/{normalization,rescaling}.py
+
+
+def feature_shape(shape: Shape, axis: int | tuple[int, ...], what: str) -> tuple[int, ...]:
+    """The shape of per-feature weights over `axis`: one axis gives (size,); a list gives the
+    sizes in the order of sorted(axis) as written, negative axes first, as Keras's
+    LayerNormalization.build does (axis=[1, -1] on (None, 7, 5, 3) gives gamma (3, 7))."""
+    picked = sorted(axis) if isinstance(axis, tuple) else (axis,)
+    return tuple(known(shape[a], f"{what} (axis {a})") for a in picked)
+
+
+def batch_norm(args: Args, shape: Shape) -> Built:
+    """gamma, beta (trainable) and moving_mean, moving_variance (non-trainable), each the size
+    of the `axis` dimension; renorm=True adds moving_stddev, renorm_mean, renorm_stddev."""
+    axis = args["axis"]
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise args.error("axis", "an integer (BatchNormalization normalizes one axis)")
+    number(args, "momentum")
+    number(args, "epsilon")
+    renorm = args.bool("renorm")
+    args.bool("synchronized")  # TensorFlow-only; shapes and counts are the same
+    if renorm:
+        renorm_clipping(args)
+    (index,) = resolve_axes((axis,), len(shape))
+    size = (known(shape[index], f"axis {axis}"),)
+    weights = [Weight("gamma", size)] if args.bool("scale") else []
+    weights += [Weight("beta", size)] if args.bool("center") else []
+    names = ["moving_mean", "moving_variance"] + (["moving_stddev", "renorm_mean", "renorm_stddev"] if renorm else [])
+    return Built(shape, (*weights, *(Weight(n, size, trainable=False) for n in names)))
+
+
+def renorm_clipping(args: Args) -> None:
+    """BatchNormalization.__init__: keys among rmax, rmin, dmax; rmax >= rmin; dmax >= 0."""
+    clipping = args["renorm_clipping"] or {}
+    if not isinstance(clipping, dict) or set(clipping) - {"rmax", "rmin", "dmax"}:
+        raise args.error("renorm_clipping", "None or a dict with keys among 'rmax', 'rmin', 'dmax'")
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float)) for v in clipping.values()):
+        raise args.error("renorm_clipping", "a dict of numbers")
+    rmax, rmin, dmax = clipping.get("rmax"), clipping.get("rmin"), clipping.get("dmax")
+    if rmax is not None and rmin is not None and rmax < rmin:
+        raise args.error("renorm_clipping", "a dict whose rmax is at least its rmin")
+    if dmax is not None and dmax < 0:
+        raise args.error("renorm_clipping", "a dict whose dmax is non-negative")
+
+
+def layer_norm(args: Args, shape: Shape) -> Built:
+    """gamma (if scale, or rms_scaling) and beta (if center and not rms_scaling), shaped like
+    the normalized axes (feature_shape). rms_scaling is a deprecated keyword Keras still pops."""
+    axis = axes(args)
+    if axis == ():
+        raise args.error("axis", "at least one axis")
+    number(args, "epsilon")
+    rms = args.bool("rms_scaling", default=False)
+    resolve_axes(as_tuple(axis), len(shape))
+    size = feature_shape(shape, axis, "normalized")  # type: ignore[arg-type]
+    weights = [Weight("gamma", size)] if args.bool("scale") or rms else []
+    weights += [Weight("beta", size)] if args.bool("center") and not rms else []
+    return Built(shape, tuple(weights))
+
+
+def rms_norm(args: Args, shape: Shape) -> Built:
+    """One trainable `scale`, shaped like the normalized axes (feature_shape)."""
+    axis = axes(args)
+    if axis == ():
+        raise args.error("axis", "at least one axis")
+    number(args, "epsilon")
+    resolve_axes(as_tuple(axis), len(shape))
+    return Built(shape, (Weight("scale", feature_shape(shape, axis, "normalized")),))  # type: ignore[arg-type]
+
+
+def group_norm(args: Args, shape: Shape) -> Built:
+    """gamma and beta of the `axis` size, which `groups` must divide (-1: one group per
+    channel, instance normalization)."""
+    groups = args.int("groups")
+    if groups == 0 or groups < -1:
+        raise args.error("groups", "a positive integer, or -1 for one group per channel")
+    axis = args["axis"]
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise args.error("axis", "an integer (GroupNormalization groups one axis)")
+    number(args, "epsilon")
+    (index,) = resolve_axes((axis,), len(shape))
+    size = known(shape[index], f"axis {axis}")
+    check_groups(size, size if groups == -1 else groups)
+    weights = [Weight("gamma", (size,))] if args.bool("scale") else []
+    weights += [Weight("beta", (size,))] if args.bool("center") else []
+    return Built(shape, tuple(weights))
+
+
+def unit_norm(args: Args, shape: Shape) -> Built:
+    resolve_axes(as_tuple(axes(args)), len(shape))
+    return Built(shape)
+
+
+def normalization(args: Args, shape: Shape) -> Built:
+    """The preprocessing Normalization keeps one mean and variance per position of the kept
+    axes (axis=None keeps none: one scalar). Without `mean`/`variance` they are weights to
+    adapt(): mean, variance (the kept sizes) and a scalar count, all non-trainable, which
+    Keras counts as parameters. Given `mean` and `variance`, it holds them as constants:
+    no weights; they must broadcast to the kept sizes, right-aligned."""
+    kept = tuple(sorted(resolve_axes(as_tuple(axes(args, allow_none=True)), len(shape))))
+    sizes = tuple(known(shape[a], f"kept axis {a}") for a in kept)
+    args.bool("invert")
+    mean, variance = args["mean"], args["variance"]
+    if (mean is None) != (variance is None):
+        raise LayerError(
+            "mean and variance must be given together", argument="variance" if mean is not None else "mean", code="CC105"
+        )
+    if mean is None:
+        stats = (Weight("mean", sizes, False), Weight("variance", sizes, False), Weight("count", (), False))
+        return Built(shape, stats)
+    mean_shape, variance_shape = literal_shape(args, "mean"), literal_shape(args, "variance")
+    if mean_shape != variance_shape:
+        raise LayerError(
+            f"mean {format_shape(mean_shape)} and variance {format_shape(variance_shape)} must have the same shape",
+            argument="variance",
+            code="CC105",
+        )
+    if len(mean_shape) > len(kept):
+        raise LayerError(
+            f"mean has {len(mean_shape)} dimensions, more than the {len(kept)} kept axes",
+            argument="mean",
+            code="CC105",
+        )
+    broadcasts(mean_shape, sizes[len(sizes) - len(mean_shape) :], "mean")
+    return Built(shape)
+
+
+def literal_shape(args: Args, name: str) -> tuple[int, ...]:
+    """The shape numpy gives a number or a nested list of numbers (np.shape); ragged lists
+    and non-numbers are errors."""
+
+    def shape_of(value: object) -> tuple[int, ...]:
+        if isinstance(value, list | tuple):
+            inner = {shape_of(v) for v in value}
+            if len(inner) > 1:
+                raise args.error(name, "a number or a rectangular list of numbers")
+            return (len(value), *(inner.pop() if inner else ()))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise args.error(name, "a number or a list of numbers")
+        return ()
+
+    return shape_of(args[name])
+
+
+def broadcasts(value: tuple[int, ...], target: Shape, name: str) -> None:
+    """A constant of shape `value` must broadcast to `target` (right-aligned): each size 1 or
+    equal (numpy broadcasting rules; unknown sizes cannot be checked)."""
+    for v, t in zip(value[::-1], target[::-1]):
+        if v != 1 and t is not None and v != t:
+            raise LayerError(
+                f"{name} of shape {format_shape(value)} does not broadcast to {format_shape(target)}",
+                hint="each size must be 1 or equal the input's, aligned from the right",
+                argument=name,
+                code="CC201",
+            )
+
+
+def rescaling(args: Args, shape: Shape) -> Built:
+    """x * scale + offset: no weights; scale and offset are numbers or lists that broadcast
+    against the input."""
+    for name in ("scale", "offset"):
+        value = literal_shape(args, name)
+        if len(value) > len(shape):
+            raise LayerError(f"{name} has more dimensions than the input {format_shape(shape)}", argument=name, code="CC201")
+        broadcasts(value, shape, name)
+    return Built(shape)
+
+
+define("BatchNormalization", batch_norm)
+define("LayerNormalization", layer_norm, extra=("rms_scaling",))
+define("RMSNormalization", rms_norm)
+define("GroupNormalization", group_norm)
+define("UnitNormalization", unit_norm)
+define("Normalization", normalization)
+define("Rescaling", rescaling)
+
+
+# --- Regularization: keras/src/layers/regularization/*.py (all keep the input's shape)
+
+
+def rate(name: str = "rate") -> Callable[[Args, Shape], object]:
+    """Dropout rates and GaussianNoise's stddev: "Expected a float value between 0 and 1"."""
+    return lambda args, shape: number(args, name, 0, 1)
+
+
+def noise_shape(args: Args, shape: Shape) -> None:
+    """Dropout._validate_noise_shape: None, or a tuple of positive integers or None."""
+    value = args["noise_shape"]
+    if value is not None and (
+        not isinstance(value, tuple | list)
+        or any(d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1) for d in value)
+    ):
+        raise args.error("noise_shape", "None or a tuple of positive integers or None")
+
+
+def spatial_dropout(rank: int) -> Build:
+    """Drops whole feature maps; the input must be a (rank + 2)-D feature map."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        number(args, "rate", 0, 1)
+        seed(args)
+        layout(args).split(shape, rank, args.type_name)
+        return Built(shape)
+
+    return build
+
+
+def regularizer_weights(args: Args, shape: Shape) -> None:
+    """regularizers.L1L2: "expected a non-negative float"."""
+    number(args, "l1", 0)
+    number(args, "l2", 0)
+
+
+define("Dropout", same_shape(rate(), noise_shape, lambda args, shape: seed(args)))
+define("AlphaDropout", same_shape(rate(), noise_shape, lambda args, shape: seed(args)))
+define("GaussianDropout", same_shape(rate(), lambda args, shape: seed(args)))
+define("GaussianNoise", same_shape(rate("stddev"), lambda args, shape: seed(args)))
+define("ActivityRegularization", same_shape(regularizer_weights))
+for _rank in (1, 2, 3):
+    define(f"SpatialDropout{_rank}D", spatial_dropout(_rank))
+
+
+# --- Activations: keras/src/layers/activations/*.py
+
+
+def relu(args: Args, shape: Shape) -> None:
+    """ReLU.__init__: max_value None or >= 0; negative_slope and threshold >= 0."""
+    number(args, "max_value", 0, optional=True)
+    number(args, "negative_slope", 0)
+    number(args, "threshold", 0)
+
+
+def leaky_relu(args: Args, shape: Shape) -> None:
+    """negative_slope >= 0; the deprecated `alpha` keyword replaces it."""
+    number(args, "alpha" if "alpha" in args.values else "negative_slope", 0)
+
+
+def softmax_axis(args: Args, shape: Shape) -> None:
+    """Keras builds any axis symbolically; the call fails on an axis the input lacks."""
+    resolve_axes(as_tuple(axes(args)), len(shape))
+
+
+def prelu(args: Args, shape: Shape) -> Built:
+    """alpha has the input's shape without the batch axis, with size 1 on each of
+    `shared_axes` (counted from 1, batch excluded: PReLU.build sets param_shape[i - 1] = 1,
+    so 0 and negative axes wrap around from the end, as Python indexing does)."""
+    value = args["shared_axes"]
+    shared = () if value is None else value if isinstance(value, tuple | list) else (value,)
+    if any(isinstance(a, bool) or not isinstance(a, int) for a in shared):
+        raise args.error("shared_axes", "None, an axis counted from 1, or a list of them")
+    param: list[int | None] = list(shape[1:])
+    for a in shared:
+        if not -len(param) <= a - 1 < len(param):
+            raise LayerError(
+                f"shared_axes {a} is out of range for an input with {len(param)} non-batch axes",
+                hint=f"count axes from 1 to {len(param)}, after the batch axis",
+                argument="shared_axes",
+                code="CC200",
+            )
+        param[a - 1] = 1
+    return Built(shape, (Weight("alpha", tuple(known(d, "alpha") for d in param)),))
+
+
+define("Activation", same_shape(lambda args, shape: activation(args)))
+define("ReLU", same_shape(relu))
+define("LeakyReLU", same_shape(leaky_relu), extra=("alpha",))
+define("PReLU", prelu)
+define("ELU", same_shape(lambda args, shape: number(args, "alpha")))
+define("Softmax", same_shape(softmax_axis))
+
+
+# --- Padding, cropping, up-sampling: keras/src/layers/reshaping/{zero_padding,cropping,up_sampling}{1,2,3}d.py
+
+Sides = tuple[tuple[int, int], ...]
+
+
+def sides(args: Args, name: str, rank: int, negative_int: bool) -> Sides:
+    """Amounts before and after each spatial axis, in Keras's forms: an int (the same on
+    every side), a tuple of `rank` ints (symmetric per axis) or of `rank` (before, after)
+    pairs; in 1-D, an int or one (before, after) pair. Amounts are >= 0, except that
+    ZeroPadding2D/3D take a bare negative int unchecked (it crops: `negative_int`)."""
+    value = args[name]
+    pair = "an integer >= 0 or a (before, after) pair of them"
+    expected = pair if rank == 1 else f"an integer >= 0, a tuple of {rank} of them, or a tuple of {rank} (before, after) pairs"
+
+    def amount(v: object) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise args.error(name, expected)
+        return v
+
+    def two(v: object) -> tuple[int, int]:
+        if isinstance(v, tuple | list) and len(v) == 2:
+            return amount(v[0]), amount(v[1])
+        return amount(v), amount(v)
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0 and not (negative_int and rank > 1):
+            raise args.error(name, expected)
+        return ((value, value),) * rank
+    if rank == 1:
+        if not isinstance(value, tuple | list) or len(value) != 2:
+            raise args.error(name, expected)
+        return (two(value),)
+    if not isinstance(value, tuple | list) or len(value) != rank:
+        raise args.error(name, expected)
+    return tuple(two(v) for v in value)
+
+
+def zero_padding(rank: int) -> Build:
+    """Each spatial axis grows by its two amounts; unknown sizes stay unknown."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        fmt = layout(args)
+        amounts = sides(args, "padding", rank, negative_int=True)
+        batch, spatial, channels = fmt.split(shape, rank, args.type_name)
+        out = tuple(None if n is None else n + a + b for n, (a, b) in zip(spatial, amounts))
+        if any(n is not None and n < 1 for n in out):
+            raise LayerError(
+                f"the negative padding {amounts} leaves nothing of the spatial size {format_shape(spatial)}",
+                argument="padding",
+                code="CC200",
+            )
+        return Built(fmt.join(batch, out, channels))
+
+    return build
+
+
+ORDINALS = ("first", "second", "third")
+
+
+def cropping(rank: int) -> Build:
+    """Each spatial axis shrinks by its two amounts, which must leave at least one position
+    ("`cropping` parameter ... must be smaller than the input length")."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        fmt = layout(args)
+        amounts = sides(args, "cropping", rank, negative_int=False)
+        batch, spatial, channels = fmt.split(shape, rank, args.type_name)
+        for axis, (n, (a, b)) in enumerate(zip(spatial, amounts)):
+            if n is not None and a + b >= n:
+                raise LayerError(
+                    f"cropping ({a}, {b}) removes {a + b} of the {n} positions of the {ORDINALS[axis]} spatial axis",
+                    hint="crop less than the input's size on each axis",
+                    argument="cropping",
+                    code="CC200",
+                )
+        out = tuple(None if n is None else n - a - b for n, (a, b) in zip(spatial, amounts))
+        return Built(fmt.join(batch, out, channels))
+
+    return build
+
+
+def up_sampling(rank: int) -> Build:
+    """Each spatial axis is repeated `size` times; UpSampling1D takes only an int, and
+    UpSampling2D's interpolation (lower-cased) changes values, not shapes."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        fmt = layout(args)
+        size = (args.int("size", 1),) if rank == 1 else args.ints("size", rank)
+        if "interpolation" in args.values:
+            args.choice("interpolation", ("bicubic", "bilinear", "lanczos3", "lanczos5", "nearest"))
+        batch, spatial, channels = fmt.split(shape, rank, args.type_name)
+        return Built(fmt.join(batch, tuple(None if n is None else n * s for n, s in zip(spatial, size)), channels))
+
+    return build
+
+
+# signatures.py stores nested-tuple defaults as "<tuple>"; these are Keras 3's.
+NESTED_DEFAULTS: dict[str, dict[str, object]] = {
+    "Cropping2D": {"cropping": ((0, 0), (0, 0))},
+    "Cropping3D": {"cropping": ((1, 1), (1, 1), (1, 1))},
+    "ZeroPadding3D": {"padding": ((1, 1), (1, 1), (1, 1))},
+}
+for _rank in (1, 2, 3):
+    for _name, _build in (("ZeroPadding", zero_padding), ("Cropping", cropping), ("UpSampling", up_sampling)):
+        define(f"{_name}{_rank}D", _build(_rank), defaults=NESTED_DEFAULTS.get(f"{_name}{_rank}D"))
 
 
 # --- Merging: keras/src/layers/merging/
