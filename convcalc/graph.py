@@ -73,6 +73,19 @@ def fail(location: Location, code: str, message: str, hint: str = "", layer: str
     return SpecError(Diagnostic(location, code, message, hint, layer))
 
 
+def _references(item: object, env: dict[str, object]) -> list[object]:
+    """What an `inputs` entry names. In a call, bare names are layer names (`inputs=[c1, -1]`)
+    unless they are block parameters, whose values are used."""
+    if not isinstance(item, Expr):
+        return [item]
+    node = item.node
+    if isinstance(node, ast.Name) and node.id not in env:
+        return [node.id]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [value for e in node.elts for value in _references(Expr(ast.unparse(e), e), env)]
+    return [item.evaluate(env)]
+
+
 def _evaluated(template: LayerSpec, env: dict[str, object]) -> LayerSpec:
     """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256)."""
 
@@ -151,11 +164,11 @@ class _Builder:
         if layer.inputs is None:
             return (scope.order[-1],)
         refs = []
-        for item in layer.inputs:
-            if isinstance(item, Expr) and isinstance(item.node, ast.Name) and item.node.id not in scope.env:
-                item = item.text  # a bare name in a call: inputs=[input, -1]
-            elif isinstance(item, Expr):
-                item = item.evaluate(scope.env)
+        try:
+            items = [value for item in layer.inputs for value in _references(item, scope.env)]
+        except LayerError as exc:
+            raise fail(where, exc.code, exc.message, exc.hint) from None
+        for item in items:
             if isinstance(item, int) and not isinstance(item, bool):
                 if not -len(scope.order) <= item < 0:
                     raise fail(

@@ -221,3 +221,18 @@ def test_block_inputs_may_come_from_the_calling_scope() -> None:
     """)
     assert result.rows[-1].inputs == ("up.conv2d_transpose", "enc")
     assert result.output_shape == (None, 32, 32, 16)
+
+
+def test_call_form_inputs_may_be_bare_names() -> None:
+    result = report("""
+        inputs: {a: [4], b: [4]}
+        layers:
+          - Dense(4, inputs=a)
+          - Add(inputs=[a, dense, b])
+    """)
+    assert result.rows[-1].inputs == ("a", "dense", "b")
+    assert "unknown name 'x' in '1 + x'" in problem("""
+        inputs: {a: [4]}
+        layers:
+          - Add(inputs=[a, 1 + x])
+    """)
