@@ -14,6 +14,7 @@ from convcalc.frameworks.base import LayerType, snake_case
 from convcalc.graph import Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.report import Built, Input, Report, Row, Shape, Weight
+from convcalc.signature import Args
 from convcalc.spec import Spec
 
 
@@ -38,7 +39,7 @@ def run(spec: Spec) -> Report:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
             layer_type = vocab.lookup(node.layer.type, other)
             label = f"{node.name} ({layer_type.name})"
-            built = _build(layer_type, node, shapes, spec.framework)
+            built, args = _build(layer_type, node, shapes, spec.framework)
         except LayerError as exc:
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
         weights = built.weights
@@ -54,6 +55,8 @@ def run(spec: Spec) -> Report:
             node.blocks,
             node.shares,
             built.extra_outputs,
+            arguments=args.values,
+            input_shapes=shapes,
         )
         rows.append(row)
         by_name[node.name] = row
@@ -63,7 +66,7 @@ def run(spec: Spec) -> Report:
     return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
 
 
-def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framework: str) -> Built:
+def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framework: str) -> tuple[Built, Args]:
     args = layer_type.signature.bind(node.layer.type, node.layer.args, node.layer.kwargs)
     if layer_type.merges:
         built = layer_type.build(args, shapes)
@@ -73,7 +76,7 @@ def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framewo
         built = layer_type.build(args, shapes[0])
     if framework == "keras" and not args.bool("trainable", default=True):
         built = dataclasses.replace(built, weights=tuple(dataclasses.replace(w, trainable=False) for w in built.weights))
-    return built
+    return built, args
 
 
 def _output(outputs: dict[str, tuple[Shape, ...]], ref: Ref) -> Shape:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import prod
 
 from convcalc.errors import Location
@@ -50,6 +50,8 @@ class Row:
     shared_with: str | None = None
     extra_outputs: tuple[Shape, ...] = ()
     folded: int = 0  # a block instance shown as one row (`--depth`): how many layers it holds
+    arguments: dict[str, object] = field(default_factory=dict, compare=False)  # bound, defaults filled in
+    input_shapes: tuple[Shape, ...] = ()
 
     @property
     def outputs(self) -> tuple[Shape, ...]:
