@@ -11,9 +11,8 @@ import ast
 from dataclasses import dataclass, field
 
 from convcalc.errors import LayerError
+from convcalc.expr import ALLOWED as _ALLOWED
 from convcalc.expr import Expr
-
-_ALLOWED = (ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop)
 
 
 @dataclass(frozen=True)

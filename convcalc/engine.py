@@ -28,11 +28,12 @@ def run(spec: Spec) -> Report:
         canonical = vocab.aliases.get(type_name, type_name)
         return snake_case(canonical) if spec.framework == "keras" else canonical.lower()
 
-    graph = build_graph(spec, auto_name)
     outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
-    for node in graph.nodes:
+
+    def visit(node: Node) -> tuple[Shape, ...]:
+        """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
         label = f"{node.name} ({node.layer.type})"
         layer_type = None
         try:
@@ -61,6 +62,9 @@ def run(spec: Spec) -> Report:
         rows.append(row)
         by_name[node.name] = row
         outputs[node.name] = built.outputs
+        return built.outputs
+
+    graph = build_graph(spec, auto_name, visit)
     report_outputs = tuple(Input(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Input(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
     return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)

@@ -1,7 +1,8 @@
 """A small, safe evaluator for the arithmetic a spec may write: `filters * 4`, `channels // groups`.
 
 Only numbers, strings, booleans, None, tuples and lists, the names a block defines, and
-+ - * / // % ** on them. No attribute access, no calls, no subscripts, nothing from Python's
++ - * / // % ** on them; indexing (`input_shape[-1]`), comparisons, and/or/not and
+`a if condition else b`. No attribute access, no calls, no subscripts, nothing from Python's
 builtins: a spec can never run code. Results are bounded so that `9 ** 9 ** 9` is an error,
 not a hang.
 """
@@ -26,6 +27,22 @@ _BINARY = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
+
+
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+# The syntax a spec's arithmetic may use; anything else (calls, attributes, lambdas) is refused.
+ALLOWED = (
+    ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
+    ast.Subscript, ast.Compare, ast.cmpop, ast.BoolOp, ast.boolop, ast.IfExp,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,23 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
     if isinstance(node, ast.Tuple | ast.List):
         items = tuple(evaluate(item, env, text) for item in node.elts)
         return items if isinstance(node, ast.Tuple) else list(items)
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):  # input_shape[-1]
+        container = evaluate(node.value, env, text)
+        index = evaluate(node.slice, env, text)
+        if not isinstance(container, tuple | list) or isinstance(index, bool) or not isinstance(index, int):
+            raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
+        if not -len(container) <= index < len(container):
+            raise LayerError(f"index {index} is out of range for {container!r} in {text!r}", code="CC105")
+        return container[index]
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        return _COMPARE[type(node.ops[0])](evaluate(node.left, env, text), evaluate(node.comparators[0], env, text))
+    if isinstance(node, ast.BoolOp):
+        values = [evaluate(v, env, text) for v in node.values]
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not evaluate(node.operand, env, text)
+    if isinstance(node, ast.IfExp):
+        return evaluate(node.body if evaluate(node.test, env, text) else node.orelse, env, text)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _number(evaluate(node.operand, env, text), text)
         return -value if isinstance(node.op, ast.USub) else value

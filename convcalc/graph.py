@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
 from convcalc.expr import Expr, resolve
+from convcalc.report import Shape
 from convcalc.spec import REQUIRED, BlockSpec, InputSpec, LayerSpec, Spec
 
 MAX_NODES = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
@@ -73,6 +74,13 @@ def fail(location: Location, code: str, message: str, hint: str = "", layer: str
     return SpecError(Diagnostic(location, code, message, hint, layer))
 
 
+def _repeat(layer: LayerSpec) -> int:
+    repeat = 1 if layer.repeat is None else layer.repeat
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+        raise fail(layer.locate("repeat"), "CC003", f"repeat must be an integer from 1 to {MAX_REPEAT:,}, found {repeat!r}")
+    return repeat
+
+
 def _references(item: object, env: dict[str, object]) -> list[object]:
     """What an `inputs` entry names. In a call, bare names are layer names (`inputs=[c1, -1]`)
     unless they are block parameters, whose values are used."""
@@ -101,20 +109,31 @@ def _evaluated(template: LayerSpec, env: dict[str, object]) -> LayerSpec:
         args=tuple(value(i, v) for i, v in enumerate(template.args)),
         kwargs={k: value(k, v) for k, v in template.kwargs.items()},
         name=value("name", template.name),
+        when=value("when", template.when),
+        repeat=value("repeat", template.repeat),
     )
 
 
-def build_graph(spec: Spec, auto_name: Callable[[str], str]) -> Graph:
-    """Expand blocks and resolve references; `auto_name("Conv2D")` gives the unscoped default name."""
-    return _Builder(spec, auto_name).graph()
+Visit = Callable[[Node], tuple[Shape, ...]]
+
+
+def build_graph(spec: Spec, auto_name: Callable[[str], str], visit: Visit | None = None) -> Graph:
+    """Expand blocks and resolve references; `auto_name("Conv2D")` gives the unscoped default name.
+
+    `visit`, when given, is called with each node as soon as it exists and returns its output
+    shapes: the engine computes as the graph grows, so a block can read `input_shape`.
+    """
+    return _Builder(spec, auto_name, visit).graph()
 
 
 class _Builder:
-    def __init__(self, spec: Spec, auto_name: Callable[[str], str]) -> None:
+    def __init__(self, spec: Spec, auto_name: Callable[[str], str], visit: Visit | None) -> None:
         self.spec = spec
         self.auto_name = auto_name
+        self.visit = visit
         self.nodes: list[Node] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
+        self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
 
     def graph(self) -> Graph:
         top = _Scope("", {}, [Ref(self.spec.inputs[0].name)])
@@ -130,17 +149,26 @@ class _Builder:
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
         for template in layers:
             layer = _evaluated(template, scope.env)
+            if layer.when is not None and not layer.when:
+                continue
             inputs = self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
                 self.instance(block, layer, inputs, scope, stack)
                 continue
-            local = self.name(layer, scope, self.auto_name(layer.type))
-            shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
-            node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares)
-            self.add(node, layer)
-            scope.names[local] = Ref(node.name)
-            scope.order.append(Ref(node.name))
+            repeat = _repeat(layer)
+            default = self.auto_name(layer.type)
+            for copy in range(1, repeat + 1):
+                if copy > 1:
+                    inputs = (scope.order[-1],)
+                local = self.name(layer, scope, default) if repeat == 1 or layer.name is None else f"{layer.name}_{copy}"
+                shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
+                node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares)
+                self.add(node, layer)
+                scope.names[local] = Ref(node.name)
+                scope.order.append(Ref(node.name))
+            if repeat > 1 and layer.name is not None:
+                scope.names[str(layer.name)] = scope.order[-1]
 
     def add(self, node: Node, layer: LayerSpec) -> None:
         if node.name in self.everywhere:
@@ -149,6 +177,13 @@ class _Builder:
             raise fail(layer.location, "CC003", f"the network grows past {MAX_NODES:,} layers", hint="is a repeat too large?")
         self.nodes.append(node)
         self.everywhere[node.name] = Ref(node.name)
+        if self.visit is not None:
+            self.shapes[node.name] = self.visit(node)
+
+    def shape_of(self, ref: Ref) -> Shape | None:
+        """The shape of an output computed so far (None when nobody computes shapes)."""
+        produced = self.shapes.get(ref.node)
+        return produced[ref.output] if produced and ref.output < len(produced) else None
 
     def name(self, layer: LayerSpec, scope: _Scope, default: str) -> str:
         if layer.name is None:
@@ -219,29 +254,30 @@ class _Builder:
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
             raise fail(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
-        kwargs = dict(layer.kwargs)
-        repeat = kwargs.pop("repeat", 1)
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
-            raise fail(layer.locate("repeat"), "CC003", f"repeat must be an integer from 1 to {MAX_REPEAT:,}, found {repeat!r}")
-        env = self.bind(block, layer, kwargs)
+        repeat = _repeat(layer)
         if len(inputs) != 1:
             raise fail(layer.locate("inputs"), "CC003", f"block {block.name!r} takes one input; pass others as parameters")
         local = self.name(layer, scope, block.name)
         entry = inputs[0]
         for copy in range(1, repeat + 1):
             path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
-            child = _Scope(path + ".", env, [entry], entry, scope, (*scope.blocks, (path, block.name)))
+            shape = self.shape_of(entry)
+            child_env = self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape})
+            nesting = (*scope.blocks, (scope.prefix + local, block.name)) if repeat > 1 else scope.blocks
+            child = _Scope(path + ".", child_env, [entry], entry, scope, (*nesting, (path, block.name)))
             self.expand(block.layers, child, (*stack, block.name))
             entry = child.order[-1]
         scope.names[local] = self.everywhere[scope.prefix + local] = entry
         scope.order.append(entry)
 
-    def bind(self, block: BlockSpec, layer: LayerSpec, kwargs: dict[str, object]) -> dict[str, object]:
-        """The instance's parameter values, bound like a call to the block's parameter list."""
+    def bind(self, block: BlockSpec, layer: LayerSpec, implicit: dict[str, object]) -> dict[str, object]:
+        """The instance's parameter values, bound like a call to the block's parameter list;
+        defaults may use the parameters before them and the `implicit` names (input_shape, copy)."""
+        kwargs = layer.kwargs
         names = list(block.params)
         if len(layer.args) > len(names):
             raise fail(layer.location, "CC104", f"block {block.name!r} takes {len(names)} parameters ({', '.join(names)})")
-        env = dict(zip(names, layer.args))
+        env = {**implicit, **dict(zip(names, layer.args))}
         for key, value in kwargs.items():
             if key not in block.params:
                 hint = did_you_mean(key, names) or f"its parameters: {', '.join(names) or 'none'}"
@@ -253,5 +289,8 @@ class _Builder:
             if key not in env:
                 if default == REQUIRED:
                     raise fail(layer.location, "CC104", f"block {block.name!r} needs the parameter {key!r}")
-                env[key] = default
+                try:
+                    env[key] = resolve(default, env)  # a default may use the parameters before it
+                except LayerError as exc:
+                    raise fail(block.location, exc.code, f"default of {key!r}: {exc.message}", exc.hint) from None
         return env

@@ -16,7 +16,7 @@ from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you
 FRAMEWORKS = ("keras", "pytorch")
 TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "inputs", "batch", "blocks", "layers", "outputs", "expect")
 BLOCK_KEYS = ("params", "layers", "description")
-GRAPH_KEYS = ("name", "inputs", "shares")  # what any layer may carry, whatever its class takes
+GRAPH_KEYS = ("name", "inputs", "shares", "when", "repeat")  # what any layer may carry, whatever its class takes
 EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
 MAX_NODES = 1_000_000  # a spec larger than this is an alias bomb or a mistake, not a network
 
@@ -33,6 +33,8 @@ class LayerSpec:
     name: object = None  # str, or an Expr inside a block
     inputs: tuple[object, ...] | None = None  # names, relative indices (-1), None: the layer before
     shares: str | None = None  # the layer whose weights this one uses: counted once
+    when: object = None  # inside a block: a condition (an Expr) for including the layer at all
+    repeat: object = None  # chain this many copies (an int, or an Expr inside a block)
 
     def locate(self, argument: int | str | None) -> Location:
         if argument is None or argument == "":
@@ -66,6 +68,7 @@ class BlockSpec:
 
 
 REQUIRED = "<required>"
+IMPLICIT_NAMES = frozenset({"input_shape", "copy"})  # inside a block: its input's shape, the repeat copy (1, 2...)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,9 @@ def _layer_spec(type_name: str, args: tuple, kwargs: dict, where: Location, offs
     shares = graph.get("shares")
     if shares is not None and not isinstance(shares, str):
         raise fail(offsets.get("shares", where), "CC003", f"shares must name a layer, found {shares!r}")
-    return LayerSpec(type_name, args, kwargs, where, offsets, graph.get("name"), inputs, shares)
+    return LayerSpec(
+        type_name, args, kwargs, where, offsets, graph.get("name"), inputs, shares, graph.get("when"), graph.get("repeat")
+    )
 
 
 def _with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
@@ -318,6 +323,24 @@ class _Reader:
         spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks)
         return _with_input_from_first_layer(spec, self.at(root))
 
+    def params(self, node: Any) -> dict[str, object]:
+        """A block's parameters: `{filters: 64, strides: 1}` (defaults), `[filters, strides]`
+        (required), or a list mixing both: `[filters, {strides: 1}]`."""
+        import yaml
+
+        params: dict[str, object] = {}
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for item in items:
+            if isinstance(item, yaml.MappingNode):
+                entries = self.mapping(item, "params", ())
+                params.update({key: _tupled(self.value(v)) for key, (v, _) in entries.items()})
+            else:
+                params[str(self.value(item))] = REQUIRED
+        for param in params:
+            if not param.isidentifier() or param in ("input", *IMPLICIT_NAMES, *GRAPH_KEYS):
+                raise fail(self.at(node), "CC003", f"{param!r} cannot be a block parameter's name")
+        return params
+
     def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
         value = self.value(node)
         if not isinstance(value, list):
@@ -334,14 +357,7 @@ class _Reader:
             entries = self.mapping(block_node, f"block {name!r}", BLOCK_KEYS)
             params: dict[str, object] = {}
             if "params" in entries:
-                params_node = entries["params"][0]
-                if isinstance(params_node, yaml.SequenceNode):
-                    params = {str(self.value(item)): REQUIRED for item in params_node.value}
-                else:
-                    params = {key: _tupled(self.value(v)) for key, (v, _) in self.mapping(params_node, "params", ()).items()}
-                for param in params:
-                    if not param.isidentifier() or param in ("input", "repeat", "name", "inputs"):
-                        raise fail(self.at(params_node), "CC003", f"{param!r} cannot be a block parameter's name")
+                params = self.params(entries["params"][0])
             if "layers" not in entries:
                 raise fail(where, "CC003", f"block {name!r} has no `layers:`")
             layers_node = entries["layers"][0]
@@ -349,7 +365,9 @@ class _Reader:
                 raise fail(
                     self.at(layers_node), "CC003", f"a block's layers must be a non-empty list, found {_kind(layers_node)}"
                 )
-            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, frozenset(params))), where)
+            names = frozenset(params) | IMPLICIT_NAMES
+            params = {key: _in_block(value, names) for key, value in params.items()}  # defaults may use earlier ones
+            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, names)), where)
         return blocks
 
     def layers(self, node: Any, params: frozenset[str] = frozenset()) -> list[LayerSpec]:

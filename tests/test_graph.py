@@ -83,21 +83,24 @@ def test_blocks_expand_with_their_parameters_and_scoped_names() -> None:
     assert names[-1] == "bottleneck.add"
     assert result.rows[4].inputs == ("stage2.block1.add",)
     assert result.rows[3].inputs == ("stage2.block1.shortcut", "stage2.block1.conv2d_1")
-    assert result.rows[0].blocks == (("stage2.block1", "bottleneck"),)
+    assert result.rows[0].blocks == (("stage2", "bottleneck"), ("stage2.block1", "bottleneck"))
     assert result.rows[-3].weights[0].shape == (1, 1, 128, 512)
 
 
 def test_depth_folds_each_block_instance_into_one_row() -> None:
     table = render(report(BOTTLENECK), "table", color=False, depth=0)
-    rows = [line.split()[:2] for line in table.splitlines()[4:8]]
-    assert rows == [
-        ["stage2.block1", "(bottleneck)"],
-        ["stage2.block2", "(bottleneck)"],
-        ["stage2.block3", "(bottleneck)"],
-        ["bottleneck", "(bottleneck)"],
-    ]
-    assert "4 layers" in table
+    rows = [line.split() for line in table.splitlines()[4:6]]
+    assert rows[0][:2] == ["stage2", "(bottleneck)"] and rows[0][-1] == "input"  # the three copies, as one
+    assert rows[1][:2] == ["bottleneck", "(bottleneck)"] and rows[1][-1] == "stage2"
+    assert "12 layers" in table and "4 layers" in table
     assert "Total params: 465,408" in table
+    deeper = render(report(BOTTLENECK), "table", color=False, depth=1)
+    assert [line.split()[0] for line in deeper.splitlines()[4:8]] == [
+        "stage2.block1",
+        "stage2.block2",
+        "stage2.block3",
+        "bottleneck.conv2d",
+    ]
 
 
 def test_json_keeps_every_row_with_its_block_path() -> None:
@@ -105,7 +108,7 @@ def test_json_keeps_every_row_with_its_block_path() -> None:
 
     data = report_data(report(BOTTLENECK))
     assert len(data["layers"]) == 16
-    assert data["layers"][0]["block"] == ["stage2.block1"]
+    assert data["layers"][0]["block"] == ["stage2", "stage2.block1"]
     assert data["outputs"] == [{"name": "bottleneck.add", "shape": [None, 28, 28, 512]}]
 
 
@@ -236,3 +239,66 @@ def test_call_form_inputs_may_be_bare_names() -> None:
         layers:
           - Add(inputs=[a, 1 + x])
     """)
+
+
+INVERTED = """
+    input: [32, 32, 16]
+    blocks:
+      inverted:
+        params: [filters, {strides: 1, expansion: 6, expanded: "input_shape[-1] * expansion"}]
+        layers:
+          - Conv2D(expanded, 1, use_bias=False)
+          - {type: ZeroPadding2D, padding: [[0, 1], [0, 1]], when: strides == 2}
+          - DepthwiseConv2D(3, strides=strides, padding="same" if strides == 1 else "valid", use_bias=False)
+          - Conv2D(filters, 1, use_bias=False)
+          - {type: Add, inputs: [input, -1], when: "strides == 1 and input_shape[-1] == filters"}
+    layers:
+      - inverted(16)
+      - inverted(24, strides=2)
+      - Conv2D(8, 3, padding="same", repeat=3)
+      - Dense(4, name="head", repeat=2)
+"""
+
+
+def test_blocks_read_their_input_shape_and_include_layers_when_a_condition_holds() -> None:
+    result = report(INVERTED)
+    # keras 3.15.1, the same 13 layers built by hand: count_params() 11600, output (None, 16, 16, 4)
+    assert (result.totals.params, result.output_shape, len(result.rows)) == (11600, (None, 16, 16, 4), 13)
+    first = [r.type for r in result.rows if r.blocks and r.blocks[0][0] == "inverted"]
+    second = [r.type for r in result.rows if r.blocks and r.blocks[0][0] == "inverted_1"]
+    assert first == ["Conv2D", "DepthwiseConv2D", "Conv2D", "Add"]  # no padding at stride 1; residual
+    assert second == ["Conv2D", "ZeroPadding2D", "DepthwiseConv2D", "Conv2D"]  # padding, no residual
+    assert result.rows[0].weights[0].shape == (1, 1, 16, 96)  # expanded = 16 * 6 from the input's channels
+
+
+def test_plain_layers_repeat_and_keep_their_names() -> None:
+    names = [r.name for r in report(INVERTED).rows][-5:]
+    assert names == ["conv2d", "conv2d_1", "conv2d_2", "head_1", "head_2"]
+
+
+def test_repeated_copies_know_their_index_and_fold_as_one_instance() -> None:
+    result = report("""
+        input: [8]
+        blocks:
+          grow:
+            layers: [Dense(copy * 2)]
+        layers:
+          - grow(repeat=3, name="stack")
+    """)
+    assert [r.output_shape for r in result.rows] == [(None, 2), (None, 4), (None, 6)]
+    folded = render(result, "table", color=False, depth=0)
+    assert "stack (grow)" in folded and "3 layers" in folded
+    assert [line.split()[0] for line in render(result, "table", color=False, depth=1).splitlines()[4:7]] == [
+        "stack.block1",
+        "stack.block2",
+        "stack.block3",
+    ]
+
+
+def test_block_parameter_defaults_and_required_parameters() -> None:
+    spec = (
+        "input: [4]\nblocks:\n  mlp:\n    params: [width, {depth: width // 2}]\n    layers: [Dense(depth)]\nlayers:\n  - CALL\n"
+    )
+    assert report(spec.replace("CALL", "mlp(8)")).output_shape == (None, 4)
+    assert report(spec.replace("CALL", "mlp(8, depth=3)")).output_shape == (None, 3)
+    assert "needs the parameter 'width'" in problem(spec.replace("CALL", "mlp(depth=3)"))
