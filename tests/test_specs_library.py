@@ -1,0 +1,83 @@
+"""The specs/ library of published networks: every spec passes `convcalc check`, and each one that
+models a published network reproduces the figure of shared/acceptance/published.md, both in its
+`expect:` block and in what convcalc computes. No framework here: the layer-by-layer comparisons
+are tests/conformance/test_torch_models.py (torch.nn) and test_applications.py (keras.applications).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import convcalc
+from convcalc.cli import main
+from convcalc.spec import load_path
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+ALL = sorted(SPECS.glob("*.yaml"))
+
+# shared/acceptance/published.md: spec file -> (total params, non-trainable params).
+PUBLISHED = {
+    # "torchvision (each model's documentation page, `num_params`)"; torch counts parameters
+    # only (BatchNorm's running statistics are buffers), so none is non-trainable.
+    "pytorch-alexnet.yaml": (61_100_840, 0),
+    "pytorch-vgg16.yaml": (138_357_544, 0),
+    "pytorch-resnet18.yaml": (11_689_512, 0),
+    "pytorch-resnet50.yaml": (25_557_032, 0),
+    "pytorch-mobilenet_v2.yaml": (3_504_872, 0),
+    # "Keras Applications (keras.io, "Keras Applications" table; built with weights=None)"
+    "keras-vgg16.yaml": (138_357_544, 0),
+    "keras-resnet50.yaml": (25_636_712, 53_120),
+    "keras-mobilenetv2.yaml": (3_538_984, 34_112),
+    "keras-densenet121.yaml": (8_062_504, 83_648),
+    "keras-efficientnetb0.yaml": (5_330_571, 42_023),
+    "keras-inceptionv3.yaml": (23_851_784, 34_432),
+}
+TORCHVISION = [name for name in PUBLISHED if name.startswith("pytorch-")]
+
+
+def test_the_pytorch_library_is_there() -> None:
+    # issue 3, "specs/ library": pytorch alexnet, vgg16, resnet18, resnet50, mobilenet_v2, a U-Net.
+    names = {path.name for path in ALL}
+    assert {*TORCHVISION, "pytorch-unet.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", ALL, ids=[path.stem for path in ALL])
+def test_check_passes_and_published_figures_hold(path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert (result.exit_code, result.output) == (0, "")
+    if path.name not in PUBLISHED:
+        return
+    total, frozen = PUBLISHED[path.name]
+    # the spec states the published figure, so `check` passing above means convcalc computes it
+    expect = load_path(str(path)).expect
+    assert expect is not None
+    assert (expect.values["params"], expect.values["non_trainable_params"]) == (total, frozen)
+    totals = convcalc.summarize(path.read_text(), str(path)).totals
+    assert (totals.params, totals.trainable_params, totals.non_trainable_params) == (total, total - frozen, frozen)
+
+
+@pytest.mark.parametrize("name", TORCHVISION, ids=[name.removesuffix(".yaml") for name in TORCHVISION])
+def test_summary_prints_the_published_total(name: str) -> None:
+    # issue 3, "Done means": `convcalc summary specs/<each>.yaml` prints the published totals.
+    result = CliRunner().invoke(main, ["summary", str(SPECS / name), "--color", "never"])
+    assert result.exit_code == 0
+    assert f"Total params: {PUBLISHED[name][0]:,} (" in result.output
+
+
+def test_the_unets_skips_are_concatenated_where_the_paper_draws_them() -> None:
+    """Fig. 1 of Ronneberger et al.: each expanding step concatenates the contracting map of its
+    own size, so every Concat joins two maps of one size and doubles the up-sampled width."""
+    report = convcalc.summarize((SPECS / "pytorch-unet.yaml").read_text())
+    concats = [row for row in report.rows if row.type == "Concat"]
+    assert [row.inputs[0].split(".")[0] for row in concats] == ["down3", "down2", "down1", "inc"]
+    # torch 2.13.0: torch.cat's outputs in the torch.nn U-Net of tests/conformance/test_torch_models.py
+    assert [row.output_shape for row in concats] == [
+        (None, 1024, 32, 32),
+        (None, 512, 64, 64),
+        (None, 256, 128, 128),
+        (None, 128, 256, 256),
+    ]
+    assert all(len({shape[2:] for shape in row.input_shapes}) == 1 for row in concats)
