@@ -48,7 +48,7 @@ def run(spec: Spec) -> Report:
             weights = _shared(weights, by_name[node.shares].weights)
         row = Row(
             node.name,
-            layer_type.name,
+            layer_type.reported,
             built.output_shape,
             weights,
             node.layer.location,

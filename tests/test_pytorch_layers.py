@@ -448,3 +448,25 @@ def test_every_torch_nn_layer_of_this_vocabulary_is_defined() -> None:
         name for name in SIGNATURES if not name.endswith("Loss") and name != "NLLLoss2d" and name not in NOT_LAYERS | ELSEWHERE
     }
     assert sorted(wanted - set(PYTORCH.types)) == []
+
+
+def test_lazy_modules_report_the_class_they_become() -> None:
+    # torch 2.13.0: type(nn.LazyLinear(3)) after a call on zeros(2, 12) is nn.Linear, with weight (3, 12)
+    row = summarize("framework: pytorch\ninput: [12]\nbatch: 2\nlayers:\n  - LazyLinear(3)\n").rows[0]
+    assert (row.type, row.weights[0].shape) == ("Linear", (3, 12))
+
+
+def test_feature_dropout_needs_two_dimensions() -> None:
+    # torch 2.13.0: nn.Dropout2d(0.3)(torch.zeros(144)) raises
+    # "RuntimeError: Feature dropout requires at least 2 dimensions in the input"
+    with pytest.raises(SpecError) as caught:
+        summarize("framework: pytorch\ninput: [72]\nbatch: 2\nlayers:\n  - Flatten(0, 1)\n  - Dropout2d(0.3)\n")
+    assert "at least 2 dimensions" in caught.value.diagnostic.message
+
+
+def test_lazy_instance_norm_infers_features_from_dim_1_even_unbatched() -> None:
+    # torch 2.13.0: nn.LazyInstanceNorm1d()(torch.zeros(2, 12)) raises
+    # "ValueError: expected input's size at dim=0 to match num_features (12), but got: 2."
+    with pytest.raises(SpecError) as caught:
+        summarize("framework: pytorch\ninput: [12]\nbatch: 2\nlayers:\n  - LazyInstanceNorm1d()\n")
+    assert "infers num_features=12 from dim 1" in caught.value.diagnostic.message

@@ -23,6 +23,11 @@ class LayerType:
     signature: Signature
     build: Build
     merges: bool = False  # takes several inputs: `build` gets a tuple of shapes
+    shown_as: str = ""  # the class the framework reports, when not `name` (a Lazy module's plain class)
+
+    @property
+    def reported(self) -> str:
+        return self.shown_as or self.name
 
 
 @dataclass

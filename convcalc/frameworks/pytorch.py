@@ -33,7 +33,9 @@ PYTORCH = Vocabulary("pytorch")
 
 
 def define(name: str, build: Build, *aliases: str) -> None:
-    PYTORCH.add(LayerType(name, signature_from_table(SIGNATURES[name], frozenset()), build), *aliases)
+    # A Lazy module becomes its plain class at its first call (cls_to_become), and reports so.
+    shown = name.removeprefix("Lazy") if name.startswith("Lazy") else ""
+    PYTORCH.add(LayerType(name, signature_from_table(SIGNATURES[name], frozenset()), build, shown_as=shown), *aliases)
 
 
 @dataclass(frozen=True)
@@ -477,6 +479,12 @@ def instance_norm(rank: int, lazy: bool = False) -> Build:
         if len(shape) not in (rank + 1, rank + 2):
             raise rank_error(args, shape, f"a {rank + 2}-D input (batch, channels, *spatial) or a {rank + 1}-D one")
         channel = len(shape) - rank - 1
+        if lazy and channel == 0 and shape[0] != shape[1]:  # a Lazy module infers from dim 1, even unbatched
+            raise LayerError(
+                f"{args.type_name} infers num_features={shape[1]} from dim 1, but the unbatched input "
+                f"{format_shape(shape)} has {shape[0]} channels at dim 0",
+                code="CC200",
+            )
         features = norm_features(args, shape[channel], lazy)
         spatial = shape[channel + 1 :]
         if None not in spatial and prod(spatial) == 1:  # type: ignore[arg-type]
@@ -566,7 +574,9 @@ define("CrossMapLRN2d", local_response_norm((4,)))
 # --- Dropout: torch/nn/modules/dropout.py (_DropoutNd.__init__, F.dropout1d)
 
 
-def dropout(ranks: Iterable[int] | None = None) -> Build:
+def dropout(ranks: Iterable[int] | None = None, feature: bool = False) -> Build:
+    """Shape-preserving; feature (channel-wise) dropout needs at least 2 dimensions
+    ("Feature dropout requires at least 2 dimensions in the input", F.feature_dropout)."""
     allowed = None if ranks is None else tuple(ranks)
 
     def build(args: Args, shape: Shape) -> Built:
@@ -576,6 +586,8 @@ def dropout(ranks: Iterable[int] | None = None) -> Build:
         args.bool("inplace")
         if allowed is not None and len(shape) not in allowed:
             raise rank_error(args, shape, " or ".join(f"{n}-D" for n in allowed) + " input")
+        if feature and len(shape) < 2:
+            raise rank_error(args, shape, "an input of at least 2 dimensions (feature dropout)")
         return Built(shape)
 
     return build
@@ -583,10 +595,10 @@ def dropout(ranks: Iterable[int] | None = None) -> Build:
 
 define("Dropout", dropout())
 define("Dropout1d", dropout((2, 3)))
-define("Dropout2d", dropout())
-define("Dropout3d", dropout())
+define("Dropout2d", dropout(feature=True))
+define("Dropout3d", dropout(feature=True))
 define("AlphaDropout", dropout())
-define("FeatureAlphaDropout", dropout())
+define("FeatureAlphaDropout", dropout(feature=True))
 
 
 # --- Activations: torch/nn/modules/activation.py; all keep the shape except GLU.
