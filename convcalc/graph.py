@@ -75,9 +75,10 @@ def fail(location: Location, code: str, message: str, hint: str = "", layer: str
 
 
 def _repeat(layer: LayerSpec) -> int:
+    """How many copies: 0 leaves the layer out (a stage of `n - 1` more blocks may have none)."""
     repeat = 1 if layer.repeat is None else layer.repeat
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
-        raise fail(layer.locate("repeat"), "CC003", f"repeat must be an integer from 1 to {MAX_REPEAT:,}, found {repeat!r}")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
+        raise fail(layer.locate("repeat"), "CC003", f"repeat must be an integer from 0 to {MAX_REPEAT:,}, found {repeat!r}")
     return repeat
 
 
@@ -94,10 +95,13 @@ def _references(item: object, env: dict[str, object]) -> list[object]:
     return [item.evaluate(env)]
 
 
-def _evaluated(template: LayerSpec, env: dict[str, object]) -> LayerSpec:
-    """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256)."""
+def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = False) -> LayerSpec:
+    """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256).
+    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`)."""
 
     def value(key: int | str, written: object) -> object:
+        if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
+            return written.node.id
         try:
             return resolve(written, env)
         except LayerError as exc:
@@ -148,7 +152,7 @@ class _Builder:
 
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
         for template in layers:
-            layer = _evaluated(template, scope.env)
+            layer = _evaluated(template, scope.env, instance=template.type in self.spec.blocks)
             if layer.when is not None and not layer.when:
                 continue
             inputs = self.inputs(layer, scope)

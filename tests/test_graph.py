@@ -196,7 +196,7 @@ def test_block_parameters_are_checked_like_a_call() -> None:
     spec = "input: [4]\nblocks:\n  mlp:\n    params: [width]\n    layers: [Dense(width)]\nlayers:\n  - {layers}\n"
     assert "has no parameter 'widht' (did you mean 'width'?)" in problem(spec.format(layers="mlp(widht=3)"))
     assert "needs the parameter 'width'" in problem(spec.format(layers="mlp"))
-    assert "repeat must be an integer from 1 to 100,000" in problem(spec.format(layers="mlp(3, repeat=10**9)"))
+    assert "repeat must be an integer from 0 to 100,000" in problem(spec.format(layers="mlp(3, repeat=10**9)"))
 
 
 def test_arithmetic_is_safe_and_bounded() -> None:
@@ -302,3 +302,22 @@ def test_block_parameter_defaults_and_required_parameters() -> None:
     assert report(spec.replace("CALL", "mlp(8)")).output_shape == (None, 4)
     assert report(spec.replace("CALL", "mlp(8, depth=3)")).output_shape == (None, 3)
     assert "needs the parameter 'width'" in problem(spec.replace("CALL", "mlp(depth=3)"))
+
+
+def test_block_arguments_may_name_layers_bare_and_repeat_may_be_zero() -> None:
+    result = report("""
+        input: [8, 8, 4]
+        blocks:
+          join:
+            params: [skip, {more: 0}]
+            layers:
+              - {type: Concatenate, inputs: [-1, skip]}
+              - Dense(4, repeat=more)
+        layers:
+          - Conv2D(4, 1, name="enc")
+          - Conv2D(4, 1)
+          - join(skip=enc)
+          - join(enc, more=2, repeat=0)
+    """)
+    assert result.rows[-1].inputs == ("conv2d", "enc")  # join(..., repeat=0) adds nothing
+    assert result.output_shape == (None, 8, 8, 8)
