@@ -45,7 +45,9 @@ def test_summary_from_flags_answers_the_seed_question() -> None:
 def test_summary_from_pytorch_flags() -> None:
     result = invoke("summary", "--framework", "pytorch", "--input", "1,28,28", "--layer", "Conv2d(1, 32, 3)", "--format", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[1] == 'conv2d,Conv2d,"(None, 32, 26, 26)","weight (32, 1, 3, 3); bias (32,)",320,320,0,input,'
+    assert (
+        result.stdout.splitlines()[1] == 'conv2d,Conv2d,"(None, 32, 26, 26)","weight (32, 1, 3, 3); bias (32,)",320,320,0,input,'
+    )
 
 
 def test_summary_reads_standard_input_and_overrides_batch() -> None:

@@ -470,3 +470,13 @@ def test_lazy_instance_norm_infers_features_from_dim_1_even_unbatched() -> None:
     with pytest.raises(SpecError) as caught:
         summarize("framework: pytorch\ninput: [12]\nbatch: 2\nlayers:\n  - LazyInstanceNorm1d()\n")
     assert "infers num_features=12 from dim 1" in caught.value.diagnostic.message
+
+
+def test_select_takes_one_position_of_a_dimension() -> None:
+    # torch 2.13.0: torch.zeros(2, 512, 768)[:, 0].shape == (2, 768); torch.select(x, 1, 512) raises IndexError
+    spec = "framework: pytorch\ninput: [512, 768]\nbatch: 2\nlayers:\n  - Select(1, {index})\n"
+    assert summarize(spec.format(index=0)).rows[0].output_shape == (2, 768)
+    assert summarize(spec.format(index=-1)).rows[0].output_shape == (2, 768)
+    with pytest.raises(SpecError) as caught:
+        summarize(spec.format(index=512))
+    assert "index 512 is out of range for a dimension of size 512" in caught.value.diagnostic.message

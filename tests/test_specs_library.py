@@ -34,6 +34,9 @@ PUBLISHED = {
     "keras-densenet121.yaml": (8_062_504, 83_648),
     "keras-efficientnetb0.yaml": (5_330_571, 42_023),
     "keras-inceptionv3.yaml": (23_851_784, 34_432),
+    # "Transformers": GPT-2 small with its tied head counted once; BERT-base encoder with pooler
+    "gpt2-small.yaml": (124_439_808, 0),
+    "bert-base.yaml": (109_482_240, 0),
 }
 TORCHVISION = [name for name in PUBLISHED if name.startswith("pytorch-")]
 

@@ -27,7 +27,7 @@ from convcalc.ops.merge import broadcast, concatenate
 from convcalc.ops.padding import padded_length
 from convcalc.ops.pool import adaptive_output_length, pool_output_length, scaled_length
 from convcalc.report import Built, Shape, Weight
-from convcalc.signature import Args, Signature
+from convcalc.signature import REQUIRED, Args, Signature
 
 PYTORCH = Vocabulary("pytorch")
 
@@ -843,8 +843,9 @@ define("PixelUnshuffle", pixel_unshuffle)
 define("ChannelShuffle", channel_shuffle)
 
 
-# --- Merges. PyTorch merges with functions (torch.add, torch.mul, torch.cat), not modules, so a
-# graph spec names convcalc's own: Add(), Multiply() broadcast their inputs; Concat(dim=1) joins them.
+# --- Functional ops. PyTorch merges and indexes with functions (torch.add, torch.mul, torch.cat,
+# x[:, 0]), not modules, so a graph spec names convcalc's own: Add(), Multiply() broadcast their
+# inputs; Concat(dim=1) joins them; Select(dim, index) takes one position.
 
 
 def pytorch_elementwise(args: Args, shapes: tuple[Shape, ...]) -> Built:
@@ -858,6 +859,20 @@ def pytorch_concat(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(concatenate(shapes, args.int("dim")))
 
 
+def select(args: Args, shape: Shape) -> Built:
+    """Select(dim, index) is torch.select / `x[:, 0]`: one position of `dim`, which disappears
+    (BERT's pooler reads the first token this way)."""
+    dim, index = args.int("dim"), args.int("index")
+    if not -len(shape) <= dim < len(shape):
+        raise LayerError(f"dim {dim} is out of range for the shape {format_shape(shape)}", argument="dim", code="CC200")
+    size = shape[dim]
+    if size is not None and not -size <= index < size:
+        raise LayerError(f"index {index} is out of range for a dimension of size {size}", argument="index", code="CC200")
+    dim %= len(shape)
+    return Built(shape[:dim] + shape[dim + 1 :])
+
+
+PYTORCH.add(LayerType("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select))
 PYTORCH.add(LayerType("Add", Signature(()), pytorch_elementwise, merges=True))
 PYTORCH.add(LayerType("Multiply", Signature(()), pytorch_elementwise, merges=True))
 PYTORCH.add(LayerType("Concat", Signature((("dim", 1),)), pytorch_concat, merges=True), "Cat")
