@@ -8,6 +8,10 @@ wrapper's argument may itself be a call (`Bidirectional(LSTM(64))`).
 from __future__ import annotations
 
 import ast
+import functools
+import sys
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from convcalc.errors import LayerError
@@ -29,6 +33,9 @@ class Call:
     offsets: dict[int | str, int] = field(default_factory=dict)
 
 
+MAX_CALL_LENGTH = 100_000  # characters; a layer call is a line, not a file
+
+
 def parse_call(text: str) -> Call:
     """Parse `Name(args...)` or a bare `Name` into a Call.
 
@@ -38,28 +45,46 @@ def parse_call(text: str) -> Call:
     'Flatten'
     >>> parse_call("Conv2D(filters * 4, 1)").args
     (filters * 4, 1)
+
+    Whatever the text, the result is a Call or a LayerError: nesting too deep for the parser,
+    a number too long for Python, a NUL byte, an unhashable dict key all become messages.
+    Calls repeat (a network is its few layer types many times), so results are remembered;
+    a Call is never changed once made.
     """
+    if len(text) > MAX_CALL_LENGTH:
+        raise LayerError(f"the layer call is {len(text):,} characters long, more than {MAX_CALL_LENGTH:,}", code="CC102")
+    return _parse_call(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_call(text: str) -> Call:
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     try:
-        tree = ast.parse(stripped, mode="eval").body
+        with warnings.catch_warnings():  # `"\d"` or `x is 1` would print a SyntaxWarning
+            warnings.simplefilter("ignore")
+            tree = ast.parse(stripped, mode="eval").body
     except SyntaxError as exc:
+        reason = exc.msg
+        if "integer string conversion" in reason:  # Python's own message runs to three sentences
+            reason = f"a number has more than {sys.get_int_max_str_digits():,} digits"
         raise LayerError(
-            f"cannot read {text!r} as a layer call: {exc.msg}",
+            f"cannot read {_short(text)} as a layer call: {reason}",
             hint='write it as Name(arg, keyword=value), e.g. Conv2D(32, 3, padding="same")',
             code="CC102",
             offset=(exc.offset or 1) - 1 + lead,
         ) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise LayerError(f"cannot read {stripped[:40]!r}... as a layer call: it is nested too deeply", code="CC102") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes; nesting too deep for the parser
+        reason = "it nests too deeply" if not isinstance(exc, ValueError) else str(exc)
+        raise LayerError(f"cannot read {_short(text)} as a layer call: {reason}", code="CC102") from None
     if isinstance(tree, ast.Name):
         return Call(tree.id)
     if not isinstance(tree, ast.Call):
-        raise LayerError(f"expected a layer call such as Conv2D(32, 3), found {stripped!r}", code="CC102")
-    return _call(tree, stripped, lead)
+        raise LayerError(f"expected a layer call such as Conv2D(32, 3), found {_short(stripped)}", code="CC102")
+    return _call(tree, stripped, lead, _columns(stripped))
 
 
-def _call(tree: ast.Call, text: str, lead: int) -> Call:
+def _call(tree: ast.Call, text: str, lead: int, column: Callable[[int], int]) -> Call:
     func = tree.func
     while isinstance(func, ast.Attribute):  # keras.layers.Conv2D(...), nn.Conv2d(...): the last name counts
         func = func.value
@@ -67,45 +92,45 @@ def _call(tree: ast.Call, text: str, lead: int) -> Call:
         name = tree.func.attr if isinstance(tree.func, ast.Attribute) else func.id
     else:
         raise LayerError(
-            f"expected a layer name before '(', found {ast.get_source_segment(text, tree.func)!r}",
+            f"expected a layer name before '(', found {_short(ast.get_source_segment(text, tree.func) or '')}",
             code="CC102",
-            offset=lead + tree.func.col_offset,
+            offset=lead + column(tree.func.col_offset),
         )
     args: list[object] = []
     offsets: dict[int | str, int] = {}
     for index, node in enumerate(tree.args):
-        offsets[index] = lead + node.col_offset
+        offsets[index] = lead + column(node.col_offset)
         if isinstance(node, ast.Starred):
             raise LayerError("`*` arguments are not allowed", code="CC102", offset=offsets[index])
-        args.append(_value(node, text, lead))
+        args.append(_value(node, text, lead, column))
     kwargs: dict[str, object] = {}
     for keyword in tree.keywords:
         if keyword.arg is None:
-            raise LayerError("`**` arguments are not allowed", code="CC102", offset=lead + keyword.col_offset)
-        offsets[keyword.arg] = lead + keyword.col_offset
-        kwargs[keyword.arg] = _value(keyword.value, text, lead)
+            raise LayerError("`**` arguments are not allowed", code="CC102", offset=lead + column(keyword.col_offset))
+        offsets[keyword.arg] = lead + column(keyword.col_offset)
+        kwargs[keyword.arg] = _value(keyword.value, text, lead, column)
     return Call(name, tuple(args), kwargs, offsets)
 
 
-def _value(node: ast.expr, text: str, lead: int) -> object:
+def _value(node: ast.expr, text: str, lead: int, column: Callable[[int], int]) -> object:
     """A literal; a nested layer call; or arithmetic kept as an Expr. Anything else is refused."""
     try:
         return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # TypeError: {[1]: 2}
         pass
     if isinstance(node, ast.Call):
-        return _call(node, text, lead)
+        return _call(node, text, lead, column)
     if isinstance(node, ast.Tuple | ast.List) and any(isinstance(e, ast.Call) for e in node.elts):
-        items = tuple(_value(e, text, lead) for e in node.elts)
+        items = tuple(_value(e, text, lead, column) for e in node.elts)
         return items if isinstance(node, ast.Tuple) else list(items)
-    source = ast.get_source_segment(text, node) or ast.dump(node)
+    source = ast.get_source_segment(text, node) or type(node).__name__
     for part in ast.walk(node):
         if not isinstance(part, _ALLOWED) or (isinstance(part, ast.Constant) and isinstance(part.value, bytes | complex)):
             raise LayerError(
-                f"argument {source!r} is not a literal value",
+                f"argument {_short(source)} is not a literal value",
                 hint="only numbers, strings, True/False/None, tuples, lists, and arithmetic of block parameters",
                 code="CC102",
-                offset=lead + node.col_offset,
+                offset=lead + column(node.col_offset),
             )
     return Expr(source, node)
 
@@ -120,3 +145,16 @@ def expression(text: str) -> Expr | None:
     if all(isinstance(part, _ALLOWED) for part in ast.walk(node)) and any(isinstance(p, ast.Name) for p in ast.walk(node)):
         return Expr(text.strip(), node)
     return None
+
+
+def _columns(text: str) -> Callable[[int], int]:
+    """ast gives UTF-8 byte offsets; errors point at characters."""
+    if text.isascii():
+        return lambda offset: offset
+    first_line = text.split("\n", 1)[0].encode()
+    return lambda offset: len(first_line[:offset].decode(errors="ignore"))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """repr() of text for a message, cut so a hostile spec cannot flood the terminal."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "..."

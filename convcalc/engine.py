@@ -7,27 +7,31 @@ LayerError (which knows no locations) becomes a located SpecError.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
-from convcalc.frameworks.base import LayerType, snake_case
+from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
 from convcalc.graph import Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.report import Built, Input, Report, Row, Shape, Weight
 from convcalc.signature import Args
-from convcalc.spec import Spec
+from convcalc.spec import MAX_DIM, MAX_RANK, Spec
 
 
 def run(spec: Spec) -> Report:
     vocab = vocabulary(spec.framework)
-    other = vocabulary("keras" if spec.framework == "pytorch" else "pytorch")
 
+    @functools.cache  # once per type name: snake_case is three regex passes
     def auto_name(type_name: str) -> str:
         """Keras's automatic names (conv2d, batch_normalization); for PyTorch the class name in
         lower case (conv2d, batchnorm2d, prelu), as torch users write module names."""
         canonical = vocab.aliases.get(type_name, type_name)
         return snake_case(canonical) if spec.framework == "keras" else canonical.lower()
 
+    for item in spec.inputs:
+        if problem := out_of_bounds((spec.batch, *item.shape), (), "input"):
+            raise SpecError(Diagnostic(item.location, "CC003", problem))
     outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
@@ -38,11 +42,13 @@ def run(spec: Spec) -> Report:
         layer_type = None
         try:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
-            layer_type = vocab.lookup(node.layer.type, other)
+            layer_type = lookup(vocab, node.layer.type)
             label = f"{node.name} ({layer_type.name})"
             built, args = _build(layer_type, node, shapes, spec.framework)
         except LayerError as exc:
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
+        if problem := out_of_bounds(built.output_shape, built.weights):
+            raise SpecError(Diagnostic(node.layer.location, "CC200", problem, layer=label))
         weights = built.weights
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)
@@ -68,6 +74,31 @@ def run(spec: Spec) -> Report:
     report_outputs = tuple(Input(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Input(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
     return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
+
+
+def lookup(vocab: Vocabulary, name: str) -> LayerType:
+    """The layer type; the other framework's vocabulary is loaded only to explain an unknown name."""
+    try:
+        return vocab.lookup(name)
+    except LayerError:
+        return vocab.lookup(name, vocabulary("keras" if vocab.framework == "pytorch" else "pytorch"))
+
+
+def out_of_bounds(shape: Shape, weights: tuple[Weight, ...], what: str = "output") -> str:
+    """What exceeds convcalc's bounds (spec.MAX_DIM elements per dimension, spec.MAX_RANK
+    dimensions), or "". Ints stay exact at any size, but a size past the bound is a mistake,
+    and one left to grow over thousands of layers would take minutes of arithmetic."""
+    bound = "convcalc's bound of 2**40 elements per dimension"
+    if len(shape) > MAX_RANK + 1:
+        return f"the {what} has {len(shape):,} dimensions, more than convcalc's bound of {MAX_RANK}"
+    for dim in shape:
+        if dim is not None and dim > MAX_DIM:
+            return f"the {what} shape {format_shape(shape)} is over {bound}"
+    for weight in weights:
+        for dim in weight.shape:
+            if dim > MAX_DIM:
+                return f"the weight {weight.name} {format_shape(weight.shape)} is over {bound}"
+    return ""
 
 
 def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framework: str) -> tuple[Built, Args]:
@@ -113,7 +144,8 @@ def _located(exc: LayerError, node: Node, label: str, shapes: str, layer_type: L
     if exc.code in ("CC200", "CC201") and shapes:
         message += f"; input shape {shapes}"
     argument: int | str = exc.argument
-    if layer_type is not None and isinstance(argument, str) and argument not in node.layer.arg_locations:
+    known = node.layer.arg_locations.keys() | node.layer.arg_offsets.keys()
+    if layer_type is not None and isinstance(argument, str) and argument not in known:
         positions = [name for name, _ in layer_type.signature.positional]
         if argument in positions and positions.index(argument) < len(node.layer.args):
             argument = positions.index(argument)

@@ -18,7 +18,17 @@ TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "inputs", "batch"
 BLOCK_KEYS = ("params", "layers", "description")
 GRAPH_KEYS = ("name", "inputs", "shares", "when", "repeat")  # what any layer may carry, whatever its class takes
 EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
+# Bounds on what a spec may hold, so hostile input fails fast instead of running for minutes.
 MAX_NODES = 1_000_000  # a spec larger than this is an alias bomb or a mistake, not a network
+MAX_DEPTH = 64  # a spec nests a few levels (spec > layers > layer > argument > tuple); 64 is generous
+MAX_BYTES = 64 * 1024 * 1024  # a 100,000-layer spec is about 4 MB; /dev/zero or a stray dump is not a spec
+MAX_DIM = 2**40  # elements along one dimension (input, output or weight): beyond it, a typo rather than a network
+MAX_RANK = 64  # dimensions of one tensor (PyTorch stops at 64 too); beyond it every layer would copy huge shapes
+STR_TAG, INT_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+SAFE_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class LayerSpec:
     kwargs: dict[str, object]
     location: Location
     arg_locations: dict[int | str, Location] = field(default_factory=dict)
+    arg_offsets: dict[int | str, int] = field(default_factory=dict)  # call form: columns after `location`
     name: object = None  # str, or an Expr inside a block
     inputs: tuple[object, ...] | None = None  # names, relative indices (-1), None: the layer before
     shares: str | None = None  # the layer whose weights this one uses: counted once
@@ -39,6 +50,8 @@ class LayerSpec:
     def locate(self, argument: int | str | None) -> Location:
         if argument is None or argument == "":
             return self.location
+        if argument in self.arg_offsets:  # made on demand: most layers never need one
+            return self.location.shifted(self.arg_offsets[argument])
         return self.arg_locations.get(argument, self.location)
 
 
@@ -88,22 +101,122 @@ def fail(location: Location, code: str, message: str, hint: str = "", layer: str
     return SpecError(Diagnostic(location, code, message, hint, layer))
 
 
+def short(value: object, limit: int = 60) -> str:
+    """repr() for a message, cut to `limit` characters: a hostile value must not flood the terminal."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int beyond Python's str() digit limit; a nested list too deep
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def load_text(text: str, path: str) -> Spec:
     """Parse YAML text into a Spec, or raise SpecError pointing at the problem."""
     import yaml
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = _loader_class()
+    fast = hasattr(yaml, "CParser") and issubclass(loader, yaml.CParser)
+    if not fast and _bracket_depth(text) > 1000:  # the pure-Python scanner is quadratic in flow depth
+        raise fail(Location(path), "CC002", "malformed YAML: it nests too deeply")
     try:
-        root = yaml.compose(text, Loader=loader_class)
+        root = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         raise fail(where, "CC002", f"malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, an offset (in bytes for libyaml)
+        offset = len(text.encode()[: exc.position].decode(errors="ignore")) if fast else exc.position
+        line_start = text.rfind("\n", 0, offset) + 1
+        where = Location(path, text.count("\n", 0, offset) + 1, offset - line_start + 1)
+        raise fail(where, "CC002", f"malformed YAML: the character {chr(exc.character)!r} is not allowed") from None
     except yaml.YAMLError as exc:
-        raise fail(Location(path), "CC002", f"malformed YAML: {exc}") from None
+        raise fail(Location(path), "CC002", "malformed YAML: " + " ".join(str(exc).split())) from None
+    except (RecursionError, MemoryError):  # the pure-Python composer recurses; libyaml stops at depth 1000
+        raise fail(Location(path), "CC002", "malformed YAML: it nests too deeply") from None
     if root is None:
         raise fail(Location(path, 1, 1), "CC001", "the spec is empty", hint="it needs at least `input:` and `layers:`")
+    if "*" in text:  # aliases exist only where `*` is written: only then can the node graph share or loop
+        _check_aliases(root, path)
     return _Reader(path).spec(root)
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of [ and { (quoted ones counted too: an upper bound)."""
+    import re
+
+    depth = deepest = 0
+    for match in re.finditer(r"[\[{]+|[\]}]+", text):
+        run = len(match.group())
+        depth = depth + run if match.group()[0] in "[{" else max(0, depth - run)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_LOADER: Any = None
+
+
+def _loader_class() -> Any:
+    """PyYAML's C loader where present (its composer is C; the pure-Python one is 10x slower),
+    resolving each distinct plain scalar once: SafeLoader has no path resolvers, so a scalar's
+    tag depends on its text alone, and a network repeats the same few texts many times."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                if kind is not yaml.ScalarNode:
+                    return super().resolve(kind, value, implicit)
+                memo = self.__dict__.setdefault("memo", {})
+                key = (value, implicit)
+                tag = memo.get(key)
+                if tag is None:
+                    tag = memo[key] = super().resolve(kind, value, implicit)
+                return tag
+
+            def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+                pass  # only path resolvers need it, and SafeLoader has none
+
+            def ascend_resolver(self) -> None:
+                pass
+
+        _LOADER = Loader
+    return _LOADER
+
+
+def _check_aliases(root: Any, path: str) -> None:
+    """Refuse an alias that contains itself, or aliases that expand beyond MAX_NODES ("billion
+    laughs"), before anything is expanded: sizes are summed once per distinct node."""
+    import yaml
+
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        if finished:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            if size[key] > MAX_NODES:
+                where = Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
+                raise fail(
+                    where, "CC003", f"the aliases here expand to more than {MAX_NODES:,} YAML nodes", hint="an alias bomb?"
+                )
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            where = Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
+            raise fail(
+                where, "CC003", "an alias refers to the node that contains it", hint="YAML anchors cannot nest in themselves"
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children)
 
 
 def load_path(path: str) -> Spec:
@@ -112,17 +225,21 @@ def load_path(path: str) -> Spec:
 
     try:
         if path == "-":
-            data = sys.stdin.buffer.read()
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
             path = "<stdin>"
         else:
             with open(path, "rb") as handle:
-                data = handle.read()
+                data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise fail(Location(path), "CC001", "no such file") from None
     except IsADirectoryError:
         raise fail(Location(path), "CC001", "is a directory, not a spec file", hint="name the .yaml files in it") from None
     except OSError as exc:
-        raise fail(Location(path), "CC001", f"cannot read the file: {exc.strerror}") from None
+        raise fail(Location(path), "CC001", f"cannot read the file: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a path with a NUL byte
+        raise fail(Location(repr(path)), "CC001", f"cannot read the file: {exc}") from None
+    if len(data) > MAX_BYTES:
+        raise fail(Location(path), "CC001", f"the file is larger than {MAX_BYTES // 2**20} MiB, too large for a spec")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -149,13 +266,17 @@ def _parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:
     for item in items:
         if isinstance(item, str) and item.lower() in ("none", "null", "?"):
             item = None
-        elif isinstance(item, str) and item.lstrip("-").isdigit():
+        elif isinstance(item, str) and item.isascii() and item.lstrip("-").isdigit() and len(item) < 100:
             item = int(item)
         if item is not None and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
-            raise fail(where, "CC003", f"an input dimension must be a positive integer or null, found {item!r}")
+            raise fail(where, "CC003", f"an input dimension must be a positive integer or null, found {short(item)}")
+        if item is not None and item > MAX_DIM:
+            raise fail(where, "CC003", f"the input dimension {item:,} is over convcalc's bound of 2**40 elements per dimension")
         dims.append(item)
     if not dims:
         raise fail(where, "CC003", "the input shape is empty", hint="e.g. [28, 28, 1]")
+    if len(dims) > MAX_RANK:
+        raise fail(where, "CC003", f"the input has {len(dims):,} dimensions, more than convcalc's bound of {MAX_RANK}")
     return tuple(dims)
 
 
@@ -164,24 +285,33 @@ def _call_layer(text: str, where: Location) -> LayerSpec:
         call = parse_call(text)
     except LayerError as exc:
         raise fail(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
-    offsets = {key: where.shifted(col) for key, col in call.offsets.items()}
-    return _layer_spec(call.name, call.args, dict(call.kwargs), where, offsets)
+    return _layer_spec(LayerSpec(call.name, call.args, dict(call.kwargs), where, arg_offsets=call.offsets))
 
 
-def _layer_spec(type_name: str, args: tuple, kwargs: dict, where: Location, offsets: dict) -> LayerSpec:
-    """A LayerSpec, with the graph keys (`name`, `inputs`, `shares`) taken out of the arguments."""
+def _layer_spec(layer: LayerSpec) -> LayerSpec:
+    """The layer with the graph keys (`name`, `inputs`, `shares`, `when`, `repeat`) taken out of
+    its arguments: they are convcalc's, whatever the class takes."""
+    kwargs = dict(layer.kwargs)
     graph = {key: kwargs.pop(key) for key in GRAPH_KEYS if key in kwargs}
+    if not graph:
+        return layer
     inputs = graph.get("inputs")
     if inputs is not None:
         inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
         for ref in inputs:
             if isinstance(ref, bool) or (not isinstance(ref, str | int) and type(ref).__name__ != "Expr"):
-                raise fail(offsets.get("inputs", where), "CC003", f"inputs must name layers (or be -1, -2...), found {ref!r}")
+                raise fail(layer.locate("inputs"), "CC003", f"inputs must name layers (or be -1, -2...), found {short(ref)}")
     shares = graph.get("shares")
     if shares is not None and not isinstance(shares, str):
-        raise fail(offsets.get("shares", where), "CC003", f"shares must name a layer, found {shares!r}")
-    return LayerSpec(
-        type_name, args, kwargs, where, offsets, graph.get("name"), inputs, shares, graph.get("when"), graph.get("repeat")
+        raise fail(layer.locate("shares"), "CC003", f"shares must name a layer, found {short(shares)}")
+    return dataclasses.replace(
+        layer,
+        kwargs=kwargs,
+        name=graph.get("name"),
+        inputs=inputs,
+        shares=shares,
+        when=graph.get("when"),
+        repeat=graph.get("repeat"),
     )
 
 
@@ -213,38 +343,72 @@ class _Reader:
     """Turns composed YAML nodes into a Spec, keeping each node's position."""
 
     def __init__(self, path: str) -> None:
+        import yaml
+
         self.path = path
         self.nodes = 0
+        self.yaml = yaml
+        self.constructor = yaml.constructor.SafeConstructor()  # one for all scalars: it holds no state we use
 
     def at(self, node: Any) -> Location:
         return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def value(self, node: Any) -> Any:
-        """A node as plain Python data; counts nodes so an alias bomb stops early."""
-        import yaml
+    def value(self, node: Any, depth: int = 0) -> Any:
+        """A node as plain Python data: numbers, strings, lists, mappings, and nothing else.
 
+        A tag such as `!!python/object` is an error, never a constructor. Nodes are counted
+        (aliases included) and depth is bounded, so an alias bomb or a deep nest stops early.
+        """
+        yaml = self.yaml
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise fail(self.at(node), "CC003", f"the spec has more than {MAX_NODES:,} YAML nodes", hint="is it an alias bomb?")
+        if depth > MAX_DEPTH:
+            raise fail(self.at(node), "CC003", f"the value nests more than {MAX_DEPTH} levels deep")
+        tag = node.tag
         if isinstance(node, yaml.ScalarNode):
+            if tag == STR_TAG:
+                return node.value
+            if tag not in SAFE_SCALAR_TAGS:
+                raise self.bad_tag(node)
             try:
-                return yaml.SafeLoader("").construct_object(node)
-            except yaml.YAMLError as exc:
-                raise fail(self.at(node), "CC003", f"cannot read this value: {getattr(exc, 'problem', exc)}") from None
+                text = node.value
+                if tag == INT_TAG and text.isdigit() and text.isascii() and text[0] != "0":  # YAML 1.1: 010 is octal
+                    return int(text)
+                return self.constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError, OverflowError) as exc:  # ValueError: an int of 5,000 digits, 2001-13-45
+                raise fail(self.at(node), "CC003", f"cannot read this value: {getattr(exc, 'problem', None) or exc}") from None
         if isinstance(node, yaml.SequenceNode):
-            return [self.value(item) for item in node.value]
-        return {self.key(k): self.value(v) for k, v in node.value}
+            if tag != SEQ_TAG:
+                raise self.bad_tag(node)
+            return [self.value(item, depth + 1) for item in node.value]
+        if tag != MAP_TAG:
+            raise self.bad_tag(node)
+        return {self.key(k): self.value(v, depth + 1) for k, v in node.value}
+
+    def check_tag(self, node: Any) -> None:
+        """Only the tags plain data has: a tag names a constructor, and none but these is run."""
+        tag = node.tag
+        if tag != STR_TAG and tag != MAP_TAG and tag != SEQ_TAG and tag not in SAFE_SCALAR_TAGS:
+            raise self.bad_tag(node)
+
+    def bad_tag(self, node: Any) -> SpecError:
+        return fail(
+            self.at(node),
+            "CC003",
+            f"the YAML tag {short(node.tag)} is not allowed: a spec holds plain numbers, strings, lists and mappings",
+            hint="remove the tag",
+        )
 
     def key(self, node: Any) -> str:
-        import yaml
-
-        if not isinstance(node, yaml.ScalarNode):
+        if not isinstance(node, self.yaml.ScalarNode):
             raise fail(self.at(node), "CC003", "a key must be a plain word")
         return str(node.value)
 
     def mapping(self, node: Any, what: str, keys: tuple[str, ...]) -> dict[str, tuple[Any, Location]]:
         import yaml
 
+        self.check_tag(node)
         if not isinstance(node, yaml.MappingNode):
             raise fail(self.at(node), "CC003", f"{what} must be a mapping of keys to values, found {_kind(node)}")
         entries: dict[str, tuple[Any, Location]] = {}
@@ -254,11 +418,11 @@ class _Reader:
                 raise fail(
                     self.at(key_node),
                     "CC003",
-                    f"unknown key {key!r} in {what}",
+                    f"unknown key {short(key)} in {what}",
                     hint=did_you_mean(key, keys) or "known keys: " + ", ".join(keys),
                 )
             if key in entries:
-                raise fail(self.at(key_node), "CC003", f"the key {key!r} appears twice in {what}")
+                raise fail(self.at(key_node), "CC003", f"the key {short(key)} appears twice in {what}")
             entries[key] = (value_node, self.at(key_node))
         return entries
 
@@ -274,7 +438,7 @@ class _Reader:
                 raise fail(
                     self.at(node),
                     "CC003",
-                    f"framework must be one of {', '.join(FRAMEWORKS)}, found {framework!r}",
+                    f"framework must be one of {', '.join(FRAMEWORKS)}, found {short(framework)}",
                     hint=did_you_mean(framework, FRAMEWORKS),
                 )
         name = None
@@ -285,7 +449,9 @@ class _Reader:
             node = top["batch"][0]
             batch = self.value(node)
             if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-                raise fail(self.at(node), "CC003", f"batch must be a positive integer or null, found {batch!r}")
+                raise fail(self.at(node), "CC003", f"batch must be a positive integer or null, found {short(batch)}")
+            if batch is not None and batch > MAX_DIM:
+                raise fail(self.at(node), "CC003", f"batch {batch:,} is over convcalc's bound of 2**40 elements per dimension")
         if "layers" not in top:
             raise fail(
                 self.at(root),
@@ -294,6 +460,7 @@ class _Reader:
                 hint="add a list of layers, e.g. `layers: [Flatten, Dense(10)]`",
             )
         layers_node = top["layers"][0]
+        self.check_tag(layers_node)
         if not isinstance(layers_node, yaml.SequenceNode) or not layers_node.value:
             raise fail(self.at(layers_node), "CC003", f"layers must be a non-empty list, found {_kind(layers_node)}")
         blocks = self.blocks(top["blocks"][0]) if "blocks" in top else {}
@@ -317,7 +484,7 @@ class _Reader:
             value = self.value(node)
             value = value if isinstance(value, list) else [value]
             if not value or not all(isinstance(v, str) for v in value):
-                raise fail(self.at(node), "CC003", f"outputs must be a list of layer names, found {value!r}")
+                raise fail(self.at(node), "CC003", f"outputs must be a list of layer names, found {short(value)}")
             outputs = tuple((v, self.at(node)) for v in value)
         expect = self.expect(top["expect"][0]) if "expect" in top else None
         spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks)
@@ -344,7 +511,7 @@ class _Reader:
     def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
         value = self.value(node)
         if not isinstance(value, list):
-            raise fail(self.at(node), "CC003", f"{what} must be a list of dimensions such as [28, 28, 1], found {value!r}")
+            raise fail(self.at(node), "CC003", f"{what} must be a list of dimensions such as [28, 28, 1], found {short(value)}")
         return _parse_dims(value, self.at(node))
 
     def blocks(self, node: Any) -> dict[str, BlockSpec]:
@@ -388,17 +555,18 @@ class _Reader:
         import yaml
 
         where = self.at(node)
+        self.check_tag(node)
         if isinstance(node, yaml.ScalarNode):
             if not isinstance(node.value, str) or node.tag != "tag:yaml.org,2002:str":
                 raise fail(
                     where,
                     "CC003",
-                    f"a layer must be a call such as Conv2D(32, 3) or a mapping with `type:`, found {node.value!r}",
+                    f"a layer must be a call such as Conv2D(32, 3) or a mapping with `type:`, found {short(node.value)}",
                 )
             quote = 1 if node.style in ("'", '"') else 0
             layer = _call_layer(node.value, where.shifted(quote))
             if "\n" in node.value.strip():  # folded multi-line text: columns are not reliable
-                return dataclasses.replace(layer, location=where, arg_locations={})
+                return dataclasses.replace(layer, location=where, arg_locations={}, arg_offsets={})
             return layer
         entries = self.mapping(node, "a layer", ())
         if "type" not in entries:
@@ -407,10 +575,10 @@ class _Reader:
             )
         type_name = self.value(entries.pop("type")[0])
         if not isinstance(type_name, str):
-            raise fail(where, "CC003", f"type must be a layer class name, found {type_name!r}")
+            raise fail(where, "CC003", f"type must be a layer class name, found {short(type_name)}")
         kwargs = {key: _in_block(_tupled(self.value(value)), params) for key, (value, _) in entries.items()}
         locations: dict[int | str, Location] = {key: loc for key, (_, loc) in entries.items()}
-        return _layer_spec(type_name, (), kwargs, where, locations)
+        return _layer_spec(LayerSpec(type_name, (), kwargs, where, locations))
 
     def expect(self, node: Any) -> Expect:
         entries = self.mapping(node, "expect", EXPECT_KEYS)
@@ -422,11 +590,13 @@ class _Reader:
                     v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
                 ):
                     raise fail(
-                        self.at(value_node), "CC003", f"expect.output_shape must be a list of integers or null, found {value!r}"
+                        self.at(value_node),
+                        "CC003",
+                        f"expect.output_shape must be a list of integers or null, found {short(value)}",
                     )
                 value = tuple(value)
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise fail(self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {value!r}")
+                raise fail(self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}")
             values[key] = value
         return Expect(values, {key: loc for key, (_, loc) in entries.items()})
 
@@ -460,5 +630,5 @@ def _kind(node: Any) -> str:
     import yaml
 
     if isinstance(node, yaml.ScalarNode):
-        return repr(node.value)
+        return short(node.value)
     return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"

@@ -12,11 +12,11 @@ def render_rich(report: Report) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title(report), title_justify="left", show_lines=False)
+    table = Table(title=Text(title(report), style="table.title"), title_justify="left", show_lines=False)
     for header in headers(report):
         table.add_column(header, justify="right" if header == "Param #" else "left", no_wrap=header != "Weights")
     for cells in table_cells(report, weights_joiner="\n"):
-        table.add_row(*cells)
+        table.add_row(*map(Text, cells))  # Text, not str: a name like "[/x]" is not rich markup
     console = Console(force_terminal=True, color_system="standard", width=max(100, Console().width), highlight=False)
     with console.capture() as capture:
         console.print(table)

@@ -1,0 +1,343 @@
+"""Hostile input: each gives a clear error (exit 2 and a located message) within a second, never
+a traceback, and nothing in a spec can run code or read another file.
+
+Every case goes through the command line in-process (click's CliRunner) and is timed in CPU
+seconds of this process, so a busy machine does not make the bound flaky.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from convcalc import spec as spec_module
+from convcalc.cli import main
+
+SECOND = 1.0
+
+
+def invoke(*args: str, input: str | bytes | None = None) -> tuple[Result, float]:
+    start = time.process_time()
+    result = CliRunner().invoke(main, list(args), input=input)
+    return result, time.process_time() - start
+
+
+def assert_clear_error(result: Result, seconds: float, *expected: str) -> str:
+    """Exit 2, a one-line located message on stderr, no exception escaped, within a second."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    message = result.stderr
+    assert message.count("\n") == 1 and len(message) < 400, message
+    assert "Traceback" not in result.output
+    for text in expected:
+        assert text in message, message
+    assert seconds < SECOND, f"{seconds:.2f} s: {message}"
+    return message
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "spec.yaml") -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def summary(tmp_path: Path, text: str | bytes) -> tuple[Result, float]:
+    return invoke("summary", write(tmp_path, text), "--format", "json")
+
+
+# --- alias bombs ("billion laughs"): nine levels of nine aliases expand to 9**9 nodes
+
+
+def laughs(levels: int = 9, width: int = 9) -> str:
+    lines = ["  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "input: *l9\nlayers: [Dense(1)]",
+        "input: [8]\nlayers: [Dense(1), *l9]",
+        "input: [8]\nlayers:\n  - {type: Dense, units: 1, name: *l9}",
+        "input: [8]\nlayers: [Dense(1)]\nexpect:\n  output_shape: *l9",
+    ],
+)
+def test_alias_bombs_stop_before_expanding(tmp_path: Path, where: str) -> None:
+    text = f"name: bomb\ndescription:\n{laughs()}\n{where}\n"
+    assert_clear_error(*summary(tmp_path, text), "CC003", "expand to more than 1,000,000 YAML nodes")
+
+
+def test_a_mapping_alias_bomb_stops_too(tmp_path: Path) -> None:
+    lines = ["  m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}"]
+    lines += [f"  m{i}: &m{i} {{{', '.join(f'k{j}: *m{i - 1}' for j in range(9))}}}" for i in range(1, 10)]
+    text = "description:\n" + "\n".join(lines) + "\ninput: [8]\nlayers:\n  - {type: Dense, units: 1, name: *m9}\n"
+    assert_clear_error(*summary(tmp_path, text), "CC003", "alias bomb")
+
+
+@pytest.mark.parametrize(
+    "text", ["input: &a [8, *a]\nlayers: [Dense(1)]\n", "input: [8]\nlayers:\n  - &m {type: Dense, units: *m}\n"]
+)
+def test_an_alias_inside_itself_is_refused(tmp_path: Path, text: str) -> None:
+    assert_clear_error(*summary(tmp_path, text), "CC003", "alias refers to the node that contains it")
+
+
+def test_aliases_that_stay_small_still_work(tmp_path: Path) -> None:
+    text = "input: &shape [28, 28, 1]\nlayers:\n  - &conv Conv2D(8, 3)\n  - *conv\n"
+    result, _ = summary(tmp_path, text)
+    assert result.exit_code == 0, result.output
+    assert [layer["output_shape"] for layer in json.loads(result.stdout)["layers"]] == [[None, 26, 26, 8], [None, 24, 24, 8]]
+
+
+# --- very deep nesting
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("input: [8]\nlayers: " + "[" * 100_000 + "]" * 100_000 + "\n", "CC002"),  # libyaml's own depth limit
+        ("input: [8]\nlayers: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", "CC002"),
+        ("input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)), "CC002"),
+        ("input: " + "[" * 900 + "]" * 900 + "\nlayers: [Dense(1)]\n", "nests more than 64 levels"),
+        ("input: [8]\nlayers:\n  - {type: Dense, units: " + "[" * 900 + "]" * 900 + "}\n", "nests more than 64 levels"),
+    ],
+)
+def test_deep_nesting_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
+    assert_clear_error(*summary(tmp_path, text), expected)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "Dense(" + "(" * 100_000 + ")" * 100_000 + ")",  # over the call-length bound
+        "Dense(" + "[" * 300 + "]" * 300 + ")",  # Python's parser stops at 200 levels
+        "Dense(" + "-" * 90_000 + "1)",  # the parser runs out of stack
+        "Dense(" + "+".join(["1"] * 40_000) + ")",  # too deep for the AST
+        "Dense(units=" + "9" * 5000 + ")",  # over Python's 4,300-digit limit for int()
+        "Dense(" + "1" * 99_000 + ")",
+    ],
+)
+def test_pathological_calls_are_clear_errors(tmp_path: Path, call: str) -> None:
+    text = f'input: [8]\nlayers:\n  - "{call}"\n'
+    assert_clear_error(*summary(tmp_path, text), "CC102")
+    result, seconds = invoke("summary", "--input", "8", "--layer", call)
+    assert_clear_error(result, seconds, "CC102")
+
+
+def test_the_pure_python_loader_does_not_overflow_either(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without libyaml, PyYAML's composer recurses: a deep nest must still be a message."""
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    monkeypatch.setattr(spec_module, "_LOADER", None)
+    for depth in (1500, 100_000):  # past the recursion limit; past the point where its scanner crawls
+        text = "input: [8]\nlayers: " + "[" * depth + "]" * depth + "\n"
+        assert_clear_error(*summary(tmp_path, text), "CC002", "nests too deeply")
+    block = "input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500))
+    assert_clear_error(*summary(tmp_path, block), "CC002", "nests too deeply")
+    monkeypatch.setattr(spec_module, "_LOADER", None)
+
+
+def test_a_yaml_int_beyond_pythons_digit_limit(tmp_path: Path) -> None:
+    assert_clear_error(*summary(tmp_path, "input: [8]\nlayers:\n  - {type: Dense, units: " + "9" * 5000 + "}\n"), "CC003")
+    assert_clear_error(*summary(tmp_path, "input: [" + "9" * 5000 + "]\nlayers: [Dense(1)]\n"), "CC003")
+
+
+# --- huge, binary and non-UTF-8 files; a directory or a missing file as SPEC
+
+
+def test_a_huge_file_is_refused_by_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with open(path, "wb") as handle:  # sparse: costs no disk
+        handle.truncate(spec_module.MAX_BYTES + 1)
+    result, seconds = invoke("summary", str(path))
+    assert_clear_error(result, seconds, "CC001", "larger than 64 MiB")
+
+
+def test_a_huge_standard_input_is_refused_by_its_size() -> None:
+    result, seconds = invoke("summary", "-", input=b"#" * (spec_module.MAX_BYTES + 2))
+    assert_clear_error(result, seconds, "<stdin>: CC001", "larger than 64 MiB")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_device_is_refused() -> None:
+    assert_clear_error(*invoke("summary", "/dev/zero"), "CC001", "larger than 64 MiB")
+
+
+def test_one_enormous_line(tmp_path: Path) -> None:
+    text = 'input: [8]\nlayers:\n  - "Dense(1' + " " * 5_000_000 + ')"\n'
+    assert_clear_error(*summary(tmp_path, text), "CC102", "characters long")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (bytes(range(256)) * 64, "not UTF-8 text (byte 0x80 at offset 128)"),
+        ("input: [8]\nlayers: [Dense(1, name='caf\xe9')]\n".encode("latin-1"), "not UTF-8 text"),
+        ("input: [8]\nlayers: [Dense(1)]\n".encode("utf-16"), "not UTF-8 text"),
+        (b"input: [8]\nlayers: [Dense(1)]\n\x00\x01\x02", "CC002"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(200), "CC00"),
+        (b"\xef\xbb\xbf" + b"\x1b[31m\x07", "CC002"),
+        (os.urandom(4096).replace(b"\x80", b"\x81"), "CC00"),
+    ],
+)
+def test_binary_and_non_utf8_bytes(tmp_path: Path, data: bytes, expected: str) -> None:
+    assert_clear_error(*summary(tmp_path, data), expected)
+
+
+def test_a_directory_a_missing_file_and_a_bad_path(tmp_path: Path) -> None:
+    assert_clear_error(*invoke("summary", str(tmp_path)), "is a directory")
+    assert_clear_error(*invoke("summary", str(tmp_path / "missing.yaml")), "no such file")
+    assert_clear_error(*invoke("summary", "nul\0byte.yaml"), "CC001")
+    checked, _ = invoke("check", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert checked.exit_code == 2
+    assert [line.split(": ", 1)[1] for line in checked.stdout.splitlines()] == [
+        "CC001 is a directory, not a spec file (name the .yaml files in it)",
+        "CC001 no such file",
+    ]
+
+
+# --- nothing in a spec runs code or reads another file
+
+
+SENTINEL_NAME = "convcalc-pwned"
+
+ATTACKS = [
+    "input: !!python/object/apply:os.system ['touch {sentinel}']\nlayers: [Dense(1)]\n",
+    "input: [8]\nlayers:\n  - !!python/object/apply:os.system ['touch {sentinel}']\n",
+    "input: [8]\nlayers:\n  - {{type: Dense, units: !!python/object/apply:os.system ['touch {sentinel}']}}\n",
+    "input: [8]\nlayers:\n  - {{type: !!python/name:os.system Dense, units: 1}}\n",
+    "input: [8]\nlayers:\n  - !!python/object/new:os.system ['touch {sentinel}']\n",
+    "input: [8]\nlayers:\n  - !!python/object:__main__.Evil {{type: Dense, units: 1}}\n",
+    "input: !!python/module:os [8]\nlayers: [Dense(1)]\n",
+    "input: [8]\nlayers: !!python/tuple [Dense(1)]\n",
+    "input: [8]\nlayers: [Dense(1)]\nexpect: !!python/object/apply:builtins.open ['{sentinel}', 'w']\n",
+    "input: [8]\nlayers: [Dense(1)]\nname: !include /etc/passwd\n",
+    "input: [8]\nlayers: [Dense(1)]\nname: !!binary |\n  aGVsbG8=\n",  # a safe tag, accepted: no code
+    "input: [8]\nlayers:\n  - \"Dense(__import__('os').system('touch {sentinel}'))\"\n",
+    "input: [8]\nlayers:\n  - \"Dense((lambda: open('{sentinel}', 'w'))())\"\n",
+    "input: [8]\nlayers:\n  - \"Dense(1, name=open('/etc/passwd').read())\"\n",
+    'input: [8]\nlayers:\n  - "Dense(1, name=f\'{{__import__(\\"os\\").system(\\"touch {sentinel}\\")}}\')"\n',
+    "input: [8]\nlayers:\n  - \"__import__('os').system('touch {sentinel}')\"\n",
+    "input: [8]\nlayers:\n  - \"os.system('touch {sentinel}')\"\n",
+    'input: [8]\nlayers:\n  - "Dense(*[1])"\n',
+    "input: [8]\nlayers:\n  - \"Dense(**{{'units': 1}})\"\n",
+    'input: [8]\nlayers:\n  - "Dense([x for x in ().__class__.__base__.__subclasses__()])"\n',
+    "input: [8]\nlayers:\n  - \"Dense(1, name='/etc/passwd')\"\n",
+    "input: /etc/passwd\nlayers: [Dense(1)]\n",
+    "input: [8]\nlayers: [Dense(1)]\n<<: {{name: x}}\n",
+]
+
+# Audit events (PEP 578) that would mean a spec ran code or touched the system.
+FORBIDDEN_EVENTS = (
+    "exec",
+    "os.system",
+    "subprocess.Popen",
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "os.fork",
+    "ctypes",
+    "socket",
+)
+AUDIT: dict[str, object] = {"recording": False, "events": []}
+
+
+def _audit(event: str, args: tuple) -> None:
+    if AUDIT["recording"]:
+        AUDIT["events"].append((event, args))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def audit() -> Iterator[list[tuple[str, tuple]]]:
+    """Records the audit events of the code under test. A hook cannot be removed, so one is
+    installed once and switched on only inside this fixture."""
+    if not AUDIT.get("installed"):
+        sys.addaudithook(_audit)
+        AUDIT["installed"] = True
+    AUDIT["events"] = []
+    AUDIT["recording"] = True
+    try:
+        yield AUDIT["events"]  # type: ignore[misc]
+    finally:
+        AUDIT["recording"] = False
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_nothing_in_a_spec_runs_code_or_reads_files(tmp_path: Path, attack: str, audit: list[tuple[str, tuple]]) -> None:
+    sentinel = tmp_path / SENTINEL_NAME
+    path = write(tmp_path, attack.format(sentinel=sentinel))
+    options_list = (("--format", "json"), ("--format", "csv"), ("--format", "markdown"), ("--color", "always"))
+    for options in options_list:  # warm: imports happen outside the recording
+        invoke("summary", path, *options)
+    audit.clear()
+    for options in options_list:
+        result, seconds = invoke("summary", path, *options)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+        assert result.exit_code in (0, 2), result.output
+        assert seconds < SECOND
+    result, _ = invoke("check", path)
+    assert result.exit_code in (0, 2)
+    assert not sentinel.exists()
+    opened = {str(args[0]) for event, args in audit if event == "open"}
+    assert opened <= {path}, opened  # the spec itself and nothing else
+    ran = [(event, args) for event, args in audit if event.startswith(FORBIDDEN_EVENTS)]
+    assert not ran, ran
+    if "!!python" in attack or "!include" in attack:
+        assert result.exit_code == 2
+        assert "is not allowed" in result.stdout
+
+
+# --- integers stay exact; a dimension over the bound is reported, not computed
+
+
+def test_huge_counts_stay_exact(tmp_path: Path) -> None:
+    # Dense holds kernel (in, units) and bias (units,) (keras.layers.Dense; shared/acceptance/published.md).
+    features, units = 2**40, 2**39
+    result, _ = invoke("summary", "--input", f"3,{features}", "--layer", f"Dense({units})", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["layers"][0]["weights"] == [
+        {"name": "kernel", "shape": [features, units], "trainable": True, "shared": False},
+        {"name": "bias", "shape": [units], "trainable": True, "shared": False},
+    ]
+    assert data["totals"]["params"] == features * units + units  # 2**79 + 2**39: a float would lose the 2**39
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--input", str(2**40 + 1), "--layer", "Dense(1)"), "over convcalc's bound of 2**40"),
+        (("--input", "8", "--batch", str(2**41), "--layer", "Dense(1)"), "over convcalc's bound of 2**40"),
+        (("--input", "8", "--layer", f"Dense({2**40 + 1})"), "the output shape (None, 1099511627777)"),
+        (("--input", "8,8,1", "--layer", f"Conv2D(1, {2**41}, padding='same')"), "the weight kernel"),
+        (("--input", "8,8,1", "--layer", f"Conv2DTranspose(1, 3, strides={2**39})"), "over convcalc's bound"),
+        (("--input", ",".join(["1"] * 65), "--layer", "Dense(1)"), "more than convcalc's bound of 64"),
+    ],
+)
+def test_a_dimension_over_the_bound_is_reported(args: tuple[str, ...], expected: str) -> None:
+    assert_clear_error(*invoke("summary", *args), expected)
+
+
+def test_growth_past_the_bound_stops_at_the_layer_that_crosses_it(tmp_path: Path) -> None:
+    """Each layer multiplies the width by 2**20: without the bound, 10,000 layers would make
+    numbers of 60,000 digits and run for minutes."""
+    layers = "".join("  - Conv1DTranspose(1, 1, strides=1048576)\n" for _ in range(10_000))
+    message = assert_clear_error(*summary(tmp_path, "input: [4, 1]\nlayers:\n" + layers), "over convcalc's bound")
+    line = int(message.split(":")[1])
+    assert 3 < line < 8, message  # within the first few layers, not after 10,000
+
+
+def test_the_spec_values_in_messages_are_cut_short(tmp_path: Path) -> None:
+    text = "input: [8]\nlayers:\n  - {type: Dense, units: 1, name: 1}\nframework: " + "x" * 10_000 + "\n"
+    message = assert_clear_error(*summary(tmp_path, text), "framework must be one of")
+    assert len(message) < 200
