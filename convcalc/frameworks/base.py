@@ -24,6 +24,7 @@ class LayerType:
     build: Build
     merges: bool = False  # takes several inputs: `build` gets a tuple of shapes
     shown_as: str = ""  # the class the framework reports, when not `name` (a Lazy module's plain class)
+    own: bool = False  # convcalc's own stand-in for a framework function (torch.cat), not a class
 
     @property
     def reported(self) -> str:

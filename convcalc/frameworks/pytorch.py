@@ -872,9 +872,9 @@ def select(args: Args, shape: Shape) -> Built:
     return Built(shape[:dim] + shape[dim + 1 :])
 
 
-PYTORCH.add(LayerType("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select))
-PYTORCH.add(LayerType("Add", Signature(()), pytorch_elementwise, merges=True))
-PYTORCH.add(LayerType("Multiply", Signature(()), pytorch_elementwise, merges=True))
-PYTORCH.add(LayerType("Concat", Signature((("dim", 1),)), pytorch_concat, merges=True), "Cat")
+PYTORCH.add(LayerType("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, own=True))
+PYTORCH.add(LayerType("Add", Signature(()), pytorch_elementwise, merges=True, own=True))
+PYTORCH.add(LayerType("Multiply", Signature(()), pytorch_elementwise, merges=True, own=True))
+PYTORCH.add(LayerType("Concat", Signature((("dim", 1),)), pytorch_concat, merges=True, own=True), "Cat")
 
 from convcalc.frameworks import pytorch_sequence  # noqa: E402, F401  registers Embedding, LSTM, MultiheadAttention, Transformer...
