@@ -19,11 +19,14 @@ LITERALS = (int, float, str, bool, type(None))
 
 
 def literal(value: object) -> object:
-    """A default as a literal; defaults that are objects (dtypes, callables) become their repr."""
+    """A default as a literal (tuples and lists, nested ones too, as tuples); defaults that are
+    objects (dtypes, callables) become "<TypeName>"."""
     if isinstance(value, LITERALS):
         return value
-    if isinstance(value, tuple | list) and all(isinstance(v, LITERALS) for v in value):
-        return tuple(value)
+    if isinstance(value, tuple | list):
+        items = tuple(literal(v) for v in value)
+        if not any(isinstance(v, str) and v.startswith("<") for v in items):
+            return items
     return f"<{type(value).__name__}>"
 
 

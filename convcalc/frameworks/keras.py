@@ -8,7 +8,7 @@ out of range that only the call trips over), convcalc rejects it with a clear me
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from math import isfinite
 
 from convcalc.errors import LayerError, did_you_mean
@@ -39,18 +39,14 @@ ACTIVATIONS = frozenset((
 KERAS = Vocabulary("keras")
 
 
-def define(
-    name: str, build: Build, *aliases: str, extra: Iterable[str] = (), defaults: Mapping[str, object] | None = None
-) -> None:
+def define(name: str, build: Build, *aliases: str, extra: Iterable[str] = ()) -> None:
     """Add the Keras class `name` under its own name and `aliases`.
 
     `extra` are keywords the class pops from its **kwargs before Layer sees them
-    (LeakyReLU's deprecated `alpha`, Conv's `lora_rank`); `defaults` replace defaults that
-    signatures.py could not store as literals (nested tuples are stored as "<tuple>").
+    (LeakyReLU's deprecated `alpha`, Conv's `lora_rank`).
     """
     table = signature_from_table(SIGNATURES[name], BASE_KWARGS)
-    positional = tuple((n, (defaults or {}).get(n, d)) for n, d in table.positional)
-    signature = Signature(positional, table.keyword_only, table.accepted | frozenset(extra))
+    signature = Signature(table.positional, table.keyword_only, table.accepted | frozenset(extra))
     KERAS.add(LayerType(name, signature, build), *aliases)
 
 
@@ -716,15 +712,9 @@ def up_sampling(rank: int) -> Build:
     return build
 
 
-# signatures.py stores nested-tuple defaults as "<tuple>"; these are Keras 3's.
-NESTED_DEFAULTS: dict[str, dict[str, object]] = {
-    "Cropping2D": {"cropping": ((0, 0), (0, 0))},
-    "Cropping3D": {"cropping": ((1, 1), (1, 1), (1, 1))},
-    "ZeroPadding3D": {"padding": ((1, 1), (1, 1), (1, 1))},
-}
 for _rank in (1, 2, 3):
     for _name, _build in (("ZeroPadding", zero_padding), ("Cropping", cropping), ("UpSampling", up_sampling)):
-        define(f"{_name}{_rank}D", _build(_rank), defaults=NESTED_DEFAULTS.get(f"{_name}{_rank}D"))
+        define(f"{_name}{_rank}D", _build(_rank))
 
 
 # --- Merging: keras/src/layers/merging/

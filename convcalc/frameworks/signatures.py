@@ -461,8 +461,8 @@ KERAS = {
         True,
     ),
     "Cropping1D": ((("cropping", (1, 1)),), (), True),
-    "Cropping2D": ((("cropping", "<tuple>"), ("data_format", None)), (), True),
-    "Cropping3D": ((("cropping", "<tuple>"), ("data_format", None)), (), True),
+    "Cropping2D": ((("cropping", ((0, 0), (0, 0))), ("data_format", None)), (), True),
+    "Cropping3D": ((("cropping", ((1, 1), (1, 1), (1, 1))), ("data_format", None)), (), True),
     "CutMix": ((("factor", 1.0), ("seed", None), ("data_format", None)), (), True),
     "Dense": (
         (
@@ -1328,7 +1328,7 @@ KERAS = {
     "Wrapper": ((("layer", "REQUIRED"),), (), True),
     "ZeroPadding1D": ((("padding", 1), ("data_format", None)), (), True),
     "ZeroPadding2D": ((("padding", (1, 1)), ("data_format", None)), (), True),
-    "ZeroPadding3D": ((("padding", "<tuple>"), ("data_format", None)), (), True),
+    "ZeroPadding3D": ((("padding", ((1, 1), (1, 1), (1, 1))), ("data_format", None)), (), True),
 }
 
 PYTORCH = {

@@ -37,8 +37,8 @@ def same_default(real: object, table: object) -> bool:
     are both stored as tuples; other objects (dtypes, callables) are stored as "<TypeName>"."""
     if isinstance(real, LITERALS):
         return type(real) is type(table) and real == table
-    if isinstance(real, tuple | list) and all(isinstance(v, LITERALS) for v in real):
-        return isinstance(table, tuple) and len(real) == len(table) and all(same_default(a, b) for a, b in zip(real, table))
+    if isinstance(real, tuple | list) and isinstance(table, tuple):  # nested tuples too: Cropping2D's ((0, 0), (0, 0))
+        return len(real) == len(table) and all(same_default(a, b) for a, b in zip(real, table))
     return table == f"<{type(real).__name__}>"
 
 
