@@ -28,6 +28,7 @@ pytest.importorskip("keras", reason=NEEDS)
 
 pytestmark = pytest.mark.conformance
 
+
 def sequential(path: Path) -> bool:
     """A spec this file can rebuild as a plain stack. Graph specs (blocks, named inputs) are
     compared with their frameworks by test_applications.py (keras.applications),
