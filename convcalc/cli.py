@@ -65,6 +65,12 @@ def main() -> None:
 @click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer.")
 @click.option("--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer).")
 @click.option("--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.')
+@click.option(
+    "--receptive-field",
+    "receptive",
+    is_flag=True,
+    help="Add receptive field size, stride and padding per spatial axis (JSON always has them).",
+)
 @color_option
 def summary(
     spec: str | None,
@@ -74,6 +80,7 @@ def summary(
     framework: str,
     input_shape: str | None,
     layers: tuple[str, ...],
+    receptive: bool,
     color: str,
 ) -> None:
     """Print every layer's output shape, weight shapes and parameter count.
@@ -104,6 +111,11 @@ def summary(
         report = run(parsed)
     except SpecError as exc:
         fail(exc)
+    if receptive and fmt != "json":
+        from convcalc.receptive import columns
+
+        click.echo(render(report, fmt, use_color(color, sys.stdout), depth, columns(report)), nl=False)
+        return
     click.echo(render(report, fmt, use_color(color, sys.stdout), depth), nl=False)
 
 

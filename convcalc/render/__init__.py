@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from convcalc.report import Report, Row, Weight
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Extra right-aligned columns for the summary table (`--receptive-field`): headers, each
+    row's cells by row name, and notes printed under the totals."""
+
+    headers: tuple[str, ...] = ()
+    cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def of(self, row: Row) -> tuple[str, ...]:
+        return self.cells.get(row.name, ("",) * len(self.headers))
+
+    def folded(self, report: Report) -> Columns:
+        """The cells of a block folded by `--depth` are its last layer's (the block's output)."""
+        cells = dict(self.cells)
+        for row in report.rows:
+            for path, _ in row.blocks:
+                if row.name in self.cells:
+                    cells[path] = self.cells[row.name]
+        return Columns(self.headers, cells, self.notes)
+
+
+NO_COLUMNS = Columns()
 
 KB_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
@@ -90,8 +117,9 @@ def fold(report: Report, depth: int) -> Report:
     return dataclasses.replace(report, rows=tuple(rows))
 
 
-def render(report: Report, fmt: str, color: bool, depth: int | None = None) -> str:
+def render(report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns = NO_COLUMNS) -> str:
     if depth is not None and fmt != "json":
+        columns = columns.folded(report)
         report = fold(report, depth)
     if fmt == "json":
         from convcalc.render.json import render_json
@@ -100,15 +128,15 @@ def render(report: Report, fmt: str, color: bool, depth: int | None = None) -> s
     if fmt == "csv":
         from convcalc.render.csv import render_csv
 
-        return render_csv(report)
+        return render_csv(report, columns)
     if fmt == "markdown":
         from convcalc.render.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, columns)
     if color:
         from convcalc.render.table import render_rich
 
-        return render_rich(report)
+        return render_rich(report, columns)
     from convcalc.render.plain import render_plain
 
-    return render_plain(report)
+    return render_plain(report, columns)

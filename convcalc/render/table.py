@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from convcalc.render import title, totals_lines
-from convcalc.render.plain import headers, table_cells
+from convcalc.render import NO_COLUMNS, Columns, title, totals_lines
+from convcalc.render.plain import headers, right_aligned, table_cells
 from convcalc.report import Report
 
 
-def render_rich(report: Report) -> str:
+def render_rich(report: Report, columns: Columns = NO_COLUMNS) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=title(report), title_justify="left", show_lines=False)
-    for header in headers(report):
-        table.add_column(header, justify="right" if header == "Param #" else "left", no_wrap=header != "Weights")
-    for cells in table_cells(report, weights_joiner="\n"):
+    right = right_aligned(columns)
+    names = headers(report, columns)
+    for header in names:
+        table.add_column(header, justify="right" if header in right else "left", no_wrap=header != "Weights")
+    rows = table_cells(report, weights_joiner="\n", columns=columns)
+    for cells in rows:
         table.add_row(*cells)
-    console = Console(force_terminal=True, color_system="standard", width=max(100, Console().width), highlight=False)
+    width = max(100, Console().width)
+    if columns.headers and rows:  # extra columns widen the table rather than cut its cells
+        natural = [max(len(line) for cell in (h, *cells) for line in cell.split("\n")) for h, cells in zip(names, zip(*rows))]
+        width = max(width, sum(natural) + 3 * len(names) + 1)
+    console = Console(force_terminal=True, color_system="standard", width=width, highlight=False)
     with console.capture() as capture:
         console.print(table)
         for text in totals_lines(report):
             label, _, rest = text.partition(":")
             console.print(Text.assemble((" " + label + ":", "bold"), rest))
+        for note in columns.notes:
+            console.print(" " + note, markup=False)
     return capture.get()
