@@ -156,7 +156,9 @@ def weight_steps(ctx: Context) -> list[Step]:
         formula = " + ".join(w.name for w in counted)
         steps.append(Step("weights", "params", formula, " + ".join(f"{w.size:,}" for w in counted), row.params, ctx.weight_note))
     elif ctx.weight_note:
-        steps[-1] = Step("weights", steps[-1].what, steps[-1].formula, steps[-1].substituted, steps[-1].value, ctx.weight_note)
+        last = steps[-1]
+        note = "; ".join(filter(None, [last.note, ctx.weight_note]))
+        steps[-1] = Step("weights", last.what, last.formula, last.substituted, last.value, note)
     frozen = [w for w in counted if not w.trainable]
     if frozen and len(frozen) < len(counted):
         steps.append(

@@ -18,7 +18,10 @@ from click.testing import CliRunner
 
 from convcalc import load, summarize
 from convcalc.cli import main
-from convcalc.explain import explain
+from convcalc.engine import run
+from convcalc.explain import KERAS, PYTORCH, Context, explain
+from convcalc.signature import Args
+from convcalc.spec import from_flags
 
 ROOT = Path(__file__).parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "explain"
@@ -167,3 +170,15 @@ def test_json_follows_its_schema() -> None:
         jsonschema.validate(data, schema)
     spec = str(ROOT / "specs" / "keras-resnet50.yaml")
     jsonschema.validate(json.loads(CliRunner().invoke(main, ["explain", spec, "--format", "json"]).stdout), schema)
+
+
+def test_the_layers_convcalc_has_words_for_never_fall_back() -> None:
+    """explain_row falls back to the generic explanation if a layer's own explainer fails; on
+    the bundled specs and the golden cases none may."""
+    reports = [summarize(load(spec)) for spec in SPECS]
+    reports += [run(from_flags(framework, shape, layers, None)) for framework, shape, layers in CASES.values()]
+    for report in reports:
+        table = KERAS if report.framework == "keras" else PYTORCH
+        for row in report.rows:
+            if row.type in table:
+                table[row.type](Context(row, Args(row.type, dict(row.arguments)), report.framework))
