@@ -131,7 +131,7 @@ def summary(
 )
 @color_option
 def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
-    """Check specs and their expect: blocks; print one line per problem.
+    """Check specs (files, or directories of .yaml files) and their expect: blocks.
 
     Prints nothing when every spec passes. Each problem is `path:line:col: CODE message`.
     Exit status: 0 all pass, 1 an expectation failed, 2 a spec cannot be read or computed.
@@ -151,7 +151,7 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     status = 0
     results = []
-    for path in specs:
+    for path in spec_files(specs):
         problems, code = check_path(path)
         status = max(status, code)
         results.append((path, problems, code))
@@ -167,6 +167,20 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
             else:
                 click.echo(problem.text())
     sys.exit(status)
+
+
+def spec_files(paths: tuple[str, ...]) -> list[str]:
+    """The paths given, with each directory replaced by the YAML files below it, sorted."""
+    from pathlib import Path
+
+    files: list[str] = []
+    for path in paths:
+        if Path(path).is_dir():
+            found = sorted(str(p) for p in Path(path).rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            files.extend(found or [path])  # an empty directory stays, to be reported
+        else:
+            files.append(path)
+    return files
 
 
 def check_document(results: list[tuple[str, list[Any], int]]) -> dict[str, Any]:
