@@ -70,6 +70,12 @@ def main() -> None:
 @click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer.")
 @click.option("--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer).")
 @click.option("--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.')
+@click.option(
+    "--receptive-field",
+    "receptive",
+    is_flag=True,
+    help="Add receptive field size, stride and padding per spatial axis (JSON always has them).",
+)
 @color_option
 def summary(
     spec: str | None,
@@ -79,6 +85,7 @@ def summary(
     framework: str,
     input_shape: str | None,
     layers: tuple[str, ...],
+    receptive: bool,
     color: str,
 ) -> None:
     """Print every layer's output shape, weight shapes and parameter count.
@@ -109,6 +116,11 @@ def summary(
         report = run(parsed)
     except SpecError as exc:
         fail(exc)
+    if receptive and fmt != "json":
+        from convcalc.receptive import columns
+
+        click.echo(render(report, fmt, use_color(color, sys.stdout), depth, columns(report)), nl=False)
+        return
     click.echo(render(report, fmt, use_color(color, sys.stdout), depth), nl=False)
 
 
@@ -124,7 +136,7 @@ def summary(
 )
 @color_option
 def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
-    """Check specs and their expect: blocks; print one line per problem.
+    """Check specs (files, or directories of .yaml files) and their expect: blocks.
 
     Prints nothing when every spec passes. Each problem is `path:line:col: CODE message`.
     Exit status: 0 all pass, 1 an expectation failed, 2 a spec cannot be read or computed.
@@ -144,7 +156,7 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     status = 0
     results = []
-    for path in specs:
+    for path in spec_files(specs):
         problems, code = check_path(path)
         status = max(status, code)
         results.append((path, problems, code))
@@ -160,6 +172,20 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
             else:
                 click.echo(problem.text())
     sys.exit(status)
+
+
+def spec_files(paths: tuple[str, ...]) -> list[str]:
+    """The paths given, with each directory replaced by the YAML files below it, sorted."""
+    from pathlib import Path
+
+    files: list[str] = []
+    for path in paths:
+        if Path(path).is_dir():
+            found = sorted(str(p) for p in Path(path).rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            files.extend(found or [path])  # an empty directory stays, to be reported
+        else:
+            files.append(path)
+    return files
 
 
 def check_document(results: list[tuple[str, list[Any], int]]) -> dict[str, Any]:
@@ -330,3 +356,61 @@ def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
     else:
         click.echo(differ.diff_table(result, use_color(color, sys.stdout), everything), nl=False)
     sys.exit(0 if result.equal else 1)
+
+
+@main.command()
+@click.argument("spec", required=False)
+@click.argument("layer_names", nargs=-1, metavar="[LAYER]...")
+@click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer.")
+@click.option("--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 26,26,32 (with --layer).")
+@click.option("--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(64, 3)"; repeat in order.')
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(
+    spec: str | None, layer_names: tuple[str, ...], framework: str, input_shape: str | None, layers: tuple[str, ...], fmt: str
+) -> None:
+    """Show the arithmetic behind each layer's output shape and weights, numbers filled in.
+
+    SPEC is a YAML spec file (- for standard input), optionally followed by the LAYER names to
+    explain (default: every layer); or give the layers with --input and --layer.
+
+    Each step reads `what = formula = numbers = value`: the output length of every spatial axis
+    (the convolution formula, where padding "same" puts its extra position), the channels, each
+    weight's size as the product of its shape, the total, and the sentence that says why.
+
+    JSON (schema "convcalc-explain/1"): {framework, layers: [{name, type, arguments,
+    input_shapes, output_shape, outputs, params, trainable_params, non_trainable_params, steps:
+    [{part, what, formula, substituted, value, note}]}]}; part is "shape" or "weights", value an
+    integer or null (a step that states a shape, or an unknown size).
+
+    \b
+    Examples:
+      convcalc explain --framework keras --input 26,26,32 --layer "Conv2D(64, 3)"
+      convcalc explain specs/lenet5.yaml conv2d_1
+      convcalc explain --framework pytorch --input 3,32,32 --layer "Conv2d(3, 16, 3, stride=2, padding=1)"
+      convcalc explain specs/mnist-cnn.yaml --format json | jq '.layers[0].steps'
+    """
+    from convcalc import explain as explainer
+    from convcalc.engine import run
+    from convcalc.spec import from_flags, load_path
+
+    if (spec is None) == (not layers):
+        raise click.UsageError("give either a SPEC file (and LAYER names) or --layer options (and --input)")
+    try:
+        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
+        report = run(parsed)
+        missing = [name for name in layer_names if name not in {row.name for row in report.rows}]
+        if missing:
+            from convcalc.errors import Diagnostic, Location, did_you_mean
+
+            known = [row.name for row in report.rows]
+            hint = did_you_mean(missing[0], known) or "layers: " + ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+            raise SpecError(Diagnostic(Location(str(spec)), "CC003", f"no layer named {missing[0]!r}", hint))
+    except SpecError as exc:
+        fail(exc)
+    items = explainer.explain(report, layer_names)
+    if fmt == "json":
+        from convcalc.render.json import dumps
+
+        click.echo(dumps(explainer.explain_document(items, report.framework)), nl=False)
+    else:
+        click.echo(explainer.explain_text(items), nl=False)

@@ -101,3 +101,40 @@ def keras_transposed_output_length(
     if output_padding is None:
         return length * stride
     return (length - 1) * stride + span % 2 + output_padding
+
+
+def padding_sides(
+    length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
+) -> tuple[int, int] | None:
+    """How many positions a convolution or pooling window pads before and after the axis.
+
+    An explicit amount p pads (p, p); "valid" nothing; "causal" (Keras Conv1D,
+    conv1d.py _compute_causal_padding) all d(k - 1) before; "same" pads
+    max((ceil(L / s) - 1)s + k' - L, 0) in total, the odd position after, as Keras does on
+    every backend (keras/src/backend/torch/nn.py _compute_padding_length, TensorFlow's rule)
+    and as PyTorch's padding="same" (stride 1 only: d(k - 1) in total) does. With stride > 1
+    "same" depends on L: None when L is unknown.
+
+    >>> padding_sides(26, 3, padding="same"), padding_sides(26, 4, padding="same")
+    ((1, 1), (1, 2))
+    >>> padding_sides(224, 3, stride=2, padding="same")  # total (112 - 1) * 2 + 3 - 224 = 1
+    (0, 1)
+    >>> padding_sides(None, 3, stride=2, padding="same") is None
+    True
+    >>> padding_sides(9, 3, padding="causal", dilation=2), padding_sides(9, 3, padding=2)
+    ((4, 0), (2, 2))
+    """
+    span = effective_kernel(kernel, dilation)
+    if padding == "valid":
+        return 0, 0
+    if padding == "causal":
+        return span - 1, 0
+    if padding == "same":
+        if stride == 1:
+            total = span - 1
+        elif length is None:
+            return None
+        else:
+            total = max((conv_output_length(length, kernel, stride, "same", dilation) - 1) * stride + span - length, 0)
+        return total // 2, total - total // 2
+    return int(padding), int(padding)

@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from convcalc.report import Report, Row, Weight
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Extra right-aligned columns for the summary table (`--receptive-field`): headers, each
+    row's cells by row name, and notes printed under the totals."""
+
+    headers: tuple[str, ...] = ()
+    cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def of(self, row: Row) -> tuple[str, ...]:
+        return self.cells.get(row.name, ("",) * len(self.headers))
+
+    def folded(self, report: Report) -> Columns:
+        """The cells of a block folded by `--depth` are its last layer's (the block's output)."""
+        cells = dict(self.cells)
+        for row in report.rows:
+            for path, _ in row.blocks:
+                if row.name in self.cells:
+                    cells[path] = self.cells[row.name]
+        return Columns(self.headers, cells, self.notes)
+
+
+NO_COLUMNS = Columns()
 
 KB_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
@@ -53,45 +80,40 @@ def title(report: Report) -> str:
 
 
 def fold(report: Report, depth: int) -> Report:
-    """Each block instance nested deeper than `depth` shown as one row, as torchinfo's depth."""
+    """Each block instance nested deeper than `depth` shown as one row, as torchinfo's depth:
+    its output is its last layer's, its inputs what it takes from outside, by their shown names."""
     import dataclasses
 
-    rows: list[Row] = []
-    group: list[Row] = []
+    def shown(row: Row) -> str:
+        return row.blocks[depth][0] if len(row.blocks) > depth else row.name
 
-    def close() -> None:
-        if group:
-            path, block = group[0].blocks[depth]
-            weights = tuple(w for r in group for w in r.weights)
-            last = group[-1]
-            rows.append(
-                dataclasses.replace(
-                    last,
-                    name=path,
-                    type=block,
-                    weights=weights,
-                    inputs=group[0].inputs,
-                    blocks=last.blocks[:depth],
-                    folded=len(group),
-                )
-            )
-            group.clear()
-
+    alias = {row.name: shown(row) for row in report.rows}
+    groups: list[list[Row]] = []
     for row in report.rows:
-        if len(row.blocks) > depth and (not group or group[0].blocks[depth] == row.blocks[depth]):
-            group.append(row)
-            continue
-        close()
-        if len(row.blocks) > depth:
-            group.append(row)
+        if groups and len(row.blocks) > depth and shown(groups[-1][-1]) == shown(row):
+            groups[-1].append(row)
         else:
-            rows.append(row)
-    close()
+            groups.append([row])
+    rows = []
+    for group in groups:
+        last = group[-1]
+        if len(last.blocks) <= depth:
+            rows.append(dataclasses.replace(last, inputs=tuple(alias.get(i, i) for i in last.inputs)))
+            continue
+        path, block = last.blocks[depth]
+        inputs = dict.fromkeys(alias.get(i, i) for r in group for i in r.inputs if alias.get(i, i) != path)
+        weights = tuple(w for r in group for w in r.weights)
+        rows.append(
+            dataclasses.replace(
+                last, name=path, type=block, weights=weights, inputs=tuple(inputs), blocks=last.blocks[:depth], folded=len(group)
+            )
+        )
     return dataclasses.replace(report, rows=tuple(rows))
 
 
-def render(report: Report, fmt: str, color: bool, depth: int | None = None) -> str:
+def render(report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns = NO_COLUMNS) -> str:
     if depth is not None and fmt != "json":
+        columns = columns.folded(report)
         report = fold(report, depth)
     if fmt == "json":
         from convcalc.render.json import render_json
@@ -100,15 +122,15 @@ def render(report: Report, fmt: str, color: bool, depth: int | None = None) -> s
     if fmt == "csv":
         from convcalc.render.csv import render_csv
 
-        return render_csv(report)
+        return render_csv(report, columns)
     if fmt == "markdown":
         from convcalc.render.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, columns)
     if color:
         from convcalc.render.table import render_rich
 
-        return render_rich(report)
+        return render_rich(report, columns)
     from convcalc.render.plain import render_plain
 
-    return render_plain(report)
+    return render_plain(report, columns)

@@ -6,16 +6,16 @@ import csv
 import io
 
 from convcalc.ops.layout import format_shape
-from convcalc.render import weight_text
+from convcalc.render import NO_COLUMNS, Columns, weight_text
 from convcalc.report import Report
 
 COLUMNS = ("name", "type", "output_shape", "weights", "params", "trainable_params", "non_trainable_params", "inputs", "block")
 
 
-def render_csv(report: Report) -> str:
+def render_csv(report: Report, columns: Columns = NO_COLUMNS) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow((*COLUMNS, *columns.headers))
     for row in report.rows:
         weights = "; ".join(weight_text(w) for w in row.weights)
         writer.writerow(
@@ -29,6 +29,7 @@ def render_csv(report: Report) -> str:
                 row.non_trainable_params,
                 " ".join(row.inputs),
                 row.blocks[-1][0] if row.blocks else "",
+                *columns.of(row),
             )
         )
     return out.getvalue()

@@ -32,14 +32,17 @@ def row_data(row: Row) -> dict[str, object]:
 
 
 def report_data(report: Report) -> dict[str, object]:
+    from convcalc.receptive import field_data, receptive_fields
+
     totals = report.totals
+    fields = receptive_fields(report)
     return {
         "schema": SCHEMA,
         "name": report.name,
         "framework": report.framework,
         "inputs": [{"name": i.name, "shape": shape_list(i.shape)} for i in report.inputs],
         "outputs": [{"name": o.name, "shape": shape_list(o.shape)} for o in report.outputs],
-        "layers": [row_data(row) for row in report.rows],
+        "layers": [row_data(row) | {"receptive_field": field_data(f)} for row, f in zip(report.rows, fields)],
         "totals": {
             "params": totals.params,
             "trainable_params": totals.trainable_params,

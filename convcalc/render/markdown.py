@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from convcalc.render import title, totals_lines
-from convcalc.render.plain import headers, table_cells
+from convcalc.render import NO_COLUMNS, Columns, title, totals_lines
+from convcalc.render.plain import headers, right_aligned, table_cells
 from convcalc.report import Report
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, columns: Columns = NO_COLUMNS) -> str:
     def line(cells: tuple[str, ...]) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
-    names = headers(report)
-    rule = "|" + "|".join("--:" if h == "Param #" else "---" for h in names) + "|"
+    names = headers(report, columns)
+    right = right_aligned(columns)
+    rule = "|" + "|".join("--:" if h in right else "---" for h in names) + "|"
     lines = [f"**{title(report)}**", "", line(names), rule]
-    lines += [line(cells) for cells in table_cells(report, weights_joiner="<br>")]
+    lines += [line(cells) for cells in table_cells(report, weights_joiner="<br>", columns=columns)]
     lines += [""] + [f"- {text}" for text in totals_lines(report)]
+    lines += [""] + list(columns.notes) if columns.notes else []
     return "\n".join(lines) + "\n"

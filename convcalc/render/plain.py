@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from convcalc.ops.layout import format_shape
-from convcalc.render import title, totals_lines, weight_text
+from convcalc.render import NO_COLUMNS, Columns, title, totals_lines, weight_text
 from convcalc.report import Report, Row
 
 BASE_HEADERS = ("Layer (type)", "Output Shape", "Weights", "Param #")
 CONNECTED = "Connected to"
 
 
-def headers(report: Report) -> tuple[str, ...]:
-    """Keras's columns, with `Connected to` once the graph branches."""
-    return (*BASE_HEADERS, CONNECTED) if report.branched else BASE_HEADERS
+def headers(report: Report, columns: Columns = NO_COLUMNS) -> tuple[str, ...]:
+    """Keras's columns, with `Connected to` once the graph branches, then any extra `columns`."""
+    return (*BASE_HEADERS, *((CONNECTED,) if report.branched else ()), *columns.headers)
+
+
+def right_aligned(columns: Columns = NO_COLUMNS) -> frozenset[str]:
+    return frozenset(("Param #", *columns.headers))
 
 
 def output_text(row: Row) -> str:
@@ -27,24 +31,26 @@ def weights_text(row: Row, joiner: str) -> str:
     return joiner.join(weight_text(w) for w in row.weights)
 
 
-def table_cells(report: Report, weights_joiner: str = ", ") -> list[tuple[str, ...]]:
+def table_cells(report: Report, weights_joiner: str = ", ", columns: Columns = NO_COLUMNS) -> list[tuple[str, ...]]:
     """The cells of each row, shared by the plain, Markdown and rich tables."""
     cells = []
     for row in report.rows:
         line = (f"{row.name} ({row.type})", output_text(row), weights_text(row, weights_joiner), f"{row.params:,}")
-        cells.append((*line, ", ".join(row.inputs)) if report.branched else line)
+        line = (*line, ", ".join(row.inputs)) if report.branched else line
+        cells.append((*line, *columns.of(row)))
     return cells
 
 
-def render_plain(report: Report) -> str:
-    names = headers(report)
-    cells = table_cells(report)
+def render_plain(report: Report, columns: Columns = NO_COLUMNS) -> str:
+    names = headers(report, columns)
+    cells = table_cells(report, columns=columns)
+    right = right_aligned(columns)
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(names)]
 
     def line(values: tuple[str, ...]) -> str:
-        parts = [v.rjust(w) if h == "Param #" else v.ljust(w) for v, w, h in zip(values, widths, names)]
+        parts = [v.rjust(w) if h in right else v.ljust(w) for v, w, h in zip(values, widths, names)]
         return "  ".join(parts).rstrip()
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = [title(report), rule, line(names), rule, *(line(c) for c in cells), rule, *totals_lines(report)]
+    lines = [title(report), rule, line(names), rule, *(line(c) for c in cells), rule, *totals_lines(report), *columns.notes]
     return "\n".join(lines) + "\n"
