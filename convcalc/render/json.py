@@ -75,31 +75,31 @@ def _scalar(value: object) -> str:
     return json.dumps(value)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # one line, in C
+_MOST = WIDTH // 4  # a container with more items than this cannot fit on one line
+
+
 def _render(value: object, indent: int) -> tuple[str, bool]:
     """The text of `value` at `indent`, and whether it is a single line."""
     if isinstance(value, dict):
-        keys = [encode_basestring(str(k)) + ": " for k in value]
-        values = list(value.values())
-        brackets = "{}"
+        items = list(value.values())
     elif isinstance(value, list | tuple):
-        keys = [""] * len(value)
-        values = list(value)
-        brackets = "[]"
+        items = list(value)
     else:
         return _scalar(value), True
-    if not values:
-        return brackets, True
-    texts, singles = [], True
-    for item in values:
-        text, single = _render(item, indent + 2)
-        texts.append(text)
-        singles = singles and single
-    if singles:
-        line = brackets[0] + ", ".join(k + t for k, t in zip(keys, texts)) + brackets[1]
+    if not items:
+        return ("{}" if isinstance(value, dict) else "[]"), True
+    if len(items) <= _MOST and not any(isinstance(v, dict | list | tuple) and len(v) > _MOST for v in items):
+        line = _COMPACT(value)
         if indent + len(line) <= WIDTH:
             return line, True
     pad = ",\n" + " " * (indent + 2)
-    body = pad.join(k + t for k, t in zip(keys, texts))
+    if isinstance(value, dict):
+        body = pad.join(encode_basestring(str(k)) + ": " + _render(v, indent + 2)[0] for k, v in value.items())
+        brackets = "{}"
+    else:
+        body = pad.join(_render(v, indent + 2)[0] for v in items)
+        brackets = "[]"
     return f"{brackets[0]}\n{' ' * (indent + 2)}{body}\n{' ' * indent}{brackets[1]}", False
 
 
