@@ -342,6 +342,12 @@ def test_growth_past_the_bound_stops_at_the_layer_that_crosses_it(tmp_path: Path
     assert 3 < line < 8, message  # within the first few layers, not after 10,000
 
 
+@pytest.mark.parametrize("dims", ["\u00b2", "\u0661\u0662,3", "9" * 5000, "-", "0x10", "1e3"])
+def test_odd_digits_in_input_flags(dims: str) -> None:
+    """`"²".isdigit()` is True but int("²") fails: that crashed before."""
+    assert_clear_error(*invoke("summary", "--input", dims, "--layer", "Dense(1)"), "CC003")
+
+
 def test_the_spec_values_in_messages_are_cut_short(tmp_path: Path) -> None:
     text = "input: [8]\nlayers:\n  - {type: Dense, units: 1, name: 1}\nframework: " + "x" * 10_000 + "\n"
     message = assert_clear_error(*summary(tmp_path, text), "framework must be one of")
