@@ -1,15 +1,17 @@
 """convcalc's benchmark: whole-process runs, side by side, as ratios to floors measured in the
 same run.
 
-    python bench/run.py              # full run (about two minutes here)
-    python bench/run.py --quick      # fewer repeats and no 100,000-layer stack: a few seconds... plus Keras
-    python bench/run.py --repeats 21 --no-frameworks
+    python bench/run.py                             # everything: about 5 minutes here (2 CPUs)
+    python bench/run.py --quick                     # 5 rounds, stacks up to 10,000 layers, Keras once: ~1.5 min
+    python bench/run.py --quick --no-frameworks     # ~25 s
+    python bench/run.py --no-scale --repeats 41     # start-up figures only, more rounds
 
 Every figure is the median of repeated whole-process runs, the commands interleaved round by
-round so that a slow moment of the machine hits all of them alike. Children get a private
-bytecode cache (PYTHONPYCACHEPREFIX, warmed once) so that they run as an installed package
-runs, even where the environment sets PYTHONDONTWRITEBYTECODE. Peak memory is the child's own
-maximum resident set (os.wait4).
+round so that a slow moment of the machine hits all of them alike; CPU time (user + system of
+the child) is shown beside wall time, as it suffers less from a busy machine. Children get a
+private bytecode cache (PYTHONPYCACHEPREFIX, warmed once) so that they run as an installed
+package runs, even where the environment sets PYTHONDONTWRITEBYTECODE. Peak memory is the
+child's own maximum resident set (os.wait4, through a small spawner process).
 """
 
 from __future__ import annotations
