@@ -91,8 +91,10 @@ class Args:
         return self.values.get(name, default)
 
     def error(self, name: str, expected: str, hint: str = "") -> LayerError:
-        found = self.values.get(name)
-        return LayerError(f"{name} must be {expected}, found {found!r}", hint=hint, argument=name, code="CC105")
+        found = repr(self.values.get(name))
+        if len(found) > 60:  # a hostile value must not flood the terminal
+            found = found[:57] + "..."
+        return LayerError(f"{name} must be {expected}, found {found}", hint=hint, argument=name, code="CC105")
 
     def int(self, name: str, minimum: int | None = None) -> int:
         value = self.values[name]

@@ -227,3 +227,19 @@ def test_the_table_imports_rich_only_when_drawn() -> None:
         "print('rich' in sys.modules, file=sys.stderr)\n"
     )
     assert run_python(code).stderr.strip() == "False"
+
+
+def test_control_characters_in_names_are_shown_escaped() -> None:
+    spec = 'input: [4]\nlayers:\n  - {type: Dense, units: 2, name: "x\\e]0;pwned\\a"}\n'
+    result = invoke("summary", "-", input=spec)
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "x\\x1b]0;pwned\\x07 (Dense)" in result.stdout
+
+
+def test_a_hostile_argument_value_is_cut_short_in_the_message() -> None:
+    result = invoke("summary", "--input", "8", "--layer", f"Dense({'9' * 1000!r})")
+    assert result.exit_code == 2
+    assert len(result.stderr) < 400
+    unhashable = invoke("summary", "--input", "8", "--layer", "Activation(activation=[1, [2]])")
+    assert unhashable.exit_code == 2 and "Traceback" not in unhashable.stderr

@@ -104,7 +104,7 @@ def as_tuple(axis: int | tuple[int, ...] | None) -> tuple[int, ...]:
 def activation(args: Args, name: str = "activation") -> None:
     """activations.get(): None, or the name of a Keras activation, spelled exactly."""
     value = args[name]
-    if value is not None and value not in ACTIVATIONS:
+    if value is not None and (not isinstance(value, str) or value not in ACTIVATIONS):
         hint = did_you_mean(str(value), ACTIVATIONS)
         if isinstance(value, str) and value.lower() in ACTIVATIONS:
             hint = f"names are case-sensitive: write {value.lower()!r}"

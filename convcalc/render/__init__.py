@@ -74,9 +74,22 @@ def totals_lines(report: Report) -> list[str]:
     ]
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
+
+
+def printable(text: str) -> str:
+    r"""Text with control characters escaped: a name from a spec must not drive the terminal
+    (an ESC sequence in a layer name could retitle the window or clear the screen).
+
+    >>> printable("conv\x1b]0;x\x07")
+    'conv\\x1b]0;x\\x07'
+    """
+    return text.translate(_CONTROL)
+
+
 def title(report: Report) -> str:
     default = "functional" if report.branched else "sequential"
-    return f'Model: "{report.name or default}" ({report.framework})'
+    return printable(f'Model: "{report.name or default}" ({report.framework})')
 
 
 def fold(report: Report, depth: int) -> Report:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from convcalc.ops.layout import format_shape
-from convcalc.render import NO_COLUMNS, Columns, title, totals_lines, weight_text
+from convcalc.render import NO_COLUMNS, Columns, printable, title, totals_lines, weight_text
 from convcalc.report import Report, Row
 
 BASE_HEADERS = ("Layer (type)", "Output Shape", "Weights", "Param #")
@@ -37,7 +37,7 @@ def table_cells(report: Report, weights_joiner: str = ", ", columns: Columns = N
     for row in report.rows:
         line = (f"{row.name} ({row.type})", output_text(row), weights_text(row, weights_joiner), f"{row.params:,}")
         line = (*line, ", ".join(row.inputs)) if report.branched else line
-        cells.append((*line, *columns.of(row)))
+        cells.append(tuple(printable(cell) for cell in (*line, *columns.of(row))))
     return cells
 
 
