@@ -76,6 +76,24 @@ def main() -> None:
     is_flag=True,
     help="Add receptive field size, stride and padding per spatial axis (JSON always has them).",
 )
+@click.option(
+    "--macs",
+    "macs_column",
+    is_flag=True,
+    help="Add each layer's MACs and share of them, and total MACs and FLOPs (= 2 x MACs), counted as fvcore counts them.",
+)
+@click.option("--shares", is_flag=True, help="Add each layer's share of the parameters.")
+@click.option("--bars", is_flag=True, help="Add a bar of each layer's MACs, the heaviest full, and the MACs totals.")
+@click.option(
+    "--memory", is_flag=True, help="Add each layer's output size in --dtype, and memory totals with a training estimate."
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(["float32", "float16", "bfloat16", "int8"]),
+    default="float32",
+    show_default=True,
+    help="Element type for --memory and the JSON memory figures.",
+)
 @color_option
 def summary(
     spec: str | None,
@@ -86,11 +104,22 @@ def summary(
     input_shape: str | None,
     layers: tuple[str, ...],
     receptive: bool,
+    macs_column: bool,
+    shares: bool,
+    bars: bool,
+    memory: bool,
+    dtype: str,
     color: str,
 ) -> None:
     """Print every layer's output shape, weight shapes and parameter count.
 
     SPEC is a YAML spec file, or - for standard input; or give the layers with --layer.
+
+    MACs are multiply-accumulates as fvcore counts them: one per kernel weight per output
+    position (convolutions, Linear/Dense, matmuls, recurrent and attention products), bias not
+    counted; norms, 2-D up-sampling and adaptive average pooling as fvcore's handlers count
+    them; activations and other element-wise ops 0. FLOPs = 2 x MACs. With no --batch (the
+    batch unknown) MACs and activation sizes are per sample. JSON always has them.
 
     \b
     Examples:
@@ -100,6 +129,8 @@ def summary(
       convcalc summary --framework keras --input 28,28,1 \\
           --layer "Conv2D(32, 3, activation='relu')" --layer "Conv2D(64, 3)"
       convcalc summary --framework pytorch --input 1,28,28 --layer "Conv2d(1, 32, 3)"
+      convcalc summary specs/pytorch-resnet50.yaml --macs --bars --depth 1
+      convcalc summary specs/gpt2-small.yaml --memory --dtype bfloat16 --batch 8
     """
     import dataclasses
 
@@ -116,12 +147,20 @@ def summary(
         report = run(parsed)
     except SpecError as exc:
         fail(exc)
+    from convcalc.render import NO_COLUMNS
+
+    extra = NO_COLUMNS
+    if fmt != "json" and (macs_column or shares or bars or memory):
+        from convcalc.compute import columns as cost_columns
+        from convcalc.compute import costs
+
+        bars = bars and fmt != "csv"  # a spreadsheet takes the numbers, not the picture
+        extra = cost_columns(report, costs(report, dtype), depth, macs_column, shares, bars, memory, exact=fmt == "csv")
     if receptive and fmt != "json":
         from convcalc.receptive import columns
 
-        click.echo(render(report, fmt, use_color(color, sys.stdout), depth, columns(report)), nl=False)
-        return
-    click.echo(render(report, fmt, use_color(color, sys.stdout), depth), nl=False)
+        extra = extra + columns(report)
+    click.echo(render(report, fmt, use_color(color, sys.stdout), depth, extra, dtype), nl=False)
 
 
 @main.command()

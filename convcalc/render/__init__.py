@@ -9,24 +9,37 @@ from convcalc.report import Report, Row, Weight
 
 @dataclass(frozen=True)
 class Columns:
-    """Extra right-aligned columns for the summary table (`--receptive-field`): headers, each
-    row's cells by row name, and notes printed under the totals."""
+    """Extra columns for the summary table (`--receptive-field`, `--macs`...): headers, each
+    row's cells by row name, lines added to the totals, notes printed under the totals, and the
+    headers to align left (the others align right)."""
 
     headers: tuple[str, ...] = ()
     cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    totals: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
 
     def of(self, row: Row) -> tuple[str, ...]:
-        return self.cells.get(row.name, ("",) * len(self.headers))
+        return self.of_name(row.name)
+
+    def of_name(self, name: str) -> tuple[str, ...]:
+        return self.cells.get(name, ("",) * len(self.headers))
 
     def folded(self, report: Report) -> Columns:
-        """The cells of a block folded by `--depth` are its last layer's (the block's output)."""
+        """The cells of a block folded by `--depth` are its last layer's (the block's output),
+        unless the columns give the block's own cells (sums, by its path)."""
         cells = dict(self.cells)
         for row in report.rows:
             for path, _ in row.blocks:
-                if row.name in self.cells:
+                if row.name in self.cells and path not in self.cells:
                     cells[path] = self.cells[row.name]
-        return Columns(self.headers, cells, self.notes)
+        return Columns(self.headers, cells, self.notes, self.totals, self.left)
+
+    def __add__(self, other: Columns) -> Columns:
+        """Both sets of columns side by side."""
+        cells = {name: self.of_name(name) + other.of_name(name) for name in dict.fromkeys([*self.cells, *other.cells])}
+        joined = (self.headers + other.headers, cells, self.notes + other.notes, self.totals + other.totals)
+        return Columns(*joined, self.left + other.left)
 
 
 NO_COLUMNS = Columns()
@@ -124,14 +137,16 @@ def fold(report: Report, depth: int) -> Report:
     return dataclasses.replace(report, rows=tuple(rows))
 
 
-def render(report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns = NO_COLUMNS) -> str:
+def render(
+    report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns = NO_COLUMNS, dtype: str = "float32"
+) -> str:
     if depth is not None and fmt != "json":
         columns = columns.folded(report)
         report = fold(report, depth)
     if fmt == "json":
         from convcalc.render.json import render_json
 
-        return render_json(report)
+        return render_json(report, dtype)
     if fmt == "csv":
         from convcalc.render.csv import render_csv
 

@@ -31,24 +31,30 @@ def row_data(row: Row) -> dict[str, object]:
     }
 
 
-def report_data(report: Report) -> dict[str, object]:
+def report_data(report: Report, dtype: str = "float32") -> dict[str, object]:
+    from convcalc.compute import cost_data, costs, totals_data
     from convcalc.receptive import field_data, receptive_fields
 
     totals = report.totals
     fields = receptive_fields(report)
+    cost = costs(report, dtype)
     return {
         "schema": SCHEMA,
         "name": report.name,
         "framework": report.framework,
         "inputs": [{"name": i.name, "shape": shape_list(i.shape)} for i in report.inputs],
         "outputs": [{"name": o.name, "shape": shape_list(o.shape)} for o in report.outputs],
-        "layers": [row_data(row) | {"receptive_field": field_data(f)} for row, f in zip(report.rows, fields)],
+        "layers": [
+            row_data(row) | cost_data(c) | {"receptive_field": field_data(f)}
+            for row, f, c in zip(report.rows, fields, cost.layers)
+        ],
         "totals": {
             "params": totals.params,
             "trainable_params": totals.trainable_params,
             "non_trainable_params": totals.non_trainable_params,
             "param_bytes": totals.param_bytes,
-        },
+        }
+        | totals_data(cost),
     }
 
 
@@ -103,5 +109,5 @@ def _render(value: object, indent: int) -> tuple[str, bool]:
     return f"{brackets[0]}\n{' ' * (indent + 2)}{body}\n{' ' * indent}{brackets[1]}", False
 
 
-def render_json(report: Report) -> str:
-    return dumps(report_data(report))
+def render_json(report: Report, dtype: str = "float32") -> str:
+    return dumps(report_data(report, dtype))

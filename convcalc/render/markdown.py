@@ -16,6 +16,6 @@ def render_markdown(report: Report, columns: Columns = NO_COLUMNS) -> str:
     rule = "|" + "|".join("--:" if h in right else "---" for h in names) + "|"
     lines = [f"**{title(report)}**", "", line(names), rule]
     lines += [line(cells) for cells in table_cells(report, weights_joiner="<br>", columns=columns)]
-    lines += [""] + [f"- {text}" for text in totals_lines(report)]
+    lines += [""] + [f"- {text}" for text in (*totals_lines(report), *columns.totals)]
     lines += [""] + list(columns.notes) if columns.notes else []
     return "\n".join(lines) + "\n"

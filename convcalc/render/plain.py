@@ -16,7 +16,7 @@ def headers(report: Report, columns: Columns = NO_COLUMNS) -> tuple[str, ...]:
 
 
 def right_aligned(columns: Columns = NO_COLUMNS) -> frozenset[str]:
-    return frozenset(("Param #", *columns.headers))
+    return frozenset(("Param #", *(h for h in columns.headers if h not in columns.left)))
 
 
 def output_text(row: Row) -> str:
@@ -52,5 +52,15 @@ def render_plain(report: Report, columns: Columns = NO_COLUMNS) -> str:
         return "  ".join(parts).rstrip()
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = [title(report), rule, line(names), rule, *(line(c) for c in cells), rule, *totals_lines(report), *columns.notes]
+    lines = [
+        title(report),
+        rule,
+        line(names),
+        rule,
+        *(line(c) for c in cells),
+        rule,
+        *totals_lines(report),
+        *columns.totals,
+        *columns.notes,
+    ]
     return "\n".join(lines) + "\n"

@@ -26,7 +26,7 @@ def render_rich(report: Report, columns: Columns = NO_COLUMNS) -> str:
     console = Console(force_terminal=True, color_system="standard", width=width, highlight=False)
     with console.capture() as capture:
         console.print(table)
-        for text in totals_lines(report):
+        for text in (*totals_lines(report), *columns.totals):
             label, _, rest = text.partition(":")
             console.print(Text.assemble((" " + label + ":", "bold"), rest))
         for note in columns.notes:
