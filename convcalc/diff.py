@@ -30,7 +30,7 @@ MARKS = {"added": "+", "removed": "-", "changed": "~", "unchanged": " "}
 @dataclass(frozen=True)
 class Change:
     """One difference of a matched layer: `field` is name, type, argument, inputs, output_shape,
-    weight (`name` says which), params or non_trainable_params."""
+    weight (`name` says which), params, non_trainable_params or macs."""
 
     field: str
     name: str
@@ -54,7 +54,7 @@ def _value_text(field: str, value: object) -> str:
         if value and isinstance(value[0], tuple):
             return "[" + ", ".join(format_shape(v) for v in value) + "]"
         return format_shape(value)  # type: ignore[arg-type]
-    if field in ("params", "non_trainable_params") and isinstance(value, int):
+    if field in ("params", "non_trainable_params", "macs") and isinstance(value, int):
         return f"{value:,}"
     if field == "inputs" and isinstance(value, tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
@@ -82,6 +82,8 @@ class Diff:
     old: Report
     new: Report
     layers: tuple[LayerDiff, ...]
+    old_macs: int | None = None  # compute.py's totals, as fvcore counts them
+    new_macs: int | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for layer in self.layers if layer.status == status)
@@ -102,9 +104,10 @@ class _Layer:
     explicit: bool  # a name written in the spec
     definition: str  # type and arguments as written: equal definitions anchor the alignment
     arguments: dict[str, object]  # bound, defaults included; {} when unknown
+    macs: int | None = None
 
 
-def _layers(spec: Spec, report: Report) -> list[_Layer]:
+def _layers(spec: Spec, report: Report, macs: dict[str, int | None]) -> list[_Layer]:
     """Each row with the layer written in the spec that it comes from (found by its source
     location; inside a block, the block's template, whose arguments may be expressions)."""
     from convcalc.errors import LayerError
@@ -118,14 +121,14 @@ def _layers(spec: Spec, report: Report) -> list[_Layer]:
     for row in report.rows:
         layer = written.get(row.source)
         if layer is None:
-            layers.append(_Layer(row, False, row.type, {}))
+            layers.append(_Layer(row, False, row.type, {}, macs.get(row.name)))
             continue
         try:
             arguments = vocab.lookup(layer.type).signature.bind(layer.type, layer.args, layer.kwargs).values
         except LayerError:
             arguments = {}
         definition = f"{row.type}{layer.args!r}{sorted(layer.kwargs.items(), key=lambda kv: kv[0])!r}"
-        layers.append(_Layer(row, layer.name is not None, definition, arguments))
+        layers.append(_Layer(row, layer.name is not None, definition, arguments, macs.get(row.name)))
     return layers
 
 
@@ -213,6 +216,8 @@ def _changes(old: _Layer, new: _Layer, renamed: dict[str, str] | None) -> tuple[
         changes.append(Change("params", "", a.params, b.params))
     if a.non_trainable_params != b.non_trainable_params:
         changes.append(Change("non_trainable_params", "", a.non_trainable_params, b.non_trainable_params))
+    if old.macs != new.macs:
+        changes.append(Change("macs", "", old.macs, new.macs))
     return tuple(changes)
 
 
@@ -232,10 +237,13 @@ def _outputs(row: Row) -> Shape | tuple[Shape, ...]:
 
 def diff(old_spec: Spec, new_spec: Spec) -> Diff:
     """Run both specs and compare them layer by layer (SpecError when either cannot be computed)."""
+    from convcalc.compute import costs
     from convcalc.engine import run
 
     old_report, new_report = run(old_spec), run(new_spec)
-    old, new = _layers(old_spec, old_report), _layers(new_spec, new_report)
+    old_costs, new_costs = costs(old_report), costs(new_report)
+    old = _layers(old_spec, old_report, {c.name: c.macs for c in old_costs.layers})
+    new = _layers(new_spec, new_report, {c.name: c.macs for c in new_costs.layers})
     order = match(old, new)
     renamed = None
     if old_report.branched or new_report.branched:
@@ -249,7 +257,7 @@ def diff(old_spec: Spec, new_spec: Spec) -> Diff:
         else:
             changes = _changes(old[i], new[j], renamed)
             layers.append(LayerDiff("changed" if changes else "unchanged", old[i].row, new[j].row, changes))
-    return Diff(old_spec.path, new_spec.path, old_report, new_report, tuple(layers))
+    return Diff(old_spec.path, new_spec.path, old_report, new_report, tuple(layers), old_costs.macs, new_costs.macs)
 
 
 # --- Output: a table (plain or rich) and the `convcalc-diff/1` JSON document
@@ -269,6 +277,8 @@ def totals_lines(result: Diff) -> list[str]:
     lines = []
     for label, key in TOTALS:
         lines.append(f"{label}: {_delta(getattr(result.old.totals, key), getattr(result.new.totals, key))}")
+    if result.old_macs is not None and result.new_macs is not None:
+        lines.append(f"Total MACs: {_delta(result.old_macs, result.new_macs)}")
     old_outputs = [format_shape(o.shape) for o in result.old.outputs]
     new_outputs = [format_shape(o.shape) for o in result.new.outputs]
     if old_outputs != new_outputs:
@@ -366,7 +376,8 @@ def diff_document(result: Diff) -> dict[str, object]:
                 "change": getattr(result.new.totals, key) - getattr(result.old.totals, key),
             }
             for _, key in TOTALS
-        },
+        }
+        | {"macs": {"old": result.old_macs, "new": result.new_macs, "change": _change(result.old_macs, result.new_macs)}},
         "layers": [
             {
                 "status": layer.status,
@@ -380,6 +391,10 @@ def diff_document(result: Diff) -> dict[str, object]:
             for layer in result.layers
         ],
     }
+
+
+def _change(old: int | None, new: int | None) -> int | None:
+    return None if old is None or new is None else new - old
 
 
 def _jsonable(value: object) -> object:

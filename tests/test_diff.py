@@ -62,8 +62,12 @@ def test_a_pull_request_that_edits_a_model() -> None:
         "output (None, 20, 20, 64) -> (None, 22, 22, 64)",
         "kernel (5, 5, 32, 64) -> (3, 3, 32, 64)",
         "params 51,200 -> 18,432",
+        "macs 20,480,000 -> 8,921,088",
     ]
     assert (result.old.totals.params, result.new.totals.params) == (1_692_714, 222_698)
+    # fvcore 0.1.5 FlopCountAnalysis on the same layers as torch modules (batch 1): old 1,382,400 +
+    # 20,480,000 + 1,638,400 + 640 = 23,501,440; new 1,382,400 + 8,921,088 + 7,372,800 + 128,000 = 17,804,288.
+    assert (result.old_macs, result.new_macs) == (23_501_440, 17_804_288)
     assert not result.equal
 
 
@@ -83,6 +87,7 @@ def test_equal_networks_exit_0() -> None:
         "Total params: 1,692,714 (unchanged)",
         "Trainable params: 1,692,714 (unchanged)",
         "Non-trainable params: 0 (unchanged)",
+        "Total MACs: 23,501,440 (unchanged)",  # fvcore, as in test_a_pull_request_that_edits_a_model
     ]
     data = json.loads(invoke("diff", str(ROOT / OLD), str(ROOT / OLD), "--format", "json").stdout)
     assert data["equal"] is True and data["counts"] == {"added": 0, "removed": 0, "changed": 0, "unchanged": 5}
@@ -138,6 +143,7 @@ def test_pytorch_channel_edit_shows_the_arguments_that_changed() -> None:
         "in_channels 32 -> 16",
         "weight (64, 32, 3, 3) -> (64, 16, 3, 3)",
         "params 18,496 -> 9,280",
+        "macs 10,616,832 -> 5,308,416",  # fvcore 0.1.5: Conv2d(32, 64, 3) / Conv2d(16, 64, 3) on 26 x 26
     ]
     assert (result.old.totals.params, result.new.totals.params) == (387_466, 378_090)
 
