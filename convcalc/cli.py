@@ -36,6 +36,25 @@ def color_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--framework, --input and --layer: a network written on the command line instead of a SPEC."""
+    for option in reversed(
+        (
+            click.option(
+                "--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer."
+            ),
+            click.option(
+                "--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer)."
+            ),
+            click.option(
+                "--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.'
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 def fail(exc: SpecError) -> None:
     click.echo(exc.diagnostic.text(), err=True)
     sys.exit(2)
@@ -67,9 +86,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
-@click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer.")
-@click.option("--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer).")
-@click.option("--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.')
+@flag_layers
 @click.option(
     "--receptive-field",
     "receptive",
@@ -400,9 +417,7 @@ def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
 @main.command()
 @click.argument("spec", required=False)
 @click.argument("layer_names", nargs=-1, metavar="[LAYER]...")
-@click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer.")
-@click.option("--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 26,26,32 (with --layer).")
-@click.option("--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(64, 3)"; repeat in order.')
+@flag_layers
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def explain(
     spec: str | None, layer_names: tuple[str, ...], framework: str, input_shape: str | None, layers: tuple[str, ...], fmt: str
