@@ -26,6 +26,7 @@ from itertools import product
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length, transposed_output_length
 from convcalc.ops.layout import format_shape
+from convcalc.ops.pool import pool_output_length
 from convcalc.report import Report, Row, Shape
 from convcalc.spec import Spec
 
@@ -136,8 +137,10 @@ def forward(setting: Setting, length: int, framework: str, operation: str) -> in
             out = keras_transposed_output_length(length, s.kernel, s.stride, str(s.padding), s.output_padding, s.dilation)
         elif operation == "transposed":
             out = transposed_output_length(length, s.kernel, s.stride, int(s.padding), s.output_padding or 0, s.dilation)
+        elif operation == "pool" and framework == "pytorch":
+            out = pool_output_length(length, s.kernel, s.stride, int(s.padding), s.dilation, s.ceil_mode)
         else:
-            out = conv_output_length(length, s.kernel, s.stride, s.padding, s.dilation, s.ceil_mode)
+            out = conv_output_length(length, s.kernel, s.stride, s.padding, s.dilation)
     except LayerError:
         return None
     return out if out is not None and out > 0 else None

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from convcalc.cli import main
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length, transposed_output_length
+from convcalc.ops.pool import pool_output_length
 from convcalc.solve import Fixed, Setting, forward, rejects, solve_layer, solve_length
 from convcalc.spec import load_path
 
@@ -37,7 +38,9 @@ def direct(setting: Setting, length: int, framework: str, operation: str) -> int
         return keras_transposed_output_length(length, s.kernel, s.stride, str(s.padding), s.output_padding, s.dilation)
     if operation == "transposed":
         return transposed_output_length(length, s.kernel, s.stride, int(s.padding), s.output_padding or 0, s.dilation)
-    return conv_output_length(length, s.kernel, s.stride, s.padding, s.dilation, s.ceil_mode)
+    if operation == "pool" and framework == "pytorch":
+        return pool_output_length(length, s.kernel, s.stride, int(s.padding), s.dilation, s.ceil_mode)
+    return conv_output_length(length, s.kernel, s.stride, s.padding, s.dilation)
 
 
 # (framework, operation, setting, input length, output length the real 1-D layer gave)

@@ -20,25 +20,19 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
     return dilation * (kernel - 1) + 1
 
 
-def conv_output_length(
-    length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1, ceil_mode: bool = False
-) -> int | None:
-    """Output length of a convolution or pooling window sliding over `length` positions.
+def conv_output_length(length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1) -> int | None:
+    """Output length of a convolution (or Keras pooling) window sliding over `length` positions.
 
-    Explicit padding (PyTorch's Conv/MaxPool docs, "Shape" section):
-    floor((L + 2p - d(k-1) - 1) / s) + 1, or ceil(...) with ceil_mode, where a last window
-    that would start in the right padding is dropped. "valid" is p = 0; "same" and "causal"
-    give ceil(L / s) (Keras's compute_conv_output_shape; PyTorch allows "same" only for s = 1).
-    Unknown lengths stay unknown; a window that does not fit is a LayerError.
+    Explicit padding (PyTorch's Conv docs, "Shape" section): floor((L + 2p - d(k-1) - 1) / s) + 1.
+    "valid" is p = 0; "same" and "causal" give ceil(L / s) (Keras's compute_conv_output_shape;
+    PyTorch allows "same" only for s = 1). Unknown lengths stay unknown; a window that does not
+    fit is a LayerError. PyTorch's pooling, whose ceil_mode may fit a window larger than the
+    input, is ops/pool.py's pool_output_length.
 
     >>> conv_output_length(28, 3)
     26
     >>> conv_output_length(28, 3, stride=2, padding="same")
     14
-    >>> conv_output_length(7, 3, stride=2, ceil_mode=True)
-    3
-    >>> conv_output_length(6, 3, stride=2, padding=1, ceil_mode=True)
-    4
     """
     if length is None:
         return None
@@ -53,11 +47,6 @@ def conv_output_length(
             hint="use a smaller kernel, more padding, or padding='same'",
             code="CC200",
         )
-    if ceil_mode:
-        out = -(-span // stride) + 1
-        if (out - 1) * stride >= length + pad:
-            out -= 1
-        return out
     return span // stride + 1
 
 
