@@ -38,16 +38,16 @@ def run(spec: Spec) -> Report:
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
-        label = f"{node.name} ({node.layer.type})"
         layer_type = None
         try:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
             layer_type = lookup(vocab, node.layer.type)
-            label = f"{node.name} ({layer_type.name})"
             built, args = _build(layer_type, node, shapes, spec.framework)
         except LayerError as exc:
+            label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
         if problem := out_of_bounds(built.output_shape, built.weights):
+            label = f"{node.name} ({layer_type.name})"
             raise SpecError(Diagnostic(node.layer.location, "CC200", problem, layer=label))
         weights = built.weights
         if node.shares is not None:

@@ -8,10 +8,10 @@ resolved to an earlier node, so the engine only ever walks a list.
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from convcalc.calls import Call
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
 from convcalc.expr import Expr, resolve
 from convcalc.report import Shape
@@ -34,6 +34,8 @@ class Ref:
 
 @dataclass(frozen=True)
 class Node:
+    """One layer of the expanded graph: its full name, its spec and the outputs it takes."""
+
     name: str
     layer: LayerSpec
     inputs: tuple[Ref, ...]
@@ -43,6 +45,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Graph:
+    """The expanded network: nodes in the order they run."""
+
     inputs: tuple[InputSpec, ...]
     nodes: tuple[Node, ...]
     outputs: tuple[Ref, ...]
@@ -60,6 +64,8 @@ class Graph:
 
 @dataclass
 class _Scope:
+    """The names visible while expanding one level: the top, or one block instance."""
+
     prefix: str
     env: dict[str, object]
     order: list[Ref]
@@ -95,9 +101,31 @@ def _references(item: object, env: dict[str, object]) -> list[object]:
     return [item.evaluate(env)]
 
 
+_PLAIN = frozenset({int, str, bool, float, type(None)})
+
+
+def _has_expr(value: object) -> bool:
+    """Whether arithmetic is left to work out anywhere in `value` (tuples, lists, dicts, calls)."""
+    if type(value) in _PLAIN:  # most arguments: answered without the isinstance chain
+        return False
+    if isinstance(value, Expr):
+        return True
+    if isinstance(value, tuple | list):
+        return any(_has_expr(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_expr(v) for v in value.values())
+    if isinstance(value, Call):
+        return _has_expr(value.args) or _has_expr(value.kwargs)
+    return False
+
+
 def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = False) -> LayerSpec:
     """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256).
-    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`)."""
+    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`).
+    A layer without arithmetic (most of them) is returned as it is: no copy per node."""
+    pieces = (template.args, template.kwargs, template.name, template.when, template.repeat)
+    if not any(_has_expr(piece) for piece in pieces):
+        return template
 
     def value(key: int | str, written: object) -> object:
         if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
@@ -108,11 +136,16 @@ def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = Fal
             hint = exc.hint if env else "outside a block names mean nothing: write the number"
             raise fail(template.locate(key), exc.code, exc.message, hint) from None
 
-    return dataclasses.replace(
-        template,
-        args=tuple(value(i, v) for i, v in enumerate(template.args)),
-        kwargs={k: value(k, v) for k, v in template.kwargs.items()},
+    return LayerSpec(  # built directly: dataclasses.replace costs three times as much per layer
+        template.type,
+        tuple(value(i, v) for i, v in enumerate(template.args)),
+        {k: value(k, v) for k, v in template.kwargs.items()},
+        template.location,
+        template.arg_locations,
+        template.arg_offsets,
         name=value("name", template.name),
+        inputs=template.inputs,
+        shares=template.shares,
         when=value("when", template.when),
         repeat=value("repeat", template.repeat),
     )

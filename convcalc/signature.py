@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from convcalc.errors import LayerError, did_you_mean
 
@@ -38,6 +39,11 @@ class Signature:
     def names(self) -> list[str]:
         return [n for n, _ in self.positional + self.keyword_only] + sorted(self.accepted)
 
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        """Every keyword the class takes, worked out once per signature (bind runs per layer)."""
+        return frozenset(n for n, _ in self.positional + self.keyword_only) | self.accepted
+
     def bind(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> Args:
         if len(args) > len(self.positional):
             raise LayerError(
@@ -49,7 +55,7 @@ class Signature:
         values: dict[str, object] = {}
         for (name, _), value in zip(self.positional, args):
             values[name] = value
-        known = {n for n, _ in self.positional + self.keyword_only} | self.accepted
+        known = self._known
         for name, value in kwargs.items():
             if name not in known:
                 raise LayerError(
