@@ -15,6 +15,8 @@ BYTES_PER_PARAM = 4  # float32, as Keras's summary assumes
 
 @dataclass(frozen=True)
 class Weight:
+    """One weight tensor of a layer, named and shaped as the framework holds it."""
+
     name: str
     shape: tuple[int, ...]
     trainable: bool = True
@@ -40,6 +42,8 @@ class Built:
 
 @dataclass(frozen=True)
 class Row:
+    """One computed layer: what every renderer shows on a line."""
+
     name: str
     type: str
     output_shape: Shape
@@ -72,12 +76,16 @@ class Row:
 
 @dataclass(frozen=True)
 class Input:
+    """A graph input or output: its name and shape."""
+
     name: str
     shape: Shape
 
 
 @dataclass(frozen=True)
 class Totals:
+    """Parameter counts over all rows, each shared weight counted once."""
+
     params: int
     trainable_params: int
     non_trainable_params: int
@@ -89,6 +97,8 @@ class Totals:
 
 @dataclass(frozen=True)
 class Report:
+    """Everything computed for one spec."""
+
     name: str | None
     framework: str
     inputs: tuple[Input, ...]

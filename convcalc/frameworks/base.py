@@ -33,6 +33,8 @@ class LayerType:
 
 @dataclass
 class Vocabulary:
+    """A framework's layer types by class name, and the aliases that lead to them."""
+
     framework: str
     types: dict[str, LayerType] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)

@@ -10,6 +10,8 @@ from convcalc.report import Shape
 
 @dataclass(frozen=True)
 class Layout:
+    """Where the channel axis stands: last (Keras's default) or first (PyTorch)."""
+
     channels_last: bool
 
     def split(self, shape: Shape, rank: int, what: str) -> tuple[int | None, tuple[int | None, ...], int | None]:
