@@ -75,6 +75,16 @@ def test_reading_computing_and_rendering_are_linear(framework: str, distinct: bo
     assert_linear(counts, f"{framework}{' distinct' if distinct else ''} {fmt}")
 
 
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_the_wide_graph_with_long_skips_is_linear(fmt: str) -> None:
+    """Branches merged by Add and skips reaching 50 layers back (bench/specgen.py's wide_graph):
+    every name is distinct and every node names its inputs, so no cache or `the layer before` helps."""
+    sizes = (100, 200, 400)
+    pipeline(specgen.wide_graph(8), fmt)()
+    counts = [line_events(pipeline(specgen.wide_graph(n, width=4, skip=50), fmt)) for n in sizes]
+    assert_linear(counts, f"wide graph {fmt}")
+
+
 def test_the_rich_table_is_linear() -> None:
     pytest.importorskip("rich")
     pipeline(specgen.deep_stack(8), "rich")()
@@ -146,6 +156,23 @@ def test_memory_grows_linearly() -> None:
 
     def peak(n: int) -> int:
         text = specgen.deep_stack(n, "keras", distinct=True)
+        tracemalloc.start()
+        try:
+            pipeline(text, "json")()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(8)
+    small, large = peak(400), peak(1600)
+    assert large <= 4.4 * small, (small, large)
+
+
+def test_memory_grows_linearly_on_the_wide_graph() -> None:
+    """As above, on the wide graph with long skips: names and references must not pile up."""
+
+    def peak(n: int) -> int:
+        text = specgen.wide_graph(n, width=4, skip=50)
         tracemalloc.start()
         try:
             pipeline(text, "json")()
