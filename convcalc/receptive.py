@@ -110,7 +110,7 @@ def step(field: Field, window: Window) -> Field:
     padding = tuple(
         None if p_in is None or p is None else p_in + p * j for p_in, p, j in zip(field.padding, window.before, field.stride)
     )
-    return replace(field, size=size, stride=stride, padding=padding)
+    return Field(field.input, field.axes, size, stride, padding, field.misaligned)  # per layer: not dataclasses.replace
 
 
 def start(name: str, shape: Shape, framework: str) -> Field | None:
