@@ -352,3 +352,19 @@ def test_the_spec_values_in_messages_are_cut_short(tmp_path: Path) -> None:
     text = "input: [8]\nlayers:\n  - {type: Dense, units: 1, name: 1}\nframework: " + "x" * 10_000 + "\n"
     message = assert_clear_error(*summary(tmp_path, text), "framework must be one of")
     assert len(message) < 200
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_a_control_character_after_non_ascii_text_is_located_in_characters(
+    monkeypatch: pytest.MonkeyPatch, libyaml: bool
+) -> None:
+    """libyaml gives the position in bytes, the pure-Python reader in characters: either way the
+    column counts characters ("input: [8] " is 11 of them, so the \\x01 stands in column 12)."""
+    if not libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    monkeypatch.setattr(spec_module, "_LOADER", None)
+    with pytest.raises(spec_module.SpecError) as caught:
+        spec_module.load_text("name: caf\u00e9\u00e9\u00e9\ninput: [8] \x01\nlayers: [Dense(1)]\n", "<t>")
+    monkeypatch.setattr(spec_module, "_LOADER", None)
+    location = caught.value.diagnostic.location
+    assert (location.line, location.column) == (2, 12), location
