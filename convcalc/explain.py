@@ -831,7 +831,6 @@ for _n in (1, 2):
 PYTORCH: dict[str, Explainer] = {
     **dict.fromkeys(("Add", "Multiply", "Concat"), merge),
     "Linear": linear,
-    "LazyLinear": linear,
     "Flatten": flatten,
     "SyncBatchNorm": batch_norm,
     "Embedding": embedding,
@@ -843,16 +842,13 @@ PYTORCH: dict[str, Explainer] = {
 for _n in (1, 2, 3):
     PYTORCH |= {
         f"Conv{_n}d": torch_conv(_n, False),
-        f"LazyConv{_n}d": torch_conv(_n, False),
         f"ConvTranspose{_n}d": torch_conv(_n, True),
-        f"LazyConvTranspose{_n}d": torch_conv(_n, True),
         f"MaxPool{_n}d": torch_pool(_n, "max"),
         f"AvgPool{_n}d": torch_pool(_n, "avg"),
         f"LPPool{_n}d": torch_pool(_n, "lp"),
         f"AdaptiveMaxPool{_n}d": torch_adaptive(_n),
         f"AdaptiveAvgPool{_n}d": torch_adaptive(_n),
         f"BatchNorm{_n}d": batch_norm,
-        f"LazyBatchNorm{_n}d": batch_norm,
     }
 
 

@@ -431,9 +431,7 @@ PYTORCH_RULES: dict[str, Rule] = {}
 for _n in (1, 2, 3):
     PYTORCH_RULES |= {
         f"Conv{_n}d": pytorch_conv,
-        f"LazyConv{_n}d": pytorch_conv,
         f"ConvTranspose{_n}d": UPSAMPLES,
-        f"LazyConvTranspose{_n}d": UPSAMPLES,
         f"MaxPool{_n}d": pytorch_pool("max"),
         f"AvgPool{_n}d": pytorch_pool("avg"),
         f"LPPool{_n}d": pytorch_pool("lp"),
@@ -442,14 +440,13 @@ for _n in (1, 2, 3):
     }
     for _kind in ("Zero", "Constant", "Reflection", "Replication", "Circular"):
         PYTORCH_RULES[f"{_kind}Pad{_n}d"] = pytorch_padding
-    for _kind in ("BatchNorm", "LazyBatchNorm", "InstanceNorm", "LazyInstanceNorm", "Dropout"):
+    for _kind in ("BatchNorm", "InstanceNorm", "Dropout"):
         PYTORCH_RULES[f"{_kind}{_n}d"] = through
 for _name in PYTORCH_ELEMENTWISE:
     PYTORCH_RULES[_name] = through
 PYTORCH_RULES |= {
     "GLU": on_axis("dim", -1),
     "Linear": last_axis,
-    "LazyLinear": last_axis,
     "Add": MERGE,
     "Multiply": MERGE,
     "Concat": MERGE,
