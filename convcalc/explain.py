@@ -410,15 +410,20 @@ def keras_pool(rank: int) -> Explainer:
             window(ctx, axis, str(args["padding"]), dilated=False)
         cin = channels_of(ctx, last)
         note = "strides=None: the windows step by pool_size, side by side" if args["strides"] is None else ""
-        ctx.add(
-            "channels",
-            "input channels",
-            str(cin),
-            cin,
-            "pooling works on each channel separately" + (f"; {note}" if note else ""),
-        )
+        pooled_channels(ctx, cin, note)
 
     return explain
+
+
+def pooled_channels(ctx: Context, channels: int | None, note: str) -> None:
+    """The step both frameworks' pooling ends with: channels pass through, each pooled alone."""
+    ctx.add(
+        "channels",
+        "input channels",
+        str(channels),
+        channels,
+        "pooling works on each channel separately" + (f"; {note}" if note else ""),
+    )
 
 
 def global_pool(ctx: Context) -> None:
@@ -702,13 +707,7 @@ def torch_pool(rank: int, kind: str) -> Explainer:
         note = "stride=None: the windows step by kernel_size, side by side" if args["stride"] in (None, (), []) else ""
         if len(ctx.shape) > 2:
             channels = ctx.shape[-rank - 1]
-            ctx.add(
-                "channels",
-                "input channels",
-                str(channels),
-                channels,
-                "pooling works on each channel separately" + (f"; {note}" if note else ""),
-            )
+            pooled_channels(ctx, channels, note)
 
     return explain
 
