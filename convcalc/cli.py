@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -55,7 +55,8 @@ def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def fail(exc: SpecError) -> None:
+def abort(exc: SpecError) -> NoReturn:
+    """A spec or an option that cannot be computed: its one-line message, exit status 2."""
     click.echo(exc.diagnostic.text(), err=True)
     sys.exit(2)
 
@@ -152,8 +153,8 @@ def summary(
     import dataclasses
 
     from convcalc.engine import run
-    from convcalc.render import render
-    from convcalc.spec import from_flags, load_path
+    from convcalc.spec.flags import from_flags
+    from convcalc.spec.loading import load_path
 
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file or --layer options (and --input)")
@@ -163,21 +164,29 @@ def summary(
             parsed = dataclasses.replace(parsed, batch=batch)
         report = run(parsed)
     except SpecError as exc:
-        fail(exc)
-    from convcalc.render import NO_COLUMNS
+        abort(exc)
+    if fmt == "json":
+        from convcalc.analysis.costs import costs
+        from convcalc.analysis.receptive import receptive_fields
+        from convcalc.render.json import render_json
+
+        click.echo(render_json(report, costs(report, dtype), receptive_fields(report)), nl=False)
+        return
+    from convcalc.render import NO_COLUMNS, summary_table
 
     extra = NO_COLUMNS
-    if fmt != "json" and (macs_column or shares or bars or memory):
-        from convcalc.compute import columns as cost_columns
-        from convcalc.compute import costs
+    if macs_column or shares or bars or memory:
+        from convcalc.analysis.costs import costs
+        from convcalc.render.columns import cost_columns
 
         bars = bars and fmt != "csv"  # a spreadsheet takes the numbers, not the picture
         extra = cost_columns(report, costs(report, dtype), depth, macs_column, shares, bars, memory, exact=fmt == "csv")
-    if receptive and fmt != "json":
-        from convcalc.receptive import columns
+    if receptive:
+        from convcalc.analysis.receptive import receptive_fields
+        from convcalc.render.columns import field_columns
 
-        extra = extra + columns(report)
-    click.echo(render(report, fmt, use_color(color, sys.stdout), depth, extra, dtype), nl=False)
+        extra = extra + field_columns(receptive_fields(report))
+    click.echo(summary_table(report, fmt, use_color(color, sys.stdout), depth, extra), nl=False)
 
 
 @main.command()
@@ -206,25 +215,28 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
         rev: v0.1.0
         hooks: [{id: convcalc-check, files: ^models/}]
     """
-    from convcalc.check import check_path
+    from convcalc.analysis.check import check_path
+    from convcalc.render.check import CheckResult
 
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     status = 0
-    results = []
+    results: list[CheckResult] = []
     for path in spec_files(specs):
         problems, code = check_path(path)
         status = max(status, code)
         results.append((path, problems, code))
     if fmt == "json":
+        from convcalc.render.check import check_document
         from convcalc.render.json import dumps
 
         click.echo(dumps(check_document(results)), nl=False)
     for _, problems, _ in results if fmt != "json" else ():
         for problem in problems:
             if fmt == "github":
-                loc = problem.location
-                click.echo(f"::error file={loc.path},line={loc.line},col={loc.column},title={problem.code}::{problem.text()}")
+                from convcalc.render.check import github_annotation
+
+                click.echo(github_annotation(problem))
             else:
                 click.echo(problem.text())
     sys.exit(status)
@@ -242,32 +254,6 @@ def spec_files(paths: tuple[str, ...]) -> list[str]:
         else:
             files.append(path)
     return files
-
-
-def check_document(results: list[tuple[str, list[Any], int]]) -> dict[str, Any]:
-    """`convcalc check --format json`: one object per file with its problems."""
-    return {
-        "schema": "convcalc-check/1",
-        "ok": all(code == 0 for _, _, code in results),
-        "files": [
-            {
-                "path": path,
-                "status": ("pass", "fail", "error")[code],
-                "problems": [
-                    {
-                        "line": p.location.line,
-                        "column": p.location.column,
-                        "code": p.code,
-                        "layer": p.layer or None,
-                        "message": p.message,
-                        "hint": p.hint or None,
-                    }
-                    for p in problems
-                ],
-            }
-            for path, problems, code in results
-        ],
-    }
 
 
 @main.command()
@@ -327,7 +313,8 @@ def solve(
       convcalc solve --input 28 --output 14 --pool --framework pytorch
       convcalc solve net.yaml --layer conv2d_1 --output-shape 10,10,64
     """
-    from convcalc import solve as solver
+    from convcalc.analysis.solve import length as lengths
+    from convcalc.render import solve as output
 
     if transposed and pool:
         raise click.UsageError("give --transposed or --pool, not both")
@@ -338,24 +325,25 @@ def solve(
                 raise click.UsageError("with a SPEC, give --layer NAME and --output-shape DIMS")
             if any(v is not None for v in spatial) or transposed or pool:
                 raise click.UsageError("with a SPEC, --input/--output/--kernel/--stride/--padding/--dilation do not apply")
-            from convcalc.spec import load_path
+            from convcalc.analysis.solve import layer as layers
+            from convcalc.spec.loading import load_path
 
-            answer = solver.solve_layer(load_path(spec), layer_name, solver.parse_dims(output_shape))
+            answer = layers.solve_layer(load_path(spec), layer_name, layers.parse_dims(output_shape))
             ok = bool(answer.changes) or answer.satisfied
-            document, table = solver.layer_document, solver.layer_table
+            document, table = output.layer_document, output.layer_table
         else:
             if length is None or target is None:
                 raise click.UsageError("give --input N and --output N, or a SPEC with --layer and --output-shape")
             if layer_name is not None or output_shape is not None:
                 raise click.UsageError("--layer and --output-shape need a SPEC")
             operation = "transposed" if transposed else "pool" if pool else "conv"
-            value = solver.padding_value(padding, framework, operation)
-            fixed = solver.Fixed(kernel, stride, value, dilation)
-            answer = solver.solve_length(length, target, framework, operation, fixed)  # type: ignore[assignment]
+            value = lengths.padding_value(padding, framework, operation)
+            fixed = lengths.Fixed(kernel, stride, value, dilation)
+            answer = lengths.solve_length(length, target, framework, operation, fixed)  # type: ignore[assignment]
             ok = bool(answer.settings)  # type: ignore[attr-defined]
-            document, table = solver.length_document, solver.length_table  # type: ignore[assignment]
+            document, table = output.length_document, output.length_table  # type: ignore[assignment]
     except SpecError as exc:
-        fail(exc)
+        abort(exc)
     if fmt == "json":
         from convcalc.render.json import dumps
 
@@ -396,21 +384,22 @@ def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
       git show main:models/net.yaml > /tmp/old.yaml && convcalc diff /tmp/old.yaml models/net.yaml
       convcalc diff old.yaml new.yaml --format json | jq '.totals.params'
     """
-    from convcalc import diff as differ
-    from convcalc.spec import load_path
+    from convcalc.analysis.diff import diff as compare
+    from convcalc.render import diff as output
+    from convcalc.spec.loading import load_path
 
     if old == "-" and new == "-":
         raise click.UsageError("only one of OLD and NEW can be standard input")
     try:
-        result = differ.diff(load_path(old), load_path(new))
+        result = compare(load_path(old), load_path(new))
     except SpecError as exc:
-        fail(exc)
+        abort(exc)
     if fmt == "json":
         from convcalc.render.json import dumps
 
-        click.echo(dumps(differ.diff_document(result)), nl=False)
+        click.echo(dumps(output.diff_document(result)), nl=False)
     else:
-        click.echo(differ.diff_table(result, use_color(color, sys.stdout), everything), nl=False)
+        click.echo(output.diff_table(result, use_color(color, sys.stdout), everything), nl=False)
     sys.exit(0 if result.equal else 1)
 
 
@@ -443,9 +432,11 @@ def explain(
       convcalc explain --framework pytorch --input 3,32,32 --layer "Conv2d(3, 16, 3, stride=2, padding=1)"
       convcalc explain specs/mnist-cnn.yaml --format json | jq '.layers[0].steps'
     """
-    from convcalc import explain as explainer
+    from convcalc.analysis.explain import explain as explain_rows
     from convcalc.engine import run
-    from convcalc.spec import from_flags, load_path
+    from convcalc.render import explain as output
+    from convcalc.spec.flags import from_flags
+    from convcalc.spec.loading import load_path
 
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file (and LAYER names) or --layer options (and --input)")
@@ -460,11 +451,11 @@ def explain(
             hint = did_you_mean(missing[0], known) or "layers: " + ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
             raise SpecError(Diagnostic(Location(str(spec)), "CC003", f"no layer named {missing[0]!r}", hint))
     except SpecError as exc:
-        fail(exc)
-    items = explainer.explain(report, layer_names)
+        abort(exc)
+    items = explain_rows(report, layer_names)
     if fmt == "json":
         from convcalc.render.json import dumps
 
-        click.echo(dumps(explainer.explain_document(items, report.framework)), nl=False)
+        click.echo(dumps(output.explain_document(items, report.framework)), nl=False)
     else:
-        click.echo(explainer.explain_text(items), nl=False)
+        click.echo(output.explain_text(items), nl=False)

@@ -14,9 +14,10 @@ from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
 from convcalc.graph import Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
-from convcalc.report import Built, Input, Report, Row, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.report import Endpoint, Report, Row
 from convcalc.signature import Args
-from convcalc.spec import MAX_DIM, MAX_RANK, Spec
+from convcalc.spec.model import MAX_DIM, MAX_RANK, Spec
 
 
 def run(spec: Spec) -> Report:
@@ -31,7 +32,7 @@ def run(spec: Spec) -> Report:
 
     for item in spec.inputs:
         if problem := out_of_bounds((spec.batch, *item.shape), (), "input"):
-            raise SpecError(Diagnostic(item.location, "CC003", problem))
+            raise SpecError.at(item.location, "CC003", problem)
     outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
@@ -48,7 +49,7 @@ def run(spec: Spec) -> Report:
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
         if problem := out_of_bounds(built.output_shape, built.weights):
             label = f"{node.name} ({layer_type.name})"
-            raise SpecError(Diagnostic(node.layer.location, "CC200", problem, layer=label))
+            raise SpecError(Diagnostic(node.layer.location, "CC200", problem, layer=label, node=node.name))
         weights = built.weights
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)
@@ -64,6 +65,8 @@ def run(spec: Spec) -> Report:
             built.extra_outputs,
             arguments=args.values,
             input_shapes=shapes,
+            layer_type=layer_type,
+            spec=node.written,
         )
         rows.append(row)
         by_name[node.name] = row
@@ -71,8 +74,8 @@ def run(spec: Spec) -> Report:
         return built.outputs
 
     graph = build_graph(spec, auto_name, visit)
-    report_outputs = tuple(Input(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
-    inputs = tuple(Input(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
+    report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
+    inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
     return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
 
 
@@ -149,4 +152,4 @@ def _located(exc: LayerError, node: Node, label: str, shapes: str, layer_type: L
         positions = [name for name, _ in layer_type.signature.positional]
         if argument in positions and positions.index(argument) < len(node.layer.args):
             argument = positions.index(argument)
-    return SpecError(Diagnostic(node.layer.locate(argument), exc.code, message, exc.hint, label))
+    return SpecError(Diagnostic(node.layer.locate(argument), exc.code, message, exc.hint, label, node.name))

@@ -30,7 +30,8 @@ class Diagnostic:
     code: str
     message: str
     hint: str = ""
-    layer: str = ""
+    layer: str = ""  # how the message names the layer: `conv2d_1 (Conv2D)`
+    node: str = ""  # the full name of the layer it is about, for tools (`solve` reads it)
 
     def text(self) -> str:
         where = f"layer {self.layer}: " if self.layer else ""
@@ -63,6 +64,11 @@ class SpecError(Exception):
         super().__init__(diagnostic.text())
         self.diagnostic = diagnostic
 
+    @classmethod
+    def at(cls, location: Location, code: str, message: str, hint: str = "", layer: str = "") -> SpecError:
+        """The error for a problem at `location`: `raise SpecError.at(where, "CC003", "...")`."""
+        return cls(Diagnostic(location, code, message, hint, layer))
+
 
 class LayerError(Exception):
     """Raised by layer arithmetic, which knows no locations; the engine adds the layer's location.
@@ -85,3 +91,16 @@ def did_you_mean(word: str, choices: object) -> str:
 
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
+
+
+def short(value: object, limit: int = 60) -> str:
+    """repr() for a message, cut to `limit` characters: a hostile value must not flood the terminal.
+
+    >>> short("x" * 100, 10)
+    "'xxxxxx..."
+    """
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int beyond Python's str() digit limit; a nested list too deep
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

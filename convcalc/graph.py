@@ -11,11 +11,12 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from convcalc.calls import Call
-from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean
-from convcalc.expr import Expr, resolve
-from convcalc.report import Shape
-from convcalc.spec import REQUIRED, BlockSpec, InputSpec, LayerSpec, Spec
+from convcalc.errors import LayerError, Location, SpecError, did_you_mean
+from convcalc.ops.tensor import Shape
+from convcalc.signature import REQUIRED
+from convcalc.spec.calls import Call, resolve
+from convcalc.spec.expr import Expr
+from convcalc.spec.model import BlockSpec, InputSpec, LayerSpec, Spec
 
 MAX_NODES = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
 MAX_REPEAT = 100_000
@@ -41,6 +42,7 @@ class Node:
     inputs: tuple[Ref, ...]
     blocks: tuple[tuple[str, str], ...] = ()  # (instance path, block name), outermost first
     shares: str | None = None
+    written: LayerSpec | None = None  # the layer as written: `layer` before a block's arithmetic
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,13 @@ class _Scope:
     used: dict[str, int] = field(default_factory=dict)
 
 
-def fail(location: Location, code: str, message: str, hint: str = "", layer: str = "") -> SpecError:
-    return SpecError(Diagnostic(location, code, message, hint, layer))
-
-
 def _repeat(layer: LayerSpec) -> int:
     """How many copies: 0 leaves the layer out (a stage of `n - 1` more blocks may have none)."""
     repeat = 1 if layer.repeat is None else layer.repeat
     if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
-        raise fail(layer.locate("repeat"), "CC003", f"repeat must be an integer from 0 to {MAX_REPEAT:,}, found {repeat!r}")
+        raise SpecError.at(
+            layer.locate("repeat"), "CC003", f"repeat must be an integer from 0 to {MAX_REPEAT:,}, found {repeat!r}"
+        )
     return repeat
 
 
@@ -134,7 +134,7 @@ def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = Fal
             return resolve(written, env)
         except LayerError as exc:
             hint = exc.hint if env else "outside a block names mean nothing: write the number"
-            raise fail(template.locate(key), exc.code, exc.message, hint) from None
+            raise SpecError.at(template.locate(key), exc.code, exc.message, hint) from None
 
     return LayerSpec(  # built directly: dataclasses.replace costs three times as much per layer
         template.type,
@@ -200,7 +200,7 @@ class _Builder:
                     inputs = (scope.order[-1],)
                 local = self.name(layer, scope, default) if repeat == 1 or layer.name is None else f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
-                node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares)
+                node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares, template)
                 self.add(node, layer)
                 scope.names[local] = Ref(node.name)
                 scope.order.append(Ref(node.name))
@@ -209,9 +209,13 @@ class _Builder:
 
     def add(self, node: Node, layer: LayerSpec) -> None:
         if node.name in self.everywhere:
-            raise fail(layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique")
+            raise SpecError.at(
+                layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique"
+            )
         if len(self.nodes) >= MAX_NODES:
-            raise fail(layer.location, "CC003", f"the network grows past {MAX_NODES:,} layers", hint="is a repeat too large?")
+            raise SpecError.at(
+                layer.location, "CC003", f"the network grows past {MAX_NODES:,} layers", hint="is a repeat too large?"
+            )
         self.nodes.append(node)
         self.everywhere[node.name] = Ref(node.name)
         if self.visit is not None:
@@ -228,7 +232,9 @@ class _Builder:
             scope.used[default] = count + 1
             return default if count == 0 else f"{default}_{count}"
         if not isinstance(layer.name, str) or not layer.name or "." in layer.name or "[" in layer.name:
-            raise fail(layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {layer.name!r}")
+            raise SpecError.at(
+                layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {layer.name!r}"
+            )
         return layer.name
 
     def inputs(self, layer: LayerSpec, scope: _Scope) -> tuple[Ref, ...]:
@@ -239,30 +245,30 @@ class _Builder:
         try:
             items = [value for item in layer.inputs for value in _references(item, scope.env)]
         except LayerError as exc:
-            raise fail(where, exc.code, exc.message, exc.hint) from None
+            raise SpecError.at(where, exc.code, exc.message, exc.hint) from None
         for item in items:
             if isinstance(item, int) and not isinstance(item, bool):
                 if not -len(scope.order) <= item < 0:
-                    raise fail(
+                    raise SpecError.at(
                         where, "CC003", f"inputs {item} reaches before the first layer here", hint="-1 is the layer before"
                     )
                 refs.append(scope.order[item])
             else:
                 refs.append(self.reference(item, scope, where))
         if not refs:
-            raise fail(where, "CC003", "inputs is empty")
+            raise SpecError.at(where, "CC003", "inputs is empty")
         return tuple(refs)
 
     def reference(self, text: object, scope: _Scope, where: Location) -> Ref:
         """The output a name refers to: a layer or block instance of this scope, the block's
         `input`, a parameter whose value names a layer of the calling scope, or a full name."""
         if not isinstance(text, str):
-            raise fail(where, "CC003", f"expected a layer name, found {text!r}")
+            raise SpecError.at(where, "CC003", f"expected a layer name, found {text!r}")
         name, output = text, 0
         if text.endswith("]") and "[" in text:
             name, _, index = text[:-1].partition("[")
             if not index.isdigit():
-                raise fail(where, "CC003", f"{text!r}: the output index must be a number, as in lstm[1]")
+                raise SpecError.at(where, "CC003", f"{text!r}: the output index must be a number, as in lstm[1]")
             output = int(index)
         ref = None
         if name == "input" and scope.entry is not None:
@@ -276,7 +282,7 @@ class _Builder:
         if ref is None:
             later = self.defined_later(name)
             hint = f"{name!r} is defined later, at line {later.line}" if later else did_you_mean(name, list(scope.names))
-            raise fail(where, "CC003", f"no layer named {name!r} before this point", hint=hint)
+            raise SpecError.at(where, "CC003", f"no layer named {name!r} before this point", hint=hint)
         return Ref(ref.node, output) if output else ref
 
     def defined_later(self, name: str) -> Location | None:
@@ -290,10 +296,12 @@ class _Builder:
     ) -> None:
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
-            raise fail(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
+            raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
         repeat = _repeat(layer)
         if len(inputs) != 1:
-            raise fail(layer.locate("inputs"), "CC003", f"block {block.name!r} takes one input; pass others as parameters")
+            raise SpecError.at(
+                layer.locate("inputs"), "CC003", f"block {block.name!r} takes one input; pass others as parameters"
+            )
         local = self.name(layer, scope, block.name)
         entry = inputs[0]
         for copy in range(1, repeat + 1):
@@ -313,21 +321,23 @@ class _Builder:
         kwargs = layer.kwargs
         names = list(block.params)
         if len(layer.args) > len(names):
-            raise fail(layer.location, "CC104", f"block {block.name!r} takes {len(names)} parameters ({', '.join(names)})")
+            raise SpecError.at(
+                layer.location, "CC104", f"block {block.name!r} takes {len(names)} parameters ({', '.join(names)})"
+            )
         env = {**implicit, **dict(zip(names, layer.args))}
         for key, value in kwargs.items():
             if key not in block.params:
                 hint = did_you_mean(key, names) or f"its parameters: {', '.join(names) or 'none'}"
-                raise fail(layer.locate(key), "CC103", f"block {block.name!r} has no parameter {key!r}", hint=hint)
+                raise SpecError.at(layer.locate(key), "CC103", f"block {block.name!r} has no parameter {key!r}", hint=hint)
             if key in env:
-                raise fail(layer.locate(key), "CC104", f"{key!r} given both by position and by keyword")
+                raise SpecError.at(layer.locate(key), "CC104", f"{key!r} given both by position and by keyword")
             env[key] = value
         for key, default in block.params.items():
             if key not in env:
-                if default == REQUIRED:
-                    raise fail(layer.location, "CC104", f"block {block.name!r} needs the parameter {key!r}")
+                if default is REQUIRED:
+                    raise SpecError.at(layer.location, "CC104", f"block {block.name!r} needs the parameter {key!r}")
                 try:
                     env[key] = resolve(default, env)  # a default may use the parameters before it
                 except LayerError as exc:
-                    raise fail(block.location, exc.code, f"default of {key!r}: {exc.message}", exc.hint) from None
+                    raise SpecError.at(block.location, exc.code, f"default of {key!r}: {exc.message}", exc.hint) from None
         return env

@@ -3,41 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import prod
 
 from convcalc.errors import Location
-
-Shape = tuple[int | None, ...]
-"""A tensor's shape, batch dimension first; None where the size is unknown."""
+from convcalc.frameworks.base import LayerType
+from convcalc.ops.tensor import Shape, Weight
+from convcalc.spec.model import LayerSpec
 
 BYTES_PER_PARAM = 4  # float32, as Keras's summary assumes
-
-
-@dataclass(frozen=True)
-class Weight:
-    """One weight tensor of a layer, named and shaped as the framework holds it."""
-
-    name: str
-    shape: tuple[int, ...]
-    trainable: bool = True
-    shared: bool = False  # another layer holds it (tied or reused weights): counted there, once
-
-    @property
-    def size(self) -> int:
-        return prod(self.shape)
-
-
-@dataclass(frozen=True)
-class Built:
-    """What one layer's arithmetic returns: its output shape and the weights it creates."""
-
-    output_shape: Shape
-    weights: tuple[Weight, ...] = ()
-    extra_outputs: tuple[Shape, ...] = ()  # an LSTM's states, attention scores: `name[1]`, `name[2]`
-
-    @property
-    def outputs(self) -> tuple[Shape, ...]:
-        return (self.output_shape, *self.extra_outputs)
 
 
 @dataclass(frozen=True)
@@ -56,6 +28,8 @@ class Row:
     folded: int = 0  # a block instance shown as one row (`--depth`): how many layers it holds
     arguments: dict[str, object] = field(default_factory=dict, compare=False)  # bound, defaults filled in
     input_shapes: tuple[Shape, ...] = ()
+    layer_type: LayerType | None = field(default=None, compare=False)  # None only for a folded block
+    spec: LayerSpec | None = field(default=None, compare=False)  # the layer as written (a block's template inside one)
 
     @property
     def outputs(self) -> tuple[Shape, ...]:
@@ -75,7 +49,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Input:
+class Endpoint:
     """A graph input or output: its name and shape."""
 
     name: str
@@ -101,9 +75,9 @@ class Report:
 
     name: str | None
     framework: str
-    inputs: tuple[Input, ...]
+    inputs: tuple[Endpoint, ...]
     rows: tuple[Row, ...]
-    outputs: tuple[Input, ...] = ()
+    outputs: tuple[Endpoint, ...] = ()
     branched: bool = False  # some layer takes other than the one before it: show `Connected to`
 
     @property

@@ -21,11 +21,11 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcalc.calls import Call, parse_call
 from convcalc.cli import main
 from convcalc.errors import LayerError
 from convcalc.frameworks.signatures import KERAS as KERAS_SIGNATURES
 from convcalc.frameworks.signatures import PYTORCH as PYTORCH_SIGNATURES
+from convcalc.spec.calls import Call, parse_call
 
 settings.register_profile(
     "convcalc-fast", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]

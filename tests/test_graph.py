@@ -8,7 +8,7 @@ import pytest
 
 from convcalc import summarize
 from convcalc.errors import SpecError
-from convcalc.render import render
+from convcalc.render import summary_table
 
 
 def report(text: str):
@@ -49,10 +49,10 @@ def test_named_inputs_and_merges_follow_the_graph() -> None:
 
 
 def test_the_table_gains_connected_to_when_the_graph_branches() -> None:
-    table = render(report(RESIDUAL), "table", color=False)
+    table = summary_table(report(RESIDUAL), "table", color=False)
     assert table.splitlines()[2].split() == ["Layer", "(type)", "Output", "Shape", "Weights", "Param", "#", "Connected", "to"]
     assert table.splitlines()[6].endswith("0  c1, c2")
-    sequential = render(summarize("input: [4]\nlayers:\n- Dense(2)\n"), "table", color=False)
+    sequential = summary_table(summarize("input: [4]\nlayers:\n- Dense(2)\n"), "table", color=False)
     assert "Connected to" not in sequential
 
 
@@ -88,13 +88,13 @@ def test_blocks_expand_with_their_parameters_and_scoped_names() -> None:
 
 
 def test_depth_folds_each_block_instance_into_one_row() -> None:
-    table = render(report(BOTTLENECK), "table", color=False, depth=0)
+    table = summary_table(report(BOTTLENECK), "table", color=False, depth=0)
     rows = [line.split() for line in table.splitlines()[4:6]]
     assert rows[0][:2] == ["stage2", "(bottleneck)"] and rows[0][-1] == "input"  # the three copies, as one
     assert rows[1][:2] == ["bottleneck", "(bottleneck)"] and rows[1][-1] == "stage2"
     assert "12 layers" in table and "4 layers" in table
     assert "Total params: 465,408" in table
-    deeper = render(report(BOTTLENECK), "table", color=False, depth=1)
+    deeper = summary_table(report(BOTTLENECK), "table", color=False, depth=1)
     assert [line.split()[0] for line in deeper.splitlines()[4:8]] == [
         "stage2.block1",
         "stage2.block2",
@@ -104,9 +104,9 @@ def test_depth_folds_each_block_instance_into_one_row() -> None:
 
 
 def test_json_keeps_every_row_with_its_block_path() -> None:
-    from convcalc.render.json import report_data
+    from convcalc import document
 
-    data = report_data(report(BOTTLENECK))
+    data = document(report(BOTTLENECK))
     assert len(data["layers"]) == 16
     assert data["layers"][0]["block"] == ["stage2", "stage2.block1"]
     assert data["outputs"] == [{"name": "bottleneck.add", "shape": [None, 28, 28, 512]}]
@@ -286,9 +286,9 @@ def test_repeated_copies_know_their_index_and_fold_as_one_instance() -> None:
           - grow(repeat=3, name="stack")
     """)
     assert [r.output_shape for r in result.rows] == [(None, 2), (None, 4), (None, 6)]
-    folded = render(result, "table", color=False, depth=0)
+    folded = summary_table(result, "table", color=False, depth=0)
     assert "stack (grow)" in folded and "3 layers" in folded
-    assert [line.split()[0] for line in render(result, "table", color=False, depth=1).splitlines()[4:7]] == [
+    assert [line.split()[0] for line in summary_table(result, "table", color=False, depth=1).splitlines()[4:7]] == [
         "stack.block1",
         "stack.block2",
         "stack.block3",

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from convcalc import spec as spec_module
 from convcalc.cli import main
+from convcalc.spec import loading as spec_module
 
 SECOND = 1.0
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from convcalc import load, summarize
+from convcalc.analysis.receptive import LayerField, receptive_fields
 from convcalc.cli import main
-from convcalc.receptive import LayerField, receptive_fields
 
 ROOT = Path(__file__).parents[1]
 

@@ -19,11 +19,14 @@ from typing import Any
 
 import pytest
 
-from convcalc import calls
-from convcalc.check import expectation_problems
+from convcalc.analysis.check import expectation_problems
+from convcalc.analysis.costs import costs
+from convcalc.analysis.receptive import receptive_fields
 from convcalc.engine import run
-from convcalc.render import render
-from convcalc.spec import _check_aliases, load_text
+from convcalc.render import summary_table
+from convcalc.render.json import render_json
+from convcalc.spec import calls
+from convcalc.spec.loading import _check_aliases, load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 _loader = importlib.util.spec_from_file_location("specgen", ROOT / "bench" / "specgen.py")
@@ -54,7 +57,10 @@ def pipeline(text: str, fmt: str) -> Callable[[], Any]:
     def action() -> None:
         calls._parse_call.cache_clear()  # each run starts cold, as a fresh process does
         report = run(load_text(text, "<scale>"))
-        render(report, "table" if fmt == "rich" else fmt, fmt == "rich")
+        if fmt == "json":
+            render_json(report, costs(report), receptive_fields(report))
+        else:
+            summary_table(report, "table" if fmt == "rich" else fmt, fmt == "rich")
 
     return action
 

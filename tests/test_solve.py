@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from convcalc.analysis.solve.layer import solve_layer
+from convcalc.analysis.solve.length import Fixed, Setting, forward, rejects, solve_length
 from convcalc.cli import main
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length, transposed_output_length
 from convcalc.ops.pool import pool_output_length
-from convcalc.solve import Fixed, Setting, forward, rejects, solve_layer, solve_length
-from convcalc.spec import load_path
+from convcalc.spec.loading import load_path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -208,7 +209,7 @@ def test_solve_a_layer_of_a_pytorch_encoder() -> None:
 
 
 def test_a_pooling_window_keeps_stride_none_when_it_can() -> None:
-    from convcalc.spec import load_text
+    from convcalc.spec.loading import load_text
 
     spec = load_text(
         "framework: pytorch\ninput: [3, 28, 28]\nlayers:\n"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import convcalc
 from convcalc.cli import main
-from convcalc.spec import load_path
+from convcalc.spec.loading import load_path
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 ALL = sorted(SPECS.glob("*.yaml"))

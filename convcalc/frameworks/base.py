@@ -1,47 +1,159 @@
-"""What a framework vocabulary is: layer types (signature + arithmetic) under their names."""
+"""What a framework vocabulary is: layer types under their names, each the one home of what
+convcalc knows about a layer class.
+
+A `LayerType` holds the real class's signature and shape arithmetic, and the facts every analysis
+reads instead of keeping a table of class names of its own: its family (how `explain` words it),
+its spatial rank, how it moves spatial positions and, for a sliding window, the window itself
+(receptive fields) and the arguments that set it (`solve`), and its MACs rule (fvcore's count).
+"""
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from convcalc.errors import LayerError, did_you_mean
-from convcalc.report import Built
+from convcalc.ops import macs
+from convcalc.ops.macs import MacsRule
+from convcalc.ops.tensor import Built, Shape
+from convcalc.ops.window import Axes, Window
 from convcalc.signature import REQUIRED, Args, Signature
+from convcalc.spec.calls import Call, parse_call
 
 Build = Callable[[Args, Any], Built]  # Any: a Shape, or a tuple of them for merges
+WindowReader = Callable[[Args, Shape], Window]
+"""A sliding-window layer's Window on its input shape, read with its own argument readers; raises
+NoWindow when its windows do not line up with its input (an adaptive pool of uneven windows)."""
+AxesReader = Callable[[Args, Shape], Axes]
+"""How a Positions.AXES layer (or a concatenation) maps its input's axes, and which it mixes."""
+
+
+class NoWindow(Exception):
+    """The layer has no window on this input; the message says why."""
+
+
+class Positions(enum.Enum):
+    """How a layer moves the spatial positions of its input (receptive fields read this)."""
+
+    KEEP = "keeps every position where it is"
+    WINDOW = "slides a window along its spatial axes"
+    MERGE = "merges its inputs position by position"
+    AXES = "mixes values along some axes, keeping positions on the others"
+    GLOBAL = "reduces every spatial axis"
+    REARRANGE = "rearranges positions"
+    SPREAD = "spreads each input position over several output positions"
+    NONE = "has no spatial positions"
+
+
+class Family(enum.Enum):
+    """What kind of layer a type is: how `explain` words it, how it usually moves spatial
+    positions, and its usual MACs rule (None where its members differ: each type gives its own)."""
+
+    CONVOLUTION = ("convolution", Positions.WINDOW, macs.convolution)
+    DEPTHWISE_CONVOLUTION = ("depthwise convolution", Positions.WINDOW, macs.convolution)
+    SEPARABLE_CONVOLUTION = ("separable convolution", Positions.WINDOW, macs.convolution)
+    TRANSPOSED_CONVOLUTION = ("transposed convolution", Positions.SPREAD, macs.transposed_convolution)
+    POOLING = ("pooling", Positions.WINDOW, macs.zero)
+    ADAPTIVE_POOLING = ("adaptive pooling", Positions.WINDOW, None)
+    GLOBAL_POOLING = ("global pooling", Positions.GLOBAL, None)
+    PADDING = ("padding or cropping", Positions.WINDOW, macs.zero)
+    UPSAMPLING = ("up-sampling", Positions.SPREAD, None)
+    DENSE = ("dense", Positions.AXES, macs.dense)
+    FLATTEN = ("flatten", Positions.REARRANGE, macs.zero)
+    RESHAPE = ("reshape", Positions.REARRANGE, macs.zero)
+    BATCH_NORM = ("batch normalization", Positions.KEEP, macs.batch_norm)
+    NORMALIZATION = ("normalization", Positions.KEEP, None)
+    ELEMENTWISE = ("element-wise", Positions.KEEP, macs.zero)
+    DROPOUT = ("dropout or noise", Positions.KEEP, macs.zero)
+    MERGE = ("element-wise merge", Positions.MERGE, macs.zero)
+    CONCATENATE = ("concatenation", Positions.MERGE, macs.zero)
+    DOT = ("batched dot product", Positions.REARRANGE, macs.dot)
+    SELECT = ("selection", Positions.AXES, macs.zero)
+    EMBEDDING = ("embedding", Positions.NONE, macs.zero)
+    RECURRENT = ("recurrent", Positions.NONE, macs.recurrent)
+    WRAPPER = ("wrapper", Positions.NONE, None)
+    ATTENTION = ("attention", Positions.NONE, None)
+    TRANSFORMER = ("transformer", Positions.NONE, None)
+
+    def __init__(self, label: str, positions: Positions, counts: MacsRule | None) -> None:
+        self.label = label
+        self.positions = positions
+        self.counts = counts
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A sliding-window layer's own argument names for its window (None: it has no such
+    argument), so `solve` can write a new setting in the layer's terms."""
+
+    kernel: str
+    stride: str
+    padding: str
+    dilation: str | None = None
+    output_padding: str | None = None
+    ceil_mode: str | None = None
+
+
+@dataclass(slots=True)
 class LayerType:
-    """A real layer class: its name, its `__init__` signature, and its shape arithmetic."""
+    """A real layer class (or one of convcalc's own stand-ins for a framework function): its
+    name and `__init__` signature, its shape arithmetic, and what the analyses need to know.
+
+    Made once when its vocabulary is imported and never changed after.
+    """
 
     name: str
     signature: Signature
     build: Build
+    family: Family
+    aliases: tuple[str, ...] = ()
     merges: bool = False  # takes several inputs: `build` gets a tuple of shapes
     shown_as: str = ""  # the class the framework reports, when not `name` (a Lazy module's plain class)
     own: bool = False  # convcalc's own stand-in for a framework function (torch.cat), not a class
+    rank: int | None = None  # spatial axes it works on (1, 2 or 3), where the class fixes them
+    variant: str = ""  # its kind within the family: "max", "lstm", ...
+    positions: Positions | None = None  # None: its family's
+    window: WindowReader | None = None  # Positions.WINDOW
+    axes: AxesReader | None = None  # Positions.AXES
+    terms: Terms | None = None  # the arguments that set its window, for `solve`
+    macs: MacsRule | None = None  # None: its family's
 
     @property
     def reported(self) -> str:
         return self.shown_as or self.name
 
+    @property
+    def counts(self) -> MacsRule:
+        """Its MACs rule: its own, or its family's (the coverage test sees that one exists)."""
+        rule = self.macs or self.family.counts
+        if rule is None:
+            raise TypeError(f"{self.name} has no MACs rule, and its family {self.family.label} has none for all")
+        return rule
 
-@dataclass
+    @property
+    def moves(self) -> Positions:
+        """How it moves spatial positions: its own Positions, or its family's."""
+        return self.positions or self.family.positions
+
+
 class Vocabulary:
     """A framework's layer types by class name, and the aliases that lead to them."""
 
-    framework: str
-    types: dict[str, LayerType] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
+    def __init__(self, framework: str, types: Iterable[LayerType] = (), solvable: dict[Family, Terms] | None = None) -> None:
+        self.framework = framework
+        self.types: dict[str, LayerType] = {}
+        self.aliases: dict[str, str] = {}
+        self.solvable = solvable or {}  # for `solve --input --output`: each family's window arguments
+        for layer_type in types:
+            self.add(layer_type)
 
-    def add(self, layer_type: LayerType, *aliases: str) -> None:
+    def add(self, layer_type: LayerType) -> None:
         self.types[layer_type.name] = layer_type
-        for alias in aliases:
+        for alias in layer_type.aliases:
             self.aliases[alias] = layer_type.name
 
     def lookup(self, name: str, other: Vocabulary | None = None) -> LayerType:
@@ -85,8 +197,6 @@ def inner_layer(value: object, vocabulary: Vocabulary, argument: str) -> tuple[L
     The argument may be a parsed call (the call form), the text of one (`layer: "LSTM(64)"`) or a
     mapping (`layer: {type: LSTM, units: 64}`); errors name the wrapper's argument.
     """
-    from convcalc.calls import Call, parse_call
-
     with about(argument):
         if isinstance(value, str):
             value = parse_call(value)
@@ -113,3 +223,11 @@ def about(argument: str) -> Iterator[None]:
         if exc.argument == argument and exc.message.startswith(f"{argument}: "):
             raise
         raise LayerError(f"{argument}: {exc.message}", exc.hint, argument, exc.code) from None
+
+
+def wrapped_macs(layer: macs.Layer, vocabulary: Vocabulary, argument: str, shapes: tuple[Shape, ...]) -> int | None:
+    """The MACs of the layer a wrapper takes as `argument` (TimeDistributed's layer, a
+    TransformerEncoder's encoder_layer), bound and built on `shapes` by its own arithmetic."""
+    layer_type, args = inner_layer(layer.args[argument], vocabulary, argument)
+    built = layer_type.build(args, shapes if layer_type.merges else shapes[0])
+    return layer_type.counts(macs.Layer(layer.framework, args, shapes, built.outputs, built.weights))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from convcalc.errors import LayerError
-from convcalc.report import Shape
+from convcalc.ops.tensor import Shape
 
 
 @dataclass(frozen=True)

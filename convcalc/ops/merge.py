@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from convcalc.errors import LayerError
 from convcalc.ops.layout import format_shape
-from convcalc.report import Shape
+from convcalc.ops.tensor import Shape
 
 
 def broadcast(first: Shape, second: Shape) -> Shape:

@@ -9,7 +9,7 @@ from math import prod
 
 from convcalc.errors import LayerError
 from convcalc.ops.layout import format_shape
-from convcalc.report import Shape
+from convcalc.ops.tensor import Shape
 
 
 def flattened(dims: Shape) -> int | None:

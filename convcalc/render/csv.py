@@ -6,7 +6,8 @@ import csv
 import io
 
 from convcalc.ops.layout import format_shape
-from convcalc.render import NO_COLUMNS, Columns, weight_text
+from convcalc.render.columns import NO_COLUMNS, Columns
+from convcalc.render.text import weight_text
 from convcalc.report import Report
 
 COLUMNS = ("name", "type", "output_shape", "weights", "params", "trainable_params", "non_trainable_params", "inputs", "block")

@@ -1,11 +1,18 @@
-"""The `convcalc/1` JSON document, described by convcalc/schema/convcalc-1.schema.json."""
+"""The `convcalc/1` JSON document, described by convcalc/schema/convcalc-1.schema.json, and the
+indented-but-compact layout every convcalc JSON document is written in."""
 
 from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import TYPE_CHECKING
 
-from convcalc.report import Report, Row, Shape
+from convcalc.ops.tensor import Shape
+from convcalc.report import Report, Row
+
+if TYPE_CHECKING:
+    from convcalc.analysis.costs import Costs, LayerCost
+    from convcalc.analysis.receptive import LayerField
 
 SCHEMA = "convcalc/1"
 
@@ -31,13 +38,62 @@ def row_data(row: Row) -> dict[str, object]:
     }
 
 
-def report_data(report: Report, dtype: str = "float32") -> dict[str, object]:
-    from convcalc.compute import cost_data, costs, totals_data
-    from convcalc.receptive import field_data, receptive_fields
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
+
+def cost_data(cost: LayerCost) -> dict[str, object]:
+    """A layer's keys in the JSON document (convcalc-1.schema.json)."""
+    return {
+        "macs": cost.macs,
+        "flops": cost.flops,
+        "output_elements": cost.output_elements,
+        "output_bytes": cost.output_bytes,
+        "params_share": rounded(cost.params_share),
+        "macs_share": rounded(cost.macs_share),
+    }
+
+
+def totals_data(result: Costs) -> dict[str, object]:
+    """The keys added to the JSON document's totals."""
+    return {
+        "macs": result.macs,
+        "flops": result.flops,
+        "memory": {
+            "dtype": result.dtype,
+            "bytes_per_element": result.bytes_per_element,
+            "per_sample": result.per_sample,
+            "input_elements": result.input_elements,
+            "input_bytes": result.input_bytes,
+            "activation_elements": result.activation_elements,
+            "activation_bytes": result.activation_bytes,
+            "param_bytes": result.param_bytes,
+            "training_bytes": result.training_bytes,
+        },
+    }
+
+
+def field_data(result: LayerField) -> dict[str, object] | None:
+    """A row's `receptive_field` in the JSON document (convcalc-1.schema.json), or None."""
+    field = result.field
+    if field is None:
+        return None
+    return {
+        "size": list(field.size),
+        "stride": list(field.stride),
+        "padding": list(field.padding),
+        "axes": list(field.axes),
+        "input": field.input,
+        "misaligned": list(field.misaligned),
+        "paths": [
+            {"input": ref, "size": list(f.size), "stride": list(f.stride), "padding": list(f.padding)} for ref, f in result.paths
+        ],
+    }
+
+
+def report_data(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> dict[str, object]:
+    """The whole document: the report with each layer's costs and receptive field."""
     totals = report.totals
-    fields = receptive_fields(report)
-    cost = costs(report, dtype)
     return {
         "schema": SCHEMA,
         "name": report.name,
@@ -109,5 +165,5 @@ def _render(value: object, indent: int) -> tuple[str, bool]:
     return f"{brackets[0]}\n{' ' * (indent + 2)}{body}\n{' ' * indent}{brackets[1]}", False
 
 
-def render_json(report: Report, dtype: str = "float32") -> str:
-    return dumps(report_data(report, dtype))
+def render_json(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> str:
+    return dumps(report_data(report, cost, fields))

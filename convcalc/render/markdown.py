@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from convcalc.render import NO_COLUMNS, Columns, title, totals_lines
+from convcalc.render.columns import NO_COLUMNS, Columns
 from convcalc.render.plain import headers, right_aligned, table_cells
+from convcalc.render.text import params_lines, title
 from convcalc.report import Report
 
 
@@ -16,6 +17,6 @@ def render_markdown(report: Report, columns: Columns = NO_COLUMNS) -> str:
     rule = "|" + "|".join("--:" if h in right else "---" for h in names) + "|"
     lines = [f"**{title(report)}**", "", line(names), rule]
     lines += [line(cells) for cells in table_cells(report, weights_joiner="<br>", columns=columns)]
-    lines += [""] + [f"- {text}" for text in (*totals_lines(report), *columns.totals)]
+    lines += [""] + [f"- {text}" for text in (*params_lines(report), *columns.totals)]
     lines += [""] + list(columns.notes) if columns.notes else []
     return "\n".join(lines) + "\n"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from convcalc.ops.layout import format_shape
-from convcalc.render import NO_COLUMNS, Columns, printable, title, totals_lines, weight_text
+from convcalc.render.columns import NO_COLUMNS, Columns
+from convcalc.render.text import params_lines, printable, title, weight_text
 from convcalc.report import Report, Row
 
 BASE_HEADERS = ("Layer (type)", "Output Shape", "Weights", "Param #")
@@ -59,7 +60,7 @@ def render_plain(report: Report, columns: Columns = NO_COLUMNS) -> str:
         rule,
         *(line(c) for c in cells),
         rule,
-        *totals_lines(report),
+        *params_lines(report),
         *columns.totals,
         *columns.notes,
     ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from convcalc.render import NO_COLUMNS, Columns, title, totals_lines
+from convcalc.render.columns import NO_COLUMNS, Columns
 from convcalc.render.plain import headers, right_aligned, table_cells
+from convcalc.render.text import params_lines, title
 from convcalc.report import Report
 
 
@@ -26,7 +27,7 @@ def render_rich(report: Report, columns: Columns = NO_COLUMNS) -> str:
     console = Console(force_terminal=True, color_system="standard", width=width, highlight=False)
     with console.capture() as capture:
         console.print(table)
-        for text in (*totals_lines(report), *columns.totals):
+        for text in (*params_lines(report), *columns.totals):
             label, _, rest = text.partition(":")
             console.print(Text.assemble((" " + label + ":", "bold"), rest))
         for note in columns.notes:

@@ -321,11 +321,11 @@ def framework_facts(stack: Stack) -> Facts:
 def convcalc_facts(stack: Stack) -> Facts:
     """convcalc's answer for `stack`, read from its JSON document (convcalc/1)."""
     import convcalc
+    from convcalc import document
     from convcalc.errors import SpecError
-    from convcalc.render.json import report_data
 
     try:
-        data: Any = report_data(convcalc.summarize(stack.yaml(), "<stack>"))
+        data: Any = document(convcalc.summarize(stack.yaml(), "<stack>"))
     except SpecError as exc:
         problem = exc.diagnostic
         where = stack.layer_at_line(problem.location.line)

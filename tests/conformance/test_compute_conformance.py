@@ -39,7 +39,7 @@ from fvcore.nn import FlopCountAnalysis  # noqa: E402
 from fvcore.nn.jit_handles import conv_flop_count, get_shape  # noqa: E402
 
 from convcalc import summarize  # noqa: E402
-from convcalc.compute import costs  # noqa: E402
+from convcalc.analysis.costs import costs  # noqa: E402
 
 nn = torch.nn
 F = torch.nn.functional

@@ -19,9 +19,9 @@ keras = pytest.importorskip("keras", reason="the conformance suite needs torch a
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from test_explain import CASES  # noqa: E402
 
+from convcalc.analysis.explain import explain  # noqa: E402
 from convcalc.engine import run  # noqa: E402
-from convcalc.explain import explain  # noqa: E402
-from convcalc.spec import from_flags  # noqa: E402
+from convcalc.spec.flags import from_flags  # noqa: E402
 
 pytestmark = pytest.mark.conformance
 AXES = ("length", "depth", "height", "width")

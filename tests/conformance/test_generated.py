@@ -97,9 +97,9 @@ def test_cli_agrees_with_the_library(framework: str) -> None:
     import json
 
     import convcalc
+    from convcalc import document
     from convcalc.cli import main
     from convcalc.errors import SpecError
-    from convcalc.render.json import report_data
 
     names = ids(framework)[::17]  # 17 is prime to BAD_EVERY, so some of these are meant to be rejected
     seen = {True: 0, False: 0}
@@ -107,7 +107,7 @@ def test_cli_agrees_with_the_library(framework: str) -> None:
         stack, _ = case(framework, name)
         result = CliRunner().invoke(main, ["summary", "-", "--format", "json"], input=stack.yaml())
         try:
-            expected = report_data(convcalc.summarize(stack.yaml(), "<stdin>"))
+            expected = document(convcalc.summarize(stack.yaml(), "<stdin>"))
         except SpecError as exc:
             seen[False] += 1
             assert result.exit_code == 2, f"{name}: exit {result.exit_code}\n{result.output}"

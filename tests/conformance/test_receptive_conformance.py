@@ -24,7 +24,7 @@ torch = pytest.importorskip("torch", reason="the conformance suite needs torch a
 keras = pytest.importorskip("keras", reason="the conformance suite needs torch and keras 3")
 
 from convcalc import load, summarize  # noqa: E402
-from convcalc.receptive import receptive_fields  # noqa: E402
+from convcalc.analysis.receptive import receptive_fields  # noqa: E402
 
 pytestmark = pytest.mark.conformance
 

@@ -338,7 +338,7 @@ def test_recurrent_signatures_are_torchs_documented_overloads(name: str) -> None
     """torch's RNN classes take (*args, **kwargs); convcalc binds their `@overload` signature."""
     import inspect
 
-    from convcalc.frameworks.pytorch_sequence import RECURRENT_SIGNATURES
+    from convcalc.frameworks.pytorch.sequence import RECURRENT_SIGNATURES
     from convcalc.signature import REQUIRED
 
     overload = typing.get_overloads(getattr(torch.nn, name).__init__)[0]

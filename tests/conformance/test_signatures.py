@@ -14,7 +14,8 @@ import pytest
 from oracle import NEEDS
 
 from convcalc.frameworks import signatures
-from convcalc.frameworks.keras import BASE_KWARGS, KERAS
+from convcalc.frameworks.keras import KERAS
+from convcalc.frameworks.keras.layers import BASE_KWARGS
 from convcalc.frameworks.pytorch import PYTORCH
 
 os.environ.setdefault("KERAS_BACKEND", "torch")

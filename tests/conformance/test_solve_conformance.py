@@ -12,7 +12,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 torch = pytest.importorskip("torch", reason="the conformance suite needs torch")
 keras = pytest.importorskip("keras", reason="the conformance suite needs keras 3")
 
-from convcalc.solve import Fixed, forward, settings, solve_length  # noqa: E402
+from convcalc.analysis.solve.length import Fixed, forward, settings, solve_length  # noqa: E402
 
 pytestmark = pytest.mark.conformance
 
@@ -71,7 +71,7 @@ def test_every_answer_gives_the_wanted_length_in_the_real_framework(framework, o
 @pytest.mark.parametrize("operation", ["conv", "transposed", "pool"])
 def test_every_setting_the_solver_allows_has_the_forward_length_of_the_real_layer(framework, operation) -> None:
     """Not just the answers: each allowed setting (kernel <= 5, stride <= 3) on a few lengths."""
-    from convcalc.solve import Bounds
+    from convcalc.analysis.solve.length import Bounds
 
     candidates, _ = settings(framework, operation, Fixed(), Bounds(kernel=5, stride=3, dilation=2))
     for length in (6, 9):
@@ -94,7 +94,7 @@ def test_the_reach_reported_for_an_unsolvable_ask_is_real() -> None:
 def test_the_solver_refuses_exactly_what_the_framework_refuses(framework, operation) -> None:
     from itertools import product
 
-    from convcalc.solve import Setting, rejects
+    from convcalc.analysis.solve.length import Setting, rejects
 
     paddings = ["valid", "same", 1] if framework == "keras" else ["valid", "same", 0, 1, 2, 3]
     extras = [None, 0, 1, 2, 3] if operation == "transposed" else [None]

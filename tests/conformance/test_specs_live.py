@@ -20,7 +20,7 @@ import yaml
 from oracle import NEEDS, Facts, Layer, LayerFacts, Stack, WeightFact, explain, framework_facts, verdict
 
 import convcalc
-from convcalc.render.json import report_data
+from convcalc import document
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # as tests/conftest.py, for running this file alone
 pytest.importorskip("torch", reason=NEEDS)
@@ -80,7 +80,7 @@ def without_batch(facts: Facts) -> Facts:
 
 def convcalc_file_facts(path: Path) -> tuple[Facts, dict[str, Any]]:
     """convcalc's answer for the spec file itself, read from its JSON document (convcalc/1)."""
-    data = report_data(convcalc.summarize(path.read_text(), str(path)))
+    data = document(convcalc.summarize(path.read_text(), str(path)))
     layers = tuple(
         LayerFacts(
             row["type"],

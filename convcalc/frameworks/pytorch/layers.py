@@ -17,25 +17,40 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from math import isinf, prod
+from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, LayerType, Vocabulary, signature_from_table
+from convcalc.frameworks.base import Build, Family, LayerType, NoWindow, Positions, Terms, signature_from_table
 from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
+from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, format_shape
 from convcalc.ops.merge import broadcast, concatenate
 from convcalc.ops.padding import padded_length
 from convcalc.ops.pool import adaptive_output_length, pool_output_length, scaled_length
-from convcalc.report import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.ops.window import Axes, Window, dropping, mixing, shift, sliding
 from convcalc.signature import REQUIRED, Args, Signature
 
-PYTORCH = Vocabulary("pytorch")
+TYPES: list[LayerType] = []
+"""The layer types of this module, in the order they are defined (pytorch/__init__.py registers them)."""
+
+CONV_TERMS = Terms("kernel_size", "stride", "padding", "dilation")
+TRANSPOSED_TERMS = Terms("kernel_size", "stride", "padding", "dilation", "output_padding")
+MAX_POOL_TERMS = Terms("kernel_size", "stride", "padding", "dilation", None, "ceil_mode")
+AVG_POOL_TERMS = Terms("kernel_size", "stride", "padding", None, None, "ceil_mode")
 
 
-def define(name: str, build: Build, *aliases: str) -> None:
-    # A Lazy module becomes its plain class at its first call (cls_to_become), and reports so.
+def torch_type(name: str, build: Build, family: Family, signature: Signature | None = None, **facts: Any) -> LayerType:
+    """The torch.nn class `name`; `facts` are the LayerType's other fields (rank, window, macs...).
+    A Lazy module becomes its plain class at its first call (cls_to_become), and reports so."""
     shown = name.removeprefix("Lazy") if name.startswith("Lazy") else ""
-    PYTORCH.add(LayerType(name, signature_from_table(SIGNATURES[name], frozenset()), build, shown_as=shown), *aliases)
+    signature = signature or signature_from_table(SIGNATURES[name], frozenset())
+    return LayerType(name, signature, build, family, shown_as=shown, **facts)
+
+
+def define(name: str, build: Build, family: Family, **facts: Any) -> None:
+    TYPES.append(torch_type(name, build, family, **facts))
 
 
 @dataclass(frozen=True)
@@ -228,11 +243,38 @@ def conv(rank: int, transposed: bool, lazy: bool = False) -> Build:
     return build
 
 
+def spatial(shape: Shape, rank: int) -> tuple[int, ...]:
+    """The last `rank` axes: torch's spatial axes, batched or not."""
+    return tuple(range(len(shape) - rank, len(shape)))
+
+
+def conv_window(rank: int) -> Callable[[Args, Shape], Window]:
+    def window(args: Args, shape: Shape) -> Window:
+        kernel, stride, dilation = args.ints("kernel_size", rank), args.ints("stride", rank), args.ints("dilation", rank)
+        sides = conv_sides(args, rank, kernel, stride, dilation)
+        before, after = tuple(b for b, _ in sides), tuple(a for _, a in sides)
+        return Window(spatial(shape, rank), kernel, stride, dilation, before, after)
+
+    return window
+
+
 for _rank in (1, 2, 3):
-    define(f"Conv{_rank}d", conv(_rank, transposed=False))
-    define(f"ConvTranspose{_rank}d", conv(_rank, transposed=True))
-    define(f"LazyConv{_rank}d", conv(_rank, transposed=False, lazy=True))
-    define(f"LazyConvTranspose{_rank}d", conv(_rank, transposed=True, lazy=True))
+    for _prefix, _lazy in (("", False), ("Lazy", True)):
+        define(
+            f"{_prefix}Conv{_rank}d",
+            conv(_rank, transposed=False, lazy=_lazy),
+            Family.CONVOLUTION,
+            rank=_rank,
+            window=conv_window(_rank),
+            terms=CONV_TERMS,
+        )
+        define(
+            f"{_prefix}ConvTranspose{_rank}d",
+            conv(_rank, transposed=True, lazy=_lazy),
+            Family.TRANSPOSED_CONVOLUTION,
+            rank=_rank,
+            terms=TRANSPOSED_TERMS,
+        )
 
 
 # --- Linear, Flatten, Unflatten, Identity: torch/nn/modules/linear.py, flatten.py
@@ -287,11 +329,16 @@ def unflatten(args: Args, shape: Shape) -> Built:
     return Built(shape[:dim] + new + shape[dim + 1 :])
 
 
-define("Linear", linear(lazy=False))
-define("LazyLinear", linear(lazy=True))
-define("Flatten", flatten)
-define("Unflatten", unflatten)
-PYTORCH.add(LayerType("Identity", AnyArguments(()), lambda args, shape: Built(shape)))
+def last_axis(args: Args, shape: Shape) -> Axes:
+    """Linear mixes the last dimension only."""
+    return mixing(len(shape), -1)
+
+
+define("Linear", linear(lazy=False), Family.DENSE, axes=last_axis)
+define("LazyLinear", linear(lazy=True), Family.DENSE, axes=last_axis)
+define("Flatten", flatten, Family.FLATTEN)
+define("Unflatten", unflatten, Family.RESHAPE)
+define("Identity", lambda args, shape: Built(shape), Family.ELEMENTWISE, signature=AnyArguments(()))
 
 
 # --- Pooling: torch/nn/modules/pooling.py, aten Pool.h (pool2d_shape_check, pooling_output_shape)
@@ -365,12 +412,64 @@ def adaptive(rank: int, kind: str) -> Build:
     return build
 
 
+def pool_window(rank: int, kind: str) -> Callable[[Args, Shape], Window]:
+    """MaxPool (padding, dilation), AvgPool (padding), LPPool (neither); ceil_mode only adds a
+    window at the end, which moves nothing."""
+
+    def window(args: Args, shape: Shape) -> Window:
+        kernel = args.ints("kernel_size", rank)
+        stride = window_stride(args, rank, kernel)
+        padding = (0,) * rank if kind == "lp" else args.ints("padding", rank, minimum=0)
+        dilation = args.ints("dilation", rank) if kind == "max" else (1,) * rank
+        return sliding(shape, spatial(shape, rank), kernel, stride, dilation, padding)
+
+    return window
+
+
+def adaptive_window(rank: int) -> Callable[[Args, Shape], Window]:
+    """An adaptive pool whose output size divides its input size is a pool of kernel = stride =
+    in / out (torch's windows start at floor(i * in / out)); other sizes give windows of varying
+    width, and no window describes it."""
+
+    def window(args: Args, shape: Shape) -> Window:
+        axes = spatial(shape, rank)
+        sizes = ints_or_none(args, "output_size", rank, allow_none=rank > 1)
+        outputs = [adaptive_output_length(shape[a], s) for a, s in zip(axes, sizes)]
+        if all(out == 1 for out in outputs):
+            raise NoWindow("global pooling: each output value sees the whole input")
+        kernel = []
+        for axis, size_out in zip(axes, outputs):
+            size_in = shape[axis]
+            if size_in is None or size_out is None or size_in % size_out:
+                raise NoWindow(f"its windows vary in width ({size_in} positions into {size_out})")
+            kernel.append(size_in // size_out)
+        return Window(axes, tuple(kernel), tuple(kernel), (1,) * rank, (0,) * rank, (0,) * rank)
+
+    return window
+
+
 for _rank in (1, 2, 3):
-    define(f"MaxPool{_rank}d", pooling(_rank, "max"))
-    define(f"AvgPool{_rank}d", pooling(_rank, "avg"))
-    define(f"LPPool{_rank}d", pooling(_rank, "lp"))
-    define(f"AdaptiveMaxPool{_rank}d", adaptive(_rank, "max"))
-    define(f"AdaptiveAvgPool{_rank}d", adaptive(_rank, "avg"))
+    for _kind, _name, _terms in (("max", "MaxPool", MAX_POOL_TERMS), ("avg", "AvgPool", AVG_POOL_TERMS), ("lp", "LPPool", None)):
+        _window = pool_window(_rank, _kind)
+        define(f"{_name}{_rank}d", pooling(_rank, _kind), Family.POOLING, rank=_rank, variant=_kind, window=_window, terms=_terms)
+    define(
+        f"AdaptiveMaxPool{_rank}d",
+        adaptive(_rank, "max"),
+        Family.ADAPTIVE_POOLING,
+        rank=_rank,
+        variant="max",
+        window=adaptive_window(_rank),
+        macs=macs.zero,
+    )
+    define(
+        f"AdaptiveAvgPool{_rank}d",
+        adaptive(_rank, "avg"),
+        Family.ADAPTIVE_POOLING,
+        rank=_rank,
+        variant="avg",
+        window=adaptive_window(_rank),
+        macs=macs.adaptive_average_pool,
+    )
 
 
 # --- Padding: torch/nn/modules/padding.py, torch.nn.functional.pad, aten PadNd.cpp
@@ -420,12 +519,30 @@ def pad_layer(rank: int, mode: str) -> Build:
     return build
 
 
+def pad_window(rank: int) -> Callable[[Args, Shape], Window]:
+    """F.pad's amounts, last axis first: (left, right, top, bottom, ...); every padded axis, spatial
+    or not, moves by its amount before."""
+
+    def window(args: Args, shape: Shape) -> Window:
+        pads = pad_amounts(args, rank)
+        n = len(shape)
+        axes = tuple(n - 1 - i for i in reversed(range(len(pads) // 2)))
+        return shift(axes, tuple(pads[2 * (n - 1 - a)] for a in axes), tuple(pads[2 * (n - 1 - a) + 1] for a in axes))
+
+    return window
+
+
 for _rank in (1, 2, 3):
-    define(f"ZeroPad{_rank}d", pad_layer(_rank, "constant"))
-    define(f"ConstantPad{_rank}d", pad_layer(_rank, "constant"))
-    define(f"ReflectionPad{_rank}d", pad_layer(_rank, "reflect"))
-    define(f"ReplicationPad{_rank}d", pad_layer(_rank, "replicate"))
-    define(f"CircularPad{_rank}d", pad_layer(_rank, "circular"))
+    for _kind, _mode in (
+        ("Zero", "constant"),
+        ("Constant", "constant"),
+        ("Reflection", "reflect"),
+        ("Replication", "replicate"),
+        ("Circular", "circular"),
+    ):
+        define(
+            f"{_kind}Pad{_rank}d", pad_layer(_rank, _mode), Family.PADDING, rank=_rank, variant=_mode, window=pad_window(_rank)
+        )
 
 
 # --- Normalization: torch/nn/modules/batchnorm.py, instancenorm.py, normalization.py
@@ -559,16 +676,17 @@ def local_response_norm(ranks: tuple[int, ...]) -> Build:
 
 
 for _rank in (1, 2, 3):
-    define(f"BatchNorm{_rank}d", batch_norm((2, 3) if _rank == 1 else (_rank + 2,)))
-    define(f"LazyBatchNorm{_rank}d", batch_norm((2, 3) if _rank == 1 else (_rank + 2,), lazy=True))
-    define(f"InstanceNorm{_rank}d", instance_norm(_rank))
-    define(f"LazyInstanceNorm{_rank}d", instance_norm(_rank, lazy=True))
-define("SyncBatchNorm", batch_norm(()))
-define("LayerNorm", layer_norm(with_bias=True))
-define("RMSNorm", layer_norm(with_bias=False))
-define("GroupNorm", group_norm)
-define("LocalResponseNorm", local_response_norm(()))
-define("CrossMapLRN2d", local_response_norm((4,)))
+    for _prefix, _lazy in (("", False), ("Lazy", True)):
+        define(f"{_prefix}BatchNorm{_rank}d", batch_norm((2, 3) if _rank == 1 else (_rank + 2,), lazy=_lazy), Family.BATCH_NORM)
+        define(
+            f"{_prefix}InstanceNorm{_rank}d", instance_norm(_rank, lazy=_lazy), Family.NORMALIZATION, rank=_rank, macs=macs.norm
+        )
+define("SyncBatchNorm", batch_norm(()), Family.BATCH_NORM)
+define("LayerNorm", layer_norm(with_bias=True), Family.NORMALIZATION, macs=macs.norm)
+define("RMSNorm", layer_norm(with_bias=False), Family.NORMALIZATION, macs=macs.zero)
+define("GroupNorm", group_norm, Family.NORMALIZATION, macs=macs.norm)
+define("LocalResponseNorm", local_response_norm(()), Family.NORMALIZATION, macs=macs.zero)
+define("CrossMapLRN2d", local_response_norm((4,)), Family.NORMALIZATION, macs=macs.zero)
 
 
 # --- Dropout: torch/nn/modules/dropout.py (_DropoutNd.__init__, F.dropout1d)
@@ -593,12 +711,12 @@ def dropout(ranks: Iterable[int] | None = None, feature: bool = False) -> Build:
     return build
 
 
-define("Dropout", dropout())
-define("Dropout1d", dropout((2, 3)))
-define("Dropout2d", dropout(feature=True))
-define("Dropout3d", dropout(feature=True))
-define("AlphaDropout", dropout())
-define("FeatureAlphaDropout", dropout(feature=True))
+define("Dropout", dropout(), Family.DROPOUT)
+define("Dropout1d", dropout((2, 3)), Family.DROPOUT)
+define("Dropout2d", dropout(feature=True), Family.DROPOUT)
+define("Dropout3d", dropout(feature=True), Family.DROPOUT)
+define("AlphaDropout", dropout(), Family.DROPOUT)
+define("FeatureAlphaDropout", dropout(feature=True), Family.DROPOUT)
 
 
 # --- Activations: torch/nn/modules/activation.py; all keep the shape except GLU.
@@ -726,8 +844,18 @@ ACTIVATIONS: dict[str, Build] = {
     "PReLU": prelu,
     "GLU": glu,
 }
+
+
+def glu_dim(args: Args, shape: Shape) -> Axes:
+    """GLU mixes the two halves of `dim`."""
+    return mixing(len(shape), dimension(args, "dim", len(shape)))
+
+
 for _name, _build in ACTIVATIONS.items():
-    define(_name, _build)
+    if _name == "GLU":
+        define(_name, _build, Family.ELEMENTWISE, positions=Positions.AXES, axes=glu_dim)
+    else:
+        define(_name, _build, Family.ELEMENTWISE)
 
 
 # --- Resampling and channel shuffles: torch/nn/modules/upsampling.py, pixelshuffle.py,
@@ -796,7 +924,7 @@ def upsample(args: Args, shape: Shape) -> Built:
     return resampled(args, shape, mode)
 
 
-def times(size: int | None, factor: int, divisor: int = 1) -> int | None:
+def scaled(size: int | None, factor: int, divisor: int = 1) -> int | None:
     return None if size is None else size * factor // divisor
 
 
@@ -810,7 +938,7 @@ def pixel_shuffle(args: Args, shape: Shape) -> Built:
         raise LayerError(
             f"the {c} channels are not divisible by upscale_factor squared ({r * r})", argument="upscale_factor", code="CC200"
         )
-    return Built((*lead, times(c, 1, r * r), times(h, r), times(w, r)))
+    return Built((*lead, scaled(c, 1, r * r), scaled(h, r), scaled(w, r)))
 
 
 def pixel_unshuffle(args: Args, shape: Shape) -> Built:
@@ -824,7 +952,7 @@ def pixel_unshuffle(args: Args, shape: Shape) -> Built:
             raise LayerError(
                 f"the {name} {n} is not divisible by downscale_factor ({r})", argument="downscale_factor", code="CC200"
             )
-    return Built((*lead, times(c, r * r), times(h, 1, r), times(w, 1, r)))
+    return Built((*lead, scaled(c, r * r), scaled(h, 1, r), scaled(w, 1, r)))
 
 
 def channel_shuffle(args: Args, shape: Shape) -> Built:
@@ -835,12 +963,33 @@ def channel_shuffle(args: Args, shape: Shape) -> Built:
     return Built(shape)
 
 
-define("Upsample", upsample)
-define("UpsamplingNearest2d", lambda args, shape: resampled(args, shape, "nearest"))
-define("UpsamplingBilinear2d", lambda args, shape: resampled(args, shape, "bilinear"))
-define("PixelShuffle", pixel_shuffle)
-define("PixelUnshuffle", pixel_unshuffle)
-define("ChannelShuffle", channel_shuffle)
+def pixel_unshuffle_window(args: Args, shape: Shape) -> Window:
+    """PixelUnshuffle(r) folds each r x r block into channels: a window of r, stride r."""
+    r = args.int("downscale_factor", 1)
+    n = len(shape)
+    return Window((n - 2, n - 1), (r, r), (r, r), (1, 1), (0, 0), (0, 0))
+
+
+define("Upsample", upsample, Family.UPSAMPLING, macs=macs.upsampling())
+define(
+    "UpsamplingNearest2d",
+    lambda args, shape: resampled(args, shape, "nearest"),
+    Family.UPSAMPLING,
+    rank=2,
+    variant="nearest",
+    macs=macs.upsampling("nearest"),
+)
+define(
+    "UpsamplingBilinear2d",
+    lambda args, shape: resampled(args, shape, "bilinear"),
+    Family.UPSAMPLING,
+    rank=2,
+    variant="bilinear",
+    macs=macs.upsampling("bilinear"),
+)
+define("PixelShuffle", pixel_shuffle, Family.UPSAMPLING, rank=2, macs=macs.zero)
+define("PixelUnshuffle", pixel_unshuffle, Family.RESHAPE, rank=2, positions=Positions.WINDOW, window=pixel_unshuffle_window)
+define("ChannelShuffle", channel_shuffle, Family.ELEMENTWISE)
 
 
 # --- Functional ops. PyTorch merges and indexes with functions (torch.add, torch.mul, torch.cat,
@@ -872,9 +1021,21 @@ def select(args: Args, shape: Shape) -> Built:
     return Built(shape[:dim] + shape[dim + 1 :])
 
 
-PYTORCH.add(LayerType("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, own=True))
-PYTORCH.add(LayerType("Add", Signature(()), pytorch_elementwise, merges=True, own=True))
-PYTORCH.add(LayerType("Multiply", Signature(()), pytorch_elementwise, merges=True, own=True))
-PYTORCH.add(LayerType("Concat", Signature((("dim", 1),)), pytorch_concat, merges=True, own=True), "Cat")
+def selected_dim(args: Args, shape: Shape) -> Axes:
+    return dropping(len(shape), args.int("dim"))
 
-from convcalc.frameworks import pytorch_sequence  # noqa: E402, F401  registers Embedding, LSTM, MultiheadAttention, Transformer...
+
+def concatenation_dim(args: Args, shape: Shape) -> Axes:
+    """Positions along `dim` come from one input or another."""
+    return mixing(len(shape), args.int("dim"))
+
+
+def own(name: str, signature: Signature, build: Build, family: Family, *aliases: str, **facts: Any) -> None:
+    """One of convcalc's own stand-ins for a torch function (torch.cat, x[:, 0])."""
+    TYPES.append(LayerType(name, signature, build, family, aliases, own=True, **facts))
+
+
+own("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, Family.SELECT, axes=selected_dim)
+own("Add", Signature(()), pytorch_elementwise, Family.MERGE, merges=True)
+own("Multiply", Signature(()), pytorch_elementwise, Family.MERGE, merges=True)
+own("Concat", Signature((("dim", 1),)), pytorch_concat, Family.CONCATENATE, "Cat", merges=True, axes=concatenation_dim)

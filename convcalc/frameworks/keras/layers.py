@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from math import isfinite
+from typing import Any
 
 from convcalc.errors import LayerError, did_you_mean
-from convcalc.frameworks.base import Build, LayerType, Vocabulary, signature_from_table
+from convcalc.frameworks.base import Build, Family, LayerType, Terms, signature_from_table
 from convcalc.frameworks.signatures import KERAS as SIGNATURES
+from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, CHANNELS_LAST, Layout, format_shape
 from convcalc.ops.merge import broadcast, concatenate
 from convcalc.ops.norm import check_groups, resolve_axes
 from convcalc.ops.reshape import flattened, permuted, reshaped
-from convcalc.report import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.ops.window import Axes, Window, mixing, shift, sliding
 from convcalc.signature import Args, Signature
 
 # keras.layers.Layer.__init__ takes these through **kwargs (keras/src/layers/layer.py).
@@ -36,18 +39,28 @@ ACTIVATIONS = frozenset((
 ))
 # fmt: on
 
-KERAS = Vocabulary("keras")
+TYPES: list[LayerType] = []
+"""The layer types of this module, in the order they are defined (keras/__init__.py registers them)."""
+
+CONV_TERMS = Terms("kernel_size", "strides", "padding", "dilation_rate")
+TRANSPOSED_TERMS = Terms("kernel_size", "strides", "padding", "dilation_rate", "output_padding")
+POOL_TERMS = Terms("pool_size", "strides", "padding")
 
 
-def define(name: str, build: Build, *aliases: str, extra: Iterable[str] = ()) -> None:
-    """Add the Keras class `name` under its own name and `aliases`.
+def keras_type(name: str, build: Build, family: Family, *aliases: str, extra: Iterable[str] = (), **facts: Any) -> LayerType:
+    """The Keras class `name`, known also by `aliases`; `facts` are the LayerType's other fields
+    (rank, window, macs...).
 
     `extra` are keywords the class pops from its **kwargs before Layer sees them
     (LeakyReLU's deprecated `alpha`, Conv's `lora_rank`).
     """
     table = signature_from_table(SIGNATURES[name], BASE_KWARGS)
     signature = Signature(table.positional, table.keyword_only, table.accepted | frozenset(extra))
-    KERAS.add(LayerType(name, signature, build), *aliases)
+    return LayerType(name, signature, build, family, aliases, **facts)
+
+
+def define(name: str, build: Build, family: Family, *aliases: str, extra: Iterable[str] = (), **facts: Any) -> None:
+    TYPES.append(keras_type(name, build, family, *aliases, extra=extra, **facts))
 
 
 # --- Shared argument readers
@@ -214,12 +227,61 @@ def conv(rank: int, kind: str) -> Build:
     return build
 
 
+def spatial_axes(args: Args, shape: Shape) -> tuple[int, ...]:
+    """The spatial axes of an input by the layer's data_format."""
+    n = len(shape)
+    return tuple(range(1, n - 1)) if layout(args).channels_last else tuple(range(2, n))
+
+
+def conv_window(rank: int) -> Callable[[Args, Shape], Window]:
+    """Conv, DepthwiseConv and SeparableConv (the depthwise step carries the window; the 1x1
+    pointwise step does not move it)."""
+
+    def window(args: Args, shape: Shape) -> Window:
+        kernel, strides = args.ints("kernel_size", rank), args.ints("strides", rank)
+        padding = str(args["padding"]).lower()
+        return sliding(shape, spatial_axes(args, shape), kernel, strides, args.ints("dilation_rate", rank), padding)
+
+    return window
+
+
 for _rank in (1, 2, 3):
-    define(f"Conv{_rank}D", conv(_rank, "conv"), f"Convolution{_rank}D", extra=("lora_rank", "lora_alpha"))
-    define(f"Conv{_rank}DTranspose", conv(_rank, "transpose"), f"Convolution{_rank}DTranspose")
+    define(
+        f"Conv{_rank}D",
+        conv(_rank, "conv"),
+        Family.CONVOLUTION,
+        f"Convolution{_rank}D",
+        extra=("lora_rank", "lora_alpha"),
+        rank=_rank,
+        window=conv_window(_rank),
+        terms=CONV_TERMS,
+    )
+    define(
+        f"Conv{_rank}DTranspose",
+        conv(_rank, "transpose"),
+        Family.TRANSPOSED_CONVOLUTION,
+        f"Convolution{_rank}DTranspose",
+        rank=_rank,
+        terms=TRANSPOSED_TERMS,
+    )
 for _rank in (1, 2):
-    define(f"DepthwiseConv{_rank}D", conv(_rank, "depthwise"))
-    define(f"SeparableConv{_rank}D", conv(_rank, "separable"), f"SeparableConvolution{_rank}D")
+    define(
+        f"DepthwiseConv{_rank}D",
+        conv(_rank, "depthwise"),
+        Family.DEPTHWISE_CONVOLUTION,
+        rank=_rank,
+        window=conv_window(_rank),
+        terms=CONV_TERMS,
+    )
+    define(
+        f"SeparableConv{_rank}D",
+        conv(_rank, "separable"),
+        Family.SEPARABLE_CONVOLUTION,
+        f"SeparableConvolution{_rank}D",
+        rank=_rank,
+        window=conv_window(_rank),
+        terms=CONV_TERMS,
+    )
 
 
 # --- Core and reshaping: keras/src/layers/core/{dense,identity,masking}.py,
@@ -287,13 +349,18 @@ def same_shape(*checks: Callable[[Args, Shape], object]) -> Build:
     return build
 
 
-define("Dense", dense)
-define("Flatten", flatten)
-define("Reshape", reshape)
-define("Permute", permute)
-define("RepeatVector", repeat_vector)
-define("Identity", same_shape())
-define("Masking", same_shape(lambda args, shape: number(args, "mask_value")))
+def last_axis(args: Args, shape: Shape) -> Axes:
+    """Dense mixes the last axis only."""
+    return mixing(len(shape), -1)
+
+
+define("Dense", dense, Family.DENSE, axes=last_axis)
+define("Flatten", flatten, Family.FLATTEN)
+define("Reshape", reshape, Family.RESHAPE)
+define("Permute", permute, Family.RESHAPE)
+define("RepeatVector", repeat_vector, Family.RESHAPE)
+define("Identity", same_shape(), Family.ELEMENTWISE)
+define("Masking", same_shape(lambda args, shape: number(args, "mask_value")), Family.ELEMENTWISE)
 
 
 # --- Pooling: keras/src/layers/pooling/base_pooling.py, base_global_pooling.py;
@@ -337,11 +404,45 @@ def global_pooling(rank: int) -> Build:
     return build
 
 
+def pool_window(rank: int) -> Callable[[Args, Shape], Window]:
+    def window(args: Args, shape: Shape) -> Window:
+        pool = args.ints("pool_size", rank)
+        strides = pool if args["strides"] is None else args.ints("strides", rank)
+        return sliding(shape, spatial_axes(args, shape), pool, strides, (1,) * rank, str(args["padding"]))
+
+    return window
+
+
 for _rank in (1, 2, 3):
-    define(f"MaxPooling{_rank}D", pooling(_rank), f"MaxPool{_rank}D")
-    define(f"AveragePooling{_rank}D", pooling(_rank), f"AvgPool{_rank}D")
-    define(f"GlobalMaxPooling{_rank}D", global_pooling(_rank), f"GlobalMaxPool{_rank}D")
-    define(f"GlobalAveragePooling{_rank}D", global_pooling(_rank), f"GlobalAvgPool{_rank}D")
+    for _kind, _name, _alias in (("max", "MaxPooling", "MaxPool"), ("avg", "AveragePooling", "AvgPool")):
+        define(
+            f"{_name}{_rank}D",
+            pooling(_rank),
+            Family.POOLING,
+            f"{_alias}{_rank}D",
+            rank=_rank,
+            variant=_kind,
+            window=pool_window(_rank),
+            terms=POOL_TERMS,
+        )
+    define(
+        f"GlobalMaxPooling{_rank}D",
+        global_pooling(_rank),
+        Family.GLOBAL_POOLING,
+        f"GlobalMaxPool{_rank}D",
+        rank=_rank,
+        variant="max",
+        macs=macs.zero,
+    )
+    define(
+        f"GlobalAveragePooling{_rank}D",
+        global_pooling(_rank),
+        Family.GLOBAL_POOLING,
+        f"GlobalAvgPool{_rank}D",
+        rank=_rank,
+        variant="avg",
+        macs=macs.adaptive_average_pool,
+    )
 
 
 # --- Normalization: keras/src/layers/normalization/{batch,layer,group,unit,rms}_normalization.py,
@@ -513,13 +614,13 @@ def rescaling(args: Args, shape: Shape) -> Built:
     return Built(shape)
 
 
-define("BatchNormalization", batch_norm)
-define("LayerNormalization", layer_norm, extra=("rms_scaling",))
-define("RMSNormalization", rms_norm)
-define("GroupNormalization", group_norm)
-define("UnitNormalization", unit_norm)
-define("Normalization", normalization)
-define("Rescaling", rescaling)
+define("BatchNormalization", batch_norm, Family.BATCH_NORM)
+define("LayerNormalization", layer_norm, Family.NORMALIZATION, extra=("rms_scaling",), macs=macs.norm)
+define("RMSNormalization", rms_norm, Family.NORMALIZATION, macs=macs.zero)
+define("GroupNormalization", group_norm, Family.NORMALIZATION, macs=macs.norm)
+define("UnitNormalization", unit_norm, Family.NORMALIZATION, macs=macs.zero)
+define("Normalization", normalization, Family.NORMALIZATION, macs=macs.zero)
+define("Rescaling", rescaling, Family.ELEMENTWISE)
 
 
 # --- Regularization: keras/src/layers/regularization/*.py (all keep the input's shape)
@@ -558,13 +659,13 @@ def regularizer_weights(args: Args, shape: Shape) -> None:
     number(args, "l2", 0)
 
 
-define("Dropout", same_shape(rate(), noise_shape, lambda args, shape: seed(args)))
-define("AlphaDropout", same_shape(rate(), noise_shape, lambda args, shape: seed(args)))
-define("GaussianDropout", same_shape(rate(), lambda args, shape: seed(args)))
-define("GaussianNoise", same_shape(rate("stddev"), lambda args, shape: seed(args)))
-define("ActivityRegularization", same_shape(regularizer_weights))
+define("Dropout", same_shape(rate(), noise_shape, lambda args, shape: seed(args)), Family.DROPOUT)
+define("AlphaDropout", same_shape(rate(), noise_shape, lambda args, shape: seed(args)), Family.DROPOUT)
+define("GaussianDropout", same_shape(rate(), lambda args, shape: seed(args)), Family.DROPOUT)
+define("GaussianNoise", same_shape(rate("stddev"), lambda args, shape: seed(args)), Family.DROPOUT)
+define("ActivityRegularization", same_shape(regularizer_weights), Family.ELEMENTWISE)
 for _rank in (1, 2, 3):
-    define(f"SpatialDropout{_rank}D", spatial_dropout(_rank))
+    define(f"SpatialDropout{_rank}D", spatial_dropout(_rank), Family.DROPOUT, rank=_rank)
 
 
 # --- Activations: keras/src/layers/activations/*.py
@@ -608,12 +709,12 @@ def prelu(args: Args, shape: Shape) -> Built:
     return Built(shape, (Weight("alpha", tuple(known(d, "alpha") for d in param)),))
 
 
-define("Activation", same_shape(lambda args, shape: activation(args)))
-define("ReLU", same_shape(relu))
-define("LeakyReLU", same_shape(leaky_relu), extra=("alpha",))
-define("PReLU", prelu)
-define("ELU", same_shape(lambda args, shape: number(args, "alpha")))
-define("Softmax", same_shape(softmax_axis))
+define("Activation", same_shape(lambda args, shape: activation(args)), Family.ELEMENTWISE)
+define("ReLU", same_shape(relu), Family.ELEMENTWISE)
+define("LeakyReLU", same_shape(leaky_relu), Family.ELEMENTWISE, extra=("alpha",))
+define("PReLU", prelu, Family.ELEMENTWISE)
+define("ELU", same_shape(lambda args, shape: number(args, "alpha")), Family.ELEMENTWISE)
+define("Softmax", same_shape(softmax_axis), Family.ELEMENTWISE)
 
 
 # --- Padding, cropping, up-sampling: keras/src/layers/reshaping/{zero_padding,cropping,up_sampling}{1,2,3}d.py
@@ -712,9 +813,24 @@ def up_sampling(rank: int) -> Build:
     return build
 
 
+def padding_window(name: str, sign: int, rank: int) -> Callable[[Args, Shape], Window]:
+    """ZeroPadding (sign 1) and Cropping (sign -1): the amounts before each axis, read as the
+    layer reads them (`sides`); cropping is negative padding."""
+
+    def window(args: Args, shape: Shape) -> Window:
+        amounts = sides(args, name, rank, negative_int=sign > 0)
+        before, after = tuple(sign * b for b, _ in amounts), tuple(sign * a for _, a in amounts)
+        return shift(spatial_axes(args, shape), before, after)
+
+    return window
+
+
 for _rank in (1, 2, 3):
-    for _name, _build in (("ZeroPadding", zero_padding), ("Cropping", cropping), ("UpSampling", up_sampling)):
-        define(f"{_name}{_rank}D", _build(_rank))
+    _window = padding_window("padding", 1, _rank)
+    define(f"ZeroPadding{_rank}D", zero_padding(_rank), Family.PADDING, rank=_rank, variant="padding", window=_window)
+    _window = padding_window("cropping", -1, _rank)
+    define(f"Cropping{_rank}D", cropping(_rank), Family.PADDING, rank=_rank, variant="cropping", window=_window)
+    define(f"UpSampling{_rank}D", up_sampling(_rank), Family.UPSAMPLING, rank=_rank, macs=macs.upsampling())
 
 
 # --- Merging: keras/src/layers/merging/
@@ -769,6 +885,11 @@ def dot(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(tuple(out + [1] if len(out) == 1 else out))
 
 
+def concatenation_axis(args: Args, shape: Shape) -> Axes:
+    """Positions along `axis` come from one input or another."""
+    return mixing(len(shape), args.int("axis"))
+
+
 for _name, _build in (
     ("Add", elementwise(1)),
     ("Subtract", elementwise(2, exactly=2)),
@@ -776,9 +897,7 @@ for _name, _build in (
     ("Average", elementwise(1)),
     ("Maximum", elementwise(1)),
     ("Minimum", elementwise(1)),
-    ("Concatenate", concatenate_layer),
-    ("Dot", dot),
 ):
-    KERAS.add(LayerType(_name, signature_from_table(SIGNATURES[_name], BASE_KWARGS), _build, merges=True))
-
-from convcalc.frameworks import keras_sequence  # noqa: E402, F401  registers Embedding, LSTM, GRU, Bidirectional, MultiHeadAttention...
+    define(_name, _build, Family.MERGE, merges=True)
+define("Concatenate", concatenate_layer, Family.CONCATENATE, merges=True, axes=concatenation_axis)
+define("Dot", dot, Family.DOT, merges=True)

@@ -127,20 +127,3 @@ def _number(value: object, text: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise LayerError(f"expected a number in {text!r}, found {value!r}", code="CC105")
     return value
-
-
-def resolve(value: object, env: Mapping[str, object]) -> object:
-    """A value with every Expr inside it (tuples, lists, nested calls) evaluated."""
-    from convcalc.calls import Call
-
-    if isinstance(value, Expr):
-        return value.evaluate(env)
-    if isinstance(value, tuple):
-        return tuple(resolve(v, env) for v in value)
-    if isinstance(value, list):
-        return [resolve(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: resolve(v, env) for k, v in value.items()}
-    if isinstance(value, Call):
-        return Call(value.name, resolve(value.args, env), resolve(value.kwargs, env), value.offsets)  # type: ignore[arg-type]
-    return value

@@ -19,12 +19,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from convcalc.ops.layout import format_shape
-from convcalc.report import Report, Row, Shape, Totals
-from convcalc.spec import Spec
+from convcalc.analysis.costs import costs
+from convcalc.engine import run
+from convcalc.errors import LayerError
+from convcalc.ops.tensor import Shape
+from convcalc.report import Report, Row
+from convcalc.spec.model import Spec
 
 STATUSES = ("added", "removed", "changed", "unchanged")
-MARKS = {"added": "+", "removed": "-", "changed": "~", "unchanged": " "}
 
 
 @dataclass(frozen=True)
@@ -36,31 +38,6 @@ class Change:
     name: str
     old: object
     new: object
-
-    def text(self) -> str:
-        old, new = _value_text(self.field, self.old), _value_text(self.field, self.new)
-        label = {"output_shape": "output", "non_trainable_params": "non-trainable params"}.get(self.field, self.field)
-        if self.field in ("argument", "weight"):
-            label = self.name
-        if self.field == "weight" and self.old is None:
-            return f"+{self.name} {new}"
-        if self.field == "weight" and self.new is None:
-            return f"-{self.name} {old}"
-        return f"{label} {old} -> {new}"
-
-
-def _value_text(field: str, value: object) -> str:
-    if field in ("output_shape", "weight") and isinstance(value, tuple):
-        if value and isinstance(value[0], tuple):
-            return "[" + ", ".join(format_shape(v) for v in value) + "]"
-        return format_shape(value)  # type: ignore[arg-type]
-    if field in ("params", "non_trainable_params", "macs") and isinstance(value, int):
-        return f"{value:,}"
-    if field == "inputs" and isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    if field in ("name", "type"):
-        return str(value)
-    return repr(value)
 
 
 @dataclass(frozen=True)
@@ -107,24 +84,15 @@ class _Layer:
     macs: int | None = None
 
 
-def _layers(spec: Spec, report: Report, macs: dict[str, int | None]) -> list[_Layer]:
-    """Each row with the layer written in the spec that it comes from (found by its source
-    location; inside a block, the block's template, whose arguments may be expressions)."""
-    from convcalc.errors import LayerError
-    from convcalc.frameworks import vocabulary
-
-    vocab = vocabulary(spec.framework)
-    written = {layer.location: layer for layer in spec.layers}
-    for block in spec.blocks.values():
-        written.update({layer.location: layer for layer in block.layers})
+def _layers(report: Report, macs: dict[str, int | None]) -> list[_Layer]:
+    """Each row with the layer written in the spec that it comes from (inside a block, the
+    block's template, whose arguments may be expressions)."""
     layers = []
     for row in report.rows:
-        layer = written.get(row.source)
-        if layer is None:
-            layers.append(_Layer(row, False, row.type, {}, macs.get(row.name)))
-            continue
+        layer, layer_type = row.spec, row.layer_type
+        assert layer is not None and layer_type is not None
         try:
-            arguments = vocab.lookup(layer.type).signature.bind(layer.type, layer.args, layer.kwargs).values
+            arguments = layer_type.signature.bind(layer.type, layer.args, layer.kwargs).values
         except LayerError:
             arguments = {}
         definition = f"{row.type}{layer.args!r}{sorted(layer.kwargs.items(), key=lambda kv: kv[0])!r}"
@@ -237,13 +205,10 @@ def _outputs(row: Row) -> Shape | tuple[Shape, ...]:
 
 def diff(old_spec: Spec, new_spec: Spec) -> Diff:
     """Run both specs and compare them layer by layer (SpecError when either cannot be computed)."""
-    from convcalc.compute import costs
-    from convcalc.engine import run
-
     old_report, new_report = run(old_spec), run(new_spec)
     old_costs, new_costs = costs(old_report), costs(new_report)
-    old = _layers(old_spec, old_report, {c.name: c.macs for c in old_costs.layers})
-    new = _layers(new_spec, new_report, {c.name: c.macs for c in new_costs.layers})
+    old = _layers(old_report, {c.name: c.macs for c in old_costs.layers})
+    new = _layers(new_report, {c.name: c.macs for c in new_costs.layers})
     order = match(old, new)
     renamed = None
     if old_report.branched or new_report.branched:
@@ -258,148 +223,3 @@ def diff(old_spec: Spec, new_spec: Spec) -> Diff:
             changes = _changes(old[i], new[j], renamed)
             layers.append(LayerDiff("changed" if changes else "unchanged", old[i].row, new[j].row, changes))
     return Diff(old_spec.path, new_spec.path, old_report, new_report, tuple(layers), old_costs.macs, new_costs.macs)
-
-
-# --- Output: a table (plain or rich) and the `convcalc-diff/1` JSON document
-
-SCHEMA = "convcalc-diff/1"
-TOTALS = (("Total params", "params"), ("Trainable params", "trainable_params"), ("Non-trainable params", "non_trainable_params"))
-
-
-def _delta(old: int, new: int) -> str:
-    if old == new:
-        return f"{new:,} (unchanged)"
-    return f"{old:,} -> {new:,} ({new - old:+,})"
-
-
-def totals_lines(result: Diff) -> list[str]:
-    """`Total params: 53,600 -> 126,922 (+73,322)`, and the network's outputs when they changed."""
-    lines = []
-    for label, key in TOTALS:
-        lines.append(f"{label}: {_delta(getattr(result.old.totals, key), getattr(result.new.totals, key))}")
-    if result.old_macs is not None and result.new_macs is not None:
-        lines.append(f"Total MACs: {_delta(result.old_macs, result.new_macs)}")
-    old_outputs = [format_shape(o.shape) for o in result.old.outputs]
-    new_outputs = [format_shape(o.shape) for o in result.new.outputs]
-    if old_outputs != new_outputs:
-        lines.append(f"Output: {', '.join(old_outputs)} -> {', '.join(new_outputs)}")
-    if result.old.framework != result.new.framework:
-        lines.append(f"Framework: {result.old.framework} -> {result.new.framework}")
-    return lines
-
-
-def headline(result: Diff) -> str:
-    if result.equal:
-        count = len(result.new.rows)
-        return f"No differences: {count} layer{'s' * (count != 1)}, {result.new.totals.params:,} params"
-    counts = [(result.count(status), status) for status in ("changed", "added", "removed")]
-    return ", ".join(f"{count} {status}" for count, status in counts if count) or "Layers equal; totals or outputs differ"
-
-
-def _cells(layer: LayerDiff) -> list[str]:
-    row = layer.row
-    label = f"{row.name} ({row.type})"
-    shape = format_shape(row.output_shape) if len(row.outputs) == 1 else _value_text("output_shape", row.outputs)
-    params = f"{row.params:,}"
-    details = ", ".join(f"{w.name} {format_shape(w.shape)}" for w in row.weights)
-    if layer.status in ("changed", "unchanged"):
-        old = layer.old
-        assert old is not None
-        if old.name != row.name:
-            label = f"{old.name} -> {label}"
-        fields = {c.field for c in layer.changes}
-        if "output_shape" in fields:
-            shape = next(c.text() for c in layer.changes if c.field == "output_shape").removeprefix("output ")
-        if "params" in fields:
-            params = f"{old.params:,} -> {row.params:,}"
-        shown = [c for c in layer.changes if c.field not in ("name", "output_shape", "params")]
-        details = "; ".join(c.text() for c in shown) or ("renamed" if "name" in fields else "")
-    return [MARKS[layer.status], label, shape, params, details]
-
-
-def diff_table(result: Diff, color: bool, everything: bool = False) -> str:
-    """Changed, added and removed layers (all with `everything`), then the totals, old -> new."""
-    title = f"--- {result.old_path}\n+++ {result.new_path}\n{headline(result)}"
-    shown = [layer for layer in result.layers if everything or layer.status != "unchanged"]
-    footer = totals_lines(result)
-    if not shown:
-        return "\n".join([title, *footer]) + "\n"
-    headers = ["", "Layer (type)", "Output Shape", "Param #", "Details"]
-    rows = [_cells(layer) for layer in shown]
-    right = frozenset({"Param #"})
-    if color:
-        from convcalc.render.grid import rich_table
-
-        styles = {"added": "green", "removed": "red", "changed": "yellow", "unchanged": "dim"}
-        return rich_table(title, headers, rows, footer, right, [styles[layer.status] for layer in shown])
-    from convcalc.render.grid import plain_table
-
-    return "\n".join([title, *plain_table(headers, rows, right), *footer]) + "\n"
-
-
-def _row_data(row: Row | None) -> dict[str, object] | None:
-    if row is None:
-        return None
-    return {
-        "name": row.name,
-        "type": row.type,
-        "output_shape": list(row.output_shape),
-        "weights": [{"name": w.name, "shape": list(w.shape), "trainable": w.trainable} for w in row.weights],
-        "params": row.params,
-        "non_trainable_params": row.non_trainable_params,
-    }
-
-
-def _network(path: str, report: Report) -> dict[str, object]:
-    totals: Totals = report.totals
-    return {
-        "path": path,
-        "name": report.name,
-        "framework": report.framework,
-        "layers": len(report.rows),
-        "outputs": [{"name": o.name, "shape": list(o.shape)} for o in report.outputs],
-        "totals": {key: getattr(totals, key) for _, key in TOTALS},
-    }
-
-
-def diff_document(result: Diff) -> dict[str, object]:
-    return {
-        "schema": SCHEMA,
-        "equal": result.equal,
-        "old": _network(result.old_path, result.old),
-        "new": _network(result.new_path, result.new),
-        "counts": {status: result.count(status) for status in STATUSES},
-        "totals": {
-            key: {
-                "old": getattr(result.old.totals, key),
-                "new": getattr(result.new.totals, key),
-                "change": getattr(result.new.totals, key) - getattr(result.old.totals, key),
-            }
-            for _, key in TOTALS
-        }
-        | {"macs": {"old": result.old_macs, "new": result.new_macs, "change": _change(result.old_macs, result.new_macs)}},
-        "layers": [
-            {
-                "status": layer.status,
-                "old": _row_data(layer.old),
-                "new": _row_data(layer.new),
-                "changes": [
-                    {"field": c.field, "name": c.name or None, "old": _jsonable(c.old), "new": _jsonable(c.new)}
-                    for c in layer.changes
-                ],
-            }
-            for layer in result.layers
-        ],
-    }
-
-
-def _change(old: int | None, new: int | None) -> int | None:
-    return None if old is None or new is None else new - old
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return repr(value)

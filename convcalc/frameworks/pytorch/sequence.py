@@ -15,21 +15,25 @@ Modules with several outputs expose them to the graph as `name[k]` (`name` is `n
 
 from __future__ import annotations
 
-from convcalc.calls import Call
+from functools import partial
+from typing import Any
+
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, LayerType, about, inner_layer, signature_from_table
-from convcalc.frameworks.pytorch import PYTORCH, declared
-from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
+from convcalc.frameworks.base import Build, Family, LayerType, Vocabulary, about, inner_layer, wrapped_macs
+from convcalc.frameworks.pytorch.layers import declared, torch_type
+from convcalc.ops import macs
 from convcalc.ops.attention import extended, head_dim
 from convcalc.ops.layout import format_shape
 from convcalc.ops.recurrent import gates, stacked_input_sizes, states
-from convcalc.report import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight
 from convcalc.signature import REQUIRED, Args, Signature
+from convcalc.spec.calls import Call
+
+TYPES: list[LayerType] = []
 
 
-def define(name: str, build: Build, merges: bool = False, signature: Signature | None = None) -> None:
-    signature = signature or signature_from_table(SIGNATURES[name], frozenset())
-    PYTORCH.add(LayerType(name, signature, build, merges))
+def define(name: str, build: Build, family: Family, **facts: Any) -> None:
+    TYPES.append(torch_type(name, build, family, **facts))
 
 
 def prefixed(prefix: str, weights: tuple[Weight, ...] | list[Weight]) -> tuple[Weight, ...]:
@@ -75,7 +79,7 @@ def embedding(args: Args, shape: Shape) -> Built:
     return Built((*shape, dim), (Weight("weight", (rows, dim), trainable=not args.bool("_freeze")),))
 
 
-define("Embedding", embedding)
+define("Embedding", embedding, Family.EMBEDDING)
 
 
 # --- Recurrent: torch/nn/modules/rnn.py. RNN, LSTM and GRU take (*args, **kwargs) and pass them
@@ -140,7 +144,7 @@ def recurrent(cell: str) -> Build:
 
 
 for _name, _cell in (("RNN", "rnn"), ("LSTM", "lstm"), ("GRU", "gru")):
-    define(_name, recurrent(_cell), signature=RECURRENT_SIGNATURES[_name])
+    define(_name, recurrent(_cell), Family.RECURRENT, signature=RECURRENT_SIGNATURES[_name], variant=_cell)
 
 
 # --- Attention: torch/nn/modules/activation.py MultiheadAttention, torch/nn/functional.py
@@ -226,7 +230,7 @@ def multihead_attention(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(query, tuple(attention_weights(embed_dim, bias, add_bias_kv, kdim, vdim)), (scores,))
 
 
-define("MultiheadAttention", multihead_attention, merges=True)
+define("MultiheadAttention", multihead_attention, Family.ATTENTION, merges=True, macs=macs.torch_multihead_attention)
 
 
 # --- Transformers: torch/nn/modules/transformer.py
@@ -311,14 +315,25 @@ def decoder_layer(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(target_and_memory(args, shapes, d_model, ("tgt", "memory")), tuple(weights))
 
 
-define("TransformerEncoderLayer", encoder_layer)
-define("TransformerDecoderLayer", decoder_layer, merges=True)
+define(
+    "TransformerEncoderLayer",
+    encoder_layer,
+    Family.TRANSFORMER,
+    macs=lambda layer: macs.encoder_layer(layer.args, layer.input_shapes[0]),
+)
+define(
+    "TransformerDecoderLayer",
+    decoder_layer,
+    Family.TRANSFORMER,
+    merges=True,
+    macs=lambda layer: macs.decoder_layer(layer.args, *layer.input_shapes),
+)
 
 
-def stack(args: Args, argument: str, kind: str, inputs: Shape | tuple[Shape, ...]) -> Built:
+def stack(vocabulary: Vocabulary, argument: str, kind: str, args: Args, inputs: Shape | tuple[Shape, ...]) -> Built:
     """TransformerEncoder / TransformerDecoder: num_layers deep copies of the given layer
     (`layers.0.`, `layers.1.`...), then the optional `norm` module (`norm.`)."""
-    layer_type, layer_args = inner_layer(args[argument], PYTORCH, argument)
+    layer_type, layer_args = inner_layer(args[argument], vocabulary, argument)
     if layer_type.name != kind:
         raise LayerError(f"{argument} must be a {kind}, found {layer_type.name}", argument=argument, code="CC105")
     count = args.int("num_layers", 1)
@@ -327,7 +342,7 @@ def stack(args: Args, argument: str, kind: str, inputs: Shape | tuple[Shape, ...
     weights = [w for i in range(count) for w in prefixed(f"layers.{i}", built.weights)]
     output = built.output_shape
     if args.get("norm") is not None:
-        norm_type, norm_args = inner_layer(args["norm"], PYTORCH, "norm")
+        norm_type, norm_args = inner_layer(args["norm"], vocabulary, "norm")
         with about("norm"):
             if norm_type.merges:
                 raise LayerError(f"{norm_type.name} takes several inputs and cannot be a norm", code="CC105")
@@ -337,11 +352,17 @@ def stack(args: Args, argument: str, kind: str, inputs: Shape | tuple[Shape, ...
     return Built(output, tuple(weights))
 
 
-define("TransformerEncoder", lambda args, shape: stack(args, "encoder_layer", "TransformerEncoderLayer", shape))
-define("TransformerDecoder", lambda args, shapes: stack(args, "decoder_layer", "TransformerDecoderLayer", shapes), merges=True)
+def stack_macs(vocabulary: Vocabulary, argument: str, layer: macs.Layer) -> int | None:
+    """num_layers copies of the given layer, then the optional norm."""
+    inner_type, inner_args = inner_layer(layer.args[argument], vocabulary, argument)
+    inner = inner_type.build(inner_args, layer.input_shapes if inner_type.merges else layer.input_shapes[0])
+    count = layer.args.int("num_layers")
+    once = wrapped_macs(layer, vocabulary, argument, layer.input_shapes)
+    norm = 0 if layer.args.get("norm") is None else wrapped_macs(layer, vocabulary, "norm", inner.outputs[:1])
+    return macs.summed(macs.multiply(count, once), norm)
 
 
-def transformer(args: Args, shapes: tuple[Shape, ...]) -> Built:
+def transformer(vocabulary: Vocabulary, args: Args, shapes: tuple[Shape, ...]) -> Built:
     """Inputs [src, tgt]; the output has tgt's shape. Unless custom_encoder / custom_decoder are
     given, an encoder of num_encoder_layers TransformerEncoderLayers and a decoder of
     num_decoder_layers TransformerDecoderLayers, each closed by a LayerNorm(d_model)
@@ -359,7 +380,7 @@ def transformer(args: Args, shapes: tuple[Shape, ...]) -> Built:
     ):
         custom = args.get(f"custom_{name}")
         if custom is not None:
-            custom_type, custom_args = inner_layer(custom, PYTORCH, f"custom_{name}")
+            custom_type, custom_args = inner_layer(custom, vocabulary, f"custom_{name}")
             if custom_type.name != kind:
                 raise LayerError(
                     f"custom_{name} must be a {kind}, found {custom_type.name}", argument=f"custom_{name}", code="CC105"
@@ -376,4 +397,35 @@ def transformer(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(tgt, tuple(parts))
 
 
-define("Transformer", transformer, merges=True)
+def transformer_macs(vocabulary: Vocabulary, layer: macs.Layer) -> int | None:
+    """Transformer: an encoder on src (num_encoder_layers, then LayerNorm), a decoder on tgt
+    reading the encoder's output (num_decoder_layers, then LayerNorm), or the custom ones."""
+    args = layer.args
+    src, tgt = layer.input_shapes
+    if args.get("custom_encoder") is not None:
+        encoder_type, encoder_args = inner_layer(args["custom_encoder"], vocabulary, "custom_encoder")
+        memory = encoder_type.build(encoder_args, src).output_shape
+        encoder = wrapped_macs(layer, vocabulary, "custom_encoder", (src,))
+    else:
+        memory = src
+        count = args.int("num_encoder_layers")
+        encoder = macs.summed(macs.multiply(count, macs.encoder_layer(args, src)), macs.multiply(5, macs.elements(src)))
+    if args.get("custom_decoder") is not None:
+        decoder = wrapped_macs(layer, vocabulary, "custom_decoder", (tgt, memory))
+    else:
+        count = args.int("num_decoder_layers")
+        decoder = macs.summed(macs.multiply(count, macs.decoder_layer(args, tgt, memory)), macs.multiply(5, macs.elements(tgt)))
+    return macs.summed(encoder, decoder)
+
+
+def register(vocabulary: Vocabulary) -> None:
+    """The containers, which look the layers they hold up in the whole vocabulary."""
+    for name, argument, kind, merges in (
+        ("TransformerEncoder", "encoder_layer", "TransformerEncoderLayer", False),
+        ("TransformerDecoder", "decoder_layer", "TransformerDecoderLayer", True),
+    ):
+        build = partial(stack, vocabulary, argument, kind)
+        rule = partial(stack_macs, vocabulary, argument)
+        vocabulary.add(torch_type(name, build, Family.TRANSFORMER, merges=merges, macs=rule))
+    build = partial(transformer, vocabulary)
+    vocabulary.add(torch_type("Transformer", build, Family.TRANSFORMER, merges=True, macs=partial(transformer_macs, vocabulary)))

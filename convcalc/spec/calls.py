@@ -11,12 +11,12 @@ import ast
 import functools
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from convcalc.errors import LayerError
-from convcalc.expr import ALLOWED as _ALLOWED
-from convcalc.expr import Expr
+from convcalc.spec.expr import ALLOWED as _ALLOWED
+from convcalc.spec.expr import Expr
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,18 @@ def _columns(text: str) -> Callable[[int], int]:
 def _short(text: str, limit: int = 60) -> str:
     """repr() of text for a message, cut so a hostile spec cannot flood the terminal."""
     return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "..."
+
+
+def resolve(value: object, env: Mapping[str, object]) -> object:
+    """A value with every Expr inside it (tuples, lists, nested calls) evaluated."""
+    if isinstance(value, Expr):
+        return value.evaluate(env)
+    if isinstance(value, tuple):
+        return tuple(resolve(v, env) for v in value)
+    if isinstance(value, list):
+        return [resolve(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, env) for k, v in value.items()}
+    if isinstance(value, Call):
+        return Call(value.name, resolve(value.args, env), resolve(value.kwargs, env), value.offsets)  # type: ignore[arg-type]
+    return value

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from convcalc.engine import run
 from convcalc.errors import Diagnostic, SpecError
 from convcalc.ops.layout import format_shape
 from convcalc.report import Report
-from convcalc.spec import Spec
+from convcalc.spec.loading import load_path
+from convcalc.spec.model import Spec
 
 
 def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
@@ -39,9 +41,6 @@ def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
 
 def check_path(path: str) -> tuple[list[Diagnostic], int]:
     """The problems of one spec file and its exit status: 0 pass, 1 expectation failed, 2 bad spec."""
-    from convcalc.engine import run
-    from convcalc.spec import load_path
-
     try:
         spec = load_path(path)
         report = run(spec)

@@ -16,23 +16,25 @@ Layers with several outputs expose them to the graph as `name[k]` (`name` is `na
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
+from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, LayerType, about, inner_layer, signature_from_table, snake_case
-from convcalc.frameworks.keras import BASE_KWARGS, KERAS, known
-from convcalc.frameworks.signatures import KERAS as SIGNATURES
+from convcalc.frameworks.base import Build, Family, LayerType, Vocabulary, about, inner_layer, snake_case, wrapped_macs
+from convcalc.frameworks.keras.layers import keras_type, known
+from convcalc.ops import macs
 from convcalc.ops.attention import attention_axes, scores_shape
 from convcalc.ops.layout import format_shape
 from convcalc.ops.recurrent import gates, states
-from convcalc.report import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight
 from convcalc.signature import Args
 
-RECURRENT = {"SimpleRNN": "rnn", "GRU": "gru", "LSTM": "lstm"}
 CELL_NAMES = {"rnn": "simple_rnn_cell", "gru": "gru_cell", "lstm": "lstm_cell"}
+TYPES: list[LayerType] = []
 
 
-def define(name: str, build: Build, merges: bool = False) -> None:
-    KERAS.add(LayerType(name, signature_from_table(SIGNATURES[name], BASE_KWARGS), build, merges))
+def define(name: str, build: Build, family: Family, **facts: Any) -> None:
+    TYPES.append(keras_type(name, build, family, **facts))
 
 
 def named(prefix: str, weights: tuple[Weight, ...]) -> tuple[Weight, ...]:
@@ -71,7 +73,7 @@ def embedding(args: Args, shape: Shape) -> Built:
     return Built((*shape, output_dim), weights)
 
 
-define("Embedding", embedding)
+define("Embedding", embedding, Family.EMBEDDING)
 
 
 # --- Recurrent layers: keras/src/layers/rnn/{rnn,simple_rnn,gru,lstm}.py
@@ -119,18 +121,19 @@ def recurrent(cell: str) -> Build:
     return build
 
 
-for _name, _cell in RECURRENT.items():
-    define(_name, recurrent(_cell))
+for _name, _cell in (("SimpleRNN", "rnn"), ("GRU", "gru"), ("LSTM", "lstm")):
+    define(_name, recurrent(_cell), Family.RECURRENT, variant=_cell)
 
 
 # --- Wrappers: keras/src/layers/rnn/bidirectional.py, time_distributed.py
 
 
-def recurrent_layer(args: Args, argument: str) -> tuple[LayerType, Args]:
-    layer_type, layer_args = inner_layer(args[argument], KERAS, argument)
-    if layer_type.name not in RECURRENT:
+def recurrent_layer(args: Args, argument: str, vocabulary: Vocabulary) -> tuple[LayerType, Args]:
+    layer_type, layer_args = inner_layer(args[argument], vocabulary, argument)
+    if layer_type.family is not Family.RECURRENT:
+        recurrent = ", ".join(t.name for t in vocabulary.types.values() if t.family is Family.RECURRENT)
         raise LayerError(
-            f"Bidirectional wraps a recurrent layer ({', '.join(RECURRENT)}), found {layer_type.name}",
+            f"Bidirectional wraps a recurrent layer ({recurrent}), found {layer_type.name}",
             argument=argument,
             code="CC105",
         )
@@ -141,12 +144,12 @@ def without(prefix: str, name: str) -> str:
     return name[len(prefix) :] if name.startswith(prefix) else name
 
 
-def bidirectional(args: Args, shape: Shape) -> Built:
+def bidirectional(vocabulary: Vocabulary, args: Args, shape: Shape) -> Built:
     """Runs the layer forwards and a copy backwards (go_backwards=True), or the given
     backward_layer, and merges their outputs. The two must agree on stateful,
     return_sequences and return_state, and differ in go_backwards (_verify_layer_config)."""
     merge_mode = args.choice("merge_mode", ("concat", "sum", "mul", "ave", None))
-    forward_type, forward_args = recurrent_layer(args, "layer")
+    forward_type, forward_args = recurrent_layer(args, "layer", vocabulary)
     forward_name = "forward_" + without("forward_", layer_name(forward_type, forward_args))
     if args.get("backward_layer") is None:
         backward_argument = "layer"
@@ -155,7 +158,7 @@ def bidirectional(args: Args, shape: Shape) -> Built:
         backward_name = "backward_" + without("backward_", layer_name(forward_type, forward_args))
     else:
         backward_argument = "backward_layer"
-        backward_type, backward_args = recurrent_layer(args, "backward_layer")
+        backward_type, backward_args = recurrent_layer(args, "backward_layer", vocabulary)
         backward_name = layer_name(backward_type, backward_args)
     for attribute in ("go_backwards", "stateful", "return_sequences", "return_state"):
         forward_value = forward_args.bool(attribute)
@@ -190,10 +193,10 @@ def bidirectional(args: Args, shape: Shape) -> Built:
     return Built(outputs[0], weights, outputs[1:])
 
 
-def time_distributed(args: Args, shape: Shape) -> Built:
+def time_distributed(vocabulary: Vocabulary, args: Args, shape: Shape) -> Built:
     """Applies the layer to every step: its shape rule on (batch, *shape[2:]), the time axis
     put back in second place (TimeDistributed.compute_output_shape)."""
-    layer_type, layer_args = inner_layer(args["layer"], KERAS, "layer")
+    layer_type, layer_args = inner_layer(args["layer"], vocabulary, "layer")
     if len(shape) < 3:
         raise LayerError(
             f"TimeDistributed expects an input of at least 3 dimensions (batch, time, ...), found {format_shape(shape)}",
@@ -211,8 +214,10 @@ def time_distributed(args: Args, shape: Shape) -> Built:
     return Built((out[0], shape[1], *out[1:]), named(layer_name(layer_type, layer_args), built.weights))
 
 
-define("Bidirectional", bidirectional)
-define("TimeDistributed", time_distributed)
+def time_distributed_macs(vocabulary: Vocabulary, layer: macs.Layer) -> int | None:
+    """The wrapped layer on (batch, *step shape), once per time step."""
+    shape = layer.input_shapes[0]
+    return macs.multiply(wrapped_macs(layer, vocabulary, "layer", ((shape[0], *shape[2:]),)), shape[1])
 
 
 # --- Attention: keras/src/layers/attention/multi_head_attention.py
@@ -287,4 +292,17 @@ def multi_head_attention(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built((*query[:-1], *out), weights, (scores,))
 
 
-define("MultiHeadAttention", multi_head_attention, merges=True)
+define("MultiHeadAttention", multi_head_attention, Family.ATTENTION, merges=True, macs=macs.keras_multi_head_attention)
+
+
+def register(vocabulary: Vocabulary) -> None:
+    """The wrappers, which look their wrapped layer up in the whole vocabulary."""
+    vocabulary.add(keras_type("Bidirectional", partial(bidirectional, vocabulary), Family.WRAPPER, macs=macs.recurrent))
+    vocabulary.add(
+        keras_type(
+            "TimeDistributed",
+            partial(time_distributed, vocabulary),
+            Family.WRAPPER,
+            macs=partial(time_distributed_macs, vocabulary),
+        )
+    )

@@ -1,0 +1,118 @@
+"""Compute and memory of a report: MACs per layer (each layer type's rule, ops/macs.py, as fvcore
+counts them), output sizes, and memory totals for a dtype. Data only: render/ shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convcalc.ops.macs import Layer, elements, multiply, summed
+from convcalc.report import Report, Row
+from convcalc.signature import Args
+
+DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+"""Bytes per element for `--dtype`."""
+
+
+def layer_macs(row: Row, framework: str) -> int | None:
+    """A row's MACs by its layer type's rule (0 for types fvcore skips).
+
+    >>> from convcalc import summarize
+    >>> spec = "framework: keras\\ninput: [28, 28, 1]\\nlayers: ['Conv2D(32, 3)']"
+    >>> layer_macs(summarize(spec).rows[0], "keras")  # 26 x 26 positions x 3 x 3 x 1 x 32
+    194688
+    """
+    if row.layer_type is None:
+        raise ValueError(f"{row.name} is a folded block: count its layers")
+    layer = Layer(framework, Args(row.type, row.arguments), row.input_shapes, row.outputs, row.weights)
+    return row.layer_type.counts(layer)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One row's compute and memory; shares are fractions of the model's totals (None when the
+    total is 0 or unknown)."""
+
+    name: str
+    macs: int | None
+    output_elements: int | None  # every output (an LSTM's states, attention weights) included
+    output_bytes: int | None
+    params_share: float | None
+    macs_share: float | None
+
+    @property
+    def flops(self) -> int | None:
+        return None if self.macs is None else 2 * self.macs
+
+
+@dataclass(frozen=True)
+class Costs:
+    """A report's compute and memory for one dtype. With an unknown batch (None) the MACs and
+    activations are per sample; parameters never scale with the batch."""
+
+    dtype: str
+    batch: int | None
+    layers: tuple[LayerCost, ...]
+    macs: int | None
+    input_elements: int | None
+    activation_elements: int | None  # every layer's outputs, nothing freed: one forward pass
+    params: int
+    trainable_params: int
+
+    @property
+    def bytes_per_element(self) -> int:
+        return DTYPES[self.dtype]
+
+    @property
+    def per_sample(self) -> bool:
+        return self.batch is None
+
+    @property
+    def flops(self) -> int | None:
+        return None if self.macs is None else 2 * self.macs
+
+    @property
+    def input_bytes(self) -> int | None:
+        return multiply(self.input_elements, self.bytes_per_element)
+
+    @property
+    def activation_bytes(self) -> int | None:
+        return multiply(self.activation_elements, self.bytes_per_element)
+
+    @property
+    def param_bytes(self) -> int:
+        return self.params * self.bytes_per_element
+
+    @property
+    def training_bytes(self) -> int | None:
+        """Training with Adam: the inputs and every activation kept for the backward pass, the
+        parameters, and for each trainable one its gradient and Adam's two moments, all in
+        this dtype (mixed precision keeps fp32 master weights and moments: more)."""
+        kept = summed(self.input_elements, self.activation_elements)
+        return multiply(summed(kept, self.params + 3 * self.trainable_params), self.bytes_per_element)
+
+
+def share(part: int | None, whole: int | None) -> float | None:
+    """part / whole, or None when either is unknown or the whole is 0.
+
+    >>> share(1, 4), share(1, 0), share(None, 4)
+    (0.25, None, None)
+    """
+    return None if part is None or not whole else part / whole
+
+
+def costs(report: Report, dtype: str = "float32") -> Costs:
+    """Compute and memory of every row of `report`, and the totals."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, found {dtype!r}")
+    size = DTYPES[dtype]
+    counted = [layer_macs(row, report.framework) for row in report.rows]
+    outputs = [summed(*(elements(s) for s in row.outputs)) for row in report.rows]
+    totals = report.totals
+    all_macs = summed(*counted)
+    layers = tuple(
+        LayerCost(row.name, m, n, multiply(n, size), share(row.params, totals.params), share(m, all_macs))
+        for row, m, n in zip(report.rows, counted, outputs)
+    )
+    batch = report.inputs[0].shape[0] if report.inputs else None
+    inputs = summed(*(elements(i.shape) for i in report.inputs))
+    return Costs(dtype, batch, layers, all_macs, inputs, summed(*outputs), totals.params, totals.trainable_params)

@@ -1,0 +1,239 @@
+"""Receptive fields: which input positions each layer's output positions see, per spatial axis.
+
+A. Araujo, W. Norris, J. Sim, "Computing Receptive Fields of Convolutional Neural Networks",
+Distill 2019 (https://distill.pub/2019/computing-receptive-fields/). From the input (r = 1,
+j = 1, P = 0), each layer with a window of k positions (dilated: k' = d(k - 1) + 1), stride s
+and p positions of padding before the axis gives
+
+    r_out = r_in + (k' - 1) * j_in      receptive field size
+    j_out = j_in * s                    effective stride
+    P_out = P_in + p * j_in             effective padding
+
+so that output position f sees the input positions f * j - P ... f * j - P + r - 1.
+
+Layers are read from the Report after the engine; each layer type says how it moves positions
+(frameworks/base.py Positions) and, for a sliding window, gives its Window, read with the
+vocabulary's own argument readers and ops/conv.py's padding rule. What convcalc does where the paper is silent:
+- Element-wise layers (activations, dropout, noise, rescaling) and normalizations pass the
+  field through; so does Dense/Linear when the axis it mixes is not spatial (Keras's Dense on a
+  channels_last map is a 1x1 convolution). Normalizations and softmax count as element-wise, as
+  the paper's library counts batch normalization: their statistics scale values, they do not
+  move the window.
+- Padding layers move P (cropping is negative padding); "same" pads as Keras/TensorFlow do,
+  the odd position after (ops/conv.py padding_sides); with stride > 1 that depends on the
+  input length, and an unknown length leaves P unknown (None). PyTorch's reflect, replicate
+  and circular padding count as positions before the axis, as zeros do.
+- Merges (Add, Concatenate along the channels...) take, per axis, the largest of their paths.
+  Paths are aligned when they share the effective stride and the centre offset (r - 1)/2 - P;
+  otherwise the merge is reported with each path's figures and every layer after it is marked.
+  A path that has no field (a squeeze-and-excitation vector broadcast over the map) is left out.
+- No field (None), with the reason: global pooling, Flatten, Reshape and other rearrangements
+  (every output value sees the whole input, or positions no longer line up with the input's),
+  recurrent, attention and embedding layers, and everything after them. Transposed
+  convolutions, up-sampling and PixelShuffle also end the field: the paper leaves them out, and
+  each output position's window no longer starts at a multiple of one stride (output position
+  f sees input positions that depend on f modulo the up-sampling factor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from convcalc.frameworks.base import NoWindow, Positions
+from convcalc.ops.tensor import Shape
+from convcalc.ops.window import Axes, Window
+from convcalc.report import Report, Row
+from convcalc.signature import Args
+
+
+@dataclass(frozen=True)
+class Field:
+    """The receptive field of a layer's output with respect to the graph input `input`, one value
+    per spatial axis of the output (`axes`, indices into its shape, batch = 0)."""
+
+    input: str
+    axes: tuple[int, ...]
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int | None, ...]
+    misaligned: tuple[str, ...] = ()  # merges, here or upstream, whose paths do not line up
+
+    @property
+    def trivial(self) -> bool:
+        """One input position per output position: nothing has moved the window yet."""
+        return set(self.size) <= {1} and set(self.stride) <= {1} and set(self.padding) <= {0}
+
+
+@dataclass(frozen=True)
+class LayerField:
+    """One row's receptive field, or None and the reason; at a misaligned merge, its paths."""
+
+    name: str
+    field: Field | None
+    reason: str = ""
+    paths: tuple[tuple[str, Field], ...] = ()
+
+
+class Stop(Exception):
+    """The layer has no receptive field; the message says why."""
+
+
+def step(field: Field, window: Window) -> Field:
+    """One layer of the paper's recurrence, per axis; a window that only pads or crops
+    (kernel and stride 1) may leave axes out, or name axes that carry no field (a channel pad).
+
+    >>> f = Field("x", (1,), (1,), (1,), (0,))
+    >>> f = step(f, Window((1,), (3,), (2,), (1,), (1,), (1,)))   # 3-wide window, stride 2, padding 1
+    >>> f = step(f, Window((1,), (3,), (1,), (1,), (1,), (1,)))   # then 3 wide, stride 1, padding 1
+    >>> f.size, f.stride, f.padding                   # 3 + (3 - 1) * 2 = 7; 2 * 1; 1 + 1 * 2
+    ((7,), (2,), (3,))
+    """
+    shifts_only = set(window.span) <= {1} and set(window.stride) <= {1}
+    if window.axes != field.axes and not shifts_only:
+        if not field.trivial:
+            raise Stop(f"its spatial axes {window.axes} are not the ones the field was measured on {field.axes}")
+        n = len(window.axes)
+        field = Field(field.input, window.axes, (1,) * n, (1,) * n, (0,) * n, field.misaligned)
+    per_axis = dict(zip(window.axes, zip(window.span, window.stride, window.before)))
+    size, stride, padding = [], [], []
+    for axis, r, j, p_in in zip(field.axes, field.size, field.stride, field.padding):
+        k, s, p = per_axis.get(axis, (1, 1, 0))
+        size.append(r + (k - 1) * j)
+        stride.append(j * s)
+        padding.append(None if p_in is None or p is None else p_in + p * j)
+    return Field(field.input, field.axes, tuple(size), tuple(stride), tuple(padding), field.misaligned)
+
+
+def start(name: str, shape: Shape, framework: str) -> Field | None:
+    """A graph input's field: every spatial axis sees itself. Keras's inputs are channels_last,
+    PyTorch's channels_first; an input without spatial axes (features only) has none."""
+    rank = len(shape) - 2
+    if rank < 1:
+        return None
+    axes = tuple(range(1, rank + 1)) if framework == "keras" else tuple(range(2, rank + 2))
+    return Field(name, axes, (1,) * rank, (1,) * rank, (0,) * rank)
+
+
+def receptive_fields(report: Report) -> tuple[LayerField, ...]:
+    """Every row's receptive field with respect to the graph input its paths start from."""
+    known: dict[str, Field | None] = {i.name: start(i.name, i.shape, report.framework) for i in report.inputs}
+    why: dict[str, str] = {i.name: f"the input {i.name} has no spatial axes" for i in report.inputs}
+    results = []
+    for row in report.rows:
+        incoming: list[tuple[str, Field]] = []
+        missing = ""
+        for index, ref in enumerate(row.inputs):
+            node, _, rest = ref.partition("[")
+            field = known.get(node) if rest in ("", "0]") else None
+            if field is not None:
+                incoming.append((ref, field))
+            elif not (len(row.inputs) > 1 and broadcast_over(row.input_shapes[index], row.output_shape)):
+                missing = missing or (why[node] if rest in ("", "0]") else f"{ref} is not a spatial map")
+        result = _layer(row, incoming, missing)
+        known[row.name] = result.field
+        why[row.name] = result.reason if result.reason.startswith("after ") else f"after {row.name}: {result.reason}"
+        results.append(result)
+    return tuple(results)
+
+
+def broadcast_over(shape: Shape, output: Shape) -> bool:
+    """An input that a merge broadcasts over the map (a squeeze-and-excitation vector): of a
+    lower rank, or of size 1 wherever the output is larger.
+
+    >>> broadcast_over((None, 1, 1, 64), (None, 28, 28, 64)), broadcast_over((None, 28, 28, 64), (None, 28, 28, 64))
+    (True, False)
+    """
+    if len(shape) < len(output):
+        return True
+    return any(s == 1 and o != 1 for s, o in zip(shape[1:], output[1:]))
+
+
+STOPS = {
+    Positions.GLOBAL: "global pooling: each output value sees the whole input",
+    Positions.REARRANGE: "it rearranges positions, so the output is no longer a map of the input's",
+    Positions.SPREAD: "it spreads each input position over several output positions (the paper leaves such layers out)",
+    Positions.NONE: "it is not a spatial layer",
+}
+"""Why a layer of each kind ends the field."""
+
+
+def _layer(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerField:
+    layer_type = row.layer_type
+    assert layer_type is not None, "a folded block has no receptive field of its own"
+    moves = layer_type.moves
+    if moves is Positions.MERGE:
+        return _merge(row, incoming, missing)
+    if not incoming:
+        return LayerField(row.name, None, missing or "it has no spatial input")
+    if moves in STOPS:
+        return LayerField(row.name, None, f"{row.type}: {STOPS[moves]}")
+    field = incoming[0][1]
+    args = Args(row.type, row.arguments)
+    try:
+        if moves is Positions.WINDOW:
+            assert layer_type.window is not None
+            return LayerField(row.name, step(field, layer_type.window(args, row.input_shapes[0])))
+        if moves is Positions.AXES:
+            assert layer_type.axes is not None
+            return LayerField(row.name, moved(field, layer_type.axes(args, row.input_shapes[0])))
+        return LayerField(row.name, field)  # Positions.KEEP
+    except (Stop, NoWindow) as stop:
+        return LayerField(row.name, None, f"{row.type}: {stop}")
+
+
+def moved(field: Field, axes: Axes) -> Field:
+    """The field after a layer that maps axes (`Axes`): it ends where values are mixed along a
+    spatial axis; otherwise each spatial axis goes where the layer carries it.
+
+    >>> moved(Field("x", (1, 2), (3, 3), (1, 1), (1, 1)), Axes((0, 1, 2, 3), mixed=(3,))).axes
+    (1, 2)
+    """
+    for axis in axes.mixed:
+        if axis in field.axes:
+            raise Stop(f"it works along axis {axis}, which is spatial here")
+    targets = {source: target for target, source in enumerate(axes.source) if source is not None}
+    if any(axis not in targets for axis in field.axes):
+        raise Stop("it drops a spatial axis")
+    return replace(field, axes=tuple(targets[axis] for axis in field.axes))
+
+
+# --- Merges
+
+
+def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerField:
+    """Per axis the largest path; the paths are aligned when they share the effective stride and
+    the centre offset (r - 1)/2 - P (the paper's condition, compared as r - 1 - 2P)."""
+    if missing or not incoming:
+        return LayerField(row.name, None, missing or "none of its inputs is a spatial map")
+    rank = len(row.output_shape)
+    shifted = []
+    for ref, field in incoming:
+        # Inputs of a lower rank broadcast from the right: their axes move along.
+        shape = row.input_shapes[list(row.inputs).index(ref)]
+        shift = rank - len(shape)
+        shifted.append((ref, replace(field, axes=tuple(a + shift for a in field.axes))))
+    axes = shifted[0][1].axes
+    if any(f.axes != axes for _, f in shifted):
+        return LayerField(row.name, None, "its inputs have different spatial axes")
+    layer_type = row.layer_type
+    if layer_type is not None and layer_type.axes is not None:
+        mixed = layer_type.axes(Args(row.type, row.arguments), row.output_shape).mixed
+        if any(axis in axes for axis in mixed):
+            return LayerField(row.name, None, "it concatenates along a spatial axis, so positions no longer line up")
+    fields = [f for _, f in shifted]
+    size, stride, padding = [], [], []
+    aligned = len({f.input for f in fields}) == 1
+    for i in range(len(axes)):
+        best = max(fields, key=lambda f: f.size[i])
+        size.append(best.size[i])
+        stride.append(best.stride[i])
+        paddings = [f.padding[i] for f in fields]
+        padding.append(best.padding[i])
+        if len({f.stride[i] for f in fields}) > 1:
+            aligned = False
+        if None not in paddings and len({f.size[i] - 1 - 2 * f.padding[i] for f in fields}) > 1:  # type: ignore[operator]
+            aligned = False
+    upstream = tuple(dict.fromkeys(name for f in fields for name in f.misaligned))
+    marks = upstream if aligned else (*upstream, row.name)
+    field = Field(fields[0].input, axes, tuple(size), tuple(stride), tuple(padding), marks)
+    return LayerField(row.name, field, paths=() if aligned else tuple(shifted))
