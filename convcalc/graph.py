@@ -18,7 +18,7 @@ from convcalc.spec.calls import Call, resolve
 from convcalc.spec.expr import Expr
 from convcalc.spec.model import BlockSpec, InputSpec, LayerSpec, Spec
 
-MAX_NODES = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
+MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
 MAX_REPEAT = 100_000
 
 
@@ -212,9 +212,9 @@ class _Builder:
             raise SpecError.at(
                 layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique"
             )
-        if len(self.nodes) >= MAX_NODES:
+        if len(self.nodes) >= MAX_LAYERS:
             raise SpecError.at(
-                layer.location, "CC003", f"the network grows past {MAX_NODES:,} layers", hint="is a repeat too large?"
+                layer.location, "CC003", f"the network grows past {MAX_LAYERS:,} layers", hint="is a repeat too large?"
             )
         self.nodes.append(node)
         self.everywhere[node.name] = Ref(node.name)

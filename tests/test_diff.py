@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from convcalc.analysis.diff import diff
 from convcalc.cli import main
-from convcalc.render.diff import change_text
+from convcalc.render.diff import difference_text
 from convcalc.spec.loading import load_text
 
 HERE = Path(__file__).parent
@@ -58,7 +58,7 @@ def test_a_pull_request_that_edits_a_model() -> None:
         ("removed", "hidden", "", 1_638_464),
         ("changed", "logits", "logits", 128_010),
     ]
-    assert [change_text(c) for c in result.layers[1].changes] == [
+    assert [difference_text(c) for c in result.layers[1].changes] == [
         "kernel_size 5 -> 3",
         "output (None, 20, 20, 64) -> (None, 22, 22, 64)",
         "kernel (5, 5, 32, 64) -> (3, 3, 32, 64)",
@@ -120,7 +120,7 @@ def test_an_inserted_layer_shifts_automatic_names_without_changing_them() -> Non
         ("unchanged", "conv2d_1", "conv2d_2", 1_168),  # the same layer, renamed only by the insertion
         ("changed", "conv2d_2", "head", 4_640),  # a written name is a change
     ]
-    assert [change_text(c) for c in result.layers[3].changes] == ["name conv2d_2 -> head"]
+    assert [difference_text(c) for c in result.layers[3].changes] == ["name conv2d_2 -> head"]
 
 
 def test_a_removed_layer_is_shown_where_it_stood() -> None:
@@ -140,7 +140,7 @@ def test_pytorch_channel_edit_shows_the_arguments_that_changed() -> None:
         ("unchanged", "flatten", "flatten", 0),
         ("unchanged", "linear", "linear", 368_650),
     ]
-    assert [change_text(c) for c in result.layers[1].changes] == [
+    assert [difference_text(c) for c in result.layers[1].changes] == [
         "in_channels 32 -> 16",
         "weight (64, 32, 3, 3) -> (64, 16, 3, 3)",
         "params 18,496 -> 9,280",
@@ -155,14 +155,14 @@ def test_a_rewired_graph_shows_the_new_inputs() -> None:
     result = between(old, old.replace('["a", "b"]', '["input", "b"]'))
     # Keras: both versions 4,640 params (2,320 per Conv2D), output (None, 32, 32, 16)
     assert [layer.status for layer in result.layers] == ["unchanged", "unchanged", "changed"]
-    assert [change_text(c) for c in result.layers[2].changes] == ["inputs [a, b] -> [input, b]"]
+    assert [difference_text(c) for c in result.layers[2].changes] == ["inputs [a, b] -> [input, b]"]
     assert result.new.totals.params == 4_640
 
 
 def test_arguments_that_change_no_shape_still_show() -> None:
     old = "input: [8, 8, 1]\nlayers:\n- Conv2D(4, 3)\n"
     result = between(old, old.replace("Conv2D(4, 3)", 'Conv2D(4, (3, 3), activation="relu")'))
-    assert [change_text(c) for c in result.layers[0].changes] == ["activation None -> 'relu'"]  # (3, 3) is 3
+    assert [difference_text(c) for c in result.layers[0].changes] == ["activation None -> 'relu'"]  # (3, 3) is 3
 
 
 def test_bad_input_exits_2_without_a_traceback(tmp_path: Path) -> None:

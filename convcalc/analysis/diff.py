@@ -30,7 +30,7 @@ STATUSES = ("added", "removed", "changed", "unchanged")
 
 
 @dataclass(frozen=True)
-class Change:
+class Difference:
     """One difference of a matched layer: `field` is name, type, argument, inputs, output_shape,
     weight (`name` says which), params, non_trainable_params or macs."""
 
@@ -45,7 +45,7 @@ class LayerDiff:
     status: str  # added, removed, changed, unchanged
     old: Row | None
     new: Row | None
-    changes: tuple[Change, ...] = ()
+    changes: tuple[Difference, ...] = ()
 
     @property
     def row(self) -> Row:
@@ -152,40 +152,40 @@ def match(old: list[_Layer], new: list[_Layer]) -> list[tuple[int | None, int | 
     return order
 
 
-def _changes(old: _Layer, new: _Layer, renamed: dict[str, str] | None) -> tuple[Change, ...]:
+def _changes(old: _Layer, new: _Layer, renamed: dict[str, str] | None) -> tuple[Difference, ...]:
     """What differs between a layer and its match; `renamed` (old name -> new name) compares the
     inputs of branched networks, None for sequential ones, whose inputs follow from the order."""
     a, b = old.row, new.row
     changes = []
     if a.name != b.name and (old.explicit or new.explicit):
-        changes.append(Change("name", "", a.name, b.name))
+        changes.append(Difference("name", "", a.name, b.name))
     if a.type != b.type:
-        changes.append(Change("type", "", a.type, b.type))
+        changes.append(Difference("type", "", a.type, b.type))
     elif old.arguments and new.arguments:
         for key in list(dict.fromkeys([*old.arguments, *new.arguments])):
             before, after = old.arguments.get(key), new.arguments.get(key)
             if not _same(before, after):
-                changes.append(Change("argument", key, before, after))
+                changes.append(Difference("argument", key, before, after))
     if renamed is not None:
         inputs = tuple(renamed.get(_node(ref), _node(ref)) + ref[len(_node(ref)) :] for ref in a.inputs)
         if inputs != b.inputs:
-            changes.append(Change("inputs", "", a.inputs, b.inputs))
+            changes.append(Difference("inputs", "", a.inputs, b.inputs))
     if a.outputs != b.outputs:
-        changes.append(Change("output_shape", "", _outputs(a), _outputs(b)))
+        changes.append(Difference("output_shape", "", _outputs(a), _outputs(b)))
     old_weights = {w.name: w for w in a.weights}
     new_weights = {w.name: w for w in b.weights}
     for key in dict.fromkeys([*old_weights, *new_weights]):
         before, after = old_weights.get(key), new_weights.get(key)
         if before is None or after is None or before.shape != after.shape:
-            changes.append(Change("weight", key, before and before.shape, after and after.shape))
+            changes.append(Difference("weight", key, before and before.shape, after and after.shape))
         elif (before.trainable, before.shared) != (after.trainable, after.shared):
-            changes.append(Change("weight", key, _flags(before), _flags(after)))
+            changes.append(Difference("weight", key, _flags(before), _flags(after)))
     if a.params != b.params:
-        changes.append(Change("params", "", a.params, b.params))
+        changes.append(Difference("params", "", a.params, b.params))
     if a.non_trainable_params != b.non_trainable_params:
-        changes.append(Change("non_trainable_params", "", a.non_trainable_params, b.non_trainable_params))
+        changes.append(Difference("non_trainable_params", "", a.non_trainable_params, b.non_trainable_params))
     if old.macs != new.macs:
-        changes.append(Change("macs", "", old.macs, new.macs))
+        changes.append(Difference("macs", "", old.macs, new.macs))
     return tuple(changes)
 
 

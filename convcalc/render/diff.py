@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convcalc.analysis.diff import STATUSES, Change, Diff, LayerDiff
+from convcalc.analysis.diff import STATUSES, Diff, Difference, LayerDiff
 from convcalc.ops.layout import format_shape
 from convcalc.report import Report, Row, Totals
 
@@ -25,7 +25,7 @@ def value_text(field: str, value: object) -> str:
     return repr(value)
 
 
-def change_text(change: Change) -> str:
+def difference_text(change: Difference) -> str:
     """One change as a reader sees it: `filters 32 -> 64`, `+bias (64,)`."""
     old, new = value_text(change.field, change.old), value_text(change.field, change.new)
     label = {"output_shape": "output", "non_trainable_params": "non-trainable params"}.get(change.field, change.field)
@@ -81,11 +81,11 @@ def _cells(layer: LayerDiff) -> list[str]:
             label = f"{old.name} -> {label}"
         fields = {c.field for c in layer.changes}
         if "output_shape" in fields:
-            shape = next(change_text(c) for c in layer.changes if c.field == "output_shape").removeprefix("output ")
+            shape = next(difference_text(c) for c in layer.changes if c.field == "output_shape").removeprefix("output ")
         if "params" in fields:
             params = f"{old.params:,} -> {row.params:,}"
         shown = [c for c in layer.changes if c.field not in ("name", "output_shape", "params")]
-        details = "; ".join(change_text(c) for c in shown) or ("renamed" if "name" in fields else "")
+        details = "; ".join(difference_text(c) for c in shown) or ("renamed" if "name" in fields else "")
     return [MARKS[layer.status], label, shape, params, details]
 
 

@@ -152,7 +152,7 @@ def axes_of(ctx: Context, rank: int, channels_last: bool) -> list[tuple[str, int
     return [(name, first + i) for i, name in enumerate(AXES[rank])]
 
 
-def window(
+def window_axis(
     ctx: Context,
     axis: Axis,
     padding: object,

@@ -14,7 +14,7 @@ from convcalc.analysis.explain.steps import (
     pooled_channels,
     product,
     spans,
-    window,
+    window_axis,
 )
 from convcalc.ops.conv import effective_kernel, keras_transposed_output_length, transposed_output_length
 from convcalc.ops.layout import format_shape
@@ -58,7 +58,7 @@ def keras_conv(rank: int, kind: str) -> Explainer:
             )
             return
         for axis in axes:
-            window(ctx, axis, padding)
+            window_axis(ctx, axis, padding)
         if kind == "conv":
             ctx.use("groups")
             filters, groups = args.int("filters"), args.int("groups")
@@ -143,7 +143,7 @@ def keras_pool(rank: int) -> Explainer:
         ctx.use("pool_size", "strides", "padding")
         axes = [Axis(name, i, i, k, s) for (name, i), k, s in zip(axes_of(ctx, rank, last), pool, strides)]
         for axis in axes:
-            window(ctx, axis, str(args["padding"]), dilated=False)
+            window_axis(ctx, axis, str(args["padding"]), dilated=False)
         cin = channels_of(ctx, last)
         note = "strides=None: the windows step by pool_size, side by side" if args["strides"] is None else ""
         pooled_channels(ctx, cin, note)
@@ -226,7 +226,7 @@ def torch_conv(rank: int, transposed: bool) -> Explainer:
         ctx.use("padding_mode")
         found = ctx.window()
         for axis, before, after in zip(axes, found.before, found.after):
-            window(ctx, axis, "same" if args["padding"] == "same" else (before, after), mode)
+            window_axis(ctx, axis, "same" if args["padding"] == "same" else (before, after), mode)
         ctx.add("channels", "out_channels", str(cout), cout)
         ctx.dims = {"weight": ("out_channels", "(in_channels / groups)", *kdims), "bias": ("out_channels",)}
         per_filter = product([cin // groups if cin else cin, *kernel])
@@ -264,7 +264,7 @@ def torch_pool(rank: int, kind: str) -> Explainer:
             names, found.axes, found.kernel, found.stride, found.dilation, found.before, found.after
         ):
             axis = Axis(name, index, index, k, s, d)
-            window(ctx, axis, (before, after), ceil_mode=ceil_mode, pool=True, dilated=kind == "max")
+            window_axis(ctx, axis, (before, after), ceil_mode=ceil_mode, pool=True, dilated=kind == "max")
         note = "stride=None: the windows step by kernel_size, side by side" if args["stride"] in (None, (), []) else ""
         if len(ctx.shape) > 2:
             channels = ctx.shape[-rank - 1]
