@@ -150,7 +150,6 @@ def summary(
       convcalc summary specs/pytorch-resnet50.yaml --macs --bars --depth 1
       convcalc summary specs/gpt2-small.yaml --memory --dtype bfloat16 --batch 8
     """
-    import dataclasses
 
     from convcalc.engine import run
     from convcalc.spec.flags import from_flags
@@ -161,7 +160,7 @@ def summary(
     try:
         parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
         if batch is not None:
-            parsed = dataclasses.replace(parsed, batch=batch)
+            parsed = parsed.replace(batch=batch)
         report = run(parsed)
     except SpecError as exc:
         abort(exc)

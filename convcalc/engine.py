@@ -6,7 +6,6 @@ LayerError (which knows no locations) becomes a located SpecError.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 from convcalc.errors import Diagnostic, LayerError, SpecError
@@ -113,7 +112,7 @@ def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framewo
     else:
         built = layer_type.build(args, shapes[0])
     if framework == "keras" and not args.bool("trainable", default=True):
-        built = dataclasses.replace(built, weights=tuple(dataclasses.replace(w, trainable=False) for w in built.weights))
+        built = built.replace(weights=tuple(w.replace(trainable=False) for w in built.weights))
     return built, args
 
 
@@ -131,7 +130,7 @@ def _shared(weights: tuple[Weight, ...], owner: tuple[Weight, ...]) -> tuple[Wei
     for weight in weights:
         if weight.shape in available:
             available.remove(weight.shape)
-            weight = dataclasses.replace(weight, shared=True)
+            weight = weight.replace(shared=True)
         marked.append(weight)
     return tuple(marked)
 

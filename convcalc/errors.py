@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from convcalc.record import Record
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(Record):
     """Where something came from: 1-based line and column in a file (or `<stdin>`, `--layer 2`)."""
 
+    __slots__ = ("path", "line", "column")
+
     path: str
-    line: int = 0
-    column: int = 0
+    line: int
+    column: int
+
+    def __init__(self, path: str, line: int = 0, column: int = 0) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
 
     def shifted(self, columns: int) -> Location:
         return Location(self.path, self.line, self.column + columns)
@@ -22,16 +28,25 @@ class Location:
         return self.path
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(Record):
     """One problem found in a spec: the unit that `check` reports and the CLI prints."""
+
+    __slots__ = ("location", "code", "message", "hint", "layer", "node")
 
     location: Location
     code: str
     message: str
-    hint: str = ""
-    layer: str = ""  # how the message names the layer: `conv2d_1 (Conv2D)`
-    node: str = ""  # the full name of the layer it is about, for tools (`solve` reads it)
+    hint: str
+    layer: str  # how the message names the layer: `conv2d_1 (Conv2D)`
+    node: str  # the full name of the layer it is about, for tools (`solve` reads it)
+
+    def __init__(self, location: Location, code: str, message: str, hint: str = "", layer: str = "", node: str = "") -> None:
+        self.location = location
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.layer = layer
+        self.node = node
 
     def text(self) -> str:
         where = f"layer {self.layer}: " if self.layer else ""

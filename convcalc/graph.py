@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from convcalc.errors import LayerError, Location, SpecError, did_you_mean
 from convcalc.ops.tensor import Shape
+from convcalc.record import Record
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, resolve
 from convcalc.spec.expr import Expr
@@ -22,36 +22,64 @@ MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat ha
 MAX_REPEAT = 100_000
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(Record):
     """One output of a node or graph input: `lstm` is output 0, `lstm[1]` output 1."""
 
+    __slots__ = ("node", "output")
+
     node: str
-    output: int = 0
+    output: int
+
+    def __init__(self, node: str, output: int = 0) -> None:
+        self.node = node
+        self.output = output
 
     def __str__(self) -> str:
         return self.node if self.output == 0 else f"{self.node}[{self.output}]"
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(Record):
     """One layer of the expanded graph: its full name, its spec and the outputs it takes."""
+
+    __slots__ = ("name", "layer", "inputs", "blocks", "shares", "written")
 
     name: str
     layer: LayerSpec
     inputs: tuple[Ref, ...]
-    blocks: tuple[tuple[str, str], ...] = ()  # (instance path, block name), outermost first
-    shares: str | None = None
-    written: LayerSpec | None = None  # the layer as written: `layer` before a block's arithmetic
+    blocks: tuple[tuple[str, str], ...]  # (instance path, block name), outermost first
+    shares: str | None
+    written: LayerSpec | None  # the layer as written: `layer` before a block's arithmetic
+
+    def __init__(
+        self,
+        name: str,
+        layer: LayerSpec,
+        inputs: tuple[Ref, ...],
+        blocks: tuple[tuple[str, str], ...] = (),
+        shares: str | None = None,
+        written: LayerSpec | None = None,
+    ) -> None:
+        self.name = name
+        self.layer = layer
+        self.inputs = inputs
+        self.blocks = blocks
+        self.shares = shares
+        self.written = written
 
 
-@dataclass(frozen=True)
-class Graph:
+class Graph(Record):
     """The expanded network: nodes in the order they run."""
+
+    __slots__ = ("inputs", "nodes", "outputs")
 
     inputs: tuple[InputSpec, ...]
     nodes: tuple[Node, ...]
     outputs: tuple[Ref, ...]
+
+    def __init__(self, inputs: tuple[InputSpec, ...], nodes: tuple[Node, ...], outputs: tuple[Ref, ...]) -> None:
+        self.inputs = inputs
+        self.nodes = nodes
+        self.outputs = outputs
 
     @property
     def sequential(self) -> bool:
@@ -64,18 +92,39 @@ class Graph:
         return True
 
 
-@dataclass
-class _Scope:
+class _Scope(Record):
     """The names visible while expanding one level: the top, or one block instance."""
+
+    __slots__ = ("prefix", "env", "order", "entry", "parent", "blocks", "names", "used")
 
     prefix: str
     env: dict[str, object]
     order: list[Ref]
-    entry: Ref | None = None  # a block's `input`
-    parent: _Scope | None = None
-    blocks: tuple[tuple[str, str], ...] = ()
-    names: dict[str, Ref] = field(default_factory=dict)
-    used: dict[str, int] = field(default_factory=dict)
+    entry: Ref | None  # a block's `input`
+    parent: _Scope | None
+    blocks: tuple[tuple[str, str], ...]
+    names: dict[str, Ref]
+    used: dict[str, int]
+
+    def __init__(
+        self,
+        prefix: str,
+        env: dict[str, object],
+        order: list[Ref],
+        entry: Ref | None = None,
+        parent: _Scope | None = None,
+        blocks: tuple[tuple[str, str], ...] = (),
+        names: dict[str, Ref] | None = None,
+        used: dict[str, int] | None = None,
+    ) -> None:
+        self.prefix = prefix
+        self.env = env
+        self.order = order
+        self.entry = entry
+        self.parent = parent
+        self.blocks = blocks
+        self.names = {} if names is None else names
+        self.used = {} if used is None else used
 
 
 def _repeat(layer: LayerSpec) -> int:
@@ -136,7 +185,7 @@ def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = Fal
             hint = exc.hint if env else "outside a block names mean nothing: write the number"
             raise SpecError.at(template.locate(key), exc.code, exc.message, hint) from None
 
-    return LayerSpec(  # built directly: dataclasses.replace costs three times as much per layer
+    return LayerSpec(  # built directly: replace() costs three times as much per layer
         template.type,
         tuple(value(i, v) for i, v in enumerate(template.args)),
         {k: value(k, v) for k, v in template.kwargs.items()},

@@ -2,34 +2,81 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from convcalc.errors import Location
 from convcalc.frameworks.base import LayerType
 from convcalc.ops.tensor import Shape, Weight
+from convcalc.record import Record
 from convcalc.spec.model import LayerSpec
 
 BYTES_PER_PARAM = 4  # float32, as Keras's summary assumes
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Record):
     """One computed layer: what every renderer shows on a line."""
+
+    __slots__ = (
+        "name",
+        "type",
+        "output_shape",
+        "weights",
+        "source",
+        "inputs",
+        "blocks",
+        "shared_with",
+        "extra_outputs",
+        "folded",
+        "arguments",
+        "input_shapes",
+        "layer_type",
+        "spec",
+    )
 
     name: str
     type: str
     output_shape: Shape
     weights: tuple[Weight, ...]
     source: Location
-    inputs: tuple[str, ...] = ()
-    blocks: tuple[tuple[str, str], ...] = ()  # (instance path, block name), outermost first
-    shared_with: str | None = None
-    extra_outputs: tuple[Shape, ...] = ()
-    folded: int = 0  # a block instance shown as one row (`--depth`): how many layers it holds
-    arguments: dict[str, object] = field(default_factory=dict, compare=False)  # bound, defaults filled in
-    input_shapes: tuple[Shape, ...] = ()
-    layer_type: LayerType | None = field(default=None, compare=False)  # None only for a folded block
-    spec: LayerSpec | None = field(default=None, compare=False)  # the layer as written (a block's template inside one)
+    inputs: tuple[str, ...]
+    blocks: tuple[tuple[str, str], ...]  # (instance path, block name), outermost first
+    shared_with: str | None
+    extra_outputs: tuple[Shape, ...]
+    folded: int  # a block instance shown as one row (`--depth`): how many layers it holds
+    arguments: dict[str, object]  # bound, defaults filled in
+    input_shapes: tuple[Shape, ...]
+    layer_type: LayerType | None  # None only for a folded block
+    spec: LayerSpec | None  # the layer as written (a block's template inside one)
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        output_shape: Shape,
+        weights: tuple[Weight, ...],
+        source: Location,
+        inputs: tuple[str, ...] = (),
+        blocks: tuple[tuple[str, str], ...] = (),
+        shared_with: str | None = None,
+        extra_outputs: tuple[Shape, ...] = (),
+        folded: int = 0,
+        arguments: dict[str, object] | None = None,
+        input_shapes: tuple[Shape, ...] = (),
+        layer_type: LayerType | None = None,
+        spec: LayerSpec | None = None,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.output_shape = output_shape
+        self.weights = weights
+        self.source = source
+        self.inputs = inputs
+        self.blocks = blocks
+        self.shared_with = shared_with
+        self.extra_outputs = extra_outputs
+        self.folded = folded
+        self.arguments = {} if arguments is None else arguments
+        self.input_shapes = input_shapes
+        self.layer_type = layer_type
+        self.spec = spec
 
     @property
     def outputs(self) -> tuple[Shape, ...]:
@@ -48,37 +95,65 @@ class Row:
         return self.params - self.trainable_params
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(Record):
     """A graph input or output: its name and shape."""
+
+    __slots__ = ("name", "shape")
 
     name: str
     shape: Shape
 
+    def __init__(self, name: str, shape: Shape) -> None:
+        self.name = name
+        self.shape = shape
 
-@dataclass(frozen=True)
-class Totals:
+
+class Totals(Record):
     """Parameter counts over all rows, each shared weight counted once."""
+
+    __slots__ = ("params", "trainable_params", "non_trainable_params")
 
     params: int
     trainable_params: int
     non_trainable_params: int
+
+    def __init__(self, params: int, trainable_params: int, non_trainable_params: int) -> None:
+        self.params = params
+        self.trainable_params = trainable_params
+        self.non_trainable_params = non_trainable_params
 
     @property
     def param_bytes(self) -> int:
         return self.params * BYTES_PER_PARAM
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record):
     """Everything computed for one spec."""
+
+    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched")
 
     name: str | None
     framework: str
     inputs: tuple[Endpoint, ...]
     rows: tuple[Row, ...]
-    outputs: tuple[Endpoint, ...] = ()
-    branched: bool = False  # some layer takes other than the one before it: show `Connected to`
+    outputs: tuple[Endpoint, ...]
+    branched: bool  # some layer takes other than the one before it: show `Connected to`
+
+    def __init__(
+        self,
+        name: str | None,
+        framework: str,
+        inputs: tuple[Endpoint, ...],
+        rows: tuple[Row, ...],
+        outputs: tuple[Endpoint, ...] = (),
+        branched: bool = False,
+    ) -> None:
+        self.name = name
+        self.framework = framework
+        self.inputs = inputs
+        self.rows = rows
+        self.outputs = outputs
+        self.branched = branched
 
     @property
     def output_shape(self) -> Shape:

@@ -8,10 +8,9 @@ so `Conv2D(32, 3)` binds 32 to `filters` and 3 to `kernel_size`, exactly as Kera
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
 
 from convcalc.errors import LayerError, did_you_mean
+from convcalc.record import Record
 
 
 class _Required:
@@ -22,8 +21,7 @@ class _Required:
 REQUIRED: object = _Required()
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Record):
     """The parameters of a real layer class.
 
     `positional` may be passed by position or keyword, in this order; `keyword_only` only by
@@ -31,18 +29,27 @@ class Signature:
     `name`, `dtype`, `trainable`...), none of which change shapes or counts.
     """
 
+    __slots__ = ("positional", "keyword_only", "accepted", "_known")
+
     positional: tuple[tuple[str, object], ...]
-    keyword_only: tuple[tuple[str, object], ...] = ()
-    accepted: frozenset[str] = frozenset()
+    keyword_only: tuple[tuple[str, object], ...]
+    accepted: frozenset[str]
+
+    def __init__(
+        self,
+        positional: tuple[tuple[str, object], ...],
+        keyword_only: tuple[tuple[str, object], ...] = (),
+        accepted: frozenset[str] = frozenset(),
+    ) -> None:
+        self.positional = positional
+        self.keyword_only = keyword_only
+        self.accepted = accepted
+        # every keyword the class takes, worked out once per signature (bind runs per layer)
+        self._known = frozenset(n for n, _ in positional + keyword_only) | accepted
 
     @property
     def names(self) -> list[str]:
         return [n for n, _ in self.positional + self.keyword_only] + sorted(self.accepted)
-
-    @cached_property
-    def _known(self) -> frozenset[str]:
-        """Every keyword the class takes, worked out once per signature (bind runs per layer)."""
-        return frozenset(n for n, _ in self.positional + self.keyword_only) | self.accepted
 
     def bind(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> Args:
         if len(args) > len(self.positional):

@@ -3,9 +3,8 @@ counts them), output sizes, and memory totals for a dtype. Data only: render/ sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from convcalc.ops.macs import Layer, elements, multiply, summed
+from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
 
@@ -27,10 +26,11 @@ def layer_macs(row: Row, framework: str) -> int | None:
     return row.layer_type.counts(layer)
 
 
-@dataclass(frozen=True)
-class LayerCost:
+class LayerCost(Record):
     """One row's compute and memory; shares are fractions of the model's totals (None when the
     total is 0 or unknown)."""
+
+    __slots__ = ("name", "macs", "output_elements", "output_bytes", "params_share", "macs_share")
 
     name: str
     macs: int | None
@@ -39,15 +39,32 @@ class LayerCost:
     params_share: float | None
     macs_share: float | None
 
+    def __init__(
+        self,
+        name: str,
+        macs: int | None,
+        output_elements: int | None,
+        output_bytes: int | None,
+        params_share: float | None,
+        macs_share: float | None,
+    ) -> None:
+        self.name = name
+        self.macs = macs
+        self.output_elements = output_elements
+        self.output_bytes = output_bytes
+        self.params_share = params_share
+        self.macs_share = macs_share
+
     @property
     def flops(self) -> int | None:
         return None if self.macs is None else 2 * self.macs
 
 
-@dataclass(frozen=True)
-class Costs:
+class Costs(Record):
     """A report's compute and memory for one dtype. With an unknown batch (None) the MACs and
     activations are per sample; parameters never scale with the batch."""
+
+    __slots__ = ("dtype", "batch", "layers", "macs", "input_elements", "activation_elements", "params", "trainable_params")
 
     dtype: str
     batch: int | None
@@ -57,6 +74,26 @@ class Costs:
     activation_elements: int | None  # every layer's outputs, nothing freed: one forward pass
     params: int
     trainable_params: int
+
+    def __init__(
+        self,
+        dtype: str,
+        batch: int | None,
+        layers: tuple[LayerCost, ...],
+        macs: int | None,
+        input_elements: int | None,
+        activation_elements: int | None,
+        params: int,
+        trainable_params: int,
+    ) -> None:
+        self.dtype = dtype
+        self.batch = batch
+        self.layers = layers
+        self.macs = macs
+        self.input_elements = input_elements
+        self.activation_elements = activation_elements
+        self.params = params
+        self.trainable_params = trainable_params
 
     @property
     def bytes_per_element(self) -> int:

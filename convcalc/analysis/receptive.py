@@ -37,26 +37,42 @@ vocabulary's own argument readers and ops/conv.py's padding rule. What convcalc 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from convcalc.frameworks.base import NoWindow, Positions
 from convcalc.ops.tensor import Shape
 from convcalc.ops.window import Axes, Window
+from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Record):
     """The receptive field of a layer's output with respect to the graph input `input`, one value
     per spatial axis of the output (`axes`, indices into its shape, batch = 0)."""
+
+    __slots__ = ("input", "axes", "size", "stride", "padding", "misaligned")
 
     input: str
     axes: tuple[int, ...]
     size: tuple[int, ...]
     stride: tuple[int, ...]
     padding: tuple[int | None, ...]
-    misaligned: tuple[str, ...] = ()  # merges, here or upstream, whose paths do not line up
+    misaligned: tuple[str, ...]  # merges, here or upstream, whose paths do not line up
+
+    def __init__(
+        self,
+        input: str,
+        axes: tuple[int, ...],
+        size: tuple[int, ...],
+        stride: tuple[int, ...],
+        padding: tuple[int | None, ...],
+        misaligned: tuple[str, ...] = (),
+    ) -> None:
+        self.input = input
+        self.axes = axes
+        self.size = size
+        self.stride = stride
+        self.padding = padding
+        self.misaligned = misaligned
 
     @property
     def trivial(self) -> bool:
@@ -64,14 +80,21 @@ class Field:
         return set(self.size) <= {1} and set(self.stride) <= {1} and set(self.padding) <= {0}
 
 
-@dataclass(frozen=True)
-class LayerField:
+class LayerField(Record):
     """One row's receptive field, or None and the reason; at a misaligned merge, its paths."""
+
+    __slots__ = ("name", "field", "reason", "paths")
 
     name: str
     field: Field | None
-    reason: str = ""
-    paths: tuple[tuple[str, Field], ...] = ()
+    reason: str
+    paths: tuple[tuple[str, Field], ...]
+
+    def __init__(self, name: str, field: Field | None, reason: str = "", paths: tuple[tuple[str, Field], ...] = ()) -> None:
+        self.name = name
+        self.field = field
+        self.reason = reason
+        self.paths = paths
 
 
 class Stop(Exception):
@@ -194,7 +217,7 @@ def moved(field: Field, axes: Axes) -> Field:
     targets = {source: target for target, source in enumerate(axes.source) if source is not None}
     if any(axis not in targets for axis in field.axes):
         raise Stop("it drops a spatial axis")
-    return replace(field, axes=tuple(targets[axis] for axis in field.axes))
+    return field.replace(axes=tuple(targets[axis] for axis in field.axes))
 
 
 # --- Merges
@@ -211,7 +234,7 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
         # Inputs of a lower rank broadcast from the right: their axes move along.
         shape = row.input_shapes[list(row.inputs).index(ref)]
         shift = rank - len(shape)
-        shifted.append((ref, replace(field, axes=tuple(a + shift for a in field.axes))))
+        shifted.append((ref, field.replace(axes=tuple(a + shift for a in field.axes))))
     axes = shifted[0][1].axes
     if any(f.axes != axes for _, f in shifted):
         return LayerField(row.name, None, "its inputs have different spatial axes")

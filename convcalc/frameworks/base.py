@@ -13,7 +13,6 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from convcalc.errors import LayerError, did_you_mean
@@ -21,6 +20,7 @@ from convcalc.ops import macs
 from convcalc.ops.macs import MacsRule
 from convcalc.ops.tensor import Built, Shape
 from convcalc.ops.window import Axes, Window
+from convcalc.record import Record
 from convcalc.signature import REQUIRED, Args, Signature
 from convcalc.spec.calls import Call, parse_call
 
@@ -85,42 +85,117 @@ class Family(enum.Enum):
         self.counts = counts
 
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(Record):
     """A sliding-window layer's own argument names for its window (None: it has no such
     argument), so `solve` can write a new setting in the layer's terms."""
+
+    __slots__ = ("kernel", "stride", "padding", "dilation", "output_padding", "ceil_mode")
 
     kernel: str
     stride: str
     padding: str
-    dilation: str | None = None
-    output_padding: str | None = None
-    ceil_mode: str | None = None
+    dilation: str | None
+    output_padding: str | None
+    ceil_mode: str | None
+
+    def __init__(
+        self,
+        kernel: str,
+        stride: str,
+        padding: str,
+        dilation: str | None = None,
+        output_padding: str | None = None,
+        ceil_mode: str | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.output_padding = output_padding
+        self.ceil_mode = ceil_mode
 
 
-@dataclass(slots=True)
-class LayerType:
+class LayerType(Record):
     """A real layer class (or one of convcalc's own stand-ins for a framework function): its
     name and `__init__` signature, its shape arithmetic, and what the analyses need to know.
 
-    Made once when its vocabulary is imported and never changed after.
+    Made once when its vocabulary is imported and never changed after; one object per class,
+    so it compares and hashes by identity.
     """
+
+    __slots__ = (
+        "name",
+        "signature",
+        "build",
+        "family",
+        "aliases",
+        "merges",
+        "shown_as",
+        "own",
+        "rank",
+        "variant",
+        "positions",
+        "window",
+        "axes",
+        "terms",
+        "macs",
+    )
 
     name: str
     signature: Signature
     build: Build
     family: Family
-    aliases: tuple[str, ...] = ()
-    merges: bool = False  # takes several inputs: `build` gets a tuple of shapes
-    shown_as: str = ""  # the class the framework reports, when not `name` (a Lazy module's plain class)
-    own: bool = False  # convcalc's own stand-in for a framework function (torch.cat), not a class
-    rank: int | None = None  # spatial axes it works on (1, 2 or 3), where the class fixes them
-    variant: str = ""  # its kind within the family: "max", "lstm", ...
-    positions: Positions | None = None  # None: its family's
-    window: WindowReader | None = None  # Positions.WINDOW
-    axes: AxesReader | None = None  # Positions.AXES
-    terms: Terms | None = None  # the arguments that set its window, for `solve`
-    macs: MacsRule | None = None  # None: its family's
+    aliases: tuple[str, ...]
+    merges: bool  # takes several inputs: `build` gets a tuple of shapes
+    shown_as: str  # the class the framework reports, when not `name` (a Lazy module's plain class)
+    own: bool  # convcalc's own stand-in for a framework function (torch.cat), not a class
+    rank: int | None  # spatial axes it works on (1, 2 or 3), where the class fixes them
+    variant: str  # its kind within the family: "max", "lstm", ...
+    positions: Positions | None  # None: its family's
+    window: WindowReader | None  # Positions.WINDOW
+    axes: AxesReader | None  # Positions.AXES
+    terms: Terms | None  # the arguments that set its window, for `solve`
+    macs: MacsRule | None  # None: its family's
+
+    def __init__(
+        self,
+        name: str,
+        signature: Signature,
+        build: Build,
+        family: Family,
+        aliases: tuple[str, ...] = (),
+        merges: bool = False,
+        shown_as: str = "",
+        own: bool = False,
+        rank: int | None = None,
+        variant: str = "",
+        positions: Positions | None = None,
+        window: WindowReader | None = None,
+        axes: AxesReader | None = None,
+        terms: Terms | None = None,
+        macs: MacsRule | None = None,
+    ) -> None:
+        self.name = name
+        self.signature = signature
+        self.build = build
+        self.family = family
+        self.aliases = aliases
+        self.merges = merges
+        self.shown_as = shown_as
+        self.own = own
+        self.rank = rank
+        self.variant = variant
+        self.positions = positions
+        self.window = window
+        self.axes = axes
+        self.terms = terms
+        self.macs = macs
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"<LayerType {self.name}>"
 
     @property
     def reported(self) -> str:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from convcalc.errors import LayerError
 from convcalc.ops.tensor import Shape
+from convcalc.record import Record
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Record):
     """Where the channel axis stands: last (Keras's default) or first (PyTorch)."""
 
+    __slots__ = ("channels_last",)
+
     channels_last: bool
+
+    def __init__(self, channels_last: bool) -> None:
+        self.channels_last = channels_last
 
     def split(self, shape: Shape, rank: int, what: str) -> tuple[int | None, tuple[int | None, ...], int | None]:
         """(batch, spatial sizes, channels) of a `rank`-D feature map, or a LayerError."""

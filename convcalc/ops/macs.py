@@ -45,23 +45,33 @@ unknown (None).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from math import prod
 
 from convcalc.ops.tensor import Shape, Weight
+from convcalc.record import Record
 from convcalc.signature import Args
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(Record):
     """What a MACs rule reads: a computed layer (a report row), or a layer wrapped inside one
     (TimeDistributed's layer, a TransformerEncoder's encoder_layer)."""
+
+    __slots__ = ("framework", "args", "input_shapes", "outputs", "weights")
 
     framework: str
     args: Args
     input_shapes: tuple[Shape, ...]
     outputs: tuple[Shape, ...]
     weights: tuple[Weight, ...]
+
+    def __init__(
+        self, framework: str, args: Args, input_shapes: tuple[Shape, ...], outputs: tuple[Shape, ...], weights: tuple[Weight, ...]
+    ) -> None:
+        self.framework = framework
+        self.args = args
+        self.input_shapes = input_shapes
+        self.outputs = outputs
+        self.weights = weights
 
 
 MacsRule = Callable[[Layer], "int | None"]

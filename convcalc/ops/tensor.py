@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
+
+from convcalc.record import Record
 
 Shape = tuple[int | None, ...]
 """A tensor's shape, batch dimension first; None where the size is unknown."""
 
 
-@dataclass(frozen=True)
-class Weight:
+class Weight(Record):
     """One weight tensor of a layer, named and shaped as the framework holds it."""
+
+    __slots__ = ("name", "shape", "trainable", "shared")
 
     name: str
     shape: tuple[int, ...]
-    trainable: bool = True
-    shared: bool = False  # another layer holds it (tied or reused weights): counted there, once
+    trainable: bool
+    shared: bool  # another layer holds it (tied or reused weights): counted there, once
+
+    def __init__(self, name: str, shape: tuple[int, ...], trainable: bool = True, shared: bool = False) -> None:
+        self.name = name
+        self.shape = shape
+        self.trainable = trainable
+        self.shared = shared
 
     @property
     def size(self) -> int:
         return prod(self.shape)
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(Record):
     """What one layer's arithmetic returns: its output shape and the weights it creates."""
 
+    __slots__ = ("output_shape", "weights", "extra_outputs")
+
     output_shape: Shape
-    weights: tuple[Weight, ...] = ()
-    extra_outputs: tuple[Shape, ...] = ()  # an LSTM's states, attention scores: `name[1]`, `name[2]`
+    weights: tuple[Weight, ...]
+    extra_outputs: tuple[Shape, ...]  # an LSTM's states, attention scores: `name[1]`, `name[2]`
+
+    def __init__(self, output_shape: Shape, weights: tuple[Weight, ...] = (), extra_outputs: tuple[Shape, ...] = ()) -> None:
+        self.output_shape = output_shape
+        self.weights = weights
+        self.extra_outputs = extra_outputs
 
     @property
     def outputs(self) -> tuple[Shape, ...]:

@@ -4,17 +4,17 @@ own arguments into one (frameworks/*: each layer type's `window`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from convcalc.ops.conv import Padding, effective_kernel, padding_sides
 from convcalc.ops.tensor import Shape
+from convcalc.record import Record
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Record):
     """A window sliding along some axes of a layer's input: per axis its kernel, stride and
     dilation, and the padding before and after the axis (negative crops; None where it depends on
     an unknown length)."""
+
+    __slots__ = ("axes", "kernel", "stride", "dilation", "before", "after")
 
     axes: tuple[int, ...]
     kernel: tuple[int, ...]
@@ -22,6 +22,22 @@ class Window:
     dilation: tuple[int, ...]
     before: tuple[int | None, ...]
     after: tuple[int | None, ...]
+
+    def __init__(
+        self,
+        axes: tuple[int, ...],
+        kernel: tuple[int, ...],
+        stride: tuple[int, ...],
+        dilation: tuple[int, ...],
+        before: tuple[int | None, ...],
+        after: tuple[int | None, ...],
+    ) -> None:
+        self.axes = axes
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.before = before
+        self.after = after
 
     @property
     def span(self) -> tuple[int, ...]:
@@ -56,14 +72,19 @@ def shift(axes: tuple[int, ...], before: tuple[int, ...], after: tuple[int, ...]
     return Window(axes, ones, ones, ones, before, after)
 
 
-@dataclass(frozen=True)
-class Axes:
+class Axes(Record):
     """How a layer maps its input's axes onto its output's: for each output axis the input axis
     it carries (None for a new one), and the input axes along which it mixes or picks values
     (positions along them no longer correspond to the input's)."""
 
+    __slots__ = ("source", "mixed")
+
     source: tuple[int | None, ...]
-    mixed: tuple[int, ...] = ()
+    mixed: tuple[int, ...]
+
+    def __init__(self, source: tuple[int | None, ...], mixed: tuple[int, ...] = ()) -> None:
+        self.source = source
+        self.mixed = mixed
 
 
 def mixing(rank: int, *axes: int) -> Axes:

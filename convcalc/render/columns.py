@@ -4,27 +4,41 @@ the command computed once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from convcalc.analysis.costs import Costs, share
 from convcalc.analysis.receptive import LayerField
 from convcalc.ops.macs import summed
+from convcalc.record import Record
 from convcalc.render.fold import fold
 from convcalc.render.text import readable_size
 from convcalc.report import Report, Row
 
 
-@dataclass(frozen=True)
-class Columns:
+class Columns(Record):
     """Extra columns for the summary table (`--receptive-field`, `--macs`...): headers, each
     row's cells by row name, lines added to the totals, notes printed under the totals, and the
     headers to align left (the others align right)."""
 
-    headers: tuple[str, ...] = ()
-    cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    totals: tuple[str, ...] = ()
-    left: tuple[str, ...] = ()
+    __slots__ = ("headers", "cells", "notes", "totals", "left")
+
+    headers: tuple[str, ...]
+    cells: dict[str, tuple[str, ...]]
+    notes: tuple[str, ...]
+    totals: tuple[str, ...]
+    left: tuple[str, ...]
+
+    def __init__(
+        self,
+        headers: tuple[str, ...] = (),
+        cells: dict[str, tuple[str, ...]] | None = None,
+        notes: tuple[str, ...] = (),
+        totals: tuple[str, ...] = (),
+        left: tuple[str, ...] = (),
+    ) -> None:
+        self.headers = headers
+        self.cells = {} if cells is None else cells
+        self.notes = notes
+        self.totals = totals
+        self.left = left
 
     def of(self, row: Row) -> tuple[str, ...]:
         return self.of_name(row.name)

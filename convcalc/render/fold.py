@@ -3,8 +3,6 @@ depth does."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from convcalc.report import Report, Row
 
 
@@ -26,14 +24,14 @@ def fold(report: Report, depth: int) -> Report:
     for group in groups:
         last = group[-1]
         if len(last.blocks) <= depth:
-            rows.append(dataclasses.replace(last, inputs=tuple(alias.get(i, i) for i in last.inputs)))
+            rows.append(last.replace(inputs=tuple(alias.get(i, i) for i in last.inputs)))
             continue
         path, block = last.blocks[depth]
         inputs = dict.fromkeys(alias.get(i, i) for r in group for i in r.inputs if alias.get(i, i) != path)
         weights = tuple(w for r in group for w in r.weights)
         rows.append(
-            dataclasses.replace(
-                last, name=path, type=block, weights=weights, inputs=tuple(inputs), blocks=last.blocks[:depth], folded=len(group)
+            last.replace(
+                name=path, type=block, weights=weights, inputs=tuple(inputs), blocks=last.blocks[:depth], folded=len(group)
             )
         )
-    return dataclasses.replace(report, rows=tuple(rows))
+    return report.replace(rows=tuple(rows))

@@ -12,25 +12,38 @@ import functools
 import sys
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from convcalc.errors import LayerError
+from convcalc.record import Record
 from convcalc.spec.expr import ALLOWED as _ALLOWED
 from convcalc.spec.expr import Expr
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(Record):
     """A layer written as a call: its type name, positional and keyword arguments.
 
     `offsets` maps an argument (its position as an int, or its keyword) to its column in the
     source text, so an error about one argument can point at it.
     """
 
+    __slots__ = ("name", "args", "kwargs", "offsets")
+
     name: str
-    args: tuple[object, ...] = ()
-    kwargs: dict[str, object] = field(default_factory=dict)
-    offsets: dict[int | str, int] = field(default_factory=dict)
+    args: tuple[object, ...]
+    kwargs: dict[str, object]
+    offsets: dict[int | str, int]
+
+    def __init__(
+        self,
+        name: str,
+        args: tuple[object, ...] = (),
+        kwargs: dict[str, object] | None = None,
+        offsets: dict[int | str, int] | None = None,
+    ) -> None:
+        self.name = name
+        self.args = args
+        self.kwargs = {} if kwargs is None else kwargs
+        self.offsets = {} if offsets is None else offsets
 
 
 MAX_CALL_LENGTH = 100_000  # characters; a layer call is a line, not a file

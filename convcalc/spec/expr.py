@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from convcalc.errors import LayerError
+from convcalc.record import Record
 
 LIMIT = 2**63  # no size in a network comes near; anything beyond is a mistake or an attack
 
@@ -45,12 +45,17 @@ ALLOWED = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Expr:
+class Expr(Record):
     """Arithmetic over names, kept unevaluated until a block instance gives the names values."""
+
+    __slots__ = ("text", "node")
 
     text: str
     node: ast.expr
+
+    def __init__(self, text: str, node: ast.expr) -> None:
+        self.text = text
+        self.node = node
 
     def __repr__(self) -> str:
         return self.text

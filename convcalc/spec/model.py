@@ -3,10 +3,10 @@ a spec may use, and the bounds on what it may hold."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from convcalc.errors import Location, SpecError, short
+from convcalc.record import Record
 
 FRAMEWORKS = ("keras", "pytorch")
 TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "inputs", "batch", "blocks", "layers", "outputs", "expect")
@@ -21,21 +21,60 @@ MAX_DIM = 2**40  # elements along one dimension (input, output or weight): beyon
 MAX_RANK = 64  # dimensions of one tensor (PyTorch stops at 64 too); beyond it every layer would copy huge shapes
 
 
-@dataclass(frozen=True)
-class LayerSpec:
+class LayerSpec(Record):
     """One layer as written: type name, arguments, and where each piece stands in the source."""
+
+    __slots__ = (
+        "type",
+        "args",
+        "kwargs",
+        "location",
+        "arg_locations",
+        "arg_offsets",
+        "name",
+        "inputs",
+        "shares",
+        "when",
+        "repeat",
+    )
 
     type: str
     args: tuple[object, ...]
     kwargs: dict[str, object]
     location: Location
-    arg_locations: dict[int | str, Location] = field(default_factory=dict)
-    arg_offsets: dict[int | str, int] = field(default_factory=dict)  # call form: columns after `location`
-    name: object = None  # str, or an Expr inside a block
-    inputs: tuple[object, ...] | None = None  # names, relative indices (-1), None: the layer before
-    shares: str | None = None  # the layer whose weights this one uses: counted once
-    when: object = None  # inside a block: a condition (an Expr) for including the layer at all
-    repeat: object = None  # chain this many copies (an int, or an Expr inside a block)
+    arg_locations: dict[int | str, Location]
+    arg_offsets: dict[int | str, int]  # call form: columns after `location`
+    name: object  # str, or an Expr inside a block
+    inputs: tuple[object, ...] | None  # names, relative indices (-1), None: the layer before
+    shares: str | None  # the layer whose weights this one uses: counted once
+    when: object  # inside a block: a condition (an Expr) for including the layer at all
+    repeat: object  # chain this many copies (an int, or an Expr inside a block)
+
+    def __init__(
+        self,
+        type: str,
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+        location: Location,
+        arg_locations: dict[int | str, Location] | None = None,
+        arg_offsets: dict[int | str, int] | None = None,
+        name: object = None,
+        inputs: tuple[object, ...] | None = None,
+        shares: str | None = None,
+        when: object = None,
+        repeat: object = None,
+    ) -> None:
+        self.type = type
+        self.args = args
+        self.kwargs = kwargs
+        self.location = location
+        self.arg_locations = {} if arg_locations is None else arg_locations
+        self.arg_offsets = {} if arg_offsets is None else arg_offsets
+        self.name = name
+        self.inputs = inputs
+        self.shares = shares
+        self.when = when
+        self.repeat = repeat
 
     def locate(self, argument: int | str | None) -> Location:
         if argument is None or argument == "":
@@ -45,49 +84,90 @@ class LayerSpec:
         return self.arg_locations.get(argument, self.location)
 
 
-@dataclass(frozen=True)
-class Expect:
+class Expect(Record):
     """The `expect:` block: figures `convcalc check` compares with the computed ones."""
+
+    __slots__ = ("values", "locations")
 
     values: dict[str, Any]
     locations: dict[str, Location]
 
+    def __init__(self, values: dict[str, Any], locations: dict[str, Location]) -> None:
+        self.values = values
+        self.locations = locations
 
-@dataclass(frozen=True)
-class InputSpec:
+
+class InputSpec(Record):
     """One graph input as written: its name and shape without the batch dimension."""
+
+    __slots__ = ("name", "shape", "location")
 
     name: str
     shape: tuple[int | None, ...]
     location: Location
 
+    def __init__(self, name: str, shape: tuple[int | None, ...], location: Location) -> None:
+        self.name = name
+        self.shape = shape
+        self.location = location
 
-@dataclass(frozen=True)
-class BlockSpec:
+
+class BlockSpec(Record):
     """A named sub-network: parameters with defaults (signature.REQUIRED where none) and layer templates."""
+
+    __slots__ = ("name", "params", "layers", "location")
 
     name: str
     params: dict[str, object]
     layers: tuple[LayerSpec, ...]
     location: Location
 
+    def __init__(self, name: str, params: dict[str, object], layers: tuple[LayerSpec, ...], location: Location) -> None:
+        self.name = name
+        self.params = params
+        self.layers = layers
+        self.location = location
+
 
 IMPLICIT_NAMES = frozenset({"input_shape", "copy"})  # inside a block: its input's shape, the repeat copy (1, 2...)
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Record):
     """A spec file as read: inputs, layer templates, blocks and expectations."""
+
+    __slots__ = ("path", "framework", "inputs", "layers", "name", "batch", "expect", "outputs", "blocks")
 
     path: str
     framework: str
     inputs: tuple[InputSpec, ...]
     layers: tuple[LayerSpec, ...]
-    name: str | None = None
-    batch: int | None = None
-    expect: Expect | None = None
-    outputs: tuple[tuple[str, Location], ...] = ()
-    blocks: dict[str, BlockSpec] = field(default_factory=dict)
+    name: str | None
+    batch: int | None
+    expect: Expect | None
+    outputs: tuple[tuple[str, Location], ...]
+    blocks: dict[str, BlockSpec]
+
+    def __init__(
+        self,
+        path: str,
+        framework: str,
+        inputs: tuple[InputSpec, ...],
+        layers: tuple[LayerSpec, ...],
+        name: str | None = None,
+        batch: int | None = None,
+        expect: Expect | None = None,
+        outputs: tuple[tuple[str, Location], ...] = (),
+        blocks: dict[str, BlockSpec] | None = None,
+    ) -> None:
+        self.path = path
+        self.framework = framework
+        self.inputs = inputs
+        self.layers = layers
+        self.name = name
+        self.batch = batch
+        self.expect = expect
+        self.outputs = outputs
+        self.blocks = {} if blocks is None else blocks
 
 
 def parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:

@@ -154,10 +154,10 @@ def solve_layer(spec: Spec, name: str, dims: tuple[int | None, ...], bounds: Bou
                 args[positional.index(key)] = value
             else:
                 kwargs[key] = value
-        changed = dataclasses.replace(layer, args=tuple(args), kwargs=kwargs)
+        changed = layer.replace(args=tuple(args), kwargs=kwargs)
         layers = spec.layers[:index] + (changed,) + spec.layers[index + 1 :]
         try:
-            result = run(dataclasses.replace(spec, layers=layers))
+            result = run(spec.replace(layers=layers))
         except SpecError as exc:
             return None, exc
         out_row = next(r for r in result.rows if r.name == name)
@@ -171,7 +171,7 @@ def solve_layer(spec: Spec, name: str, dims: tuple[int | None, ...], bounds: Bou
     spatial = _spatial_problem(layer_type, values)
     if spatial is not None:
         operation, terms = spatial
-        searched += [n for n in dataclasses.astuple(terms) if n]
+        searched += [n for n in terms.fields() if n]
         changes += _spatial_changes(spec, report, row, values, operation, terms, bounds, attempt, target, outputs)
     channel = next((n for n in CHANNEL_ARGUMENTS if n in values), None)
     if channel is not None:
@@ -201,7 +201,7 @@ def _spatial_problem(layer_type: LayerType, values: dict[str, object]) -> tuple[
     if operation is None or layer_type.terms is None:
         return None
     full = layer_type.terms
-    keep = {field.name: getattr(full, field.name) for field in dataclasses.fields(full)}
+    keep = {name: getattr(full, name) for name in full.__slots__}
     for key, argument in keep.items():
         if argument is not None and argument not in values:
             keep[key] = None
@@ -233,7 +233,7 @@ def _spatial_changes(
     if rank < 1 or len(lengths) != rank:
         return []
     current: dict[str, tuple[object, ...]] = {}
-    for name in (n for n in dataclasses.astuple(terms) if n):
+    for name in (n for n in terms.fields() if n):
         value = values[name]
         if name == terms.stride and value is None:
             value = values[terms.kernel]  # pooling: stride defaults to the window

@@ -15,7 +15,6 @@ Layers with several outputs expose them to the graph as `name[k]` (`name` is `na
 
 from __future__ import annotations
 
-import dataclasses
 from functools import partial
 from typing import Any
 
@@ -38,7 +37,7 @@ def define(name: str, build: Build, family: Family, **facts: Any) -> None:
 
 
 def named(prefix: str, weights: tuple[Weight, ...]) -> tuple[Weight, ...]:
-    return tuple(dataclasses.replace(w, name=f"{prefix}/{w.name}") for w in weights)
+    return tuple(w.replace(name=f"{prefix}/{w.name}") for w in weights)
 
 
 def layer_name(layer_type: LayerType, args: Args) -> str:
@@ -54,7 +53,7 @@ def apply(layer_type: LayerType, args: Args, shape: Shape, argument: str) -> Bui
             raise LayerError(f"{layer_type.name} takes several inputs and cannot be wrapped", code="CC105")
         built = layer_type.build(args, shape)
         if not args.bool("trainable", default=True):
-            built = dataclasses.replace(built, weights=tuple(dataclasses.replace(w, trainable=False) for w in built.weights))
+            built = built.replace(weights=tuple(w.replace(trainable=False) for w in built.weights))
     return built
 
 

@@ -15,7 +15,6 @@ An output with a zero-sized dimension is an error, even where torch returns an e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from math import isinf, prod
 from typing import Any
 
@@ -53,7 +52,6 @@ def define(name: str, build: Build, family: Family, **facts: Any) -> None:
     TYPES.append(torch_type(name, build, family, **facts))
 
 
-@dataclass(frozen=True)
 class AnyArguments(Signature):
     """nn.Identity's `__init__(*args, **kwargs)` takes and ignores anything
     ("Identity(54, unused_argument1=0.1)" in its docs)."""
