@@ -83,7 +83,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("spec", required=False)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
+)
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
 @flag_layers
@@ -171,7 +173,7 @@ def summary(
         from convcalc.compute import columns as cost_columns
         from convcalc.compute import costs
 
-        bars = bars and fmt != "csv"  # a spreadsheet takes the numbers, not the picture
+        bars = bars and fmt not in ("csv", "latex")  # a spreadsheet or a paper takes the numbers, not the picture
         extra = cost_columns(report, costs(report, dtype), depth, macs_column, shares, bars, memory, exact=fmt == "csv")
     if receptive and fmt != "json":
         from convcalc.receptive import columns
@@ -468,3 +470,119 @@ def explain(
         click.echo(dumps(explainer.explain_document(items, report.framework)), nl=False)
     else:
         click.echo(explainer.explain_text(items), nl=False)
+
+
+DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
+
+
+@main.command()
+@click.argument("spec", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "svg", "dot", "html"]),
+    help="Default: from the -o file's suffix (.mmd .svg .dot .gv .html), else mermaid.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+@click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one node.")
+@click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
+@flag_layers
+@click.option("--macs", "macs_column", is_flag=True, help="HTML: add each layer's MACs and the MACs totals to the table.")
+@click.option("--memory", is_flag=True, help="HTML: add each layer's output size in --dtype and the memory totals.")
+@click.option(
+    "--dtype",
+    type=click.Choice(["float32", "float16", "bfloat16", "int8"]),
+    default="float32",
+    show_default=True,
+    help="Element type for --memory.",
+)
+def draw(
+    spec: str | None,
+    fmt: str | None,
+    output: str | None,
+    depth: int | None,
+    batch: int | None,
+    framework: str,
+    input_shape: str | None,
+    layers: tuple[str, ...],
+    macs_column: bool,
+    memory: bool,
+    dtype: str,
+) -> None:
+    """Draw the network with the tensor shape on every edge.
+
+    \b
+    Formats:
+      mermaid  flowchart text that GitHub and most Markdown viewers draw; blocks are
+               subgraphs; a network beyond Mermaid's limits (50,000 characters, 500
+               edges) is folded block level by block level until it fits, and says so
+      svg      a self-contained picture laid out by convcalc (no Graphviz needed)
+      dot      Graphviz's language, for `dot -Tpng`
+      html     one offline page: the SVG and the summary table (--macs, --memory)
+
+    \b
+    Examples:
+      convcalc draw specs/pytorch-resnet18.yaml --depth 1
+      convcalc draw specs/keras-inceptionv3.yaml -o inception.svg
+      convcalc draw specs/pytorch-unet.yaml --format dot | dot -Tpng -o unet.png
+      convcalc draw specs/keras-resnet50.yaml -o resnet50.html --macs --memory
+    """
+    import dataclasses
+    from pathlib import Path
+
+    from convcalc.engine import run
+    from convcalc.spec import from_flags, load_path
+
+    if (spec is None) == (not layers):
+        raise click.UsageError("give either a SPEC file or --layer options (and --input)")
+    if fmt is None:
+        fmt = DRAW_SUFFIXES.get(Path(output).suffix.lower(), "mermaid") if output else "mermaid"
+    if (macs_column or memory) and fmt != "html":
+        raise click.UsageError("--macs and --memory add columns to the HTML page's table: use them with --format html")
+    try:
+        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
+        if batch is not None:
+            parsed = dataclasses.replace(parsed, batch=batch)
+        report = run(parsed)
+    except SpecError as exc:
+        fail(exc)
+    if fmt == "mermaid":
+        from convcalc.render.mermaid import render_mermaid
+
+        chart = render_mermaid(report, depth)
+        if chart.note:
+            click.echo(f"convcalc: {chart.note}", err=True)
+        text = chart.text
+    elif fmt == "dot":
+        from convcalc.render.dot import render_dot
+
+        text = render_dot(report, depth)
+    elif fmt == "svg":
+        from convcalc.render.svg import render_svg
+
+        text = render_svg(report, depth)
+    else:
+        from convcalc.render import NO_COLUMNS
+        from convcalc.render.html import render_html
+
+        extra = NO_COLUMNS
+        if macs_column or memory:  # the one place draw reaches for an analysis
+            from convcalc.compute import columns as cost_columns
+            from convcalc.compute import costs
+
+            extra = cost_columns(report, costs(report, dtype), depth, macs_column, False, False, memory)
+        text = render_html(report, depth, extra)
+    write_output(text, output)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Standard output, or the file named, as UTF-8; a file that cannot be written is exit 2."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"{output}: cannot write the file: {exc.strerror or exc}", err=True)
+        sys.exit(2)

@@ -155,6 +155,10 @@ def render(
         from convcalc.render.markdown import render_markdown
 
         return render_markdown(report, columns)
+    if fmt == "latex":
+        from convcalc.render.latex import render_latex
+
+        return render_latex(report, columns)
     if color:
         from convcalc.render.table import render_rich
 

@@ -322,7 +322,7 @@ def layout(
     edges: Sequence[tuple[int, int]],
     dummy: Box = Box(0.0, 0.0, 0.0, 12.0, 0.0),
     margin: float = 12.0,
-    spread: float = 8.0,
+    spread: float = 12.0,
 ) -> Layout:
     """Boxes at their places and edges routed between them. The room under a rank is the most
     its boxes ask for (`Box.below`), and more where edges travel far sideways, so they never
