@@ -167,9 +167,8 @@ def drawing(report: Report, depth: int | None = None) -> Drawing:
             start, index, shape = source(ref)
             if start != target:  # a tensor inside a folded block is not drawn
                 edges[(start, target, index, shape)] = None
-    outputs = report.outputs or ((report.rows[-1].name,) if report.rows else ())
-    for number, item in enumerate(outputs):
-        ref = item if isinstance(item, str) else item.name
+    outputs = [item.name for item in report.outputs] or ([report.rows[-1].name] if report.rows else [])
+    for number, ref in enumerate(outputs):
         key = f"output {number}" if len(outputs) > 1 else "output"
         ids[f"\0{key}"] = f"n{len(ids)}"
         nodes[f"\0{key}"] = {"name": key, "kind": OUTPUT, "type": "Output"}
