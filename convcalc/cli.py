@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from convcalc import __version__
 from convcalc.errors import SpecError
+
+if TYPE_CHECKING:
+    from convcalc.report import Report
 
 
 def use_color(choice: str, stream: Any) -> bool:
@@ -61,6 +64,24 @@ def abort(exc: SpecError) -> NoReturn:
     sys.exit(2)
 
 
+def computed(
+    spec: str | None, framework: str, input_shape: str | None, layers: tuple[str, ...], batch: int | None = None
+) -> Report:
+    """The report of a SPEC file (or - for standard input), or of the network the --input and
+    --layer options write; a spec that cannot be computed ends the command (abort)."""
+    from convcalc.engine import run
+    from convcalc.spec.flags import from_flags
+    from convcalc.spec.loading import load_path
+
+    try:
+        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
+        if batch is not None:
+            parsed = parsed.replace(batch=batch)
+        return run(parsed)
+    except SpecError as exc:
+        abort(exc)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="convcalc")
 def main() -> None:
@@ -84,7 +105,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("spec", required=False)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
+)
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
 @flag_layers
@@ -150,20 +173,9 @@ def summary(
       convcalc summary specs/pytorch-resnet50.yaml --macs --bars --depth 1
       convcalc summary specs/gpt2-small.yaml --memory --dtype bfloat16 --batch 8
     """
-
-    from convcalc.engine import run
-    from convcalc.spec.flags import from_flags
-    from convcalc.spec.loading import load_path
-
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file or --layer options (and --input)")
-    try:
-        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
-        if batch is not None:
-            parsed = parsed.replace(batch=batch)
-        report = run(parsed)
-    except SpecError as exc:
-        abort(exc)
+    report = computed(spec, framework, input_shape, layers, batch)
     if fmt == "json":
         from convcalc.analysis.costs import costs
         from convcalc.analysis.receptive import receptive_fields
@@ -171,14 +183,15 @@ def summary(
 
         click.echo(render_json(report, costs(report, dtype), receptive_fields(report)), nl=False)
         return
-    from convcalc.render import NO_COLUMNS, summary_table
+    from convcalc.render import summary_table
+    from convcalc.render.columns import NO_COLUMNS
 
     extra = NO_COLUMNS
     if macs_column or shares or bars or memory:
         from convcalc.analysis.costs import costs
         from convcalc.render.columns import cost_columns
 
-        bars = bars and fmt != "csv"  # a spreadsheet takes the numbers, not the picture
+        bars = bars and fmt not in ("csv", "latex")  # a spreadsheet or a paper takes the numbers, not the picture
         extra = cost_columns(report, costs(report, dtype), depth, macs_column, shares, bars, memory, exact=fmt == "csv")
     if receptive:
         from convcalc.analysis.receptive import receptive_fields
@@ -432,16 +445,12 @@ def explain(
       convcalc explain specs/mnist-cnn.yaml --format json | jq '.layers[0].steps'
     """
     from convcalc.analysis.explain import explain as explain_rows
-    from convcalc.engine import run
     from convcalc.render import explain as output
-    from convcalc.spec.flags import from_flags
-    from convcalc.spec.loading import load_path
 
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file (and LAYER names) or --layer options (and --input)")
+    report = computed(spec, framework, input_shape, layers)
     try:
-        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
-        report = run(parsed)
         missing = [name for name in layer_names if name not in {row.name for row in report.rows}]
         if missing:
             from convcalc.errors import Diagnostic, Location, did_you_mean
@@ -458,3 +467,192 @@ def explain(
         click.echo(dumps(output.explain_document(items, report.framework)), nl=False)
     else:
         click.echo(output.explain_text(items), nl=False)
+
+
+DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
+
+
+@main.command()
+@click.argument("spec", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "svg", "dot", "html"]),
+    help="Default: from the -o file's suffix (.mmd .svg .dot .gv .html), else mermaid.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+@click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one node.")
+@click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
+@flag_layers
+@click.option("--macs", "macs_column", is_flag=True, help="HTML: add each layer's MACs and the MACs totals to the table.")
+@click.option("--memory", is_flag=True, help="HTML: add each layer's output size in --dtype and the memory totals.")
+@click.option(
+    "--dtype",
+    type=click.Choice(["float32", "float16", "bfloat16", "int8"]),
+    default="float32",
+    show_default=True,
+    help="Element type for --memory.",
+)
+def draw(
+    spec: str | None,
+    fmt: str | None,
+    output: str | None,
+    depth: int | None,
+    batch: int | None,
+    framework: str,
+    input_shape: str | None,
+    layers: tuple[str, ...],
+    macs_column: bool,
+    memory: bool,
+    dtype: str,
+) -> None:
+    """Draw the network with the tensor shape on every edge.
+
+    \b
+    Formats:
+      mermaid  flowchart text that GitHub and most Markdown viewers draw; blocks are
+               subgraphs; a network beyond Mermaid's limits (50,000 characters, 500
+               edges) is folded block level by block level until it fits, and says so
+      svg      a self-contained picture laid out by convcalc (no Graphviz needed)
+      dot      Graphviz's language, for `dot -Tpng`
+      html     one offline page: the SVG and the summary table (--macs, --memory)
+
+    \b
+    Examples:
+      convcalc draw specs/pytorch-resnet18.yaml --depth 1
+      convcalc draw specs/keras-inceptionv3.yaml -o inception.svg
+      convcalc draw specs/pytorch-unet.yaml --format dot | dot -Tpng -o unet.png
+      convcalc draw specs/keras-resnet50.yaml -o resnet50.html --macs --memory
+    """
+    from pathlib import Path
+
+    if (spec is None) == (not layers):
+        raise click.UsageError("give either a SPEC file or --layer options (and --input)")
+    if fmt is None:
+        fmt = DRAW_SUFFIXES.get(Path(output).suffix.lower(), "mermaid") if output else "mermaid"
+    if (macs_column or memory) and fmt != "html":
+        raise click.UsageError("--macs and --memory add columns to the HTML page's table: use them with --format html")
+    report = computed(spec, framework, input_shape, layers, batch)
+    if fmt == "mermaid":
+        from convcalc.render.mermaid import render_mermaid
+
+        chart = render_mermaid(report, depth)
+        if chart.note:
+            click.echo(f"convcalc: {chart.note}", err=True)
+        text = chart.text
+    elif fmt == "dot":
+        from convcalc.render.dot import render_dot
+
+        text = render_dot(report, depth)
+    elif fmt == "svg":
+        from convcalc.render.svg import render_svg
+
+        text = render_svg(report, depth)
+    else:
+        from convcalc.render.columns import NO_COLUMNS
+        from convcalc.render.html import render_html
+
+        extra = NO_COLUMNS
+        if macs_column or memory:
+            from convcalc.analysis.costs import costs
+            from convcalc.render.columns import cost_columns
+
+            extra = cost_columns(report, costs(report, dtype), depth, macs_column, False, False, memory)
+        text = render_html(report, depth, extra)
+    write_output(text, output)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Standard output, or the file named, as UTF-8; a file that cannot be written is exit 2."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"{output}: cannot write the file: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+@click.option("--path", "show_path", is_flag=True, help="Print where the installed package keeps the schema file instead.")
+def schema(output: str | None, show_path: bool) -> None:
+    """Print the JSON Schema (draft-07) of the spec language, for editors and validators.
+
+    Generated from the Keras and PyTorch vocabularies: every layer type, its arguments with
+    their types, defaults and a one-line description; `framework:` in a spec selects which
+    vocabulary completes its layers. The package ships the same file (see --path).
+
+    \b
+    Examples:
+      convcalc schema -o convcalc-spec.schema.json
+      check-jsonschema --schemafile "$(convcalc schema --path)" specs/*.yaml
+    """
+    from pathlib import Path
+
+    from convcalc.render.spec_schema import SCHEMA_FILE
+
+    if show_path:
+        click.echo(Path(__file__).parent / "schema" / SCHEMA_FILE)
+        return
+    from convcalc.render.spec_schema import schema_text
+
+    write_output(schema_text(), output)
+
+
+SCHEMA_URL = "https://raw.githubusercontent.com/convcalc/convcalc/v{version}/convcalc/schema/convcalc-spec-1.schema.json"
+STARTERS = {
+    "keras": (
+        "input: [28, 28, 1]              # one input's shape, batch dimension excluded\n"
+        "layers:\n"
+        '  - Conv2D(32, 3, activation="relu")\n'
+        "  - MaxPooling2D(2)\n"
+        "  - {type: Conv2D, filters: 64, kernel_size: 3, activation: relu}\n"
+        "  - Flatten\n"
+        "  - Dense(10)\n"
+    ),
+    "pytorch": (
+        "input: [1, 28, 28]              # channels first, batch dimension excluded\n"
+        "layers:\n"
+        "  - Conv2d(1, 32, 3)\n"
+        "  - ReLU\n"
+        "  - MaxPool2d(2)\n"
+        "  - {type: Conv2d, in_channels: 32, out_channels: 64, kernel_size: 3}\n"
+        "  - Flatten\n"
+        "  - Linear(7744, 10)                # 64 channels x 11 x 11\n"
+    ),
+}
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True)
+@click.option("--schema", "schema_ref", metavar="URL|PATH", help="The schema the modeline names (default: the released file).")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: str, framework: str, schema_ref: str | None, force: bool) -> None:
+    """Write a starter spec whose first line points editors at the spec schema.
+
+    The `# yaml-language-server: $schema=...` modeline makes VS Code (Red Hat's YAML
+    extension), Neovim, Helix and Zed (yaml-language-server) complete layer types and their
+    arguments, show each one's description, and underline unknown keys.
+
+    \b
+    Examples:
+      convcalc init net.yaml
+      convcalc init --framework pytorch net.yaml
+      convcalc init net.yaml --schema "$(convcalc schema --path)"     # offline: the installed file
+    """
+    from pathlib import Path
+
+    from convcalc import __version__
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.UsageError(f"{path} exists; give --force to overwrite it")
+    reference = schema_ref or SCHEMA_URL.format(version=__version__)
+    name = target.stem
+    text = f"# yaml-language-server: $schema={reference}\nname: {name}\nframework: {framework}\n" + STARTERS[framework]
+    write_output(text, path)
+    click.echo(f"wrote {path}: try `convcalc summary {path}`", err=True)

@@ -4,13 +4,20 @@ Signatures (names, positional order, defaults) are facts about Keras and PyTorch
 from `inspect.signature` rather than typing them keeps convcalc's calls exactly the real ones.
 tests/conformance/test_signatures.py checks the file against the installed frameworks.
 
+With --descriptions it writes convcalc/frameworks/descriptions.py instead: each class's first
+docstring sentence and, per argument, its type as the framework states it (PyTorch's
+annotation, Keras's docstring) and the first sentence of its docstring entry. Only
+`convcalc schema` (convcalc/render/spec_schema.py) reads them, for the spec schema editors complete.
+
     KERAS_BACKEND=torch python scripts/gen_signatures.py > convcalc/frameworks/signatures.py
+    KERAS_BACKEND=torch python scripts/gen_signatures.py --descriptions > convcalc/frameworks/descriptions.py
 """
 
 from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -43,20 +50,135 @@ def signature_of(cls: type) -> tuple[tuple, tuple, bool]:
     return tuple(positional), tuple(keyword_only), var_kwargs
 
 
-def classes() -> dict[str, dict[str, tuple]]:
+def layer_classes() -> dict[str, dict[str, type]]:
+    """Every public layer class of keras.layers and torch.nn, by framework and name."""
     import keras
     import torch
 
-    found: dict[str, dict[str, tuple]] = {"keras": {}, "pytorch": {}}
+    found: dict[str, dict[str, type]] = {"keras": {}, "pytorch": {}}
     for name in sorted(dir(keras.layers)):
         cls = getattr(keras.layers, name)
         if inspect.isclass(cls) and issubclass(cls, keras.layers.Layer):
-            found["keras"][name] = signature_of(cls)
+            found["keras"][name] = cls
     for name in sorted(dir(torch.nn)):
         cls = getattr(torch.nn, name)
         if inspect.isclass(cls) and issubclass(cls, torch.nn.Module) and not name.startswith("_"):
-            found["pytorch"][name] = signature_of(cls)
+            found["pytorch"][name] = cls
     return found
+
+
+def classes() -> dict[str, dict[str, tuple]]:
+    return {framework: {name: signature_of(cls) for name, cls in found.items()} for framework, found in layer_classes().items()}
+
+
+ROLES = re.compile(r":(?:attr|class|meth|func|math|ref|mod|obj):`~?([^`<]*)(?:<[^>]*>)?`")
+TYPE_WORDS = re.compile(
+    r"\b(int|ints|integer|integers|float|floats|bool|boolean|str|string|strings|tuple|tuples|list|lists|dict)\b", re.I
+)
+
+
+def clean(text: str) -> str:
+    """Docstring text as plain words: Sphinx roles and backquotes dropped, spaces collapsed."""
+    text = ROLES.sub(r"\1", text)
+    text = text.replace("``", "").replace("`", "")
+    return " ".join(text.split())
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of `text`, cut to `limit` characters."""
+    text = clean(text)
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z(\"'])", text)
+    sentence = text[: match.start()] if match else text
+    return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
+
+
+def argument_docs(doc: str) -> dict[str, tuple[str, str]]:
+    """The `Args:` section of a Google-style docstring: name -> (type in parentheses, text)."""
+    lines = doc.splitlines()
+    found: dict[str, list[str]] = {}
+    kinds: dict[str, str] = {}
+    headings = [i for i, line in enumerate(lines) if line.strip() in ("Args:", "Arguments:", "Parameters:")]
+    if not headings:
+        return {}
+    start = headings[0]
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    entry_indent = None
+    current = None
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            continue
+        depth = len(line) - len(line.lstrip())
+        if depth <= indent:
+            break
+        entry_indent = depth if entry_indent is None else entry_indent
+        match = re.match(r"\s*\*{0,2}(\w+)\*{0,2}\s*(?:\(([^)]*)\))?\s*:\s*(.*)", line)
+        if depth == entry_indent and match:
+            current = match.group(1)
+            kinds[current] = match.group(2) or ""
+            found[current] = [match.group(3)]
+        elif current is not None:
+            found[current].append(line.strip())
+    return {name: (kinds[name], " ".join(parts)) for name, parts in found.items()}
+
+
+def annotation_text(annotation: object) -> str:
+    """A PyTorch annotation as words: `Union[str, _size_2_t]` -> "str | int | tuple[int, int]"."""
+    if annotation is inspect.Parameter.empty:
+        return ""
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    text = text.replace("typing.", "").replace("torch.", "").replace("<class '", "").replace("'>", "")
+    return text
+
+
+def keras_type(text: str) -> tuple[str, str]:
+    """Keras's entries open with the type: "int, the ...", "Int, or tuple of 2 ints, or ...",
+    "Float between 0 and 1. Fraction ...": (the type clauses, the rest)."""
+    kind, rest = "", text.strip()
+    while True:
+        parts = re.split(r"[,.](?:\s|$)", rest, maxsplit=1)
+        clause, after = parts[0], parts[1] if len(parts) > 1 else ""
+        words = clause.split()
+        first = not kind
+        if not TYPE_WORDS.search(clause) or len(words) > 8 or (not first and words[:1] != ["or"]):
+            break
+        kind = f"{kind}, {clause}" if kind else clause
+        rest = after.strip()
+    return kind, rest or text
+
+
+def described(cls: type, framework: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """(the class's first sentence, {argument: (type words, first sentence of its entry)})."""
+    doc = inspect.getdoc(cls) or ""
+    summary = first_sentence(doc.split("\n\n")[0]) if doc else ""
+    entries = argument_docs(doc)
+    arguments: dict[str, tuple[str, str]] = {}
+    for param in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        kind, text = entries.get(param.name, ("", ""))
+        if framework == "pytorch":
+            kind = annotation_text(param.annotation) or kind
+        else:  # Keras writes the type first: "filters: int, the dimension of..."
+            kind, text = keras_type(text)
+        arguments[param.name] = (clean(kind), first_sentence(text))
+    return summary, arguments
+
+
+def main_descriptions() -> None:
+    import keras
+    import torch
+
+    out = sys.stdout
+    out.write('"""One-line descriptions of the real layer classes and their arguments, generated by\n')
+    out.write(f"scripts/gen_signatures.py --descriptions from Keras {keras.__version__} and PyTorch ")
+    out.write(f"{torch.__version__.split('+')[0]}. Do not edit by hand.\n\n")
+    out.write("Each entry: (the class docstring's first sentence, {argument: (type as the framework states it,\n")
+    out.write('the first sentence of its docstring entry)}). Read only by `convcalc schema`.\n"""\n\n')
+    for framework, found in layer_classes().items():
+        out.write(f"{framework.upper()} = {{\n")
+        for name, cls in found.items():
+            out.write(f"    {name!r}: {described(cls, framework)!r},\n")
+        out.write("}\n\n")
 
 
 def main() -> None:
@@ -76,4 +198,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_descriptions() if "--descriptions" in sys.argv[1:] else main()

@@ -3,14 +3,22 @@ the analyses it computed, each once) and computes nothing; only the rich table i
 
 from __future__ import annotations
 
-from convcalc.render.columns import NO_COLUMNS, Columns
-from convcalc.render.fold import fold
-from convcalc.report import Report
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package imports nothing itself: each renderer loads only what it needs
+    from convcalc.render.columns import Columns
+    from convcalc.report import Report
 
 
-def summary_table(report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns = NO_COLUMNS) -> str:
-    """The summary as a table: `fmt` is table (rich when `color`, else plain), csv or markdown."""
+def summary_table(report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns | None = None) -> str:
+    """The summary as a table: `fmt` is table (rich when `color`, else plain), csv, markdown or
+    latex; `columns` are the extra columns the command asked for."""
+    from convcalc.render.columns import NO_COLUMNS
+
+    columns = columns or NO_COLUMNS
     if depth is not None:
+        from convcalc.render.fold import fold
+
         columns = columns.folded(report)
         report = fold(report, depth)
     if fmt == "csv":
@@ -21,6 +29,10 @@ def summary_table(report: Report, fmt: str, color: bool, depth: int | None = Non
         from convcalc.render.markdown import render_markdown
 
         return render_markdown(report, columns)
+    if fmt == "latex":
+        from convcalc.render.latex import render_latex
+
+        return render_latex(report, columns)
     if color:
         from convcalc.render.table import render_rich
 
