@@ -3,8 +3,6 @@ indented-but-compact layout every convcalc JSON document is written in."""
 
 from __future__ import annotations
 
-import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING
 
 from convcalc.ops.tensor import Shape
@@ -91,27 +89,33 @@ def field_data(result: LayerField) -> dict[str, object] | None:
     }
 
 
-def report_data(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> dict[str, object]:
-    """The whole document: the report with each layer's costs and receptive field."""
-    totals = report.totals
+def report_data_head(report: Report) -> dict[str, object]:
+    """The keys before the layers."""
     return {
         "schema": SCHEMA,
         "name": report.name,
         "framework": report.framework,
         "inputs": [{"name": i.name, "shape": shape_list(i.shape)} for i in report.inputs],
         "outputs": [{"name": o.name, "shape": shape_list(o.shape)} for o in report.outputs],
-        "layers": [
-            row_data(row) | cost_data(c) | {"receptive_field": field_data(f)}
-            for row, f, c in zip(report.rows, fields, cost.layers)
-        ],
-        "totals": {
-            "params": totals.params,
-            "trainable_params": totals.trainable_params,
-            "non_trainable_params": totals.non_trainable_params,
-            "param_bytes": totals.param_bytes,
-        }
-        | totals_data(cost),
     }
+
+
+def totals_dict(report: Report, cost: Costs) -> dict[str, object]:
+    totals = report.totals
+    return {
+        "params": totals.params,
+        "trainable_params": totals.trainable_params,
+        "non_trainable_params": totals.non_trainable_params,
+        "param_bytes": totals.param_bytes,
+    } | totals_data(cost)
+
+
+def report_data(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> dict[str, object]:
+    """The whole document as data: the report with each layer's costs and receptive field."""
+    layers = [
+        row_data(row) | cost_data(c) | {"receptive_field": field_data(f)} for row, f, c in zip(report.rows, fields, cost.layers)
+    ]
+    return report_data_head(report) | {"layers": layers, "totals": totals_dict(report, cost)}
 
 
 WIDTH = 100
@@ -121,6 +125,20 @@ def dumps(data: object) -> str:
     """Indented JSON in which containers that fit on one line stay on one, so shapes read as
     shapes. Each value is rendered once, bottom-up: linear in the document's size."""
     return _render(data, 0)[0] + "\n"
+
+
+def quoted(text: str) -> str:
+    """A JSON string as json.dumps(text, ensure_ascii=False) writes it. Names are plain text,
+    written as they are; anything else goes to the standard library's encoder.
+
+    >>> print(quoted("conv2d"), quoted('say "hi"'))
+    "conv2d" "say \\"hi\\""
+    """
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, not in the stubs
+
+    return encode_basestring(text)  # type: ignore[no-any-return]
 
 
 def _scalar(value: object) -> str:
@@ -133,11 +151,31 @@ def _scalar(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return encode_basestring(value)
-    return json.dumps(value)
+        return quoted(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else _non_finite(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # one line, in C
+def _non_finite(value: float) -> str:
+    return "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"
+
+
+def compact(value: object) -> str:
+    """One line, as json.dumps(value, ensure_ascii=False, separators=(", ", ": ")) writes it
+    (tests/test_render_json.py compares the two); written here so that a summary never imports
+    the json package (~1 ms of a start-up that should cost nothing).
+
+    >>> compact({"shape": (None, 28, 28, 1), "trainable": True})
+    '{"shape": [null, 28, 28, 1], "trainable": true}'
+    """
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{quoted(str(k))}: {compact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join([compact(v) for v in value]) + "]"
+    return _scalar(value)
+
+
 _MOST = WIDTH // 4  # a container with more items than this cannot fit on one line
 
 
@@ -152,12 +190,12 @@ def _render(value: object, indent: int) -> tuple[str, bool]:
     if not items:
         return ("{}" if isinstance(value, dict) else "[]"), True
     if len(items) <= _MOST and not any(isinstance(v, dict | list | tuple) and len(v) > _MOST for v in items):
-        line = _COMPACT(value)
+        line = compact(value)
         if indent + len(line) <= WIDTH:
             return line, True
     pad = ",\n" + " " * (indent + 2)
     if isinstance(value, dict):
-        body = pad.join(encode_basestring(str(k)) + ": " + _render(v, indent + 2)[0] for k, v in value.items())
+        body = pad.join(quoted(str(k)) + ": " + _render(v, indent + 2)[0] for k, v in value.items())
         brackets = "{}"
     else:
         body = pad.join(_render(v, indent + 2)[0] for v in items)
@@ -166,4 +204,98 @@ def _render(value: object, indent: int) -> tuple[str, bool]:
 
 
 def render_json(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> str:
-    return dumps(report_data(report, cost, fields))
+    """The document as `dumps(report_data(...))` writes it, byte for byte, but written straight
+    from the rows: each layer object is known to span several lines (its keys alone are wider
+    than a line), so only its values are laid out, and the parts that depend only on what a layer
+    computes (its type, shapes, weights and costs) are written once per distinct layer.
+    tests/test_render_json.py compares the two on every spec."""
+    data = report_data_head(report)
+    head = "".join(f"  {quoted(key)}: {_render(value, 2)[0]},\n" for key, value in data.items())
+    writer = _LayerWriter()
+    layers = ",\n    ".join(writer.layer(row, c, f) for row, c, f in zip(report.rows, cost.layers, fields))
+    totals = _render(totals_dict(report, cost), 2)[0]
+    return f'{{\n{head}  "layers": [\n    {layers}\n  ],\n  "totals": {totals}\n}}\n'
+
+
+class _LayerWriter:
+    """Each layer's object at indent 4, its values at indent 6, as _render lays them out."""
+
+    def __init__(self) -> None:
+        self.computed: dict[tuple[object, ...], str] = {}
+        self.costed: dict[tuple[object, ...], str] = {}
+        self.values: dict[object, str] = {}
+
+    def value(self, value: tuple[object, ...]) -> str:
+        """A tuple (shape, names) at indent 6; tuples repeat, so each is laid out once."""
+        text = self.values.get(value)
+        if text is None:
+            text = self.values[value] = _render(value, 6)[0]
+        return text
+
+    def layer(self, row: Row, cost: LayerCost, field: LayerField) -> str:
+        key = (row.type, row.output_shape, id(row.weights))
+        computed = self.computed.get(key)
+        if computed is None:
+            weights = [{"name": w.name, "shape": w.shape, "trainable": w.trainable, "shared": w.shared} for w in row.weights]
+            computed = self.computed[key] = (
+                f',\n      "type": {quoted(row.type)}'
+                f',\n      "output_shape": {self.value(row.output_shape)}'
+                f',\n      "weights": {_render(weights, 6)[0]}'
+                f',\n      "params": {row.params}'
+                f',\n      "trainable_params": {row.trainable_params}'
+                f',\n      "non_trainable_params": {row.non_trainable_params}'
+            )
+        key = (row.outputs, cost.macs, cost.output_elements, cost.output_bytes)
+        costed = self.costed.get(key)
+        if costed is None:
+            costed = self.costed[key] = (
+                f',\n      "outputs": {_render(row.outputs, 6)[0]}'
+                f',\n      "macs": {_scalar(cost.macs)}'
+                f',\n      "flops": {_scalar(cost.flops)}'
+                f',\n      "output_elements": {_scalar(cost.output_elements)}'
+                f',\n      "output_bytes": {_scalar(cost.output_bytes)}'
+            )
+        source = row.source
+        return (
+            f'{{\n      "name": {quoted(row.name)}{computed}'
+            f',\n      "source": {{"line": {source.line}, "column": {source.column}}}'
+            f',\n      "inputs": {self.value(row.inputs)}'
+            f',\n      "block": {self.value(tuple(path for path, _ in row.blocks)) if row.blocks else "[]"}'
+            f',\n      "shared_with": {_scalar(row.shared_with)}{costed}'
+            f',\n      "params_share": {_share(cost.params_share)}'
+            f',\n      "macs_share": {_share(cost.macs_share)}'
+            f',\n      "receptive_field": {self.field(field)}'
+            "\n    }"
+        )
+
+    def field(self, result: LayerField) -> str:
+        """A receptive field at indent 6: one line when it fits, else one line per key; one with
+        misaligned paths takes the general layout."""
+        field = result.field
+        if field is None:
+            return "null"
+        if field.misaligned or result.paths:
+            return _render(field_data(result), 6)[0]
+        values = (
+            ("size", _ints(field.size)),
+            ("stride", _ints(field.stride)),
+            ("padding", _ints(field.padding)),
+            ("axes", _ints(field.axes)),
+            ("input", quoted(field.input)),
+            ("misaligned", "[]"),
+            ("paths", "[]"),
+        )
+        line = "{" + ", ".join(f'"{key}": {text}' for key, text in values) + "}"
+        if 6 + len(line) <= WIDTH:
+            return line
+        return "{\n" + ",\n".join(f'        "{key}": {text}' for key, text in values) + "\n      }"
+
+
+def _ints(values: tuple[int | None, ...]) -> str:
+    """A short list of sizes as JSON (a field has one per spatial axis: it always fits a line)."""
+    return "[" + ", ".join("null" if v is None else str(v) for v in values) + "]"
+
+
+def _share(value: float | None) -> str:
+    """json writes a finite float as its repr."""
+    return "null" if value is None else repr(round(value, 6))
