@@ -35,20 +35,30 @@ def run(spec: Spec) -> Report:
     outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
+    done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
         layer_type = None
         try:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
-            layer_type = lookup(vocab, node.layer.type)
-            built, args = _build(layer_type, node, shapes, spec.framework)
+            # A layer's arithmetic depends only on its type, its arguments and its input shapes:
+            # a network repeats a few definitions many times, so each is bound and built once.
+            # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not).
+            layer = node.layer
+            key = (layer.type, repr(layer.args), repr(layer.kwargs), shapes)
+            known = done.get(key)
+            if known is None:
+                layer_type = lookup(vocab, layer.type)
+                built, args = _build(layer_type, node, shapes, spec.framework)
+                if problem := out_of_bounds(built.output_shape, built.weights):
+                    label = f"{node.name} ({layer_type.name})"
+                    raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
+                known = done[key] = (layer_type, built, args)
+            layer_type, built, args = known
         except LayerError as exc:
             label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
-        if problem := out_of_bounds(built.output_shape, built.weights):
-            label = f"{node.name} ({layer_type.name})"
-            raise SpecError(Diagnostic(node.layer.location, "CC200", problem, layer=label, node=node.name))
         weights = built.weights
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)

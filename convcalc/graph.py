@@ -153,28 +153,61 @@ def _references(item: object, env: dict[str, object]) -> list[object]:
 _PLAIN = frozenset({int, str, bool, float, type(None)})
 
 
-def _has_expr(value: object) -> bool:
-    """Whether arithmetic is left to work out anywhere in `value` (tuples, lists, dicts, calls)."""
+def _names(value: object, found: set[str]) -> bool:
+    """Whether arithmetic is left to work out anywhere in `value` (tuples, lists, dicts, calls);
+    the names it reads are added to `found`."""
     if type(value) in _PLAIN:  # most arguments: answered without the isinstance chain
         return False
     if isinstance(value, Expr):
+        found.update(value.names())
         return True
     if isinstance(value, tuple | list):
-        return any(_has_expr(v) for v in value)
+        return any([_names(v, found) for v in value])
     if isinstance(value, dict):
-        return any(_has_expr(v) for v in value.values())
+        return any([_names(v, found) for v in value.values()])
     if isinstance(value, Call):
-        return _has_expr(value.args) or _has_expr(value.kwargs)
+        return any([_names(value.args, found), _names(value.kwargs, found)])
     return False
+
+
+ABSENT = object()
+"""A name the scope does not define (a bare name in a block instance's call names a layer)."""
+
+
+class _Arithmetic:
+    """Each layer template's arithmetic, worked out once for each distinct set of values it
+    reads: a block used sixteen times with four values of `filters` makes four layers, not
+    sixteen, and identical layers then share one LayerSpec."""
+
+    def __init__(self) -> None:
+        self.reads: dict[int, tuple[str, ...] | None] = {}  # by template: the names its arithmetic reads
+        self.done: dict[tuple[object, ...], LayerSpec] = {}
+
+    def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
+        key = id(template)  # templates live as long as the spec that holds them
+        if key not in self.reads:
+            found: set[str] = set()
+            pieces = (template.args, template.kwargs, template.name, template.when, template.repeat)
+            self.reads[key] = tuple(sorted(found)) if any([_names(piece, found) for piece in pieces]) else None
+        names = self.reads[key]
+        if names is None:
+            return template  # most layers: no arithmetic, no copy per node
+        # 1, 1.0 and True are equal keys but different arguments: each value is keyed with its type,
+        # and a container by its repr
+        values = (key, instance, *(_keyed(env.get(name, ABSENT)) for name in names))
+        layer = self.done.get(values)
+        if layer is None:
+            layer = self.done[values] = _evaluated(template, env, instance)
+        return layer
+
+
+def _keyed(value: object) -> tuple[type, object]:
+    return (type(value), value if type(value) in _PLAIN else repr(value))
 
 
 def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = False) -> LayerSpec:
     """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256).
-    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`).
-    A layer without arithmetic (most of them) is returned as it is: no copy per node."""
-    pieces = (template.args, template.kwargs, template.name, template.when, template.repeat)
-    if not any(_has_expr(piece) for piece in pieces):
-        return template
+    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`)."""
 
     def value(key: int | str, written: object) -> object:
         if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
@@ -220,6 +253,7 @@ class _Builder:
         self.nodes: list[Node] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
         self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
+        self.arithmetic = _Arithmetic()
 
     def graph(self) -> Graph:
         top = _Scope("", {}, [Ref(self.spec.inputs[0].name)])
@@ -234,7 +268,7 @@ class _Builder:
 
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
         for template in layers:
-            layer = _evaluated(template, scope.env, instance=template.type in self.spec.blocks)
+            layer = self.arithmetic.evaluated(template, scope.env, template.type in self.spec.blocks)
             if layer.when is not None and not layer.when:
                 continue
             inputs = self.inputs(layer, scope)

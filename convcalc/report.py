@@ -29,6 +29,7 @@ class Row(Record):
         "input_shapes",
         "layer_type",
         "spec",
+        "_counts",
     )
 
     name: str
@@ -73,6 +74,7 @@ class Row(Record):
         self.shared_with = shared_with
         self.extra_outputs = extra_outputs
         self.folded = folded
+        self._counts: tuple[int, int] | None = None  # params, trainable params: summed on first use
         self.arguments = {} if arguments is None else arguments
         self.input_shapes = input_shapes
         self.layer_type = layer_type
@@ -84,11 +86,19 @@ class Row(Record):
 
     @property
     def params(self) -> int:
-        return sum(w.size for w in self.weights if not w.shared)
+        return self.counts[0]
 
     @property
     def trainable_params(self) -> int:
-        return sum(w.size for w in self.weights if w.trainable and not w.shared)
+        return self.counts[1]
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """Parameters and trainable parameters, each shared weight counted where it is held."""
+        if self._counts is None:
+            counted = [w for w in self.weights if not w.shared]
+            self._counts = (sum(w.size for w in counted), sum(w.size for w in counted if w.trainable))
+        return self._counts
 
     @property
     def non_trainable_params(self) -> int:
@@ -130,7 +140,7 @@ class Totals(Record):
 class Report(Record):
     """Everything computed for one spec."""
 
-    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched")
+    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched", "_totals")
 
     name: str | None
     framework: str
@@ -154,6 +164,7 @@ class Report(Record):
         self.rows = rows
         self.outputs = outputs
         self.branched = branched
+        self._totals: Totals | None = None
 
     @property
     def output_shape(self) -> Shape:
@@ -164,6 +175,9 @@ class Report(Record):
 
     @property
     def totals(self) -> Totals:
-        trainable = sum(r.trainable_params for r in self.rows)
-        total = sum(r.params for r in self.rows)
-        return Totals(total, trainable, total - trainable)
+        """Summed once, on first use (every renderer and analysis reads them)."""
+        if self._totals is None:
+            trainable = sum(r.trainable_params for r in self.rows)
+            total = sum(r.params for r in self.rows)
+            self._totals = Totals(total, trainable, total - trainable)
+        return self._totals

@@ -4,6 +4,7 @@ counts them), output sizes, and memory totals for a dtype. Data only: render/ sh
 from __future__ import annotations
 
 from convcalc.ops.macs import Layer, elements, multiply, summed
+from convcalc.ops.tensor import Shape
 from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
@@ -142,7 +143,15 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, found {dtype!r}")
     size = DTYPES[dtype]
-    counted = [layer_macs(row, report.framework) for row in report.rows]
+    # A row's MACs depend on its arguments, input shapes and weights, which identical layers share
+    # (the engine builds each distinct layer once): each distinct one is counted once.
+    known: dict[tuple[int, tuple[Shape, ...], int], int | None] = {}
+    counted = []
+    for row in report.rows:
+        key = (id(row.arguments), row.input_shapes, id(row.weights))
+        if key not in known:
+            known[key] = layer_macs(row, report.framework)
+        counted.append(known[key])
     outputs = [summed(*(elements(s) for s in row.outputs)) for row in report.rows]
     totals = report.totals
     all_macs = summed(*counted)

@@ -141,6 +141,7 @@ def receptive_fields(report: Report) -> tuple[LayerField, ...]:
     """Every row's receptive field with respect to the graph input its paths start from."""
     known: dict[str, Field | None] = {i.name: start(i.name, i.shape, report.framework) for i in report.inputs}
     why: dict[str, str] = {i.name: f"the input {i.name} has no spatial axes" for i in report.inputs}
+    windows: dict[tuple[int, Shape], Window | NoWindow] = {}  # identical layers share their arguments
     results = []
     for row in report.rows:
         incoming: list[tuple[str, Field]] = []
@@ -152,7 +153,7 @@ def receptive_fields(report: Report) -> tuple[LayerField, ...]:
                 incoming.append((ref, field))
             elif not (len(row.inputs) > 1 and broadcast_over(row.input_shapes[index], row.output_shape)):
                 missing = missing or (why[node] if rest in ("", "0]") else f"{ref} is not a spatial map")
-        result = _layer(row, incoming, missing)
+        result = _layer(row, incoming, missing, windows)
         known[row.name] = result.field
         why[row.name] = result.reason if result.reason.startswith("after ") else f"after {row.name}: {result.reason}"
         results.append(result)
@@ -180,7 +181,9 @@ STOPS = {
 """Why a layer of each kind ends the field."""
 
 
-def _layer(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerField:
+def _layer(
+    row: Row, incoming: list[tuple[str, Field]], missing: str, windows: dict[tuple[int, Shape], Window | NoWindow]
+) -> LayerField:
     layer_type = row.layer_type
     assert layer_type is not None, "a folded block has no receptive field of its own"
     moves = layer_type.moves
@@ -195,7 +198,16 @@ def _layer(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
     try:
         if moves is Positions.WINDOW:
             assert layer_type.window is not None
-            return LayerField(row.name, step(field, layer_type.window(args, row.input_shapes[0])))
+            key = (id(row.arguments), row.input_shapes[0])
+            window = windows.get(key)
+            if window is None:
+                try:
+                    window = windows[key] = layer_type.window(args, row.input_shapes[0])
+                except NoWindow as reason:
+                    window = windows[key] = reason
+            if isinstance(window, NoWindow):
+                raise window
+            return LayerField(row.name, step(field, window))
         if moves is Positions.AXES:
             assert layer_type.axes is not None
             return LayerField(row.name, moved(field, layer_type.axes(args, row.input_shapes[0])))
