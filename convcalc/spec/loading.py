@@ -4,6 +4,7 @@ bombs, deep nesting) with a located message."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from convcalc.errors import Location, SpecError
@@ -39,7 +40,7 @@ def load_text(text: str, path: str) -> Spec:
         raise SpecError.at(Location(path), "CC002", "malformed YAML: it nests too deeply") from None
     if root is None:
         raise SpecError.at(Location(path, 1, 1), "CC001", "the spec is empty", hint="it needs at least `input:` and `layers:`")
-    if "*" in text:  # aliases exist only where `*` is written: only then can the node graph share or loop
+    if "*" in text and ALIAS.search(text):  # only an alias can make the node graph share or loop
         _check_aliases(root, path)
     return Reader(path).spec(root)
 
@@ -55,6 +56,10 @@ def _bracket_depth(text: str) -> int:
         deepest = max(deepest, depth)
     return deepest
 
+
+ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\[\]{},]")
+"""Where an alias may be: `*name` at the start of a node (after a line's indentation, a space, or
+`[`, `{`, `,`). Text without one has no alias (block arithmetic such as `filters * 4` is not one)."""
 
 _LOADER: Any = None
 
