@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from convcalc.frameworks import vocabulary
 from convcalc.signature import REQUIRED
 
 SCHEMA_FILE = "convcalc-spec-1.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / SCHEMA_FILE
+"""The shipped copy, package data of convcalc (convcalc/schema/)."""
 SCHEMA_ID = "https://github.com/convcalc/convcalc/schema/" + SCHEMA_FILE
 FRAMEWORKS = ("keras", "pytorch")
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"

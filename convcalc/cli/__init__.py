@@ -1,0 +1,170 @@
+"""The command line: a thin shell that parses options, runs the pipeline, picks a renderer and
+turns SpecErrors into messages and exit codes (0 ok, 1 a check failed, 2 bad spec or command).
+
+Each command lives in a module of its own, loaded when it runs (`convcalc summary` never loads
+`solve`'s options): the group here knows them by name."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from convcalc import __version__
+from convcalc.errors import SpecError
+
+if TYPE_CHECKING:
+    from convcalc.report import Report
+
+
+def use_color(choice: str, stream: Any) -> bool:
+    """--color auto follows the terminal, NO_COLOR (https://no-color.org) and FORCE_COLOR."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def color_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The --color option every command shares."""
+    return click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour and box drawing; auto follows the terminal, NO_COLOR and FORCE_COLOR.",
+    )(command)
+
+
+def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--framework, --input and --layer: a network written on the command line instead of a SPEC."""
+    for option in reversed(
+        (
+            click.option(
+                "--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer."
+            ),
+            click.option(
+                "--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer)."
+            ),
+            click.option(
+                "--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.'
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def abort(exc: SpecError) -> NoReturn:
+    """A spec or an option that cannot be computed: its one-line message, exit status 2."""
+    click.echo(exc.diagnostic.text(), err=True)
+    sys.exit(2)
+
+
+def computed(
+    spec: str | None, framework: str, input_shape: str | None, layers: tuple[str, ...], batch: int | None = None
+) -> Report:
+    """The report of a SPEC file (or - for standard input), or of the network the --input and
+    --layer options write; a spec that cannot be computed ends the command (abort)."""
+    from convcalc.engine import run
+    from convcalc.spec.flags import from_flags
+    from convcalc.spec.loading import load_path
+
+    try:
+        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
+        if batch is not None:
+            parsed = parsed.replace(batch=batch)
+        return run(parsed)
+    except SpecError as exc:
+        abort(exc)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Standard output, or the file named, as UTF-8; a file that cannot be written is exit 2."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"{output}: cannot write the file: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+
+
+COMMANDS = {
+    "summary": "summary",
+    "check": "check",
+    "solve": "solve",
+    "diff": "diff",
+    "explain": "explain",
+    "draw": "draw",
+    "schema": "editors",
+    "init": "editors",
+}
+"""Each command's name and the module of convcalc.cli that defines it, in the order --help lists them."""
+
+
+class Commands(click.Group):
+    """A group whose commands are imported when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"convcalc.cli.{COMMANDS[name]}")
+        command: click.Command = getattr(module, name)
+        return command
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="convcalc")
+def main() -> None:
+    """Shapes and parameter counts of Keras and PyTorch networks, by pure arithmetic.
+
+    \b
+    Examples:
+      convcalc summary specs/seed-example-2.yaml
+      convcalc summary specs/lenet5.yaml --format json | jq .totals
+      convcalc summary --input 28,28,1 --layer "Conv2D(32, 3)" --layer "Conv2D(64, 3)"
+      convcalc check specs/*.yaml
+      convcalc solve --input 28 --output 14 --framework pytorch
+      convcalc diff old.yaml new.yaml
+    """
+    import gc
+
+    if gc.isenabled():  # a run makes many objects and no garbage cycles: cyclic GC only costs (3x at 100k layers)
+        gc.disable()
+        click.get_current_context().call_on_close(gc.enable)
+
+
+def entry() -> NoReturn:
+    """The console script: run the command, then end the process as soon as its output is
+    flushed. The interpreter's teardown (freeing every object, unloading every module) is work a
+    user of a calculator waits for and gains nothing from: ~6 ms after a small network, a second
+    after 100,000 layers (bench/run.py)."""
+    import gc
+
+    gc.disable()  # for good: the process ends with the command, and it makes no garbage cycles
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:  # click always ends a standalone run this way
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `convcalc summary ... | head`: the reader has what it wanted
+        pass
+    os._exit(status)

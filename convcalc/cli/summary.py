@@ -1,0 +1,107 @@
+"""`convcalc summary`: every layer's output shape, weights and parameter count."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from convcalc.cli import color_option, computed, flag_layers, use_color
+
+
+@click.command()
+@click.argument("spec", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
+)
+@click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
+@click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
+@flag_layers
+@click.option(
+    "--receptive-field",
+    "receptive",
+    is_flag=True,
+    help="Add receptive field size, stride and padding per spatial axis (JSON always has them).",
+)
+@click.option(
+    "--macs",
+    "macs_column",
+    is_flag=True,
+    help="Add each layer's MACs and share of them, and total MACs and FLOPs (= 2 x MACs), counted as fvcore counts them.",
+)
+@click.option("--shares", is_flag=True, help="Add each layer's share of the parameters.")
+@click.option("--bars", is_flag=True, help="Add a bar of each layer's MACs, the heaviest full, and the MACs totals.")
+@click.option(
+    "--memory", is_flag=True, help="Add each layer's output size in --dtype, and memory totals with a training estimate."
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(["float32", "float16", "bfloat16", "int8"]),
+    default="float32",
+    show_default=True,
+    help="Element type for --memory and the JSON memory figures.",
+)
+@color_option
+def summary(
+    spec: str | None,
+    fmt: str,
+    batch: int | None,
+    depth: int | None,
+    framework: str,
+    input_shape: str | None,
+    layers: tuple[str, ...],
+    receptive: bool,
+    macs_column: bool,
+    shares: bool,
+    bars: bool,
+    memory: bool,
+    dtype: str,
+    color: str,
+) -> None:
+    """Print every layer's output shape, weight shapes and parameter count.
+
+    SPEC is a YAML spec file, or - for standard input; or give the layers with --layer.
+
+    MACs are multiply-accumulates as fvcore counts them: one per kernel weight per output
+    position (convolutions, Linear/Dense, matmuls, recurrent and attention products), bias not
+    counted; norms, 2-D up-sampling and adaptive average pooling as fvcore's handlers count
+    them; activations and other element-wise ops 0. FLOPs = 2 x MACs. With no --batch (the
+    batch unknown) MACs and activation sizes are per sample. JSON always has them.
+
+    \b
+    Examples:
+      convcalc summary specs/seed-example-2.yaml
+      convcalc summary specs/mnist-cnn.yaml --format json | jq '.layers[].output_shape'
+      cat net.yaml | convcalc summary - --batch 32
+      convcalc summary --framework keras --input 28,28,1 \\
+          --layer "Conv2D(32, 3, activation='relu')" --layer "Conv2D(64, 3)"
+      convcalc summary --framework pytorch --input 1,28,28 --layer "Conv2d(1, 32, 3)"
+      convcalc summary specs/pytorch-resnet50.yaml --macs --bars --depth 1
+      convcalc summary specs/gpt2-small.yaml --memory --dtype bfloat16 --batch 8
+    """
+    if (spec is None) == (not layers):
+        raise click.UsageError("give either a SPEC file or --layer options (and --input)")
+    report = computed(spec, framework, input_shape, layers, batch)
+    if fmt == "json":
+        from convcalc.analysis.costs import costs
+        from convcalc.analysis.receptive import receptive_fields
+        from convcalc.render.json import render_json
+
+        click.echo(render_json(report, costs(report, dtype), receptive_fields(report)), nl=False)
+        return
+    from convcalc.render import summary_table
+    from convcalc.render.columns import NO_COLUMNS
+
+    extra = NO_COLUMNS
+    if macs_column or shares or bars or memory:
+        from convcalc.analysis.costs import costs
+        from convcalc.render.columns import cost_columns
+
+        bars = bars and fmt not in ("csv", "latex")  # a spreadsheet or a paper takes the numbers, not the picture
+        extra = cost_columns(report, costs(report, dtype), depth, macs_column, shares, bars, memory, exact=fmt == "csv")
+    if receptive:
+        from convcalc.analysis.receptive import receptive_fields
+        from convcalc.render.columns import field_columns
+
+        extra = extra + field_columns(receptive_fields(report))
+    click.echo(summary_table(report, fmt, use_color(color, sys.stdout), depth, extra), nl=False)
