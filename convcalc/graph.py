@@ -184,6 +184,8 @@ class _Arithmetic:
         self.done: dict[tuple[object, ...], LayerSpec] = {}
 
     def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
+        if template.plain:
+            return template  # read as literals: nothing to work out
         key = id(template)  # templates live as long as the spec that holds them
         if key not in self.reads:
             found: set[str] = set()

@@ -229,7 +229,10 @@ def moved(field: Field, axes: Axes) -> Field:
     targets = {source: target for target, source in enumerate(axes.source) if source is not None}
     if any(axis not in targets for axis in field.axes):
         raise Stop("it drops a spatial axis")
-    return field.replace(axes=tuple(targets[axis] for axis in field.axes))
+    axes_now = tuple(targets[axis] for axis in field.axes)
+    if axes_now == field.axes:
+        return field
+    return Field(field.input, axes_now, field.size, field.stride, field.padding, field.misaligned)
 
 
 # --- Merges
@@ -244,9 +247,11 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
     shifted = []
     for ref, field in incoming:
         # Inputs of a lower rank broadcast from the right: their axes move along.
-        shape = row.input_shapes[list(row.inputs).index(ref)]
-        shift = rank - len(shape)
-        shifted.append((ref, field.replace(axes=tuple(a + shift for a in field.axes))))
+        shift = rank - len(row.input_shapes[row.inputs.index(ref)])
+        if shift:
+            moved_axes = tuple(a + shift for a in field.axes)
+            field = Field(field.input, moved_axes, field.size, field.stride, field.padding, field.misaligned)
+        shifted.append((ref, field))
     axes = shifted[0][1].axes
     if any(f.axes != axes for _, f in shifted):
         return LayerField(row.name, None, "its inputs have different spatial axes")

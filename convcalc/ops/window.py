@@ -14,7 +14,7 @@ class Window(Record):
     dilation, and the padding before and after the axis (negative crops; None where it depends on
     an unknown length)."""
 
-    __slots__ = ("axes", "kernel", "stride", "dilation", "before", "after")
+    __slots__ = ("axes", "kernel", "stride", "dilation", "before", "after", "_span")
 
     axes: tuple[int, ...]
     kernel: tuple[int, ...]
@@ -38,11 +38,12 @@ class Window(Record):
         self.dilation = dilation
         self.before = before
         self.after = after
+        self._span = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
 
     @property
     def span(self) -> tuple[int, ...]:
         """The positions each window covers, dilation included."""
-        return tuple(effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        return self._span
 
 
 def sliding(

@@ -276,24 +276,25 @@ class _LayerWriter:
             return "null"
         if field.misaligned or result.paths:
             return _render(field_data(result), 6)[0]
-        values = (
-            ("size", _ints(field.size)),
-            ("stride", _ints(field.stride)),
-            ("padding", _ints(field.padding)),
-            ("axes", _ints(field.axes)),
-            ("input", quoted(field.input)),
-            ("misaligned", "[]"),
-            ("paths", "[]"),
+        size, stride, padding = _ints(field.size), _ints(field.stride), _ints(field.padding)
+        axes, source = _ints(field.axes), quoted(field.input)
+        line = (
+            f'{{"size": {size}, "stride": {stride}, "padding": {padding}, "axes": {axes}, "input": {source}, '
+            '"misaligned": [], "paths": []}'
         )
-        line = "{" + ", ".join(f'"{key}": {text}' for key, text in values) + "}"
         if 6 + len(line) <= WIDTH:
             return line
-        return "{\n" + ",\n".join(f'        "{key}": {text}' for key, text in values) + "\n      }"
+        return (
+            f'{{\n        "size": {size},\n        "stride": {stride},\n        "padding": {padding},\n        "axes": {axes}'
+            f',\n        "input": {source},\n        "misaligned": [],\n        "paths": []\n      }}'
+        )
 
 
 def _ints(values: tuple[int | None, ...]) -> str:
     """A short list of sizes as JSON (a field has one per spatial axis: it always fits a line)."""
-    return "[" + ", ".join("null" if v is None else str(v) for v in values) + "]"
+    if None in values:
+        return "[" + ", ".join("null" if v is None else str(v) for v in values) + "]"
+    return "[" + ", ".join(map(str, values)) + "]"
 
 
 def _share(value: float | None) -> str:

@@ -28,7 +28,7 @@ class Call(Record):
     source text, so an error about one argument can point at it.
     """
 
-    __slots__ = ("name", "args", "kwargs", "offsets")
+    __slots__ = ("name", "args", "kwargs", "offsets", "_plain")
 
     name: str
     args: tuple[object, ...]
@@ -41,11 +41,17 @@ class Call(Record):
         args: tuple[object, ...] = (),
         kwargs: dict[str, object] | None = None,
         offsets: dict[int | str, int] | None = None,
+        plain: bool = False,
     ) -> None:
         self.name = name
         self.args = args
         self.kwargs = {} if kwargs is None else kwargs
         self.offsets = {} if offsets is None else offsets
+        self._plain = plain  # read by the fast path: literals only, no arithmetic (False: look)
+
+    @property
+    def plain(self) -> bool:
+        return self._plain
 
 
 MAX_CALL_LENGTH = 100_000  # characters; a layer call is a line, not a file
@@ -95,9 +101,12 @@ def _parse_call(text: str) -> Call:
 # argument after a keyword) is left to `ast`, the authority; tests/test_calls.py checks that both
 # read generated calls alike.
 TOKEN = (
-    r"[ \t]*(?:(?P<number>-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|(?P<string>'[^'\\]*'|\"[^\"\\]*\")"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<mark>[()\[\],=.]))"
+    r"([ \t]*)(?:(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|('[^'\\]*'|\"[^\"\\]*\")"
+    r"|([A-Za-z_][A-Za-z0-9_]*)|([()\[\],=.])|(.))"
 )
+"""Spaces, then one token: a number, a string, a name, a mark, or anything else (which ends the
+fast path). findall() gives each as a tuple of its groups; the spaces give each token's column."""
+
 _CONSTANTS = {"True": True, "False": False, "None": None}
 Token = tuple[str, str, int]  # kind (number, string, name, mark), text, column
 PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]{0,99})(?:\.[0-9]{1,100}(?:[eE][-+]?[0-9]{1,3})?|[eE][-+]?[0-9]{1,3})?"
@@ -119,16 +128,16 @@ def plain_call(text: str) -> Call | None:
     """
     if not text.isascii() or "\n" in text or "\r" in text:
         return None
-    token = _patterns()[0]
     tokens: list[Token] = []
-    position, end = 0, len(text.rstrip(" \t"))
-    while position < end:
-        found = token.match(text, position)
-        if found is None or found.end() > end:
+    column = 0
+    for spaces, number, string, name, mark, other in _patterns()[0].findall(text.rstrip(" \t")):
+        if other:
             return None
-        kind = found.lastgroup or ""
-        tokens.append((kind, found.group(kind), found.start(kind)))
-        position = found.end()
+        column += len(spaces)
+        item = number or string or name or mark
+        kind = "number" if number else "string" if string else "name" if name else "mark"
+        tokens.append((kind, item, column))
+        column += len(item)
     return _read_call(tokens) if tokens else None
 
 
@@ -142,7 +151,7 @@ def _read_call(tokens: list[Token]) -> Call | None:
         return None
     name, rest = names[-1][1], tokens[dotted:]
     if not rest:
-        return Call(name) if dotted == 1 else None  # a bare dotted name is an attribute, not a call: ast says so
+        return Call(name, plain=True) if dotted == 1 else None  # a bare dotted name is an attribute, not a call: ast says so
     if rest[0][1] != "(" or rest[-1][1] != ")":
         return None
     args: list[object] = []
@@ -174,7 +183,7 @@ def _read_call(tokens: list[Token]) -> Call | None:
             if rest[index][1] != ",":
                 return None
             index += 1
-    return Call(name, tuple(args), kwargs, offsets)
+    return Call(name, tuple(args), kwargs, offsets, plain=True)
 
 
 def _read_value(tokens: list[Token], index: int, last: int) -> tuple[object, int] | None:

@@ -36,6 +36,7 @@ class LayerSpec(Record):
         "shares",
         "when",
         "repeat",
+        "_plain",
     )
 
     type: str
@@ -63,6 +64,7 @@ class LayerSpec(Record):
         shares: str | None = None,
         when: object = None,
         repeat: object = None,
+        plain: bool = False,
     ) -> None:
         self.type = type
         self.args = args
@@ -75,6 +77,11 @@ class LayerSpec(Record):
         self.shares = shares
         self.when = when
         self.repeat = repeat
+        self._plain = plain  # known at reading to hold no arithmetic anywhere (False: look)
+
+    @property
+    def plain(self) -> bool:
+        return self._plain
 
     def locate(self, argument: int | str | None) -> Location:
         if argument is None or argument == "":

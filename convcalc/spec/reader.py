@@ -37,16 +37,17 @@ def call_layer(text: str, where: Location) -> LayerSpec:
         call = parse_call(text)
     except LayerError as exc:
         raise SpecError.at(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
-    return layer_spec(LayerSpec(call.name, call.args, dict(call.kwargs), where, arg_offsets=call.offsets))
+    return layer_spec(LayerSpec(call.name, call.args, call.kwargs, where, arg_offsets=call.offsets, plain=call.plain))
 
 
 def layer_spec(layer: LayerSpec) -> LayerSpec:
     """The layer with the graph keys (`name`, `inputs`, `shares`, `when`, `repeat`) taken out of
-    its arguments: they are convcalc's, whatever the class takes."""
+    its arguments: they are convcalc's, whatever the class takes. Its kwargs are never changed:
+    a call's are shared by every layer written the same way."""
+    if not any(key in layer.kwargs for key in GRAPH_KEYS):
+        return layer
     kwargs = dict(layer.kwargs)
     graph = {key: kwargs.pop(key) for key in GRAPH_KEYS if key in kwargs}
-    if not graph:
-        return layer
     inputs = graph.get("inputs")
     if inputs is not None:
         inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
@@ -70,6 +71,7 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
         shares=shares,
         when=graph.get("when"),
         repeat=graph.get("repeat"),
+        plain=layer.plain,
     )
 
 
@@ -348,7 +350,7 @@ class Reader:
             raise SpecError.at(where, "CC003", f"type must be a layer class name, found {short(type_name)}")
         kwargs = {key: _in_block(_tupled(self.value(value)), params) for key, (value, _) in entries.items()}
         locations: dict[int | str, Location] = {key: loc for key, (_, loc) in entries.items()}
-        return layer_spec(LayerSpec(type_name, (), kwargs, where, locations))
+        return layer_spec(LayerSpec(type_name, (), kwargs, where, locations, plain=not params))
 
     def expect(self, node: Any) -> Expect:
         entries = self.mapping(node, "expect", EXPECT_KEYS)
