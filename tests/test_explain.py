@@ -152,6 +152,17 @@ def test_bad_input_is_a_clear_error_with_exit_2() -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_pytorch_convolution_on_unknown_channels_counts_the_in_channels_it_declares() -> None:
+    """The input shape may leave the channels unknown; the weights then use in_channels (before,
+    explain printed "None input channels" and raised a TypeError for groups > 1)."""
+    report = run(from_flags("pytorch", "None,8,8", ("Conv2d(4, 8, 3, groups=2)",), None))
+    (item,) = explain(report)
+    assert item.steps[-1].note == (
+        "groups=2 splits the 4 input channels into 2 groups of 2; each of the 8 filters sees only its "
+        "group's channels (2 x 3 x 3 = 18 weights), 2 times fewer weights."
+    )
+
+
 def test_layers_without_words_still_get_their_shape_and_weights() -> None:
     report = summarize("input: [10, 4]\nlayers:\n- LayerNormalization()\n")
     (item,) = explain(report)
