@@ -177,7 +177,7 @@ def bidirectional(vocabulary: Vocabulary, args: Args, shape: Shape) -> Built:
     if merge_mode is None:
         outputs: tuple[Shape, ...] = (first, second)
     elif merge_mode == "concat":
-        outputs = ((*first[:-1], first[-1] + second[-1]),)  # type: ignore[operator]  # units are known
+        outputs = ((*first[:-1], macs.summed(first[-1], second[-1])),)  # the units: known
     elif first[-1] != second[-1]:
         raise LayerError(
             f"merge_mode={merge_mode!r} needs both directions to be as wide, "
