@@ -7,11 +7,15 @@ so `Conv2D(32, 3)` binds 32 to `filters` and 3 to `kernel_size`, exactly as Kera
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from convcalc.errors import LayerError, did_you_mean
+
+T = TypeVar("T")
 
 
 class _Required:
@@ -49,7 +53,7 @@ class Signature:
             raise LayerError(
                 f"{type_name} takes at most {len(self.positional)} positional arguments "
                 f"({', '.join(n for n, _ in self.positional) or 'none'}), found {len(args)}",
-                argument=len(self.positional),  # type: ignore[arg-type]
+                argument=len(self.positional),
                 code="CC104",
             )
         values: dict[str, object] = {}
@@ -84,7 +88,11 @@ class Signature:
 
 
 class Args:
-    """A layer's bound arguments, read through accessors that check type and range."""
+    """A layer's bound arguments, read through accessors that check type and range.
+
+    The accessors `int` and `bool` shadow the builtins inside this class body, so annotations
+    after them spell the builtins `builtins.int` and `builtins.bool`.
+    """
 
     def __init__(self, type_name: str, values: dict[str, object]) -> None:
         self.type_name = type_name
@@ -110,7 +118,7 @@ class Args:
             raise self.error(name, f"an integer >= {minimum}")
         return value
 
-    def optional_int(self, name: str, minimum: int | None = None) -> int | None:
+    def optional_int(self, name: str, minimum: builtins.int | None = None) -> builtins.int | None:
         return None if self.values[name] is None else self.int(name, minimum)
 
     def number(self, name: str) -> float:
@@ -125,7 +133,7 @@ class Args:
             raise self.error(name, "True or False")
         return value
 
-    def choice(self, name: str, options: Iterable[object]) -> object:
+    def choice(self, name: str, options: Iterable[T]) -> T:
         value = self.values[name]
         choices = list(options)
         if isinstance(value, str) and value not in choices and value.lower() in choices:
@@ -136,9 +144,9 @@ class Args:
                 "one of " + ", ".join(repr(c) for c in choices),
                 hint=did_you_mean(str(value), [str(c) for c in choices]),
             )
-        return value
+        return next(c for c in choices if c == value)  # the option itself (an equal value), typed as the options are
 
-    def ints(self, name: str, rank: int, minimum: int = 1) -> tuple[int, ...]:
+    def ints(self, name: str, rank: builtins.int, minimum: builtins.int = 1) -> tuple[builtins.int, ...]:
         """An int or a `rank`-long tuple/list of ints, as Keras's standardize_tuple and
         PyTorch's _ntuple accept them: `3` means `(3, 3)` in 2-D."""
         value = self.values[name]

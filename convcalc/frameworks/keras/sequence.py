@@ -67,7 +67,7 @@ def embedding(args: Args, shape: Shape) -> Built:
     input_dim = args.int("input_dim", 1)
     output_dim = args.int("output_dim", 1)
     lora = args.optional_int("lora_rank", 0)
-    weights = (Weight("embeddings", (input_dim, output_dim), trainable=not lora),)
+    weights: tuple[Weight, ...] = (Weight("embeddings", (input_dim, output_dim), trainable=not lora),)
     if lora:
         weights += (Weight("lora_embeddings_a", (input_dim, lora)), Weight("lora_embeddings_b", (lora, output_dim)))
     return Built((*shape, output_dim), weights)

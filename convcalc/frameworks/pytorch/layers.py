@@ -890,9 +890,9 @@ def resampled(args: Args, shape: Shape, mode: str) -> Built:
         wanted = " or ".join(f"{n + 2}-D" for n in MODE_RANKS[mode])
         raise rank_error(args, shape, f"a {wanted} input (batch, channels, *spatial) for mode={mode!r}")
     spatial = shape[2:]
+    out: Shape
     if size is not None:
-        sizes = args.ints("size", rank)
-        out = sizes
+        out = args.ints("size", rank)
     else:
         factors = scale if isinstance(scale, tuple | list) else (scale,) * rank
         if len(factors) != rank or any(isinstance(f, bool) or not isinstance(f, int | float) for f in factors):
