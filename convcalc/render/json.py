@@ -4,7 +4,7 @@ indented-but-compact layout every convcalc JSON document is written in."""
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING
 
 from convcalc.ops.tensor import Shape

@@ -16,8 +16,11 @@ def load_text(text: str, path: str) -> Spec:
     import yaml
 
     loader = _loader_class()
-    # libyaml's parser: yaml.cyaml.CParser (there is no yaml.CParser: testing for it found none)
-    fast = bool(getattr(yaml, "__with_libyaml__", False)) and issubclass(loader, yaml.cyaml.CParser)
+    fast = False  # libyaml's parser: yaml._yaml.CParser, under every C loader (there is no yaml.CParser)
+    if getattr(yaml, "__with_libyaml__", False):
+        from yaml._yaml import CParser
+
+        fast = issubclass(loader, CParser)
     # The pure-Python scanner is quadratic in flow depth; libyaml stops at 1000 levels with a
     # message of its own: either way the same message. Depth needs as many openers, counted in C.
     if text.count("[") + text.count("{") > 1000 and _bracket_depth(text) > 1000:
@@ -67,6 +70,8 @@ def _loader_class() -> Any:
     if _LOADER is None:
         import yaml
 
+        # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
+        # cannot check.
         class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is not yaml.ScalarNode:

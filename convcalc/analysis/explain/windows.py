@@ -74,7 +74,8 @@ def keras_conv(rank: int, kind: str) -> Explainer:
             else:
                 ctx.dims = {"kernel": (*kdims, "(input channels / groups)", "filters"), "bias": ("filters",)}
                 ctx.weight_note = (
-                    f"groups={groups} splits the {cin} input channels into {groups} groups of {cin // groups}; each of "
+                    f"groups={groups} splits the {cin} input channels into {groups} groups of "
+                    f"{cin // groups if cin else cin}; each of "
                     f"the {filters} filters sees only its group's channels ({per_filter} weights), "
                     f"{groups} times fewer weights than a full convolution."
                 )
