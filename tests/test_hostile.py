@@ -108,18 +108,56 @@ def test_aliases_that_stay_small_still_work(tmp_path: Path) -> None:
 # --- very deep nesting
 
 
+@pytest.fixture(params=["libyaml", "libyaml without a nesting limit", "pure Python"])
+def yaml_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each YAML reader convcalc may meet: libyaml as PyYAML 6.0.4's wheels ship it (0.2.6, which
+    stops at 1000 levels), libyaml before 0.2.6 (PyYAML 6.0.3's wheels, most system packages: no
+    limit, and a segfault in PyYAML's C composer past some 20,000 levels; here its path is taken
+    on whatever libyaml is installed), and PyYAML's pure-Python loader (RecursionError past some
+    450 levels)."""
+    if request.param != "pure Python" and not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML is built without libyaml here")
+    if request.param == "pure Python":
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    if request.param == "libyaml without a nesting limit":
+        monkeypatch.setattr(spec_module, "_unlimited_libyaml", lambda: True)
+    monkeypatch.setattr(spec_module, "_LOADER", None)  # rebuilt on the loader chosen; restored afterwards
+    return str(request.param)
+
+
+DEEPER_THAN_64 = "CC003 the value nests more than 64 levels deep"
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "where"),
     [
-        ("input: [8]\nlayers: " + "[" * 100_000 + "]" * 100_000 + "\n", "CC002"),  # libyaml's own depth limit
-        ("input: [8]\nlayers: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", "CC002"),
-        ("input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)), "CC002"),
-        ("input: " + "[" * 900 + "]" * 900 + "\nlayers: [Dense(1)]\n", "nests more than 64 levels"),
-        ("input: [8]\nlayers:\n  - {type: Dense, units: " + "[" * 900 + "]" * 900 + "}\n", "nests more than 64 levels"),
+        ("input: [8]\nlayers: " + "[" * 100_000 + "]" * 100_000 + "\n", ":2:73:"),
+        ("input: [8]\nlayers: " + "[" * 1500 + "]" * 1500 + "\n", ":2:73:"),
+        ("input: [8]\nlayers: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", ":2:262:"),
+        ("input: [8]\nlayers: " + '[ "]", ' * 100_000 + "1" + "]" * 100_000 + "\n", ":2:452:"),  # quoted ] hide levels
+        ("input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)), ":67:131:"),
+        ("input: [8]\nlayers:\n  - " + "- " * 100_000 + "x\n", ":3:131:"),  # compact: 2 characters a level
+        ("input: " + "[" * 900 + "]" * 900 + "\nlayers: [Dense(1)]\n", ":1:72:"),
+        ("input: [8]\nlayers:\n  - {type: Dense, units: " + "[" * 900 + "]" * 900 + "}\n", ":3:88:"),
+        ("input: [8]\nlayers: [Dense(1)]\ndescription:\n" + "".join("  " * i + "-\n" for i in range(1, 500)), ":68:131:"),
     ],
 )
-def test_deep_nesting_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
-    assert_clear_error(*summary(tmp_path, text), expected)
+def test_deep_nesting_is_the_same_clear_error_whatever_reads_the_yaml(
+    tmp_path: Path, yaml_reader: str, text: str, where: str
+) -> None:
+    """The first node past MAX_DEPTH, in document order, whatever the YAML reader and wherever its
+    own limit lies (before, libyaml 0.2.6 said CC002 past 1000 levels, libyaml 0.2.5 read on or
+    crashed, and the pure-Python loader said CC002 past some 450)."""
+    message = assert_clear_error(*summary(tmp_path, text), DEEPER_THAN_64)
+    assert message.endswith(f"{where} {DEEPER_THAN_64}\n"), message
+
+
+def test_a_character_yaml_refuses_comes_before_deep_nesting(tmp_path: Path, yaml_reader: str) -> None:
+    """The pure-Python reader refuses a control character before it parses anything, libyaml only
+    when it reads that far (past a nest it may stop at first): either way the character is the error."""
+    text = "input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)) + "name: \x01\n"
+    message = assert_clear_error(*summary(tmp_path, text), "CC002")
+    assert message.endswith(":1502:7: CC002 malformed YAML: the character '\\x01' is not allowed\n"), message
 
 
 @pytest.mark.parametrize(
@@ -138,18 +176,6 @@ def test_pathological_calls_are_clear_errors(tmp_path: Path, call: str) -> None:
     assert_clear_error(*summary(tmp_path, text), "CC102")
     result, seconds = invoke("summary", "--input", "8", "--layer", call)
     assert_clear_error(result, seconds, "CC102")
-
-
-def test_the_pure_python_loader_does_not_overflow_either(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without libyaml, PyYAML's composer recurses: a deep nest must still be a message."""
-    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
-    monkeypatch.setattr(spec_module, "_LOADER", None)
-    for depth in (1500, 100_000):  # past the recursion limit; past the point where its scanner crawls
-        text = "input: [8]\nlayers: " + "[" * depth + "]" * depth + "\n"
-        assert_clear_error(*summary(tmp_path, text), "CC002", "nests too deeply")
-    block = "input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500))
-    assert_clear_error(*summary(tmp_path, block), "CC002", "nests too deeply")
-    monkeypatch.setattr(spec_module, "_LOADER", None)
 
 
 def test_a_yaml_int_beyond_pythons_digit_limit(tmp_path: Path) -> None:
