@@ -8,7 +8,7 @@ so `Conv2D(32, 3)` binds 32 to `filters` and 3 to `kernel_size`, exactly as Kera
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
@@ -144,7 +144,8 @@ class Args:
                 "one of " + ", ".join(repr(c) for c in choices),
                 hint=did_you_mean(str(value), [str(c) for c in choices]),
             )
-        return next(c for c in choices if c == value)  # the option itself (an equal value), typed as the options are
+        listed: Sequence[object] = choices
+        return choices[listed.index(value)]  # the option itself (an equal value), typed as the options are
 
     def ints(self, name: str, rank: builtins.int, minimum: builtins.int = 1) -> tuple[builtins.int, ...]:
         """An int or a `rank`-long tuple/list of ints, as Keras's standardize_tuple and
