@@ -23,7 +23,8 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
 
 
 def test_summary_from_flags_answers_the_seed_question() -> None:
-    # Figures: shared/acceptance/published.md, first example (Keras model.summary()).
+    # Figures: the question's first network (https://datascience.stackexchange.com/questions/41486),
+    # as Keras's model.summary() gives them.
     result = invoke(
         "summary", "--input", "28,28,1", "--layer", "Conv2D(32, (3, 3), activation='relu')", "--layer", "Conv2D(64, (3, 3))"
     )

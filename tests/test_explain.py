@@ -87,7 +87,8 @@ def test_a_spec_layer_by_name_matches_golden() -> None:
 
 
 def test_the_issue_example_reads_as_promised() -> None:
-    # published.md: Conv2D(64, (3, 3)) after a 26x26x32 map: (None, 24, 24, 64), kernel (3, 3, 32, 64), 18,496 params.
+    # https://datascience.stackexchange.com/questions/41486: Conv2D(64, (3, 3)) after a 26x26x32 map gives (None, 24, 24, 64),
+    # kernel (3, 3, 32, 64); Keras's model.summary() counts 18,496 params.
     text = CliRunner().invoke(main, invocation("keras-conv2d")).stdout
     assert "= floor((26 + 0 - 1*(3-1) - 1) / 1) + 1 = 24" in text
     assert "= 3 x 3 x 32 x 64 = 18,432" in text

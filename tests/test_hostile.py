@@ -332,7 +332,7 @@ def test_nothing_in_a_spec_runs_code_or_reads_files(tmp_path: Path, attack: str,
 
 
 def test_huge_counts_stay_exact(tmp_path: Path) -> None:
-    # Dense holds kernel (in, units) and bias (units,) (keras.layers.Dense; shared/acceptance/published.md).
+    # Dense holds kernel (in, units) and bias (units,) (keras.layers.Dense, https://keras.io/api/layers/core_layers/dense/).
     features, units = 2**40, 2**39
     result, _ = invoke("summary", "--input", f"3,{features}", "--layer", f"Dense({units})", "--format", "json")
     assert result.exit_code == 0, result.output
