@@ -8,18 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from convcalc import __version__
-from convcalc.cli import main, use_color
+from convcalc.cli import use_color
 
 HERE = Path(__file__).parent
 SEED = str(HERE / "specs" / "valid" / "seed2.yaml")
 SCHEMAS = HERE.parent / "convcalc" / "schema"
-
-
-def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=env)
 
 
 def test_summary_from_flags_answers_the_seed_question() -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import glob
 import json
 import math
-import os
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import compare
 
 from convcalc import load, summarize
 from convcalc.analysis.explain import explain, explainer_of
@@ -63,13 +63,6 @@ CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 def invocation(name: str) -> list[str]:
     framework, shape, layers = CASES[name]
     return ["explain", "--framework", framework, "--input", shape, *(a for layer in layers for a in ("--layer", layer))]
-
-
-def compare(actual: str, golden: Path) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(actual)
-    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == golden.read_text()
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

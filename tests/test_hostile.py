@@ -17,19 +17,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
+from helpers import invoke
 
-from convcalc.cli import main
 from convcalc.spec import loading as spec_module
 
 SECOND = 1.0
 
 
-def invoke(*args: str, input: str | bytes | None = None) -> tuple[Result, float]:
+def timed(*args: str, input: str | bytes | None = None) -> tuple[Result, float]:
+    """The command's result and the CPU seconds it took."""
     gc.disable()  # a collection of this long-lived test process is not the command's time
     try:
         start = time.process_time()
-        result = CliRunner().invoke(main, list(args), input=input)
+        result = invoke(*args, input=input)
         return result, time.process_time() - start
     finally:
         gc.enable()
@@ -58,7 +59,7 @@ def write(tmp_path: Path, text: str | bytes, name: str = "spec.yaml") -> str:
 
 
 def summary(tmp_path: Path, text: str | bytes) -> tuple[Result, float]:
-    return invoke("summary", write(tmp_path, text), "--format", "json")
+    return timed("summary", write(tmp_path, text), "--format", "json")
 
 
 # --- alias bombs ("billion laughs"): nine levels of nine aliases expand to 9**9 nodes
@@ -174,7 +175,7 @@ def test_a_character_yaml_refuses_comes_before_deep_nesting(tmp_path: Path, yaml
 def test_pathological_calls_are_clear_errors(tmp_path: Path, call: str) -> None:
     text = f'input: [8]\nlayers:\n  - "{call}"\n'
     assert_clear_error(*summary(tmp_path, text), "CC102")
-    result, seconds = invoke("summary", "--input", "8", "--layer", call)
+    result, seconds = timed("summary", "--input", "8", "--layer", call)
     assert_clear_error(result, seconds, "CC102")
 
 
@@ -190,18 +191,18 @@ def test_a_huge_file_is_refused_by_its_size(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     with open(path, "wb") as handle:  # sparse: costs no disk
         handle.truncate(spec_module.MAX_BYTES + 1)
-    result, seconds = invoke("summary", str(path))
+    result, seconds = timed("summary", str(path))
     assert_clear_error(result, seconds, "CC001", "larger than 64 MiB")
 
 
 def test_a_huge_standard_input_is_refused_by_its_size() -> None:
-    result, seconds = invoke("summary", "-", input=b"#" * (spec_module.MAX_BYTES + 2))
+    result, seconds = timed("summary", "-", input=b"#" * (spec_module.MAX_BYTES + 2))
     assert_clear_error(result, seconds, "<stdin>: CC001", "larger than 64 MiB")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_an_endless_device_is_refused() -> None:
-    assert_clear_error(*invoke("summary", "/dev/zero"), "CC001", "larger than 64 MiB")
+    assert_clear_error(*timed("summary", "/dev/zero"), "CC001", "larger than 64 MiB")
 
 
 def test_one_enormous_line(tmp_path: Path) -> None:
@@ -226,10 +227,10 @@ def test_binary_and_non_utf8_bytes(tmp_path: Path, data: bytes, expected: str) -
 
 
 def test_a_directory_a_missing_file_and_a_bad_path(tmp_path: Path) -> None:
-    assert_clear_error(*invoke("summary", str(tmp_path)), "is a directory")
-    assert_clear_error(*invoke("summary", str(tmp_path / "missing.yaml")), "no such file")
-    assert_clear_error(*invoke("summary", "nul\0byte.yaml"), "CC001")
-    checked, _ = invoke("check", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert_clear_error(*timed("summary", str(tmp_path)), "is a directory")
+    assert_clear_error(*timed("summary", str(tmp_path / "missing.yaml")), "no such file")
+    assert_clear_error(*timed("summary", "nul\0byte.yaml"), "CC001")
+    checked, _ = timed("check", str(tmp_path), str(tmp_path / "missing.yaml"))
     assert checked.exit_code == 2
     assert [line.split(": ", 1)[1] for line in checked.stdout.splitlines()] == [
         "CC001 is a directory, not a spec file (name the .yaml files in it)",
@@ -309,14 +310,14 @@ def test_nothing_in_a_spec_runs_code_or_reads_files(tmp_path: Path, attack: str,
     path = write(tmp_path, attack.format(sentinel=sentinel))
     options_list = (("--format", "json"), ("--format", "csv"), ("--format", "markdown"), ("--color", "always"))
     for options in options_list:  # warm: imports happen outside the recording
-        invoke("summary", path, *options)
+        timed("summary", path, *options)
     audit.clear()
     for options in options_list:
-        result, seconds = invoke("summary", path, *options)
+        result, seconds = timed("summary", path, *options)
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
         assert result.exit_code in (0, 2), result.output
         assert seconds < SECOND
-    result, _ = invoke("check", path)
+    result, _ = timed("check", path)
     assert result.exit_code in (0, 2)
     assert not sentinel.exists()
     opened = {str(args[0]) for event, args in audit if event == "open"}
@@ -334,7 +335,7 @@ def test_nothing_in_a_spec_runs_code_or_reads_files(tmp_path: Path, attack: str,
 def test_huge_counts_stay_exact(tmp_path: Path) -> None:
     # Dense holds kernel (in, units) and bias (units,) (keras.layers.Dense, https://keras.io/api/layers/core_layers/dense/).
     features, units = 2**40, 2**39
-    result, _ = invoke("summary", "--input", f"3,{features}", "--layer", f"Dense({units})", "--format", "json")
+    result, _ = timed("summary", "--input", f"3,{features}", "--layer", f"Dense({units})", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["layers"][0]["weights"] == [
@@ -356,7 +357,7 @@ def test_huge_counts_stay_exact(tmp_path: Path) -> None:
     ],
 )
 def test_a_dimension_over_the_bound_is_reported(args: tuple[str, ...], expected: str) -> None:
-    assert_clear_error(*invoke("summary", *args), expected)
+    assert_clear_error(*timed("summary", *args), expected)
 
 
 def test_growth_past_the_bound_stops_at_the_layer_that_crosses_it(tmp_path: Path) -> None:
@@ -371,7 +372,7 @@ def test_growth_past_the_bound_stops_at_the_layer_that_crosses_it(tmp_path: Path
 @pytest.mark.parametrize("dims", ["\u00b2", "\u0661\u0662,3", "9" * 5000, "-", "0x10", "1e3"])
 def test_odd_digits_in_input_flags(dims: str) -> None:
     """`"²".isdigit()` is True but int("²") fails: that crashed before."""
-    assert_clear_error(*invoke("summary", "--input", dims, "--layer", "Dense(1)"), "CC003")
+    assert_clear_error(*timed("summary", "--input", dims, "--layer", "Dense(1)"), "CC003")
 
 
 def test_the_spec_values_in_messages_are_cut_short(tmp_path: Path) -> None:
