@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from convcalc.record import Record
 
 
@@ -88,10 +90,11 @@ class SpecError(Exception):
 class LayerError(Exception):
     """Raised by layer arithmetic, which knows no locations; the engine adds the layer's location.
 
-    `argument` names the keyword the problem is about, so the engine can point at it.
+    `argument` names the keyword the problem is about (or, for a positional argument, its
+    index), so the engine can point at it.
     """
 
-    def __init__(self, message: str, hint: str = "", argument: str = "", code: str = "CC200", offset: int = 0) -> None:
+    def __init__(self, message: str, hint: str = "", argument: int | str = "", code: str = "CC200", offset: int = 0) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -100,7 +103,7 @@ class LayerError(Exception):
         self.offset = offset  # for text the error is about: the column of the problem within it
 
 
-def did_you_mean(word: str, choices: object) -> str:
+def did_you_mean(word: str, choices: Iterable[object]) -> str:
     """A hint naming the closest known word, or an empty string when nothing is close."""
     import difflib
 

@@ -19,7 +19,7 @@ R = TypeVar("R", bound="Record")
 class Record:
     """Equality, hashing, repr and `replace` from `__slots__`."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def fields(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__ if name[0] != "_")
@@ -27,7 +27,8 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.fields() == other.fields()  # type: ignore[attr-defined]
+        assert isinstance(other, Record)
+        return self.fields() == other.fields()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, *self.fields()))

@@ -7,10 +7,14 @@ so `Conv2D(32, 3)` binds 32 to `filters` and 3 to `kernel_size`, exactly as Kera
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from convcalc.errors import LayerError, did_you_mean
 from convcalc.record import Record
+
+T = TypeVar("T")
 
 
 class _Required:
@@ -56,7 +60,7 @@ class Signature(Record):
             raise LayerError(
                 f"{type_name} takes at most {len(self.positional)} positional arguments "
                 f"({', '.join(n for n, _ in self.positional) or 'none'}), found {len(args)}",
-                argument=len(self.positional),  # type: ignore[arg-type]
+                argument=len(self.positional),
                 code="CC104",
             )
         values: dict[str, object] = {}
@@ -91,7 +95,11 @@ class Signature(Record):
 
 
 class Args:
-    """A layer's bound arguments, read through accessors that check type and range."""
+    """A layer's bound arguments, read through accessors that check type and range.
+
+    The accessors `int` and `bool` shadow the builtins inside this class body, so annotations
+    after them spell the builtins `builtins.int` and `builtins.bool`.
+    """
 
     def __init__(self, type_name: str, values: dict[str, object]) -> None:
         self.type_name = type_name
@@ -117,7 +125,7 @@ class Args:
             raise self.error(name, f"an integer >= {minimum}")
         return value
 
-    def optional_int(self, name: str, minimum: int | None = None) -> int | None:
+    def optional_int(self, name: str, minimum: builtins.int | None = None) -> builtins.int | None:
         return None if self.values[name] is None else self.int(name, minimum)
 
     def number(self, name: str) -> float:
@@ -132,7 +140,7 @@ class Args:
             raise self.error(name, "True or False")
         return value
 
-    def choice(self, name: str, options: Iterable[object]) -> object:
+    def choice(self, name: str, options: Iterable[T]) -> T:
         value = self.values[name]
         choices = list(options)
         if isinstance(value, str) and value not in choices and value.lower() in choices:
@@ -143,9 +151,10 @@ class Args:
                 "one of " + ", ".join(repr(c) for c in choices),
                 hint=did_you_mean(str(value), [str(c) for c in choices]),
             )
-        return value
+        listed: Sequence[object] = choices
+        return choices[listed.index(value)]  # the option itself (an equal value), typed as the options are
 
-    def ints(self, name: str, rank: int, minimum: int = 1) -> tuple[int, ...]:
+    def ints(self, name: str, rank: builtins.int, minimum: builtins.int = 1) -> tuple[builtins.int, ...]:
         """An int or a `rank`-long tuple/list of ints, as Keras's standardize_tuple and
         PyTorch's _ntuple accept them: `3` means `(3, 3)` in 2-D."""
         value = self.values[name]

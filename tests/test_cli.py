@@ -8,22 +8,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from convcalc import __version__
-from convcalc.cli import main, use_color
+from convcalc.cli import use_color
 
 HERE = Path(__file__).parent
 SEED = str(HERE / "specs" / "valid" / "seed2.yaml")
 SCHEMAS = HERE.parent / "convcalc" / "schema"
 
 
-def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=env)
-
-
 def test_summary_from_flags_answers_the_seed_question() -> None:
-    # Figures: shared/acceptance/published.md, first example (Keras model.summary()).
+    # Figures: the question's first network (https://datascience.stackexchange.com/questions/41486),
+    # as Keras's model.summary() gives them.
     result = invoke(
         "summary", "--input", "28,28,1", "--layer", "Conv2D(32, (3, 3), activation='relu')", "--layer", "Conv2D(64, (3, 3))"
     )

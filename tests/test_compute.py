@@ -13,12 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from convcalc import summarize
 from convcalc.analysis.costs import DTYPES, costs
 from convcalc.analysis.costs import layer_macs as row_macs
-from convcalc.cli import main
 from convcalc.render.columns import Columns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,14 +169,14 @@ def test_shares_add_up() -> None:
 # --- summary: columns, totals, JSON
 
 
-def invoke(*args: str) -> str:
-    result = CliRunner().invoke(main, ["summary", *args, "--color", "never"])
+def summary_text(*args: str) -> str:
+    result = invoke("summary", *args, "--color", "never")
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
 def test_summary_macs_columns_and_totals() -> None:
-    assert invoke(str(SEED), "--macs") == (
+    assert summary_text(str(SEED), "--macs") == (
         'Model: "seed-example-2" (keras)\n'
         "-------------------------------------------------------------------------------------\n"
         "Layer (type)       Output Shape        Weights                Param #    MACs  MACs %\n"
@@ -195,11 +194,11 @@ def test_summary_macs_columns_and_totals() -> None:
 
 
 def test_the_default_table_is_unchanged() -> None:
-    assert "MACs" not in invoke(str(SEED))
+    assert "MACs" not in summary_text(str(SEED))
 
 
 def test_summary_memory_in_a_dtype() -> None:
-    out = invoke(str(SEED), "--memory", "--dtype", "float16", "--batch", "4")
+    out = summary_text(str(SEED), "--memory", "--dtype", "float16", "--batch", "4")
     assert "Output (float16)" in out
     assert "Input size (float16): 18.38 KB (batch of 4)\n" in out  # 4 x 2,352 x 2 bytes
     assert "Activations (float16, one forward pass): 344.00 KB (batch of 4)\n" in out  # 4 x 44,032 x 2
@@ -209,7 +208,7 @@ def test_summary_memory_in_a_dtype() -> None:
 
 
 def test_bars_and_shares() -> None:
-    lines = invoke(str(SEED), "--bars", "--shares").splitlines()
+    lines = summary_text(str(SEED), "--bars", "--shares").splitlines()
     assert lines[2].split()[-4:] == ["Params", "%", "MACs", "bar"]
     assert lines[5].rstrip().endswith("95.5%  " + "█" * 20)  # the heaviest row is full
     assert "Total MACs: 21,862,400" in "\n".join(lines)
@@ -220,13 +219,13 @@ def test_folded_blocks_show_their_sums() -> None:
     result = costs(summarize(Path(path).read_text()))
     report = summarize(Path(path).read_text())
     stage = sum(c.macs or 0 for row, c in zip(report.rows, result.layers) if row.blocks and row.blocks[0][0] == "layer1")
-    out = invoke(path, "--macs", "--depth", "0")
+    out = summary_text(path, "--macs", "--depth", "0")
     line = next(line for line in out.splitlines() if line.startswith("layer1 "))
     assert f"{stage / 1e6:.2f}M" in line
 
 
 def test_csv_has_whole_numbers() -> None:
-    lines = invoke(str(SEED), "--macs", "--memory", "--format", "csv").splitlines()
+    lines = summary_text(str(SEED), "--macs", "--memory", "--format", "csv").splitlines()
     assert lines[0].endswith(",MACs,MACs %,Output (float32)")
     assert lines[1].endswith(",1382400,6.3%,73728")
 
@@ -234,7 +233,7 @@ def test_csv_has_whole_numbers() -> None:
 def test_json_keys_follow_the_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "convcalc" / "schema" / "convcalc-1.schema.json").read_text())
-    data = json.loads(invoke(str(ROOT / "specs" / "pytorch-resnet50.yaml"), "--format", "json", "--dtype", "bfloat16"))
+    data = json.loads(summary_text(str(ROOT / "specs" / "pytorch-resnet50.yaml"), "--format", "json", "--dtype", "bfloat16"))
     jsonschema.validate(data, schema)
     # fvcore on the same network built with torch.nn (tests/conformance): 4,111,512,576
     assert data["totals"]["macs"] == 4_111_512_576 and data["totals"]["flops"] == 2 * 4_111_512_576

@@ -4,13 +4,13 @@ were produced by it (Keras 3.15.1 on the torch backend, torch 2.13.0) for the sa
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import compare, invoke
 
 from convcalc.analysis.diff import diff
 from convcalc.cli import main
@@ -21,17 +21,6 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 GOLDEN = HERE / "golden" / "diff"
 OLD, NEW = "tests/golden/diff/old.yaml", "tests/golden/diff/new.yaml"
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
-def compare(actual: str, golden: Path) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(actual)
-    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == golden.read_text()
 
 
 def between(old: str, new: str):

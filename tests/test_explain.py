@@ -9,12 +9,12 @@ from __future__ import annotations
 import glob
 import json
 import math
-import os
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import compare
 
 from convcalc import load, summarize
 from convcalc.analysis.explain import explain, explainer_of
@@ -65,13 +65,6 @@ def invocation(name: str) -> list[str]:
     return ["explain", "--framework", framework, "--input", shape, *(a for layer in layers for a in ("--layer", layer))]
 
 
-def compare(actual: str, golden: Path) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(actual)
-    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == golden.read_text()
-
-
 @pytest.mark.parametrize("fmt", ["text", "json"])
 @pytest.mark.parametrize("name", CASES)
 def test_explanations_match_golden(name: str, fmt: str) -> None:
@@ -87,7 +80,8 @@ def test_a_spec_layer_by_name_matches_golden() -> None:
 
 
 def test_the_issue_example_reads_as_promised() -> None:
-    # published.md: Conv2D(64, (3, 3)) after a 26x26x32 map: (None, 24, 24, 64), kernel (3, 3, 32, 64), 18,496 params.
+    # https://datascience.stackexchange.com/questions/41486: Conv2D(64, (3, 3)) after a 26x26x32 map gives (None, 24, 24, 64),
+    # kernel (3, 3, 32, 64); Keras's model.summary() counts 18,496 params.
     text = CliRunner().invoke(main, invocation("keras-conv2d")).stdout
     assert "= floor((26 + 0 - 1*(3-1) - 1) / 1) + 1 = 24" in text
     assert "= 3 x 3 x 32 x 64 = 18,432" in text
@@ -150,6 +144,17 @@ def test_bad_input_is_a_clear_error_with_exit_2() -> None:
         result = runner.invoke(main, args)
         assert result.exit_code == 2 and "give either a SPEC file" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_pytorch_convolution_on_unknown_channels_counts_the_in_channels_it_declares() -> None:
+    """The input shape may leave the channels unknown; the weights then use in_channels (before,
+    explain printed "None input channels" and raised a TypeError for groups > 1)."""
+    report = run(from_flags("pytorch", "None,8,8", ("Conv2d(4, 8, 3, groups=2)",), None))
+    (item,) = explain(report)
+    assert item.steps[-1].note == (
+        "groups=2 splits the 4 input channels into 2 groups of 2; each of the 8 filters sees only its "
+        "group's channels (2 x 3 x 3 = 18 weights), 2 times fewer weights."
+    )
 
 
 def test_layers_without_words_still_get_their_shape_and_weights() -> None:

@@ -4,11 +4,11 @@ every spec in tests/specs/invalid its expected error. Reviewed by eye; regenerat
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import compare
 
 from convcalc.cli import main
 
@@ -17,13 +17,6 @@ ROOT = HERE.parent
 VALID = sorted((HERE / "specs" / "valid").glob("*.yaml"))
 INVALID = sorted((HERE / "specs" / "invalid").glob("*.yaml"))
 SUFFIXES = {"table": ".txt", "json": ".json", "csv": ".csv", "markdown": ".md"}
-
-
-def compare(actual: str, golden: Path) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(actual)
-    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == golden.read_text()
 
 
 @pytest.mark.parametrize("fmt", SUFFIXES)

@@ -205,6 +205,9 @@ def test_arithmetic_is_safe_and_bounded() -> None:
     assert "CC102 expected a layer name before '('" in problem(spec.format(expr='__import__("os").getcwd()'))
     assert "the exponent in" in problem(spec.format(expr="width ** 99999"))
     assert "division by zero" in problem(spec.format(expr="width // 0"))
+    assert "CC105 3 and 'a' cannot be compared in 'width if width < \"a\" else 2'" in problem(
+        spec.format(expr='width if width < "a" else 2')
+    )
 
 
 def test_block_inputs_may_come_from_the_calling_scope() -> None:

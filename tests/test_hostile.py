@@ -17,19 +17,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
+from helpers import invoke
 
-from convcalc.cli import main
 from convcalc.spec import loading as spec_module
 
 SECOND = 1.0
 
 
-def invoke(*args: str, input: str | bytes | None = None) -> tuple[Result, float]:
+def timed(*args: str, input: str | bytes | None = None) -> tuple[Result, float]:
+    """The command's result and the CPU seconds it took."""
     gc.disable()  # a collection of this long-lived test process is not the command's time
     try:
         start = time.process_time()
-        result = CliRunner().invoke(main, list(args), input=input)
+        result = invoke(*args, input=input)
         return result, time.process_time() - start
     finally:
         gc.enable()
@@ -58,7 +59,7 @@ def write(tmp_path: Path, text: str | bytes, name: str = "spec.yaml") -> str:
 
 
 def summary(tmp_path: Path, text: str | bytes) -> tuple[Result, float]:
-    return invoke("summary", write(tmp_path, text), "--format", "json")
+    return timed("summary", write(tmp_path, text), "--format", "json")
 
 
 # --- alias bombs ("billion laughs"): nine levels of nine aliases expand to 9**9 nodes
@@ -108,18 +109,56 @@ def test_aliases_that_stay_small_still_work(tmp_path: Path) -> None:
 # --- very deep nesting
 
 
+@pytest.fixture(params=["libyaml", "libyaml without a nesting limit", "pure Python"])
+def yaml_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each YAML reader convcalc may meet: libyaml as PyYAML 6.0.4's wheels ship it (0.2.6, which
+    stops at 1000 levels), libyaml before 0.2.6 (PyYAML 6.0.3's wheels, most system packages: no
+    limit, and a segfault in PyYAML's C composer past some 20,000 levels; here its path is taken
+    on whatever libyaml is installed), and PyYAML's pure-Python loader (RecursionError past some
+    450 levels)."""
+    if request.param != "pure Python" and not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML is built without libyaml here")
+    if request.param == "pure Python":
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    if request.param == "libyaml without a nesting limit":
+        monkeypatch.setattr(spec_module, "_unlimited_libyaml", lambda: True)
+    monkeypatch.setattr(spec_module, "_LOADER", None)  # rebuilt on the loader chosen; restored afterwards
+    return str(request.param)
+
+
+DEEPER_THAN_64 = "CC003 the value nests more than 64 levels deep"
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "where"),
     [
-        ("input: [8]\nlayers: " + "[" * 100_000 + "]" * 100_000 + "\n", "CC002"),  # libyaml's own depth limit
-        ("input: [8]\nlayers: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", "CC002"),
-        ("input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)), "CC002"),
-        ("input: " + "[" * 900 + "]" * 900 + "\nlayers: [Dense(1)]\n", "nests more than 64 levels"),
-        ("input: [8]\nlayers:\n  - {type: Dense, units: " + "[" * 900 + "]" * 900 + "}\n", "nests more than 64 levels"),
+        ("input: [8]\nlayers: " + "[" * 100_000 + "]" * 100_000 + "\n", ":2:73:"),
+        ("input: [8]\nlayers: " + "[" * 1500 + "]" * 1500 + "\n", ":2:73:"),
+        ("input: [8]\nlayers: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", ":2:262:"),
+        ("input: [8]\nlayers: " + '[ "]", ' * 100_000 + "1" + "]" * 100_000 + "\n", ":2:452:"),  # quoted ] hide levels
+        ("input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)), ":67:131:"),
+        ("input: [8]\nlayers:\n  - " + "- " * 100_000 + "x\n", ":3:131:"),  # compact: 2 characters a level
+        ("input: " + "[" * 900 + "]" * 900 + "\nlayers: [Dense(1)]\n", ":1:72:"),
+        ("input: [8]\nlayers:\n  - {type: Dense, units: " + "[" * 900 + "]" * 900 + "}\n", ":3:88:"),
+        ("input: [8]\nlayers: [Dense(1)]\ndescription:\n" + "".join("  " * i + "-\n" for i in range(1, 500)), ":68:131:"),
     ],
 )
-def test_deep_nesting_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
-    assert_clear_error(*summary(tmp_path, text), expected)
+def test_deep_nesting_is_the_same_clear_error_whatever_reads_the_yaml(
+    tmp_path: Path, yaml_reader: str, text: str, where: str
+) -> None:
+    """The first node past MAX_DEPTH, in document order, whatever the YAML reader and wherever its
+    own limit lies (before, libyaml 0.2.6 said CC002 past 1000 levels, libyaml 0.2.5 read on or
+    crashed, and the pure-Python loader said CC002 past some 450)."""
+    message = assert_clear_error(*summary(tmp_path, text), DEEPER_THAN_64)
+    assert message.endswith(f"{where} {DEEPER_THAN_64}\n"), message
+
+
+def test_a_character_yaml_refuses_comes_before_deep_nesting(tmp_path: Path, yaml_reader: str) -> None:
+    """The pure-Python reader refuses a control character before it parses anything, libyaml only
+    when it reads that far (past a nest it may stop at first): either way the character is the error."""
+    text = "input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500)) + "name: \x01\n"
+    message = assert_clear_error(*summary(tmp_path, text), "CC002")
+    assert message.endswith(":1502:7: CC002 malformed YAML: the character '\\x01' is not allowed\n"), message
 
 
 @pytest.mark.parametrize(
@@ -136,20 +175,8 @@ def test_deep_nesting_is_a_clear_error(tmp_path: Path, text: str, expected: str)
 def test_pathological_calls_are_clear_errors(tmp_path: Path, call: str) -> None:
     text = f'input: [8]\nlayers:\n  - "{call}"\n'
     assert_clear_error(*summary(tmp_path, text), "CC102")
-    result, seconds = invoke("summary", "--input", "8", "--layer", call)
+    result, seconds = timed("summary", "--input", "8", "--layer", call)
     assert_clear_error(result, seconds, "CC102")
-
-
-def test_the_pure_python_loader_does_not_overflow_either(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without libyaml, PyYAML's composer recurses: a deep nest must still be a message."""
-    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
-    monkeypatch.setattr(spec_module, "_LOADER", None)
-    for depth in (1500, 100_000):  # past the recursion limit; past the point where its scanner crawls
-        text = "input: [8]\nlayers: " + "[" * depth + "]" * depth + "\n"
-        assert_clear_error(*summary(tmp_path, text), "CC002", "nests too deeply")
-    block = "input: [8]\nlayers:\n" + "".join("  " * i + "-\n" for i in range(1, 1500))
-    assert_clear_error(*summary(tmp_path, block), "CC002", "nests too deeply")
-    monkeypatch.setattr(spec_module, "_LOADER", None)
 
 
 def test_a_yaml_int_beyond_pythons_digit_limit(tmp_path: Path) -> None:
@@ -164,18 +191,18 @@ def test_a_huge_file_is_refused_by_its_size(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     with open(path, "wb") as handle:  # sparse: costs no disk
         handle.truncate(spec_module.MAX_BYTES + 1)
-    result, seconds = invoke("summary", str(path))
+    result, seconds = timed("summary", str(path))
     assert_clear_error(result, seconds, "CC001", "larger than 64 MiB")
 
 
 def test_a_huge_standard_input_is_refused_by_its_size() -> None:
-    result, seconds = invoke("summary", "-", input=b"#" * (spec_module.MAX_BYTES + 2))
+    result, seconds = timed("summary", "-", input=b"#" * (spec_module.MAX_BYTES + 2))
     assert_clear_error(result, seconds, "<stdin>: CC001", "larger than 64 MiB")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_an_endless_device_is_refused() -> None:
-    assert_clear_error(*invoke("summary", "/dev/zero"), "CC001", "larger than 64 MiB")
+    assert_clear_error(*timed("summary", "/dev/zero"), "CC001", "larger than 64 MiB")
 
 
 def test_one_enormous_line(tmp_path: Path) -> None:
@@ -200,10 +227,10 @@ def test_binary_and_non_utf8_bytes(tmp_path: Path, data: bytes, expected: str) -
 
 
 def test_a_directory_a_missing_file_and_a_bad_path(tmp_path: Path) -> None:
-    assert_clear_error(*invoke("summary", str(tmp_path)), "is a directory")
-    assert_clear_error(*invoke("summary", str(tmp_path / "missing.yaml")), "no such file")
-    assert_clear_error(*invoke("summary", "nul\0byte.yaml"), "CC001")
-    checked, _ = invoke("check", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert_clear_error(*timed("summary", str(tmp_path)), "is a directory")
+    assert_clear_error(*timed("summary", str(tmp_path / "missing.yaml")), "no such file")
+    assert_clear_error(*timed("summary", "nul\0byte.yaml"), "CC001")
+    checked, _ = timed("check", str(tmp_path), str(tmp_path / "missing.yaml"))
     assert checked.exit_code == 2
     assert [line.split(": ", 1)[1] for line in checked.stdout.splitlines()] == [
         "CC001 is a directory, not a spec file (name the .yaml files in it)",
@@ -283,14 +310,14 @@ def test_nothing_in_a_spec_runs_code_or_reads_files(tmp_path: Path, attack: str,
     path = write(tmp_path, attack.format(sentinel=sentinel))
     options_list = (("--format", "json"), ("--format", "csv"), ("--format", "markdown"), ("--color", "always"))
     for options in options_list:  # warm: imports happen outside the recording
-        invoke("summary", path, *options)
+        timed("summary", path, *options)
     audit.clear()
     for options in options_list:
-        result, seconds = invoke("summary", path, *options)
+        result, seconds = timed("summary", path, *options)
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
         assert result.exit_code in (0, 2), result.output
         assert seconds < SECOND
-    result, _ = invoke("check", path)
+    result, _ = timed("check", path)
     assert result.exit_code in (0, 2)
     assert not sentinel.exists()
     opened = {str(args[0]) for event, args in audit if event == "open"}
@@ -306,9 +333,9 @@ def test_nothing_in_a_spec_runs_code_or_reads_files(tmp_path: Path, attack: str,
 
 
 def test_huge_counts_stay_exact(tmp_path: Path) -> None:
-    # Dense holds kernel (in, units) and bias (units,) (keras.layers.Dense; shared/acceptance/published.md).
+    # Dense holds kernel (in, units) and bias (units,) (keras.layers.Dense, https://keras.io/api/layers/core_layers/dense/).
     features, units = 2**40, 2**39
-    result, _ = invoke("summary", "--input", f"3,{features}", "--layer", f"Dense({units})", "--format", "json")
+    result, _ = timed("summary", "--input", f"3,{features}", "--layer", f"Dense({units})", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["layers"][0]["weights"] == [
@@ -330,7 +357,7 @@ def test_huge_counts_stay_exact(tmp_path: Path) -> None:
     ],
 )
 def test_a_dimension_over_the_bound_is_reported(args: tuple[str, ...], expected: str) -> None:
-    assert_clear_error(*invoke("summary", *args), expected)
+    assert_clear_error(*timed("summary", *args), expected)
 
 
 def test_growth_past_the_bound_stops_at_the_layer_that_crosses_it(tmp_path: Path) -> None:
@@ -345,7 +372,7 @@ def test_growth_past_the_bound_stops_at_the_layer_that_crosses_it(tmp_path: Path
 @pytest.mark.parametrize("dims", ["\u00b2", "\u0661\u0662,3", "9" * 5000, "-", "0x10", "1e3"])
 def test_odd_digits_in_input_flags(dims: str) -> None:
     """`"²".isdigit()` is True but int("²") fails: that crashed before."""
-    assert_clear_error(*invoke("summary", "--input", dims, "--layer", "Dense(1)"), "CC003")
+    assert_clear_error(*timed("summary", "--input", dims, "--layer", "Dense(1)"), "CC003")
 
 
 def test_the_spec_values_in_messages_are_cut_short(tmp_path: Path) -> None:

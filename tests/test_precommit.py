@@ -25,7 +25,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout under test
 
-# published.md, the first seed example: input (28, 28, 1), Conv2D(32, (3, 3)) has 320 params.
+# The first seed example (https://datascience.stackexchange.com/questions/41486):
+# input (28, 28, 1), Conv2D(32, (3, 3)) has 320 params.
 GOOD = """input: [28, 28, 1]
 layers:
   - Conv2D(32, (3, 3), activation='relu')

@@ -33,7 +33,7 @@ def last_field(spec: str) -> LayerField:
 
 @pytest.mark.parametrize("spec", ["keras-vgg16.yaml", "pytorch-vgg16.yaml"])
 def test_vgg16_through_pool5_sees_212_with_stride_32(spec: str) -> None:
-    # shared/acceptance/published.md: Araujo et al., Distill 2019, VGG-16 through pool5: 212, stride 32
+    # Araujo et al., Distill 2019 (https://distill.pub/2019/computing-receptive-fields/), VGG-16 through pool5: 212, stride 32
     # (and effective padding 90 in the paper's table; real Keras agrees: test_receptive_conformance.py).
     result = last_field(spec)
     assert result.name in ("block5.max_pooling2d", "adaptiveavgpool2d")
@@ -41,7 +41,7 @@ def test_vgg16_through_pool5_sees_212_with_stride_32(spec: str) -> None:
 
 
 def test_keras_resnet50_sees_483_with_stride_32() -> None:
-    # published.md: ResNet-50 v1 (Keras ResNet50, stride on each stage's first 1x1 conv): 483, stride 32.
+    # The same paper: ResNet-50 v1 (Keras ResNet50, stride on each stage's first 1x1 conv): 483, stride 32.
     # The padding, 241, is Keras's layers' (ZeroPadding 3 and 1 around conv1 and pool1); the paper's
     # TF-slim network pads otherwise (239). Real Keras's gradients give 241: test_receptive_conformance.py.
     assert figures(last_field("keras-resnet50.yaml")) == ((483, 483), (32, 32), (241, 241))

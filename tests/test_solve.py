@@ -6,13 +6,13 @@ answer (and every setting the solver allows or refuses) in the real frameworks."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import compare, invoke
 
 from convcalc.analysis.solve.layer import solve_layer
 from convcalc.analysis.solve.length import Fixed, Setting, forward, rejects, solve_length
@@ -26,10 +26,6 @@ ROOT = HERE.parent
 GOLDEN = HERE / "golden" / "solve"
 SEED = "tests/specs/valid/seed2.yaml"  # Keras: 28x28x3 -> Conv2D(32, 5) -> Conv2D(64, 5)
 SMALL = "tests/specs/valid/pytorch-small.yaml"  # PyTorch: Conv2d, Conv2d(stride 2), Flatten, Linear(10816, 10)
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def direct(setting: Setting, length: int, framework: str, operation: str) -> int:
@@ -309,13 +305,6 @@ GOLDEN_CASES = {
     "layer-seed2": [SEED, "--layer", "conv2d_1", "--output-shape", "10,10,64"],
     "layer-pytorch": ["tests/golden/solve/pytorch-convs.yaml", "--layer", "conv2d_1", "--output-shape", "64,8,8"],
 }
-
-
-def compare(actual: str, golden: Path) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(actual)
-    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == golden.read_text()
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])

@@ -53,8 +53,9 @@ def test_check_takes_every_spec_at_once() -> None:
     assert (result.exit_code, result.output) == (0, "")
 
 
-# shared/acceptance/published.md, "The two examples that started the project":
-# (output shape, weights as name -> shape, params) per layer.
+# The two examples that started the project, https://datascience.stackexchange.com/questions/41486: the question's network
+# (its shapes and kernels) and its answer's model.summary(); per layer (output shape, weights as name ->
+# shape, params).
 SEED_1 = [
     ((None, 26, 26, 32), {"kernel": (3, 3, 1, 32), "bias": (32,)}, 320),
     ((None, 24, 24, 64), {"kernel": (3, 3, 32, 64), "bias": (64,)}, 18_496),
@@ -78,7 +79,7 @@ def test_seed_example_1_takes_its_input_from_input_shape() -> None:
 
 
 def test_seed_example_2_totals_as_published() -> None:
-    # published.md: "Total params: 53,600", "Trainable params: 53,600", "Non-trainable params: 0".
+    # The answer's model.summary(): "Total params: 53,600", "Trainable params: 53,600", "Non-trainable params: 0".
     totals = summarize("seed-example-2.yaml").totals
     assert (totals.params, totals.trainable_params, totals.non_trainable_params) == (53_600, 53_600, 0)
 

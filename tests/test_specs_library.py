@@ -1,5 +1,5 @@
 """The specs/ library of published networks: every spec passes `convcalc check`, and each one that
-models a published network reproduces the figure of shared/acceptance/published.md, both in its
+models a published network reproduces its published figure (sources below), both in its
 `expect:` block and in what convcalc computes. No framework here: the layer-by-layer comparisons
 are tests/conformance/test_torch_models.py (torch.nn) and test_applications.py (keras.applications).
 """
@@ -18,23 +18,27 @@ from convcalc.spec.loading import load_path
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 ALL = sorted(SPECS.glob("*.yaml"))
 
-# shared/acceptance/published.md: spec file -> (total params, non-trainable params).
+# The published figures: spec file -> (total params, non-trainable params).
 PUBLISHED = {
-    # "torchvision (each model's documentation page, `num_params`)"; torch counts parameters
+    # torchvision's model documentation pages (pytorch.org/vision/stable/models.html), `num_params`
+    # of each model's weights; torch counts parameters
     # only (BatchNorm's running statistics are buffers), so none is non-trainable.
     "pytorch-alexnet.yaml": (61_100_840, 0),
     "pytorch-vgg16.yaml": (138_357_544, 0),
     "pytorch-resnet18.yaml": (11_689_512, 0),
     "pytorch-resnet50.yaml": (25_557_032, 0),
     "pytorch-mobilenet_v2.yaml": (3_504_872, 0),
-    # "Keras Applications (keras.io, "Keras Applications" table; built with weights=None)"
+    # keras.io, "Keras Applications" (https://keras.io/api/applications/, rounded there: 25.6M);
+    # exactly, and the non-trainable counts, model.summary() of keras.applications with weights=None
     "keras-vgg16.yaml": (138_357_544, 0),
     "keras-resnet50.yaml": (25_636_712, 53_120),
     "keras-mobilenetv2.yaml": (3_538_984, 34_112),
     "keras-densenet121.yaml": (8_062_504, 83_648),
     "keras-efficientnetb0.yaml": (5_330_571, 42_023),
     "keras-inceptionv3.yaml": (23_851_784, 34_432),
-    # "Transformers": GPT-2 small with its tied head counted once; BERT-base encoder with pooler
+    # Hugging Face model cards (openai-community/gpt2: 124M; google-bert/bert-base-uncased: 110M),
+    # exactly as transformers counts them: GPT-2 small with its tied head counted once; BERT-base
+    # encoder with pooler
     "gpt2-small.yaml": (124_439_808, 0),
     "bert-base.yaml": (109_482_240, 0),
 }

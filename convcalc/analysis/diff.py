@@ -49,7 +49,9 @@ class LayerDiff:
 
     @property
     def row(self) -> Row:
-        return self.new or self.old  # type: ignore[return-value]
+        row = self.new or self.old
+        assert row is not None, "a layer diff has an old row, a new one or both"
+        return row
 
 
 @dataclass(frozen=True)
@@ -215,11 +217,11 @@ def diff(old_spec: Spec, new_spec: Spec) -> Diff:
         renamed = {old[i].row.name: new[j].row.name for i, j in order if i is not None and j is not None}
     layers = []
     for i, j in order:
-        if i is None:
-            layers.append(LayerDiff("added", None, new[j].row))  # type: ignore[index]
-        elif j is None:
-            layers.append(LayerDiff("removed", old[i].row, None))
-        else:
+        if i is not None and j is not None:
             changes = _changes(old[i], new[j], renamed)
             layers.append(LayerDiff("changed" if changes else "unchanged", old[i].row, new[j].row, changes))
+        elif j is not None:
+            layers.append(LayerDiff("added", None, new[j].row))
+        elif i is not None:
+            layers.append(LayerDiff("removed", old[i].row, None))
     return Diff(old_spec.path, new_spec.path, old_report, new_report, tuple(layers), old_costs.macs, new_costs.macs)

@@ -38,7 +38,7 @@ vocabulary's own argument readers and ops/conv.py's padding rule. What convcalc 
 from __future__ import annotations
 
 from convcalc.frameworks.base import NoWindow, Positions
-from convcalc.ops.tensor import Shape
+from convcalc.ops.tensor import Shape, all_known
 from convcalc.ops.window import Axes, Window
 from convcalc.record import Record
 from convcalc.report import Report, Row
@@ -267,11 +267,11 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
         best = max(fields, key=lambda f: f.size[i])
         size.append(best.size[i])
         stride.append(best.stride[i])
-        paddings = [f.padding[i] for f in fields]
+        paddings = tuple(f.padding[i] for f in fields)
         padding.append(best.padding[i])
         if len({f.stride[i] for f in fields}) > 1:
             aligned = False
-        if None not in paddings and len({f.size[i] - 1 - 2 * f.padding[i] for f in fields}) > 1:  # type: ignore[operator]
+        if all_known(paddings) and len({f.size[i] - 1 - 2 * p for f, p in zip(fields, paddings)}) > 1:
             aligned = False
     upstream = tuple(dict.fromkeys(name for f in fields for name in f.misaligned))
     marks = upstream if aligned else (*upstream, row.name)

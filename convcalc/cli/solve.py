@@ -73,6 +73,7 @@ def solve(
     if transposed and pool:
         raise click.UsageError("give --transposed or --pool, not both")
     spatial = (length, target, kernel, stride, padding, dilation)
+    answer: output.Answer
     try:
         if spec is not None:
             if layer_name is None or output_shape is None:
@@ -84,7 +85,6 @@ def solve(
 
             answer = layers.solve_layer(load_path(spec), layer_name, layers.parse_dims(output_shape))
             ok = bool(answer.changes) or answer.satisfied
-            document, table = output.layer_document, output.layer_table
         else:
             if length is None or target is None:
                 raise click.UsageError("give --input N and --output N, or a SPEC with --layer and --output-shape")
@@ -93,19 +93,14 @@ def solve(
             operation = "transposed" if transposed else "pool" if pool else "conv"
             value = lengths.padding_value(padding, framework, operation)
             fixed = lengths.Fixed(kernel, stride, value, dilation)
-            answer = lengths.solve_length(length, target, framework, operation, fixed)  # type: ignore[assignment]
-            ok = bool(answer.settings)  # type: ignore[attr-defined]
-            document, table = output.length_document, output.length_table  # type: ignore[assignment]
+            answer = lengths.solve_length(length, target, framework, operation, fixed)
+            ok = bool(answer.settings)
     except SpecError as exc:
         abort(exc)
     if fmt == "json":
         from convcalc.render.json import dumps
 
-        data = document(answer)  # type: ignore[arg-type]
-        if limit:
-            key = "changes" if "changes" in data else "settings"
-            data[key] = data[key][:limit]  # type: ignore[index]
-        click.echo(dumps(data), nl=False)
+        click.echo(dumps(output.document(answer, limit)), nl=False)
     else:
-        click.echo(table(answer, use_color(color, sys.stdout), 30 if limit is None else limit), nl=False)  # type: ignore[arg-type]
+        click.echo(output.table(answer, use_color(color, sys.stdout), 30 if limit is None else limit), nl=False)
     sys.exit(0 if ok else 1)

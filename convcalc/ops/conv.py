@@ -6,6 +6,8 @@ and PyTorch: the frameworks differ only in how padding is named, which the calle
 
 from __future__ import annotations
 
+from typing import overload
+
 from convcalc.errors import LayerError
 
 Padding = int | str  # an explicit amount per side, or "valid" / "same" / "causal"
@@ -20,6 +22,12 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
     return dilation * (kernel - 1) + 1
 
 
+@overload
+def conv_output_length(length: int, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1) -> int: ...
+@overload
+def conv_output_length(
+    length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
+) -> int | None: ...
 def conv_output_length(length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1) -> int | None:
     """Output length of a convolution (or Keras pooling) window sliding over `length` positions.
 
@@ -50,6 +58,14 @@ def conv_output_length(length: int | None, kernel: int, stride: int = 1, padding
     return span // stride + 1
 
 
+@overload
+def transposed_output_length(
+    length: int, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int: ...
+@overload
+def transposed_output_length(
+    length: int | None, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int | None: ...
 def transposed_output_length(
     length: int | None, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
 ) -> int | None:
@@ -67,6 +83,14 @@ def transposed_output_length(
     return out
 
 
+@overload
+def keras_transposed_output_length(
+    length: int, kernel: int, stride: int, padding: str, output_padding: int | None, dilation: int = 1
+) -> int: ...
+@overload
+def keras_transposed_output_length(
+    length: int | None, kernel: int, stride: int, padding: str, output_padding: int | None, dilation: int = 1
+) -> int | None: ...
 def keras_transposed_output_length(
     length: int | None, kernel: int, stride: int, padding: str, output_padding: int | None, dilation: int = 1
 ) -> int | None:
@@ -92,6 +116,12 @@ def keras_transposed_output_length(
     return (length - 1) * stride + span % 2 + output_padding
 
 
+@overload
+def padding_sides(length: int, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1) -> tuple[int, int]: ...
+@overload
+def padding_sides(
+    length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
+) -> tuple[int, int] | None: ...
 def padding_sides(
     length: int | None, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
 ) -> tuple[int, int] | None:

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from math import prod
 
-from convcalc.ops.tensor import Shape, Weight
+from convcalc.ops.tensor import Shape, Weight, all_known
 from convcalc.record import Record
 from convcalc.signature import Args
 
@@ -88,7 +88,7 @@ def elements(shape: Shape) -> int | None:
     (21632, 80, None)
     """
     dims = shape[1:] if shape and shape[0] is None else shape
-    return None if None in dims else prod(dims)  # type: ignore[arg-type]
+    return prod(dims) if all_known(dims) else None
 
 
 def positions(shape: Shape, channel_axis: int) -> int | None:
@@ -107,7 +107,7 @@ def multiply(*factors: int | None) -> int | None:
     >>> multiply(2, 3, 4), multiply(2, None)
     (24, None)
     """
-    return None if None in factors else prod(factors)  # type: ignore[arg-type]
+    return prod(factors) if all_known(factors) else None
 
 
 def summed(*counts: int | None) -> int | None:
@@ -116,7 +116,7 @@ def summed(*counts: int | None) -> int | None:
     >>> summed(1, 2), summed(1, None)
     (3, None)
     """
-    return None if None in counts else sum(counts)  # type: ignore[arg-type]
+    return sum(counts) if all_known(counts) else None
 
 
 KERNELS = ("weight", "kernel", "depthwise_kernel", "pointwise_kernel")
@@ -304,5 +304,6 @@ def dot(layer: Layer) -> int | None:
     product per position of the contracted axis."""
     first = layer.input_shapes[0]
     axes = layer.args["axes"]
-    axis = axes if isinstance(axes, int) else axes[0]  # type: ignore[index]
+    axis = axes[0] if isinstance(axes, tuple | list) else axes
+    assert isinstance(axis, int), "Dot's build took an integer or a pair of them"
     return multiply(elements(layer.outputs[0]), first[axis % len(first)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from convcalc.errors import LayerError
 from convcalc.ops.layout import format_shape
-from convcalc.ops.tensor import Shape
+from convcalc.ops.tensor import Shape, all_known
 
 
 def broadcast(first: Shape, second: Shape) -> Shape:
@@ -49,9 +49,9 @@ def concatenate(shapes: tuple[Shape, ...], axis: int) -> Shape:
     axis %= rank
     out: list[int | None] = []
     for i in range(rank):
-        sizes = [s[i] for s in shapes]
+        sizes = tuple(s[i] for s in shapes)
         if i == axis:
-            out.append(None if None in sizes else sum(sizes))  # type: ignore[arg-type]
+            out.append(sum(sizes) if all_known(sizes) else None)
             continue
         known = {n for n in sizes if n is not None}
         if len(known) > 1:

@@ -7,11 +7,17 @@ plain zero (or value) padding as Keras's ZeroPadding layers do it.
 
 from __future__ import annotations
 
+from typing import overload
+
 from convcalc.errors import LayerError
 
 MODES = ("constant", "reflect", "replicate", "circular")
 
 
+@overload
+def padded_length(length: int, before: int, after: int, mode: str = "constant") -> int: ...
+@overload
+def padded_length(length: int | None, before: int, after: int, mode: str = "constant") -> int | None: ...
 def padded_length(length: int | None, before: int, after: int, mode: str = "constant") -> int | None:
     """L + before + after, or a LayerError when `mode` cannot pad that much or the result is empty.
 

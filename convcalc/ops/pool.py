@@ -6,11 +6,20 @@ Applied per axis, so one formula serves 1-D, 2-D and 3-D. Unknown lengths (None)
 from __future__ import annotations
 
 import math
+from typing import overload
 
 from convcalc.errors import LayerError
 from convcalc.ops.conv import effective_kernel
 
 
+@overload
+def pool_output_length(
+    length: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
+) -> int: ...
+@overload
+def pool_output_length(
+    length: int | None, kernel: int, stride: int, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
+) -> int | None: ...
 def pool_output_length(
     length: int | None, kernel: int, stride: int, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
 ) -> int | None:

@@ -9,7 +9,7 @@ from math import prod
 
 from convcalc.errors import LayerError
 from convcalc.ops.layout import format_shape
-from convcalc.ops.tensor import Shape
+from convcalc.ops.tensor import Shape, all_known
 
 
 def flattened(dims: Shape) -> int | None:
@@ -19,7 +19,7 @@ def flattened(dims: Shape) -> int | None:
     >>> flattened((7, 5, 3)), flattened((7, None)), flattened(())
     (105, None, 1)
     """
-    return None if None in dims else prod(dims)  # type: ignore[arg-type]
+    return prod(dims) if all_known(dims) else None
 
 
 def reshaped(dims: Shape, target: tuple[int | None, ...], argument: str = "target_shape") -> Shape:
@@ -53,10 +53,10 @@ def reshaped(dims: Shape, target: tuple[int | None, ...], argument: str = "targe
             argument=argument,
             code="CC105",
         )
-    if None in dims or None in target:
+    if not all_known(dims) or not all_known(target):
         return tuple(None if d == -1 else d for d in target)
-    size = prod(dims)  # type: ignore[arg-type]
-    known = prod(d for d in target if d != -1)  # type: ignore[misc]
+    size = prod(dims)
+    known = prod(d for d in target if d != -1)
     if -1 not in target:
         if known != size:
             raise LayerError(
@@ -73,7 +73,7 @@ def reshaped(dims: Shape, target: tuple[int | None, ...], argument: str = "targe
             argument=argument,
             code="CC201",
         )
-    return tuple(size // known if d == -1 else d for d in target)  # type: ignore[misc]
+    return tuple(size // known if d == -1 else d for d in target)
 
 
 def permuted(dims: Shape, order: tuple[int, ...], base: int = 0, argument: str = "dims") -> Shape:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from math import prod
+from typing import TypeGuard
 
 from convcalc.record import Record
 
 Shape = tuple[int | None, ...]
 """A tensor's shape, batch dimension first; None where the size is unknown."""
+
+
+def all_known(sizes: tuple[int | None, ...]) -> TypeGuard[tuple[int, ...]]:
+    """True when no size is unknown (None): then `sizes` can be multiplied or added.
+
+    >>> all_known((7, 5, 3)), all_known((7, None))
+    (True, False)
+    """
+    return None not in sizes
 
 
 class Weight(Record):

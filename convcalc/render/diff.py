@@ -15,7 +15,7 @@ def value_text(field: str, value: object) -> str:
     if field in ("output_shape", "weight") and isinstance(value, tuple):
         if value and isinstance(value[0], tuple):
             return "[" + ", ".join(format_shape(v) for v in value) + "]"
-        return format_shape(value)  # type: ignore[arg-type]
+        return format_shape(value)
     if field in ("params", "non_trainable_params", "macs") and isinstance(value, int):
         return f"{value:,}"
     if field == "inputs" and isinstance(value, tuple):

@@ -136,9 +136,9 @@ def quoted(text: str) -> str:
     """
     if text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'
-    from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, not in the stubs
+    from json.encoder import encode_basestring
 
-    return encode_basestring(text)  # type: ignore[no-any-return]
+    return encode_basestring(text)
 
 
 def _scalar(value: object) -> str:
@@ -233,11 +233,11 @@ class _LayerWriter:
         return text
 
     def layer(self, row: Row, cost: LayerCost, field: LayerField) -> str:
-        key = (row.type, row.output_shape, id(row.weights))
-        computed = self.computed.get(key)
+        definition = (row.type, row.output_shape, id(row.weights))
+        computed = self.computed.get(definition)
         if computed is None:
             weights = [{"name": w.name, "shape": w.shape, "trainable": w.trainable, "shared": w.shared} for w in row.weights]
-            computed = self.computed[key] = (
+            computed = self.computed[definition] = (
                 f',\n      "type": {quoted(row.type)}'
                 f',\n      "output_shape": {self.value(row.output_shape)}'
                 f',\n      "weights": {_render(weights, 6)[0]}'
@@ -245,10 +245,10 @@ class _LayerWriter:
                 f',\n      "trainable_params": {row.trainable_params}'
                 f',\n      "non_trainable_params": {row.non_trainable_params}'
             )
-        key = (row.outputs, cost.macs, cost.output_elements, cost.output_bytes)
-        costed = self.costed.get(key)
+        figures = (row.outputs, cost.macs, cost.output_elements, cost.output_bytes)
+        costed = self.costed.get(figures)
         if costed is None:
-            costed = self.costed[key] = (
+            costed = self.costed[figures] = (
                 f',\n      "outputs": {_render(row.outputs, 6)[0]}'
                 f',\n      "macs": {_scalar(cost.macs)}'
                 f',\n      "flops": {_scalar(cost.flops)}'

@@ -36,7 +36,12 @@ def table_cells(report: Report, weights_joiner: str = ", ", columns: Columns = N
     """The cells of each row, shared by the plain, Markdown and rich tables."""
     cells = []
     for row in report.rows:
-        line = (f"{row.name} ({row.type})", output_text(row), weights_text(row, weights_joiner), f"{row.params:,}")
+        line: tuple[str, ...] = (
+            f"{row.name} ({row.type})",
+            output_text(row),
+            weights_text(row, weights_joiner),
+            f"{row.params:,}",
+        )
         line = (*line, ", ".join(row.inputs)) if report.branched else line
         cells.append(tuple(printable(cell) for cell in (*line, *columns.of(row))))
     return cells

@@ -8,6 +8,18 @@ from convcalc.ops.layout import format_shape
 
 SCHEMA = "convcalc-solve/1"
 
+Answer = LengthAnswer | LayerAnswer
+
+
+def document(answer: Answer, limit: int | None = None) -> dict[str, object]:
+    """The JSON document of either problem; `limit` cuts its list of answers (not its count)."""
+    return layer_document(answer, limit) if isinstance(answer, LayerAnswer) else length_document(answer, limit)
+
+
+def table(answer: Answer, color: bool, limit: int | None = None) -> str:
+    """The table of either problem, at most `limit` rows of answers."""
+    return layer_table(answer, color, limit) if isinstance(answer, LayerAnswer) else length_table(answer, color, limit)
+
 
 def _bounds_text(answer: LengthAnswer) -> str:
     fixed, bounds = answer.fixed, answer.bounds
@@ -24,7 +36,7 @@ def _bounds_text(answer: LengthAnswer) -> str:
     return ", ".join(parts)
 
 
-def length_document(answer: LengthAnswer) -> dict[str, object]:
+def length_document(answer: LengthAnswer, limit: int | None = None) -> dict[str, object]:
     terms = answer.terms
     fixed = {
         terms.kernel: answer.fixed.kernel,
@@ -46,7 +58,7 @@ def length_document(answer: LengthAnswer) -> dict[str, object]:
             "dilation": answer.bounds.dilation_limit(answer.operation),
         },
         "count": len(answer.settings),
-        "settings": [s.arguments(terms) for s in answer.settings],
+        "settings": [s.arguments(terms) for s in answer.settings[: limit or None]],
         "reason": answer.reason or None,
     }
 
@@ -77,7 +89,7 @@ def length_table(answer: LengthAnswer, color: bool, limit: int | None = None) ->
     return "\n".join([title, *plain_table(headers, rows), *footer]) + "\n"
 
 
-def layer_document(answer: LayerAnswer) -> dict[str, object]:
+def layer_document(answer: LayerAnswer, limit: int | None = None) -> dict[str, object]:
     return {
         "schema": SCHEMA,
         "problem": "layer",
@@ -98,7 +110,7 @@ def layer_document(answer: LayerAnswer) -> dict[str, object]:
                 "output_shape": list(change.output),
                 "params": change.params,
             }
-            for change in answer.changes
+            for change in answer.changes[: limit or None]
         ],
         "reason": answer.reason or None,
     }

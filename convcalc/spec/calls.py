@@ -345,5 +345,6 @@ def resolve(value: object, env: Mapping[str, object]) -> object:
     if isinstance(value, dict):
         return {k: resolve(v, env) for k, v in value.items()}
     if isinstance(value, Call):
-        return Call(value.name, resolve(value.args, env), resolve(value.kwargs, env), value.offsets)  # type: ignore[arg-type]
+        args = tuple(resolve(v, env) for v in value.args)
+        return Call(value.name, args, {k: resolve(v, env) for k, v in value.kwargs.items()}, value.offsets)
     return value

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from convcalc.errors import LayerError
+from convcalc.errors import LayerError, short
 from convcalc.record import Record
 
 LIMIT = 2**63  # no size in a network comes near; anything beyond is a mistake or an attack
@@ -28,8 +29,9 @@ _BINARY = {
     ast.Pow: operator.pow,
 }
 
-
-_COMPARE = {
+# Typed Any: a spec's operands are whatever it wrote, and Python decides whether they compare
+# (a TypeError, as for 1 < "a", is the spec's error: see evaluate).
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -94,7 +96,11 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
             raise LayerError(f"index {index} is out of range for {container!r} in {text!r}", code="CC105")
         return container[index]
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        return _COMPARE[type(node.ops[0])](evaluate(node.left, env, text), evaluate(node.comparators[0], env, text))
+        left, right = evaluate(node.left, env, text), evaluate(node.comparators[0], env, text)
+        try:
+            return _COMPARE[type(node.ops[0])](left, right)
+        except TypeError:
+            raise LayerError(f"{short(left)} and {short(right)} cannot be compared in {text!r}", code="CC105") from None
     if isinstance(node, ast.BoolOp):
         values = [evaluate(v, env, text) for v in node.values]
         return all(values) if isinstance(node.op, ast.And) else any(values)

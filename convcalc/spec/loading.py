@@ -1,6 +1,15 @@
 """Hardened YAML loading: a spec's bytes into PyYAML's composed nodes (which carry every line and
 column), refusing what is not a spec fast and in bounded memory (huge files, binary data, alias
-bombs, deep nesting) with a located message."""
+bombs, deep nesting) with a located message.
+
+Nesting deeper than MAX_DEPTH is refused with one message, at the first node past the bound in
+document order, whatever the YAML library: libyaml 0.2.6 (PyYAML 6.0.4's wheels) stops at 1000
+levels with an error of its own, libyaml 0.2.5 (PyYAML 6.0.3's wheels, most system packages) has
+no limit and PyYAML's C composer then recurses until the C stack overflows (a segfault), and the
+pure-Python composer raises RecursionError after some 450 levels. So whenever loading fails, or
+the reader refuses the spec, the first node past the bound is looked for first: in the composed
+nodes, or, when there are none, in the parser's events (the parser keeps its own stack).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +17,12 @@ import re
 from typing import Any
 
 from convcalc.errors import Location, SpecError
-from convcalc.spec.model import MAX_BYTES, MAX_NODES, Spec
-from convcalc.spec.reader import Reader
+from convcalc.spec.model import MAX_BYTES, MAX_DEPTH, MAX_NODES, Spec
+from convcalc.spec.reader import Reader, first_too_deep, too_deep
+
+# libyaml before 0.2.6 has no nesting limit: a text that may nest deeper than this is read by its
+# events (a stack on the heap) before PyYAML's C composer recurses into it.
+UNLIMITED_LIBYAML_SAFE_DEPTH = 1000
 
 
 def load_text(text: str, path: str) -> Spec:
@@ -17,36 +30,106 @@ def load_text(text: str, path: str) -> Spec:
     import yaml
 
     loader = _loader_class()
-    # libyaml's parser: yaml.cyaml.CParser (there is no yaml.CParser: testing for it found none)
-    fast = bool(getattr(yaml, "__with_libyaml__", False)) and issubclass(loader, yaml.cyaml.CParser)
-    # The pure-Python scanner is quadratic in flow depth; libyaml stops at 1000 levels with a
-    # message of its own: either way the same message. Depth needs as many openers, counted in C.
-    if text.count("[") + text.count("{") > 1000 and _bracket_depth(text) > 1000:
-        raise SpecError.at(Location(path), "CC002", "malformed YAML: it nests too deeply")
+    fast = False  # libyaml's parser: yaml._yaml.CParser, under every C loader (there is no yaml.CParser)
+    if getattr(yaml, "__with_libyaml__", False):
+        from yaml._yaml import CParser
+
+        fast = issubclass(loader, CParser)
+    # Deep flow nesting is read by events first: the pure-Python scanner slows with flow depth.
+    # Depth needs as many openers, counted in C, so most texts skip the scan.
+    deep_flow = text.count("[") + text.count("{") > 1000 and _bracket_depth(text) > MAX_DEPTH
+    if deep_flow or (fast and _unlimited_libyaml() and _nesting_bound(text) > UNLIMITED_LIBYAML_SAFE_DEPTH):
+        _refuse_deep_events(text, path, loader)
     try:
         root = yaml.compose(text, Loader=loader)
-    except yaml.MarkedYAMLError as exc:
+    except yaml.MarkedYAMLError as exc:  # libyaml's "exceeded maximum nesting depth" too
+        _refuse_deep_events(text, path, loader)
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         raise SpecError.at(where, "CC002", f"malformed YAML: {exc.problem or exc.context}") from None
     except yaml.reader.ReaderError as exc:  # a control character: no mark, an offset (in bytes for libyaml)
         offset = len(text.encode()[: exc.position].decode(errors="ignore")) if fast else exc.position
-        line_start = text.rfind("\n", 0, offset) + 1
-        where = Location(path, text.count("\n", 0, offset) + 1, offset - line_start + 1)
-        raise SpecError.at(where, "CC002", f"malformed YAML: the character {chr(exc.character)!r} is not allowed") from None
+        raise _not_allowed(text, path, offset, exc.character) from None
     except yaml.YAMLError as exc:
+        _refuse_deep_events(text, path, loader)
         raise SpecError.at(Location(path), "CC002", "malformed YAML: " + " ".join(str(exc).split())) from None
-    except (RecursionError, MemoryError):  # the pure-Python composer recurses; libyaml stops at depth 1000
+    except (RecursionError, MemoryError):  # the pure-Python composer recurses, once per level
+        _refuse_deep_events(text, path, loader)
         raise SpecError.at(Location(path), "CC002", "malformed YAML: it nests too deeply") from None
     if root is None:
         raise SpecError.at(Location(path, 1, 1), "CC001", "the spec is empty", hint="it needs at least `input:` and `layers:`")
-    if "*" in text and ALIAS.search(text):  # only an alias can make the node graph share or loop
-        _check_aliases(root, path)
-    return Reader(path).spec(root)
+    try:
+        if "*" in text and ALIAS.search(text):  # only an alias can make the node graph share or loop
+            _check_aliases(root, path)
+        return Reader(path).spec(root)
+    except SpecError:
+        deep = first_too_deep(root)  # nesting past the bound is the problem to report, whatever the reader met first
+        if deep is not None:
+            raise too_deep(Location(path, deep.start_mark.line + 1, deep.start_mark.column + 1)) from None
+        raise
+
+
+def _refuse_deep_events(text: str, path: str, loader: Any, retry: bool = True) -> None:
+    """Raise the nesting error at the first node the parser's events place past MAX_DEPTH, if any
+    comes before the end or before the first syntax error."""
+    import yaml
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.NodeEvent):  # a scalar, an alias, or a collection's start
+                if depth > MAX_DEPTH:
+                    # The pure-Python reader refuses a character YAML does not allow before it
+                    # parses anything; libyaml only once it reads that far: the character first.
+                    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+                    if found:
+                        raise _not_allowed(text, path, found.start(), ord(found.group()))
+                    mark = event.start_mark
+                    raise too_deep(Location(path, mark.line + 1, mark.column + 1) if mark else Location(path))
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml 0.2.6 stops at 1000 levels while its scanner looks ahead for a key (up to 1024
+        # characters), before the parser has handed over the first of them: the text before that
+        # point holds them all. (Its marks count characters.)
+        mark = exc.problem_mark
+        if retry and exc.problem == "exceeded maximum nesting depth" and mark is not None:
+            _refuse_deep_events(text[: mark.index], path, loader, retry=False)
+    except (yaml.YAMLError, RecursionError, MemoryError):
+        return
+
+
+def _not_allowed(text: str, path: str, offset: int, character: int) -> SpecError:
+    """A character YAML does not allow, at its line and column (`offset` counts characters)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    where = Location(path, text.count("\n", 0, offset) + 1, offset - line_start + 1)
+    return SpecError.at(where, "CC002", f"malformed YAML: the character {chr(character)!r} is not allowed")
+
+
+def _unlimited_libyaml() -> bool:
+    """libyaml before 0.2.6 has no nesting limit (see the module's docstring)."""
+    from yaml._yaml import get_version
+
+    return get_version() < (0, 2, 6)
+
+
+def _nesting_bound(text: str) -> int:
+    """At least the depth of any node, from the text alone. A block collection nested in another
+    starts further right, or (a sequence as a mapping's value) in the same column, so the block
+    levels are at most twice the columns a collection can start in: those of a line's leading
+    run of spaces, indicators (- ? :) and properties (&anchor, !tag). Each [ or { opens one flow
+    level, or two with a single-pair mapping ([a: [b: ...]])."""
+    import re
+
+    leading = max(map(len, re.findall(r"(?m)^(?:[ \t?:-]|[&!][^ \t\r\n]*)*", text)), default=0)
+    return 2 * (leading + 1) + 2 * (text.count("[") + text.count("{"))
 
 
 def _bracket_depth(text: str) -> int:
-    """The deepest nesting of [ and { (quoted ones counted too: an upper bound)."""
+    """The deepest nesting of [ and { as the brackets alone give it: a shortcut for deep flow,
+    not a bound (a quoted or commented ] counts too, and can hide a level)."""
     import re
 
     depth = deepest = 0
@@ -72,6 +155,8 @@ def _loader_class() -> Any:
     if _LOADER is None:
         import yaml
 
+        # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
+        # cannot check.
         class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is not yaml.ScalarNode:

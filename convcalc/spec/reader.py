@@ -32,6 +32,32 @@ SAFE_SCALAR_TAGS = frozenset(
 )
 
 
+def too_deep(where: Location) -> SpecError:
+    return SpecError.at(where, "CC003", f"the value nests more than {MAX_DEPTH} levels deep")
+
+
+def first_too_deep(root: Any) -> Any:
+    """The first node below `root` past MAX_DEPTH in document order, or None. An alias is a leaf,
+    as in the parser's events: its node is walked once, where its anchor stands, so a loop or an
+    alias bomb ends too."""
+    import yaml
+
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        if depth > MAX_DEPTH:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in reversed(node.value) for child in reversed(pair))
+    return None
+
+
 def call_layer(text: str, where: Location) -> LayerSpec:
     try:
         call = parse_call(text)
@@ -128,7 +154,7 @@ class Reader:
                 self.at(node), "CC003", f"the spec has more than {MAX_NODES:,} YAML nodes", hint="is it an alias bomb?"
             )
         if depth > MAX_DEPTH:
-            raise SpecError.at(self.at(node), "CC003", f"the value nests more than {MAX_DEPTH} levels deep")
+            raise too_deep(self.at(node))
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             if tag == STR_TAG:
@@ -151,6 +177,12 @@ class Reader:
         if tag != MAP_TAG:
             raise self.bad_tag(node)
         return {self.key(k): self.value(v, depth + 1) for k, v in node.value}
+
+    def unread(self, node: Any) -> None:
+        """A value no field reads (a description) is held to the depth bound all the same."""
+        deep = first_too_deep(node)
+        if deep is not None:
+            raise too_deep(self.at(deep))
 
     def check_tag(self, node: Any) -> None:
         """Only the tags plain data has: a tag names a constructor, and none but these is run."""
@@ -196,6 +228,8 @@ class Reader:
         import yaml
 
         top = self.mapping(root, "the spec", TOP_LEVEL_KEYS)
+        if "description" in top:
+            self.unread(top["description"][0])
         framework = "keras"
         if "framework" in top:
             node = top["framework"][0]
@@ -294,6 +328,8 @@ class Reader:
             if not name.isidentifier():
                 raise SpecError.at(where, "CC003", f"a block name must be a word such as `bottleneck`, found {name!r}")
             entries = self.mapping(block_node, f"block {name!r}", BLOCK_KEYS)
+            if "description" in entries:
+                self.unread(entries["description"][0])
             params: dict[str, object] = {}
             if "params" in entries:
                 params = self.params(entries["params"][0])

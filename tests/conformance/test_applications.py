@@ -3,9 +3,10 @@
 Each spec in specs/ that models a network Keras ships is compared with the framework's own
 model, built with weights=None: every layer (class, output shape, parameter count,
 non-trainable count) must appear in convcalc's report as often as in Keras's model, and the
-totals must match the published figures (shared/acceptance/published.md, from keras.io's
-"Keras Applications" table). Layer names differ (specs scope names by block), so layers are
-matched as a multiset, which still pins every single layer.
+totals must match the published figures (keras.io's "Keras Applications" table,
+https://keras.io/api/applications/, which rounds them: 25.6M for ResNet50). Layer names differ
+(specs scope names by block), so layers are matched as a multiset, which still pins every single
+layer.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The two networks of the question that started convcalc, built in real Keras exactly as the
-question writes them, against the figures published in shared/acceptance/published.md and
-against convcalc (library, JSON and the CLI's table)."""
+"""The two networks of the question that started convcalc (https://datascience.stackexchange.com/questions/41486),
+built in real Keras exactly as the question and its answer write them, against the figures they
+publish and against convcalc (library, JSON and the CLI's table)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ keras = pytest.importorskip("keras", reason=NEEDS)
 
 pytestmark = pytest.mark.conformance
 
-# shared/acceptance/published.md, "The two examples that started the project":
+# The two examples that started the project (the question's network and its answer's):
 # per layer (output shape, weights as name -> shape, params).
 SEEDS = {
     "seed-1": {
@@ -63,7 +63,7 @@ layers:
             ((None, 24, 24, 32), {"kernel": (5, 5, 3, 32)}, 2_400),
             ((None, 20, 20, 64), {"kernel": (5, 5, 32, 64)}, 51_200),
         ],
-        # published.md: "The second network's Keras summary reads ..."
+        # The answer's model.summary() reads:
         "totals": ["Total params: 53,600", "Trainable params: 53,600", "Non-trainable params: 0"],
     },
 }

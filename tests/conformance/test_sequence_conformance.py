@@ -302,10 +302,6 @@ def quiet(recwarn: pytest.WarningsRecorder) -> None:
 
 @pytest.mark.parametrize(("inputs", "call"), TORCH_CASES + NEEDS_LAYER_NORM, ids=lambda v: str(v))
 def test_torch_module_matches(inputs: list[Shape], call: str) -> None:
-    from convcalc.frameworks.pytorch import PYTORCH
-
-    if (inputs, call) in NEEDS_LAYER_NORM and "LayerNorm" not in PYTORCH.types:
-        pytest.skip("LayerNorm is not in convcalc's PyTorch vocabulary on this branch yet")
     module = torch_module(call)
     expected = torch_outputs(module, inputs, call)
     outputs, params, weights = convcalc_layer("pytorch", inputs, call)

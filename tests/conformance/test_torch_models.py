@@ -7,7 +7,7 @@ milesial/Pytorch-UNet's unet/unet_parts.py). Each runs on a zero tensor with a f
 every leaf module, and convcalc's report must agree with it:
 
 - the total parameter count equals the torch model's, and torchvision's documented
-  `num_params` (shared/acceptance/published.md) where there is one;
+  `num_params` (pytorch.org/vision/stable/models.html, each model's page) where there is one;
 - layer by layer, as a multiset of (module class, output shape without the batch, parameters
   by name and shape, parameter count). Names differ (specs scope names by block), so rows are
   matched as a multiset, which still pins every single layer. convcalc's merge rows (Add,
@@ -180,8 +180,8 @@ class UNet(nn.Module):
         return self.outc(x)
 
 
-# spec -> (torch.nn builder, input shape without the batch, torchvision's num_params as
-# published in shared/acceptance/published.md, or None where nothing is published)
+# spec -> (torch.nn builder, input shape without the batch, torchvision's num_params as its
+# documentation page publishes it, or None where nothing is published)
 MODELS = {
     "pytorch-alexnet.yaml": (alexnet, (3, 224, 224), 61_100_840),
     "pytorch-vgg16.yaml": (vgg16, (3, 224, 224), 138_357_544),

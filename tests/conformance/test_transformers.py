@@ -8,7 +8,7 @@ tied tensor once) and run once on integer ids, every module's output recorded by
 hook. They are built on PyTorch's meta device: real parameters and shapes, no data, so a run
 takes seconds, not a CPU's minute. convcalc must agree with them on the total, on every module's parameter count (as a
 multiset), on every module's weights, and on every module's output shape, in order; and both
-totals must be the published ones (shared/acceptance/published.md).
+totals must be the published ones (the Hugging Face model cards round them: 124M and 110M).
 
 When Hugging Face transformers is importable (it is no dependency of convcalc), its own
 GPT2LMHeadModel and BertModel are compared too.
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.conformance
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
-# shared/acceptance/published.md, "Transformers".
+# The model cards (openai-community/gpt2: 124M; google-bert/bert-base-uncased: 110M), exactly.
 GPT2_SMALL_PARAMS = 124_439_808
 BERT_BASE_PARAMS = 109_482_240
 

@@ -103,14 +103,14 @@ def weight_steps(ctx: Context) -> list[Step]:
         numbers = [ctx.spelled.get(n, f"{d:,}") for n, d in zip(names, weight.shape)]
         if len(names) != len(weight.shape):  # no words for it: the product of its shape
             names, numbers = ("its shape " + format_shape(weight.shape),), [" x ".join(f"{d:,}" for d in weight.shape)]
-        note = []
+        notes = []
         if weight.shared:
-            note.append(f"shared with {row.shared_with}: counted there, not here")
+            notes.append(f"shared with {row.shared_with}: counted there, not here")
         if not weight.trainable:
-            note.append("not trainable")
+            notes.append("not trainable")
         formula = " x ".join(names) if weight.shape else "one number"
         substituted = " x ".join(numbers) if weight.shape else "1"
-        steps.append(Step("weights", weight.name, formula, substituted, weight.size, "; ".join(note)))
+        steps.append(Step("weights", weight.name, formula, substituted, weight.size, "; ".join(notes)))
     counted = [w for w in row.weights if not w.shared]
     if not row.weights:
         steps.append(Step("weights", "params", "no weights", "0", 0, ctx.weight_note or f"{row.type} has nothing to learn"))
@@ -155,7 +155,7 @@ def axes_of(ctx: Context, rank: int, channels_last: bool) -> list[tuple[str, int
 def window_axis(
     ctx: Context,
     axis: Axis,
-    padding: object,
+    padding: str | tuple[int | None, int | None],
     mode: str = "constant",
     ceil_mode: bool = False,
     pool: bool = False,
@@ -173,7 +173,7 @@ def window_axis(
         ctx.add(what, "in is unknown (None)", "None", None)
         return
     if padding == "same" and ctx.framework == "keras":
-        before, after = padding_sides(n, k, s, "same", d)  # type: ignore[misc]
+        before, after = padding_sides(n, k, s, "same", d)
         ctx.add(
             f"padding ({what})",
             f"max((ceil(in / stride) - 1)*stride + {'dilation*(kernel-1) + 1' if dilated else 'kernel'} - in, 0)",
@@ -184,16 +184,19 @@ def window_axis(
         value = conv_output_length(n, k, s, "same", d)
         ctx.add(what, "ceil(in / stride)", f"ceil({n} / {s})", value, note or 'padding="same" keeps ceil(in / stride) positions')
         return
-    if padding in ("same", "causal"):  # PyTorch's "same" (stride 1) and Keras's "causal": the padding, then the formula
-        before, after = padding_sides(n, k, s, padding, d)  # type: ignore[misc]
+    # PyTorch's "same" (stride 1) and Keras's "causal": the padding, then the formula
+    if isinstance(padding, str) and padding in ("same", "causal"):
+        before, after = padding_sides(n, k, s, padding, d)
         where = split(before, after, what) if padding == "same" else 'padding="causal": all before, nothing after'
         ctx.add(f"padding ({what})", "dilation*(kernel-1)", f"{d}*({k}-1)", before + after, where)
     elif isinstance(padding, tuple):
-        before, after = padding
+        first, last = padding  # a Window's padding: None only where the length is None (returned above)
+        assert first is not None and last is not None
+        before, after = first, last
     elif padding in ("valid", None):
         before = after = 0
     else:
-        before = after = int(padding)  # type: ignore[call-overload]
+        before = after = int(padding)
     rounding = "ceil" if ceil_mode else "floor"
     if dilated:
         formula = f"{rounding}((in + padding - dilation*(kernel-1) - 1) / stride) + 1"

@@ -74,7 +74,8 @@ def keras_conv(rank: int, kind: str) -> Explainer:
             else:
                 ctx.dims = {"kernel": (*kdims, "(input channels / groups)", "filters"), "bias": ("filters",)}
                 ctx.weight_note = (
-                    f"groups={groups} splits the {cin} input channels into {groups} groups of {cin // groups}; each of "
+                    f"groups={groups} splits the {cin} input channels into {groups} groups of "
+                    f"{cin // groups if cin else cin}; each of "
                     f"the {filters} filters sees only its group's channels ({per_filter} weights), "
                     f"{groups} times fewer weights than a full convolution."
                 )
@@ -196,6 +197,8 @@ def torch_conv(rank: int, transposed: bool) -> Explainer:
         args = ctx.args
         kernel, stride, dilation = args.ints("kernel_size", rank), args.ints("stride", rank), args.ints("dilation", rank)
         cin = channels_of(ctx, False)
+        if cin is None:  # unknown in the input shape: the weights use the in_channels the layer declares
+            cin = args.int("in_channels")
         cout, groups = args.int("out_channels"), args.int("groups")
         ctx.use("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups")
         axes = [Axis(name, i, i, k, s, d) for (name, i), k, s, d in zip(axes_of(ctx, rank, False), kernel, stride, dilation)]

@@ -241,14 +241,17 @@ def _spatial_changes(
             value = 0 if framework == "pytorch" and value.lower() == "valid" else value.lower()
         current[name] = _per_axis(value, rank)
     window_stride = values[terms.stride] is None  # stays None when the stride equals the new window
-    ints = [v for name in (terms.kernel, terms.stride, terms.dilation) if name for v in current[name]]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
-        return []
+    windows: dict[str, tuple[int, ...]] = {}  # the current kernel, stride and dilation, when all are integers
+    for name in (terms.kernel, terms.stride, terms.dilation):
+        if name:
+            windows[name] = tuple(v for v in current[name] if isinstance(v, int) and not isinstance(v, bool))
+            if len(windows[name]) != len(current[name]):
+                return []
     padding_now = [p for p in current[terms.padding] if isinstance(p, int)]
     wide = Bounds(
-        max(bounds.kernel, *current[terms.kernel]),  # type: ignore[call-overload]
-        max(bounds.stride, *current[terms.stride]),  # type: ignore[call-overload]
-        max(bounds.dilation_limit(operation), *(current[terms.dilation] if terms.dilation else (1,))),  # type: ignore[call-overload]
+        max(bounds.kernel, *windows[terms.kernel]),
+        max(bounds.stride, *windows[terms.stride]),
+        max(bounds.dilation_limit(operation), *(windows[terms.dilation] if terms.dilation else (1,))),
         max([bounds.padding, *padding_now]),
     )
     candidates, _ = settings(framework, operation, Fixed(), wide)

@@ -96,7 +96,11 @@ class Setting:
     def written(self, framework: str, operation: str) -> str:
         """As a call's keyword arguments, defaults left out: `kernel_size=3, strides=2, padding='same'`."""
         terms = terms_of(framework, operation)
-        defaults = {terms.stride: self.kernel if operation == "pool" else 1, terms.dilation: 1, terms.ceil_mode: False}
+        defaults: dict[str | None, object] = {  # keyed by None too, for the terms the layer lacks
+            terms.stride: self.kernel if operation == "pool" else 1,
+            terms.dilation: 1,
+            terms.ceil_mode: False,
+        }
         defaults[terms.padding] = "valid" if framework == "keras" else 0
         defaults[terms.output_padding] = None if framework == "keras" else 0
         parts = [f"{terms.kernel}={self.kernel}"]

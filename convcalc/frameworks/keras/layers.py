@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from math import isfinite
-from typing import Any
+from typing import Any, Literal, overload
 
 from convcalc.errors import LayerError, did_you_mean
 from convcalc.frameworks.base import Build, Family, LayerType, Terms, signature_from_table
@@ -78,12 +78,12 @@ def layout(args: Args) -> Layout:
 def exact_choice(args: Args, name: str, options: tuple[str, ...]) -> str:
     """A string option that Keras does not lower-case (pooling's padding: "SAME" is an error)."""
     value = args[name]
-    if value not in options:
+    if not isinstance(value, str) or value not in options:
         hint = did_you_mean(str(value), options)
         if isinstance(value, str) and value.lower() in options:
             hint = f"Keras does not lower-case it here: write {value.lower()!r}"
         raise args.error(name, "one of " + ", ".join(repr(o) for o in options), hint=hint)
-    return value  # type: ignore[return-value]
+    return value
 
 
 def number(args: Args, name: str, low: float | None = None, high: float | None = None, optional: bool = False) -> float | None:
@@ -99,15 +99,22 @@ def number(args: Args, name: str, low: float | None = None, high: float | None =
     return value
 
 
+@overload
+def axes(args: Args, name: str = "axis", allow_none: Literal[False] = False) -> int | tuple[int, ...]: ...
+@overload
+def axes(args: Args, name: str = "axis", allow_none: bool = False) -> int | tuple[int, ...] | None: ...
 def axes(args: Args, name: str = "axis", allow_none: bool = False) -> int | tuple[int, ...] | None:
     """An axis as Keras takes it: an int, or a list/tuple of ints (bools are not axes)."""
     value = args[name]
     if value is None and allow_none:
         return None
-    items = value if isinstance(value, list | tuple) else (value,)
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in items):
-        raise args.error(name, "an integer or a list of integers" + (" or None" if allow_none else ""))
-    return tuple(value) if isinstance(value, list | tuple) else value
+    if isinstance(value, list | tuple):
+        items = tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
+        if len(items) == len(value):
+            return items
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise args.error(name, "an integer or a list of integers" + (" or None" if allow_none else ""))
 
 
 def as_tuple(axis: int | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -215,6 +222,7 @@ def conv(rank: int, kind: str) -> Build:
                 )
             weight, factors = lora(args, Weight("kernel", kernel + (cin // groups, filters)), filters)
             return Built(fmt.join(batch, out, filters), (weight, *bias(args, filters), *factors))
+        weights: tuple[Weight, ...]
         if kind == "depthwise":
             weights = (Weight("kernel", kernel + (cin, multiplier)),)
         else:
@@ -500,7 +508,7 @@ def layer_norm(args: Args, shape: Shape) -> Built:
     number(args, "epsilon")
     rms = args.bool("rms_scaling", default=False)
     resolve_axes(as_tuple(axis), len(shape))
-    size = feature_shape(shape, axis, "normalized")  # type: ignore[arg-type]
+    size = feature_shape(shape, axis, "normalized")
     weights = [Weight("gamma", size)] if args.bool("scale") or rms else []
     weights += [Weight("beta", size)] if args.bool("center") and not rms else []
     return Built(shape, tuple(weights))
@@ -513,7 +521,7 @@ def rms_norm(args: Args, shape: Shape) -> Built:
         raise args.error("axis", "at least one axis")
     number(args, "epsilon")
     resolve_axes(as_tuple(axis), len(shape))
-    return Built(shape, (Weight("scale", feature_shape(shape, axis, "normalized")),))  # type: ignore[arg-type]
+    return Built(shape, (Weight("scale", feature_shape(shape, axis, "normalized")),))
 
 
 def group_norm(args: Args, shape: Shape) -> Built:
@@ -844,7 +852,7 @@ def elementwise(minimum_inputs: int, exactly: int | None = None) -> Build:
             raise LayerError(f"{args.type_name} takes exactly {exactly} inputs, found {len(shapes)}", argument="inputs")
         if len(shapes) < minimum_inputs:
             raise LayerError(f"{args.type_name} needs at least {minimum_inputs} inputs, found {len(shapes)}", argument="inputs")
-        batches = {s[0] for s in shapes} - {None}
+        batches = {s[0] for s in shapes if s[0] is not None}
         if len(batches) > 1:
             raise LayerError(f"cannot merge batch sizes {sorted(batches)}", argument="inputs")
         merged = shapes[0][1:]

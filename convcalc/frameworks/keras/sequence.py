@@ -66,7 +66,7 @@ def embedding(args: Args, shape: Shape) -> Built:
     input_dim = args.int("input_dim", 1)
     output_dim = args.int("output_dim", 1)
     lora = args.optional_int("lora_rank", 0)
-    weights = (Weight("embeddings", (input_dim, output_dim), trainable=not lora),)
+    weights: tuple[Weight, ...] = (Weight("embeddings", (input_dim, output_dim), trainable=not lora),)
     if lora:
         weights += (Weight("lora_embeddings_a", (input_dim, lora)), Weight("lora_embeddings_b", (lora, output_dim)))
     return Built((*shape, output_dim), weights)
@@ -176,7 +176,7 @@ def bidirectional(vocabulary: Vocabulary, args: Args, shape: Shape) -> Built:
     if merge_mode is None:
         outputs: tuple[Shape, ...] = (first, second)
     elif merge_mode == "concat":
-        outputs = ((*first[:-1], first[-1] + second[-1]),)  # type: ignore[operator]  # units are known
+        outputs = ((*first[:-1], macs.summed(first[-1], second[-1])),)  # the units: known
     elif first[-1] != second[-1]:
         raise LayerError(
             f"merge_mode={merge_mode!r} needs both directions to be as wide, "

@@ -27,7 +27,7 @@ from convcalc.ops.layout import CHANNELS_FIRST, format_shape
 from convcalc.ops.merge import broadcast, concatenate
 from convcalc.ops.padding import padded_length
 from convcalc.ops.pool import adaptive_output_length, pool_output_length, scaled_length
-from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight, all_known
 from convcalc.ops.window import Axes, Window, dropping, mixing, shift, sliding
 from convcalc.signature import REQUIRED, Args, Signature
 
@@ -296,7 +296,7 @@ def flatten(args: Args, shape: Shape) -> Built:
     if start > end:
         raise LayerError(f"start_dim ({start}) comes after end_dim ({end})", argument="start_dim", code="CC200")
     merged = shape[start : end + 1]
-    size = None if None in merged else prod(merged)  # type: ignore[arg-type]
+    size = prod(merged) if all_known(merged) else None
     return Built(shape[:start] + (size,) + shape[end + 1 :])
 
 
@@ -573,7 +573,7 @@ def batch_norm(ranks: tuple[int, ...], lazy: bool = False) -> Build:
     def build(args: Args, shape: Shape) -> Built:
         features = norm_features(args, channels(args, shape, ranks), lazy)
         values = (shape[0], *shape[2:])
-        if None not in values and prod(values) == 1:  # type: ignore[arg-type]
+        if all_known(values) and prod(values) == 1:
             raise LayerError(
                 f"{args.type_name} needs more than one value per channel to normalize when training; "
                 f"the input {format_shape(shape)} has one",
@@ -602,7 +602,7 @@ def instance_norm(rank: int, lazy: bool = False) -> Build:
             )
         features = norm_features(args, shape[channel], lazy)
         spatial = shape[channel + 1 :]
-        if None not in spatial and prod(spatial) == 1:  # type: ignore[arg-type]
+        if all_known(spatial) and prod(spatial) == 1:
             raise LayerError(
                 f"{args.type_name} needs more than one spatial position per channel; the input {format_shape(shape)} has one",
                 hint="normalize earlier, before the spatial size shrinks to 1",
@@ -888,9 +888,9 @@ def resampled(args: Args, shape: Shape, mode: str) -> Built:
         wanted = " or ".join(f"{n + 2}-D" for n in MODE_RANKS[mode])
         raise rank_error(args, shape, f"a {wanted} input (batch, channels, *spatial) for mode={mode!r}")
     spatial = shape[2:]
+    out: Shape
     if size is not None:
-        sizes = args.ints("size", rank)
-        out = sizes
+        out = args.ints("size", rank)
     else:
         factors = scale if isinstance(scale, tuple | list) else (scale,) * rank
         if len(factors) != rank or any(isinstance(f, bool) or not isinstance(f, int | float) for f in factors):
