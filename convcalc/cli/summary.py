@@ -85,9 +85,12 @@ def summary(
     if fmt == "json":
         from convcalc.analysis.costs import costs
         from convcalc.analysis.receptive import receptive_fields
-        from convcalc.render.json import render_json
+        from convcalc.render.json import json_chunks
 
-        click.echo(render_json(report, costs(report, dtype), receptive_fields(report)), nl=False)
+        # Written as it is made (a large document is never whole in memory), and not through
+        # click.echo, which would search every chunk for colour codes to strip.
+        for chunk in json_chunks(report, costs(report, dtype), receptive_fields(report)):
+            click.get_text_stream("stdout").write(chunk)
         return
     from convcalc.render import summary_table
     from convcalc.render.columns import NO_COLUMNS

@@ -3,6 +3,7 @@ indented-but-compact layout every convcalc JSON document is written in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from convcalc.ops.tensor import Shape
@@ -204,17 +205,28 @@ def _render(value: object, indent: int) -> tuple[str, bool]:
 
 
 def render_json(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> str:
-    """The document as `dumps(report_data(...))` writes it, byte for byte, but written straight
-    from the rows: each layer object is known to span several lines (its keys alone are wider
-    than a line), so only its values are laid out, and the parts that depend only on what a layer
-    computes (its type, shapes, weights and costs) are written once per distinct layer.
-    tests/test_render_json.py compares the two on every spec."""
+    """The whole document as one string."""
+    return "".join(json_chunks(report, cost, fields))
+
+
+CHUNK = 1000
+"""Layers per chunk: a 100,000-layer document is ~85 MB of text, written as it is made."""
+
+
+def json_chunks(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> Iterator[str]:
+    """The document as `dumps(report_data(...))` writes it, byte for byte, in pieces of CHUNK
+    layers, written straight from the rows: each layer object is known to span several lines (its
+    keys alone are wider than a line), so only its values are laid out, and the parts that depend
+    only on what a layer computes (its type, shapes, weights and costs) are written once per
+    distinct layer. tests/test_render_json.py compares it with the generic layout on every spec."""
     data = report_data_head(report)
-    head = "".join(f"  {quoted(key)}: {_render(value, 2)[0]},\n" for key, value in data.items())
+    yield "{\n" + "".join(f"  {quoted(key)}: {_render(value, 2)[0]},\n" for key, value in data.items()) + '  "layers": [\n    '
     writer = _LayerWriter()
-    layers = ",\n    ".join(writer.layer(row, c, f) for row, c, f in zip(report.rows, cost.layers, fields))
-    totals = _render(totals_dict(report, cost), 2)[0]
-    return f'{{\n{head}  "layers": [\n    {layers}\n  ],\n  "totals": {totals}\n}}\n'
+    layers = list(zip(report.rows, cost.layers, fields))
+    for start in range(0, len(layers), CHUNK):
+        text = ",\n    ".join(writer.layer(row, c, f) for row, c, f in layers[start : start + CHUNK])
+        yield text if start == 0 else ",\n    " + text
+    yield f'\n  ],\n  "totals": {_render(totals_dict(report, cost), 2)[0]}\n}}\n'
 
 
 class _LayerWriter:
