@@ -68,7 +68,7 @@ def run(spec: Spec) -> Report:
             built.output_shape,
             weights,
             node.layer.location,
-            tuple(str(ref) for ref in node.inputs),
+            tuple([ref.node if not ref.output else str(ref) for ref in node.inputs]),
             node.blocks,
             node.shares,
             built.extra_outputs,

@@ -286,13 +286,13 @@ class _Builder:
                 local = self.name(layer, scope, default) if repeat == 1 or layer.name is None else f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
                 node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares, template)
-                self.add(node, layer)
-                scope.names[local] = Ref(node.name)
-                scope.order.append(Ref(node.name))
+                ref = self.add(node, layer)
+                scope.names[local] = ref
+                scope.order.append(ref)
             if repeat > 1 and layer.name is not None:
                 scope.names[str(layer.name)] = scope.order[-1]
 
-    def add(self, node: Node, layer: LayerSpec) -> None:
+    def add(self, node: Node, layer: LayerSpec) -> Ref:
         if node.name in self.everywhere:
             raise SpecError.at(
                 layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique"
@@ -302,9 +302,10 @@ class _Builder:
                 layer.location, "CC003", f"the network grows past {MAX_LAYERS:,} layers", hint="is a repeat too large?"
             )
         self.nodes.append(node)
-        self.everywhere[node.name] = Ref(node.name)
+        ref = self.everywhere[node.name] = Ref(node.name)
         if self.visit is not None:
             self.shapes[node.name] = self.visit(node)
+        return ref
 
     def shape_of(self, ref: Ref) -> Shape | None:
         """The shape of an output computed so far (None when nobody computes shapes)."""
@@ -323,9 +324,9 @@ class _Builder:
         return layer.name
 
     def inputs(self, layer: LayerSpec, scope: _Scope) -> tuple[Ref, ...]:
-        where = layer.locate("inputs")
         if layer.inputs is None:
             return (scope.order[-1],)
+        where = layer.locate("inputs")
         refs = []
         try:
             items = [value for item in layer.inputs for value in _references(item, scope.env)]

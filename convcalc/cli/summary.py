@@ -90,7 +90,7 @@ def summary(
         # Written as it is made (a large document is never whole in memory), and not through
         # click.echo, which would search every chunk for colour codes to strip.
         for chunk in json_chunks(report, costs(report, dtype), receptive_fields(report)):
-            click.get_text_stream("stdout").write(chunk)
+            sys.stdout.write(chunk)
         return
     from convcalc.render import summary_table
     from convcalc.render.columns import NO_COLUMNS

@@ -23,7 +23,7 @@ def all_known(sizes: tuple[int | None, ...]) -> TypeGuard[tuple[int, ...]]:
 class Weight(Record):
     """One weight tensor of a layer, named and shaped as the framework holds it."""
 
-    __slots__ = ("name", "shape", "trainable", "shared")
+    __slots__ = ("name", "shape", "trainable", "shared", "_size")
 
     name: str
     shape: tuple[int, ...]
@@ -35,10 +35,12 @@ class Weight(Record):
         self.shape = shape
         self.trainable = trainable
         self.shared = shared
+        self._size = prod(shape)
 
     @property
     def size(self) -> int:
-        return prod(self.shape)
+        """Its number of elements (computed once: every count reads it)."""
+        return self._size
 
 
 class Built(Record):
