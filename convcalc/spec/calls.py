@@ -85,6 +85,14 @@ pays off after some seventy calls (a 100,000-layer spec, `check` over many specs
 _distinct = 0
 
 
+def forget() -> None:
+    """Start over as a new process does: no call remembered, the next ones read by `ast` first
+    (the scale tests count the work of each run from scratch)."""
+    global _distinct
+    _distinct = 0
+    _parse_call.cache_clear()
+
+
 @functools.lru_cache(maxsize=1024)
 def _parse_call(text: str) -> Call:
     global _distinct
