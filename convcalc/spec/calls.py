@@ -305,7 +305,7 @@ def _value(node: ast.expr, text: str, lead: int, column: Callable[[int], int]) -
     if isinstance(node, ast.Tuple | ast.List) and any(isinstance(e, ast.Call) for e in node.elts):
         items = tuple(_value(e, text, lead, column) for e in node.elts)
         return items if isinstance(node, ast.Tuple) else list(items)
-    source = ast.get_source_segment(text, node) or type(node).__name__
+    source = _segment(text, node) or type(node).__name__
     for part in ast.walk(node):
         if not isinstance(part, _ALLOWED) or (isinstance(part, ast.Constant) and isinstance(part.value, bytes | complex)):
             raise LayerError(
@@ -327,6 +327,14 @@ def expression(text: str) -> Expr | None:
     if all(isinstance(part, _ALLOWED) for part in ast.walk(node)) and any(isinstance(p, ast.Name) for p in ast.walk(node)):
         return Expr(text.strip(), node)
     return None
+
+
+def _segment(text: str, node: ast.expr) -> str | None:
+    """The source of `node`; a one-line ASCII call is sliced directly (ast.get_source_segment
+    splits the whole text into lines at every call)."""
+    if "\n" not in text and text.isascii() and node.end_col_offset is not None:
+        return text[node.col_offset : node.end_col_offset]
+    return ast.get_source_segment(text, node)
 
 
 def _columns(text: str) -> Callable[[int], int]:

@@ -59,7 +59,7 @@ def load_text(text: str, path: str) -> Spec:
     if root is None:
         raise SpecError.at(Location(path, 1, 1), "CC001", "the spec is empty", hint="it needs at least `input:` and `layers:`")
     try:
-        if "*" in text and ALIAS.search(text):  # only an alias can make the node graph share or loop
+        if has_alias(text):  # only an alias can make the node graph share or loop
             _check_aliases(root, path)
         return Reader(path).spec(root)
     except SpecError:
@@ -140,9 +140,20 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
-ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\[\]{},]")
-"""Where an alias may be: `*name` at the start of a node (after a line's indentation, a space, or
-`[`, `{`, `,`). Text without one has no alias (block arithmetic such as `filters * 4` is not one)."""
+ALIAS = re.compile(r"\*(?=[^\s\[\]{},])")
+"""A `*` followed by a name, as an alias `*name` is (block arithmetic such as `filters * 4` is not)."""
+
+
+def has_alias(text: str) -> bool:
+    """Whether `text` may hold an alias: `*name` at the start of a node (at the start of a line
+    or after a space, `[`, `{` or `,`). Text without one has no alias. (The star is searched for
+    first: a pattern that starts with an alternation is tried at every position.)
+
+    >>> has_alias("a: *x"), has_alias("x: filters * 4"), has_alias('f: "a*b"'), has_alias("k: [1,*b]")
+    (True, False, False, True)
+    """
+    return any(found.start() == 0 or text[found.start() - 1] in " \t\r\n[{," for found in ALIAS.finditer(text))
+
 
 _LOADER: Any = None
 
