@@ -1,5 +1,5 @@
-"""The terminal table is rich's table, byte for byte: convcalc draws it without rich
-(render/box.py); here rich draws the same cells and these tests compare.
+"""The terminal table is rich's table, byte for byte: convcalc lays it out itself (render/table.py)
+and draws it without rich (render/box.py); here rich draws the same cells and these tests compare.
 
 The reference is built as the rich table always was: `rich.table.Table` (title in `table.title`,
 justified left), a column a header, no wrapping, each cell a `Text`, printed on
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import io
 import string
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich import box
@@ -18,7 +21,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+import convcalc.render.table as table_module
+from convcalc import summarize
+from convcalc.cli import main
 from convcalc.render.box import Drawing, draw
+from convcalc.render.columns import NO_COLUMNS
+from convcalc.render.rich_table import draw_with_rich
+
+ROOT = Path(__file__).parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "specs" / "valid").glob("*.yaml"))
+EXTRA = ["--macs", "--shares", "--bars", "--memory", "--receptive-field"]
+OPTIONS = {"plain": [], "extra": EXTRA, "depth1": ["--depth", "1"], "extra-depth1": [*EXTRA, "--depth", "1"]}
+WIDTHS = (80, 120, 200)
 
 
 def rich_reference(drawing: Drawing, natural: bool = False) -> str:
@@ -44,6 +58,40 @@ def rich_reference(drawing: Drawing, natural: bool = False) -> str:
         for note in drawing.notes:
             below.print(Text(note))
     return capture.get() + after.get()
+
+
+def drawn(args: list[str], width: int, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Drawing]:
+    """`convcalc summary ARGS --color always` on a `width`-column terminal, and what it drew."""
+    seen: list[Drawing] = []
+
+    def recording(drawing: Drawing) -> str:
+        seen.append(drawing)
+        return draw(drawing)
+
+    monkeypatch.setattr(table_module, "draw", recording)
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["summary", *args, "--color", "always"], env={"COLUMNS": str(width)}, color=True)
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1, "drawn by rich, not by render/box.py"
+    return result.stdout, seen[0]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("options", OPTIONS, ids=list(OPTIONS))
+@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+def test_every_spec_draws_as_rich_draws_it(spec: Path, options: str, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    output, drawing = drawn([str(spec.relative_to(ROOT)), *OPTIONS[options]], width, monkeypatch)
+    assert output == rich_reference(drawing, natural=True)
+
+
+@pytest.mark.parametrize("weights", ["all", "none"])
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("spec", ["specs/keras-resnet50.yaml", "specs/bert-base.yaml", "specs/lenet5.yaml"])
+def test_weights_all_and_none_draw_as_rich_draws_them(
+    spec: str, width: int, weights: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, drawing = drawn([spec, "--weights", weights, "--macs"], width, monkeypatch)
+    assert output == rich_reference(drawing, natural=True)
 
 
 def test_a_non_utf_output_gets_rich_ascii_box() -> None:
@@ -79,3 +127,17 @@ def drawings(draw_from: st.DrawFn) -> Drawing:
 @given(drawings())
 def test_generated_drawings_draw_as_rich_draws_them(drawing: Drawing) -> None:
     assert draw(drawing) == rich_reference(drawing)
+
+
+def test_wide_characters_are_measured_and_drawn_by_rich() -> None:
+    spec = "input: [4]\nlayers:\n  - {type: Dense, units: 2, name: 层一}\n  - {type: Dense, units: 3, name: café_😀}\n"
+    result = CliRunner().invoke(main, ["summary", "-", "--color", "always"], input=spec, env={"COLUMNS": "80"}, color=True)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "│ 层一 (Dense)" in result.stdout and "café_😀 (Dense)" in result.stdout
+    report_lines = [line for line in lines if line.startswith("│")]
+    from rich.cells import cell_len
+
+    assert len({cell_len(line) for line in report_lines}) == 1  # every row as wide as the others, in cells
+    drawing, _ = table_module.layout(summarize(spec), NO_COLUMNS, width=80, weights="fit", ascii=False)
+    assert draw_with_rich(drawing) == rich_reference(drawing)
