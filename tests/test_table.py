@@ -21,7 +21,8 @@ from click.testing import CliRunner
 
 from convcalc import summarize
 from convcalc.cli import main, terminal_width
-from convcalc.render.columns import NO_COLUMNS
+from convcalc.render.columns import NO_COLUMNS, Columns
+from convcalc.render.plain import render_plain
 from convcalc.render.table import layout, render_table
 from convcalc.render.text import weight_text
 from convcalc.spec.loading import load_path
@@ -200,3 +201,11 @@ def test_the_terminal_table_imports_no_rich_for_plain_text() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stderr.strip() == "False"
     assert "┏" in result.stdout
+
+
+def test_names_and_notes_cannot_drive_the_terminal() -> None:
+    report = summarize('input: [4]\nlayers:\n  - {type: Dense, units: 2, name: "a\\x9b2J\\e]0;x\\a"}\n')
+    columns = Columns(notes=("* a\x1b[2J: its paths do not line up",))
+    for text in (render_table(report, columns), render_plain(report, columns)):
+        assert "\x9b" not in text and "\x1b]0;x\x07" not in text and "\x1b[2J" not in text
+        assert "a\\x9b2J\\x1b]0;x\\x07 (Dense)" in text and "* a\\x1b[2J: its paths" in text

@@ -68,6 +68,6 @@ def render_plain(report: Report, columns: Columns = NO_COLUMNS, weights: bool = 
         rule,
         *params_lines(report),
         *columns.totals,
-        *columns.notes,
+        *map(printable, columns.notes),  # a note names layers
     ]
     return "\n".join(lines) + "\n"
