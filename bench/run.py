@@ -237,12 +237,12 @@ def speed(args: argparse.Namespace, spawner: Spawner, work: Path, env: dict[str,
         cpu = f"{command.cpu_median / base.cpu_median:5.2f}x" if base else ""
         mark = f"<= {target}x  {verdict(command.median <= target * base.median)}" if base and target else ""
         return (
-            f"  {command.label:<56} {command.median * 1000:8.1f} {wall:>6}  {command.cpu_median * 1000:8.1f} {cpu:>6}"
+            f"  {command.label:<64} {command.median * 1000:8.1f} {wall:>6}  {command.cpu_median * 1000:8.1f} {cpu:>6}"
             f"  {command.peak_mb:6.1f}  {mark}"
         )
 
     lines.append(f"Speed: median of {args.repeats} interleaved whole-process runs; ratios to the floor above")
-    lines.append(f"  {'command':<56} {'wall ms':>8} {'ratio':>6}  {'cpu ms':>8} {'ratio':>6}  {'MB':>6}  target")
+    lines.append(f"  {'command':<64} {'wall ms':>8} {'ratio':>6}  {'cpu ms':>8} {'ratio':>6}  {'MB':>6}  target")
     lines.append(row(floor, None))
     lines.append(row(as_json, floor, JSON_VS_FLOOR))
     if torch_json:
@@ -258,7 +258,7 @@ def speed(args: argparse.Namespace, spawner: Spawner, work: Path, env: dict[str,
         ours = params_of(mine.output)
         same = "same params" if theirs == ours else f"PARAMS DIFFER: {theirs:,} vs {ours:,}"
         lines.append(
-            f"  {command.label:<56} {command.median * 1000:8.1f} {'':>6}  {command.cpu_median * 1000:8.1f} {'':>6}"
+            f"  {command.label:<64} {command.median * 1000:8.1f} {'':>6}  {command.cpu_median * 1000:8.1f} {'':>6}"
             f"  {command.peak_mb:6.1f}  {ratio:.0f}x convcalc's json"
             f" (>= {KERAS_VS_CONVCALC:.0f}x {verdict(ratio >= KERAS_VS_CONVCALC)}; {same}; median of {args.framework_repeats})"
         )
