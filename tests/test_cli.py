@@ -177,8 +177,8 @@ def test_color_follows_no_color_force_color_and_the_terminal(monkeypatch: pytest
 def test_color_always_draws_the_rich_table() -> None:
     result = invoke("summary", SEED, "--color", "always")
     assert result.exit_code == 0
-    assert "┃ Layer (type)" in result.stdout
-    assert "Total params:" in result.stdout and "53,600 (209.38 KB)" in result.stdout
+    assert "┃\x1b[1m \x1b[0m\x1b[1mLayer (type)" in result.stdout  # styled even into a pipe: always means always
+    assert "\x1b[1m Total params:\x1b[0m 53,600 (209.38 KB)" in result.stdout
 
 
 def test_version_and_help_with_examples() -> None:

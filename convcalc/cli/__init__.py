@@ -32,6 +32,28 @@ def use_color(choice: str, stream: Any) -> bool:
     return stream.isatty()
 
 
+def terminal_width(environ: Any = os.environ) -> int:
+    """The width the terminal table is fitted to, found as rich's Console finds it: the COLUMNS
+    environment variable when it is a number, else the size of the terminal on standard input,
+    output or error (the first that is one), else 80. So `--color always` into a file or a pipe
+    is laid out for the terminal it is run from, and for 80 columns where there is none."""
+    columns = environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns):
+        return int(columns)
+    for stream in range(3):
+        try:
+            return os.get_terminal_size(stream).columns or 80
+        except (OSError, ValueError):
+            continue
+    return 80
+
+
+def unicode_output(stream: Any) -> bool:
+    """Whether `stream` writes a UTF encoding, which rich requires to draw its box with lines
+    (┏━┓); anything else gets rich's ASCII box (+-|)."""
+    return (getattr(stream, "encoding", None) or "utf-8").lower().startswith("utf")
+
+
 def color_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """The --color option every command shares."""
     return click.option(

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, computed, flag_layers, use_color
+from convcalc.cli import color_option, computed, flag_layers, terminal_width, unicode_output, use_color
 
 
 @click.command()
@@ -41,6 +41,15 @@ from convcalc.cli import color_option, computed, flag_layers, use_color
     show_default=True,
     help="Element type for --memory and the JSON memory figures.",
 )
+@click.option(
+    "--weights",
+    type=click.Choice(["fit", "all", "none"]),
+    default="fit",
+    show_default=True,
+    help="The table's Weights column. fit: on a terminal, each layer's first weights that fit its width and "
+    "+N more, or no column when too narrow (piped, all on one line); all: every weight, one a line on a "
+    "terminal; none: no Weights column.",
+)
 @color_option
 def summary(
     spec: str | None,
@@ -56,11 +65,18 @@ def summary(
     bars: bool,
     memory: bool,
     dtype: str,
+    weights: str,
     color: str,
 ) -> None:
     """Print every layer's output shape, weight shapes and parameter count.
 
     SPEC is a YAML spec file, or - for standard input; or give the layers with --layer.
+
+    On a terminal (or with --color always) the table fits the terminal's width: COLUMNS, else
+    the terminal's size, else 80. When it is too narrow, a merge's inputs and a layer's outputs
+    go on several lines, Weights shows each layer's first weights and +N more or is left out,
+    and a long name puts its type under it; a name is never cut. Piped, or with --color never,
+    the table is plain text, one line a layer.
 
     MACs are multiply-accumulates as fvcore counts them: one per kernel weight per output
     position (convolutions, Linear/Dense, matmuls, recurrent and attention products), bias not
@@ -107,4 +123,7 @@ def summary(
         from convcalc.render.columns import field_columns
 
         extra = extra + field_columns(receptive_fields(report))
-    click.echo(summary_table(report, fmt, use_color(color, sys.stdout), depth, extra), nl=False)
+    drawn = fmt == "table" and use_color(color, sys.stdout)
+    width, ascii = (terminal_width(), not unicode_output(sys.stdout)) if drawn else (80, False)
+    text = summary_table(report, fmt, drawn, depth, extra, width, weights, ascii)
+    click.echo(text, nl=False, color=True if drawn else None)  # --color always keeps its styles in a pipe

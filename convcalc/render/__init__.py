@@ -1,5 +1,6 @@
 """Renderers: data in, text out. A renderer formats what the command hands it (the report and
-the analyses it computed, each once) and computes nothing; only the rich table imports rich."""
+the analyses it computed, each once) and computes nothing; only the terminal table imports rich,
+and only for text whose characters are not one terminal cell each."""
 
 from __future__ import annotations
 
@@ -10,9 +11,20 @@ if TYPE_CHECKING:  # the package imports nothing itself: each renderer loads onl
     from convcalc.report import Report
 
 
-def summary_table(report: Report, fmt: str, color: bool, depth: int | None = None, columns: Columns | None = None) -> str:
-    """The summary as a table: `fmt` is table (rich when `color`, else plain), csv, markdown or
-    latex; `columns` are the extra columns the command asked for."""
+def summary_table(
+    report: Report,
+    fmt: str,
+    color: bool,
+    depth: int | None = None,
+    columns: Columns | None = None,
+    width: int = 80,
+    weights: str = "fit",
+    ascii: bool = False,
+) -> str:
+    """The summary as a table: `fmt` is table (drawn for a terminal `width` columns wide when
+    `color`, else plain), csv, markdown or latex; `columns` are the extra columns the command
+    asked for; `weights` (fit, all, none) and `ascii` (the box for a non-UTF output) are the
+    table's."""
     from convcalc.render.columns import NO_COLUMNS
 
     columns = columns or NO_COLUMNS
@@ -34,9 +46,9 @@ def summary_table(report: Report, fmt: str, color: bool, depth: int | None = Non
 
         return render_latex(report, columns)
     if color:
-        from convcalc.render.table import render_rich
+        from convcalc.render.table import render_table
 
-        return render_rich(report, columns)
+        return render_table(report, columns, width, weights, ascii)
     from convcalc.render.plain import render_plain
 
-    return render_plain(report, columns)
+    return render_plain(report, columns, weights=weights != "none")

@@ -11,9 +11,11 @@ BASE_HEADERS = ("Layer (type)", "Output Shape", "Weights", "Param #")
 CONNECTED = "Connected to"
 
 
-def headers(report: Report, columns: Columns = NO_COLUMNS) -> tuple[str, ...]:
-    """Keras's columns, with `Connected to` once the graph branches, then any extra `columns`."""
-    return (*BASE_HEADERS, *((CONNECTED,) if report.branched else ()), *columns.headers)
+def headers(report: Report, columns: Columns = NO_COLUMNS, weights: bool = True) -> tuple[str, ...]:
+    """Keras's columns, with `Connected to` once the graph branches, then any extra `columns`;
+    Weights unless `weights` is false (`--weights none`)."""
+    base = BASE_HEADERS if weights else tuple(h for h in BASE_HEADERS if h != "Weights")
+    return (*base, *((CONNECTED,) if report.branched else ()), *columns.headers)
 
 
 def right_aligned(columns: Columns = NO_COLUMNS) -> frozenset[str]:
@@ -32,24 +34,23 @@ def weights_text(row: Row, joiner: str) -> str:
     return joiner.join(weight_text(w) for w in row.weights)
 
 
-def table_cells(report: Report, weights_joiner: str = ", ", columns: Columns = NO_COLUMNS) -> list[tuple[str, ...]]:
-    """The cells of each row, shared by the plain, Markdown and rich tables."""
+def table_cells(
+    report: Report, weights_joiner: str = ", ", columns: Columns = NO_COLUMNS, weights: bool = True
+) -> list[tuple[str, ...]]:
+    """The cells of each row, shared by the plain, Markdown, LaTeX and HTML tables."""
     cells = []
     for row in report.rows:
-        line: tuple[str, ...] = (
-            f"{row.name} ({row.type})",
-            output_text(row),
-            weights_text(row, weights_joiner),
-            f"{row.params:,}",
-        )
+        weighed = (weights_text(row, weights_joiner),) if weights else ()
+        line: tuple[str, ...] = (f"{row.name} ({row.type})", output_text(row), *weighed, f"{row.params:,}")
         line = (*line, ", ".join(row.inputs)) if report.branched else line
         cells.append(tuple(printable(cell) for cell in (*line, *columns.of(row))))
     return cells
 
 
-def render_plain(report: Report, columns: Columns = NO_COLUMNS) -> str:
-    names = headers(report, columns)
-    cells = table_cells(report, columns=columns)
+def render_plain(report: Report, columns: Columns = NO_COLUMNS, weights: bool = True) -> str:
+    """One line a layer, columns two spaces apart; Weights unless `weights` is false."""
+    names = headers(report, columns, weights)
+    cells = table_cells(report, columns=columns, weights=weights)
     right = right_aligned(columns)
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(names)]
 
@@ -67,6 +68,6 @@ def render_plain(report: Report, columns: Columns = NO_COLUMNS) -> str:
         rule,
         *params_lines(report),
         *columns.totals,
-        *columns.notes,
+        *map(printable, columns.notes),  # a note names layers
     ]
     return "\n".join(lines) + "\n"

@@ -46,15 +46,16 @@ def params_lines(report: Report) -> list[str]:
     ]
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
 
 
 def printable(text: str) -> str:
-    r"""Text with control characters escaped: a name from a spec must not drive the terminal
-    (an ESC sequence in a layer name could retitle the window or clear the screen).
+    r"""Text with control characters escaped (C0, DEL and C1: U+009B is a CSI to terminals that
+    take 8-bit controls): a name from a spec must not drive the terminal (an ESC sequence in a
+    layer name could retitle the window or clear the screen).
 
-    >>> printable("conv\x1b]0;x\x07")
-    'conv\\x1b]0;x\\x07'
+    >>> printable("conv\x1b]0;x\x07"), printable("dense\x9b2J")
+    ('conv\\x1b]0;x\\x07', 'dense\\x9b2J')
     """
     return text.translate(_CONTROL)
 
