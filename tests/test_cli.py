@@ -240,3 +240,16 @@ def test_a_hostile_argument_value_is_cut_short_in_the_message() -> None:
     assert len(result.stderr) < 400
     unhashable = invoke("summary", "--input", "8", "--layer", "Activation(activation=[1, [2]])")
     assert unhashable.exit_code == 2 and "Traceback" not in unhashable.stderr
+
+
+def test_an_output_that_cannot_encode_the_bars_gets_them_escaped_not_a_traceback() -> None:
+    """A latin-1 terminal cannot show the MACs bar's block characters: the console script writes
+    them as escapes and exits 0 (the traceback was UnicodeEncodeError)."""
+    spec = str(Path(__file__).resolve().parent.parent / "specs" / "lenet5.yaml")
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "latin-1"}
+    code = "import sys; sys.argv = ['convcalc', 'summary', sys.argv[1], '--bars', '--color', 'never']; "
+    code += "from convcalc.cli import entry; entry()"
+    result = subprocess.run([sys.executable, "-c", code, spec], capture_output=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert b"\\u2588" in result.stdout  # the full block, escaped

@@ -177,6 +177,9 @@ def entry() -> NoReturn:
     import gc
 
     gc.disable()  # for good: the process ends with the command, and it makes no garbage cycles
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a box or a bar still gets the text
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         main()
         status = 0
