@@ -307,3 +307,29 @@ def dot(layer: Layer) -> int | None:
     axis = axes[0] if isinstance(axes, tuple | list) else axes
     assert isinstance(axis, int), "Dot's build took an integer or a pair of them"
     return multiply(elements(layer.outputs[0]), first[axis % len(first)])
+
+
+def matmul(layer: Layer) -> int | None:
+    """matmul_flop_jit (aten::matmul, which torch.matmul and keras.ops.matmul run): the first
+    operand's elements x the second's last size, as fvcore counts it, even where the second
+    operand's leading axes broadcast the first (fvcore then counts one copy). fvcore fails on a
+    1-D second operand (it reads its size -2): convcalc counts one product per element of the
+    first there, the multiply-adds the product makes."""
+    first, second = layer.input_shapes[0], layer.input_shapes[1]
+    return multiply(elements(first), second[-1] if len(second) > 1 else 1)
+
+
+def scaled_dot_product_attention(layer: Layer) -> int | None:
+    """F.scaled_dot_product_attention has no fvcore handler (0 there); convcalc counts its two
+    products as fvcore's bmm_flop_jit counts them when written out (and as it counts attention
+    inside torch's Transformer layers): QK^T, E per query-key pair, and AV, Ev per pair, over
+    every head and sample of the output (..., L, Ev)."""
+    output, query, key = layer.outputs[0], layer.input_shapes[0], layer.input_shapes[1]
+    pairs = elements((*output[:-1], key[-2]))
+    return multiply(pairs, summed(query[-1], output[-1]))
+
+
+def interpolation(layer: Layer) -> int | None:
+    """F.interpolate as nn.Upsample (`upsampling`), but with antialias=True it runs
+    aten::_upsample_bilinear2d_aa (or bicubic, lanczos), which fvcore has no handler for: 0."""
+    return 0 if layer.args.get("antialias") else upsampling()(layer)
