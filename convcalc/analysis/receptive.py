@@ -228,6 +228,9 @@ def moved(field: Field, axes: Axes) -> Field:
 
     >>> moved(Field("x", (1, 2), (3, 3), (1, 1), (1, 1)), Axes((0, 1, 2, 3), mixed=(3,))).axes
     (1, 2)
+    >>> swapped = moved(Field("x", (2, 3), (3, 5), (1, 2), (1, 2)), Axes((0, 1, 3, 2)))  # x.transpose(2, 3)
+    >>> swapped.axes, swapped.size, swapped.stride
+    ((2, 3), (5, 3), (2, 1))
     """
     for axis in axes.mixed:
         if axis in field.axes:
@@ -238,7 +241,10 @@ def moved(field: Field, axes: Axes) -> Field:
     axes_now = tuple(targets[axis] for axis in field.axes)
     if axes_now == field.axes:
         return field
-    return Field(field.input, axes_now, field.size, field.stride, field.padding, field.misaligned)
+    order = sorted(range(len(axes_now)), key=axes_now.__getitem__)  # the output's order of its axes
+    size, stride = tuple(field.size[i] for i in order), tuple(field.stride[i] for i in order)
+    padding = tuple(field.padding[i] for i in order)
+    return Field(field.input, tuple(axes_now[i] for i in order), size, stride, padding, field.misaligned)
 
 
 # --- Merges
