@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,11 +28,12 @@ keras = pytest.importorskip("keras", reason="the conformance suite needs torch a
 pytest.importorskip("fvcore", reason="the MACs conformance needs fvcore (pip install fvcore)")
 from fvcore.nn import FlopCountAnalysis  # noqa: E402
 from oracle import L, Layer, Stack  # noqa: E402
-from stand_ins import torch_calls  # noqa: E402
+from stand_ins import keras_calls, torch_calls  # noqa: E402
 
 from convcalc import summarize  # noqa: E402
 from convcalc.analysis.costs import costs  # noqa: E402
 from convcalc.analysis.receptive import receptive_fields  # noqa: E402
+from convcalc.spec.calls import parse_call, resolve  # noqa: E402
 
 pytestmark = pytest.mark.conformance
 logging.getLogger("fvcore").setLevel(logging.ERROR)
@@ -301,3 +304,55 @@ def test_a_keras_transpose_and_each_piece_of_a_split_carry_the_field() -> None:
     )
     fields = [r.field for r in receptive_fields(pieces)]
     assert fields[-1] is not None and fields[-1].size == (5, 5)
+
+
+# --- The unit tests' tables (tests/test_operations.py), checked against the frameworks
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from test_operations import KERAS, KERAS_REJECTS, TORCH, TORCH_REJECTS  # noqa: E402
+
+
+def call_arguments(call: str) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    parsed = parse_call(call)
+    return parsed.name, tuple(resolve(a, {}) for a in parsed.args), {k: resolve(v, {}) for k, v in parsed.kwargs.items()}
+
+
+def torch_run(call: str, shapes: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, ...], ...]:
+    name, args, kwargs = call_arguments(call)
+    tensors = [torch.zeros(2, *shape) for shape in shapes]
+    result = torch_calls()[name](*args, **kwargs)(*tensors)
+    results = result if isinstance(result, tuple | list) else (result,)
+    found = tuple(tuple(r.shape) for r in results)
+    assert all(0 not in shape for shape in found), "an empty tensor, which convcalc rejects"
+    return found
+
+
+@pytest.mark.parametrize(("call", "shapes", "expected"), TORCH, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(TORCH)])
+def test_the_pytorch_table_is_torchs(call: str, shapes: Any, expected: Any) -> None:
+    assert torch_run(call, shapes) == expected
+
+
+@pytest.mark.parametrize(("call", "shapes", "code", "text"), TORCH_REJECTS, ids=[c for c, *_ in TORCH_REJECTS])
+def test_torch_rejects_what_the_table_says(call: str, shapes: Any, code: str, text: str) -> None:
+    with pytest.raises(Exception):  # noqa: B017 (torch's own TypeError, RuntimeError, IndexError...)
+        torch_run(call, shapes)
+
+
+def keras_run(call: str, shapes: tuple[tuple[int | None, ...], ...]) -> tuple[int | None, ...]:
+    """The symbolic shape, after checking the call also runs (on a batch of 2)."""
+    name, args, kwargs = call_arguments(call)
+    function = keras_calls()[name](*args, **kwargs)
+    symbolic = function(*(keras.Input(shape) for shape in shapes))
+    function(*(keras.ops.zeros((2, *(3 if n is None else n for n in shape))) for shape in shapes))
+    return tuple(symbolic.shape)
+
+
+@pytest.mark.parametrize(("call", "shapes", "expected"), KERAS, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(KERAS)])
+def test_the_keras_table_is_keras(call: str, shapes: Any, expected: Any) -> None:
+    assert keras_run(call, shapes) == expected
+
+
+@pytest.mark.parametrize(("call", "shapes", "text"), KERAS_REJECTS, ids=[c for c, *_ in KERAS_REJECTS])
+def test_keras_rejects_what_the_table_says(call: str, shapes: Any, text: str) -> None:
+    with pytest.raises(Exception):  # noqa: B017 (Keras's ValueError when building, torch's when running)
+        keras_run(call, shapes)
