@@ -350,3 +350,23 @@ def test_explain_words_each_family() -> None:
     ]
     assert (found["Mean"][0].what, found["Mean"][0].substituted) == ("input axis 2", "4 -> 1")
     assert found["Unsqueeze"][0].formula == "a new axis"
+
+
+def test_the_schema_describes_each_stand_in_by_its_builder() -> None:
+    """frameworks/descriptions.py holds what scripts/gen_signatures.py --descriptions reads from
+    the stand-ins' builders (regenerate it when a docstring changes)."""
+    import importlib.util
+    from pathlib import Path
+
+    from convcalc.frameworks import descriptions
+
+    path = Path(__file__).parents[1] / "scripts" / "gen_signatures.py"
+    loaded = importlib.util.spec_from_file_location("gen_signatures", path)
+    assert loaded is not None and loaded.loader is not None
+    generator = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(generator)
+    for framework in ("pytorch", "keras"):
+        written = getattr(descriptions, framework.upper())
+        for name, entry in generator.stand_ins(framework).items():
+            assert written[name] == entry, f"{name}: run scripts/gen_signatures.py --descriptions"
+            assert entry[0].startswith(("torch.", "x.", "F.", "keras.ops.")), name

@@ -3821,10 +3821,7 @@ PYTORCH = {
     "Split": (
         "torch.split(tensor, split_size_or_sections, dim=0), x.split(...): the input cut into pieces.",
         {
-            "split_size_or_sections": (
-                "int or list of int",
-                "the size of each piece, or the size of every piece (they add up to the dim's size).",
-            ),
+            "split_size_or_sections": ("int or list of int", "the size of each piece, or the list of their sizes."),
             "dim": ("int", "the dimension along which to split the tensor."),
         },
     ),

@@ -9,7 +9,8 @@ kernel weight per output position, bias not counted. FLOPs = 2 x MACs. What coun
 - convolution (aten::_convolution, conv_flop_count): batch x prod(weight) x output positions;
   a transposed convolution counts its *input* positions. Grouped, depthwise and separable
   convolutions follow, since their weights are smaller (separable: both kernels).
-- Linear / Dense on any rank (aten::linear): input elements x out_features; matmul/bmm (Keras Dot).
+- Linear / Dense on any rank (aten::linear): input elements x out_features; matmul/bmm (Keras Dot,
+  convcalc's Matmul: the first operand's elements x the second's last size, matmul_flop_jit).
   Keras's LoRA factors are multiplied into the kernel once per call (its `kernel` property).
 - batch norm (aten::batch_norm): elements x 2 (affine) or x 1; with track_running_stats=False
   torch normalizes with the batch's statistics even in eval mode: elements x 5 (affine) or x 4.
@@ -19,9 +20,10 @@ kernel weight per output position, bias not counted. FLOPs = 2 x MACs. What coun
   average pooling (and mode="area", which calls it): input elements. fvcore has no handler for
   their 1-D and 3-D forms, nor for bicubic or nearest-exact: those count 0, as there.
 
-Everything else counts 0, as in fvcore: activations, element-wise merges (Add, Multiply...),
-max/average/LP pooling, padding, dropout, reshapes, embeddings (a lookup), PReLU, softmax, RMS
-and unit normalization, local response norm, pixel shuffle.
+Everything else counts 0, as in fvcore: activations, element-wise merges and arithmetic (Add,
+Multiply...), max/average/LP pooling, padding, dropout, reshapes, permutes, squeezes, expands,
+reductions (mean, sum, amax), splits, embeddings (a lookup), PReLU, softmax, RMS and unit
+normalization, local response norm, pixel shuffle, and F.interpolate with antialias=True.
 
 Where fvcore has no handler for a layer built of matrix products, convcalc counts the products
 by the same rule (what fvcore counts when the same layer is written with nn.Linear and bmm):
@@ -29,8 +31,8 @@ by the same rule (what fvcore counts when the same layer is written with nn.Line
   hidden-hidden (and LSTM projection) weight once per time step, as in the cell equations of
   torch.nn.LSTM's docs (gate products and non-linearities are element-wise, not counted);
 - attention inside torch's Transformer layers, which run F.scaled_dot_product_attention (no
-  fvcore handler), and Keras's MultiHeadAttention (the same on the torch backend): QK^T and AV
-  are counted as MultiheadAttention's own bmm calls are;
+  fvcore handler), Keras's MultiHeadAttention (the same on the torch backend) and convcalc's own
+  ScaledDotProductAttention: QK^T and AV are counted as MultiheadAttention's own bmm calls are;
 - convolutions given padding="same" or "valid" as a string, which run aten::_convolution_mode
   (no fvcore handler): counted as any convolution.
 fvcore sees torch's MultiheadAttention only with autograd on: under torch.no_grad() it runs a
