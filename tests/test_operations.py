@@ -233,6 +233,7 @@ KERAS: list[tuple[str, tuple[Shape, ...], Shape]] = [
     ("Subtract(other=1)", ((4, 5),), (None, 4, 5)),
     ("TrueDivide(6)", ((4, 5),), (None, 4, 5)),
     ("TrueDivide()", ((4, 5), (1, 5)), (None, 4, 5)),
+    ("TrueDivide()", ((None, 5), (4, 5)), (None, 4, 5)),
 ]
 
 

@@ -339,11 +339,11 @@ def test_torch_rejects_what_the_table_says(call: str, shapes: Any, code: str, te
 
 
 def keras_run(call: str, shapes: tuple[tuple[int | None, ...], ...]) -> tuple[int | None, ...]:
-    """The symbolic shape, after checking the call also runs (on a batch of 2)."""
+    """The symbolic shape, after checking the call also runs (on a batch of 2, an unknown size 1)."""
     name, args, kwargs = call_arguments(call)
     function = keras_calls()[name](*args, **kwargs)
     symbolic = function(*(keras.Input(shape) for shape in shapes))
-    function(*(keras.ops.zeros((2, *(3 if n is None else n for n in shape))) for shape in shapes))
+    function(*(keras.ops.zeros((2, *(1 if n is None else n for n in shape))) for shape in shapes))
     return tuple(symbolic.shape)
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from convcalc.errors import LayerError
 from convcalc.frameworks.base import Build, Family, LayerType
-from convcalc.frameworks.keras.layers import BASE_KWARGS, elementwise
+from convcalc.frameworks.keras.layers import BASE_KWARGS
 from convcalc.ops.axes import axis_indices, inserted, reduced, reordered, squeezed
+from convcalc.ops.merge import broadcast_unknown
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.tensor import Built, Shape
 from convcalc.ops.window import Axes
@@ -202,18 +203,23 @@ def matmul(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(matmul_shape(*shapes, keras=True))
 
 
-_divided = elementwise(2, exactly=2)
-
-
 def true_divide(args: Args, shapes: tuple[Shape, ...]) -> Built:
     """keras.ops.true_divide(x1, x2), `x1 / x2`, `x / 6`: the quotient of two inputs.
 
-    The inputs broadcast; with the number `other`, the one input is divided by it.
+    The inputs broadcast, batch axis included; with the number `other`, the one input is divided
+    by it.
 
     Args:
         other (float, optional): a number to divide by; without it, the second input.
     """
-    return _divided(args, shapes)
+    if args.get("other") is not None:
+        args.number("other")
+        if len(shapes) != 1:
+            raise LayerError(f"TrueDivide with other={args['other']!r} takes one input, found {len(shapes)}", argument="inputs")
+        return Built(shapes[0])
+    if len(shapes) != 2:
+        raise LayerError(f"TrueDivide takes 2 inputs (or 1 and other=), found {len(shapes)}", argument="inputs")
+    return Built(broadcast_unknown(*shapes))
 
 
 own("Matmul", (), matmul, Family.MATMUL, merges=True)
