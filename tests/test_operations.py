@@ -158,6 +158,7 @@ TORCH_REJECTS: list[tuple[str, tuple[Shape, ...], str, str]] = [
     ("Split([-1, 7], 1)", ((6, 5),), "CC105", "sizes >= 0"),
     ("Split([0, 6], 1)", ((6, 5),), "CC200", "make an empty piece"),
     ("Split(0, 1)", ((6, 5),), "CC105", "an integer >= 1"),
+    ("Split(1, 1)", ((200_000,),), "CC200", "more than convcalc's bound of 100,000"),  # torch makes them all
     ("Matmul()", ((2, 3), (2, 4)), "CC200", "the inner sizes 3 and 2 differ"),
     ("Matmul()", ((4, 2, 3), (5, 3, 4)), "CC200", "leading (batch) axes (2, 4) and (2, 5) do not broadcast"),
     ("Matmul()", ((4, 2, 3),), "CC200", "Matmul takes 2 inputs, found 1"),

@@ -196,6 +196,10 @@ def chunk_sizes(size: int, chunks: int) -> tuple[int, ...]:
     return split_sizes(size, -(-size // chunks))
 
 
+MAX_PIECES = 100_000
+"""Pieces of one split: each is an output its row carries; beyond this, a mistake, not a network."""
+
+
 def split_sizes(size: int, step: int) -> tuple[int, ...]:
     """torch.split's pieces of an axis of `size` into pieces of `step`, the last shorter.
 
@@ -203,6 +207,12 @@ def split_sizes(size: int, step: int) -> tuple[int, ...]:
     ((4, 2), (6,), (6,))
     """
     whole, rest = divmod(size, step)
+    count = whole + bool(rest)
+    if count > MAX_PIECES:
+        raise LayerError(
+            f"cutting {size:,} into pieces of {step:,} makes {count:,} pieces, more than convcalc's bound of {MAX_PIECES:,}",
+            code="CC200",
+        )
     return (step,) * whole + ((rest,) if rest else ())
 
 

@@ -334,6 +334,9 @@ def test_the_pytorch_table_is_torchs(call: str, shapes: Any, expected: Any) -> N
 
 @pytest.mark.parametrize(("call", "shapes", "code", "text"), TORCH_REJECTS, ids=[c for c, *_ in TORCH_REJECTS])
 def test_torch_rejects_what_the_table_says(call: str, shapes: Any, code: str, text: str) -> None:
+    if "convcalc's bound" in text:  # convcalc's own limit, which torch does not have
+        torch_run(call, shapes)
+        return
     with pytest.raises(Exception):  # noqa: B017 (torch's own TypeError, RuntimeError, IndexError...)
         torch_run(call, shapes)
 
