@@ -167,3 +167,22 @@ class Args:
             if isinstance(item, bool) or not isinstance(item, int) or item < minimum:
                 raise self.error(name, expected)
         return tuple(value)
+
+
+class Sizes(Signature):
+    """A tensor method that takes its sizes one by one or as one sequence: `x.view(2, -1)`,
+    `x.view((2, -1))` and `x.view(size=(2, -1))` all bind (2, -1) to `size`, its one positional
+    parameter, as torch's argument parser reads an int list (Tensor.view, reshape, permute, expand).
+
+    >>> Sizes((("size", REQUIRED),)).bind("View", (2, -1), {}).values
+    {'size': (2, -1)}
+    >>> Sizes((("size", REQUIRED),)).bind("View", ([2, -1],), {}).values
+    {'size': [2, -1]}
+    """
+
+    __slots__ = ()
+
+    def bind(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> Args:
+        if len(args) > 1 or (args and not isinstance(args[0], tuple | list)):
+            args = (tuple(args),)
+        return super().bind(type_name, args, kwargs)

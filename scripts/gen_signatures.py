@@ -164,6 +164,29 @@ def described(cls: type, framework: str) -> tuple[str, dict[str, tuple[str, str]
     return summary, arguments
 
 
+def stand_ins(framework: str) -> dict[str, tuple[str, dict[str, tuple[str, str]]]]:
+    """convcalc's own stand-ins for the framework's functions (PyTorch's Permute for
+    torch.permute, Keras's Mean for keras.ops.mean), described as the classes are: the first
+    sentence of the docstring of the function that builds each (it names the call it stands
+    for) and its `Args:` entries, for the arguments of the stand-in's signature."""
+    from convcalc.frameworks import vocabulary
+
+    found = {}
+    for name, layer_type in vocabulary(framework).types.items():
+        if not layer_type.own:
+            continue
+        doc = inspect.getdoc(layer_type.build) or ""
+        entries = argument_docs(doc)
+        signature = layer_type.signature
+        arguments = {
+            argument: (clean(entries[argument][0]), first_sentence(entries[argument][1]))
+            for argument, _ in signature.positional + signature.keyword_only
+            if argument in entries
+        }
+        found[name] = (first_sentence(doc.split("\n\n")[0]) if doc else "", arguments)
+    return found
+
+
 def main_descriptions() -> None:
     import keras
     import torch
@@ -173,11 +196,13 @@ def main_descriptions() -> None:
     out.write(f"scripts/gen_signatures.py --descriptions from Keras {keras.__version__} and PyTorch ")
     out.write(f"{torch.__version__.split('+')[0]}. Do not edit by hand.\n\n")
     out.write("Each entry: (the class docstring's first sentence, {argument: (type as the framework states it,\n")
-    out.write('the first sentence of its docstring entry)}). Read only by `convcalc schema`.\n"""\n\n')
+    out.write("the first sentence of its docstring entry)}); convcalc's own stand-ins for functions are\n")
+    out.write('described by the docstrings of their builders. Read only by `convcalc schema`.\n"""\n\n')
     for framework, found in layer_classes().items():
+        entries = {name: described(cls, framework) for name, cls in found.items()} | stand_ins(framework)
         out.write(f"{framework.upper()} = {{\n")
-        for name, cls in found.items():
-            out.write(f"    {name!r}: {described(cls, framework)!r},\n")
+        for name in sorted(entries):
+            out.write(f"    {name!r}: {entries[name]!r},\n")
         out.write("}\n\n")
 
 

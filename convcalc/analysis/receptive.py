@@ -23,6 +23,9 @@ vocabulary's own argument readers and ops/conv.py's padding rule. What convcalc 
   the odd position after (ops/conv.py padding_sides); with stride > 1 that depends on the
   input length, and an unknown length leaves P unknown (None). PyTorch's reflect, replicate
   and circular padding count as positions before the axis, as zeros do.
+- A layer that maps axes (a permutation, a reduction, a split...) carries each spatial axis
+  where it moves it (frameworks' `axes` readers); a layer that mixes values along a spatial axis
+  ends the field, and the pieces of a split along another axis (`name[1]`...) carry it each.
 - Merges (Add, Concatenate along the channels...) take, per axis, the largest of their paths.
   Paths are aligned when they share the effective stride and the centre offset (r - 1)/2 - P;
   otherwise the merge is reported with each path's figures and every layer after it is marked.
@@ -148,13 +151,16 @@ def receptive_fields(report: Report) -> tuple[LayerField, ...]:
         missing = ""
         for index, ref in enumerate(row.inputs):
             node, _, rest = ref.partition("[")
-            field = known.get(node) if rest in ("", "0]") else None
+            field = known.get(node if rest in ("", "0]") else ref)
             if field is not None:
                 incoming.append((ref, field))
             elif not (len(row.inputs) > 1 and broadcast_over(row.input_shapes[index], row.output_shape)):
                 missing = missing or (why[node] if rest in ("", "0]") else f"{ref} is not a spatial map")
         result = _layer(row, incoming, missing, windows)
         known[row.name] = result.field
+        if result.field is not None and row.layer_type is not None and row.layer_type.moves is Positions.AXES:
+            for k in range(1, len(row.outputs)):  # the pieces of a split: each a map like the first
+                known[f"{row.name}[{k}]"] = result.field
         why[row.name] = result.reason if result.reason.startswith("after ") else f"after {row.name}: {result.reason}"
         results.append(result)
     return tuple(results)
@@ -222,6 +228,9 @@ def moved(field: Field, axes: Axes) -> Field:
 
     >>> moved(Field("x", (1, 2), (3, 3), (1, 1), (1, 1)), Axes((0, 1, 2, 3), mixed=(3,))).axes
     (1, 2)
+    >>> swapped = moved(Field("x", (2, 3), (3, 5), (1, 2), (1, 2)), Axes((0, 1, 3, 2)))  # x.transpose(2, 3)
+    >>> swapped.axes, swapped.size, swapped.stride
+    ((2, 3), (5, 3), (2, 1))
     """
     for axis in axes.mixed:
         if axis in field.axes:
@@ -232,7 +241,10 @@ def moved(field: Field, axes: Axes) -> Field:
     axes_now = tuple(targets[axis] for axis in field.axes)
     if axes_now == field.axes:
         return field
-    return Field(field.input, axes_now, field.size, field.stride, field.padding, field.misaligned)
+    order = sorted(range(len(axes_now)), key=axes_now.__getitem__)  # the output's order of its axes
+    size, stride = tuple(field.size[i] for i in order), tuple(field.stride[i] for i in order)
+    padding = tuple(field.padding[i] for i in order)
+    return Field(field.input, tuple(axes_now[i] for i in order), size, stride, padding, field.misaligned)
 
 
 # --- Merges

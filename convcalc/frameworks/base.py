@@ -78,6 +78,15 @@ class Family(enum.Enum):
     WRAPPER = ("wrapper", Positions.NONE, None)
     ATTENTION = ("attention", Positions.NONE, None)
     TRANSFORMER = ("transformer", Positions.NONE, None)
+    # Tensor operations that real code calls as functions or methods (frameworks/pytorch/functions.py,
+    # frameworks/keras/ops.py); fvcore counts none of them but matmul (its own rule)
+    PERMUTATION = ("permutation", Positions.AXES, macs.zero)
+    VIEW = ("view", Positions.REARRANGE, macs.zero)
+    UNIT_AXES = ("size-1 axes", Positions.AXES, macs.zero)
+    REDUCTION = ("reduction", Positions.AXES, macs.zero)
+    SPLIT = ("split", Positions.AXES, macs.zero)
+    MATMUL = ("matrix product", Positions.REARRANGE, macs.matmul)
+    SCALED_DOT_PRODUCT = ("scaled dot-product attention", Positions.NONE, macs.scaled_dot_product_attention)
 
     def __init__(self, label: str, positions: Positions, counts: MacsRule | None) -> None:
         self.label = label

@@ -2,7 +2,8 @@
 scripts/gen_signatures.py --descriptions from Keras 3.15.1 and PyTorch 2.13.0. Do not edit by hand.
 
 Each entry: (the class docstring's first sentence, {argument: (type as the framework states it,
-the first sentence of its docstring entry)}). Read only by `convcalc schema`.
+the first sentence of its docstring entry)}); convcalc's own stand-ins for functions are
+described by the docstrings of their builders. Read only by `convcalc schema`.
 """
 
 KERAS = {
@@ -979,6 +980,10 @@ KERAS = {
             "data_format": ("", ""),
         },
     ),
+    "ExpandDims": (
+        "keras.ops.expand_dims(x, axis): new axes of size 1 at axis, counted in the output.",
+        {"axis": ("int or tuple of ints", "position(s) in the expanded axes where the new axis (or axes) is placed.")},
+    ),
     "Flatten": ("Flattens the input.", {"data_format": ("A string", 'one of "channels_last" (default) or "channels_first".')}),
     "FlaxLayer": (
         "Keras Layer that wraps a [Flax](https://flax.readthedocs.io) module.",
@@ -1398,6 +1403,15 @@ KERAS = {
         {"negative_slope": ("Float >= 0.0", "Negative slope coefficient.")},
     ),
     "Masking": ("Masks a sequence by using a mask value to skip timesteps.", {"mask_value": ("", "")}),
+    "Matmul": ("keras.ops.matmul(x1, x2), x1 @ x2: the matrix product of its two inputs.", {}),
+    "Max": (
+        "keras.ops.max(x, axis=None, keepdims=False, initial=None): the maximum along axis.",
+        {
+            "axis": ("int or tuple of ints, optional", "axis or axes along which to operate."),
+            "keepdims": ("bool", "whether the reduced axes stay, as size 1."),
+            "initial": ("float, optional", "the minimum value of an output element."),
+        },
+    ),
     "MaxNumBoundingBoxes": (
         "Ensure the maximum number of bounding boxes.",
         {"max_number": ("", "Desired output number of bounding boxes."), "fill_value": ("", "")},
@@ -1463,6 +1477,13 @@ KERAS = {
         },
     ),
     "Maximum": ("Computes element-wise maximum on a list of inputs.", {}),
+    "Mean": (
+        "keras.ops.mean(x, axis=None, keepdims=False): the mean along axis, the batch axis being 0.",
+        {
+            "axis": ("int or tuple of ints, optional", "axis or axes along which the means are computed."),
+            "keepdims": ("bool", "whether the reduced axes stay, as size 1."),
+        },
+    ),
     "MelSpectrogram": (
         "A preprocessing layer to convert raw audio signals to Mel spectrograms.",
         {
@@ -1479,6 +1500,14 @@ KERAS = {
             "mag_exp": ("Float", "exponent for the magnitude spectrogram. 1 for magnitude, 2 for power, etc."),
             "min_power": ("Float", "minimum value for power and ref_power."),
             "ref_power": ("Float", "the power is scaled relative to it 10 * log10(S / ref_power)."),
+        },
+    ),
+    "Min": (
+        "keras.ops.min(x, axis=None, keepdims=False, initial=None): the minimum along axis.",
+        {
+            "axis": ("int or tuple of ints, optional", "axis or axes along which to operate."),
+            "keepdims": ("bool", "whether the reduced axes stay, as size 1."),
+            "initial": ("float, optional", "the maximum value of an output element."),
         },
     ),
     "Minimum": ("Computes elementwise minimum on a list of inputs.", {}),
@@ -2193,6 +2222,10 @@ KERAS = {
             "power_iterations": ("int", "the number of iterations during normalization."),
         },
     ),
+    "Squeeze": (
+        "keras.ops.squeeze(x, axis=None): the axes of size 1 removed.",
+        {"axis": ("int or tuple of ints, optional", "the axes to remove, each of size 1.")},
+    ),
     "StackedRNNCells": (
         "Wrapper allowing a stack of RNN cells to behave as a single cell.",
         {"cells": ("List of RNN cell instances", "List of RNN cell instances.")},
@@ -2219,6 +2252,13 @@ KERAS = {
         },
     ),
     "Subtract": ("Performs elementwise subtraction.", {}),
+    "Sum": (
+        "keras.ops.sum(x, axis=None, keepdims=False): the sum along axis, the batch axis being 0.",
+        {
+            "axis": ("int or tuple of ints, optional", "axis or axes along which the sum is computed."),
+            "keepdims": ("bool", "whether the reduced axes stay, as size 1."),
+        },
+    ),
     "TFSMLayer": (
         "Reload a Keras model/layer that was saved via SavedModel / ExportArchive.",
         {
@@ -2262,6 +2302,14 @@ KERAS = {
             "name": ("The name of the layer (string)", "The name of the layer (string)."),
             "output_shape": ("", "The shape of the output of this layer."),
         },
+    ),
+    "Transpose": (
+        "keras.ops.transpose(x, axes=None): the axes reordered, the batch axis (0) among them.",
+        {"axes": ("tuple of ints, optional", "a permutation of the input's axes; None reverses them.")},
+    ),
+    "TrueDivide": (
+        "keras.ops.true_divide(x1, x2), x1 / x2, x / 6: the quotient of two inputs.",
+        {"other": ("float, optional", "a number to divide by; without it, the second input.")},
     ),
     "UnitNormalization": (
         "Unit normalization layer.",
@@ -2373,11 +2421,32 @@ PYTORCH = {
             "return_indices": ("bool", "if True, will return the indices along with the outputs."),
         },
     ),
+    "Add": (
+        "torch.add(input, other, *, alpha=1), x + y, x + 3: the sum of its inputs.",
+        {
+            "other": ("Number, optional", "a number to add; without it, the inputs are added."),
+            "alpha": ("Number", "the multiplier for other."),
+        },
+    ),
     "AlphaDropout": (
         "Applies Alpha Dropout over the input.",
         {
             "p": ("float", "probability of an element to be dropped."),
             "inplace": ("bool", "If set to True, will do this operation in-place"),
+        },
+    ),
+    "Amax": (
+        "torch.amax(input, dim=(), keepdim=False), x.amax(...): the maximum over dim.",
+        {
+            "dim": ("int or tuple of ints", "the dimension or dimensions to reduce."),
+            "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
+        },
+    ),
+    "Amin": (
+        "torch.amin(input, dim=(), keepdim=False), x.amin(...): the minimum over dim.",
+        {
+            "dim": ("int or tuple of ints", "the dimension or dimensions to reduce."),
+            "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
         },
     ),
     "AvgPool1d": (
@@ -2512,6 +2581,13 @@ PYTORCH = {
         "Divides and rearranges the channels in a tensor.",
         {"groups": ("int", "number of groups to divide channels in.")},
     ),
+    "Chunk": (
+        "torch.chunk(input, chunks, dim=0), x.chunk(chunks, dim): the input cut into chunks pieces.",
+        {
+            "chunks": ("int", "the number of chunks to return (at most)."),
+            "dim": ("int", "the dimension along which to split the tensor."),
+        },
+    ),
     "CircularPad1d": (
         "Pads the input tensor using circular padding of the input boundary.",
         {"padding": ("Union[int, tuple[int, int]]", "the size of the padding.")},
@@ -2523,6 +2599,10 @@ PYTORCH = {
     "CircularPad3d": (
         "Pads the input tensor using circular padding of the input boundary.",
         {"padding": ("Union[int, tuple[int, int, int, int, int, int]]", "the size of the padding.")},
+    ),
+    "Concat": (
+        "torch.cat(tensors, dim=0): its inputs joined along dim, the other sizes equal.",
+        {"dim": ("int", "the dimension over which the tensors are concatenated.")},
     ),
     "ConstantPad1d": (
         "Pads the input tensor boundaries with a constant value.",
@@ -2700,6 +2780,13 @@ PYTORCH = {
             "dim": ("int", ""),
         },
     ),
+    "Divide": (
+        "torch.divide(input, other, *, rounding_mode=None), x / y, x / 2: the quotient of two inputs.",
+        {
+            "other": ("Number, optional", "a number to divide by; without it, the second input."),
+            "rounding_mode": ("str, optional", "None, 'trunc' or 'floor'."),
+        },
+    ),
     "Dropout": (
         "During training, randomly zeroes some of the elements of the input tensor with probability p.",
         {
@@ -2785,6 +2872,10 @@ PYTORCH = {
             "device": ("", ""),
             "dtype": ("", ""),
         },
+    ),
+    "Expand": (
+        "x.expand(*size), torch.broadcast_to(input, size): dims of size 1 stretched, new dims in front.",
+        {"size": ("tuple of int", "the desired expanded size.")},
     ),
     "FeatureAlphaDropout": (
         "Randomly masks out entire channels.",
@@ -2978,6 +3069,20 @@ PYTORCH = {
             "device": ("", ""),
             "dtype": ("", ""),
             "bias": ("bool", "If set to False, the layer will not learn an additive bias (only relevant if affine is True)."),
+        },
+    ),
+    "Interpolate": (
+        "F.interpolate(input, size=None, scale_factor=None, mode='nearest', ...): the input resized.",
+        {
+            "size": ("int or tuple of int, optional", "the output spatial size."),
+            "scale_factor": ("float or tuple of float, optional", "multiplier for the spatial size."),
+            "mode": ("str", "'nearest', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area', 'nearest-exact' or 'lanczos'."),
+            "align_corners": ("bool, optional", "for the interpolating modes only."),
+            "recompute_scale_factor": (
+                "bool, optional",
+                "recompute the scale factor from the output size; not with an explicit size.",
+            ),
+            "antialias": ("bool", "anti-aliasing, for 'bilinear', 'bicubic' and 'lanczos' on a 4-D input ('lanczos' needs it)."),
         },
     ),
     "KLDivLoss": (
@@ -3353,6 +3458,7 @@ PYTORCH = {
             "reduction": ("str", "Specifies the reduction to apply to the output: 'none' | 'mean' | 'sum'."),
         },
     ),
+    "Matmul": ("torch.matmul(input, other), a @ b: the matrix product of its two inputs.", {}),
     "MaxPool1d": (
         "Applies a 1D max pooling over an input signal composed of several input planes.",
         {
@@ -3413,6 +3519,14 @@ PYTORCH = {
             "padding": ("Union[int, tuple[int, int, int]]", "Padding that was added to the input"),
         },
     ),
+    "Mean": (
+        "torch.mean(input, dim=None, keepdim=False, *, dtype=None), x.mean(...): the mean over dim.",
+        {
+            "dim": ("int or tuple of ints, optional", "the dimension or dimensions to reduce."),
+            "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
+            "dtype": ("str, optional", "the data type of the result; no effect on its shape."),
+        },
+    ),
     "Mish": ("Applies the Mish function, element-wise.", {"inplace": ("bool", "")}),
     "Module": ("Base class for all neural network modules.", {}),
     "ModuleDict": (
@@ -3469,6 +3583,10 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Multiply": (
+        "torch.multiply(input, other), x * y, x * 0.5: the product of its inputs.",
+        {"other": ("Number, optional", "a number to multiply by; without it, the inputs are multiplied.")},
+    ),
     "NLLLoss": (
         "The negative log likelihood loss.",
         {
@@ -3498,6 +3616,14 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Pad": (
+        "F.pad(input, pad, mode='constant', value=None): the input padded; negative amounts crop.",
+        {
+            "pad": ("tuple of int", "(left, right, top, bottom, front, back...), last dim first."),
+            "mode": ("str", "'constant', 'reflect', 'replicate' or 'circular'."),
+            "value": ("float, optional", "the fill value of constant padding (the other modes take none, or 0)."),
+        },
+    ),
     "PairwiseDistance": (
         "Computes the pairwise distance between input vectors, or between columns of input matrices.",
         {
@@ -3508,6 +3634,10 @@ PYTORCH = {
     ),
     "ParameterDict": ("Holds parameters in a dictionary.", {"parameters": ("Any", "")}),
     "ParameterList": ("Holds parameters in a list.", {"values": ("Iterable[Any] | None", "")}),
+    "Permute": (
+        "torch.permute(input, dims), x.permute(*dims): the input with its dims reordered.",
+        {"dims": ("tuple of int", "the desired ordering of dimensions, each named once.")},
+    ),
     "PixelShuffle": (
         "Rearrange elements in a tensor according to an upscaling factor.",
         {"upscale_factor": ("int", "factor to increase spatial resolution by")},
@@ -3628,7 +3758,25 @@ PYTORCH = {
         "Pads the input tensor using replication of the input boundary.",
         {"padding": ("Union[int, tuple[int, int, int, int, int, int]]", "the size of the padding.")},
     ),
+    "Reshape": (
+        "torch.reshape(input, shape), x.reshape(*shape): the same values in another shape.",
+        {"shape": ("tuple of int", "the new shape; its sizes multiply to the input's number of values.")},
+    ),
     "SELU": ("Applies the SELU function element-wise.", {"inplace": ("bool", "can optionally do the operation in-place.")}),
+    "ScaledDotProductAttention": (
+        "F.scaled_dot_product_attention(query, key, value, ...): attention, (..., L, Ev) from its inputs.",
+        {
+            "attn_mask": ("None", "give a mask as the fourth input instead."),
+            "dropout_p": ("float", "dropout probability; greater than 0.0 applies dropout."),
+            "is_causal": ("bool", "a causal mask, which an explicit mask excludes."),
+            "scale": ("float, optional", "the scaling factor applied before softmax."),
+            "enable_gqa": ("bool", "grouped-query attention: fewer key and value heads (dim -3), each dividing the query's."),
+        },
+    ),
+    "Select": (
+        "torch.select(input, dim, index), x[:, 0]: one position of dim, which disappears.",
+        {"dim": ("int", "the dimension to slice."), "index": ("int", "the index to select with.")},
+    ),
     "Sequential": ("A sequential container.", {}),
     "SiLU": ("Applies the Sigmoid Linear Unit (SiLU) function, element-wise.", {"inplace": ("bool", "")}),
     "Sigmoid": ("Applies the Sigmoid function element-wise.", {}),
@@ -3670,6 +3818,37 @@ PYTORCH = {
         {"lambd": ("float", "the \\lambda (must be no less than zero) value for the Softshrink formulation.")},
     ),
     "Softsign": ("Applies the element-wise Softsign function.", {}),
+    "Split": (
+        "torch.split(tensor, split_size_or_sections, dim=0), x.split(...): the input cut into pieces.",
+        {
+            "split_size_or_sections": ("int or list of int", "the size of each piece, or the list of their sizes."),
+            "dim": ("int", "the dimension along which to split the tensor."),
+        },
+    ),
+    "Squeeze": (
+        "torch.squeeze(input, dim=None), x.squeeze(dim): the input without its dims of size 1.",
+        {
+            "dim": (
+                "int or tuple of ints, optional",
+                "the dims to squeeze; None squeezes every dim of size 1 (an unknown size stays).",
+            )
+        },
+    ),
+    "Subtract": (
+        "torch.subtract(input, other, *, alpha=1), x - y, x - 1: the difference of two inputs.",
+        {
+            "other": ("Number, optional", "a number to subtract; without it, the second input."),
+            "alpha": ("Number", "the multiplier for other."),
+        },
+    ),
+    "Sum": (
+        "torch.sum(input, dim=None, keepdim=False, *, dtype=None), x.sum(...): the sum over dim.",
+        {
+            "dim": ("int or tuple of ints, optional", "the dimension or dimensions to reduce."),
+            "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
+            "dtype": ("str, optional", "the data type of the result; no effect on its shape."),
+        },
+    ),
     "SyncBatchNorm": (
         "Applies Batch Normalization over a N-Dimensional input.",
         {
@@ -3785,6 +3964,10 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Transpose": (
+        "torch.transpose(input, dim0, dim1), x.transpose(dim0, dim1): the input with two dims swapped.",
+        {"dim0": ("int", "the first dimension to be transposed."), "dim1": ("int", "the second dimension to be transposed.")},
+    ),
     "TripletMarginLoss": (
         "Creates a criterion that measures the triplet loss given an input tensors x1, x2, x3 and a margin with a value greater than 0.",
         {
@@ -3837,6 +4020,10 @@ PYTORCH = {
             "stride": ("Union[int, tuple[int, ...]]", "the stride of the sliding blocks in the input spatial dimensions."),
         },
     ),
+    "Unsqueeze": (
+        "torch.unsqueeze(input, dim), x.unsqueeze(dim): a new dim of size 1 at dim of the output.",
+        {"dim": ("int", "the index at which to insert the singleton dimension, from -input.dim() - 1 to input.dim().")},
+    ),
     "Upsample": (
         "Upsamples a given multi-channel 1D (temporal), 2D (spatial) or 3D (volumetric) data.",
         {
@@ -3863,6 +4050,10 @@ PYTORCH = {
             "size": ("Union[int, tuple[int, int], NoneType]", "output spatial sizes"),
             "scale_factor": ("Union[float, tuple[float, float], NoneType]", "multiplier for spatial size."),
         },
+    ),
+    "View": (
+        "x.view(*shape): the same values in another shape.",
+        {"size": ("tuple of int", "the new shape; its sizes multiply to the input's number of values.")},
     ),
     "ZeroPad1d": (
         "Pads the input tensor boundaries with zero.",

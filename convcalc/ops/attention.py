@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from convcalc.errors import LayerError
 from convcalc.ops.layout import format_shape
+from convcalc.ops.merge import broadcast
 from convcalc.ops.tensor import Shape
 
 
@@ -89,3 +90,85 @@ def extended(length: int | None, *extra: bool) -> int | None:
     (9, None)
     """
     return None if length is None else length + sum(extra)
+
+
+def dot_product_attention(query: Shape, key: Shape, value: Shape, mask: Shape | None, grouped: bool) -> Shape:
+    """The output of torch's F.scaled_dot_product_attention on query (..., Hq, L, E), key
+    (..., H, S, E) and value (..., H, S, Ev): (..., Hq, L, Ev), the leading axes broadcast as
+    matmul broadcasts them (QK^T, then its product with V), as its math kernel computes it
+    (aten/src/ATen/native/transformers/attention.cpp, _scaled_dot_product_attention_math).
+
+    With `grouped` (enable_gqa=True) the key and value heads (dim -3) are repeated to the query's
+    heads, so each must divide them ("Number of heads in key and value must divide the number
+    of heads in query"); without it they broadcast like any leading axis. A mask (a fourth
+    input) is added in place to the (..., L, S) scores, so it must broadcast to their shape
+    without growing it, and has at least 2 dimensions.
+
+    >>> dot_product_attention((2, 8, 5, 16), (2, 2, 7, 16), (2, 2, 7, 32), None, grouped=True)
+    (2, 8, 5, 32)
+    >>> dot_product_attention((2, 8, 5, 16), (2, 3, 7, 16), (2, 3, 7, 32), None, grouped=True)
+    Traceback (most recent call last):
+    ...
+    convcalc.errors.LayerError: the key's 3 heads (dim -3) must divide the query's 8 (enable_gqa=True)
+    """
+    shapes = {"query": query, "key": key, "value": value}
+    for name, shape in shapes.items():
+        if len(shape) < 2:
+            raise LayerError(
+                f"the {name} {format_shape(shape)} needs at least 2 dimensions (..., length, features)",
+                argument="inputs",
+                code="CC200",
+            )
+    pairs = (("query", query, -1, "key", key, -1, "features (E)"), ("key", key, -2, "value", value, -2, "lengths (S)"))
+    for one, first, i, other, second, j, what in pairs:
+        if first[i] is not None and second[j] is not None and first[i] != second[j]:
+            raise LayerError(
+                f"the {one} {format_shape(first)} and the {other} {format_shape(second)} differ in their {what}: "
+                f"{first[i]} and {second[j]}",
+                argument="inputs",
+                code="CC200",
+            )
+    if grouped:
+        for name in ("query", "key", "value"):
+            if len(shapes[name]) < 3:
+                raise LayerError(
+                    f"enable_gqa=True reads the heads at dim -3, which the {name} {format_shape(shapes[name])} lacks",
+                    argument="enable_gqa",
+                    code="CC200",
+                )
+        heads = query[-3]
+        for name in ("key", "value"):
+            shape = shapes[name]
+            if heads is not None and shape[-3] is not None and heads % shape[-3]:
+                raise LayerError(
+                    f"the {name}'s {shape[-3]} heads (dim -3) must divide the query's {heads} (enable_gqa=True)",
+                    hint="grouped-query attention shares each key/value head among query heads",
+                    argument="enable_gqa",
+                    code="CC200",
+                )
+        key = (*key[:-3], heads, *key[-2:])
+        value = (*value[:-3], heads, *value[-2:])
+    try:
+        scores = (*broadcast(query[:-2], key[:-2]), query[-2], key[-2])
+        output = (*broadcast(scores[:-2], value[:-2]), query[-2], value[-1])
+    except LayerError:
+        raise LayerError(
+            f"the leading (batch and head) axes of the query {format_shape(query)}, key {format_shape(key)} "
+            f"and value {format_shape(value)} do not broadcast",
+            hint="sizes must be equal or 1 on every leading axis"
+            + ("; enable_gqa=True lets fewer key/value heads serve" if not grouped else ""),
+            argument="inputs",
+            code="CC200",
+        ) from None
+    if mask is not None:
+        fits = len(mask) >= 2 and len(mask) <= len(scores)
+        fits = fits and all(m in (1, None) or s in (None, m) for m, s in zip(reversed(mask), reversed(scores)))
+        if not fits:
+            raise LayerError(
+                f"the mask {format_shape(mask)} does not broadcast to the scores {format_shape(scores)} "
+                "(..., query length, key length)",
+                hint="the mask is added to the scores in place: it may have fewer axes or 1s, never more or larger",
+                argument="inputs",
+                code="CC200",
+            )
+    return output

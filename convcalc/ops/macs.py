@@ -9,7 +9,8 @@ kernel weight per output position, bias not counted. FLOPs = 2 x MACs. What coun
 - convolution (aten::_convolution, conv_flop_count): batch x prod(weight) x output positions;
   a transposed convolution counts its *input* positions. Grouped, depthwise and separable
   convolutions follow, since their weights are smaller (separable: both kernels).
-- Linear / Dense on any rank (aten::linear): input elements x out_features; matmul/bmm (Keras Dot).
+- Linear / Dense on any rank (aten::linear): input elements x out_features; matmul/bmm (Keras Dot,
+  convcalc's Matmul: the first operand's elements x the second's last size, matmul_flop_jit).
   Keras's LoRA factors are multiplied into the kernel once per call (its `kernel` property).
 - batch norm (aten::batch_norm): elements x 2 (affine) or x 1; with track_running_stats=False
   torch normalizes with the batch's statistics even in eval mode: elements x 5 (affine) or x 4.
@@ -19,9 +20,10 @@ kernel weight per output position, bias not counted. FLOPs = 2 x MACs. What coun
   average pooling (and mode="area", which calls it): input elements. fvcore has no handler for
   their 1-D and 3-D forms, nor for bicubic or nearest-exact: those count 0, as there.
 
-Everything else counts 0, as in fvcore: activations, element-wise merges (Add, Multiply...),
-max/average/LP pooling, padding, dropout, reshapes, embeddings (a lookup), PReLU, softmax, RMS
-and unit normalization, local response norm, pixel shuffle.
+Everything else counts 0, as in fvcore: activations, element-wise merges and arithmetic (Add,
+Multiply...), max/average/LP pooling, padding, dropout, reshapes, permutes, squeezes, expands,
+reductions (mean, sum, amax), splits, embeddings (a lookup), PReLU, softmax, RMS and unit
+normalization, local response norm, pixel shuffle, and F.interpolate with antialias=True.
 
 Where fvcore has no handler for a layer built of matrix products, convcalc counts the products
 by the same rule (what fvcore counts when the same layer is written with nn.Linear and bmm):
@@ -29,8 +31,8 @@ by the same rule (what fvcore counts when the same layer is written with nn.Line
   hidden-hidden (and LSTM projection) weight once per time step, as in the cell equations of
   torch.nn.LSTM's docs (gate products and non-linearities are element-wise, not counted);
 - attention inside torch's Transformer layers, which run F.scaled_dot_product_attention (no
-  fvcore handler), and Keras's MultiHeadAttention (the same on the torch backend): QK^T and AV
-  are counted as MultiheadAttention's own bmm calls are;
+  fvcore handler), Keras's MultiHeadAttention (the same on the torch backend) and convcalc's own
+  ScaledDotProductAttention: QK^T and AV are counted as MultiheadAttention's own bmm calls are;
 - convolutions given padding="same" or "valid" as a string, which run aten::_convolution_mode
   (no fvcore handler): counted as any convolution.
 fvcore sees torch's MultiheadAttention only with autograd on: under torch.no_grad() it runs a
@@ -307,3 +309,29 @@ def dot(layer: Layer) -> int | None:
     axis = axes[0] if isinstance(axes, tuple | list) else axes
     assert isinstance(axis, int), "Dot's build took an integer or a pair of them"
     return multiply(elements(layer.outputs[0]), first[axis % len(first)])
+
+
+def matmul(layer: Layer) -> int | None:
+    """matmul_flop_jit (aten::matmul, which torch.matmul and keras.ops.matmul run): the first
+    operand's elements x the second's last size, as fvcore counts it, even where the second
+    operand's leading axes broadcast the first (fvcore then counts one copy). fvcore fails on a
+    1-D second operand (it reads its size -2): convcalc counts one product per element of the
+    first there, the multiply-adds the product makes."""
+    first, second = layer.input_shapes[0], layer.input_shapes[1]
+    return multiply(elements(first), second[-1] if len(second) > 1 else 1)
+
+
+def scaled_dot_product_attention(layer: Layer) -> int | None:
+    """F.scaled_dot_product_attention has no fvcore handler (0 there); convcalc counts its two
+    products as fvcore's bmm_flop_jit counts them when written out (and as it counts attention
+    inside torch's Transformer layers): QK^T, E per query-key pair, and AV, Ev per pair, over
+    every head and sample of the output (..., L, Ev)."""
+    output, query, key = layer.outputs[0], layer.input_shapes[0], layer.input_shapes[1]
+    pairs = elements((*output[:-1], key[-2]))
+    return multiply(pairs, summed(query[-1], output[-1]))
+
+
+def interpolation(layer: Layer) -> int | None:
+    """F.interpolate as nn.Upsample (`upsampling`), but with antialias=True it runs
+    aten::_upsample_bilinear2d_aa (or bicubic, lanczos), which fvcore has no handler for: 0."""
+    return 0 if layer.args.get("antialias") else upsampling()(layer)

@@ -1,6 +1,8 @@
 """Rearranging a tensor's dimensions without touching its values: reshape, permute, flatten.
 
-Shapes here exclude the batch dimension; None is a size unknown until run time.
+Shapes here are what the caller hands over: without the batch dimension for Keras's layers,
+with it for torch.reshape and Tensor.view (frameworks/pytorch/functions.py); None is a size
+unknown until run time.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import generate_ops
 from oracle import Facts, Layer, Shape, Stack, session
 
 BAD_EVERY = 5  # every fifth stack of a family is meant to be impossible
@@ -31,6 +32,7 @@ class Gen:
         self.channels_first = framework == "pytorch"
         self.layers: list[Layer] = []
         self.input_shape: tuple[int, ...] = ()
+        self.extras: tuple[tuple[str, tuple[int, ...]], ...] = ()
         self.session: Any = None
 
     # random helpers
@@ -54,9 +56,11 @@ class Gen:
         return self.pick(options) if self.bad and options else ""
 
     # the stack
-    def start(self, shape: tuple[int, ...]) -> None:
+    def start(self, shape: tuple[int, ...], **extras: tuple[int, ...]) -> None:
+        """The stack's input `x` (batch excluded) and any more named graph inputs."""
         self.input_shape = shape
-        self.session = session(self.framework, shape)
+        self.extras = tuple(extras.items())
+        self.session = session(self.framework, shape, self.extras)
 
     @property
     def alive(self) -> bool:
@@ -83,17 +87,18 @@ class Gen:
         sizes = self.shape[2:] if self.channels_first else self.shape[1:-1]
         return [UNKNOWN_STANDIN if n is None else n for n in sizes]
 
-    def add(self, type_name: str, *args: Any, **kwargs: Any) -> bool:
+    def add(self, type_name: str, *args: Any, inputs: tuple[int | str, ...] = (), **kwargs: Any) -> bool:
+        """Add a layer on the one before it, or on `inputs` (-1 and the names of extra inputs)."""
         if not self.alive:
             return False
         if self.framework == "keras" and self.channels_first and "data_format" not in kwargs and type_name in CHANNELS_AWARE:
             kwargs["data_format"] = "channels_first"
-        layer = Layer(type_name, args, kwargs)
+        layer = Layer(type_name, args, kwargs, inputs)
         self.layers.append(layer)
         return self.session.add(layer) is not None
 
     def stack(self) -> Stack:
-        return Stack(self.framework, self.input_shape, tuple(self.layers))
+        return Stack(self.framework, self.input_shape, tuple(self.layers), self.extras)
 
 
 # Keras layers that take data_format (so a channels_first Keras stack passes it to each).
@@ -1057,6 +1062,10 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Gen], None], int]]] = {
         "mixed": (torch_mixed, 60),
     },
 }
+
+
+FAMILIES["pytorch"].update(generate_ops.TORCH)
+FAMILIES["keras"].update(generate_ops.KERAS)
 
 
 def ids(framework: str) -> list[str]:

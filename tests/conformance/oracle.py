@@ -14,6 +14,12 @@ When convcalc rejects such a stack, the verdict lets it pass.
 PyTorch modules run on a zero tensor of batch 2 (the spec says `batch: 2`); parameters are
 `named_parameters(recurse=False)`, buffers excluded.
 
+convcalc's own stand-ins for framework functions (`Permute(0, 2, 1)`, `Mean(axis=1)`) run the real
+call (stand_ins.py): a PyTorch one is reported under convcalc's name (torch has no class for
+it), a Keras one under its operation's class, as `model.summary()` shows it. A layer may take
+other inputs than the one before it (`inputs`: -1 for that one, or the name of an extra graph
+input of the stack), and report several outputs (a split's pieces), all compared.
+
 An exception from the framework, at construction or at call, is a rejection at that layer;
 so is an output with a zero-size dimension, which PyTorch returns without complaint (an empty
 tensor) but which convcalc rejects by design (issue 2: "a zero or negative size ... is an
@@ -27,9 +33,12 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import prod
 from typing import Any
+
+from stand_ins import keras_calls, keras_operation, torch_calls
 
 Shape = tuple[int | None, ...]
 TORCH_BATCH = 2
@@ -44,14 +53,19 @@ class Layer:
     type: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[int | str, ...] = ()  # -1 (the layer before) or extra inputs' names; () the layer before
 
     def call(self) -> str:
         """The call as a convcalc spec writes it (and as Python would).
 
         >>> Layer("Conv2D", (32, (3, 3)), {"padding": "same"}).call()
         "Conv2D(32, (3, 3), padding='same')"
+        >>> Layer("Matmul", inputs=(-1, "y")).call()
+        "Matmul(inputs=[-1, 'y'])"
         """
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        if self.inputs:
+            parts.append(f"inputs={list(self.inputs)!r}")
         return f"{self.type}({', '.join(parts)})"
 
 
@@ -67,13 +81,24 @@ class Stack:
     framework: str
     input_shape: tuple[int | None, ...]  # None: unknown (Keras only)
     layers: tuple[Layer, ...]
+    extras: tuple[tuple[str, tuple[int, ...]], ...] = ()  # more graph inputs, by name; the first is "x"
 
     @property
     def batch(self) -> int | None:
         return TORCH_BATCH if self.framework == "pytorch" else None
 
     def header(self) -> list[str]:
-        lines = [f"framework: {self.framework}", f"input: {json.dumps(list(self.input_shape))}"]
+        """The spec's first lines: one input, or named ones when there are extras.
+
+        >>> Stack("pytorch", (3, 4), (), (("y", (4, 5)),)).header()
+        ['framework: pytorch', 'inputs:', '  x: [3, 4]', '  y: [4, 5]', 'batch: 2', 'layers:']
+        """
+        lines = [f"framework: {self.framework}"]
+        if self.extras:
+            named = (("x", self.input_shape), *self.extras)
+            lines += ["inputs:", *(f"  {name}: {json.dumps(list(shape))}" for name, shape in named)]
+        else:
+            lines.append(f"input: {json.dumps(list(self.input_shape))}")
         if self.batch is not None:
             lines.append(f"batch: {self.batch}")
         return [*lines, "layers:"]
@@ -113,11 +138,13 @@ class LayerFacts:
     params: int
     trainable_params: int
     non_trainable_params: int
+    extra_outputs: tuple[Shape, ...] = ()  # a split's other pieces
 
     def __str__(self) -> str:
         weights = ", ".join(str(w) for w in self.weights) or "-"
         counts = f"{self.params} = {self.trainable_params} trainable + {self.non_trainable_params} non-trainable"
-        return f"{self.type:<24} {self.output_shape!s:<26} {weights}; {counts}"
+        extra = f" + {', '.join(map(str, self.extra_outputs))}" if self.extra_outputs else ""
+        return f"{self.type:<24} {self.output_shape!s:<26}{extra} {weights}; {counts}"
 
 
 @dataclass(frozen=True)
@@ -165,11 +192,16 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}"
 
 
-def _layer_facts(type_name: str, output_shape: Shape, weights: list[WeightFact]) -> LayerFacts:
+def _layer_facts(type_name: str, output_shape: Shape, weights: list[WeightFact], extra: tuple[Shape, ...] = ()) -> LayerFacts:
     sizes = [(prod(w.shape), w.trainable) for w in weights]
     trainable = sum(size for size, t in sizes if t)
     total = sum(size for size, _ in sizes)
-    return LayerFacts(type_name, output_shape, tuple(weights), total, trainable, total - trainable)
+    return LayerFacts(type_name, output_shape, tuple(weights), total, trainable, total - trainable, extra)
+
+
+def _inputs(layer: Layer, current: Any, named: dict[str, Any]) -> list[Any]:
+    """The tensors a layer takes: the one before it, or those its `inputs` name."""
+    return [current if ref == -1 else named[ref] for ref in layer.inputs] if layer.inputs else [current]
 
 
 # --- Keras
@@ -178,13 +210,15 @@ def _layer_facts(type_name: str, output_shape: Shape, weights: list[WeightFact])
 class KerasSession:
     """Builds a Keras stack one layer at a time, as the generator needs the shape so far."""
 
-    def __init__(self, input_shape: tuple[int | None, ...]) -> None:
+    def __init__(self, input_shape: tuple[int | None, ...], extras: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> None:
         import keras
 
         self.keras = keras
         self.input_shape = input_shape
+        self.extras = extras
         self.symbolic = keras.Input(input_shape)
-        self.built: list[Any] = []
+        self.named = {name: keras.Input(shape) for name, shape in extras}
+        self.built: list[tuple[Callable[[list[Any]], Any], Layer]] = []  # each layer's call, replayed eagerly
         self.layers: list[LayerFacts] = []
         self.rejected_at: int | None = None
         self.error = ""
@@ -197,30 +231,41 @@ class KerasSession:
         """The current output shape (batch first), None once the stack was rejected."""
         return None if self.rejected_at is not None else tuple(self.symbolic.shape)
 
+    def callable(self, layer: Layer) -> tuple[Callable[[list[Any]], Any], Any]:
+        """The layer's call on a list of input tensors, and the layer instance (None for a
+        keras.ops call, which has no weights)."""
+        if keras_operation(layer.type, layer.args, layer.kwargs):
+            function = keras_calls()[layer.type](*layer.args, **layer.kwargs)
+            return (lambda tensors: function(*tensors)), None
+        instance = getattr(self.keras.layers, layer.type)(*layer.args, **layer.kwargs)
+        return (lambda tensors: instance(tensors if len(tensors) > 1 else tensors[0])), instance
+
     def add(self, layer: Layer) -> Shape | None:
         if self.rejected_at is not None:
             raise RuntimeError("the stack was already rejected")
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                instance = getattr(self.keras.layers, layer.type)(*layer.args, **layer.kwargs)
-                output = instance(self.symbolic)
+                call, instance = self.callable(layer)
+                output = call(_inputs(layer, self.symbolic, self.named))
                 _check_not_empty(tuple(output.shape))
         except Exception as exc:
             self.rejected_at, self.error = len(self.layers), _error_text(exc)
             return None
         self.notes += [f"[{len(self.layers)}] warning: {w.message}" for w in caught]
-        weights = [WeightFact(w.name, tuple(w.shape), bool(w.trainable)) for w in instance.weights]
-        trainable_ids = {id(w) for w in instance.trainable_weights}
-        facts = _layer_facts(type(instance).__name__, tuple(output.shape), weights)
-        summary_trainable = sum(prod(w.shape) for w in instance.weights if id(w) in trainable_ids)
+        variables = instance.weights if instance is not None else []
+        weights = [WeightFact(w.name, tuple(w.shape), bool(w.trainable)) for w in variables]
+        trainable_ids = {id(w) for w in instance.trainable_weights} if instance is not None else set()
+        reported = type(output._keras_history.operation).__name__
+        facts = _layer_facts(reported, tuple(output.shape), weights)
+        summary_trainable = sum(prod(w.shape) for w in variables if id(w) in trainable_ids)
         if summary_trainable != facts.trainable_params:
             self.notes.append(
                 f"[{len(self.layers)}] trainable_weights count {summary_trainable} differs from the weights' flags; using it"
             )
             total = instance.count_params()
             facts = LayerFacts(facts.type, facts.output_shape, facts.weights, total, summary_trainable, total - summary_trainable)
-        self.built.append(instance)
+        self.built.append((call, layer))
         self.layers.append(facts)
         self.symbolic = output
         return self.shape
@@ -230,12 +275,17 @@ class KerasSession:
         differs from the symbolic one."""
         if self.runtime_failed_at is not None:
             return
-        x = self.keras.ops.zeros((TORCH_BATCH, *(UNKNOWN_RUN if n is None else n for n in self.input_shape)))
-        for i, (instance, facts) in enumerate(zip(self.built, self.layers)):
+
+        def zeros(shape: tuple[int | None, ...]) -> Any:
+            return self.keras.ops.zeros((TORCH_BATCH, *(UNKNOWN_RUN if n is None else n for n in shape)))
+
+        x = zeros(self.input_shape)
+        named = {name: zeros(shape) for name, shape in self.extras}
+        for i, ((call, layer), facts) in enumerate(zip(self.built, self.layers)):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    x = instance(x)
+                    x = call(_inputs(layer, x, named))
                     _check_not_empty(tuple(x.shape))
             except Exception as exc:
                 self.runtime_failed_at, self.runtime_error = i, _error_text(exc)
@@ -264,11 +314,12 @@ class KerasSession:
 class TorchSession:
     """Builds a PyTorch stack one module at a time, running each on the previous output."""
 
-    def __init__(self, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, input_shape: tuple[int, ...], extras: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> None:
         import torch
 
         self.torch = torch
         self.x = torch.zeros((TORCH_BATCH, *input_shape))
+        self.named = {name: torch.zeros((TORCH_BATCH, *shape)) for name, shape in extras}
         self.layers: list[LayerFacts] = []
         self.rejected_at: int | None = None
         self.error = ""
@@ -281,34 +332,45 @@ class TorchSession:
     def add(self, layer: Layer) -> Shape | None:
         if self.rejected_at is not None:
             raise RuntimeError("the stack was already rejected")
+        stand_in = torch_calls().get(layer.type)
         try:
             with warnings.catch_warnings(record=True) as caught, self.torch.no_grad():
                 warnings.simplefilter("always")
-                module = getattr(self.torch.nn, layer.type)(*layer.args, **layer.kwargs)
-                y = module(self.x)
-            if not isinstance(y, self.torch.Tensor):
+                if stand_in is not None:
+                    module = stand_in(*layer.args, **layer.kwargs)
+                else:
+                    module = getattr(self.torch.nn, layer.type)(*layer.args, **layer.kwargs)
+                y = module(*_inputs(layer, self.x, self.named))
+            outputs = tuple(y) if isinstance(y, tuple | list) and stand_in is not None else (y,)
+            if not all(isinstance(o, self.torch.Tensor) for o in outputs):
                 raise TypeError(f"the module returned {type(y).__name__}, not a tensor")
-            _check_not_empty(tuple(y.shape))
+            for output in outputs:
+                _check_not_empty(tuple(output.shape))
         except Exception as exc:
             self.rejected_at, self.error = len(self.layers), _error_text(exc)
             return None
         self.notes += [f"[{len(self.layers)}] warning: {w.message}" for w in caught]
-        weights = [WeightFact(n, tuple(p.shape), bool(p.requires_grad)) for n, p in module.named_parameters(recurse=False)]
-        self.layers.append(_layer_facts(type(module).__name__, tuple(y.shape), weights))
-        self.x = y
+        parameters = module.named_parameters(recurse=False) if stand_in is None else ()
+        weights = [WeightFact(n, tuple(p.shape), bool(p.requires_grad)) for n, p in parameters]
+        reported = layer.type if stand_in is not None else type(module).__name__
+        shapes = [tuple(o.shape) for o in outputs]
+        self.layers.append(_layer_facts(reported, shapes[0], weights, tuple(shapes[1:])))
+        self.x = outputs[0]
         return self.shape
 
     def facts(self) -> Facts:
         return Facts("pytorch", tuple(self.layers), self.rejected_at, self.error, notes=tuple(self.notes))
 
 
-def session(framework: str, input_shape: tuple[int | None, ...]) -> KerasSession | TorchSession:
-    return KerasSession(input_shape) if framework == "keras" else TorchSession(input_shape)
+def session(
+    framework: str, input_shape: tuple[int | None, ...], extras: tuple[tuple[str, tuple[int, ...]], ...] = ()
+) -> KerasSession | TorchSession:
+    return KerasSession(input_shape, extras) if framework == "keras" else TorchSession(input_shape, extras)  # type: ignore[arg-type]
 
 
 def framework_facts(stack: Stack) -> Facts:
     """What the real framework reports for every layer of `stack`, or where it rejects it."""
-    builder = session(stack.framework, stack.input_shape)
+    builder = session(stack.framework, stack.input_shape, stack.extras)
     for layer in stack.layers:
         if builder.add(layer) is None:
             break
@@ -344,6 +406,7 @@ def convcalc_facts(stack: Stack) -> Facts:
                 row["params"],
                 row["trainable_params"],
                 row["non_trainable_params"],
+                tuple(tuple(shape) for shape in row["outputs"][1:]),
             )
         )
     return Facts("convcalc", tuple(layers))
@@ -374,7 +437,15 @@ def verdict(stack: Stack, real: Facts, ours: Facts) -> str:
         if theirs != mine:
             what = [
                 f
-                for f in ("type", "output_shape", "weights", "params", "trainable_params", "non_trainable_params")
+                for f in (
+                    "type",
+                    "output_shape",
+                    "extra_outputs",
+                    "weights",
+                    "params",
+                    "trainable_params",
+                    "non_trainable_params",
+                )
                 if getattr(theirs, f) != getattr(mine, f)
             ]
             return f"wrong: layer {i} ({stack.layers[i].call()}) differs in {', '.join(what)}"

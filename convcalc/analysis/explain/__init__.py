@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from convcalc.analysis.explain import layers, windows
+from convcalc.analysis.explain import layers, tensors, windows
 from convcalc.analysis.explain.steps import Context, Explainer, Explanation, generic, weight_steps
 from convcalc.frameworks.base import Family, LayerType
 from convcalc.report import Report, Row
@@ -69,6 +69,13 @@ EXPLAINERS: dict[Family, Choose] = {
         lambda t, k: layers.keras_recurrent(t.variant), lambda t, k: layers.torch_recurrent(t.variant)
     ),
     Family.ATTENTION: by_framework(fixed(layers.keras_attention), fixed(layers.torch_attention)),
+    Family.PERMUTATION: fixed(tensors.permutation),
+    Family.VIEW: fixed(tensors.view),
+    Family.UNIT_AXES: fixed(tensors.unit_axes),
+    Family.REDUCTION: fixed(tensors.reduction),
+    Family.SPLIT: fixed(tensors.split),
+    Family.MATMUL: fixed(tensors.matmul),
+    Family.SCALED_DOT_PRODUCT: fixed(tensors.scaled_dot_product),
 }
 """Each family's words; the families left out (element-wise, dropout, reshapes, normalizations
 other than batch norm, wrappers, transformers...) get the generic explanation: their output

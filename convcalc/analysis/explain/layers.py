@@ -223,4 +223,7 @@ def merge(ctx: Context) -> None:
         )
         return
     listed = ", ".join(format_shape(s) for s in shapes)
+    if ctx.args.get("other") is not None:
+        ctx.use("other")
+        listed += f" and the number {ctx.args['other']}"
     ctx.add("output", "the inputs' common shape", format_shape(out), None, f"element by element over {listed}")

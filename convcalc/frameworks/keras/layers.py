@@ -325,12 +325,21 @@ def reshape(args: Args, shape: Shape) -> Built:
     return Built((shape[0], *reshaped(shape[1:], tuple(target))))
 
 
-def permute(args: Args, shape: Shape) -> Built:
-    """dims counts the non-batch axes from 1: Permute((2, 1)) swaps the two axes after batch."""
+def permute_dims(args: Args) -> tuple[int, ...]:
     dims = args["dims"]
     if not isinstance(dims, tuple | list) or any(isinstance(d, bool) or not isinstance(d, int) for d in dims):
         raise args.error("dims", "a tuple of axis numbers counted from 1, e.g. (2, 1)")
-    return Built((shape[0], *permuted(shape[1:], tuple(dims), base=1)))
+    return tuple(dims)
+
+
+def permute(args: Args, shape: Shape) -> Built:
+    """dims counts the non-batch axes from 1: Permute((2, 1)) swaps the two axes after batch."""
+    return Built((shape[0], *permuted(shape[1:], permute_dims(args), base=1)))
+
+
+def permuted_axes(args: Args, shape: Shape) -> Axes:
+    """Output axis i carries input axis dims[i - 1]; the batch axis stays first."""
+    return Axes((0, *permuted(tuple(range(1, len(shape))), permute_dims(args), base=1)))
 
 
 def repeat_vector(args: Args, shape: Shape) -> Built:
@@ -365,7 +374,7 @@ def last_axis(args: Args, shape: Shape) -> Axes:
 define("Dense", dense, Family.DENSE, axes=last_axis)
 define("Flatten", flatten, Family.FLATTEN)
 define("Reshape", reshape, Family.RESHAPE)
-define("Permute", permute, Family.RESHAPE)
+define("Permute", permute, Family.PERMUTATION, axes=permuted_axes)
 define("RepeatVector", repeat_vector, Family.RESHAPE)
 define("Identity", same_shape(), Family.ELEMENTWISE)
 define("Masking", same_shape(lambda args, shape: number(args, "mask_value")), Family.ELEMENTWISE)
@@ -845,9 +854,21 @@ for _rank in (1, 2, 3):
 
 
 def elementwise(minimum_inputs: int, exactly: int | None = None) -> Build:
-    """Add, Subtract, Multiply, Average, Maximum, Minimum: the inputs broadcast together."""
+    """Add, Subtract, Multiply, Average, Maximum, Minimum: the inputs broadcast together. Add,
+    Subtract and Multiply also take convcalc's `other`, a number, for Keras's own `x + 3.0`,
+    `x - 1`, `x * 0.5` (keras.ops.add, subtract, multiply: Keras reports them as Add, Subtract,
+    Multiply too): one input then, whose shape stays."""
 
     def build(args: Args, shapes: tuple[Shape, ...]) -> Built:
+        if args.get("other") is not None:
+            args.number("other")
+            if len(shapes) != 1:
+                raise LayerError(
+                    f"{args.type_name} with other={args['other']!r} takes one input, found {len(shapes)}",
+                    hint="a number stands for the second operand; leave other out to merge inputs",
+                    argument="inputs",
+                )
+            return Built(shapes[0])
         if exactly is not None and len(shapes) != exactly:
             raise LayerError(f"{args.type_name} takes exactly {exactly} inputs, found {len(shapes)}", argument="inputs")
         if len(shapes) < minimum_inputs:
@@ -906,6 +927,9 @@ for _name, _build in (
     ("Maximum", elementwise(1)),
     ("Minimum", elementwise(1)),
 ):
-    define(_name, _build, Family.MERGE, merges=True)
+    if _name in ("Add", "Subtract", "Multiply"):  # the class takes no arguments: `other` is convcalc's
+        TYPES.append(LayerType(_name, Signature((("other", None),), (), BASE_KWARGS), _build, Family.MERGE, merges=True))
+    else:
+        define(_name, _build, Family.MERGE, merges=True)
 define("Concatenate", concatenate_layer, Family.CONCATENATE, merges=True, axes=concatenation_axis)
 define("Dot", dot, Family.DOT, merges=True)

@@ -487,47 +487,51 @@ def pad_amounts(args: Args, rank: int) -> tuple[int, ...]:
 
 
 def pad_layer(rank: int, mode: str) -> Build:
-    """F.pad pads the last len(padding) / 2 dimensions, whatever the class's rank; constant
-    padding takes up to every dimension, the other modes 1 to 3 dimensions of a (batch,
-    channels, ...) or unbatched input; CircularPadNd also checks its own rank."""
+    """F.pad pads the last len(padding) / 2 dimensions, whatever the class's rank; CircularPadNd
+    also checks its own rank."""
 
     def build(args: Args, shape: Shape) -> Built:
         pads = pad_amounts(args, rank)
-        pairs, ndim = len(pads) // 2, len(shape)
-        if mode == "circular" and ndim not in (rank + 1, rank + 2):
+        if mode == "circular" and len(shape) not in (rank + 1, rank + 2):
             raise rank_error(args, shape, f"a {rank + 1}-D or {rank + 2}-D input")
-        if mode == "constant":
-            if "value" in args.values:
-                number(args, "value", optional=True)
-            if pairs > ndim:
-                raise args.error("padding", f"at most {2 * ndim} amounts for the {ndim}-D input {format_shape(shape)}")
-        elif pairs not in (1, 2, 3) or ndim not in (pairs + 1, pairs + 2):
-            raise LayerError(
-                f"{mode} padding with {len(pads)} amounts pads the last {pairs} dimensions, which needs a "
-                f"{pairs + 1}-D or {pairs + 2}-D input; found the {ndim}-D shape {format_shape(shape)}",
-                argument="padding",
-                code="CC200",
-            )
-        out = list(shape)
-        for i in range(pairs):
-            axis = ndim - 1 - i
-            out[axis] = padded_length(shape[axis], pads[2 * i], pads[2 * i + 1], mode)
-        return Built(tuple(out))
+        if mode == "constant" and "value" in args.values:
+            number(args, "value", optional=True)
+        return Built(padded(args, shape, pads, mode))
 
     return build
 
 
+def padded(args: Args, shape: Shape, pads: tuple[int, ...], mode: str, argument: str = "padding") -> Shape:
+    """`shape` after F.pad's `pads` (last dim first): constant padding takes up to every
+    dimension, the other modes 1 to 3 dimensions of a (batch, channels, ...) or unbatched input
+    (aten PadNd.cpp _pad_enum)."""
+    pairs, ndim = len(pads) // 2, len(shape)
+    if mode == "constant":
+        if pairs > ndim:
+            raise args.error(argument, f"at most {2 * ndim} amounts for the {ndim}-D input {format_shape(shape)}")
+    elif pairs not in (1, 2, 3) or ndim not in (pairs + 1, pairs + 2):
+        raise LayerError(
+            f"{mode} padding with {len(pads)} amounts pads the last {pairs} dimensions, which needs a "
+            f"{pairs + 1}-D or {pairs + 2}-D input; found the {ndim}-D shape {format_shape(shape)}",
+            argument=argument,
+            code="CC200",
+        )
+    out = list(shape)
+    for i in range(pairs):
+        axis = ndim - 1 - i
+        out[axis] = padded_length(shape[axis], pads[2 * i], pads[2 * i + 1], mode)
+    return tuple(out)
+
+
 def pad_window(rank: int) -> Callable[[Args, Shape], Window]:
+    return lambda args, shape: pad_shift(pad_amounts(args, rank), len(shape))
+
+
+def pad_shift(pads: tuple[int, ...], n: int) -> Window:
     """F.pad's amounts, last axis first: (left, right, top, bottom, ...); every padded axis, spatial
     or not, moves by its amount before."""
-
-    def window(args: Args, shape: Shape) -> Window:
-        pads = pad_amounts(args, rank)
-        n = len(shape)
-        axes = tuple(n - 1 - i for i in reversed(range(len(pads) // 2)))
-        return shift(axes, tuple(pads[2 * (n - 1 - a)] for a in axes), tuple(pads[2 * (n - 1 - a) + 1] for a in axes))
-
-    return window
+    axes = tuple(n - 1 - i for i in reversed(range(len(pads) // 2)))
+    return shift(axes, tuple(pads[2 * (n - 1 - a)] for a in axes), tuple(pads[2 * (n - 1 - a) + 1] for a in axes))
 
 
 for _rank in (1, 2, 3):
@@ -872,13 +876,16 @@ MODE_RANKS = {
 }
 
 
-def resampled(args: Args, shape: Shape, mode: str) -> Built:
-    """Exactly one of size and scale_factor; the output is the size, or floor(L * scale)."""
-    if mode == "lanczos":
-        raise LayerError("mode='lanczos' needs antialias=True, which Upsample does not pass", argument="mode", code="CC105")
+def resampled(args: Args, shape: Shape, mode: str, module: bool = True) -> Built:
+    """Exactly one of size and scale_factor; the output is the size, or floor(L * scale).
+    nn.Upsample's `__init__` reads a scale_factor of 0 as none given (float(scale_factor) if
+    scale_factor else None); F.interpolate (`module` False) takes it as given."""
+    if mode == "lanczos" and not args.get("antialias"):
+        without = "" if "antialias" in args.values else ", which Upsample does not pass"
+        raise LayerError(f"mode='lanczos' needs antialias=True{without}", argument="mode", code="CC105")
     size, scale = args["size"], args["scale_factor"]
-    if not isinstance(scale, tuple | list) and not scale:
-        scale = None  # Upsample.__init__: float(scale_factor) if scale_factor else None
+    if module and not isinstance(scale, tuple | list) and not scale:
+        scale = None
     if size is not None and scale is not None:
         raise LayerError("give only one of size and scale_factor", argument="scale_factor", code="CC105")
     if size is None and scale is None:
@@ -903,23 +910,41 @@ def resampled(args: Args, shape: Shape, mode: str) -> Built:
     return Built(shape[:2] + out)
 
 
-def upsample(args: Args, shape: Shape) -> Built:
-    mode = str(exact_choice(args, "mode", MODE_RANKS))
-    align = args["align_corners"]
-    if align is not None:
-        if mode in ("nearest", "area", "nearest-exact"):
+ANTIALIASED = ("bilinear", "bicubic", "lanczos")
+
+
+def interpolation(module: bool) -> Build:
+    """nn.Upsample (`module`) and F.interpolate, which it calls: F.interpolate's checks; only
+    the function takes antialias, for ANTIALIASED modes of a 4-D input."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        mode = str(exact_choice(args, "mode", MODE_RANKS))
+        align = args["align_corners"]
+        if align is not None:
+            if mode in ("nearest", "area", "nearest-exact"):
+                raise LayerError(
+                    "align_corners can only be set with the interpolating modes linear, bilinear, bicubic, trilinear",
+                    argument="align_corners",
+                    code="CC105",
+                )
+            args.bool("align_corners")
+        recompute = args["recompute_scale_factor"]
+        if recompute is not None and args.bool("recompute_scale_factor") and args["size"] is not None:
             raise LayerError(
-                "align_corners can only be set with the interpolating modes linear, bilinear, bicubic, trilinear",
-                argument="align_corners",
-                code="CC105",
+                "recompute_scale_factor is not meaningful with an explicit size", argument="recompute_scale_factor", code="CC105"
             )
-        args.bool("align_corners")
-    recompute = args["recompute_scale_factor"]
-    if recompute is not None and args.bool("recompute_scale_factor") and args["size"] is not None:
-        raise LayerError(
-            "recompute_scale_factor is not meaningful with an explicit size", argument="recompute_scale_factor", code="CC105"
-        )
-    return resampled(args, shape, mode)
+        if not module and args.bool("antialias") and (mode not in ANTIALIASED or len(shape) != 4):
+            raise LayerError(
+                "antialias=True is for the modes bilinear, bicubic and lanczos on a 4-D input (batch, channels, height, width)",
+                argument="antialias",
+                code="CC105" if mode not in ANTIALIASED else "CC200",
+            )
+        return resampled(args, shape, mode, module)
+
+    return build
+
+
+upsample = interpolation(module=True)
 
 
 def scaled(size: int | None, factor: int, divisor: int = 1) -> int | None:
@@ -992,23 +1017,73 @@ define("ChannelShuffle", channel_shuffle, Family.ELEMENTWISE)
 
 # --- Functional ops. PyTorch merges and indexes with functions (torch.add, torch.mul, torch.cat,
 # x[:, 0]), not modules, so a graph spec names convcalc's own: Add(), Multiply() broadcast their
-# inputs; Concat(dim=1) joins them; Select(dim, index) takes one position.
+# inputs (or take a number: Add(3) is `x + 3`); Concat(dim=1) joins them; Select(dim, index) takes
+# one position. The other tensor functions and methods are in functions.py.
 
 
 def pytorch_elementwise(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """The inputs broadcast together; `other`, a number, is a second operand of one input
+    (torch.add(x, 3), `x * 0.5`: broadcasting a number keeps the shape)."""
+    if args.get("other") is not None:
+        args.number("other")
+        if len(shapes) != 1:
+            raise LayerError(
+                f"{args.type_name} with other={args['other']!r} takes one input, found {len(shapes)}",
+                hint="a number stands for the second operand; leave other out to combine inputs",
+                argument="inputs",
+                code="CC200",
+            )
+    if "alpha" in args.values:
+        args.number("alpha")
     merged = shapes[0]
     for shape in shapes[1:]:
         merged = broadcast(merged, shape)
     return Built(merged)
 
 
+def add(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.add(input, other, *, alpha=1), `x + y`, `x + 3`: the sum of its inputs.
+
+    The inputs broadcast; with the number `other`, it is added to the one input.
+
+    Args:
+        other (Number, optional): a number to add; without it, the inputs are added.
+        alpha (Number): the multiplier for other.
+    """
+    return pytorch_elementwise(args, shapes)
+
+
+def multiply(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.multiply(input, other), `x * y`, `x * 0.5`: the product of its inputs.
+
+    The inputs broadcast; with the number `other`, the one input is multiplied by it.
+
+    Args:
+        other (Number, optional): a number to multiply by; without it, the inputs are multiplied.
+    """
+    return pytorch_elementwise(args, shapes)
+
+
 def pytorch_concat(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.cat(tensors, dim=0): its inputs joined along `dim`, the other sizes equal.
+
+    convcalc's default dim is 1, the channels.
+
+    Args:
+        dim (int): the dimension over which the tensors are concatenated.
+    """
     return Built(concatenate(shapes, args.int("dim")))
 
 
 def select(args: Args, shape: Shape) -> Built:
-    """Select(dim, index) is torch.select / `x[:, 0]`: one position of `dim`, which disappears
-    (BERT's pooler reads the first token this way)."""
+    """torch.select(input, dim, index), `x[:, 0]`: one position of `dim`, which disappears.
+
+    BERT's pooler reads the first token this way.
+
+    Args:
+        dim (int): the dimension to slice.
+        index (int): the index to select with.
+    """
     dim, index = args.int("dim"), args.int("index")
     if not -len(shape) <= dim < len(shape):
         raise LayerError(f"dim {dim} is out of range for the shape {format_shape(shape)}", argument="dim", code="CC200")
@@ -1034,6 +1109,6 @@ def own(name: str, signature: Signature, build: Build, family: Family, *aliases:
 
 
 own("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, Family.SELECT, axes=selected_dim)
-own("Add", Signature(()), pytorch_elementwise, Family.MERGE, merges=True)
-own("Multiply", Signature(()), pytorch_elementwise, Family.MERGE, merges=True)
+own("Add", Signature((("other", None),), (("alpha", 1),)), add, Family.MERGE, merges=True)
+own("Multiply", Signature((("other", None),)), multiply, Family.MERGE, merges=True)
 own("Concat", Signature((("dim", 1),)), pytorch_concat, Family.CONCATENATE, "Cat", merges=True, axes=concatenation_dim)

@@ -1,0 +1,542 @@
+"""convcalc's own stand-ins for the torch functions and Tensor methods that networks call between
+their modules: `x.permute(0, 2, 3, 1)` is written `Permute(0, 2, 3, 1)`, `torch.chunk(x, 2, 1)`
+is `Chunk(2, 1)`, `F.scaled_dot_product_attention(q, k, v, is_causal=True)` is
+`ScaledDotProductAttention(is_causal=True, inputs=[q, k, v])` (docs/operations.md has the table).
+
+Each takes the real function's arguments under their names and in their order, the tensor
+arguments being the layer's inputs, and counts dims as torch does: batch included, from 0,
+negative from the end. The shape rules and errors are torch's own (aten's checks, run on the
+CPU); where a size is unknown (None, an unknown batch) convcalc carries it along. A build's
+docstring says what it stands for (scripts/gen_signatures.py --descriptions reads it for the
+spec schema).
+
+nn.Flatten(start_dim=1, end_dim=-1) already is torch.flatten with its start_dim written
+(torch.flatten defaults to 0); nn.Unflatten, nn.ChannelShuffle and nn.Upsample are torch's
+modules for x.unflatten, F.channel_shuffle and F.interpolate without antialias.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convcalc.errors import LayerError
+from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.frameworks.pytorch.layers import exact_choice, interpolation, pad_shift, padded, pytorch_elementwise
+from convcalc.ops import macs
+from convcalc.ops.attention import dot_product_attention
+from convcalc.ops.axes import (
+    axis_index,
+    axis_indices,
+    chunk_sizes,
+    expanded,
+    inserted,
+    pieces,
+    reduced,
+    reordered,
+    split_sizes,
+    squeezed,
+)
+from convcalc.ops.merge import matmul as matmul_shape
+from convcalc.ops.reshape import reshaped
+from convcalc.ops.tensor import Built, Shape
+from convcalc.ops.window import Axes, Window, mixing
+from convcalc.signature import REQUIRED, Args, Signature, Sizes
+
+TYPES: list[LayerType] = []
+"""The stand-ins of this module, in the order they are defined (pytorch/__init__.py registers them)."""
+
+
+def own(name: str, signature: Signature, build: Build, family: Family, **facts: Any) -> None:
+    TYPES.append(LayerType(name, signature, build, family, own=True, **facts))
+
+
+# --- Reading the arguments as torch's argument parser does
+
+
+def integers(args: Args, name: str) -> tuple[int, ...]:
+    """A sequence of integers (an int list: dims, shape, size)."""
+    value = args[name]
+    if not isinstance(value, tuple | list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise args.error(name, "integers, one by one or as a tuple")
+    return tuple(value)
+
+
+def dims(args: Args, name: str) -> tuple[int, ...] | None:
+    """An optional dim or list of dims: None, an int, or a tuple/list of ints."""
+    value = args[name]
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    return integers(args, name)
+
+
+# --- Permutations: torch.permute, torch.transpose (aten TensorShape.cpp)
+
+
+def permute(args: Args, shape: Shape) -> Built:
+    """torch.permute(input, dims), x.permute(*dims): the input with its dims reordered.
+
+    Dim i of the output is dim dims[i] of the input.
+
+    Args:
+        dims (tuple of int): the desired ordering of dimensions, each named once.
+    """
+    return Built(reordered(shape, integers(args, "dims"))[0])
+
+
+def permuted_axes(args: Args, shape: Shape) -> Axes:
+    return Axes(reordered(shape, integers(args, "dims"))[1])
+
+
+def swapped(args: Args, shape: Shape) -> tuple[int, ...]:
+    first, second = axis_index(args.int("dim0"), len(shape), "dim0"), axis_index(args.int("dim1"), len(shape), "dim1")
+    order = list(range(len(shape)))
+    order[first], order[second] = second, first
+    return tuple(order)
+
+
+def transpose(args: Args, shape: Shape) -> Built:
+    """torch.transpose(input, dim0, dim1), x.transpose(dim0, dim1): the input with two dims swapped.
+
+    Args:
+        dim0 (int): the first dimension to be transposed.
+        dim1 (int): the second dimension to be transposed.
+    """
+    return Built(tuple(shape[i] for i in swapped(args, shape)))
+
+
+own("Permute", Sizes((("dims", REQUIRED),)), permute, Family.PERMUTATION, axes=permuted_axes)
+own(
+    "Transpose",
+    Signature((("dim0", REQUIRED), ("dim1", REQUIRED))),
+    transpose,
+    Family.PERMUTATION,
+    axes=lambda args, shape: Axes(swapped(args, shape)),
+)
+
+
+# --- Views: torch.reshape, Tensor.view (aten InferSize.h infer_size)
+
+
+def reshape(args: Args, shape: Shape) -> Built:
+    """torch.reshape(input, shape), x.reshape(*shape): the same values in another shape.
+
+    One size may be -1: it is worked out from the others.
+
+    Args:
+        shape (tuple of int): the new shape; its sizes multiply to the input's number of values.
+    """
+    return Built(reshaped(shape, integers(args, "shape"), "shape"))
+
+
+def view(args: Args, shape: Shape) -> Built:
+    """x.view(*shape): the same values in another shape.
+
+    One size may be -1: it is worked out from the others. convcalc does not track strides, so it
+    also accepts the view of a permuted tensor that torch refuses ("use .reshape(...) instead").
+
+    Args:
+        size (tuple of int): the new shape; its sizes multiply to the input's number of values.
+    """
+    return Built(reshaped(shape, integers(args, "size"), "size"))
+
+
+own("Reshape", Sizes((("shape", REQUIRED),)), reshape, Family.VIEW)
+own("View", Sizes((("size", REQUIRED),)), view, Family.VIEW)
+
+
+# --- Size-1 axes: torch.squeeze, torch.unsqueeze, Tensor.expand
+
+
+def squeeze_axes(args: Args, shape: Shape) -> tuple[Shape, tuple[int, ...]]:
+    chosen = dims(args, "dim")
+    return squeezed(shape, None if chosen is None else axis_indices(chosen, len(shape)), strict=False)
+
+
+def squeeze(args: Args, shape: Shape) -> Built:
+    """torch.squeeze(input, dim=None), x.squeeze(dim): the input without its dims of size 1.
+
+    Only those of `dim`, when given; a named dim of another size stays.
+
+    Args:
+        dim (int or tuple of ints, optional): the dims to squeeze; None squeezes every dim of size 1 (an unknown size stays).
+    """
+    return Built(squeeze_axes(args, shape)[0])
+
+
+def squeezed_axes(args: Args, shape: Shape) -> Axes:
+    removed = squeeze_axes(args, shape)[1]
+    return Axes(tuple(i for i in range(len(shape)) if i not in removed))
+
+
+def unsqueeze(args: Args, shape: Shape) -> Built:
+    """torch.unsqueeze(input, dim), x.unsqueeze(dim): a new dim of size 1 at `dim` of the output.
+
+    Args:
+        dim (int): the index at which to insert the singleton dimension, from -input.dim() - 1 to input.dim().
+    """
+    return Built(inserted(shape, (args.int("dim"),))[0])
+
+
+def unsqueezed_axes(args: Args, shape: Shape) -> Axes:
+    new = inserted(shape, (args.int("dim"),))[1]
+    rest = iter(range(len(shape)))
+    return Axes(tuple(None if i in new else next(rest) for i in range(len(shape) + 1)))
+
+
+def expand(args: Args, shape: Shape) -> Built:
+    """x.expand(*size), torch.broadcast_to(input, size): dims of size 1 stretched, new dims in front.
+
+    -1 keeps a dim; a new leading dim needs its size.
+
+    Args:
+        size (tuple of int): the desired expanded size.
+    """
+    return Built(expanded(shape, integers(args, "size")))
+
+
+def expanded_axes(args: Args, shape: Shape) -> Axes:
+    """New leading axes come from nowhere; stretched ones repeat one position."""
+    out = expanded(shape, integers(args, "size"))
+    lead = len(out) - len(shape)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and out[lead + i] != 1)
+    return Axes((None,) * lead + tuple(range(len(shape))), stretched)
+
+
+own("Squeeze", Signature((("dim", None),)), squeeze, Family.UNIT_AXES, axes=squeezed_axes)
+own("Unsqueeze", Signature((("dim", REQUIRED),)), unsqueeze, Family.UNIT_AXES, axes=unsqueezed_axes)
+own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expanded_axes)
+
+
+# --- Reductions: torch.mean, sum, amax, amin (aten ReduceOps.cpp, make_dim_mask)
+
+
+def reduction_axes(args: Args, shape: Shape) -> tuple[int, ...]:
+    """The dims reduced: all of them for dim=None, and for an empty dim too (torch reads
+    `dim=()` as every dim, where numpy and Keras reduce none)."""
+    chosen = dims(args, "dim")
+    if not chosen:
+        return tuple(range(len(shape)))
+    return axis_indices(chosen, len(shape))
+
+
+def reduce(args: Args, shape: Shape) -> Built:
+    if "dtype" in args.values and args["dtype"] is not None and not isinstance(args["dtype"], str):
+        raise args.error("dtype", "None or a dtype's name, e.g. 'float32'")
+    return Built(reduced(shape, reduction_axes(args, shape), args.bool("keepdim")))
+
+
+def mean(args: Args, shape: Shape) -> Built:
+    """torch.mean(input, dim=None, keepdim=False, *, dtype=None), x.mean(...): the mean over `dim`.
+
+    Every dim when `dim` is None or empty.
+
+    Args:
+        dim (int or tuple of ints, optional): the dimension or dimensions to reduce.
+        keepdim (bool): whether the output keeps the reduced dims, as size 1.
+        dtype (str, optional): the data type of the result; no effect on its shape.
+    """
+    return reduce(args, shape)
+
+
+def total(args: Args, shape: Shape) -> Built:
+    """torch.sum(input, dim=None, keepdim=False, *, dtype=None), x.sum(...): the sum over `dim`.
+
+    Every dim when `dim` is None or empty.
+
+    Args:
+        dim (int or tuple of ints, optional): the dimension or dimensions to reduce.
+        keepdim (bool): whether the output keeps the reduced dims, as size 1.
+        dtype (str, optional): the data type of the result; no effect on its shape.
+    """
+    return reduce(args, shape)
+
+
+def amax(args: Args, shape: Shape) -> Built:
+    """torch.amax(input, dim=(), keepdim=False), x.amax(...): the maximum over `dim`.
+
+    Every dim when `dim` is empty.
+
+    Args:
+        dim (int or tuple of ints): the dimension or dimensions to reduce.
+        keepdim (bool): whether the output keeps the reduced dims, as size 1.
+    """
+    return reduce(args, shape)
+
+
+def amin(args: Args, shape: Shape) -> Built:
+    """torch.amin(input, dim=(), keepdim=False), x.amin(...): the minimum over `dim`.
+
+    Every dim when `dim` is empty.
+
+    Args:
+        dim (int or tuple of ints): the dimension or dimensions to reduce.
+        keepdim (bool): whether the output keeps the reduced dims, as size 1.
+    """
+    return reduce(args, shape)
+
+
+def reduced_axes(args: Args, shape: Shape) -> Axes:
+    """Values are mixed along the reduced axes, which stay (keepdim) or go."""
+    axes = reduction_axes(args, shape)
+    kept = tuple(i for i in range(len(shape)) if args.bool("keepdim") or i not in axes)
+    return Axes(kept, axes)
+
+
+WITH_DTYPE = Signature((("dim", None), ("keepdim", False)), (("dtype", None),))
+for _name, _build in (("Mean", mean), ("Sum", total)):
+    own(_name, WITH_DTYPE, _build, Family.REDUCTION, axes=reduced_axes)
+for _name, _build in (("Amax", amax), ("Amin", amin)):
+    own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes)
+
+
+# --- Splits: torch.chunk, torch.split (aten TensorShape.cpp chunk, split, split_with_sizes)
+
+
+def along(args: Args, shape: Shape) -> tuple[int, int]:
+    """The dim cut and its size, which must be known: it decides how many pieces there are."""
+    axis = axis_index(args.int("dim"), len(shape))
+    size = shape[axis]
+    if size is None:
+        raise LayerError(
+            f"dim {axis} has an unknown size (None), so the number and sizes of the pieces are unknown too",
+            hint="give the size in the spec (batch:, input:), or cut another dim",
+            argument="dim",
+            code="CC200",
+        )
+    return axis, size
+
+
+def chunk(args: Args, shape: Shape) -> Built:
+    """torch.chunk(input, chunks, dim=0), x.chunk(chunks, dim): the input cut into `chunks` pieces.
+
+    Each piece is ceil(size / chunks) long along `dim`, the last one shorter, and there are fewer
+    pieces when the size does not leave one for each; `name[1]`, `name[2]`... are the pieces after
+    the first.
+
+    Args:
+        chunks (int): the number of chunks to return (at most).
+        dim (int): the dimension along which to split the tensor.
+    """
+    count = args.int("chunks")
+    if count < 1:
+        raise args.error("chunks", "an integer greater than 0")
+    axis, size = along(args, shape)
+    outputs = pieces(shape, axis, chunk_sizes(size, count))
+    return Built(outputs[0], extra_outputs=outputs[1:])
+
+
+def split(args: Args, shape: Shape) -> Built:
+    """torch.split(tensor, split_size_or_sections, dim=0), x.split(...): the input cut into pieces.
+
+    The pieces have one size along `dim` (the last one shorter) or the sizes listed;
+    `name[1]`, `name[2]`... are the pieces after the first.
+
+    Args:
+        split_size_or_sections (int or list of int): the size of each piece, or the list of their sizes.
+        dim (int): the dimension along which to split the tensor.
+    """
+    value = args["split_size_or_sections"]
+    axis, size = along(args, shape)
+    if isinstance(value, tuple | list):
+        sections = integers(args, "split_size_or_sections")
+        if any(n < 0 for n in sections):
+            raise args.error("split_size_or_sections", "sizes >= 0")
+        if sum(sections) != size:
+            raise LayerError(
+                f"the sections {sections} add up to {sum(sections)}, not to the size of dim {axis} ({size})",
+                argument="split_size_or_sections",
+                code="CC200",
+            )
+        if 0 in sections:
+            raise LayerError(f"the sections {sections} make an empty piece", argument="split_size_or_sections", code="CC200")
+    else:
+        sections = split_sizes(size, args.int("split_size_or_sections", 1))
+    outputs = pieces(shape, axis, sections)
+    return Built(outputs[0], extra_outputs=outputs[1:])
+
+
+def cut_axis(args: Args, shape: Shape) -> Axes:
+    """The pieces keep every axis; along the one cut, positions after the first piece move."""
+    return mixing(len(shape), args.int("dim"))
+
+
+own("Chunk", Signature((("chunks", REQUIRED), ("dim", 0))), chunk, Family.SPLIT, axes=cut_axis)
+own("Split", Signature((("split_size_or_sections", REQUIRED), ("dim", 0))), split, Family.SPLIT, axes=cut_axis)
+
+
+# --- Products: torch.matmul, F.scaled_dot_product_attention
+
+
+def matmul(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.matmul(input, other), `a @ b`: the matrix product of its two inputs.
+
+    Their leading (batch) dims broadcast; a 1-D input is a vector.
+    """
+    if len(shapes) != 2:
+        raise LayerError(f"Matmul takes 2 inputs, found {len(shapes)}", argument="inputs", code="CC200")
+    return Built(matmul_shape(*shapes))
+
+
+def probability(args: Args, name: str) -> float:
+    value = args.number(name)
+    if not 0 <= value <= 1:
+        raise args.error(name, "a probability between 0 and 1")
+    return value
+
+
+def scaled_dot_product_attention(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """F.scaled_dot_product_attention(query, key, value, ...): attention, (..., L, Ev) from its inputs.
+
+    The inputs are query (..., Hq, L, E), key (..., H, S, E), value (..., H, S, Ev) and, if any,
+    a mask; the arguments are attn_mask=None, dropout_p=0.0, is_causal=False, scale=None and
+    enable_gqa=False.
+
+    Args:
+        attn_mask (None): give a mask as the fourth input instead.
+        dropout_p (float): dropout probability; greater than 0.0 applies dropout.
+        is_causal (bool): a causal mask, which an explicit mask excludes.
+        scale (float, optional): the scaling factor applied before softmax.
+        enable_gqa (bool): grouped-query attention: fewer key and value heads (dim -3), each dividing the query's.
+    """
+    if args["attn_mask"] is not None:
+        raise args.error("attn_mask", "None", hint="give the mask as a fourth input: inputs=[query, key, value, mask]")
+    if len(shapes) not in (3, 4):
+        raise LayerError(
+            f"ScaledDotProductAttention takes 3 inputs (query, key, value) or 4 (and a mask), found {len(shapes)}",
+            argument="inputs",
+            code="CC200",
+        )
+    probability(args, "dropout_p")
+    causal, grouped = args.bool("is_causal"), args.bool("enable_gqa")
+    if args["scale"] is not None:
+        args.number("scale")
+    mask = shapes[3] if len(shapes) == 4 else None
+    if causal and mask is not None:
+        raise LayerError(
+            "an explicit mask (the fourth input) cannot be given with is_causal=True",
+            hint="leave is_causal=False, or the mask out",
+            argument="is_causal",
+            code="CC200",
+        )
+    return Built(dot_product_attention(shapes[0], shapes[1], shapes[2], mask, grouped))
+
+
+own("Matmul", Signature(()), matmul, Family.MATMUL, merges=True)
+own(
+    "ScaledDotProductAttention",
+    Signature((("attn_mask", None), ("dropout_p", 0.0), ("is_causal", False)), (("scale", None), ("enable_gqa", False))),
+    scaled_dot_product_attention,
+    Family.SCALED_DOT_PRODUCT,
+    merges=True,
+)
+
+
+# --- Arithmetic: torch.sub, torch.div (Add and Multiply are in layers.py)
+
+
+def subtract(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.subtract(input, other, *, alpha=1), `x - y`, `x - 1`: the difference of two inputs.
+
+    The inputs broadcast; with the number `other`, it is subtracted from the one input.
+
+    Args:
+        other (Number, optional): a number to subtract; without it, the second input.
+        alpha (Number): the multiplier for other.
+    """
+    if args.get("other") is None and len(shapes) != 2:
+        raise LayerError(f"Subtract takes 2 inputs (or 1 and other=), found {len(shapes)}", argument="inputs", code="CC200")
+    return pytorch_elementwise(args, shapes)
+
+
+def divide(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.divide(input, other, *, rounding_mode=None), `x / y`, `x / 2`: the quotient of two inputs.
+
+    The inputs broadcast; with the number `other`, the one input is divided by it.
+
+    Args:
+        other (Number, optional): a number to divide by; without it, the second input.
+        rounding_mode (str, optional): None, 'trunc' or 'floor'.
+    """
+    exact_choice(args, "rounding_mode", (None, "trunc", "floor"))
+    if args.get("other") is None and len(shapes) != 2:
+        raise LayerError(f"Divide takes 2 inputs (or 1 and other=), found {len(shapes)}", argument="inputs", code="CC200")
+    return pytorch_elementwise(args, shapes)
+
+
+own("Subtract", Signature((("other", None),), (("alpha", 1),)), subtract, Family.MERGE, merges=True)
+own("Divide", Signature((("other", None),), (("rounding_mode", None),)), divide, Family.MERGE, merges=True)
+
+
+# --- Resampling and padding: F.interpolate, F.pad (nn.Upsample and the padding modules' rules)
+
+_interpolated = interpolation(module=False)
+
+
+def interpolate(args: Args, shape: Shape) -> Built:
+    """F.interpolate(input, size=None, scale_factor=None, mode='nearest', ...): the input resized.
+
+    To `size`, or its spatial sizes times `scale_factor` rounded down, as nn.Upsample does; the
+    other arguments are align_corners=None, recompute_scale_factor=None and antialias=False.
+
+    Args:
+        size (int or tuple of int, optional): the output spatial size.
+        scale_factor (float or tuple of float, optional): multiplier for the spatial size.
+        mode (str): 'nearest', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area', 'nearest-exact' or 'lanczos'.
+        align_corners (bool, optional): for the interpolating modes only.
+        recompute_scale_factor (bool, optional): recompute the scale factor from the output size; not with an explicit size.
+        antialias (bool): anti-aliasing, for 'bilinear', 'bicubic' and 'lanczos' on a 4-D input ('lanczos' needs it).
+    """
+    return _interpolated(args, shape)
+
+
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad_amounts(args: Args) -> tuple[int, ...]:
+    """F.pad's `pad`: a sequence of an even length (an int is refused: "must be tuple of ints")."""
+    pads = integers(args, "pad")
+    if len(pads) % 2:
+        raise args.error("pad", "a tuple of an even length: two amounts (before, after) per dimension, last dim first")
+    return pads
+
+
+def pad(args: Args, shape: Shape) -> Built:
+    """F.pad(input, pad, mode='constant', value=None): the input padded; negative amounts crop.
+
+    `pad` pads the last len(pad) / 2 dims, last dim first, as the padding modules do.
+
+    Args:
+        pad (tuple of int): (left, right, top, bottom, front, back...), last dim first.
+        mode (str): 'constant', 'reflect', 'replicate' or 'circular'.
+        value (float, optional): the fill value of constant padding (the other modes take none, or 0).
+    """
+    pads = pad_amounts(args)
+    mode = str(exact_choice(args, "mode", PAD_MODES))
+    if args["value"] is not None and (args.number("value") != 0 and mode != "constant"):
+        raise args.error("value", "None or 0", hint=f"padding mode {mode!r} takes no fill value")
+    return Built(padded(args, shape, pads, mode, "pad"))
+
+
+def pad_window(args: Args, shape: Shape) -> Window:
+    return pad_shift(pad_amounts(args), len(shape))
+
+
+own(
+    "Interpolate",
+    Signature(
+        (
+            ("size", None),
+            ("scale_factor", None),
+            ("mode", "nearest"),
+            ("align_corners", None),
+            ("recompute_scale_factor", None),
+            ("antialias", False),
+        )
+    ),
+    interpolate,
+    Family.UPSAMPLING,
+    macs=macs.interpolation,
+)
+own("Pad", Signature((("pad", REQUIRED), ("mode", "constant"), ("value", None))), pad, Family.PADDING, window=pad_window)
