@@ -44,7 +44,7 @@ def rich_reference(drawing: Drawing, natural: bool = False) -> str:
         box=box.ASCII if drawing.ascii else box.HEAVY_HEAD,
     )
     for header, right, width in zip(drawing.headers, drawing.right, drawing.widths):
-        table.add_column(header, justify="right" if right else "left", no_wrap=True, width=None if natural else width)
+        table.add_column(Text(header), justify="right" if right else "left", no_wrap=True, width=None if natural else width)
     for row in drawing.rows:
         table.add_row(*(Text("\n".join(cell)) for cell in row))
     wide = max(drawing.width, drawing.table_width)
