@@ -78,6 +78,7 @@ class Family(enum.Enum):
     WRAPPER = ("wrapper", Positions.NONE, None)
     ATTENTION = ("attention", Positions.NONE, None)
     TRANSFORMER = ("transformer", Positions.NONE, None)
+    PARAMETER = ("parameter tensor", Positions.NONE, macs.zero)
 
     def __init__(self, label: str, positions: Positions, counts: MacsRule | None) -> None:
         self.label = label
@@ -139,6 +140,7 @@ class LayerType(Record):
         "axes",
         "terms",
         "macs",
+        "source",
     )
 
     name: str
@@ -156,6 +158,7 @@ class LayerType(Record):
     axes: AxesReader | None  # Positions.AXES
     terms: Terms | None  # the arguments that set its window, for `solve`
     macs: MacsRule | None  # None: its family's
+    source: bool  # takes no input at all (a learned tensor): `build` gets an empty tuple of shapes
 
     def __init__(
         self,
@@ -174,6 +177,7 @@ class LayerType(Record):
         axes: AxesReader | None = None,
         terms: Terms | None = None,
         macs: MacsRule | None = None,
+        source: bool = False,
     ) -> None:
         self.name = name
         self.signature = signature
@@ -190,6 +194,7 @@ class LayerType(Record):
         self.axes = axes
         self.terms = terms
         self.macs = macs
+        self.source = source
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__

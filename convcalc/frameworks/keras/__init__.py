@@ -2,6 +2,7 @@
 from their modules: layers.py (convolutions, pooling, core, normalization, merging...) and
 sequence.py (embedding, recurrent layers, their wrappers, attention)."""
 
+from convcalc.frameworks import parameters
 from convcalc.frameworks.base import Family, Vocabulary
 from convcalc.frameworks.keras import layers, sequence
 
@@ -10,5 +11,5 @@ SOLVABLE = {
     Family.TRANSPOSED_CONVOLUTION: layers.TRANSPOSED_TERMS,
     Family.POOLING: layers.POOL_TERMS,
 }
-KERAS = Vocabulary("keras", (*layers.TYPES, *sequence.TYPES), SOLVABLE)
+KERAS = Vocabulary("keras", (*layers.TYPES, *sequence.TYPES, parameters.KERAS), SOLVABLE)
 sequence.register(KERAS)

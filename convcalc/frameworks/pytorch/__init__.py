@@ -3,6 +3,7 @@ counted) and convcalc's own stand-ins for torch functions, registered from their
 layers.py (convolutions, pooling, padding, normalization, activations, resampling, merges) and
 sequence.py (embedding, recurrent modules, attention, the Transformer family)."""
 
+from convcalc.frameworks import parameters
 from convcalc.frameworks.base import Family, Vocabulary
 from convcalc.frameworks.pytorch import layers, sequence
 
@@ -11,5 +12,5 @@ SOLVABLE = {
     Family.TRANSPOSED_CONVOLUTION: layers.TRANSPOSED_TERMS,
     Family.POOLING: layers.MAX_POOL_TERMS,
 }
-PYTORCH = Vocabulary("pytorch", (*layers.TYPES, *sequence.TYPES), SOLVABLE)
+PYTORCH = Vocabulary("pytorch", (*layers.TYPES, *sequence.TYPES, parameters.PYTORCH), SOLVABLE)
 sequence.register(PYTORCH)
