@@ -8,6 +8,7 @@ resolved to an earlier node, so the engine only ever walks a list.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 from convcalc.errors import LayerError, Location, SpecError, did_you_mean
@@ -16,7 +17,7 @@ from convcalc.record import Record
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, resolve
 from convcalc.spec.containers import Container, container_of
-from convcalc.spec.expr import SHAPE, Expr, Function, ShapeReader
+from convcalc.spec.expr import SHAPE, Expr, Function, ShapeReader, allowed, evaluate
 from convcalc.spec.model import BlockSpec, InputSpec, LayerSpec, Spec
 
 MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
@@ -234,6 +235,17 @@ class _Arithmetic:
         return layer
 
 
+def _patterned(layer: LayerSpec) -> bool:
+    """A name with `{expression}` in it, worked out for each copy of a repeat."""
+    return isinstance(layer.name, str) and "{" in layer.name
+
+
+def _checked_name(name: object, layer: LayerSpec) -> str:
+    if not isinstance(name, str) or not name or "." in name or "[" in name:
+        raise SpecError.at(layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {name!r}")
+    return name
+
+
 def _keyed(value: object) -> tuple[type, object]:
     return (type(value), value if type(value) in _PLAIN else repr(value))
 
@@ -340,6 +352,8 @@ class _Builder:
                     inputs = (scope.order[-1],)
                 if scope.numbered and layer.name is None:
                     local = scope.number()
+                elif _patterned(layer):
+                    local = self.pattern(layer, copy, scope)
                 elif repeat == 1 or layer.name is None:
                     local = self.name(layer, scope, default)
                 else:
@@ -349,7 +363,7 @@ class _Builder:
                 self.add(node, layer)
                 scope.names[local] = Ref(node.name)
                 scope.order.append(Ref(node.name))
-            if repeat > 1 and layer.name is not None:
+            if repeat > 1 and layer.name is not None and not _patterned(layer):
                 scope.names[str(layer.name)] = scope.order[-1]
 
     def add(self, node: Node, layer: LayerSpec) -> None:
@@ -376,11 +390,29 @@ class _Builder:
             count = scope.used.get(default, 0)
             scope.used[default] = count + 1
             return default if count == 0 else f"{default}_{count}"
-        if not isinstance(layer.name, str) or not layer.name or "." in layer.name or "[" in layer.name:
-            raise SpecError.at(
-                layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {layer.name!r}"
-            )
-        return layer.name
+        return _checked_name(layer.name, layer)
+
+    def pattern(self, layer: LayerSpec, copy: int, scope: _Scope) -> str:
+        """A name with `{expression}` in it, worked out for one copy of a repeat: `copy` is 1, 2...
+        (`encoder_layer_{copy - 1}`, torchvision's f"encoder_layer_{i}")."""
+        assert isinstance(layer.name, str)
+        parts = re.split(r"\{([^{}]*)\}", layer.name)
+        env = {**scope.env, "copy": copy}
+        for index in range(1, len(parts), 2):
+            text = parts[index]
+            try:
+                tree = ast.parse(text.strip(), mode="eval").body
+                value = evaluate(tree, env, text) if allowed(tree) is None else None
+            except SyntaxError:
+                value = None
+            except LayerError as exc:
+                raise SpecError.at(layer.locate("name"), exc.code, f"in the name {layer.name!r}: {exc.message}") from None
+            if not isinstance(value, int | str) or isinstance(value, bool):
+                raise SpecError.at(
+                    layer.locate("name"), "CC003", f"{{{text}}} in the name {layer.name!r} must give a number or a word"
+                )
+            parts[index] = str(value)
+        return _checked_name("".join(parts), layer)
 
     def inputs(self, layer: LayerSpec, scope: _Scope) -> tuple[Ref, ...]:
         where = layer.locate("inputs")
@@ -493,29 +525,34 @@ class _Builder:
             what = f"block {kind!r}" if kind in self.spec.blocks else f"a {kind}"
             raise SpecError.at(layer.locate("inputs"), "CC003", f"{what} takes one input; pass others as parameters")
         numbered = scope.numbered and layer.name is None
+        each = numbered or _patterned(layer)  # each copy named on its own, with no group around the copies
         default = kind if kind in self.spec.blocks else self.auto_name(kind)
         constructed = 0  # Keras names a Sequential once its layers are made, after the Sequentials in it
         if layer.children is not None and not numbered and layer.name is None and self.spec.framework == "keras":
             constructed = self.unnamed_inside(layer.children, scope.env, kind)
             scope.used[default] = scope.used.get(default, 0) + constructed
-        local = "" if numbered else self.name(layer, scope, default)
+        local = "" if each else self.name(layer, scope, default)
         if constructed:
             scope.used[default] -= constructed + 1
         entry = inputs[0]
         for copy in range(1, repeat + 1):
-            if numbered:
-                number = scope.number()
-                path, nesting = scope.prefix + number, scope.blocks
+            if each:
+                own = scope.number() if numbered else self.pattern(layer, copy, scope)
+                path, nesting = scope.prefix + own, scope.blocks
             else:
                 path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
                 nesting = (*scope.blocks, (scope.prefix + local, kind)) if repeat > 1 else scope.blocks
             inner = child(path, entry, copy, nesting)
             self.expand(layers, inner, stack)
             entry = inner.order[-1]
-            if numbered:
-                scope.names[number] = self.everywhere[path] = entry
+            if each:
+                if path in self.everywhere:
+                    raise SpecError.at(
+                        layer.locate("name"), "CC003", f"the name {path!r} is used twice", hint="names must be unique"
+                    )
+                scope.names[own] = self.everywhere[path] = entry
                 scope.order.append(entry)
-        if not numbered:
+        if not each:
             scope.names[local] = self.everywhere[scope.prefix + local] = entry
             scope.order.append(entry)
         if constructed:

@@ -79,6 +79,44 @@ def test_a_repeated_block_in_a_torch_container_takes_one_number_a_copy() -> None
     assert "h (ModuleList)" in summary_table(result, "table", color=False, depth=0)
 
 
+def test_a_name_pattern_names_each_copy_of_a_repeat() -> None:
+    result = report("""
+        framework: pytorch
+        input: [4]
+        blocks:
+          layer:
+            layers: ['Linear(4, 4, name="fc")']
+        layers:
+          - type: Sequential                      # Sequential(OrderedDict(encoder_layer_0=...))
+            name: layers
+            layers: ['layer(name="encoder_layer_{copy - 1}", repeat=3)']
+          - ReLU(name="act{copy}", repeat=2)
+    """)
+    assert [r.name for r in result.rows] == [
+        "layers.encoder_layer_0.fc",
+        "layers.encoder_layer_1.fc",
+        "layers.encoder_layer_2.fc",
+        "act1",
+        "act2",
+    ]
+    assert result.rows[1].blocks == (("layers", "Sequential"), ("layers.encoder_layer_1", "layer"))
+    assert "CC003 {copy / 2} in the name 'x{copy / 2}' must give a number or a word" in problem(
+        "input: [4]\nlayers:\n- Dense(2, name='x{copy / 2}', repeat=2)\n"
+    )
+    assert "CC105 in the name 'x{nothing}': unknown name 'nothing'" in problem(
+        "input: [4]\nlayers:\n- Dense(2, name='x{nothing}')\n"
+    )
+    assert "the name 'x' is used twice" in problem("input: [4]\nlayers:\n- Dense(2, name='x{\"\"}', repeat=2)\n")
+
+
+def test_containers_may_be_given_on_the_command_line() -> None:
+    from convcalc.engine import run
+    from convcalc.spec.flags import from_flags
+
+    spec = from_flags("pytorch", "4", ("Sequential(Linear(4, 2), ReLU())",), None)
+    assert [row.name for row in run(spec).rows] == ["sequential.0", "sequential.1"]
+
+
 def test_json_shows_each_container_in_a_rows_block_path() -> None:
     row = row_data(report("framework: pytorch\ninput: [4]\nlayers:\n- Sequential(Sequential(ReLU()), name='a')\n").rows[0])
     assert row["name"] == "a.0.0" and row["block"] == ["a", "a.0"]

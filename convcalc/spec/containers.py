@@ -73,7 +73,13 @@ CONTAINERS: dict[str, dict[str, Container]] = {
     # keras/src/models/sequential.py: Sequential(layers=None, trainable=True, name=None)
     "keras": {
         "Sequential": Container(
-            "Sequential", "layers", ("layers", "trainable"), numbered=False, chained=True, keyed=False, keywords=("trainable",)
+            "Sequential",
+            "layers",
+            ("layers", "trainable", "name"),
+            numbered=False,
+            chained=True,
+            keyed=False,
+            keywords=("trainable",),
         ),
     },
 }

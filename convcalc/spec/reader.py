@@ -117,7 +117,7 @@ def layer_from_call(call: Call, where: Location, framework: str, nested: bool = 
             raise SpecError.at(
                 children_at, "CC105", f"{call.name} holds layers, found {short(item)}", hint="e.g. Conv2d(3, 16, 3)"
             )
-        child = layer_from_call(item, where, framework, nested=item.at > 0)
+        child = layer_from_call(item, where, framework, nested=True)
         children.append(_keyed_child(child, child_key, children_at))
     layer = LayerSpec(call.name, (), values, location, arg_offsets=offsets, children=tuple(children))
     return _container_checked(layer_spec(layer), container)

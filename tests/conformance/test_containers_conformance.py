@@ -84,6 +84,31 @@ def test_mobilenet_v3_small_rows_are_torchvisions_modules() -> None:
     assert report.totals.params == sum(p.numel() for p in model.parameters()) == 2_542_856
 
 
+def test_vit_b_16_from_its_patches_is_torchvisions_encoder_and_heads() -> None:
+    """docs/examples/vit_b_16_tokens.yaml: every parameter of vit_b_16 by its path, but
+    conv_proj's (the patches it makes are the spec's input), and the output of each module."""
+    models = torchvision_models()
+    model = models.vit_b_16()
+    report = summarize(load_path(str(EXAMPLES / "vit_b_16_tokens.yaml")))
+    expected = {name: tuple(p.shape) for name, p in model.named_parameters() if not name.startswith("conv_proj.")}
+    assert parameters_by_path(report) == expected
+    assert report.totals.params + sum(p.numel() for p in model.conv_proj.parameters()) == 86_567_656
+    outputs: dict[str, tuple[int, ...]] = {}
+    leaves = set()
+    for name, module in model.named_modules():
+        module.register_forward_hook(
+            lambda m, i, o, name=name: outputs.__setitem__(name, tuple((o[0] if isinstance(o, tuple) else o).shape))
+        )
+        if name.startswith(("encoder.", "heads.")) and not list(module.children()):
+            leaves.add(name)
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 3, 224, 224))
+    rows = {row.name: row.output_shape for row in report.rows if row.type not in FUNCTIONS}
+    assert rows == {name: outputs[name] for name in rows}
+    inside = {name for name in leaves if any(name.startswith(row + ".") for row in rows)}  # MultiheadAttention's out_proj
+    assert leaves - inside == set(rows) - {name for name in rows if name.endswith(".self_attention")}
+
+
 def test_depth_folds_at_container_boundaries_as_torchinfo_would() -> None:
     report = summarize(load_path(str(EXAMPLES / "mobilenet_v3_small.yaml")))
     lines = summary_table(report, "table", color=False, depth=0).splitlines()
