@@ -236,8 +236,9 @@ class _Arithmetic:
 
 
 def _patterned(layer: LayerSpec) -> bool:
-    """A name with `{expression}` in it, worked out for each copy of a repeat."""
-    return isinstance(layer.name, str) and "{" in layer.name
+    """A repeated layer's name with `{expression}` in it, worked out for each copy (without
+    `repeat`, braces in a name are just characters)."""
+    return layer.repeat is not None and isinstance(layer.name, str) and "{" in layer.name
 
 
 def _checked_name(name: object, layer: LayerSpec) -> str:
@@ -315,6 +316,7 @@ class _Builder:
         for item in self.spec.inputs:
             top.names[item.name] = self.everywhere[item.name] = Ref(item.name)
         self.expand(self.spec.layers, top, ())
+        del top.env[SHAPE]  # the reader refers back to its scope: no cycle is left behind
         if self.spec.outputs:
             outputs = tuple(self.reference(name, top, where) for name, where in self.spec.outputs)
         else:
@@ -544,6 +546,7 @@ class _Builder:
                 nesting = (*scope.blocks, (scope.prefix + local, kind)) if repeat > 1 else scope.blocks
             inner = child(path, entry, copy, nesting)
             self.expand(layers, inner, stack)
+            del inner.env[SHAPE]
             entry = inner.order[-1]
             if each:
                 if path in self.everywhere:

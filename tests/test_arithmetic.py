@@ -58,6 +58,13 @@ def test_builtins_are_pythons(text: str) -> None:
     assert value(text, **env) == python(text, **env)
 
 
+def test_a_name_of_the_block_hides_a_builtin_as_in_python() -> None:
+    with pytest.raises(LayerError) as caught:
+        value("max(a, 2)", max=3, a=1)
+    assert caught.value.message == "'max' is 3 here, not a function, in 'max(a, 2)'"
+    assert value("math.ceil(a)", ceil=5, a=1.5) == 2  # math.ceil is the module's whatever the names
+
+
 def test_ceil_floor_and_log2_may_be_written_bare() -> None:
     assert value("ceil(2.1), floor(2.9), log2(1024)") == (3, 2, 10.0)
 

@@ -103,9 +103,9 @@ def test_a_name_pattern_names_each_copy_of_a_repeat() -> None:
     assert "CC003 {copy / 2} in the name 'x{copy / 2}' must give a number or a word" in problem(
         "input: [4]\nlayers:\n- Dense(2, name='x{copy / 2}', repeat=2)\n"
     )
-    assert "CC105 in the name 'x{nothing}': unknown name 'nothing'" in problem(
-        "input: [4]\nlayers:\n- Dense(2, name='x{nothing}')\n"
-    )
+    text = problem("input: [4]\nlayers:\n- Dense(2, name='x{nothing}', repeat=1)\n")
+    assert "CC105 in the name 'x{nothing}': unknown name 'nothing'" in text
+    assert report("input: [4]\nlayers:\n- Dense(2, name='x{nothing}')\n").rows[0].name == "x{nothing}"  # no repeat
     assert "the name 'x' is used twice" in problem("input: [4]\nlayers:\n- Dense(2, name='x{\"\"}', repeat=2)\n")
 
 

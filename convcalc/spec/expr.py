@@ -363,6 +363,8 @@ def _call(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> o
         return apply(function, args, kwargs, env, depth)
     if name in BUILTINS and (isinstance(node.func, ast.Attribute) or name not in env):
         return _bounded(builtin(name, args, kwargs, text), text)
+    if isinstance(node.func, ast.Name) and name in env and not isinstance(env[name], ShapeReader):
+        raise LayerError(f"{name!r} is {short(env[name])} here, not a function, in {text!r}", code="CC105")
     if name == SHAPE:
         raise LayerError(f"shape() reads the shape of a layer, which is not known here: {text!r}", code="CC105")
     raise LayerError(
