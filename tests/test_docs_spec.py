@@ -6,14 +6,17 @@ or passes `convcalc check`."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from convcalc.cli import main
+from convcalc.render.spec_schema import SCHEMA_PATH
 
 ROOT = Path(__file__).parent.parent
 PAGE = ROOT / "docs" / "spec.md"
@@ -67,3 +70,14 @@ def test_every_example_prints_what_the_page_shows(scratch: Path) -> None:
     for name in set(written) - used:
         assert run(f"convcalc check {name}") == "", f"{name} is run by no console block and does not pass check"
     assert ran >= 6 and len(written) >= 4
+
+
+def test_every_example_is_valid_under_the_spec_schema() -> None:
+    """The schema an editor reads knows `functions:`, `container:`, the containers' mapping
+    forms and Parameter: it accepts every example (bad-helper.yaml's fault is beyond a schema)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA_PATH.read_text()))
+    examples = [text for language, text in blocks() if language == "yaml"]
+    examples += [path.read_text() for path in (ROOT / "docs" / "examples").glob("*.yaml")]
+    for text in examples:
+        assert [error.message for error in validator.iter_errors(yaml.safe_load(text))] == [], text.splitlines()[0]
