@@ -60,6 +60,8 @@ def run(spec: Spec) -> Report:
             label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
         weights = built.weights
+        if layer_type.source:  # a parameter tensor's one weight is named as the layer is (`class_token`)
+            weights = tuple(w.replace(name=node.name.rpartition(".")[2]) for w in weights)
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)
         row = Row(
@@ -82,7 +84,12 @@ def run(spec: Spec) -> Report:
         outputs[node.name] = built.outputs
         return built.outputs
 
-    graph = build_graph(spec, auto_name, visit)
+    def source(type_name: str) -> bool:
+        """Whether the type takes no input (a parameter tensor); unknown types are reported by visit."""
+        found = vocab.types.get(vocab.aliases.get(type_name, type_name))
+        return found is not None and found.source
+
+    graph = build_graph(spec, auto_name, visit, source)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
     return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
@@ -115,7 +122,7 @@ def out_of_bounds(shape: Shape, weights: tuple[Weight, ...], what: str = "output
 
 def _build(layer_type: LayerType, node: Node, shapes: tuple[Shape, ...], framework: str) -> tuple[Built, Args]:
     args = layer_type.signature.bind(node.layer.type, node.layer.args, node.layer.kwargs)
-    if layer_type.merges:
+    if layer_type.merges or layer_type.source:  # a source's shapes are (): it takes no input
         built = layer_type.build(args, shapes)
     elif len(shapes) != 1:
         raise LayerError(f"{layer_type.name} takes one input, found {len(shapes)}", argument="inputs", code="CC200")

@@ -8,6 +8,7 @@ resolved to an earlier node, so the engine only ever walks a list.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 from convcalc.errors import LayerError, Location, SpecError, did_you_mean
@@ -15,7 +16,8 @@ from convcalc.ops.tensor import Shape
 from convcalc.record import Record
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, resolve
-from convcalc.spec.expr import Expr
+from convcalc.spec.containers import Container, container_of
+from convcalc.spec.expr import SHAPE, Expr, Function, ShapeReader, allowed, evaluate
 from convcalc.spec.model import BlockSpec, InputSpec, LayerSpec, Spec
 
 MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
@@ -46,7 +48,7 @@ class Node(Record):
     name: str
     layer: LayerSpec
     inputs: tuple[Ref, ...]
-    blocks: tuple[tuple[str, str], ...]  # (instance path, block name), outermost first
+    blocks: tuple[tuple[str, str], ...]  # (instance path, block name or container class), outermost first
     shares: str | None
     written: LayerSpec | None  # the layer as written: `layer` before a block's arithmetic
 
@@ -93,18 +95,23 @@ class Graph(Record):
 
 
 class _Scope(Record):
-    """The names visible while expanding one level: the top, or one block instance."""
+    """The names visible while expanding one level: the top, a block instance, or a container."""
 
-    __slots__ = ("prefix", "env", "order", "entry", "parent", "blocks", "names", "used")
+    __slots__ = (
+        "prefix", "env", "order", "entry", "parent", "blocks", "names", "used", "rules", "outer", "counter",
+    )  # fmt: skip
 
     prefix: str
     env: dict[str, object]
     order: list[Ref]
-    entry: Ref | None  # a block's `input`
-    parent: _Scope | None
+    entry: Ref | None  # a block's (or a container's) `input`
+    parent: _Scope | None  # where the instance was written: a parameter naming a layer is looked up there
     blocks: tuple[tuple[str, str], ...]
     names: dict[str, Ref]
     used: dict[str, int]
+    rules: Container | None  # how a container (or a block subclassing one) names and runs its layers
+    outer: _Scope | None  # a container written inline: names it does not hold are the enclosing scope's
+    counter: list[int]  # the next number of a numbered container's layer
 
     def __init__(
         self,
@@ -116,6 +123,8 @@ class _Scope(Record):
         blocks: tuple[tuple[str, str], ...] = (),
         names: dict[str, Ref] | None = None,
         used: dict[str, int] | None = None,
+        rules: Container | None = None,
+        outer: _Scope | None = None,
     ) -> None:
         self.prefix = prefix
         self.env = env
@@ -125,6 +134,18 @@ class _Scope(Record):
         self.blocks = blocks
         self.names = {} if names is None else names
         self.used = {} if used is None else used
+        self.rules = rules
+        self.outer = outer
+        self.counter = [0]
+
+    @property
+    def numbered(self) -> bool:
+        return self.rules is not None and self.rules.numbered
+
+    def number(self) -> str:
+        """The next number of a torch container's layers: 0, 1, 2..."""
+        self.counter[0] += 1
+        return str(self.counter[0] - 1)
 
 
 def _repeat(layer: LayerSpec) -> int:
@@ -153,20 +174,29 @@ def _references(item: object, env: dict[str, object]) -> list[object]:
 _PLAIN = frozenset({int, str, bool, float, type(None)})
 
 
+SHAPE_READ = "shape()"
+"""Marks (among the names a template reads) arithmetic that calls shape(): its value depends on
+the graph, not only on the names, so it is worked out each time."""
+
+
 def _names(value: object, found: set[str]) -> bool:
-    """Whether arithmetic is left to work out anywhere in `value` (tuples, lists, dicts, calls);
-    the names it reads are added to `found`."""
+    """Whether arithmetic is left to work out anywhere in `value` (tuples, lists, dicts, calls,
+    which may be a helper's); the names it reads are added to `found`."""
     if type(value) in _PLAIN:  # most arguments: answered without the isinstance chain
         return False
     if isinstance(value, Expr):
         found.update(value.names())
+        if SHAPE in value.calls():
+            found.add(SHAPE_READ)
         return True
     if isinstance(value, tuple | list):
         return any([_names(v, found) for v in value])
     if isinstance(value, dict):
         return any([_names(v, found) for v in value.values()])
     if isinstance(value, Call):
-        return any([_names(value.args, found), _names(value.kwargs, found)])
+        _names(value.args, found)
+        _names(value.kwargs, found)
+        return True  # a wrapped layer, or a helper's call (`resolve` tells them apart)
     return False
 
 
@@ -194,6 +224,8 @@ class _Arithmetic:
         names = self.reads[key]
         if names is None:
             return template  # most layers: no arithmetic, no copy per node
+        if SHAPE_READ in names:
+            return _evaluated(template, env, instance)
         # 1, 1.0 and True are equal keys but different arguments: each value is keyed with its type,
         # and a container by its repr
         values = (key, instance, *(_keyed(env.get(name, ABSENT)) for name in names))
@@ -201,6 +233,18 @@ class _Arithmetic:
         if layer is None:
             layer = self.done[values] = _evaluated(template, env, instance)
         return layer
+
+
+def _patterned(layer: LayerSpec) -> bool:
+    """A repeated layer's name with `{expression}` in it, worked out for each copy (without
+    `repeat`, braces in a name are just characters)."""
+    return layer.repeat is not None and isinstance(layer.name, str) and "{" in layer.name
+
+
+def _checked_name(name: object, layer: LayerSpec) -> str:
+    if not isinstance(name, str) or not name or "." in name or "[" in name:
+        raise SpecError.at(layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {name!r}")
+    return name
 
 
 def _keyed(value: object) -> tuple[type, object]:
@@ -217,7 +261,8 @@ def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = Fal
         try:
             return resolve(written, env)
         except LayerError as exc:
-            hint = exc.hint if env else "outside a block names mean nothing: write the number"
+            variables = any(not isinstance(v, Function | ShapeReader) for v in env.values())
+            hint = exc.hint if variables else "outside a block names mean nothing: write the number"
             raise SpecError.at(template.locate(key), exc.code, exc.message, hint) from None
 
     return LayerSpec(  # built directly: replace() costs three times as much per layer
@@ -232,36 +277,46 @@ def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = Fal
         shares=template.shares,
         when=value("when", template.when),
         repeat=value("repeat", template.repeat),
+        children=template.children,
     )
 
 
 Visit = Callable[[Node], tuple[Shape, ...]]
 
 
-def build_graph(spec: Spec, auto_name: Callable[[str], str], visit: Visit | None = None) -> Graph:
-    """Expand blocks and resolve references; `auto_name("Conv2D")` gives the unscoped default name.
+def build_graph(
+    spec: Spec, auto_name: Callable[[str], str], visit: Visit | None = None, source: Callable[[str], bool] | None = None
+) -> Graph:
+    """Expand blocks and containers and resolve references; `auto_name("Conv2D")` gives the
+    unscoped default name; `source(type_name)` says whether a layer type takes no input at all
+    (a parameter tensor).
 
     `visit`, when given, is called with each node as soon as it exists and returns its output
     shapes: the engine computes as the graph grows, so a block can read `input_shape`.
     """
-    return _Builder(spec, auto_name, visit).graph()
+    return _Builder(spec, auto_name, visit, source).graph()
 
 
 class _Builder:
-    def __init__(self, spec: Spec, auto_name: Callable[[str], str], visit: Visit | None) -> None:
+    def __init__(
+        self, spec: Spec, auto_name: Callable[[str], str], visit: Visit | None, source: Callable[[str], bool] | None
+    ) -> None:
         self.spec = spec
         self.auto_name = auto_name
         self.visit = visit
+        self.source = source or (lambda type_name: False)
         self.nodes: list[Node] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
         self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
         self.arithmetic = _Arithmetic()
 
     def graph(self) -> Graph:
-        top = _Scope("", {}, [Ref(self.spec.inputs[0].name)])
+        top = _Scope("", dict(self.spec.functions), [Ref(self.spec.inputs[0].name)])
+        top.env[SHAPE] = self.shape_reader(top)
         for item in self.spec.inputs:
             top.names[item.name] = self.everywhere[item.name] = Ref(item.name)
         self.expand(self.spec.layers, top, ())
+        del top.env[SHAPE]  # the reader refers back to its scope: no cycle is left behind
         if self.spec.outputs:
             outputs = tuple(self.reference(name, top, where) for name, where in self.spec.outputs)
         else:
@@ -273,23 +328,44 @@ class _Builder:
             layer = self.arithmetic.evaluated(template, scope.env, template.type in self.spec.blocks)
             if layer.when is not None and not layer.when:
                 continue
-            inputs = self.inputs(layer, scope)
+            if scope.rules is not None and scope.rules.chained and scope.outer is not None and layer.inputs is not None:
+                raise SpecError.at(
+                    layer.locate("inputs"),
+                    "CC003",
+                    f"a {scope.rules.name} runs its layers one after the other: a layer in it takes no `inputs`",
+                    hint="wire layers in a ModuleList, or in a block",
+                )
+            source = self.source(layer.type) and layer.children is None and layer.type not in self.spec.blocks
+            if source and layer.inputs is not None:
+                raise SpecError.at(layer.locate("inputs"), "CC104", f"{layer.type} takes no input: it is a learned tensor")
+            inputs = () if source else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
                 self.instance(block, layer, inputs, scope, stack)
                 continue
+            rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
+            if rules is not None:
+                self.container(rules, layer, inputs, scope, stack)
+                continue
             repeat = _repeat(layer)
             default = self.auto_name(layer.type)
             for copy in range(1, repeat + 1):
-                if copy > 1:
+                if copy > 1 and not source:
                     inputs = (scope.order[-1],)
-                local = self.name(layer, scope, default) if repeat == 1 or layer.name is None else f"{layer.name}_{copy}"
+                if scope.numbered and layer.name is None:
+                    local = scope.number()
+                elif _patterned(layer):
+                    local = self.pattern(layer, copy, scope)
+                elif repeat == 1 or layer.name is None:
+                    local = self.name(layer, scope, default)
+                else:
+                    local = f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
                 node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares, template)
                 ref = self.add(node, layer)
                 scope.names[local] = ref
                 scope.order.append(ref)
-            if repeat > 1 and layer.name is not None:
+            if repeat > 1 and layer.name is not None and not _patterned(layer):
                 scope.names[str(layer.name)] = scope.order[-1]
 
     def add(self, node: Node, layer: LayerSpec) -> Ref:
@@ -317,11 +393,29 @@ class _Builder:
             count = scope.used.get(default, 0)
             scope.used[default] = count + 1
             return default if count == 0 else f"{default}_{count}"
-        if not isinstance(layer.name, str) or not layer.name or "." in layer.name or "[" in layer.name:
-            raise SpecError.at(
-                layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {layer.name!r}"
-            )
-        return layer.name
+        return _checked_name(layer.name, layer)
+
+    def pattern(self, layer: LayerSpec, copy: int, scope: _Scope) -> str:
+        """A name with `{expression}` in it, worked out for one copy of a repeat: `copy` is 1, 2...
+        (`encoder_layer_{copy - 1}`, torchvision's f"encoder_layer_{i}")."""
+        assert isinstance(layer.name, str)
+        parts = re.split(r"\{([^{}]*)\}", layer.name)
+        env = {**scope.env, "copy": copy}
+        for index in range(1, len(parts), 2):
+            text = parts[index]
+            try:
+                tree = ast.parse(text.strip(), mode="eval").body
+                value = evaluate(tree, env, text) if allowed(tree) is None else None
+            except SyntaxError:
+                value = None
+            except LayerError as exc:
+                raise SpecError.at(layer.locate("name"), exc.code, f"in the name {layer.name!r}: {exc.message}") from None
+            if not isinstance(value, int | str) or isinstance(value, bool):
+                raise SpecError.at(
+                    layer.locate("name"), "CC003", f"{{{text}}} in the name {layer.name!r} must give a number or a word"
+                )
+            parts[index] = str(value)
+        return _checked_name("".join(parts), layer)
 
     def inputs(self, layer: LayerSpec, scope: _Scope) -> tuple[Ref, ...]:
         if layer.inputs is None:
@@ -361,6 +455,8 @@ class _Builder:
             ref = scope.entry
         elif name in scope.names:
             ref = scope.names[name]
+        elif scope.outer is not None:  # a container written inline: the rest is its surroundings'
+            ref = self.reference(name, scope.outer, where)
         elif name in scope.env and isinstance(scope.env[name], str) and scope.parent is not None:
             ref = self.reference(scope.env[name], scope.parent, where)
         elif name in self.everywhere:
@@ -383,47 +479,147 @@ class _Builder:
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
             raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
+
+        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...]) -> _Scope:
+            shape = self.shape_of(entry)
+            rules = container_of(self.spec.framework, block.container) if block.container else None
+            inner = _Scope(path + ".", {}, [entry], entry, scope, (*nesting, (path, block.name)), rules=rules)
+            inner.env[SHAPE] = self.shape_reader(inner)
+            self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
+            return inner
+
+        self.group(layer, inputs, scope, block.name, block.layers, child, (*stack, block.name))
+
+    def container(
+        self, rules: Container, layer: LayerSpec, inputs: tuple[Ref, ...], scope: _Scope, stack: tuple[str, ...]
+    ) -> None:
+        """A Sequential, ModuleList or ModuleDict written inline: its layers are expanded under its
+        path, read the names around it, and are named as the container class names them."""
+        # Keras 3.15's Sequential(trainable=False) leaves its layers' weights trainable (only setting
+        # `.trainable = False` afterwards freezes them): the argument changes nothing counted.
+        trainable = layer.kwargs.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise SpecError.at(layer.locate("trainable"), "CC105", f"trainable must be True or False, found {trainable!r}")
+
+        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...]) -> _Scope:
+            used = scope.used if not rules.numbered else None  # Keras counts its automatic names model-wide
+            inner = _Scope(path + ".", dict(scope.env), [entry], entry, scope, (*nesting, (path, rules.name)), None, used)
+            inner.rules, inner.outer = rules, scope
+            inner.env[SHAPE] = self.shape_reader(inner)
+            return inner
+
+        assert layer.children is not None
+        self.group(layer, inputs, scope, rules.name, layer.children, child, stack)
+
+    def group(
+        self,
+        layer: LayerSpec,
+        inputs: tuple[Ref, ...],
+        scope: _Scope,
+        kind: str,
+        layers: tuple[LayerSpec, ...],
+        child: Callable[[str, Ref, int, tuple[tuple[str, str], ...]], _Scope],
+        stack: tuple[str, ...],
+    ) -> None:
+        """A block instance or a container: its layers expanded in a scope of their own, once per
+        repeat (`stage.block1`, `stage.block2`... or, in a torch container, `3`, `4`...)."""
         repeat = _repeat(layer)
         if len(inputs) != 1:
-            raise SpecError.at(
-                layer.locate("inputs"), "CC003", f"block {block.name!r} takes one input; pass others as parameters"
-            )
-        local = self.name(layer, scope, block.name)
+            what = f"block {kind!r}" if kind in self.spec.blocks else f"a {kind}"
+            raise SpecError.at(layer.locate("inputs"), "CC003", f"{what} takes one input; pass others as parameters")
+        numbered = scope.numbered and layer.name is None
+        each = numbered or _patterned(layer)  # each copy named on its own, with no group around the copies
+        default = kind if kind in self.spec.blocks else self.auto_name(kind)
+        constructed = 0  # Keras names a Sequential once its layers are made, after the Sequentials in it
+        if layer.children is not None and not numbered and layer.name is None and self.spec.framework == "keras":
+            constructed = self.unnamed_inside(layer.children, scope.env, kind)
+            scope.used[default] = scope.used.get(default, 0) + constructed
+        local = "" if each else self.name(layer, scope, default)
+        if constructed:
+            scope.used[default] -= constructed + 1
         entry = inputs[0]
         for copy in range(1, repeat + 1):
-            path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
-            shape = self.shape_of(entry)
-            child_env = self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape})
-            nesting = (*scope.blocks, (scope.prefix + local, block.name)) if repeat > 1 else scope.blocks
-            child = _Scope(path + ".", child_env, [entry], entry, scope, (*nesting, (path, block.name)))
-            self.expand(block.layers, child, (*stack, block.name))
-            entry = child.order[-1]
-        scope.names[local] = self.everywhere[scope.prefix + local] = entry
-        scope.order.append(entry)
+            if each:
+                own = scope.number() if numbered else self.pattern(layer, copy, scope)
+                path, nesting = scope.prefix + own, scope.blocks
+            else:
+                path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
+                nesting = (*scope.blocks, (scope.prefix + local, kind)) if repeat > 1 else scope.blocks
+            inner = child(path, entry, copy, nesting)
+            self.expand(layers, inner, stack)
+            del inner.env[SHAPE]
+            entry = inner.order[-1]
+            if each:
+                if path in self.everywhere:
+                    raise SpecError.at(
+                        layer.locate("name"), "CC003", f"the name {path!r} is used twice", hint="names must be unique"
+                    )
+                scope.names[own] = self.everywhere[path] = entry
+                scope.order.append(entry)
+        if not each:
+            scope.names[local] = self.everywhere[scope.prefix + local] = entry
+            scope.order.append(entry)
+        if constructed:
+            scope.used[default] += 1  # its own name, counted after those of the Sequentials in it
 
-    def bind(self, block: BlockSpec, layer: LayerSpec, implicit: dict[str, object]) -> dict[str, object]:
-        """The instance's parameter values, bound like a call to the block's parameter list;
-        defaults may use the parameters before them and the `implicit` names (input_shape, copy)."""
+    def unnamed_inside(self, layers: tuple[LayerSpec, ...], env: dict[str, object], kind: str) -> int:
+        """How many unnamed `kind` containers are made inside these layers (not inside a block,
+        whose names are its own), each copy of a repeat counted."""
+        count = 0
+        for template in layers:
+            if template.children is None or container_of(self.spec.framework, template.type) is None:
+                continue
+            try:
+                layer = self.arithmetic.evaluated(template, env, False)
+                repeat = 0 if layer.when is not None and not layer.when else _repeat(layer)
+            except SpecError:
+                continue  # the expansion reports it
+            assert layer.children is not None
+            own = 1 if layer.name is None and layer.type == kind else 0
+            count += repeat * (own + self.unnamed_inside(layer.children, env, kind))
+        return count
+
+    def shape_reader(self, scope: _Scope) -> ShapeReader:
+        """shape(name) in `scope`: the output shape of the layer or input the name refers to."""
+
+        def read(name: str) -> object:
+            try:
+                ref = self.reference(name, scope, Location(""))
+            except SpecError as exc:
+                raise LayerError(f"shape({name}): {exc.diagnostic.message}", exc.diagnostic.hint, code="CC105") from None
+            shape = self.shape_of(ref)
+            if shape is None:
+                raise LayerError(f"shape({name}): its shape is not known here", code="CC105")
+            return shape
+
+        return ShapeReader(read)
+
+    def bind(self, block: BlockSpec, layer: LayerSpec, implicit: dict[str, object], env: dict[str, object]) -> None:
+        """The instance's parameter values, bound like a call to the block's parameter list and
+        added to `env` (which holds the spec's functions); defaults may use the parameters before
+        them and the `implicit` names (input_shape, copy)."""
         kwargs = layer.kwargs
         names = list(block.params)
         if len(layer.args) > len(names):
             raise SpecError.at(
                 layer.location, "CC104", f"block {block.name!r} takes {len(names)} parameters ({', '.join(names)})"
             )
-        env = {**implicit, **dict(zip(names, layer.args))}
+        env.update(self.spec.functions)
+        env.update(implicit)
+        positional = dict(zip(names, layer.args))
+        env.update(positional)
         for key, value in kwargs.items():
             if key not in block.params:
                 hint = did_you_mean(key, names) or f"its parameters: {', '.join(names) or 'none'}"
                 raise SpecError.at(layer.locate(key), "CC103", f"block {block.name!r} has no parameter {key!r}", hint=hint)
-            if key in env:
+            if key in positional:
                 raise SpecError.at(layer.locate(key), "CC104", f"{key!r} given both by position and by keyword")
             env[key] = value
         for key, default in block.params.items():
-            if key not in env:
+            if key not in positional and key not in kwargs:
                 if default is REQUIRED:
                     raise SpecError.at(layer.location, "CC104", f"block {block.name!r} needs the parameter {key!r}")
                 try:
                     env[key] = resolve(default, env)  # a default may use the parameters before it
                 except LayerError as exc:
                     raise SpecError.at(block.location, exc.code, f"default of {key!r}: {exc.message}", exc.hint) from None
-        return env

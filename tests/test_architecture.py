@@ -135,6 +135,7 @@ def test_explain_words_or_leaves_generic_each_family() -> None:
         Family.SELECT,
         Family.WRAPPER,
         Family.TRANSFORMER,
+        Family.PARAMETER,  # no input: its shape is the tensor's, its weight that shape
     }
     assert set(EXPLAINERS) | generic == set(Family)
     assert not set(EXPLAINERS) & generic

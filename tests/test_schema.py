@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from convcalc.cli import main
 from convcalc.frameworks import vocabulary
 from convcalc.render.spec_schema import SCHEMA_FILE, schema_text
+from convcalc.spec.containers import CONTAINERS
 from convcalc.spec.model import GRAPH_KEYS
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -147,7 +148,7 @@ def offered(schema: dict[str, Any], document: dict[str, Any], path: list[str | i
 @pytest.mark.parametrize("framework", ["keras", "pytorch"])
 def test_an_editor_is_offered_every_layer_type_of_the_framework(framework: str, schema: dict[str, Any]) -> None:
     vocab = vocabulary(framework)
-    every = set(vocab.types) | set(vocab.aliases)
+    every = set(vocab.types) | set(vocab.aliases) | set(CONTAINERS[framework])
     document = {"framework": framework, "input": [8], "layers": [{"type": ""}]}
     values, _ = offered(schema, document, ["layers", 0, "type"])
     assert values == every
@@ -155,6 +156,7 @@ def test_an_editor_is_offered_every_layer_type_of_the_framework(framework: str, 
     assert values == every
     other = vocabulary("pytorch" if framework == "keras" else "keras")
     assert set(other.types) - every <= set(other.types) - values  # the other framework's own names are not offered
+    assert set(CONTAINERS["pytorch"]) - every <= set(CONTAINERS["pytorch"]) - values
 
 
 def test_an_editor_is_offered_the_arguments_of_the_chosen_type(schema: dict[str, Any]) -> None:

@@ -87,6 +87,7 @@ class Family(enum.Enum):
     SPLIT = ("split", Positions.AXES, macs.zero)
     MATMUL = ("matrix product", Positions.REARRANGE, macs.matmul)
     SCALED_DOT_PRODUCT = ("scaled dot-product attention", Positions.NONE, macs.scaled_dot_product_attention)
+    PARAMETER = ("parameter tensor", Positions.NONE, macs.zero)
 
     def __init__(self, label: str, positions: Positions, counts: MacsRule | None) -> None:
         self.label = label
@@ -148,6 +149,7 @@ class LayerType(Record):
         "axes",
         "terms",
         "macs",
+        "source",
     )
 
     name: str
@@ -165,6 +167,7 @@ class LayerType(Record):
     axes: AxesReader | None  # Positions.AXES
     terms: Terms | None  # the arguments that set its window, for `solve`
     macs: MacsRule | None  # None: its family's
+    source: bool  # takes no input at all (a learned tensor): `build` gets an empty tuple of shapes
 
     def __init__(
         self,
@@ -183,6 +186,7 @@ class LayerType(Record):
         axes: AxesReader | None = None,
         terms: Terms | None = None,
         macs: MacsRule | None = None,
+        source: bool = False,
     ) -> None:
         self.name = name
         self.signature = signature
@@ -199,6 +203,7 @@ class LayerType(Record):
         self.axes = axes
         self.terms = terms
         self.macs = macs
+        self.source = source
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__

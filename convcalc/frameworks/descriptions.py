@@ -1570,6 +1570,7 @@ KERAS = {
             "shared_axes": ("", "The axes along which to share learnable parameters for the activation function."),
         },
     ),
+    "Parameter": ("A weight made by a layer's add_weight(shape=...) and used as a tensor.", {}),
     "Permute": (
         "Permutes the dimensions of the input according to a given pattern.",
         {"dims": ("Tuple of integers", "Permutation pattern does not include the batch dimension.")},
@@ -2601,7 +2602,7 @@ PYTORCH = {
         {"padding": ("Union[int, tuple[int, int, int, int, int, int]]", "the size of the padding.")},
     ),
     "Concat": (
-        "torch.cat(tensors, dim=0): its inputs joined along dim, the other sizes equal.",
+        "torch.cat(tensors, dim=0): its inputs joined along dim, the other sizes equal, nothing broadcast. convcalc's default dim is 1, the channels.",
         {"dim": ("int", "the dimension over which the tensors are concatenated.")},
     ),
     "ConstantPad1d": (
@@ -3632,6 +3633,7 @@ PYTORCH = {
             "keepdim": ("bool", "Determines whether or not to keep the vector dimension."),
         },
     ),
+    "Parameter": ("nn.Parameter(torch.zeros(*shape), requires_grad): a learned tensor used as a tensor.", {}),
     "ParameterDict": ("Holds parameters in a dictionary.", {"parameters": ("Any", "")}),
     "ParameterList": ("Holds parameters in a list.", {"values": ("Iterable[Any] | None", "")}),
     "Permute": (

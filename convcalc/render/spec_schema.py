@@ -23,6 +23,7 @@ from typing import Any
 
 from convcalc.frameworks import vocabulary
 from convcalc.signature import REQUIRED
+from convcalc.spec.containers import CONTAINERS, Container
 
 SCHEMA_FILE = "convcalc-spec-1.schema.json"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / SCHEMA_FILE
@@ -31,6 +32,8 @@ SCHEMA_ID = "https://github.com/convcalc/convcalc/schema/" + SCHEMA_FILE
 FRAMEWORKS = ("keras", "pytorch")
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 CALL = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\([\s\S]*\))?\s*$"
+SIGNATURE = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*\([^()]*\)\s*$"
+"""A helper formula's key: name(param, param=default)."""
 
 # The framework's words for a type, as JSON Schema types. Words naming things a YAML file cannot
 # hold (a tensor, a module, a callable) leave the argument without a type: anything goes.
@@ -128,6 +131,27 @@ def layer_types(framework: str) -> dict[str, Any]:
     return {"typed": typed, "loose": loose}
 
 
+def container_schema(framework: str, container: Container, variant: str) -> dict[str, Any]:
+    """A container in the mapping form: its layers under `layers:` (torch's ModuleList and
+    ModuleDict: `modules:`), a list or a mapping of names to layers as the class takes them."""
+    item = {"$ref": f"#/definitions/{framework}_{'layer' if variant == 'typed' else 'block_layer'}"}
+    forms: list[dict[str, Any]] = []
+    if container.keyed is not True:
+        forms.append({"type": "array", "items": item, "description": "Its layers, in order (torch numbers them 0, 1...)."})
+    if container.keyed is not False:
+        forms.append({"type": "object", "additionalProperties": item, "description": "Its layers, named by key."})
+    properties: dict[str, Any] = {"type": {}, container.keyword: {"anyOf": forms} if len(forms) > 1 else forms[0]}
+    for keyword in container.keywords:
+        properties[keyword] = {"type": "boolean", "description": "False: none of its layers' weights is trainable."}
+    properties.update({key: value for key, value in GRAPH_PROPERTIES.items() if key != "shares"})
+    return {
+        "description": f"convcalc: a {framework} {container.name} holding layers (row names are its path).",
+        "properties": properties,
+        "required": [container.keyword],
+        "additionalProperties": False,
+    }
+
+
 def layer_item(framework: str, types: list[str], variant: str) -> dict[str, Any]:
     """A layer in the list: the call form (a string), or a mapping whose `type:` picks its keys."""
     mapping: dict[str, Any] = {
@@ -168,9 +192,14 @@ def spec_schema() -> dict[str, Any]:
     for framework in FRAMEWORKS:
         vocab = vocabulary(framework)
         forms = layer_types(framework)
+        containers = CONTAINERS[framework]
         names = sorted(vocab.types) + sorted(alias for alias in vocab.aliases if alias not in vocab.types)
+        names += sorted(set(containers) - set(names))
         typed = dict(forms["typed"])
         loose = dict(forms["loose"])
+        for name, container in containers.items():
+            typed[name] = container_schema(framework, container, "typed")
+            loose[name] = container_schema(framework, container, "loose")
         for alias, target in vocab.aliases.items():
             if alias not in typed:
                 typed[alias] = {"$ref": f"#/definitions/{framework}_typed/{target}"}
@@ -195,6 +224,11 @@ def spec_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "description": {"type": "string"},
+            "container": {
+                "description": "The container class the block subclasses (torchvision's Conv2dNormActivation is a "
+                "Sequential): its layers are named and run as that container's.",
+                "enum": sorted({name for containers in CONTAINERS.values() for name in containers}),
+            },
             "params": {
                 "description": "Parameters: {name: default}, [required names], or a list mixing both.",
                 "anyOf": [
@@ -234,6 +268,18 @@ def spec_schema() -> dict[str, Any]:
                 "description": "Named inputs: {image: [224, 224, 3]}.",
             },
             "batch": {"type": ["integer", "null"], "minimum": 1, "description": "Batch size (absent: unknown)."},
+            "functions": {
+                "type": "object",
+                "propertyNames": {"pattern": SIGNATURE},
+                "additionalProperties": {
+                    "anyOf": [
+                        {"type": ["string", "number"]},
+                        {"type": "array", "minItems": 1, "items": {"type": ["string", "number"]}},
+                    ]
+                },
+                "description": "Helper formulas for arithmetic: `name(param, param=default): expression`, or a list "
+                "of steps `name = expression` ending with the result.",
+            },
             "blocks": {
                 "type": "object",
                 "propertyNames": {"pattern": IDENTIFIER},

@@ -17,8 +17,7 @@ from keyword import iskeyword
 
 from convcalc.errors import LayerError
 from convcalc.record import Record
-from convcalc.spec.expr import ALLOWED as _ALLOWED
-from convcalc.spec.expr import Expr
+from convcalc.spec.expr import BUILTINS, SHAPE, Expr, Function, allowed, apply
 
 
 class Call(Record):
@@ -28,7 +27,7 @@ class Call(Record):
     source text, so an error about one argument can point at it.
     """
 
-    __slots__ = ("name", "args", "kwargs", "offsets", "_plain")
+    __slots__ = ("name", "args", "kwargs", "offsets", "_plain", "_at")
 
     name: str
     args: tuple[object, ...]
@@ -42,16 +41,22 @@ class Call(Record):
         kwargs: dict[str, object] | None = None,
         offsets: dict[int | str, int] | None = None,
         plain: bool = False,
+        at: int = 0,
     ) -> None:
         self.name = name
         self.args = args
         self.kwargs = {} if kwargs is None else kwargs
         self.offsets = {} if offsets is None else offsets
         self._plain = plain  # read by the fast path: literals only, no arithmetic (False: look)
+        self._at = at  # its own column in the text it was read from (a nested call's is not 0)
 
     @property
     def plain(self) -> bool:
         return self._plain
+
+    @property
+    def at(self) -> int:
+        return self._at
 
 
 MAX_CALL_LENGTH = 100_000  # characters; a layer call is a line, not a file
@@ -291,40 +296,54 @@ def _call(tree: ast.Call, text: str, lead: int, column: Callable[[int], int]) ->
             raise LayerError("`**` arguments are not allowed", code="CC102", offset=lead + column(keyword.col_offset))
         offsets[keyword.arg] = lead + column(keyword.col_offset)
         kwargs[keyword.arg] = _value(keyword.value, text, lead, column)
-    return Call(name, tuple(args), kwargs, offsets)
+    return Call(name, tuple(args), kwargs, offsets, at=lead + column(tree.col_offset))
 
 
 def _value(node: ast.expr, text: str, lead: int, column: Callable[[int], int]) -> object:
-    """A literal; a nested layer call; or arithmetic kept as an Expr. Anything else is refused."""
+    """A literal; a nested layer call (or a call of one of the spec's helpers, told apart once the
+    helpers are known: see `resolve`); a mapping of names to layers; or arithmetic kept as an Expr.
+    Anything else is refused."""
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # TypeError: {[1]: 2}
         pass
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and not arithmetic(node):
         return _call(node, text, lead, column)
-    if isinstance(node, ast.Tuple | ast.List) and any(isinstance(e, ast.Call) for e in node.elts):
+    if isinstance(node, ast.Tuple | ast.List) and any(isinstance(e, ast.Call | ast.Dict) for e in node.elts):
         items = tuple(_value(e, text, lead, column) for e in node.elts)
         return items if isinstance(node, ast.Tuple) else list(items)
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+        return {k.value: _value(v, text, lead, column) for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
     source = _segment(text, node) or type(node).__name__
-    for part in ast.walk(node):
-        if not isinstance(part, _ALLOWED) or (isinstance(part, ast.Constant) and isinstance(part.value, bytes | complex)):
-            raise LayerError(
-                f"argument {_short(source)} is not a literal value",
-                hint="only numbers, strings, True/False/None, tuples, lists, and arithmetic of block parameters",
-                code="CC102",
-                offset=lead + column(node.col_offset),
-            )
+    if allowed(node) is not None:
+        raise LayerError(
+            f"argument {_short(source)} is not a literal value",
+            hint="only numbers, strings, True/False/None, tuples, lists, and arithmetic of block parameters",
+            code="CC102",
+            offset=lead + column(node.col_offset),
+        )
     return Expr(source, node)
+
+
+def arithmetic(call: ast.Call) -> bool:
+    """A call of a builtin of block arithmetic (`int(x)`, `math.ceil(x)`, `shape(skip)`), which is
+    never a layer."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math":
+        return True
+    return isinstance(func, ast.Name) and (func.id in BUILTINS or func.id == SHAPE)
 
 
 def expression(text: str) -> Expr | None:
     """`text` as arithmetic over names (a mapping-form value inside a block), or None when it
-    is plain text such as "same"."""
+    is plain text such as "same" or a layer call such as "Dense(units * 2)"."""
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if all(isinstance(part, _ALLOWED) for part in ast.walk(node)) and any(isinstance(p, ast.Name) for p in ast.walk(node)):
+    if isinstance(node, ast.Call) and not arithmetic(node):
+        return None
+    if allowed(node) is None and any(isinstance(p, ast.Name) for p in ast.walk(node)):
         return Expr(text.strip(), node)
     return None
 
@@ -351,7 +370,8 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def resolve(value: object, env: Mapping[str, object]) -> object:
-    """A value with every Expr inside it (tuples, lists, nested calls) evaluated."""
+    """A value with every Expr inside it (tuples, lists, nested calls) evaluated; a call of one of
+    the spec's helpers (`_make_divisible(24, 8)`, read as a call) is applied."""
     if isinstance(value, Expr):
         return value.evaluate(env)
     if isinstance(value, tuple):
@@ -362,5 +382,9 @@ def resolve(value: object, env: Mapping[str, object]) -> object:
         return {k: resolve(v, env) for k, v in value.items()}
     if isinstance(value, Call):
         args = tuple(resolve(v, env) for v in value.args)
-        return Call(value.name, args, {k: resolve(v, env) for k, v in value.kwargs.items()}, value.offsets)
+        kwargs = {k: resolve(v, env) for k, v in value.kwargs.items()}
+        function = env.get(value.name)
+        if isinstance(function, Function):
+            return apply(function, args, kwargs, env)
+        return Call(value.name, args, kwargs, value.offsets, at=value.at)
     return value

@@ -1,15 +1,23 @@
-"""A small, safe evaluator for the arithmetic a spec may write: `filters * 4`, `channels // groups`.
+"""A small, safe evaluator for the arithmetic a spec may write: `filters * 4`,
+`_make_divisible(width * 0.75, 8)`, `shape(skip)[1]`.
 
-Only numbers, strings, booleans, None, tuples and lists, the names a block defines, and
-+ - * / // % ** on them; indexing (`input_shape[-1]`), comparisons, and/or/not and
-`a if condition else b`. No attribute access, no calls, no subscripts, nothing from Python's
-builtins: a spec can never run code. Results are bounded so that `9 ** 9 ** 9` is an error,
-not a hang.
+Numbers, strings, booleans, None, tuples and lists; the names a block defines; + - * / // % **;
+indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chained, `is None`,
+`in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
+when `a` is true, and the other side is never evaluated). Calls only to `int`, `round`, `min`,
+`max`, `abs`, `ceil`, `floor`, `log2` (also as `math.ceil`, `math.floor`, `math.log2`, the one
+attribute access allowed), `shape(layer)` where the graph offers it, and the spec's own helper
+formulas (`functions:`, a `Function` here). Nothing from Python's builtins beyond those: a spec
+can never run code. Results are bounded so that `9 ** 9 ** 9` is an error, not a hang.
+
+The builtins are Python's own functions applied to the evaluated arguments, so `round(2.5)` is 2
+(banker's rounding) and `int(-2.7)` is -2 exactly as in the model code a spec transcribes.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,13 +46,26 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
 }
 
-# The syntax a spec's arithmetic may use; anything else (calls, attributes, lambdas) is refused.
+# The syntax a spec's arithmetic may use; anything else (lambdas, comprehensions) is refused, and
+# `allowed` narrows calls and attributes further.
 ALLOWED = (
     ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
-    ast.Subscript, ast.Compare, ast.cmpop, ast.BoolOp, ast.boolop, ast.IfExp,
+    ast.Subscript, ast.Slice, ast.Compare, ast.cmpop, ast.BoolOp, ast.boolop, ast.IfExp, ast.Call, ast.keyword,
+    ast.Attribute,
 )  # fmt: skip
+
+MATH = ("ceil", "floor", "log2")
+"""The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
+BUILTINS = ("int", "round", "min", "max", "abs", *MATH)
+SHAPE = "shape"
+"""`shape(name)`: the output shape of the layer (or input) a name refers to, offered by the graph."""
+RESERVED = frozenset((*BUILTINS, SHAPE, "math"))
+"""Names a helper formula cannot take: a call to one of them is the builtin's."""
+MAX_CALL_DEPTH = 32  # helpers calling helpers: deeper than this is a mistake
 
 
 class Expr(Record):
@@ -63,10 +84,156 @@ class Expr(Record):
         return self.text
 
     def names(self) -> set[str]:
-        return {n.id for n in ast.walk(self.node) if isinstance(n, ast.Name)}
+        """The variables it reads: not the functions it calls, nor the layer names `shape` reads.
+
+        >>> sorted(Expr("", ast.parse("max(a, int(b)) + shape(c)[1]", mode="eval").body).names())
+        ['a', 'b']
+        """
+        return _variables(self.node)
+
+    def calls(self) -> set[str]:
+        """The names of the functions it calls (`math.ceil` is `ceil`)."""
+        return {name for node in ast.walk(self.node) if isinstance(node, ast.Call) and (name := callee(node))}
 
     def evaluate(self, env: Mapping[str, object]) -> object:
         return evaluate(self.node, env, self.text)
+
+
+def callee(call: ast.Call) -> str:
+    """The name a call calls: `f` for f(...), `ceil` for math.ceil(...), "" for anything else."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math":
+        return func.attr if func.attr in MATH else ""
+    return ""
+
+
+def _variables(node: ast.AST) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Name):
+            found.add(item.id)
+        elif isinstance(item, ast.Call):
+            if callee(item) == SHAPE and len(item.args) == 1 and isinstance(item.args[0], ast.Name):
+                continue  # shape(skip): a reference, read by the graph
+            stack.extend(item.args)
+            stack.extend(k.value for k in item.keywords)
+            if not isinstance(item.func, ast.Name | ast.Attribute):
+                stack.append(item.func)
+        else:
+            stack.extend(ast.iter_child_nodes(item))
+    return found
+
+
+def allowed(node: ast.AST) -> ast.AST | None:
+    """The first part of `node` a spec's arithmetic may not use, or None when all of it may:
+    only the syntax in ALLOWED, constants that are not bytes or complex, calls by a plain name
+    (or `math.ceil`...) without `*` or `**`, and no other attribute.
+
+    >>> allowed(ast.parse("math.ceil(x / 2) + max(a, b)", mode="eval")) is None
+    True
+    >>> type(allowed(ast.parse("os.system(1)", mode="eval"))).__name__
+    'Attribute'
+    """
+    callees = set()
+    for part in ast.walk(node):
+        if isinstance(part, ast.Call):
+            if not callee(part) or any(isinstance(a, ast.Starred) for a in part.args):
+                return part.func if not callee(part) else part
+            if any(k.arg is None for k in part.keywords):
+                return part
+            callees.add(id(part.func))
+    for part in ast.walk(node):
+        if isinstance(part, ast.Expression):
+            continue
+        if not isinstance(part, ALLOWED) or (isinstance(part, ast.Constant) and isinstance(part.value, bytes | complex)):
+            return part
+        if isinstance(part, ast.Attribute) and id(part) not in callees:
+            return part
+        if isinstance(part, ast.Name | ast.Attribute | ast.Subscript) and not isinstance(part.ctx, ast.Load):
+            return part
+    return None
+
+
+class Function(Record):
+    """A helper formula of the spec (`functions:`): parameters with defaults and a body of
+    steps, each `name = expression`, the last an expression giving the result."""
+
+    __slots__ = ("name", "params", "defaults", "steps", "text")
+
+    name: str
+    params: tuple[str, ...]
+    defaults: dict[str, object]
+    steps: tuple[tuple[str | None, ast.expr, str], ...]  # (target or None for the result, expression, its text)
+    text: str  # the signature as written: make_divisible(v, divisor, min_value=None)
+
+    def __init__(
+        self,
+        name: str,
+        params: tuple[str, ...],
+        defaults: dict[str, object],
+        steps: tuple[tuple[str | None, ast.expr, str], ...],
+        text: str,
+    ) -> None:
+        self.name = name
+        self.params = params
+        self.defaults = defaults
+        self.steps = steps
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"<function {self.text}>"
+
+    def bind(self, args: tuple[object, ...], kwargs: dict[str, object]) -> dict[str, object]:
+        """The parameters' values, bound as Python binds a call."""
+        if len(args) > len(self.params):
+            raise LayerError(
+                f"{self.name}() takes {len(self.params)} arguments ({', '.join(self.params)}), found {len(args)}",
+                code="CC104",
+            )
+        bound = dict(zip(self.params, args))
+        for key, value in kwargs.items():
+            if key not in self.params:
+                raise LayerError(f"{self.name}() has no parameter {key!r}", hint=f"its parameters: {self.text}", code="CC103")
+            if key in bound:
+                raise LayerError(f"{self.name}() got {key!r} both by position and by keyword", code="CC104")
+            bound[key] = value
+        for key in self.params:
+            if key not in bound:
+                if key not in self.defaults:
+                    raise LayerError(f"{self.name}() needs the argument {key!r}", hint=f"it is {self.text}", code="CC104")
+                bound[key] = self.defaults[key]
+        return bound
+
+    def call(self, args: tuple[object, ...], kwargs: dict[str, object], functions: Mapping[str, object], depth: int) -> object:
+        """The body evaluated with the arguments: it sees its parameters, its own steps and the
+        other helpers, nothing of the caller's (as a module-level Python function)."""
+        if depth > MAX_CALL_DEPTH:
+            raise LayerError(f"helper formulas call each other more than {MAX_CALL_DEPTH} deep", code="CC105")
+        env: dict[str, object] = {**functions, **self.bind(args, kwargs)}
+        result: object = None
+        for target, node, text in self.steps:
+            try:
+                result = _evaluate(node, env, text, depth + 1)
+            except LayerError as exc:
+                raise LayerError(f"{exc.message} (in {self.name})", exc.hint, exc.argument, exc.code) from None
+            if target is not None:
+                env[target] = result
+        return result
+
+
+class ShapeReader:
+    """What `shape(name)` calls: the graph's lookup of a name's output shape in one scope.
+    `reference(name)` is given the name as written, or the value of a parameter that holds one."""
+
+    def __init__(self, reference: Callable[[str], object]) -> None:
+        self.reference = reference
+
+    def __repr__(self) -> str:
+        return "<shape>"
 
 
 def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> object:
@@ -76,44 +243,57 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
     256
     >>> evaluate(ast.parse("(k, k // 2)", mode="eval").body, {"k": 7})
     (7, 3)
+    >>> evaluate(ast.parse("max(8, int(v + 4) // 8 * 8), round(2.5), math.ceil(0.1)", mode="eval").body, {"v": 21.6})
+    (24, 2, 1)
     """
+    try:
+        return _evaluate(node, env, text, 0)
+    except RecursionError:
+        raise LayerError(f"{short(text)} nests too deeply", code="CC105") from None
+
+
+def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) -> object:
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
         return node.value
     if isinstance(node, ast.Name):
-        if node.id in env:
+        if node.id in env and not isinstance(env[node.id], Function | ShapeReader):
             return env[node.id]
-        known = ", ".join(sorted(env)) or "none here: names are the parameters of a block"
-        raise LayerError(f"unknown name {node.id!r} in {text or node.id!r}", hint=f"known names: {known}", code="CC105")
+        known = ", ".join(sorted(k for k, v in env.items() if not isinstance(v, Function | ShapeReader)))
+        raise LayerError(
+            f"unknown name {node.id!r} in {text or node.id!r}",
+            hint=f"known names: {known or 'none here: names are the parameters of a block'}",
+            code="CC105",
+        )
     if isinstance(node, ast.Tuple | ast.List):
-        items = tuple(evaluate(item, env, text) for item in node.elts)
+        items = tuple(_evaluate(item, env, text, depth) for item in node.elts)
         return items if isinstance(node, ast.Tuple) else list(items)
-    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):  # input_shape[-1]
-        container = evaluate(node.value, env, text)
-        index = evaluate(node.slice, env, text)
-        if not isinstance(container, tuple | list) or isinstance(index, bool) or not isinstance(index, int):
-            raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
-        if not -len(container) <= index < len(container):
-            raise LayerError(f"index {index} is out of range for {container!r} in {text!r}", code="CC105")
-        return container[index]
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        left, right = evaluate(node.left, env, text), evaluate(node.comparators[0], env, text)
-        try:
-            return _COMPARE[type(node.ops[0])](left, right)
-        except TypeError:
-            raise LayerError(f"{short(left)} and {short(right)} cannot be compared in {text!r}", code="CC105") from None
-    if isinstance(node, ast.BoolOp):
-        values = [evaluate(v, env, text) for v in node.values]
-        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):  # input_shape[-1], input_shape[1:]
+        return _subscript(node, env, text, depth)
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE or isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
+        left = _evaluate(node.left, env, text, depth)
+        for op, right_node in zip(node.ops, node.comparators):  # a < b < c is a < b and b < c, lazily
+            right = _evaluate(right_node, env, text, depth)
+            if not _compare(op, left, right, text):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.BoolOp):  # Python's and/or: the deciding operand, the rest not evaluated
+        value: object = None
+        for item in node.values:
+            value = _evaluate(item, env, text, depth)
+            if bool(value) == isinstance(node.op, ast.Or):
+                return value
+        return value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return not evaluate(node.operand, env, text)
+        return not _evaluate(node.operand, env, text, depth)
     if isinstance(node, ast.IfExp):
-        return evaluate(node.body if evaluate(node.test, env, text) else node.orelse, env, text)
+        return _evaluate(node.body if _evaluate(node.test, env, text, depth) else node.orelse, env, text, depth)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = _number(evaluate(node.operand, env, text), text)
+        value = _number(_evaluate(node.operand, env, text, depth), text)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left = evaluate(node.left, env, text)
-        right = evaluate(node.right, env, text)
+        left = _evaluate(node.left, env, text, depth)
+        right = _evaluate(node.right, env, text, depth)
         if isinstance(node.op, ast.Pow):
             _number(left, text)
             if abs(_number(right, text)) > 64:
@@ -124,14 +304,154 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
             raise LayerError(f"division by zero in {text!r}", code="CC105") from None
         except OverflowError:
             raise LayerError(f"{text!r} overflows", code="CC105") from None
-        if abs(result) > LIMIT:
-            raise LayerError(f"{text!r} is larger than {LIMIT:,}", code="CC105")
-        return result
+        return _bounded(result, text)
+    if isinstance(node, ast.Call) and callee(node) and not any(isinstance(a, ast.Starred) for a in node.args):
+        return _call(node, env, text, depth)
     raise LayerError(
         f"{text!r} is not allowed here" if text else "this expression is not allowed here",
-        hint="only literals, block parameters and + - * / // % ** are allowed",
+        hint="only literals, block parameters, + - * / // % **, comparisons, and the functions "
+        + ", ".join(BUILTINS)
+        + ", shape and the spec's own",
         code="CC102",
     )
+
+
+def _subscript(node: ast.Subscript, env: Mapping[str, object], text: str, depth: int) -> object:
+    container = _evaluate(node.value, env, text, depth)
+    if not isinstance(container, tuple | list | str):
+        raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
+    if isinstance(node.slice, ast.Slice):
+        bounds = (node.slice.lower, node.slice.upper, node.slice.step)
+        parts = [None if p is None else _evaluate(p, env, text, depth) for p in bounds]
+        ints: list[int | None] = [p for p in parts if p is None or (isinstance(p, int) and not isinstance(p, bool))]
+        if len(ints) != 3 or ints[2] == 0:
+            raise LayerError(f"a slice takes integers (and a step other than 0) in {text!r}", code="CC105")
+        return container[slice(*ints)]
+    index = _evaluate(node.slice, env, text, depth)
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
+    if not -len(container) <= index < len(container):
+        raise LayerError(f"index {index} is out of range for {container!r} in {text!r}", code="CC105")
+    return container[index]
+
+
+def _compare(op: ast.cmpop, left: object, right: object, text: str) -> object:
+    if isinstance(op, ast.Is | ast.IsNot):
+        # Identity is defined for the singletons None, True and False; for numbers it is an
+        # accident of CPython (Python warns about `x is 1`), so a spec compares those with ==.
+        if not any(v is None or isinstance(v, bool) for v in (left, right)):
+            raise LayerError(
+                f"`is` compares with None, True or False, not {short(left)} and {short(right)}, in {text!r}",
+                hint="use == to compare values",
+                code="CC105",
+            )
+        return (left is right) == isinstance(op, ast.Is)
+    try:
+        return _COMPARE[type(op)](left, right)
+    except TypeError:
+        raise LayerError(f"{short(left)} and {short(right)} cannot be compared in {text!r}", code="CC105") from None
+
+
+def _call(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> object:
+    name = callee(node)
+    if name == SHAPE and isinstance(env.get(SHAPE), ShapeReader) and isinstance(node.func, ast.Name):
+        return _shape(node, env, text, depth)
+    args = tuple(_evaluate(a, env, text, depth) for a in node.args)
+    kwargs = {str(k.arg): _evaluate(k.value, env, text, depth) for k in node.keywords}
+    function = env.get(name) if isinstance(node.func, ast.Name) else None
+    if isinstance(function, Function):
+        return apply(function, args, kwargs, env, depth)
+    if name in BUILTINS and (isinstance(node.func, ast.Attribute) or name not in env):
+        return _bounded(builtin(name, args, kwargs, text), text)
+    if isinstance(node.func, ast.Name) and name in env and not isinstance(env[name], ShapeReader):
+        raise LayerError(f"{name!r} is {short(env[name])} here, not a function, in {text!r}", code="CC105")
+    if name == SHAPE:
+        raise LayerError(f"shape() reads the shape of a layer, which is not known here: {text!r}", code="CC105")
+    raise LayerError(
+        f"unknown function {name!r} in {text!r}",
+        hint="the functions are " + ", ".join(BUILTINS) + ", shape, and those the spec defines under `functions:`",
+        code="CC105",
+    )
+
+
+def apply(
+    function: Function, args: tuple[object, ...], kwargs: dict[str, object], env: Mapping[str, object], depth: int = 0
+) -> object:
+    """A helper called from `env` (whose helpers it may call in turn), its result bounded."""
+    functions = {k: v for k, v in env.items() if isinstance(v, Function)}
+    return _bounded(function.call(args, kwargs, functions, depth), function.name)
+
+
+def _shape(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> object:
+    """shape(skip): the argument names a layer (bare, quoted, or a parameter holding a name)."""
+    reader = env[SHAPE]
+    assert isinstance(reader, ShapeReader)
+    if len(node.args) != 1 or node.keywords:
+        raise LayerError(f"shape() takes one layer name, in {text!r}", code="CC104")
+    argument = node.args[0]
+    if isinstance(argument, ast.Name) and argument.id not in env:
+        name: object = argument.id
+    else:
+        name = _evaluate(argument, env, text, depth)
+    if not isinstance(name, str):
+        raise LayerError(f"shape() takes a layer name, found {short(name)} in {text!r}", code="CC105")
+    return reader.reference(name)
+
+
+def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text: str) -> object:
+    """One of BUILTINS applied as Python applies it, its arguments checked first.
+
+    >>> builtin("round", (2.5,), {}, ""), builtin("round", (3.5,), {}, ""), builtin("int", (-2.7,), {}, "")
+    (2, 4, -2)
+    """
+    takes = {"round": ("number", "ndigits")}.get(name, ())
+    for key in kwargs:
+        if key not in takes:
+            raise LayerError(f"{name}() takes no keyword {key!r} here, in {text!r}", code="CC103")
+    if name in ("min", "max"):
+        items = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
+        if not items:
+            raise LayerError(f"{name}() of nothing in {text!r}", code="CC105")
+        try:
+            return min(items) if name == "min" else max(items)
+        except TypeError:
+            raise LayerError(f"{name}() cannot compare {short(items)} in {text!r}", code="CC105") from None
+    if name == "round":
+        values = dict(zip(takes, args)) | kwargs
+        if len(args) > 2 or len(values) < len(args) + len(kwargs) or "number" not in values:
+            raise LayerError(f"round() takes a number and ndigits, in {text!r}", code="CC104")
+        digits = values.get("ndigits")
+        if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int)):
+            raise LayerError(f"round()'s ndigits must be an integer, found {short(digits)} in {text!r}", code="CC105")
+        try:
+            return round(_number(values["number"], text), digits)
+        except (OverflowError, ValueError) as exc:
+            raise LayerError(f"round() fails in {text!r}: {exc}", code="CC105") from None
+    if len(args) != 1:
+        raise LayerError(f"{name}() takes one number, found {len(args)} arguments in {text!r}", code="CC104")
+    value = _number(args[0], text)
+    function = UNARY[name]
+    try:
+        return function(value)
+    except (OverflowError, ValueError) as exc:  # int(inf), log2(0)
+        raise LayerError(f"{name}({short(value)}) fails in {text!r}: {exc}", code="CC105") from None
+
+
+UNARY: dict[str, Callable[[float], object]] = {
+    "int": int,
+    "abs": abs,
+    "ceil": math.ceil,
+    "floor": math.floor,
+    "log2": math.log2,
+}
+
+
+def _bounded(result: object, text: str) -> object:
+    if isinstance(result, complex):  # (-8) ** 0.5
+        raise LayerError(f"{text!r} is not a real number", code="CC105")
+    if isinstance(result, int | float) and not isinstance(result, bool) and not abs(result) <= LIMIT:
+        raise LayerError(f"{text!r} is larger than {LIMIT:,}", code="CC105")
+    return result
 
 
 def _number(value: object, text: str) -> int | float:

@@ -9,7 +9,7 @@ from convcalc.spec.reader import call_layer, with_input_from_first_layer
 
 def from_flags(framework: str, input_shape: str, layers: tuple[str, ...], batch: int | None) -> Spec:
     """A spec given on the command line: `--input 28,28,1 --layer "Conv2D(32, 3)"`."""
-    specs = tuple(call_layer(text, Location(f"--layer {i}", 1, 1)) for i, text in enumerate(layers, 1))
+    specs = tuple(call_layer(text, Location(f"--layer {i}", 1, 1), framework) for i, text in enumerate(layers, 1))
     inputs: tuple[InputSpec, ...] = ()
     if input_shape:
         where = Location("--input")

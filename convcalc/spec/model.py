@@ -3,14 +3,19 @@ a spec may use, and the bounds on what it may hold."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convcalc.errors import Location, SpecError, short
 from convcalc.record import Record
 
+if TYPE_CHECKING:
+    from convcalc.spec.expr import Function
+
 FRAMEWORKS = ("keras", "pytorch")
-TOP_LEVEL_KEYS = ("name", "description", "framework", "input", "inputs", "batch", "blocks", "layers", "outputs", "expect")
-BLOCK_KEYS = ("params", "layers", "description")
+TOP_LEVEL_KEYS = (
+    "name", "description", "framework", "input", "inputs", "batch", "functions", "blocks", "layers", "outputs", "expect",
+)  # fmt: skip
+BLOCK_KEYS = ("params", "layers", "description", "container")
 GRAPH_KEYS = ("name", "inputs", "shares", "when", "repeat")  # what any layer may carry, whatever its class takes
 EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
 # Bounds on what a spec may hold, so hostile input fails fast instead of running for minutes.
@@ -36,6 +41,7 @@ class LayerSpec(Record):
         "shares",
         "when",
         "repeat",
+        "children",
         "_plain",
     )
 
@@ -50,6 +56,7 @@ class LayerSpec(Record):
     shares: str | None  # the layer whose weights this one uses: counted once
     when: object  # inside a block: a condition (an Expr) for including the layer at all
     repeat: object  # chain this many copies (an int, or an Expr inside a block)
+    children: tuple[LayerSpec, ...] | None  # a container's layers (Sequential...); None: not a container
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class LayerSpec(Record):
         when: object = None,
         repeat: object = None,
         plain: bool = False,
+        children: tuple[LayerSpec, ...] | None = None,
     ) -> None:
         self.type = type
         self.args = args
@@ -77,6 +85,7 @@ class LayerSpec(Record):
         self.shares = shares
         self.when = when
         self.repeat = repeat
+        self.children = children
         self._plain = plain  # known at reading to hold no arithmetic anywhere (False: look)
 
     @property
@@ -120,20 +129,26 @@ class InputSpec(Record):
 
 
 class BlockSpec(Record):
-    """A named sub-network: parameters with defaults (signature.REQUIRED where none) and layer templates."""
+    """A named sub-network: parameters with defaults (signature.REQUIRED where none) and layer
+    templates; `container` names the container class it subclasses (`Sequential`: its layers are
+    named 0, 1, 2... as torchvision's Conv2dNormActivation's are), "" for a plain module."""
 
-    __slots__ = ("name", "params", "layers", "location")
+    __slots__ = ("name", "params", "layers", "location", "container")
 
     name: str
     params: dict[str, object]
     layers: tuple[LayerSpec, ...]
     location: Location
+    container: str
 
-    def __init__(self, name: str, params: dict[str, object], layers: tuple[LayerSpec, ...], location: Location) -> None:
+    def __init__(
+        self, name: str, params: dict[str, object], layers: tuple[LayerSpec, ...], location: Location, container: str = ""
+    ) -> None:
         self.name = name
         self.params = params
         self.layers = layers
         self.location = location
+        self.container = container
 
 
 IMPLICIT_NAMES = frozenset({"input_shape", "copy"})  # inside a block: its input's shape, the repeat copy (1, 2...)
@@ -142,7 +157,7 @@ IMPLICIT_NAMES = frozenset({"input_shape", "copy"})  # inside a block: its input
 class Spec(Record):
     """A spec file as read: inputs, layer templates, blocks and expectations."""
 
-    __slots__ = ("path", "framework", "inputs", "layers", "name", "batch", "expect", "outputs", "blocks")
+    __slots__ = ("path", "framework", "inputs", "layers", "name", "batch", "expect", "outputs", "blocks", "functions")
 
     path: str
     framework: str
@@ -153,6 +168,7 @@ class Spec(Record):
     expect: Expect | None
     outputs: tuple[tuple[str, Location], ...]
     blocks: dict[str, BlockSpec]
+    functions: dict[str, Function]  # the helper formulas of `functions:`
 
     def __init__(
         self,
@@ -165,6 +181,7 @@ class Spec(Record):
         expect: Expect | None = None,
         outputs: tuple[tuple[str, Location], ...] = (),
         blocks: dict[str, BlockSpec] | None = None,
+        functions: dict[str, Function] | None = None,
     ) -> None:
         self.path = path
         self.framework = framework
@@ -175,6 +192,7 @@ class Spec(Record):
         self.expect = expect
         self.outputs = outputs
         self.blocks = {} if blocks is None else blocks
+        self.functions = {} if functions is None else functions
 
 
 def parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:

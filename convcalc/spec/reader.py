@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from convcalc.errors import LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
-from convcalc.spec.calls import expression, parse_call
+from convcalc.spec.calls import Call, expression, parse_call
+from convcalc.spec.containers import CONTAINERS, Container, container_of
+from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RESERVED, SHAPE, Expr, Function, allowed, evaluate
 from convcalc.spec.model import (
     BLOCK_KEYS,
     EXPECT_KEYS,
@@ -58,12 +61,102 @@ def first_too_deep(root: Any) -> Any:
     return None
 
 
-def call_layer(text: str, where: Location) -> LayerSpec:
+def call_layer(text: str, where: Location, framework: str = "") -> LayerSpec:
     try:
         call = parse_call(text)
     except LayerError as exc:
         raise SpecError.at(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
-    return layer_spec(LayerSpec(call.name, call.args, call.kwargs, where, arg_offsets=call.offsets, plain=call.plain))
+    return layer_from_call(call, where, framework)
+
+
+def layer_from_call(call: Call, where: Location, framework: str, nested: bool = False) -> LayerSpec:
+    """The layer a call writes; a container's children (`Sequential(Conv2d(...), ReLU())`) become
+    layers of their own, each located at its own column (`where` is the start of the text)."""
+    location, offsets = where, call.offsets
+    if nested:
+        location, offsets = where.shifted(call.at), {key: column - call.at for key, column in call.offsets.items()}
+    container = container_of(framework, call.name)
+    if container is None:
+        return layer_spec(LayerSpec(call.name, call.args, call.kwargs, location, arg_offsets=offsets, plain=call.plain))
+    values = dict(call.kwargs)
+    if container.positional == ("*",):  # torch's Sequential(*args), or Sequential(OrderedDict)
+        one_mapping = len(call.args) == 1 and isinstance(call.args[0], dict)
+        items: object = call.args[0] if one_mapping else list(call.args)
+        if call.args and container.keyword in values:
+            raise SpecError.at(location, "CC104", f"give {call.name}'s layers as arguments or as {container.keyword}=, not both")
+        values.setdefault(container.keyword, items)
+    else:
+        if len(call.args) > len(container.positional):
+            raise SpecError.at(
+                location.shifted(offsets.get(len(container.positional), 0)),
+                "CC104",
+                f"{call.name} takes at most {len(container.positional)} positional arguments "
+                f"({', '.join(container.positional)}), found {len(call.args)}",
+            )
+        for index, (key, value) in enumerate(zip(container.positional, call.args)):
+            if key in values:
+                raise SpecError.at(location.shifted(offsets.get(index, 0)), "CC104", f"{call.name} got {key!r} twice")
+            values[key] = value
+            offsets = {**offsets, key: offsets.get(index, 0)}
+    for key in values:
+        if key != container.keyword and key not in GRAPH_KEYS and key not in container.keywords:
+            raise SpecError.at(
+                location.shifted(offsets.get(key, 0)),
+                "CC103",
+                f"{call.name} takes no argument {key!r}",
+                hint=did_you_mean(key, (container.keyword, *container.keywords, *GRAPH_KEYS)),
+            )
+    given = values.pop(container.keyword, [])
+    children_at = location.shifted(offsets.get(container.keyword, 0))
+    pairs = _child_items(given, container, children_at)
+    children = []
+    for child_key, item in pairs:
+        if isinstance(item, Expr) and isinstance(item.node, ast.Name):  # a bare class name: Flatten
+            item = Call(item.node.id)
+        if not isinstance(item, Call):
+            raise SpecError.at(
+                children_at, "CC105", f"{call.name} holds layers, found {short(item)}", hint="e.g. Conv2d(3, 16, 3)"
+            )
+        child = layer_from_call(item, where, framework, nested=True)
+        children.append(_keyed_child(child, child_key, children_at))
+    layer = LayerSpec(call.name, (), values, location, arg_offsets=offsets, children=tuple(children))
+    return _container_checked(layer_spec(layer), container)
+
+
+def _child_items(given: object, container: Container, where: Location) -> list[tuple[str | None, object]]:
+    """A container's children as (key or None, layer as written), checked against the forms its
+    class takes: a list (numbered), a mapping of names (ModuleDict, an OrderedDict)."""
+    if isinstance(given, dict):
+        if container.keyed is False:
+            raise SpecError.at(where, "CC105", f"{container.name}'s layers are a list, not a mapping of names")
+        return list(given.items())
+    if isinstance(given, tuple | list):
+        if container.keyed is True:
+            raise SpecError.at(
+                where,
+                "CC105",
+                f"{container.name}'s layers are a mapping of names to layers",
+                hint='e.g. {"conv": Conv2d(3, 8, 3)}',
+            )
+        return [(None, item) for item in given]
+    raise SpecError.at(where, "CC105", f"{container.name}'s layers must be a list of layers, found {short(given)}")
+
+
+def _keyed_child(child: LayerSpec, key: str | None, where: Location) -> LayerSpec:
+    """A child given under a key is named by it, as torch names a ModuleDict's modules."""
+    if key is None:
+        return child
+    if child.name is not None:
+        raise SpecError.at(child.locate("name"), "CC003", f"the layer under {key!r} is named by its key; remove its name")
+    if not isinstance(key, str) or not key or "." in key or "[" in key:
+        raise SpecError.at(where, "CC003", f"a layer's key must be non-empty text without '.' or '[', found {short(key)}")
+    return child.replace(name=key)
+
+
+def _container_checked(layer: LayerSpec, container: Container) -> LayerSpec:
+    if layer.shares is not None:
+        raise SpecError.at(layer.locate("shares"), "CC003", f"a {container.name} holds layers: shares belongs on one of them")
+    return layer
 
 
 def layer_spec(layer: LayerSpec) -> LayerSpec:
@@ -98,6 +191,7 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
         when=graph.get("when"),
         repeat=graph.get("repeat"),
         plain=layer.plain,
+        children=layer.children,
     )
 
 
@@ -135,6 +229,8 @@ class Reader:
 
         self.path = path
         self.nodes = 0
+        self.framework = "keras"
+        self.functions: frozenset[str] = frozenset()  # the names of the spec's helper formulas
         self.yaml = yaml
         self.constructor = yaml.constructor.SafeConstructor()  # one for all scalars: it holds no state we use
 
@@ -241,6 +337,9 @@ class Reader:
                     f"framework must be one of {', '.join(FRAMEWORKS)}, found {short(framework)}",
                     hint=did_you_mean(framework, FRAMEWORKS),
                 )
+        self.framework = framework
+        functions = self.functions_of(top["functions"][0]) if "functions" in top else {}
+        self.functions = frozenset(functions)
         name = None
         if "name" in top:
             name = str(self.value(top["name"][0]))
@@ -291,7 +390,7 @@ class Reader:
                 raise SpecError.at(self.at(node), "CC003", f"outputs must be a list of layer names, found {short(value)}")
             outputs = tuple((v, self.at(node)) for v in value)
         expect = self.expect(top["expect"][0]) if "expect" in top else None
-        spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks)
+        spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks, functions)
         return with_input_from_first_layer(spec, self.at(root))
 
     def params(self, node: Any) -> dict[str, object]:
@@ -310,6 +409,8 @@ class Reader:
         for param in params:
             if not param.isidentifier() or param in ("input", *IMPLICIT_NAMES, *GRAPH_KEYS):
                 raise SpecError.at(self.at(node), "CC003", f"{param!r} cannot be a block parameter's name")
+            if param in self.functions:
+                raise SpecError.at(self.at(node), "CC003", f"{param!r} cannot be a block parameter's name: it is a function")
         return params
 
     def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
@@ -327,12 +428,27 @@ class Reader:
         for name, (block_node, where) in self.mapping(node, "blocks", ()).items():
             if not name.isidentifier():
                 raise SpecError.at(where, "CC003", f"a block name must be a word such as `bottleneck`, found {name!r}")
+            if container_of(self.framework, name) or name in self.functions:
+                what = "a container class" if container_of(self.framework, name) else "a function of `functions:`"
+                raise SpecError.at(where, "CC003", f"a block cannot be named {name!r}: that is {what}")
             entries = self.mapping(block_node, f"block {name!r}", BLOCK_KEYS)
             if "description" in entries:
                 self.unread(entries["description"][0])
             params: dict[str, object] = {}
             if "params" in entries:
                 params = self.params(entries["params"][0])
+            container = ""
+            if "container" in entries:
+                container_node = entries["container"][0]
+                container = str(self.value(container_node))
+                if container_of(self.framework, container) is None:
+                    choices = ", ".join(_container_names(self.framework))
+                    raise SpecError.at(
+                        self.at(container_node),
+                        "CC003",
+                        f"container must be one of {choices} ({self.framework}), found {short(container)}",
+                        hint=did_you_mean(container, _container_names(self.framework)),
+                    )
             if "layers" not in entries:
                 raise SpecError.at(where, "CC003", f"block {name!r} has no `layers:`")
             layers_node = entries["layers"][0]
@@ -341,9 +457,67 @@ class Reader:
                     self.at(layers_node), "CC003", f"a block's layers must be a non-empty list, found {_kind(layers_node)}"
                 )
             names = frozenset(params) | IMPLICIT_NAMES
-            params = {key: _in_block(value, names) for key, value in params.items()}  # defaults may use earlier ones
-            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, names)), where)
+            params = {
+                key: _in_block(value, names, self.functions) for key, value in params.items()
+            }  # defaults may use earlier ones
+            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, names)), where, container)
         return blocks
+
+    def functions_of(self, node: Any) -> dict[str, Function]:
+        """`functions:`: helper formulas, `name(param, param=default): expression` or a list of
+        steps `name = expression` ending with the result; checked whole before any is used."""
+        functions: dict[str, Function] = {}
+        where: dict[str, Location] = {}
+        for key, (value_node, at) in self.mapping(node, "functions", ()).items():
+            function = self.function(key, value_node, at)
+            if function.name in functions:
+                raise SpecError.at(at, "CC003", f"the function {function.name!r} is defined twice")
+            functions[function.name] = function
+            where[function.name] = at
+        _check_functions(functions, where)
+        return functions
+
+    def function(self, key: str, node: Any, where: Location) -> Function:
+        import yaml
+
+        signature = _parsed(key, "eval", where)
+        if not (isinstance(signature, ast.Expression) and isinstance(signature.body, ast.Call)):
+            raise SpecError.at(
+                where, "CC003", f"a function is written name(parameters): {short(key)} is not", hint="e.g. half(v): v // 2"
+            )
+        call = signature.body
+        if not isinstance(call.func, ast.Name):
+            raise SpecError.at(where, "CC003", f"a function's name must be a word, found {short(key)}")
+        name = call.func.id
+        if name in RESERVED:
+            raise SpecError.at(where, "CC003", f"{name!r} is a builtin of block arithmetic: give the function another name")
+        if container_of(self.framework, name):
+            raise SpecError.at(where, "CC003", f"a function cannot be named {name!r}: that is a container class")
+        params: list[str] = []
+        defaults: dict[str, object] = {}
+        for argument in [*call.args, *call.keywords]:
+            param = argument.id if isinstance(argument, ast.Name) else argument.arg if isinstance(argument, ast.keyword) else None
+            if param is None:
+                raise SpecError.at(where, "CC003", f"{name}'s parameters must be names, with defaults as name=value")
+            if param in params or param in RESERVED:
+                problem = "appears twice" if param in params else "is the name of a builtin"
+                raise SpecError.at(where, "CC003", f"{name}'s parameter {param!r} {problem}")
+            params.append(param)
+            if isinstance(argument, ast.keyword):
+                try:
+                    defaults[param] = evaluate(argument.value, {}, ast.unparse(argument.value))
+                except LayerError as exc:
+                    raise SpecError.at(where, exc.code, f"the default of {name}'s {param!r}: {exc.message}", exc.hint) from None
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        if not items:
+            raise SpecError.at(self.at(node), "CC003", f"function {name!r} has no body")
+        steps: list[tuple[str | None, ast.expr, str]] = []
+        for index, item in enumerate(items):
+            text = self.value(item)
+            if not isinstance(text, str | int | float) or isinstance(text, bool):
+                raise SpecError.at(self.at(item), "CC003", f"a function's body is expressions, found {short(text)}")
+            steps.append(_step(str(text), self.at(item), last=index == len(items) - 1))
+        return Function(name, tuple(params), defaults, tuple(steps), key.strip())
 
     def layers(self, node: Any, params: frozenset[str] = frozenset()) -> list[LayerSpec]:
         layers = []
@@ -372,7 +546,7 @@ class Reader:
                     f"a layer must be a call such as Conv2D(32, 3) or a mapping with `type:`, found {short(node.value)}",
                 )
             quote = 1 if node.style in ("'", '"') else 0
-            layer = call_layer(node.value, where.shifted(quote))
+            layer = call_layer(node.value, where.shifted(quote), self.framework)
             if "\n" in node.value.strip():  # folded multi-line text: columns are not reliable
                 return layer.replace(location=where, arg_locations={}, arg_offsets={})
             return layer
@@ -384,9 +558,46 @@ class Reader:
         type_name = self.value(entries.pop("type")[0])
         if not isinstance(type_name, str):
             raise SpecError.at(where, "CC003", f"type must be a layer class name, found {short(type_name)}")
-        kwargs = {key: _in_block(_tupled(self.value(value)), params) for key, (value, _) in entries.items()}
+        container = container_of(self.framework, type_name)
+        children = None
+        if container is not None:
+            children = self.children(container, entries, where, params)
+        kwargs = {key: _in_block(_tupled(self.value(value)), params, self.functions) for key, (value, _) in entries.items()}
         locations: dict[int | str, Location] = {key: loc for key, (_, loc) in entries.items()}
-        return layer_spec(LayerSpec(type_name, (), kwargs, where, locations, plain=not params))
+        plain = not params and not _computed(kwargs)
+        layer = layer_spec(LayerSpec(type_name, (), kwargs, where, locations, plain=plain, children=children))
+        return layer if container is None else _container_checked(layer, container)
+
+    def children(
+        self, container: Container, entries: dict[str, tuple[Any, Location]], where: Location, params: frozenset[str]
+    ) -> tuple[LayerSpec, ...]:
+        """A container's layers in the mapping form (`layers:`, or torch's `modules:`), each read
+        as any layer is, with its own line; the entry is taken out of `entries`."""
+        import yaml
+
+        for key, (_, at) in entries.items():
+            if key != container.keyword and key not in GRAPH_KEYS and key not in container.keywords:
+                raise SpecError.at(
+                    at,
+                    "CC103",
+                    f"{container.name} takes no argument {key!r}",
+                    hint=did_you_mean(key, (container.keyword, *container.keywords, *GRAPH_KEYS))
+                    or f"its layers go under `{container.keyword}:`",
+                )
+        if container.keyword not in entries:
+            raise SpecError.at(where, "CC003", f"a {container.name} needs `{container.keyword}:`, the layers it holds")
+        node, at = entries.pop(container.keyword)
+        self.check_tag(node)
+        if isinstance(node, yaml.MappingNode):
+            _child_items({}, container, at)  # a mapping where the class takes a list: its error
+            found = []
+            for key, (child_node, key_at) in self.mapping(node, f"{container.name}'s layers", ()).items():
+                found.append(_keyed_child(self.layer(child_node, params), key, key_at))
+            return tuple(found)
+        if not isinstance(node, yaml.SequenceNode):
+            raise SpecError.at(self.at(node), "CC003", f"{container.name}'s layers must be a list of layers, found {_kind(node)}")
+        _child_items([], container, at)  # a list where the class takes a mapping: its error
+        return tuple(self.layers(node, params))
 
     def expect(self, node: Any) -> Expect:
         entries = self.mapping(node, "expect", EXPECT_KEYS)
@@ -411,24 +622,142 @@ class Reader:
         return Expect(values, {key: loc for key, (_, loc) in entries.items()})
 
 
-def _in_block(value: Any, params: frozenset[str]) -> Any:
+def _in_block(value: Any, params: frozenset[str], functions: frozenset[str] = frozenset()) -> Any:
     """Inside a block, a text value naming its parameters (`filters * 4`) is arithmetic;
-    other text (`same`, `relu`) stays text."""
-    if not params:
+    other text (`same`, `relu`) stays text. Anywhere, text that calls the spec's helpers or the
+    builtins of block arithmetic over literals (`_make_divisible(24, 8)`) is arithmetic too."""
+    if not params and not functions:
         return value
     if isinstance(value, str):
         expr = expression(value)
         if expr is not None:
-            return expr if expr.names() <= params else value
-        try:  # a wrapped layer written as text: layer: "Dense(units * 2)"
-            return parse_call(value)
+            if params and expr.names() <= params:
+                return expr
+            calls = expr.calls()
+            return expr if calls and not expr.names() and calls <= functions | CALLABLE else value
+        try:  # a wrapped layer written as text: layer: "Dense(units * 2)"; a helper's call
+            call = parse_call(value)
         except LayerError:
             return value
+        return call if params or call.name in functions else value
     if isinstance(value, tuple):
-        return tuple(_in_block(v, params) for v in value)
+        return tuple(_in_block(v, params, functions) for v in value)
     if isinstance(value, dict):
-        return {k: _in_block(v, params) for k, v in value.items()}
+        return {k: _in_block(v, params, functions) for k, v in value.items()}
     return value
+
+
+CALLABLE = frozenset(BUILTINS)
+
+
+def _computed(value: Any) -> bool:
+    """Whether arithmetic or a helper's call is left in `value` (a mapping-form layer's arguments)."""
+    if isinstance(value, Expr | Call):
+        return True
+    if isinstance(value, tuple | list):
+        return any(_computed(v) for v in value)
+    if isinstance(value, dict):
+        return any(_computed(v) for v in value.values())
+    return False
+
+
+def _container_names(framework: str) -> tuple[str, ...]:
+    return tuple(CONTAINERS.get(framework, {}))
+
+
+def _parsed(text: str, mode: str, where: Location) -> ast.AST:
+    try:
+        return ast.parse(text.strip(), mode=mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        reason = getattr(exc, "msg", None) or str(exc) or "it nests too deeply"
+        raise SpecError.at(where, "CC102", f"cannot read {short(text)}: {reason}") from None
+
+
+def _step(text: str, where: Location, last: bool) -> tuple[str | None, ast.expr, str]:
+    """One step of a function's body: `name = expression`, or (the last) the result, an
+    expression (`return` before it is allowed)."""
+    stripped = text.strip()
+    if last and (stripped.startswith("return ") or stripped == "return"):
+        stripped = stripped[len("return") :].strip()
+    tree = _parsed(stripped, "exec", where)
+    assert isinstance(tree, ast.Module)
+    if len(tree.body) != 1:
+        raise SpecError.at(where, "CC003", f"one step a line: {short(text)}")
+    statement = tree.body[0]
+    target: str | None = None
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        target, node = statement.targets[0].id, statement.value
+        if last:
+            raise SpecError.at(where, "CC003", f"a function's last step is its result, an expression: {short(text)}")
+        if target in RESERVED:
+            raise SpecError.at(where, "CC003", f"{target!r} is the name of a builtin: assign to another name")
+    elif isinstance(statement, ast.Expr):
+        node = statement.value
+        if not last:
+            raise SpecError.at(where, "CC003", f"a step before the last assigns a name (name = expression): {short(text)}")
+    else:
+        raise SpecError.at(where, "CC003", f"a function's step is `name = expression` or an expression: {short(text)}")
+    bad = allowed(node)
+    if bad is not None:
+        shown = ast.get_source_segment(stripped, bad) or type(bad).__name__
+        raise SpecError.at(
+            where,
+            "CC102",
+            f"{short(shown)} is not allowed in a function",
+            hint="numbers, names, + - * / // % **, comparisons, conditions and the functions " + ", ".join(BUILTINS),
+        )
+    return target, node, ast.get_source_segment(stripped, node) or stripped
+
+
+def _check_functions(functions: dict[str, Function], where: dict[str, Location]) -> None:
+    """Each body reads only its parameters and earlier steps, and calls builtins and other
+    functions; no function calls itself, however indirectly (there is no recursion to bound)."""
+    calls: dict[str, list[str]] = {}
+    for name, function in functions.items():
+        known = set(function.params)
+        called: list[str] = []
+        for target, node, text in function.steps:
+            expr = Expr(text, node)
+            for read in sorted(expr.names() - known):
+                raise SpecError.at(
+                    where[name],
+                    "CC105",
+                    f"unknown name {read!r} in function {name!r}: {short(text)}",
+                    hint=f"a function sees its parameters ({', '.join(function.params) or 'none'}) and its earlier steps",
+                )
+            for call in sorted(expr.calls()):
+                if call == SHAPE:
+                    raise SpecError.at(
+                        where[name], "CC105", f"function {name!r} calls shape(), which reads layers: pass the shape in"
+                    )
+                if call not in BUILTINS and call not in functions:
+                    hint = did_you_mean(call, [*functions, *BUILTINS])
+                    raise SpecError.at(
+                        where[name], "CC105", f"function {name!r} calls {call!r}, which is not a function", hint=hint
+                    )
+                if call in functions:
+                    called.append(call)
+            if target is not None:
+                known.add(target)
+        calls[name] = called
+    depth: dict[str, int] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> int:
+        if name in path:
+            chain = " -> ".join((*path[path.index(name) :], name))
+            first = path[path.index(name)]
+            problem = f"function {first!r} calls itself ({chain})"
+            raise SpecError.at(where[first], "CC003", problem, hint="a spec's functions do not recurse")
+        if len(path) >= MAX_CALL_DEPTH:
+            raise SpecError.at(
+                where[path[0]], "CC003", f"functions call each other more than {MAX_CALL_DEPTH} deep from {path[0]!r}"
+            )
+        if name not in depth:
+            depth[name] = 1 + max((visit(c, (*path, name)) for c in calls[name]), default=0)
+        return depth[name]
+
+    for name in functions:
+        visit(name, ())
 
 
 def _tupled(value: Any) -> Any:

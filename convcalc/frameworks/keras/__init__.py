@@ -3,6 +3,7 @@ from their modules: layers.py (convolutions, pooling, core, normalization, mergi
 sequence.py (embedding, recurrent layers, their wrappers, attention) and ops.py (convcalc's own
 stand-ins for keras.ops calls: Mean, Transpose, Matmul...)."""
 
+from convcalc.frameworks import parameters
 from convcalc.frameworks.base import Family, Vocabulary
 from convcalc.frameworks.keras import layers, ops, sequence
 
@@ -11,5 +12,5 @@ SOLVABLE = {
     Family.TRANSPOSED_CONVOLUTION: layers.TRANSPOSED_TERMS,
     Family.POOLING: layers.POOL_TERMS,
 }
-KERAS = Vocabulary("keras", (*layers.TYPES, *sequence.TYPES, *ops.TYPES), SOLVABLE)
+KERAS = Vocabulary("keras", (*layers.TYPES, *sequence.TYPES, *ops.TYPES, parameters.KERAS), SOLVABLE)
 sequence.register(KERAS)

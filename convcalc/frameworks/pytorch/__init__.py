@@ -4,6 +4,7 @@ layers.py (convolutions, pooling, padding, normalization, activations, resamplin
 sequence.py (embedding, recurrent modules, attention, the Transformer family) and functions.py
 (tensor functions and methods: permute, view, chunk, matmul, scaled_dot_product_attention...)."""
 
+from convcalc.frameworks import parameters
 from convcalc.frameworks.base import Family, Vocabulary
 from convcalc.frameworks.pytorch import functions, layers, sequence
 
@@ -12,5 +13,5 @@ SOLVABLE = {
     Family.TRANSPOSED_CONVOLUTION: layers.TRANSPOSED_TERMS,
     Family.POOLING: layers.MAX_POOL_TERMS,
 }
-PYTORCH = Vocabulary("pytorch", (*layers.TYPES, *sequence.TYPES, *functions.TYPES), SOLVABLE)
+PYTORCH = Vocabulary("pytorch", (*layers.TYPES, *sequence.TYPES, *functions.TYPES, parameters.PYTORCH), SOLVABLE)
 sequence.register(PYTORCH)

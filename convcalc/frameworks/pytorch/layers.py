@@ -1065,14 +1065,24 @@ def multiply(args: Args, shapes: tuple[Shape, ...]) -> Built:
 
 
 def pytorch_concat(args: Args, shapes: tuple[Shape, ...]) -> Built:
-    """torch.cat(tensors, dim=0): its inputs joined along `dim`, the other sizes equal.
-
-    convcalc's default dim is 1, the channels.
+    """torch.cat(tensors, dim=0): its inputs joined along `dim`, the other sizes equal, nothing
+    broadcast. convcalc's default dim is 1, the channels. So a tensor with a size of its own on
+    dim 0 (a parameter tensor, `class_token` of shape (1, 1, 768)) cannot join a batch of unknown
+    size: only a batch of exactly that size would run.
 
     Args:
         dim (int): the dimension over which the tensors are concatenated.
     """
-    return Built(concatenate(shapes, args.int("dim")))
+    out = concatenate(shapes, args.int("dim"))
+    batches = {shape[0] for shape in shapes}
+    if out and (args.int("dim") % len(out)) != 0 and None in batches and len(batches) > 1:
+        known = next(b for b in batches if b is not None)
+        raise LayerError(
+            f"torch.cat does not broadcast: an input has {known} on dim 0 where the batch size is unknown",
+            hint="expand it to the batch first, as ViT's class_token.expand(n, -1, -1), or give `batch:`",
+            code="CC200",
+        )
+    return Built(out)
 
 
 def select(args: Args, shape: Shape) -> Built:

@@ -1,0 +1,91 @@
+"""Parameter tensors: a learned tensor that is not a layer class, used directly as a tensor in the
+forward (ViT's class token and position embedding, ConvNeXt's and CaiT's layer scale, Swin's
+relative position bias table).
+
+PyTorch writes one as `self.class_token = nn.Parameter(torch.zeros(1, 1, 768))`; a Keras layer
+creates one with `self.add_weight(shape=(1, 1, 768))`. A spec writes convcalc's own
+`Parameter((1, 1, 768), name="class_token")` in either framework: a layer that takes no input and
+whose output is the tensor itself, with exactly its shape (no batch dimension is added: the
+framework adds none). Its one weight is counted once, where it is written, however many layers
+read it; `shares:` makes a second one the same tensor. It merges as the tensor does: Add and
+Multiply broadcast it over the batch (`x + self.pos_embedding`, `self.layer_scale * x`), while
+concatenation does not (`torch.cat` needs `class_token.expand(n, -1, -1)` first).
+"""
+
+from __future__ import annotations
+
+from convcalc.errors import LayerError
+from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.signature import REQUIRED, Args, Signature
+
+WEIGHT = "parameter"
+"""The weight's name until the engine gives it the layer's own (`class_token`), as Keras's
+`add_weight(name=...)` names it and as torch's `named_parameters()` lists the tensor."""
+
+
+def parameter_shape(args: Args) -> tuple[int, ...]:
+    """The tensor's shape as written: sizes as `torch.zeros(*sizes)` takes them, or one int.
+
+    >>> parameter_shape(Args("Parameter", {"shape": (1, 1, 768)})), parameter_shape(Args("Parameter", {"shape": 5}))
+    ((1, 1, 768), (5,))
+    """
+    value = args["shape"]
+    sizes = (value,) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(sizes, tuple | list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        raise args.error("shape", "a tuple of sizes such as (1, 1, 768)", hint="the shape of the tensor, batch excluded")
+    if any(n < 1 for n in sizes):
+        raise LayerError(
+            f"the shape {tuple(sizes)} has a size below 1",
+            hint="a parameter tensor holds at least one value along each dimension",
+            argument="shape",
+            code="CC105",
+        )
+    return tuple(sizes)
+
+
+def build(trainable_flag: str, description: str) -> Build:
+    """The builder of a parameter tensor; `description` is its docstring (the spec schema's
+    one-line description of the stand-in)."""
+
+    def built(args: Args, shapes: tuple[Shape, ...]) -> Built:
+        shape = parameter_shape(args)
+        trainable = args.bool(trainable_flag)
+        return Built(shape, (Weight(WEIGHT, shape, trainable),))
+
+    built.__doc__ = description
+    return built
+
+
+PYTORCH = LayerType(
+    "Parameter",
+    Signature((("shape", REQUIRED), ("requires_grad", True))),  # nn.Parameter(data, requires_grad=True)
+    build("requires_grad", "nn.Parameter(torch.zeros(*shape), requires_grad): a learned tensor used as a tensor."),
+    Family.PARAMETER,
+    own=True,
+    source=True,
+)
+"""`nn.Parameter(torch.zeros(*shape), requires_grad)`: `requires_grad=False` keeps it out of the
+trainable count, as torchinfo counts it (it is still a parameter)."""
+
+KERAS = LayerType(
+    "Parameter",
+    Signature(
+        (("shape", REQUIRED),),
+        (
+            ("initializer", None),
+            ("dtype", None),
+            ("trainable", True),
+            ("autocast", True),
+            ("regularizer", None),
+            ("constraint", None),
+            ("aggregation", "none"),
+            ("overwrite_with_gradient", False),
+        ),
+    ),  # Layer.add_weight(shape=None, initializer=None, ..., name=None); `name` is the layer's
+    build("trainable", "A weight made by a layer's add_weight(shape=...) and used as a tensor."),
+    Family.PARAMETER,
+    own=True,
+    source=True,
+)
+"""A weight made by a layer's `add_weight(shape=...)` and used as a tensor."""
