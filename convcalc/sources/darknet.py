@@ -254,7 +254,7 @@ def _layer(section: Section, network: _Network) -> None:
     read |= {"shortcut": _shortcut, "upsample": _upsample, "yolo": _yolo, "connected": _connected, "dropout": _dropout}
     if kind not in read:
         raise reader.fail(
-            f"darknet section [{kind[:40]}] (layer {index}) is not one convcalc maps",
+            f"darknet section [{kind[:40]}] is not one convcalc maps",
             code="CC101",
             layer=f"{index}",
         )

@@ -29,12 +29,16 @@ from convcalc.spec.model import GRAPH_KEYS, IMPLICIT_NAMES
 
 MODELS = ("Functional", "Model", "Sequential")
 LEFT_OUT_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
-LEFT_OUT = frozenset({"name", "dtype", "autocast", "batch_input_shape", "batch_shape", "input_shape", "input_dim"})
-"""Config keys never written as arguments: the name is written apart, dtype policies change no
-shape, and an input shape given to a layer becomes the spec's input."""
-KERAS2_ONLY = frozenset({"input_length", "fused"})
-"""Keras 2 arguments Keras 3 dropped, which change no shape: Embedding's `input_length` (the
-input says it), BatchNormalization's `fused` (which kernel runs)."""
+LEFT_OUT = frozenset({"name", "dtype", "autocast"})
+"""Config keys never written as arguments: the name is written apart, dtype policies change no shape."""
+INPUT_KEYS = frozenset({"batch_input_shape", "batch_shape", "input_shape", "input_dim"})
+"""An input shape given to a layer (Layer's **kwargs) becomes the spec's input, unless the class
+takes the key as its own argument (Embedding's input_dim)."""
+UNTAKEN = frozenset({"input_length", "fused", "zero_output_for_mask"})
+"""Config keys the class's own signature does not take, which change no shape: Keras 2's
+Embedding `input_length` (the input says it) and BatchNormalization `fused` (which kernel
+runs), dropped by Keras 3; the recurrent layers' `zero_output_for_mask`, which Keras 3 writes
+and passes on to its RNN base class."""
 FIRST_POSITIONAL = frozenset({"pool_size", "padding", "cropping", "size"})
 """Optional first arguments that read well without their keyword: `MaxPooling2D(3)`,
 `ZeroPadding2D(1)`; the others keep theirs (`BatchNormalization(axis=3)`)."""
@@ -58,8 +62,9 @@ def draft(path: str) -> Draft:
     else:
         where = path
         config = parse_json(text(read_bytes(path), path), path)
-        version = str(config.get("keras_version", "")) if isinstance(config, dict) else ""
-        origin = f"Keras {version} JSON" if version else "Keras JSON"
+        version = str(config.get("keras_version", ""))[:20] if isinstance(config, dict) else ""
+        keras3 = isinstance(config, dict) and "module" in config  # Keras 3 names each class's module; Keras 2 does not
+        origin = f"Keras {version} JSON" if version else "Keras 3 JSON" if keras3 else "Keras JSON"
     return _Importer(where).model(config, path, origin)
 
 
@@ -134,7 +139,9 @@ class _Importer:
         called = f" {name!r}" if isinstance(name, str) else ""
         header = (
             f"Imported by `convcalc import` from {path}: a {origin} ({kind} model{called}).",
-            "Comments: each layer's output shape as the file records it, checked against convcalc's at import.",
+            "Comments: each layer's output shape as the file records it, checked against convcalc's at import."
+            if recorded
+            else "The file records no shapes (Keras 2 does not): every shape here is convcalc's.",
             *(["Renamed (a spec name has no '.' or '['): " + ", ".join(self.renamed)] if self.renamed else []),
         )
         return Draft(
@@ -301,7 +308,8 @@ class _Importer:
             shares = scope.refs[(raw, 0)][0] if node > 0 else None
             layer = Layer(type_name, args, kwargs, name, None, shares)
             scope.refs[(raw, node)] = (name,)
-        layer = layer.replace(inputs=None if refs == (scope.last,) else refs)
+        taken = refs[:1] if _is_model(entry) else refs  # a block takes its other inputs as parameters
+        layer = layer.replace(inputs=None if taken == (scope.last,) else taken)
         scope.last = name
         return layer
 
@@ -353,7 +361,7 @@ class _Importer:
             names = [ref[0] for ref in _refs(body.get("input_layers"), self)]
             if len(names) != len(refs):
                 raise self.fail(f"the model inside has {len(names)} inputs and is called on {len(refs)}", layer=name)
-            taken = {_entry_name(e, self) for e in _entries(body, self)}
+            taken = {_entry_name(e, self) for e in _entries(body, self) if e.get("class_name") != "InputLayer"}
             for position, raw in enumerate(names):
                 if position == 0:
                     inner.inputs[raw] = "input"
@@ -480,8 +488,10 @@ class _Importer:
         for key, value in config.items():
             if key in LEFT_OUT or key.endswith(LEFT_OUT_SUFFIXES) or (key == "trainable" and value is not False):
                 continue
+            if key in INPUT_KEYS and key not in defaults:
+                continue
             if key not in known:
-                if key in KERAS2_ONLY:
+                if key in UNTAKEN:
                     continue
                 raise self.fail(
                     f"{class_name} takes no argument {key!r} in Keras 3",
@@ -496,6 +506,7 @@ class _Importer:
         axis = values.get("axis")
         if class_name == "BatchNormalization" and isinstance(axis, tuple) and len(axis) == 1:
             values["axis"] = axis[0]  # Keras 2 writes [3]
+        _resolved_defaults(layer_type.name, values)
         _compact(layer_type.name, values)
         args: list[object] = []
         for index, (name, default) in enumerate(signature.positional):
@@ -735,6 +746,24 @@ def _differs(key: str, value: object, defaults: dict[str, object], values: dict[
         return False
     pool = config.get("pool_size")
     return not (key == "strides" and default is None and pool is not None and value == _tuple(pool))
+
+
+def _resolved_defaults(type_name: str, values: dict[str, object]) -> None:
+    """Arguments get_config writes as the class resolved them, where the default says as much:
+    MultiHeadAttention's value_dim (key_dim when None); a Bidirectional's backward_layer when it
+    is its layer going backwards (what Bidirectional makes of None)."""
+    if type_name == "MultiHeadAttention" and values.get("value_dim") == values.get("key_dim", REQUIRED):
+        del values["value_dim"]
+    backward, forward = values.get("backward_layer"), values.get("layer")
+    if type_name == "Bidirectional" and isinstance(backward, Call) and isinstance(forward, Call):
+        turned = {**forward.kwargs, "go_backwards": not forward.kwargs.get("go_backwards", False)}
+        if (backward.type, backward.args, _going(backward.kwargs)) == (forward.type, forward.args, _going(turned)):
+            del values["backward_layer"]
+
+
+def _going(kwargs: dict[str, object]) -> dict[str, object]:
+    """A recurrent layer's arguments with go_backwards spelled out."""
+    return {**kwargs, "go_backwards": bool(kwargs.get("go_backwards", False))}
 
 
 def _rank(value: object) -> int:

@@ -9,6 +9,7 @@ quoted.
 from __future__ import annotations
 
 import json
+import re
 from math import isfinite, isnan
 
 from convcalc.ops.tensor import Shape
@@ -34,7 +35,7 @@ def literal(value: object) -> str:
             raise ValueError("NaN has no literal")
         return repr(value) if isfinite(value) else ("1e999" if value > 0 else "-1e999")  # ast reads 1e999 as inf
     if isinstance(value, str):
-        return json.dumps(value)  # ASCII with escapes Python reads alike
+        return string(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(map(literal, value)) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list):
@@ -46,6 +47,28 @@ def literal(value: object) -> str:
     if isinstance(value, Arithmetic):
         return value.text
     raise ValueError(f"{type(value).__name__} has no literal")
+
+
+def string(text: str) -> str:
+    """A Python string literal in ASCII: double quotes, and escapes for anything else.
+
+    >>> print(string('a "b" \\ é 𐀀'))
+    "a \\"b\\" \\\\ \\xe9 \\U00010000"
+    """
+    parts = []
+    for character in text:
+        code = ord(character)
+        if character in '"\\':
+            parts.append("\\" + character)
+        elif 32 <= code < 127:
+            parts.append(character)
+        elif code < 256:
+            parts.append(f"\\x{code:02x}")
+        elif code < 65536:
+            parts.append(f"\\u{code:04x}")
+        else:
+            parts.append(f"\\U{code:08x}")
+    return '"' + "".join(parts) + '"'
 
 
 def call(type_name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> str:
@@ -86,9 +109,23 @@ def scalar(text: str) -> str:
     return text if plain else json.dumps(text)
 
 
+YAML_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null"})
+"""Words YAML 1.1 reads as booleans or null, not as text."""
+
+
+def word(text: str) -> str:
+    """A name as a YAML value: plain when YAML reads it back as that text, quoted otherwise.
+
+    >>> word("yolov3-tiny"), word("true"), word("my model")
+    ('yolov3-tiny', '"true"', '"my model"')
+    """
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text) is not None and text.lower() not in YAML_WORDS
+    return text if plain else json.dumps(text)
+
+
 def key(text: str) -> str:
     """A mapping key: plain when it is a word, quoted otherwise."""
-    return text if text.isidentifier() and text.isascii() else json.dumps(text)
+    return word(text)
 
 
 def dims(shape: Shape) -> str:
@@ -135,7 +172,7 @@ def spec_text(draft: Draft) -> str:
     """The spec, as text."""
     lines = [f"# {comment_text(line)}" if line else "#" for line in draft.header]
     if draft.name is not None:
-        lines.append(f"name: {json.dumps(draft.name)}")
+        lines.append(f"name: {word(draft.name)}")
     lines.append(f"framework: {draft.framework}")
     if len(draft.inputs) == 1 and draft.inputs[0][0] == "input":
         lines.append(f"input: {dims(draft.inputs[0][1])}")
