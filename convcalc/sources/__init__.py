@@ -107,7 +107,10 @@ def draft(argument: str, chosen: str | None = None) -> Draft:
 
     source, path = source_for(argument, chosen)
     module = importlib.import_module(f"convcalc.sources.{source.module}")
-    result: Draft = module.draft(path)
+    try:
+        result: Draft = module.draft(path)
+    except RecursionError:  # lists in lists in a model's arguments, past what reading them recursively allows
+        raise SpecError.at(Location(path), "CC002", "the model file nests too deeply") from None
     return result
 
 

@@ -44,6 +44,8 @@ FIRST_POSITIONAL = frozenset({"pool_size", "padding", "cropping", "size"})
 `ZeroPadding2D(1)`; the others keep theirs (`BatchNormalization(axis=3)`)."""
 SAME_SIZES = frozenset({"kernel_size", "strides", "dilation_rate", "pool_size", "size"})
 """Arguments Keras takes as an int or a tuple: (3, 3) is written 3."""
+MAX_NESTING = 32
+"""Models inside models: a real one nests two or three deep."""
 TENSOR_KEYWORDS = ("query", "value", "key")
 """Keyword tensors a layer call may take, in the order convcalc's inputs take them
 (MultiHeadAttention: [query, value, key])."""
@@ -229,6 +231,8 @@ class _Importer:
         outputs = tuple(self.ref(ref, scope) for ref in _refs(body.get("output_layers"), self))
         if not outputs:
             raise self.fail("the model has no outputs")
+        if not layers:
+            raise self.fail("the model has no layers besides its inputs")
         return layers, outputs
 
     def call_order(self, entries: list[dict[str, Any]], nodes: dict[str, list[Any]], scope: _Scope) -> list[tuple[int, int]]:
@@ -250,6 +254,8 @@ class _Importer:
                         raise self.fail(f"it takes the output of {producer[:60]!r}, which the model does not hold", layer=name)
                     j = index_of[producer]
                     needs.add((j, _node(node_index, entries[j], nodes[producer], self)))
+                if k:
+                    needs.add((i, k - 1))  # a layer's first call holds the weights its other calls share
                 waiting[(i, k)] = needs
         users: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for key, needs in waiting.items():
@@ -348,6 +354,8 @@ class _Importer:
             raise self.fail("the model inside has no config", layer=name)
         inner = _Scope(scope.prefix + name + ".")
         inner.last = "input"
+        if inner.prefix.count(".") > MAX_NESTING:
+            raise self.fail(f"models nest more than {MAX_NESTING} deep", layer=name)
         trainable = trainable and _trainable(body)
         params: dict[str, object] = {}
         kwargs: dict[str, object] = {}
@@ -401,7 +409,7 @@ class _Importer:
 
     # --- Sequential models
 
-    def sequential_input(self, config: dict[str, Any]) -> tuple[Shape, int | None]:
+    def sequential_input(self, config: dict[str, Any], depth: int = 0) -> tuple[Shape, int | None]:
         """A Sequential model's input shape (batch excluded) and batch, from wherever the file
         keeps it: an InputLayer, `build_input_shape`, the first layer's `batch_input_shape`,
         the model's `build_config`, or the first model inside it."""
@@ -420,8 +428,8 @@ class _Importer:
         build = config.get("build_config")
         if isinstance(build, dict) and build.get("input_shape") is not None:
             candidates.append(build["input_shape"])
-        if entries and _is_model(entries[0]) and entries[0].get("class_name") == "Sequential":
-            shape, batch = self.sequential_input(entries[0])
+        if entries and _is_model(entries[0]) and entries[0].get("class_name") == "Sequential" and depth < MAX_NESTING:
+            shape, batch = self.sequential_input(entries[0], depth + 1)
             candidates.append((batch, *shape))
         for candidate in candidates:
             full = _shape(candidate, self, "the input shape")
@@ -609,13 +617,18 @@ def _is_model(entry: dict[str, Any]) -> bool:
 
 def _input_shape(config: Any, importer: _Importer) -> tuple[int | None, ...]:
     """An InputLayer's shape, batch first: Keras 3's `batch_shape`, Keras 2's `batch_input_shape`."""
+    shape: tuple[int | None, ...] | None = None
     if isinstance(config, dict):
         for key in ("batch_shape", "batch_input_shape"):
-            if config.get(key) is not None:
-                return _shape(config[key], importer, "the input shape")
-        if config.get("shape") is not None:
-            return (None, *_shape(config["shape"], importer, "the input shape"))
-    raise importer.fail("an InputLayer does not record its shape")
+            if config.get(key) is not None and shape is None:
+                shape = _shape(config[key], importer, "the input shape")
+        if config.get("shape") is not None and shape is None:
+            shape = (None, *_shape(config["shape"], importer, "the input shape"))
+    if shape is None:
+        raise importer.fail("an InputLayer does not record its shape")
+    if len(shape) < 2:
+        raise importer.fail(f"an input of shape {format_shape(shape)}: a spec's input has a dimension besides the batch")
+    return shape
 
 
 def _shape(value: Any, importer: _Importer, what: str) -> tuple[int | None, ...]:
@@ -778,17 +791,27 @@ def _compact(type_name: str, values: dict[str, object]) -> None:
     """(3, 3) as 3 where Keras takes either; ((1, 1), (1, 1)) padding or cropping as 1."""
     for key in SAME_SIZES & values.keys():
         value = values[key]
-        if isinstance(value, tuple) and value and len(set(value)) == 1 and isinstance(value[0], int):
-            values[key] = value[0]
+        if _same_ints(value):
+            values[key] = value[0]  # type: ignore[index]
     for key in ("padding", "cropping"):
         value = values.get(key)
         if not type_name.startswith(("ZeroPadding", "Cropping")) or not isinstance(value, tuple):
             continue
-        if all(isinstance(pair, tuple) and len(pair) == 2 and pair[0] == pair[1] for pair in value) and len(value) > 1:
+        if len(value) > 1 and all(isinstance(pair, tuple) and len(pair) == 2 and _same_ints(pair) for pair in value):
             value = tuple(pair[0] for pair in value)
-        if isinstance(value, tuple) and len(value) > 1 and len(set(value)) == 1 and isinstance(value[0], int):
+        if len(value) > 1 and _same_ints(value):
             value = value[0]
         values[key] = value
+
+
+def _same_ints(value: object) -> bool:
+    """A non-empty tuple of one integer, repeated."""
+    return (
+        isinstance(value, tuple)
+        and bool(value)
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and len(set(value)) == 1
+    )
 
 
 def _short(value: object) -> str:
