@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from keyword import iskeyword
 from pathlib import Path
 from typing import Any
 
@@ -256,8 +257,11 @@ values = st.recursive(
 )
 
 
+KEYWORDS = st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True).filter(lambda k: not iskeyword(k))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(values, max_size=3), st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True), values, max_size=3))
+@given(st.lists(values, max_size=3), st.dictionaries(KEYWORDS, values, max_size=3))
 def test_written_calls_read_back_as_the_same_values(args: list[object], kwargs: dict[str, object]) -> None:
     text = f"Dense({', '.join([literal(a) for a in args] + [f'{k}={literal(v)}' for k, v in kwargs.items()])})"
     call = parse_call(text)
