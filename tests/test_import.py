@@ -73,7 +73,7 @@ def test_keras_2_json_reads_as_keras_3() -> None:
     """`batch_input_shape`, [layer, node, tensor, kwargs] calls, a nested Sequential called as
     node 1, BatchNormalization's axis as a list."""
     text = convert(str(SOURCES / "keras2-functional.json")).text
-    assert "input: [32, 32, 3]" in text and "BatchNormalization(axis=3" in text
+    assert "inputs:\n  image: [32, 32, 3]" in text and "BatchNormalization(axis=3" in text
     assert summarize(text).rows[-1].name == "head.logits"
     sequential = convert(str(SOURCES / "keras2-sequential.json")).text
     assert "input: [28, 28, 1]" in sequential and "batch_input_shape" not in sequential

@@ -143,6 +143,7 @@ def main() -> None:
       convcalc check specs/*.yaml
       convcalc solve --input 28 --output 14 --framework pytorch
       convcalc diff old.yaml new.yaml
+      convcalc import model.keras -o model.yaml
     """
     import gc
 

@@ -185,7 +185,7 @@ class _Importer:
     # --- functional models
 
     def functional_inputs(self, body: dict[str, Any], scope: _Scope) -> tuple[tuple[tuple[str, Shape], ...], int | None]:
-        """The top model's inputs: one is `input`, several keep their names."""
+        """The top model's inputs, under their names in the file."""
         names = [ref[0] for ref in _refs(body.get("input_layers"), self)]
         shapes: dict[str, tuple[int | None, ...]] = {}
         for entry in _entries(body, self):
@@ -200,7 +200,7 @@ class _Importer:
                 raise self.fail(f"the input {raw[:60]!r} is not an InputLayer of the model")
             full = shapes[raw]
             batches.add(full[0])
-            local = "input" if len(names) == 1 else self.unique(raw, scope)
+            local = self.unique(raw, scope)  # the file's name for it, as Keras's summary shows it
             scope.inputs[raw] = local
             inputs.append((local, full[1:]))
         if len(batches) > 1:
