@@ -203,6 +203,8 @@ def shapes(path: str) -> list[tuple[int | None, ...]]:
         ("[maxpool]\nsize=3\nstride=1", (None, 3, 32, 32)),
         ("[maxpool]\nsize=5\nstride=1", (None, 3, 32, 32)),
         ("[maxpool]\nstride=2", (None, 3, 16, 16)),  # size defaults to stride
+        ("[maxpool]\nsize=2\nstride=2\npadding=4", (None, 3, 18, 18)),  # more padding than MaxPool2d takes: written out
+        ("[maxpool]\nsize=2\nstride=3\npadding=0", (None, 3, 11, 11)),
         ("[avgpool]", (None, 3, 1, 1)),
         ("[upsample]\nstride=4", (None, 3, 128, 128)),
         ("[connected]\noutput=10\nactivation=leaky", (None, 10)),

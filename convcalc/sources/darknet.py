@@ -362,18 +362,16 @@ def _maxpool(reader: _Reader, network: _Network, name: str, index: int) -> None:
     if out_h < 1 or out_w < 1:
         raise reader.fail(f"a {size} x {size} window does not fit the {w} x {h} input", "size", layer=name)
     before = padding // 2
-    if before > size // 2:
-        raise reader.fail(f"padding {padding} is more than PyTorch's MaxPool2d takes for size {size}", "padding", layer=name)
     strides: object = stride_x if stride_x == stride_y else (stride_y, stride_x)
     shape = (c, out_h, out_w)
     inputs = (network.name(index - 1),)
     even = (_windows(h, 2 * before, size, stride_y), _windows(w, 2 * before, size, stride_x)) == (out_h, out_w)
-    if even:
+    if even and before <= size // 2:  # MaxPool2d takes at most half its kernel as padding
         kwargs: dict[str, object] = {"padding": before} if before else {}
         network.add(Layer("MaxPool2d", (size, strides), kwargs, name, inputs), shape, name)
         return
-    after_h = (out_h - 1) * stride_y + size - h - before
-    after_w = (out_w - 1) * stride_x + size - w - before
+    after_h = max(0, (out_h - 1) * stride_y + size - h - before)  # what the last window needs
+    after_w = max(0, (out_w - 1) * stride_x + size - w - before)
     block = network.block(
         Block(
             "maxpool_padded",
