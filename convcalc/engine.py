@@ -90,6 +90,10 @@ def run(spec: Spec) -> Report:
         return found is not None and found.source
 
     graph = build_graph(spec, auto_name, visit, source)
+    for ref, (_, where) in zip(graph.outputs, spec.outputs):
+        if ref.output >= len(outputs[ref.node]):  # `outputs: [lstm[5]]`
+            message = f"{ref.node!r} has {len(outputs[ref.node])} output(s); there is no {ref}"
+            raise SpecError.at(where, "CC003", message)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
     return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)

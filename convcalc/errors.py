@@ -58,8 +58,8 @@ class Diagnostic(Record):
 
 # Stable problem codes: tools and people may match on them, so they never change meaning.
 CODES = {
-    "CC001": "the spec file cannot be read (missing, a directory, not UTF-8, empty)",
-    "CC002": "the YAML is malformed",
+    "CC001": "the spec file cannot be read (missing, a directory, not UTF-8, empty); for `import`, the model file",
+    "CC002": "the YAML is malformed; for `import`, the model file's zip, JSON or cfg",
     "CC003": "the spec's structure is wrong (a key, its type, its value)",
     "CC101": "unknown layer type",
     "CC102": "a layer call that is not a literal call expression",
@@ -67,7 +67,7 @@ CODES = {
     "CC104": "a required argument is missing, or too many positional arguments",
     "CC105": "an argument of the wrong type or value",
     "CC200": "the layer's arithmetic is impossible for its input",
-    "CC201": "a declared size disagrees with the incoming shape",
+    "CC201": "a declared size disagrees with the incoming shape; for `import`, a shape the source states",
     "CC301": "expect.output_shape differs from the computed output shape",
     "CC302": "expect.params (or trainable/non-trainable) differs from the computed count",
     "CC303": "the parameter count exceeds expect.max_params",

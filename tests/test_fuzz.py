@@ -14,6 +14,7 @@ import json
 import os
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -500,3 +501,111 @@ def layer_with_hostile_argument(draw: st.DrawFn) -> tuple[str, str, str]:
 def test_every_layer_argument_takes_hostile_values(case: tuple[str, str, str]) -> None:
     framework, dims, call = case
     run(["summary", "--framework", framework, "--input", dims, "--layer", call, "--format", "json"])
+
+
+# --- model files for `convcalc import`: any bytes, and real model files broken every way
+
+MODEL_FILES = Path(__file__).parent / "sources"
+
+
+def import_file(suffix: str, data: bytes) -> Result:
+    """`convcalc import` of `data` written to a file named model<suffix>."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model" + suffix)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return run(["import", path])
+
+
+@FUZZ
+@given(st.binary(max_size=400), st.sampled_from([".keras", ".json", ".cfg", ".txt"]))
+def test_any_bytes_as_a_model_file_end_with_a_message(data: bytes, suffix: str) -> None:
+    import_file(suffix, data)
+
+
+@st.composite
+def mutated_keras_models(draw: st.DrawFn) -> Any:
+    """A real Keras model file's JSON with values replaced, deleted or added anywhere in it."""
+    model = json.loads((MODEL_FILES / draw(st.sampled_from(sorted(p.name for p in MODEL_FILES.glob("keras*.json"))))).read_text())
+    for _ in range(draw(st.integers(1, 3))):
+        spot = draw(st.sampled_from(paths(model)))
+        op = draw(st.sampled_from(["replace", "delete", "add-key"]))
+        if op == "replace" and spot:
+            get(model, spot[:-1])[spot[-1]] = draw(hostile_values)
+        elif op == "delete" and spot:
+            del get(model, spot[:-1])[spot[-1]]
+        elif op == "add-key" and isinstance(get(model, spot), dict):
+            key = draw(st.sampled_from(["inbound_nodes", "layers", "config", "class_name", "module", "keras_history", "x"]))
+            get(model, spot)[key] = draw(hostile_values)
+    return model
+
+
+@FUZZ
+@given(mutated_keras_models(), st.booleans())
+def test_mutated_keras_models_end_with_a_message(model: Any, archived: bool) -> None:
+    text = json.dumps(model).encode()
+    if not archived:
+        import_file(".json", text)
+        return
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", text)
+    import_file(".keras", buffer.getvalue())
+
+
+DARKNET_OPTIONS = {
+    "convolutional": [
+        "filters",
+        "size",
+        "stride",
+        "stride_x",
+        "pad",
+        "padding",
+        "groups",
+        "batch_normalize",
+        "activation",
+        "dilation",
+    ],
+    "maxpool": ["size", "stride", "stride_y", "padding"],
+    "route": ["layers", "groups", "group_id"],
+    "shortcut": ["from", "activation"],
+    "upsample": ["stride"],
+    "yolo": ["classes", "num", "mask"],
+    "connected": ["output", "activation", "batch_normalize"],
+    "avgpool": [],
+    "dropout": ["probability"],
+    "reorg": ["stride"],
+}
+DARKNET_VALUES = st.one_of(
+    st.integers(-3, 20).map(str),
+    st.sampled_from(["leaky", "linear", "mish", "logistic", "bogus", "-1,0", "-2,-1", "0,1,2", "", "1.5", "99999999999", "x"]),
+)
+
+
+@st.composite
+def darknet_cfgs(draw: st.DrawFn) -> str:
+    """A cfg of random sections and options, shaped like darknet's."""
+    size = draw(st.sampled_from(["8", "13", "416", "0", "-1"]))
+    lines = [
+        "[net]",
+        f"width={size}",
+        f"height={draw(st.sampled_from(['8', '13', '7']))}",
+        f"channels={draw(st.sampled_from(['1', '3']))}",
+    ]
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(sorted(DARKNET_OPTIONS)))
+        lines.append(f"[{kind}]")
+        for key in draw(st.lists(st.sampled_from(DARKNET_OPTIONS[kind] or ["x"]), max_size=4, unique=True)):
+            lines.append(f"{key}={draw(DARKNET_VALUES)}")
+    return "\n".join(lines) + "\n"
+
+
+@FUZZ
+@given(darknet_cfgs())
+def test_darknet_cfgs_end_with_a_message(text: str) -> None:
+    import_file(".cfg", text.encode())

@@ -395,3 +395,170 @@ def test_a_control_character_after_non_ascii_text_is_located_in_characters(
     monkeypatch.setattr(spec_module, "_LOADER", None)
     location = caught.value.diagnostic.location
     assert (location.line, location.column) == (2, 12), location
+
+
+# --- model files for `convcalc import`: read without trusting them (convcalc/sources/reading.py)
+
+SOURCES = Path(__file__).parent / "sources"
+NESTED = (SOURCES / "keras3-nested.json").read_text()
+
+
+def zip_file(tmp_path: Path, members: list[tuple[str, bytes]], name: str = "model.keras") -> str:
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members:
+            archive.writestr(member, data)
+    return str(path)
+
+
+def import_(path: str) -> tuple[Result, float]:
+    return timed("import", path)
+
+
+def test_a_zip_bomb_stops_at_the_bound(tmp_path: Path) -> None:
+    """config.json of 80 MiB of spaces, 80 KB compressed: decompressed no further than the bound."""
+    from convcalc.sources.reading import MAX_TEXT_BYTES
+
+    path = zip_file(tmp_path, [("metadata.json", b"{}"), ("config.json", b" " * (MAX_TEXT_BYTES + 16 * 2**20))])
+    assert os.path.getsize(path) < 200_000
+    assert_clear_error(*import_(path), "CC002", "config.json decompresses to more than 64 MiB", "a zip bomb?")
+
+
+@pytest.mark.parametrize("member", ["../../evil.json", "/etc/passwd", "C:/windows/x", "a\\..\\..\\b", "ok/../../../x"])
+def test_a_member_path_that_escapes_the_archive(tmp_path: Path, member: str) -> None:
+    path = zip_file(tmp_path, [("config.json", NESTED.encode()), (member, b"x")])
+    assert_clear_error(*import_(path), "CC002", "a member path that escapes it")
+
+
+def test_a_member_twice_and_an_encrypted_member(tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        path = zip_file(tmp_path, [("config.json", NESTED.encode()), ("config.json", b"{}")])
+    assert_clear_error(*import_(path), "CC002", "'config.json' twice")
+    data = bytearray(Path(zip_file(tmp_path, [("config.json", NESTED.encode())], "plain.keras")).read_bytes())
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # set the encrypted bit in both headers
+        at = data.find(signature)
+        data[at + flags] |= 1
+    encrypted = tmp_path / "encrypted.keras"
+    encrypted.write_bytes(bytes(data))
+    assert_clear_error(*import_(str(encrypted)), "CC002", "config.json is encrypted")
+
+
+def test_truncated_and_damaged_archives(tmp_path: Path) -> None:
+    data = Path(zip_file(tmp_path, [("metadata.json", b"{}"), ("config.json", NESTED.encode() * 20)])).read_bytes()
+    for cut in (len(data) // 2, len(data) - 30, 10):
+        path = tmp_path / f"cut{cut}.keras"
+        path.write_bytes(data[:cut])
+        assert_clear_error(*import_(str(path)), "CC002", "damaged or truncated zip archive")
+    corrupt = bytearray(data)
+    start = corrupt.find(b"PK\x03\x04", 10) + 60  # inside config.json's deflated data
+    corrupt[start : start + 40] = bytes(40)
+    path = tmp_path / "corrupt.keras"
+    path.write_bytes(bytes(corrupt))
+    result, seconds = import_(str(path))
+    assert_clear_error(result, seconds, "CC00")
+
+
+def test_an_archive_announcing_a_huge_directory(tmp_path: Path) -> None:
+    """The end record is read before zipfile reads (and allocates) the directory."""
+    import struct
+
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"PK\x03\x04" + bytes(40) + b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 65534, 65534, 3_000_000, 44, 0))
+    assert_clear_error(*import_(str(path)), "CC002", "announces 65,534 entries")
+
+
+def test_huge_model_files_are_refused_by_their_size(tmp_path: Path) -> None:
+    for name in ("model.json", "model.cfg"):
+        path = tmp_path / name
+        with open(path, "wb") as handle:  # sparse: costs no disk
+            handle.truncate(spec_module.MAX_BYTES + 1)
+        assert_clear_error(*import_(str(path)), "CC001", "larger than 64 MiB")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[" * 200_000 + "]" * 200_000, "nests too deeply"),
+        ("[" + "[]," * 2_100_000 + "[]]", "more than 2,000,000 lists and objects"),
+        ('{"class_name": ' + "9" * 5000 + "}", "CC002 malformed JSON"),
+        ('{"class_name": "Functional", "config": {"layers": [', "CC002 malformed JSON"),
+        ("\ufeff" + NESTED.replace('"keras_history": ["a", 0, 0]', '"keras_history": ["a", 0, 1e999]'), "CC003"),
+    ],
+)
+def test_hostile_json(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    assert_clear_error(*import_(str(path)), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (bytes(range(256)) * 64, "CC00"),
+        (b"[net]\nwidth=9999999999999\nheight=1\nchannels=1\n[convolutional]\nfilters=1\n", "CC105"),
+        (b"[net]\nwidth=416\nheight=416\nchannels=3\n[convolutional]\nfilters=999999999999\nsize=1\n", "CC"),
+        (b"[net]\nwidth=4\nheight=4\nchannels=1\n" + b"[route]\nlayers=-1\n" * 3, "CC105"),
+        (
+            b"[net]\nwidth=4\nheight=4\nchannels=1\n[maxpool]\nsize=1\nstride=1\n"
+            + b"[route]\nlayers="
+            + b"0," * 100_000
+            + b"0\n",
+            "CC",
+        ),
+    ],
+)
+def test_hostile_cfg(tmp_path: Path, text: bytes, expected: str) -> None:
+    path = tmp_path / "model.cfg"
+    path.write_bytes(text)
+    result, seconds = import_(str(path))
+    if result.exit_code == 0:  # a huge but honest network: computed within the bound all the same
+        assert seconds < SECOND
+        return
+    assert_clear_error(result, seconds, expected)
+
+
+def nested_with(**changes: object) -> str:
+    """keras3-nested.json with the layer `shared` changed: a class or module of the attacker's choosing."""
+    model = json.loads(NESTED)
+    layer = next(entry for entry in model["config"]["layers"] if entry["name"] == "shared")
+    layer.update(changes)
+    return json.dumps(model)
+
+
+MODEL_ATTACKS = [
+    ("model.json", nested_with(module="os", class_name="system")),
+    ("model.json", nested_with(class_name="Lambda", config={"function": "__import__('os').system('touch x')"})),
+    ("model.json", nested_with(registered_name="os>system")),
+    ("model.json", nested_with(module="builtins", class_name="eval", registered_name="builtins>eval")),
+    ("model.cfg", "[net]\nwidth=4\nheight=4\nchannels=1\n[convolutional]\nfilters=1\nactivation=__import__('os')\n"),
+    ("model.cfg", "[net]\nwidth=4\nheight=4\nchannels=1\n[include]\nfile=/etc/passwd\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), MODEL_ATTACKS)
+def test_importing_never_runs_code_or_reads_other_files(
+    tmp_path: Path, name: str, text: str, audit: list[tuple[str, tuple]]
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    archive = (
+        zip_file(tmp_path, [("config.json", text.encode()), ("model.weights.h5", b"never read")])
+        if name.endswith(".json")
+        else None
+    )
+    import_(str(path))  # warm: imports happen outside the recording
+    audit.clear()
+    for source in (str(path), archive):
+        if source is None:
+            continue
+        result, seconds = import_(source)
+        assert result.exit_code == 2 and seconds < SECOND, result.output
+    opened = {str(args[0]) for event, args in audit if event == "open"}
+    assert opened <= {str(path), archive}, opened  # the model file itself and nothing else
+    ran = [(event, args) for event, args in audit if event.startswith(FORBIDDEN_EVENTS)]
+    assert not ran, ran

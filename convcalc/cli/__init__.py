@@ -128,10 +128,12 @@ COMMANDS = {
     "diff": "diff",
     "explain": "explain",
     "draw": "draw",
+    "import": "import_",
     "schema": "editors",
     "init": "editors",
 }
-"""Each command's name and the module of convcalc.cli that defines it, in the order --help lists them."""
+"""Each command's name and the module of convcalc.cli that defines it, in the order --help lists them.
+A command named by a Python keyword (`import`) is the function `import_`, in the module `import_`."""
 
 
 class Commands(click.Group):
@@ -143,8 +145,10 @@ class Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
+        import keyword
+
         module = importlib.import_module(f"convcalc.cli.{COMMANDS[name]}")
-        command: click.Command = getattr(module, name)
+        command: click.Command = getattr(module, f"{name}_" if keyword.iskeyword(name) else name)
         return command
 
 
@@ -161,6 +165,7 @@ def main() -> None:
       convcalc check specs/*.yaml
       convcalc solve --input 28 --output 14 --framework pytorch
       convcalc diff old.yaml new.yaml
+      convcalc import model.keras -o model.yaml
     """
     import gc
 

@@ -1,0 +1,65 @@
+"""`convcalc import`: a convcalc spec written from a model another tool wrote down."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from convcalc.cli import abort, write_output
+from convcalc.sources import SOURCES
+
+
+def _help() -> str:
+    """The command's help, its list of sources made from SOURCES."""
+    names = ", ".join(f"{source.name}:FILE" for source in SOURCES)
+    sources = "\n".join(f"  {source.name:<8} {source.describe}" for source in SOURCES)
+    return HELP.format(names=names, sources=sources)
+
+
+HELP = """Write a convcalc spec for the model in SOURCE.
+
+SOURCE is read by its suffix or first bytes, or as a prefix says ({names}):
+
+\b
+{sources}
+
+Reading a model never runs, imports or unpickles anything from it: a custom class is refused
+by its name, a .keras file's weights are never opened. (Only the PyTorch importer, to come,
+will run code: the user's own module, on request.)
+
+The spec keeps the source's layer names, writes `inputs` only where the graph branches, and
+comments each layer with the output shape the source states; `import` computes the spec and
+checks every such shape against convcalc's. Exit status: 0 written; 1 written, but a shape
+differs from the source's (each is listed); 2 SOURCE cannot be read, or the spec written from it
+cannot be computed (it is written all the same, for a person to finish).
+
+\b
+Examples:
+  convcalc import model.keras -o model.yaml
+  convcalc import yolov3-tiny.cfg | convcalc summary - --depth 0 --macs
+  convcalc import keras:exported.txt
+"""
+
+
+@click.command(name="import", help=_help())
+@click.argument("source")
+@click.option("-o", "--output", metavar="FILE", help="Write the spec here instead of standard output.")
+@click.option(
+    "--from",
+    "chosen",
+    type=click.Choice([source.name for source in SOURCES]),
+    help="Read SOURCE as this kind of model, whatever its name.",
+)
+def import_(source: str, output: str | None, chosen: str | None) -> None:
+    from convcalc.errors import SpecError
+    from convcalc.sources import convert
+
+    try:
+        imported = convert(source, chosen, output if output and output != "-" else "<stdout>")
+    except SpecError as exc:
+        abort(exc)
+    write_output(imported.text, output)
+    for problem in imported.problems:
+        click.echo(problem.text(), err=True)
+    sys.exit(0 if not imported.problems else 1 if imported.computed else 2)

@@ -1,0 +1,128 @@
+"""Importers: models other tools wrote down, turned into convcalc spec text a person can read and
+edit. Nothing downstream knows where a spec came from: an importer's whole product is text.
+
+Each source is a module here with one function, `draft(path) -> Draft` (draft.py), imported
+only when its source is used, so a heavy optional dependency (onnx, torch) costs nothing to the
+others. A source is chosen by an explicit prefix (`keras:model.json`), then by the file's suffix,
+then by its first bytes. To add one (ONNX, a torch module, an Ultralytics YAML): write its
+module and add a `Source` to SOURCES; the command, the writer and the check against the source's
+own shapes serve it as they are.
+"""
+
+from __future__ import annotations
+
+from convcalc.errors import Diagnostic, Location, SpecError
+from convcalc.record import Record
+from convcalc.sources.draft import Draft
+
+
+class Source(Record):
+    """One kind of model file: its name, the module that reads it, how to recognise it, and the
+    line `convcalc import --help` shows for it."""
+
+    __slots__ = ("name", "module", "suffixes", "magic", "describe")
+
+    name: str
+    module: str
+    suffixes: tuple[str, ...]
+    magic: tuple[bytes, ...]  # what the file starts with (after whitespace)
+    describe: str
+
+    def __init__(self, name: str, module: str, suffixes: tuple[str, ...], magic: tuple[bytes, ...], describe: str) -> None:
+        self.name = name
+        self.module = module
+        self.suffixes = suffixes
+        self.magic = magic
+        self.describe = describe
+
+
+SOURCES = (
+    Source(
+        "keras",
+        "keras_file",
+        (".keras", ".json"),
+        (b"PK\x03\x04", b"PK\x05\x06", b"{"),
+        "a .keras file (a zip with config.json), the JSON of model.to_json(), or Keras 2 JSON",
+    ),
+    Source("darknet", "darknet", (".cfg",), (b"[net]", b"[network]"), "a darknet .cfg (YOLOv3, YOLOv4 and their tiny versions)"),
+)
+
+
+class Imported(Record):
+    """What an import gives: the spec's text, and the places where convcalc's shapes differ
+    from the ones the source states (none when the import is faithful), or, when the spec
+    cannot be computed at all, why (`computed` False)."""
+
+    __slots__ = ("text", "draft", "problems", "computed")
+
+    text: str
+    draft: Draft
+    problems: tuple[Diagnostic, ...]
+    computed: bool
+
+    def __init__(self, text: str, draft: Draft, problems: tuple[Diagnostic, ...] = (), computed: bool = True) -> None:
+        self.text = text
+        self.draft = draft
+        self.problems = problems
+        self.computed = computed
+
+
+def source_for(argument: str, chosen: str | None = None) -> tuple[Source, str]:
+    """The source an argument names and the path it reads: `--from`, a `name:` prefix, the
+    suffix, then the first bytes."""
+    by_name = {source.name: source for source in SOURCES}
+    path = argument
+    prefix, colon, rest = argument.partition(":")
+    if chosen is None and colon and prefix in by_name and len(prefix) > 1:  # c:\\model.cfg is a path
+        chosen, path = prefix, rest
+    if chosen is not None:
+        if chosen not in by_name:
+            raise SpecError.at(Location(argument), "CC001", f"unknown source {chosen!r}", hint=f"one of {', '.join(by_name)}")
+        return by_name[chosen], path
+    lowered = path.lower()
+    for source in SOURCES:
+        if lowered.endswith(source.suffixes):
+            return source, path
+    from convcalc.sources.reading import head
+
+    start = head(path).lstrip()
+    for source in SOURCES:
+        if start.startswith(source.magic):
+            return source, path
+    if not start:
+        from convcalc.sources.reading import read_bytes
+
+        read_bytes(path, 0)  # a missing file or a directory says so
+    raise SpecError.at(
+        Location(path),
+        "CC001",
+        "cannot tell what kind of model file this is",
+        hint="name it .keras, .json or .cfg, or prefix it: keras:FILE, darknet:FILE",
+    )
+
+
+def draft(argument: str, chosen: str | None = None) -> Draft:
+    """The Draft of the model an argument names."""
+    import importlib
+
+    source, path = source_for(argument, chosen)
+    module = importlib.import_module(f"convcalc.sources.{source.module}")
+    try:
+        result: Draft = module.draft(path)
+    except RecursionError:  # lists in lists in a model's arguments, past what reading them recursively allows
+        raise SpecError.at(Location(path), "CC002", "the model file nests too deeply") from None
+    return result
+
+
+def convert(argument: str, chosen: str | None = None, output: str = "<stdout>") -> Imported:
+    """The spec text of the model an argument names, checked against the source's own shapes.
+    `output` names the text in messages about it (where it is written)."""
+    from convcalc.sources.check import disagreements
+    from convcalc.sources.writer import spec_text
+
+    found = draft(argument, chosen)
+    text = spec_text(found)
+    try:
+        return Imported(text, found, tuple(disagreements(found, text, output)))
+    except SpecError as exc:
+        return Imported(text, found, (exc.diagnostic,), computed=False)
