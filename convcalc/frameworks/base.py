@@ -78,6 +78,10 @@ class Family(enum.Enum):
     WRAPPER = ("wrapper", Positions.NONE, None)
     ATTENTION = ("attention", Positions.NONE, None)
     TRANSFORMER = ("transformer", Positions.NONE, None)
+    # issue 9: the layer classes users met and found missing
+    RECURRENT_CELL = ("recurrent cell", Positions.NONE, macs.recurrent)
+    CONVOLUTIONAL_RECURRENT = ("convolutional recurrent", Positions.NONE, None)
+    AUGMENTATION = ("random augmentation", Positions.KEEP, macs.zero)
 
     def __init__(self, label: str, positions: Positions, counts: MacsRule | None) -> None:
         self.label = label

@@ -25,7 +25,10 @@ collection of this file works without them.
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import types
 import warnings
 from dataclasses import dataclass, field
 from math import prod
@@ -35,6 +38,29 @@ Shape = tuple[int | None, ...]
 TORCH_BATCH = 2
 UNKNOWN_RUN = 16  # the size an unknown (None) input dimension takes when a Keras stack is run
 NEEDS = "the conformance suite needs torch and keras 3 (pip install torch keras)"  # the skip reason
+
+
+# torchvision's C extension (its wheel is built against another torch) fails to register its
+# operators when these modules run at import; the model and ops classes are plain Python.
+TORCHVISION_STUBS = ("torchvision._meta_registrations", "torchvision._autograd_registrations")
+
+
+def import_module(name: str) -> types.ModuleType:
+    """The module `name` (keras.src.applications.convnext, torchvision.ops...), imported with
+    torchvision's operator registrations stubbed out; ImportError when it is not installed."""
+    if name.split(".")[0] == "torchvision":
+        for stub in TORCHVISION_STUBS:
+            sys.modules.setdefault(stub, types.ModuleType(stub))
+    return importlib.import_module(name)
+
+
+def real_class(framework: str, name: str) -> Any:
+    """The real class behind a vocabulary name: keras.layers or torch.nn, or the module
+    signatures.HOMES names for the classes that live elsewhere (torchvision.ops...)."""
+    from convcalc.frameworks.signatures import HOMES
+
+    home = HOMES[framework].get(name) or ("keras.layers" if framework == "keras" else "torch.nn")
+    return getattr(import_module(home), name)
 
 
 @dataclass(frozen=True)
