@@ -31,6 +31,7 @@ class Gen:
         self.channels_first = framework == "pytorch"
         self.layers: list[Layer] = []
         self.input_shape: tuple[int, ...] = ()
+        self.integer = False  # the input holds indices
         self.session: Any = None
 
     # random helpers
@@ -54,9 +55,10 @@ class Gen:
         return self.pick(options) if self.bad and options else ""
 
     # the stack
-    def start(self, shape: tuple[int, ...]) -> None:
+    def start(self, shape: tuple[int, ...], integer: bool = False) -> None:
         self.input_shape = shape
-        self.session = session(self.framework, shape)
+        self.integer = integer
+        self.session = session(self.framework, shape, integer)
 
     @property
     def alive(self) -> bool:
@@ -84,16 +86,32 @@ class Gen:
         return [UNKNOWN_STANDIN if n is None else n for n in sizes]
 
     def add(self, type_name: str, *args: Any, **kwargs: Any) -> bool:
+        return self.add_on((), type_name, *args, **kwargs)
+
+    def add_on(self, inputs: tuple[str, ...], type_name: str, *args: Any, **kwargs: Any) -> bool:
+        """A layer taking `inputs` ("input", "l2", "l2[1]"; none: the previous layer's output)."""
         if not self.alive:
             return False
         if self.framework == "keras" and self.channels_first and "data_format" not in kwargs and type_name in CHANNELS_AWARE:
             kwargs["data_format"] = "channels_first"
-        layer = Layer(type_name, args, kwargs)
+        layer = Layer(type_name, args, kwargs, inputs)
         self.layers.append(layer)
         return self.session.add(layer) is not None
 
+    def shape_of(self, ref: str) -> Shape:
+        """The shape of an earlier output: "input", "l2" or "l2[1]"."""
+        if ref == "input":
+            return tuple(self.session.input.shape)
+        node, _, rest = ref.partition("[")
+        return tuple(self.session.outputs[int(node[1:])][int(rest[:-1]) if rest else 0].shape)
+
+    @property
+    def last(self) -> str:
+        """The newest layer's name in a graph stack."""
+        return f"l{len(self.layers) - 1}"
+
     def stack(self) -> Stack:
-        return Stack(self.framework, self.input_shape, tuple(self.layers))
+        return Stack(self.framework, self.input_shape, tuple(self.layers), self.integer)
 
 
 # Keras layers that take data_format (so a channels_first Keras stack passes it to each).
@@ -1057,6 +1075,12 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Gen], None], int]]] = {
         "mixed": (torch_mixed, 60),
     },
 }
+
+
+from generate_layers import FAMILIES as LAYER_FAMILIES  # noqa: E402  issue 9's layer classes
+
+for _framework, _families in LAYER_FAMILIES.items():
+    FAMILIES[_framework].update(_families)
 
 
 def ids(framework: str) -> list[str]:

@@ -64,21 +64,60 @@ def real_class(framework: str, name: str) -> Any:
 
 
 @dataclass(frozen=True)
+class Cls:
+    """A class given as an argument (torchvision's norm_layer=...): convcalc writes it as a call
+    of the class, Python passes functools.partial(the class, *args, **kwargs).
+
+    >>> repr(Cls("BatchNorm2d", (), {"eps": 0.001}))
+    'BatchNorm2d(eps=0.001)'
+    """
+
+    name: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return Layer(self.name, self.args, self.kwargs).call()
+
+    def real(self, framework: str) -> Any:
+        import functools
+
+        return functools.partial(real_class(framework, self.name), *self.args, **self.kwargs)
+
+
+@dataclass(frozen=True)
 class Layer:
-    """One layer call: the class name with its positional and keyword arguments (literals only)."""
+    """One layer call: the class name with its positional and keyword arguments (literals only),
+    and the outputs it takes when not the previous layer's: "input", "l2" (layer 2), "l2[1]"."""
 
     type: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()
 
-    def call(self) -> str:
-        """The call as a convcalc spec writes it (and as Python would).
+    def call(self, name: str = "") -> str:
+        """The call as a convcalc spec writes it (and as Python would); `name` adds the spec's
+        own name= and the inputs.
 
         >>> Layer("Conv2D", (32, (3, 3)), {"padding": "same"}).call()
         "Conv2D(32, (3, 3), padding='same')"
+        >>> Layer("Add", (), {}, ("input", "l0")).call("l1")
+        "Add(name='l1', inputs=['input', 'l0'])"
         """
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        if name:
+            parts.append(f"name={name!r}")
+        if self.inputs:
+            parts.append(f"inputs={list(self.inputs)!r}")
         return f"{self.type}({', '.join(parts)})"
+
+    def real_arguments(self, framework: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments Python passes: Cls values become the classes (partials) they stand for."""
+
+        def real(value: Any) -> Any:
+            return value.real(framework) if isinstance(value, Cls) else value
+
+        return tuple(real(a) for a in self.args), {k: real(v) for k, v in self.kwargs.items()}
 
 
 def L(type_name: str, *args: Any, **kwargs: Any) -> Layer:
@@ -93,6 +132,12 @@ class Stack:
     framework: str
     input_shape: tuple[int | None, ...]  # None: unknown (Keras only)
     layers: tuple[Layer, ...]
+    integer: bool = False  # the input holds indices (EmbeddingBag): torch.long zeros
+
+    @property
+    def graph(self) -> bool:
+        """Some layer takes other outputs than the previous one's: every layer is named l0, l1..."""
+        return any(layer.inputs for layer in self.layers)
 
     @property
     def batch(self) -> int | None:
@@ -113,7 +158,9 @@ class Stack:
         layers:
         - "Conv2D(32, 3)"
         """
-        return "\n".join(self.header() + [f"- {json.dumps(layer.call())}" for layer in self.layers]) + "\n"
+        named = self.graph
+        calls = [layer.call(f"l{i}" if named else "") for i, layer in enumerate(self.layers)]
+        return "\n".join(self.header() + [f"- {json.dumps(call)}" for call in calls]) + "\n"
 
     def layer_at_line(self, line: int) -> int | None:
         """The index of the layer written on `line` (1-based) of `yaml()`."""
@@ -198,6 +245,65 @@ def _layer_facts(type_name: str, output_shape: Shape, weights: list[WeightFact])
     return LayerFacts(type_name, output_shape, tuple(weights), total, trainable, total - trainable)
 
 
+# --- Graph stacks: which tensors a layer takes, and how it takes them
+
+
+def pick(first: Any, outputs: list[tuple[Any, ...]], refs: tuple[str, ...], previous: Any) -> list[Any]:
+    """The tensors `refs` name ("input", "l2", "l2[1]"), or the previous layer's output."""
+    if not refs:
+        return [previous]
+    found = []
+    for ref in refs:
+        if ref == "input":
+            found.append(first)
+            continue
+        node, _, rest = ref.partition("[")
+        found.append(outputs[int(node[1:])][int(rest[:-1]) if rest else 0])
+    return found
+
+
+def call_layer(instance: Any, tensors: list[Any]) -> tuple[Any, ...]:
+    """A Keras layer called as its class is: merges and attention on the list, others one by one."""
+    import keras
+
+    listed = isinstance(instance, keras.layers.Attention) or type(instance).__name__ in LIST_LAYERS
+    out = instance(tensors) if listed and len(tensors) > 1 else instance(*tensors)
+    return tuple(out) if isinstance(out, list | tuple) else (out,)
+
+
+LIST_LAYERS = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "CustomScaleLayer"}
+
+
+def call_module(module: Any, tensors: list[Any]) -> tuple[Any, ...]:
+    """A torch module's forward as it takes these inputs: LSTMCell's state as one (h, c) tuple,
+    MaxUnpool's third input as output_size=its size(), EmbeddingBag's indices as torch.long."""
+    name = type(module).__name__
+    if name == "LSTMCell" and len(tensors) == 3:
+        out = module(tensors[0], (tensors[1], tensors[2]))
+    elif name.startswith("MaxUnpool") and len(tensors) == 3:
+        out = module(tensors[0], tensors[1], output_size=tensors[2].size())
+    elif name == "EmbeddingBag":
+        out = module(*(t.long() if i < 2 else t for i, t in enumerate(tensors)))
+    else:
+        out = module(*tensors)
+    return tuple(out) if isinstance(out, tuple) else (out,)
+
+
+HOME_RECURSE = {"Conv2dNormActivation", "Conv3dNormActivation", "SqueezeExcitation"}
+
+
+def weight_path(path: str) -> str:
+    """A Keras weight's path inside its layer, without Keras's `_1` name counters
+    (`conv_lstm2d_3/conv_lstm_cell/kernel` -> `conv_lstm_cell/kernel`).
+
+    >>> weight_path("conv2d_3/kernel"), weight_path("conv_lstm2d_1/conv_lstm_cell_1/bias")
+    ('kernel', 'conv_lstm_cell/bias')
+    """
+    import re
+
+    return re.sub(r"_\d+(?=/|$)", "", path.split("/", 1)[1])
+
+
 # --- Keras
 
 
@@ -210,6 +316,9 @@ class KerasSession:
         self.keras = keras
         self.input_shape = input_shape
         self.symbolic = keras.Input(input_shape)
+        self.input = self.symbolic
+        self.outputs: list[tuple[Any, ...]] = []  # each layer's outputs, for "l2[1]"
+        self.wiring: list[tuple[str, ...]] = []
         self.built: list[Any] = []
         self.layers: list[LayerFacts] = []
         self.rejected_at: int | None = None
@@ -229,14 +338,19 @@ class KerasSession:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                instance = getattr(self.keras.layers, layer.type)(*layer.args, **layer.kwargs)
-                output = instance(self.symbolic)
-                _check_not_empty(tuple(output.shape))
+                args, kwargs = layer.real_arguments("keras")
+                instance = real_class("keras", layer.type)(*args, **kwargs)
+                found = call_layer(instance, pick(self.input, self.outputs, layer.inputs, self.symbolic))
+                output = found[0]
+                for tensor in found:
+                    _check_not_empty(tuple(tensor.shape))
         except Exception as exc:
             self.rejected_at, self.error = len(self.layers), _error_text(exc)
             return None
         self.notes += [f"[{len(self.layers)}] warning: {w.message}" for w in caught]
-        weights = [WeightFact(w.name, tuple(w.shape), bool(w.trainable)) for w in instance.weights]
+        self.outputs.append(found)
+        self.wiring.append(layer.inputs)
+        weights = [WeightFact(weight_path(w.path), tuple(w.shape), bool(w.trainable)) for w in instance.weights]
         trainable_ids = {id(w) for w in instance.trainable_weights}
         facts = _layer_facts(type(instance).__name__, tuple(output.shape), weights)
         summary_trainable = sum(prod(w.shape) for w in instance.weights if id(w) in trainable_ids)
@@ -256,12 +370,15 @@ class KerasSession:
         differs from the symbolic one."""
         if self.runtime_failed_at is not None:
             return
-        x = self.keras.ops.zeros((TORCH_BATCH, *(UNKNOWN_RUN if n is None else n for n in self.input_shape)))
+        first = self.keras.ops.zeros((TORCH_BATCH, *(UNKNOWN_RUN if n is None else n for n in self.input_shape)))
+        x, outputs = first, []
         for i, (instance, facts) in enumerate(zip(self.built, self.layers)):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    x = instance(x)
+                    found = call_layer(instance, pick(first, outputs, self.wiring[i], x))
+                    x = found[0]
+                    outputs.append(found)
                     _check_not_empty(tuple(x.shape))
             except Exception as exc:
                 self.runtime_failed_at, self.runtime_error = i, _error_text(exc)
@@ -290,11 +407,13 @@ class KerasSession:
 class TorchSession:
     """Builds a PyTorch stack one module at a time, running each on the previous output."""
 
-    def __init__(self, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, input_shape: tuple[int, ...], integer: bool = False) -> None:
         import torch
 
         self.torch = torch
-        self.x = torch.zeros((TORCH_BATCH, *input_shape))
+        self.x = torch.zeros((TORCH_BATCH, *input_shape), dtype=torch.long if integer else torch.float32)
+        self.input = self.x
+        self.outputs: list[tuple[Any, ...]] = []
         self.layers: list[LayerFacts] = []
         self.rejected_at: int | None = None
         self.error = ""
@@ -310,31 +429,36 @@ class TorchSession:
         try:
             with warnings.catch_warnings(record=True) as caught, self.torch.no_grad():
                 warnings.simplefilter("always")
-                module = getattr(self.torch.nn, layer.type)(*layer.args, **layer.kwargs)
-                y = module(self.x)
-            if not isinstance(y, self.torch.Tensor):
-                raise TypeError(f"the module returned {type(y).__name__}, not a tensor")
-            _check_not_empty(tuple(y.shape))
+                args, kwargs = layer.real_arguments("pytorch")
+                module = real_class("pytorch", layer.type)(*args, **kwargs)
+                found = call_module(module, pick(self.input, self.outputs, layer.inputs, self.x))
+            if not all(isinstance(y, self.torch.Tensor) for y in found):
+                raise TypeError(f"the module returned {[type(y).__name__ for y in found]}, not tensors")
+            for y in found:
+                _check_not_empty(tuple(y.shape))
         except Exception as exc:
             self.rejected_at, self.error = len(self.layers), _error_text(exc)
             return None
         self.notes += [f"[{len(self.layers)}] warning: {w.message}" for w in caught]
-        weights = [WeightFact(n, tuple(p.shape), bool(p.requires_grad)) for n, p in module.named_parameters(recurse=False)]
-        self.layers.append(_layer_facts(type(module).__name__, tuple(y.shape), weights))
-        self.x = y
+        # a torchvision block's own modules are its parameters too (`0.weight`): recurse there
+        recurse = layer.type in HOME_RECURSE
+        weights = [WeightFact(n, tuple(p.shape), bool(p.requires_grad)) for n, p in module.named_parameters(recurse=recurse)]
+        self.layers.append(_layer_facts(type(module).__name__, tuple(found[0].shape), weights))
+        self.outputs.append(found)
+        self.x = found[0]
         return self.shape
 
     def facts(self) -> Facts:
         return Facts("pytorch", tuple(self.layers), self.rejected_at, self.error, notes=tuple(self.notes))
 
 
-def session(framework: str, input_shape: tuple[int | None, ...]) -> KerasSession | TorchSession:
-    return KerasSession(input_shape) if framework == "keras" else TorchSession(input_shape)
+def session(framework: str, input_shape: tuple[int | None, ...], integer: bool = False) -> KerasSession | TorchSession:
+    return KerasSession(input_shape) if framework == "keras" else TorchSession(input_shape, integer)  # type: ignore[arg-type]
 
 
 def framework_facts(stack: Stack) -> Facts:
     """What the real framework reports for every layer of `stack`, or where it rejects it."""
-    builder = session(stack.framework, stack.input_shape)
+    builder = session(stack.framework, stack.input_shape, stack.integer)
     for layer in stack.layers:
         if builder.add(layer) is None:
             break

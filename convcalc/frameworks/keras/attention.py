@@ -7,7 +7,8 @@ Called on the list [query, value] or [query, value, key] (key defaults to value)
 (*query[:-1], dim_v), as Keras's compute_output_shape gives it; `name[1]` is the scores
 (*query[:-1], Tv), which Keras returns when called with return_attention_scores=True. Keras's
 symbolic build checks none of the sizes; the call multiplies query by key (their last axes must
-agree), and the scores by value (key and value must have one length), so convcalc checks those.
+agree; the concat and additive scores add them, so a 1 broadcasts), and the scores by value (key
+and value must have one length), so convcalc checks those.
 
 Weights: Attention has a scalar `scale` with use_scale=True and a scalar `concat_score_weight`
 with score_mode="concat"; AdditiveAttention a `scale` of (dim,) with use_scale=True (its default).
@@ -31,7 +32,8 @@ from convcalc.signature import Args
 
 def inputs(args: Args, shapes: tuple[Shape, ...]) -> tuple[Shape, Shape, Shape]:
     """[query, value] or [query, value, key] ("accepts inputs list of length 2 or 3"), each of
-    rank 2 or more, query and key of one width, key and value of one length."""
+    rank 2 or more, query and key of one width (a dot product), or widths that broadcast (the
+    concat and additive scores add them), key and value of one length."""
     if len(shapes) not in (2, 3):
         raise LayerError(
             f"{args.type_name} takes the list [query, value] or [query, value, key], found {len(shapes)} input(s)",
@@ -46,9 +48,11 @@ def inputs(args: Args, shapes: tuple[Shape, ...]) -> tuple[Shape, Shape, Shape]:
             argument="inputs",
             code="CC200",
         )
-    if None not in (query[-1], key[-1]) and query[-1] != key[-1]:
+    product = args.type_name == "Attention" and args["score_mode"] == "dot"
+    if None not in (query[-1], key[-1]) and query[-1] != key[-1] and (product or 1 not in (query[-1], key[-1])):
         raise LayerError(
-            f"the query {format_shape(query)} and key {format_shape(key)} must have the same last dimension",
+            f"the query {format_shape(query)} and key {format_shape(key)} must have the same last dimension"
+            + ("" if product else " (or 1: the sum of the two broadcasts)"),
             hint="scores compare each query with each key",
             argument="inputs",
             code="CC200",
