@@ -36,6 +36,7 @@ HOMES: dict[str, dict[str, str]] = {
     "pytorch": {
         "Conv2dNormActivation": "torchvision.ops",
         "Conv3dNormActivation": "torchvision.ops",
+        "LayerNorm2d": "torchvision.models.convnext",
         "SqueezeExcitation": "torchvision.ops",
         "StochasticDepth": "torchvision.ops",
     },

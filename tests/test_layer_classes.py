@@ -97,6 +97,17 @@ def test_stochastic_depth_checks_its_arguments_in_either_mode() -> None:
     assert "'batch', 'row'" in rejection("pytorch", "StochasticDepth(0.5, 'rows')", (2, 3))[1]
 
 
+def test_layer_norm_2d_normalizes_the_channels() -> None:
+    # torchvision.models.convnext.LayerNorm2d(96, eps=1e-6) on (2, 96, 56, 56): weight and bias (96,);
+    # ConvNeXt's stem Conv2dNormActivation(3, 96, 4, 4, 0, norm_layer=partial(LayerNorm2d, eps=1e-6),
+    # activation_layer=None, bias=True), convnext_tiny().features[0], has 4,896 parameters
+    found = row("pytorch", "LayerNorm2d(96, eps=1e-6)", (2, 96, 56, 56))
+    assert found.outputs == ((2, 96, 56, 56),) and weights(found) == [("weight", (96,), True), ("bias", (96,), True)]
+    stem = "Conv2dNormActivation(3, 96, 4, 4, 0, norm_layer=LayerNorm2d(eps=1e-6), activation_layer=None, bias=True)"
+    assert row("pytorch", stem, (2, 3, 224, 224)).params == 4_896
+    assert rejection("pytorch", "LayerNorm2d(56)", (2, 96, 56, 56))[0] == "CC201"
+
+
 # --- PyTorch modules
 
 

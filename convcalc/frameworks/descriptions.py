@@ -3108,6 +3108,26 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "LayerNorm2d": (
+        "Applies Layer Normalization over a mini-batch of inputs.",
+        {
+            "normalized_shape": (
+                "int | list[int] | Size",
+                "input shape from an expected input of size .. math:: [* \\times \\text{normalized\\_shape}[0] \\times \\text{normalized\\_shape}[1] \\times \\ldots \\times \\text{norm...",
+            ),
+            "eps": ("float", "a value added to the denominator for numerical stability."),
+            "elementwise_affine": (
+                "bool",
+                "a boolean value that when set to True, this module has learnable per-element affine parameters initialized to ones (for weights) and zeros (for biases).",
+            ),
+            "bias": (
+                "bool",
+                "If set to False, the layer will not learn an additive bias (only relevant if elementwise_affine is True).",
+            ),
+            "device": ("", ""),
+            "dtype": ("", ""),
+        },
+    ),
     "LazyBatchNorm1d": (
         "A torch.nn.BatchNorm1d module with lazy initialization.",
         {

@@ -1765,6 +1765,18 @@ PYTORCH = {
         (),
         False,
     ),
+    "LayerNorm2d": (
+        (
+            ("normalized_shape", "REQUIRED"),
+            ("eps", 1e-05),
+            ("elementwise_affine", True),
+            ("bias", True),
+            ("device", None),
+            ("dtype", None),
+        ),
+        (),
+        False,
+    ),
     "LazyBatchNorm1d": (
         (("eps", 1e-05), ("momentum", 0.1), ("affine", True), ("track_running_stats", True), ("device", None), ("dtype", None)),
         (("bias", True),),
@@ -2214,6 +2226,7 @@ HOMES = {
     "pytorch": {
         "Conv2dNormActivation": "torchvision.ops",
         "Conv3dNormActivation": "torchvision.ops",
+        "LayerNorm2d": "torchvision.models.convnext",
         "SqueezeExcitation": "torchvision.ops",
         "StochasticDepth": "torchvision.ops",
     },

@@ -176,12 +176,18 @@ def torch_unpool(g: Gen) -> None:
     g.add_on(refs, f"MaxUnpool{rank}d", g.per_axis(kernel), **kwargs)
 
 
-NORMS = [Cls("BatchNorm2d"), Cls("BatchNorm2d", (), {"eps": 0.001, "momentum": 0.01}), Cls("InstanceNorm2d")]
+NORMS = [
+    Cls("BatchNorm2d"),
+    Cls("BatchNorm2d", (), {"eps": 0.001, "momentum": 0.01}),
+    Cls("InstanceNorm2d"),
+    Cls("LayerNorm2d", (), {"eps": 1e-6}),
+]
 ACTIVATIONS = [Cls("ReLU"), Cls("ReLU6"), Cls("SiLU"), Cls("Hardswish"), Cls("Hardsigmoid")]
 
 
 def torch_torchvision(g: Gen) -> None:
-    """Conv2dNormActivation (Conv3d... on 3-D maps), SqueezeExcitation and StochasticDepth."""
+    """Conv2dNormActivation (Conv3d... on 3-D maps), SqueezeExcitation, StochasticDepth and
+    ConvNeXt's LayerNorm2d."""
     g.channels_first = True
     three = g.chance(0.2)
     c, h, w = image(g, (4, 16), (1, 2, 3, 4, 8))
@@ -191,7 +197,10 @@ def torch_torchvision(g: Gen) -> None:
         if not g.alive:
             return
         c = g.channels
-        choice = g.pick(["block", "block", "se", "depth"])
+        choice = g.pick(["block", "block", "se", "depth", "norm"])
+        if choice == "norm" and not three and not bad:
+            g.add("LayerNorm2d", c, eps=1e-6)
+            continue
         if bad == "se" or (choice == "se" and not three):
             squeezed = g.int(1, max(1, c))
             declared = c + 1 if bad == "se" else c

@@ -289,7 +289,7 @@ def call_module(module: Any, tensors: list[Any]) -> tuple[Any, ...]:
     return tuple(out) if isinstance(out, tuple) else (out,)
 
 
-HOME_RECURSE = {"Conv2dNormActivation", "Conv3dNormActivation", "SqueezeExcitation"}
+HOME_RECURSE = {"Conv2dNormActivation", "Conv3dNormActivation", "SqueezeExcitation", "LayerNorm2d"}
 
 
 def weight_path(path: str) -> str:

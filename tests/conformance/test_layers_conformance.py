@@ -87,6 +87,8 @@ TORCH_CASES: list[tuple[list[Shape], str]] = [
     ([(2, 2, 5, 6, 6)], "Conv3dNormActivation(2, 4, (1, 3, 3), stride=(1, 2, 2))"),
     ([(2, 16, 7, 7)], "SqueezeExcitation(16, 4)"),
     ([(2, 16, 7, 7)], "SqueezeExcitation(16, 8, activation=SiLU(), scale_activation=Hardsigmoid())"),
+    ([(2, 8, 5, 6)], "LayerNorm2d(8, eps=1e-6)"),
+    ([(2, 8, 5, 6)], "LayerNorm2d((6, 8), elementwise_affine=False)"),
 ]
 # A 1-D input (a cell's unbatched step, EmbeddingBag's indices and offsets) comes from a
 # Flatten(0) of a 2-D one: a spec's inputs all have the batch dimension first.
@@ -112,6 +114,11 @@ PARTIALS: list[tuple[list[Shape], str]] = [
     ([(2, 3, 9, 9)], "Conv2dNormActivation(3, 8, norm_layer='InstanceNorm2d')"),
     ([(2, 3, 9, 9)], "Conv2dNormActivation(3, 8, inplace=None, activation_layer=PReLU(8))"),
     ([(2, 6, 1, 1)], "SqueezeExcitation(6, 2, activation=PReLU())"),
+    # ConvNeXt's stem (torchvision/models/convnext.py): partial(LayerNorm2d, eps=1e-6)
+    (
+        [(2, 3, 32, 32)],
+        "Conv2dNormActivation(3, 96, 4, 4, 0, norm_layer=LayerNorm2d(eps=1e-6), activation_layer=None, bias=True)",
+    ),
 ]
 TORCH_REJECTED = [
     ([(2, 4)], "RNNCell(3, 5)"),
@@ -147,6 +154,8 @@ TORCH_REJECTED = [
     ([(1, 3, 3, 3)], "Conv2dNormActivation(3, 8, 3, padding=0)"),
     ([(2, 8, 7, 7)], "SqueezeExcitation(16, 4)"),
     ([(2, 16)], "SqueezeExcitation(16, 4)"),
+    ([(2, 8, 5, 6)], "LayerNorm2d(6)"),
+    ([(2, 8, 5)], "LayerNorm2d(8)"),
 ]
 CLASS_ARGUMENT = re.compile(r"(norm_layer|activation_layer|activation|scale_activation)=(?:(\w+)\(|'(\w+)')")
 
@@ -162,6 +171,7 @@ def torch_namespace() -> dict[str, Any]:
     if TORCHVISION is not None:
         homes = ("Conv2dNormActivation", "Conv3dNormActivation", "SqueezeExcitation", "StochasticDepth")
         names.update({n: getattr(TORCHVISION, n) for n in homes})
+        names["LayerNorm2d"] = import_module("torchvision.models.convnext").LayerNorm2d
     return names
 
 
@@ -490,6 +500,7 @@ TORCH_MACS = [
     ([(2, 2, 5, 6, 6)], "Conv3dNormActivation(2, 4)"),
     ([(2, 16, 7, 7)], "SqueezeExcitation(16, 4)"),
     ([(2, 3, 5, 5)], "StochasticDepth(0.2, 'row')"),
+    ([(2, 8, 5, 6)], "LayerNorm2d(8)"),
 ]
 
 

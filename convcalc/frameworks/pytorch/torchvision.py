@@ -1,6 +1,8 @@
 """torchvision.ops' layer classes that torchvision's classification models are built of
 (torchvision/ops/misc.py, stochastic_depth.py): Conv2dNormActivation and Conv3dNormActivation,
-SqueezeExcitation and StochasticDepth.
+SqueezeExcitation and StochasticDepth; and ConvNeXt's LayerNorm2d (torchvision/models/convnext.py),
+nn.LayerNorm over the channels of a (N, C, H, W) map, which its stem and downsampling layers use
+(`norm_layer=LayerNorm2d(eps=1e-6)`).
 
 Conv2dNormActivation is an nn.Sequential: the convolution `0`, then `norm_layer(out_channels)`
 and `activation_layer(inplace=inplace)` (each left out when None), so its parameters are named
@@ -31,7 +33,7 @@ from functools import partial
 
 from convcalc.errors import LayerError
 from convcalc.frameworks.base import Family, LayerType, Vocabulary, about, inner_layer
-from convcalc.frameworks.pytorch.layers import CONV_TERMS, conv_window, exact_choice, torch_type
+from convcalc.frameworks.pytorch.layers import CONV_TERMS, conv_window, exact_choice, layer_norm, rank_error, torch_type
 from convcalc.ops import macs
 from convcalc.ops.merge import broadcast
 from convcalc.ops.tensor import Built, Shape, Weight
@@ -207,6 +209,22 @@ def stochastic_depth(args: Args, shape: Shape) -> Built:
 
 
 TYPES.append(torch_type("StochasticDepth", stochastic_depth, Family.DROPOUT))
+
+
+# --- LayerNorm2d (torchvision/models/convnext.py): nn.LayerNorm over the channels of (N, C, H, W)
+
+
+def layer_norm_2d(args: Args, shape: Shape) -> Built:
+    """LayerNorm2d permutes (N, C, H, W) to (N, H, W, C), normalizes as nn.LayerNorm does (its
+    normalized_shape the channels, or trailing axes of that order) and permutes back."""
+    if len(shape) != 4:
+        raise rank_error(args, shape, "a 4-D input (batch, channels, height, width)")
+    batch, channels, height, width = shape
+    normed = layer_norm(with_bias=True)(args, (batch, height, width, channels))
+    return Built(shape, normed.weights)
+
+
+TYPES.append(torch_type("LayerNorm2d", layer_norm_2d, Family.NORMALIZATION, macs=macs.norm))
 
 
 def register(vocabulary: Vocabulary) -> None:
