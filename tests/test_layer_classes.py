@@ -311,3 +311,32 @@ def test_the_augmentation_family_covers_the_image_layers() -> None:
     names = {t.name for t in vocabulary("keras").types.values() if t.family.name == "AUGMENTATION"}
     assert {"RandomFlip", "RandomRotation", "RandomZoom", "RandomCrop", "RandomContrast", "RandomTranslation"} <= names
     assert len(names) == 27
+
+
+def test_explain_prints_a_class_argument_as_written() -> None:
+    """torchvision's class arguments are calls in a spec; explain's text and JSON print them so."""
+    from click.testing import CliRunner
+
+    from convcalc.cli import main
+
+    layer = "Conv2dNormActivation(3, 8, norm_layer=BatchNorm2d(eps=0.001), activation_layer=SiLU())"
+    args = ["explain", "--framework", "pytorch", "--input", "3,8,8", "--layer", layer]
+    text = CliRunner().invoke(main, args)
+    assert text.exit_code == 0 and "norm_layer='BatchNorm2d(eps=0.001)', activation_layer='SiLU()'" in text.output
+    data = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).output)
+    assert data["layers"][0]["arguments"]["activation_layer"] == "SiLU()"
+
+
+def test_diff_names_a_changed_class_argument_as_written(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from convcalc.cli import main
+
+    folder = Path(str(tmp_path))
+    spec = "framework: pytorch\ninput: [3, 8, 8]\nlayers:\n- Conv2dNormActivation(3, 8, activation_layer={})\n"
+    (folder / "old.yaml").write_text(spec.format("SiLU()"))
+    (folder / "new.yaml").write_text(spec.format("Hardswish()"))
+    result = CliRunner().invoke(main, ["diff", str(folder / "old.yaml"), str(folder / "new.yaml")])
+    assert "activation_layer 'SiLU()' -> 'Hardswish()'" in result.output

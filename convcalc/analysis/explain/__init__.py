@@ -22,6 +22,7 @@ from convcalc.analysis.explain.steps import Context, Explainer, Explanation, gen
 from convcalc.frameworks.base import Family, LayerType
 from convcalc.report import Report, Row
 from convcalc.signature import Args
+from convcalc.spec.calls import written
 
 Choose = Callable[[LayerType, bool], Explainer]
 """An explainer for a layer type of the family, in Keras's words (True) or PyTorch's (False)."""
@@ -116,7 +117,7 @@ def explain_row(row: Row, framework: str) -> Explanation:
     if not ctx.steps:
         generic(ctx)
     steps = ctx.steps + weight_steps(ctx)
-    arguments = {n: row.arguments[n] for n in ctx.shown}
+    arguments = {n: written(row.arguments[n]) for n in ctx.shown}
     return Explanation(
         row.name,
         row.type,
