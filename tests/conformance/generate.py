@@ -1078,9 +1078,10 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Gen], None], int]]] = {
 
 
 from generate_layers import FAMILIES as LAYER_FAMILIES  # noqa: E402  issue 9's layer classes
+from generate_layers import available  # noqa: E402
 
 for _framework, _families in LAYER_FAMILIES.items():
-    FAMILIES[_framework].update(_families)
+    FAMILIES[_framework].update({name: family for name, family in _families.items() if available(_framework, name)})
 
 
 def ids(framework: str) -> list[str]:
