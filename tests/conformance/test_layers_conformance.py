@@ -551,3 +551,70 @@ def test_conv_lstm_without_unroll_counts_a_probe_step() -> None:
     model = keras.Model(symbolic, layer(symbolic))
     found = convcalc_macs("keras", inputs, call)
     assert found is not None and fvcore_total(model, (torch.zeros(inputs[0]),)) == found * 5 // 4
+
+
+# --- torchvision's own models: every block of the classes above, as the model builds it
+
+MODELS = [
+    "efficientnet_b0",
+    "efficientnet_v2_s",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "mobilenet_v3_small",
+    "regnet_y_400mf",
+    "convnext_tiny",
+]
+
+
+def written_call(module: Any) -> str | None:
+    """The convcalc call of a torchvision block, read from the module torchvision built."""
+    name = type(module).__name__
+    if name == "StochasticDepth":
+        return f"StochasticDepth({module.p!r}, {module.mode!r})"
+    if name == "LayerNorm2d":
+        return f"LayerNorm2d({tuple(module.normalized_shape)!r}, eps={module.eps!r})"
+    if name == "SqueezeExcitation":
+        return (
+            f"SqueezeExcitation({module.fc1.in_channels}, {module.fc1.out_channels}, "
+            f"activation={type(module.activation).__name__}(), scale_activation={type(module.scale_activation).__name__}())"
+        )
+    if name != "Conv2dNormActivation":
+        return None
+    conv, rest = module[0], list(module)[1:]
+    norm = next((m for m in rest if "Norm" in type(m).__name__), None)
+    activation = next((m for m in rest if m is not norm), None)
+    norm_text = "None" if norm is None else f"{type(norm).__name__}(eps={norm.eps!r})"
+    activation_text = "None" if activation is None else f"{type(activation).__name__}()"
+    return (
+        f"Conv2dNormActivation({conv.in_channels}, {conv.out_channels}, {conv.kernel_size}, {conv.stride}, {conv.padding}, "
+        f"groups={conv.groups}, norm_layer={norm_text}, activation_layer={activation_text}, dilation={conv.dilation}, "
+        f"bias={conv.bias is not None})"
+    )
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_torchvision_block_in_a_model_is_convcalcs(model: str) -> None:
+    """Each Conv2dNormActivation, SqueezeExcitation, StochasticDepth and LayerNorm2d of the model,
+    written as convcalc reads it and computed on the input the model gives it: the same output
+    shape and named parameters."""
+    if TORCHVISION is None:
+        pytest.skip("torchvision is not installed (pip install torchvision)")
+    models = import_module("torchvision.models")
+    network = models.get_model(model, weights=None).eval()
+    seen: list[tuple[str, tuple, tuple, list[tuple]]] = []
+
+    def record(module: Any, args: tuple, output: Any) -> None:
+        call = written_call(module)
+        if call is not None:
+            seen.append((call, tuple(args[0].shape), tuple(output.shape), torch_parameters(module)))
+
+    hooks = [m.register_forward_hook(record) for m in network.modules()]
+    with torch.no_grad():
+        network(torch.zeros(1, 3, 224, 224))
+    for hook in hooks:
+        hook.remove()
+    assert len(seen) > 10
+    for call, shape, output, parameters in seen:
+        outputs, _, weights = convcalc_layer("pytorch", [shape], call)
+        assert outputs == [output], call
+        assert weights == parameters, call
