@@ -246,6 +246,10 @@ def test_augmentation_keeps_the_shape_and_checks_its_arguments() -> None:
     # RandomZoom's range is (-1, 1]: -1 is out
     assert rejection("keras", "RandomZoom(-1)", (None, 8, 8, 3))[0] == "CC105"
     assert "3 channels" in rejection("keras", "RandomColorDegeneration(0.2)", (None, 8, 8, 4))[1]
+    # keras's call converts colours while training: rgb_to_hsv wants 3 channels, rgb_to_grayscale 1 or 3
+    assert "3 channels" in rejection("keras", "RandomHue(0.2)", (None, 8, 8, 4))[1]
+    assert "1 or 3 channels" in rejection("keras", "AugMix()", (None, 8, 8, 4))[1]
+    assert row("keras", "RandomColorJitter(brightness_factor=0.2)", (None, 8, 8, 4)).outputs == ((None, 8, 8, 4),)
 
 
 def test_category_encoding_vectors() -> None:

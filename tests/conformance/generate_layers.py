@@ -408,6 +408,12 @@ AUGMENTATIONS: dict[
 }
 
 
+COLOURS = {
+    **{n: (3,) for n in ("RandomHue", "RandomSaturation", "RandomColorJitter")},
+    **{n: (1, 3) for n in ("RandomGrayscale", "RandAugment", "AugMix")},
+}
+
+
 def keras_image(g: Gen) -> None:
     """Preprocessing and augmentation of images: Resizing, CenterCrop, RandomCrop and the
     Random* layers, one to three of them."""
@@ -433,7 +439,11 @@ def keras_image(g: Gen) -> None:
                 w = 0
             g.add(kind, h, w, **kwargs)
             continue
-        name = g.pick(list(AUGMENTATIONS))
+        channels = g.shape[1] if g.channels_first else g.shape[-1]
+        # the colour conversions of these need RGB (or grayscale) while training, and fail at random
+        # on other images (whether the conversion runs is random): leave them to RGB stacks
+        names = [n for n in AUGMENTATIONS if n not in COLOURS or channels in COLOURS[n]]
+        name = g.pick(names)
         (good_args, good_kwargs), (bad_args, bad_kwargs) = AUGMENTATIONS[name](g)
         args, extra = (bad_args, bad_kwargs) if bad else (good_args, good_kwargs)
         if name in ("RandomContrast", "RandomBrightness", "Solarization", "AutoContrast", "RandomColorJitter"):

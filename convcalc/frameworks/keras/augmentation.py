@@ -6,7 +6,8 @@ inference (where they pass the image through): compute_output_shape returns the 
 so they have no weights, count 0 MACs and keep every position for receptive fields. convcalc
 checks what each `__init__` checks: factor ranges (the base class's `_set_factor` and each
 layer's own), value_range pairs, fill_mode and interpolation names (compared exactly), odd blur
-kernels, seeds; and, as the call needs, a 3-D image or a 4-D batch of them.
+kernels, seeds; and, as the call needs, a 3-D image or a 4-D batch of them, with the channels
+the colour conversions take (CHANNELS).
 
 RandomCrop(height, width) returns (height, width) images in both modes: a random crop while
 training, the largest centred window of the target's aspect ratio resized to it in inference (or
@@ -177,10 +178,27 @@ LAYERS: dict[str, tuple[tuple[Check, ...], tuple[str, ...]]] = {
     "RandAugment": ((each("factor", 0, 1), value_range(), one_of("interpolation", INTERPOLATIONS)), ()),
     "AugMix": ((each("factor", 0, 1), value_range(), one_of("interpolation", INTERPOLATIONS)), ()),
 }
-THREE_CHANNELS = frozenset({"RandomColorDegeneration"})  # its compute_output_shape wants RGB
+# The channel counts a layer's transformation takes: RandomColorDegeneration's compute_output_shape
+# asks for RGB; the others convert colours while training (rgb_to_hsv wants 3 channels,
+# rgb_to_grayscale 1 or 3), so they cannot run on other images, whatever the symbolic shape says.
+CHANNELS: dict[str, tuple[int, ...]] = {
+    "RandomColorDegeneration": (3,),
+    "RandomHue": (3,),
+    "RandomSaturation": (3,),
+    "RandomGrayscale": (1, 3),
+    "RandAugment": (1, 3),
+    "AugMix": (1, 3),
+}
 
 
-def augmentation(checks: tuple[Check, ...], rgb: bool) -> Callable[[Args, Shape], Built]:
+def channels_allowed(args: Args) -> tuple[int, ...]:
+    """RandomColorJitter converts to HSV only when it has a saturation or hue factor."""
+    if args.type_name == "RandomColorJitter":
+        return (3,) if args["saturation_factor"] is not None or args["hue_factor"] is not None else ()
+    return CHANNELS.get(args.type_name, ())
+
+
+def augmentation(checks: tuple[Check, ...]) -> Callable[[Args, Shape], Built]:
     def build(args: Args, shape: Shape) -> Built:
         for check in checks:
             check(args)
@@ -189,9 +207,13 @@ def augmentation(checks: tuple[Check, ...], rgb: bool) -> Callable[[Args, Shape]
         fmt = layout(args)
         image_axes(args, shape, args.type_name)
         channels = shape[-1] if fmt.channels_last else shape[-3]
-        if rgb and channels is not None and channels != 3:
+        allowed = channels_allowed(args)
+        if allowed and channels is not None and channels not in allowed:
             raise LayerError(
-                f"{args.type_name} needs images with 3 channels, found {channels} in {format_shape(shape)}", code="CC200"
+                f"{args.type_name} needs images with {' or '.join(map(str, allowed))} channels, "
+                f"found {channels} in {format_shape(shape)}",
+                hint="it converts colours while training (RGB to HSV or grayscale)",
+                code="CC200",
             )
         return Built(shape)
 
@@ -212,7 +234,6 @@ def random_crop(args: Args, shape: Shape) -> Built:
 
 
 TYPES: list[LayerType] = [
-    keras_type(name, augmentation(checks, name in THREE_CHANNELS), Family.AUGMENTATION, extra=BASE + extra)
-    for name, (checks, extra) in LAYERS.items()
+    keras_type(name, augmentation(checks), Family.AUGMENTATION, extra=BASE + extra) for name, (checks, extra) in LAYERS.items()
 ]
 TYPES.append(keras_type("RandomCrop", random_crop, Family.AUGMENTATION, extra=BASE, positions=Positions.REARRANGE))
