@@ -11,6 +11,10 @@ annotation, Keras's docstring) and the first sentence of its docstring entry. On
 
     KERAS_BACKEND=torch python scripts/gen_signatures.py > convcalc/frameworks/signatures.py
     KERAS_BACKEND=torch python scripts/gen_signatures.py --descriptions > convcalc/frameworks/descriptions.py
+
+Besides keras.layers and torch.nn it reads the layer classes of HOMES, which real models use
+but those namespaces do not export (torchvision.ops, keras.applications' own layers); it needs
+torchvision installed (`pip install torchvision`), imported as tests/conformance/oracle.py does.
 """
 
 from __future__ import annotations
@@ -21,15 +25,36 @@ import re
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "conformance"))
+
+HOMES: dict[str, dict[str, str]] = {
+    "keras": {
+        "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+        "LayerScale": "keras.src.applications.convnext",
+        "StochasticDepth": "keras.src.applications.convnext",
+    },
+    "pytorch": {
+        "Conv2dNormActivation": "torchvision.ops",
+        "Conv3dNormActivation": "torchvision.ops",
+        "LayerNorm2d": "torchvision.models.convnext",
+        "SqueezeExcitation": "torchvision.ops",
+        "StochasticDepth": "torchvision.ops",
+    },
+}
+"""Layer classes that live outside keras.layers and torch.nn, by framework: the module each is
+imported from (written into signatures.py, where the conformance tests find them)."""
 
 LITERALS = (int, float, str, bool, type(None))
 
 
 def literal(value: object) -> object:
-    """A default as a literal (tuples and lists, nested ones too, as tuples); defaults that are
-    objects (dtypes, callables) become "<TypeName>"."""
+    """A default as a literal (tuples and lists, nested ones too, as tuples); a class becomes
+    "<class Name>" (torchvision's norm_layer=BatchNorm2d), other objects (dtypes, callables)
+    "<TypeName>"."""
     if isinstance(value, LITERALS):
         return value
+    if inspect.isclass(value):
+        return f"<class {value.__name__}>"
     if isinstance(value, tuple | list):
         items = tuple(literal(v) for v in value)
         if not any(isinstance(v, str) and v.startswith("<") for v in items):
@@ -64,6 +89,13 @@ def layer_classes() -> dict[str, dict[str, type]]:
         cls = getattr(torch.nn, name)
         if inspect.isclass(cls) and issubclass(cls, torch.nn.Module) and not name.startswith("_"):
             found["pytorch"][name] = cls
+    from oracle import import_module
+
+    for framework, homes in HOMES.items():
+        for name, module in homes.items():
+            assert name not in found[framework], f"{name} is already a {framework} layer class"
+            found[framework][name] = getattr(import_module(module), name)
+        found[framework] = dict(sorted(found[framework].items()))
     return found
 
 
@@ -220,6 +252,8 @@ def main() -> None:
         for name, sig in entries.items():
             out.write(f"    {name!r}: {sig!r},\n")
         out.write("}\n\n")
+    out.write("# Classes that live outside keras.layers and torch.nn: the module each is imported from.\n")
+    out.write(f"HOMES = {HOMES!r}\n")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Every example in docs/draw.md, docs/editors.md and docs/import.md, executed: each `$ convcalc ...` line of a
+"""Every example in docs/draw.md, docs/editors.md, docs/import.md and docs/layers.md, executed: each `$ convcalc ...` line of a
 console block is run (in a scratch directory holding the repository's specs and docs) and what
 it prints compared; a Mermaid block must be the output of the console block before it; the
 editor settings parse; the check-jsonschema line runs where check-jsonschema is installed."""
@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from convcalc.cli import main
 
 ROOT = Path(__file__).parent.parent
-DOCS = [ROOT / "docs" / "draw.md", ROOT / "docs" / "editors.md", ROOT / "docs" / "import.md"]
+DOCS = [ROOT / "docs" / name for name in ("draw.md", "editors.md", "import.md", "layers.md")]
 FENCE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```", re.S | re.M)
 
 

@@ -381,11 +381,13 @@ def test_lazy_modules_need_a_known_size() -> None:
     assert code == "CC200" and "infers in_features" in message
 
 
-def test_return_indices_is_refused_in_a_sequential_stack() -> None:
-    # torch returns an (output, indices) tuple, which no next module takes
-    for layer in ("MaxPool2d(2, return_indices=True)", "AdaptiveMaxPool2d(2, return_indices=True)"):
-        code, message = rejection(layer, (3, 8, 8))
-        assert code == "CC105" and "return_indices=True" in message
+def test_return_indices_gives_the_indices_as_a_second_output() -> None:
+    # torch 2.13.0: MaxPool2d(2, return_indices=True) on zeros((2, 3, 8, 8)) returns (output,
+    # indices), both (2, 3, 4, 4); AdaptiveMaxPool2d(3, ...) both (2, 3, 3, 3). MaxUnpool takes them.
+    assert row("MaxPool2d(2, return_indices=True)", (3, 8, 8)).outputs == ((2, 3, 4, 4), (2, 3, 4, 4))
+    assert row("AdaptiveMaxPool2d(3, return_indices=True)", (3, 8, 8)).outputs == ((2, 3, 3, 3), (2, 3, 3, 3))
+    assert row("MaxPool2d(2)", (3, 8, 8)).outputs == ((2, 3, 4, 4),)
+    assert rejection("MaxPool2d(2, return_indices=1)", (3, 8, 8))[0] == "CC105"
 
 
 def test_a_small_network_end_to_end() -> None:

@@ -24,6 +24,7 @@ from convcalc.engine import run
 from convcalc.errors import LayerError
 from convcalc.ops.tensor import Shape
 from convcalc.report import Report, Row
+from convcalc.spec.calls import written
 from convcalc.spec.model import Spec
 
 STATUSES = ("added", "removed", "changed", "unchanged")
@@ -167,7 +168,7 @@ def _changes(old: _Layer, new: _Layer, renamed: dict[str, str] | None) -> tuple[
         for key in list(dict.fromkeys([*old.arguments, *new.arguments])):
             before, after = old.arguments.get(key), new.arguments.get(key)
             if not _same(before, after):
-                changes.append(Difference("argument", key, before, after))
+                changes.append(Difference("argument", key, written(before), written(after)))
     if renamed is not None:
         inputs = tuple(renamed.get(_node(ref), _node(ref)) + ref[len(_node(ref)) :] for ref in a.inputs)
         if inputs != b.inputs:

@@ -88,6 +88,10 @@ class Family(enum.Enum):
     MATMUL = ("matrix product", Positions.REARRANGE, macs.matmul)
     SCALED_DOT_PRODUCT = ("scaled dot-product attention", Positions.NONE, macs.scaled_dot_product_attention)
     PARAMETER = ("parameter tensor", Positions.NONE, macs.zero)
+    # issue 9: the layer classes users met and found missing
+    RECURRENT_CELL = ("recurrent cell", Positions.NONE, macs.recurrent)
+    CONVOLUTIONAL_RECURRENT = ("convolutional recurrent", Positions.NONE, None)
+    AUGMENTATION = ("random augmentation", Positions.KEEP, macs.zero)
 
     def __init__(self, label: str, positions: Positions, counts: MacsRule | None) -> None:
         self.label = label

@@ -796,6 +796,7 @@ KERAS = {
             "data_format": ("A string", 'one of "channels_last" (default) or "channels_first".'),
         },
     ),
+    "CustomScaleLayer": ("This is the class from which all layers inherit.", {"scale": ("", "")}),
     "CutMix": (
         "CutMix data augmentation technique.",
         {
@@ -1397,6 +1398,10 @@ KERAS = {
             "beta_constraint": ("", "Optional constraint for the beta weight."),
             "gamma_constraint": ("", "Optional constraint for the gamma weight."),
         },
+    ),
+    "LayerScale": (
+        "Layer scale module.",
+        {"init_values": ("", "Initial value for layer scale."), "projection_dim": ("", "Projection dimensionality.")},
     ),
     "LeakyReLU": (
         "Leaky version of a Rectified Linear Unit activation layer.",
@@ -2231,6 +2236,7 @@ KERAS = {
         "Wrapper allowing a stack of RNN cells to behave as a single cell.",
         {"cells": ("List of RNN cell instances", "List of RNN cell instances.")},
     ),
+    "StochasticDepth": ("Stochastic Depth module.", {"drop_path_rate": ("", "Probability of dropping paths.")}),
     "StringLookup": (
         "A preprocessing layer that maps strings to (possibly encoded) indices.",
         {
@@ -2656,6 +2662,28 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Conv2dNormActivation": (
+        "Configurable block used for Convolution2d-Normalization-Activation blocks.",
+        {
+            "in_channels": ("int", "Number of channels in the input image"),
+            "out_channels": ("int", "Number of channels produced by the Convolution-Normalization-Activation block"),
+            "kernel_size": ("Union[int, tuple[int, int]]", "(int, optional): Size of the convolving kernel."),
+            "stride": ("Union[int, tuple[int, int]]", "Stride of the convolution."),
+            "padding": ("Union[int, tuple[int, int], str, NoneType]", "Padding added to all four sides of the input."),
+            "groups": ("int", "Number of blocked connections from input channels to output channels."),
+            "norm_layer": (
+                "Optional[Callable[..., nn.modules.module.Module]]",
+                "Norm layer that will be stacked on top of the convolution layer.",
+            ),
+            "activation_layer": (
+                "Optional[Callable[..., nn.modules.module.Module]]",
+                "Activation function which will be stacked on top of the normalization layer (if not None), otherwise on top of the conv layer.",
+            ),
+            "dilation": ("Union[int, tuple[int, int]]", "Spacing between kernel elements."),
+            "inplace": ("Optional[bool]", "Parameter for the activation layer, which can optionally do the operation in-place."),
+            "bias": ("Optional[bool]", "Whether to use bias in the convolution layer."),
+        },
+    ),
     "Conv3d": (
         "Applies a 3D convolution over an input signal composed of several input planes.",
         {
@@ -2673,6 +2701,28 @@ PYTORCH = {
             ),
             "device": ("", ""),
             "dtype": ("", ""),
+        },
+    ),
+    "Conv3dNormActivation": (
+        "Configurable block used for Convolution3d-Normalization-Activation blocks.",
+        {
+            "in_channels": ("int", "Number of channels in the input video."),
+            "out_channels": ("int", "Number of channels produced by the Convolution-Normalization-Activation block"),
+            "kernel_size": ("Union[int, tuple[int, int, int]]", "(int, optional): Size of the convolving kernel."),
+            "stride": ("Union[int, tuple[int, int, int]]", "Stride of the convolution."),
+            "padding": ("Union[int, tuple[int, int, int], str, NoneType]", "Padding added to all four sides of the input."),
+            "groups": ("int", "Number of blocked connections from input channels to output channels."),
+            "norm_layer": (
+                "Optional[Callable[..., nn.modules.module.Module]]",
+                "Norm layer that will be stacked on top of the convolution layer.",
+            ),
+            "activation_layer": (
+                "Optional[Callable[..., nn.modules.module.Module]]",
+                "Activation function which will be stacked on top of the normalization layer (if not None), otherwise on top of the conv layer.",
+            ),
+            "dilation": ("Union[int, tuple[int, int, int]]", "Spacing between kernel elements."),
+            "inplace": ("Optional[bool]", "Parameter for the activation layer, which can optionally do the operation in-place."),
+            "bias": ("Optional[bool]", "Whether to use bias in the convolution layer."),
         },
     ),
     "ConvTranspose1d": (
@@ -3145,6 +3195,26 @@ PYTORCH = {
         },
     ),
     "LayerNorm": (
+        "Applies Layer Normalization over a mini-batch of inputs.",
+        {
+            "normalized_shape": (
+                "int | list[int] | Size",
+                "input shape from an expected input of size .. math:: [* \\times \\text{normalized\\_shape}[0] \\times \\text{normalized\\_shape}[1] \\times \\ldots \\times \\text{norm...",
+            ),
+            "eps": ("float", "a value added to the denominator for numerical stability."),
+            "elementwise_affine": (
+                "bool",
+                "a boolean value that when set to True, this module has learnable per-element affine parameters initialized to ones (for weights) and zeros (for biases).",
+            ),
+            "bias": (
+                "bool",
+                "If set to False, the layer will not learn an additive bias (only relevant if elementwise_affine is True).",
+            ),
+            "device": ("", ""),
+            "dtype": ("", ""),
+        },
+    ),
+    "LayerNorm2d": (
         "Applies Layer Normalization over a mini-batch of inputs.",
         {
             "normalized_shape": (
@@ -3836,6 +3906,16 @@ PYTORCH = {
             )
         },
     ),
+    "SqueezeExcitation": (
+        "This block implements the Squeeze-and-Excitation block from https://arxiv.org/abs/1709.01507 (see Fig. 1).",
+        {
+            "input_channels": ("int", "Number of channels in the input image"),
+            "squeeze_channels": ("int", "Number of squeeze channels"),
+            "activation": ("Callable[..., nn.modules.module.Module]", "delta activation."),
+            "scale_activation": ("Callable[..., nn.modules.module.Module]", "sigma activation."),
+        },
+    ),
+    "StochasticDepth": ("See stochastic_depth.", {"p": ("float", ""), "mode": ("str", "")}),
     "Subtract": (
         "torch.subtract(input, other, *, alpha=1), x - y, x - 1: the difference of two inputs.",
         {

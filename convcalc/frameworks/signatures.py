@@ -463,6 +463,7 @@ KERAS = {
     "Cropping1D": ((("cropping", (1, 1)),), (), True),
     "Cropping2D": ((("cropping", ((0, 0), (0, 0))), ("data_format", None)), (), True),
     "Cropping3D": ((("cropping", ((1, 1), (1, 1), (1, 1))), ("data_format", None)), (), True),
+    "CustomScaleLayer": ((("scale", "REQUIRED"),), (), True),
     "CutMix": ((("factor", 1.0), ("seed", None), ("data_format", None)), (), True),
     "Dense": (
         (
@@ -819,6 +820,7 @@ KERAS = {
         (),
         True,
     ),
+    "LayerScale": ((("init_values", "REQUIRED"), ("projection_dim", "REQUIRED")), (), True),
     "LeakyReLU": ((("negative_slope", 0.3),), (), True),
     "Masking": ((("mask_value", 0.0),), (), True),
     "MaxNumBoundingBoxes": ((("max_number", "REQUIRED"), ("fill_value", -1)), (), True),
@@ -1268,6 +1270,7 @@ KERAS = {
     ),
     "SpectralNormalization": ((("layer", "REQUIRED"), ("power_iterations", 1)), (), True),
     "StackedRNNCells": ((("cells", "REQUIRED"),), (), True),
+    "StochasticDepth": ((("drop_path_rate", "REQUIRED"),), (), True),
     "StringLookup": (
         (
             ("max_tokens", None),
@@ -1482,6 +1485,23 @@ PYTORCH = {
         (),
         False,
     ),
+    "Conv2dNormActivation": (
+        (
+            ("in_channels", "REQUIRED"),
+            ("out_channels", "REQUIRED"),
+            ("kernel_size", 3),
+            ("stride", 1),
+            ("padding", None),
+            ("groups", 1),
+            ("norm_layer", "<class BatchNorm2d>"),
+            ("activation_layer", "<class ReLU>"),
+            ("dilation", 1),
+            ("inplace", True),
+            ("bias", None),
+        ),
+        (),
+        False,
+    ),
     "Conv3d": (
         (
             ("in_channels", "REQUIRED"),
@@ -1495,6 +1515,23 @@ PYTORCH = {
             ("padding_mode", "zeros"),
             ("device", None),
             ("dtype", None),
+        ),
+        (),
+        False,
+    ),
+    "Conv3dNormActivation": (
+        (
+            ("in_channels", "REQUIRED"),
+            ("out_channels", "REQUIRED"),
+            ("kernel_size", 3),
+            ("stride", 1),
+            ("padding", None),
+            ("groups", 1),
+            ("norm_layer", "<class BatchNorm3d>"),
+            ("activation_layer", "<class ReLU>"),
+            ("dilation", 1),
+            ("inplace", True),
+            ("bias", None),
         ),
         (),
         False,
@@ -1717,6 +1754,18 @@ PYTORCH = {
         False,
     ),
     "LayerNorm": (
+        (
+            ("normalized_shape", "REQUIRED"),
+            ("eps", 1e-05),
+            ("elementwise_affine", True),
+            ("bias", True),
+            ("device", None),
+            ("dtype", None),
+        ),
+        (),
+        False,
+    ),
+    "LayerNorm2d": (
         (
             ("normalized_shape", "REQUIRED"),
             ("eps", 1e-05),
@@ -2040,6 +2089,17 @@ PYTORCH = {
     "Softplus": ((("beta", 1.0), ("threshold", 20.0)), (), False),
     "Softshrink": ((("lambd", 0.5),), (), False),
     "Softsign": ((), (), True),
+    "SqueezeExcitation": (
+        (
+            ("input_channels", "REQUIRED"),
+            ("squeeze_channels", "REQUIRED"),
+            ("activation", "<class ReLU>"),
+            ("scale_activation", "<class Sigmoid>"),
+        ),
+        (),
+        False,
+    ),
+    "StochasticDepth": ((("p", "REQUIRED"), ("mode", "REQUIRED")), (), False),
     "SyncBatchNorm": (
         (
             ("num_features", "REQUIRED"),
@@ -2154,4 +2214,20 @@ PYTORCH = {
     "ZeroPad1d": ((("padding", "REQUIRED"),), (), False),
     "ZeroPad2d": ((("padding", "REQUIRED"),), (), False),
     "ZeroPad3d": ((("padding", "REQUIRED"),), (), False),
+}
+
+# Classes that live outside keras.layers and torch.nn: the module each is imported from.
+HOMES = {
+    "keras": {
+        "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+        "LayerScale": "keras.src.applications.convnext",
+        "StochasticDepth": "keras.src.applications.convnext",
+    },
+    "pytorch": {
+        "Conv2dNormActivation": "torchvision.ops",
+        "Conv3dNormActivation": "torchvision.ops",
+        "LayerNorm2d": "torchvision.models.convnext",
+        "SqueezeExcitation": "torchvision.ops",
+        "StochasticDepth": "torchvision.ops",
+    },
 }

@@ -388,3 +388,21 @@ def resolve(value: object, env: Mapping[str, object]) -> object:
             return apply(function, args, kwargs, env)
         return Call(value.name, args, kwargs, value.offsets, at=value.at)
     return value
+
+
+def written(value: object) -> object:
+    """A bound argument as the spec writes it: a layer given as an argument (torchvision's
+    `activation_layer=SiLU()`, Keras's `Bidirectional(LSTM(64))`) becomes its call's text,
+    which every output format prints; other values are themselves.
+
+    >>> written(Call("BatchNorm2d", (), {"eps": 0.001})), written(Call("LSTM", (64,))), written(3)
+    ('BatchNorm2d(eps=0.001)', 'LSTM(64)', 3)
+    """
+    if not isinstance(value, Call):
+        return value
+
+    def text(item: object) -> str:
+        return str(written(item)) if isinstance(item, Call) else repr(item)
+
+    parts = [text(a) for a in value.args] + [f"{k}={text(v)}" for k, v in value.kwargs.items()]
+    return f"{value.name}({', '.join(parts)})"

@@ -33,6 +33,7 @@ class Gen:
         self.layers: list[Layer] = []
         self.input_shape: tuple[int, ...] = ()
         self.extras: tuple[tuple[str, tuple[int, ...]], ...] = ()
+        self.integer = False  # the input holds indices
         self.session: Any = None
 
     # random helpers
@@ -56,11 +57,13 @@ class Gen:
         return self.pick(options) if self.bad and options else ""
 
     # the stack
-    def start(self, shape: tuple[int, ...], **extras: tuple[int, ...]) -> None:
-        """The stack's input `x` (batch excluded) and any more named graph inputs."""
+    def start(self, shape: tuple[int, ...], integer: bool = False, **extras: tuple[int, ...]) -> None:
+        """The stack's input (batch excluded; `x` when there are extras), whether it holds
+        indices, and any more named graph inputs."""
         self.input_shape = shape
+        self.integer = integer
         self.extras = tuple(extras.items())
-        self.session = session(self.framework, shape, self.extras)
+        self.session = session(self.framework, shape, self.extras, integer)
 
     @property
     def alive(self) -> bool:
@@ -89,6 +92,11 @@ class Gen:
 
     def add(self, type_name: str, *args: Any, inputs: tuple[int | str, ...] = (), **kwargs: Any) -> bool:
         """Add a layer on the one before it, or on `inputs` (-1 and the names of extra inputs)."""
+        return self.add_on(inputs, type_name, *args, **kwargs)
+
+    def add_on(self, inputs: tuple[int | str, ...], type_name: str, *args: Any, **kwargs: Any) -> bool:
+        """A layer taking `inputs` (-1, "input", an extra input, "l2", "l2[1]"; none: the
+        previous layer's output)."""
         if not self.alive:
             return False
         if self.framework == "keras" and self.channels_first and "data_format" not in kwargs and type_name in CHANNELS_AWARE:
@@ -97,8 +105,20 @@ class Gen:
         self.layers.append(layer)
         return self.session.add(layer) is not None
 
+    def shape_of(self, ref: str) -> Shape:
+        """The shape of an earlier output: "input", "l2" or "l2[1]"."""
+        if ref == "input":
+            return tuple(self.session.input.shape)
+        node, _, rest = ref.partition("[")
+        return tuple(self.session.outputs[int(node[1:])][int(rest[:-1]) if rest else 0].shape)
+
+    @property
+    def last(self) -> str:
+        """The newest layer's name in a graph stack."""
+        return f"l{len(self.layers) - 1}"
+
     def stack(self) -> Stack:
-        return Stack(self.framework, self.input_shape, tuple(self.layers), self.extras)
+        return Stack(self.framework, self.input_shape, tuple(self.layers), self.extras, self.integer)
 
 
 # Keras layers that take data_format (so a channels_first Keras stack passes it to each).
@@ -1066,6 +1086,12 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Gen], None], int]]] = {
 
 FAMILIES["pytorch"].update(generate_ops.TORCH)
 FAMILIES["keras"].update(generate_ops.KERAS)
+
+from generate_layers import FAMILIES as LAYER_FAMILIES  # noqa: E402  issue 9's layer classes
+from generate_layers import available  # noqa: E402
+
+for _framework, _families in LAYER_FAMILIES.items():
+    FAMILIES[_framework].update({name: family for name, family in _families.items() if available(_framework, name)})
 
 
 def ids(framework: str) -> list[str]:

@@ -31,7 +31,10 @@ collection of this file works without them.
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,27 +49,86 @@ UNKNOWN_RUN = 16  # the size an unknown (None) input dimension takes when a Kera
 NEEDS = "the conformance suite needs torch and keras 3 (pip install torch keras)"  # the skip reason
 
 
+# torchvision's C extension (its wheel is built against another torch) fails to register its
+# operators when these modules run at import; the model and ops classes are plain Python.
+TORCHVISION_STUBS = ("torchvision._meta_registrations", "torchvision._autograd_registrations")
+
+
+def import_module(name: str) -> types.ModuleType:
+    """The module `name` (keras.src.applications.convnext, torchvision.ops...), imported with
+    torchvision's operator registrations stubbed out; ImportError when it is not installed."""
+    if name.split(".")[0] == "torchvision":
+        for stub in TORCHVISION_STUBS:
+            sys.modules.setdefault(stub, types.ModuleType(stub))
+    return importlib.import_module(name)
+
+
+def real_class(framework: str, name: str) -> Any:
+    """The real class behind a vocabulary name: keras.layers or torch.nn, or the module
+    signatures.HOMES names for the classes that live elsewhere (torchvision.ops...)."""
+    from convcalc.frameworks.signatures import HOMES
+
+    home = HOMES[framework].get(name) or ("keras.layers" if framework == "keras" else "torch.nn")
+    return getattr(import_module(home), name)
+
+
+@dataclass(frozen=True)
+class Cls:
+    """A class given as an argument (torchvision's norm_layer=...): convcalc writes it as a call
+    of the class, Python passes functools.partial(the class, *args, **kwargs).
+
+    >>> repr(Cls("BatchNorm2d", (), {"eps": 0.001}))
+    'BatchNorm2d(eps=0.001)'
+    """
+
+    name: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return Layer(self.name, self.args, self.kwargs).call()
+
+    def real(self, framework: str) -> Any:
+        import functools
+
+        return functools.partial(real_class(framework, self.name), *self.args, **self.kwargs)
+
+
 @dataclass(frozen=True)
 class Layer:
-    """One layer call: the class name with its positional and keyword arguments (literals only)."""
+    """One layer call: the class name with its positional and keyword arguments (literals only),
+    and the outputs it takes when not the previous layer's: "input", "l2" (layer 2), "l2[1]"."""
 
     type: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
-    inputs: tuple[int | str, ...] = ()  # -1 (the layer before) or extra inputs' names; () the layer before
+    inputs: tuple[int | str, ...] = ()  # () or -1: the layer before; "input", an extra input's name, "l2", "l2[1]"
 
-    def call(self) -> str:
-        """The call as a convcalc spec writes it (and as Python would).
+    def call(self, name: str = "") -> str:
+        """The call as a convcalc spec writes it (and as Python would); `name` adds the spec's
+        own name= and the inputs.
 
         >>> Layer("Conv2D", (32, (3, 3)), {"padding": "same"}).call()
         "Conv2D(32, (3, 3), padding='same')"
         >>> Layer("Matmul", inputs=(-1, "y")).call()
         "Matmul(inputs=[-1, 'y'])"
+        >>> Layer("Add", (), {}, ("input", "l0")).call("l1")
+        "Add(name='l1', inputs=['input', 'l0'])"
         """
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        if name:
+            parts.append(f"name={name!r}")
         if self.inputs:
             parts.append(f"inputs={list(self.inputs)!r}")
         return f"{self.type}({', '.join(parts)})"
+
+    def real_arguments(self, framework: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments Python passes: Cls values become the classes (partials) they stand for."""
+
+        def real(value: Any) -> Any:
+            return value.real(framework) if isinstance(value, Cls) else value
+
+        return tuple(real(a) for a in self.args), {k: real(v) for k, v in self.kwargs.items()}
 
 
 def L(type_name: str, *args: Any, **kwargs: Any) -> Layer:
@@ -82,6 +144,12 @@ class Stack:
     input_shape: tuple[int | None, ...]  # None: unknown (Keras only)
     layers: tuple[Layer, ...]
     extras: tuple[tuple[str, tuple[int, ...]], ...] = ()  # more graph inputs, by name; the first is "x"
+    integer: bool = False  # the input holds indices (EmbeddingBag): torch.long zeros
+
+    @property
+    def graph(self) -> bool:
+        """Some layer takes another layer's output by name: every layer is named l0, l1..."""
+        return any(isinstance(ref, str) and ref.startswith("l") for layer in self.layers for ref in layer.inputs)
 
     @property
     def batch(self) -> int | None:
@@ -112,7 +180,9 @@ class Stack:
         layers:
         - "Conv2D(32, 3)"
         """
-        return "\n".join(self.header() + [f"- {json.dumps(layer.call())}" for layer in self.layers]) + "\n"
+        named = self.graph
+        calls = [layer.call(f"l{i}" if named else "") for i, layer in enumerate(self.layers)]
+        return "\n".join(self.header() + [f"- {json.dumps(call)}" for call in calls]) + "\n"
 
     def layer_at_line(self, line: int) -> int | None:
         """The index of the layer written on `line` (1-based) of `yaml()`."""
@@ -199,9 +269,73 @@ def _layer_facts(type_name: str, output_shape: Shape, weights: list[WeightFact],
     return LayerFacts(type_name, output_shape, tuple(weights), total, trainable, total - trainable, extra)
 
 
-def _inputs(layer: Layer, current: Any, named: dict[str, Any]) -> list[Any]:
-    """The tensors a layer takes: the one before it, or those its `inputs` name."""
-    return [current if ref == -1 else named[ref] for ref in layer.inputs] if layer.inputs else [current]
+# --- Graph stacks: which tensors a layer takes, and how it takes them
+
+
+def pick(
+    first: Any, outputs: list[tuple[Any, ...]], refs: tuple[int | str, ...], previous: Any, named: dict[str, Any]
+) -> list[Any]:
+    """The tensors `refs` name (-1 the previous output, "input", an extra input's name, "l2",
+    "l2[1]"), or the previous layer's output when there are none."""
+    if not refs:
+        return [previous]
+    found = []
+    for ref in refs:
+        if ref == -1:
+            found.append(previous)
+        elif ref == "input":
+            found.append(first)
+        elif ref in named:
+            found.append(named[ref])
+        else:
+            node, _, rest = str(ref).partition("[")
+            found.append(outputs[int(node[1:])][int(rest[:-1]) if rest else 0])
+    return found
+
+
+def call_layer(instance: Any, tensors: list[Any]) -> tuple[Any, ...]:
+    """A Keras layer called as its class is: merges and attention on the list, others one by one.
+    Attention also returns its scores, which convcalc gives as the layer's second output."""
+    import keras
+
+    attention = isinstance(instance, keras.layers.Attention)
+    listed = attention or type(instance).__name__ in LIST_LAYERS
+    options = {"return_attention_scores": True} if attention else {}
+    out = instance(tensors, **options) if listed and len(tensors) > 1 else instance(*tensors, **options)
+    return tuple(out) if isinstance(out, list | tuple) else (out,)
+
+
+LIST_LAYERS = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "CustomScaleLayer"}
+
+
+def call_module(module: Any, tensors: list[Any]) -> tuple[Any, ...]:
+    """A torch module's forward as it takes these inputs: LSTMCell's state as one (h, c) tuple,
+    MaxUnpool's third input as output_size=its size(), EmbeddingBag's indices as torch.long."""
+    name = type(module).__name__
+    if name == "LSTMCell" and len(tensors) == 3:
+        out = module(tensors[0], (tensors[1], tensors[2]))
+    elif name.startswith("MaxUnpool") and len(tensors) == 3:
+        out = module(tensors[0], tensors[1], output_size=tensors[2].size())
+    elif name == "EmbeddingBag":
+        out = module(*(t.long() if i < 2 else t for i, t in enumerate(tensors)))
+    else:
+        out = module(*tensors)
+    return tuple(out) if isinstance(out, tuple) else (out,)
+
+
+HOME_RECURSE = {"Conv2dNormActivation", "Conv3dNormActivation", "SqueezeExcitation", "LayerNorm2d"}
+
+
+def weight_path(path: str) -> str:
+    """A Keras weight's path inside its layer, without Keras's `_1` name counters
+    (`conv_lstm2d_3/conv_lstm_cell/kernel` -> `conv_lstm_cell/kernel`).
+
+    >>> weight_path("conv2d_3/kernel"), weight_path("conv_lstm2d_1/conv_lstm_cell_1/bias")
+    ('kernel', 'conv_lstm_cell/bias')
+    """
+    import re
+
+    return re.sub(r"_\d+(?=/|$)", "", path.split("/", 1)[1])
 
 
 # --- Keras
@@ -218,7 +352,9 @@ class KerasSession:
         self.extras = extras
         self.symbolic = keras.Input(input_shape)
         self.named = {name: keras.Input(shape) for name, shape in extras}
-        self.built: list[tuple[Callable[[list[Any]], Any], Layer]] = []  # each layer's call, replayed eagerly
+        self.input = self.symbolic
+        self.outputs: list[tuple[Any, ...]] = []  # each layer's outputs, for "l2[1]"
+        self.built: list[tuple[Callable[[list[Any]], tuple[Any, ...]], Layer]] = []  # each layer's call, replayed eagerly
         self.layers: list[LayerFacts] = []
         self.rejected_at: int | None = None
         self.error = ""
@@ -231,14 +367,20 @@ class KerasSession:
         """The current output shape (batch first), None once the stack was rejected."""
         return None if self.rejected_at is not None else tuple(self.symbolic.shape)
 
-    def callable(self, layer: Layer) -> tuple[Callable[[list[Any]], Any], Any]:
-        """The layer's call on a list of input tensors, and the layer instance (None for a
-        keras.ops call, which has no weights)."""
+    def callable(self, layer: Layer) -> tuple[Callable[[list[Any]], tuple[Any, ...]], Any]:
+        """The layer's call on a list of input tensors, giving its outputs, and the layer
+        instance (None for a keras.ops call, which has no weights)."""
         if keras_operation(layer.type, layer.args, layer.kwargs):
             function = keras_calls()[layer.type](*layer.args, **layer.kwargs)
-            return (lambda tensors: function(*tensors)), None
-        instance = getattr(self.keras.layers, layer.type)(*layer.args, **layer.kwargs)
-        return (lambda tensors: instance(tensors if len(tensors) > 1 else tensors[0])), instance
+
+            def operation(tensors: list[Any]) -> tuple[Any, ...]:
+                out = function(*tensors)
+                return tuple(out) if isinstance(out, list | tuple) else (out,)
+
+            return operation, None
+        args, kwargs = layer.real_arguments("keras")
+        instance = real_class("keras", layer.type)(*args, **kwargs)
+        return (lambda tensors: call_layer(instance, tensors)), instance
 
     def add(self, layer: Layer) -> Shape | None:
         if self.rejected_at is not None:
@@ -247,24 +389,30 @@ class KerasSession:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 call, instance = self.callable(layer)
-                output = call(_inputs(layer, self.symbolic, self.named))
-                _check_not_empty(tuple(output.shape))
+                found = call(pick(self.input, self.outputs, layer.inputs, self.symbolic, self.named))
+                output = found[0]
+                for tensor in found:
+                    _check_not_empty(tuple(tensor.shape))
         except Exception as exc:
             self.rejected_at, self.error = len(self.layers), _error_text(exc)
             return None
         self.notes += [f"[{len(self.layers)}] warning: {w.message}" for w in caught]
+        self.outputs.append(found)
         variables = instance.weights if instance is not None else []
-        weights = [WeightFact(w.name, tuple(w.shape), bool(w.trainable)) for w in variables]
+        weights = [WeightFact(weight_path(w.path), tuple(w.shape), bool(w.trainable)) for w in variables]
         trainable_ids = {id(w) for w in instance.trainable_weights} if instance is not None else set()
         reported = type(output._keras_history.operation).__name__
-        facts = _layer_facts(reported, tuple(output.shape), weights)
+        extra = tuple(tuple(t.shape) for t in found[1:])
+        facts = _layer_facts(reported, tuple(output.shape), weights, extra)
         summary_trainable = sum(prod(w.shape) for w in variables if id(w) in trainable_ids)
         if summary_trainable != facts.trainable_params:
             self.notes.append(
                 f"[{len(self.layers)}] trainable_weights count {summary_trainable} differs from the weights' flags; using it"
             )
             total = instance.count_params()
-            facts = LayerFacts(facts.type, facts.output_shape, facts.weights, total, summary_trainable, total - summary_trainable)
+            facts = LayerFacts(
+                facts.type, facts.output_shape, facts.weights, total, summary_trainable, total - summary_trainable, extra
+            )
         self.built.append((call, layer))
         self.layers.append(facts)
         self.symbolic = output
@@ -279,13 +427,16 @@ class KerasSession:
         def zeros(shape: tuple[int | None, ...]) -> Any:
             return self.keras.ops.zeros((TORCH_BATCH, *(UNKNOWN_RUN if n is None else n for n in shape)))
 
-        x = zeros(self.input_shape)
+        first = zeros(self.input_shape)
         named = {name: zeros(shape) for name, shape in self.extras}
+        x, outputs = first, []
         for i, ((call, layer), facts) in enumerate(zip(self.built, self.layers)):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    x = call(_inputs(layer, x, named))
+                    found = call(pick(first, outputs, layer.inputs, x, named))
+                    x = found[0]
+                    outputs.append(found)
                     _check_not_empty(tuple(x.shape))
             except Exception as exc:
                 self.runtime_failed_at, self.runtime_error = i, _error_text(exc)
@@ -314,12 +465,16 @@ class KerasSession:
 class TorchSession:
     """Builds a PyTorch stack one module at a time, running each on the previous output."""
 
-    def __init__(self, input_shape: tuple[int, ...], extras: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> None:
+    def __init__(
+        self, input_shape: tuple[int, ...], extras: tuple[tuple[str, tuple[int, ...]], ...] = (), integer: bool = False
+    ) -> None:
         import torch
 
         self.torch = torch
-        self.x = torch.zeros((TORCH_BATCH, *input_shape))
+        self.x = torch.zeros((TORCH_BATCH, *input_shape), dtype=torch.long if integer else torch.float32)
         self.named = {name: torch.zeros((TORCH_BATCH, *shape)) for name, shape in extras}
+        self.input = self.x
+        self.outputs: list[tuple[Any, ...]] = []
         self.layers: list[LayerFacts] = []
         self.rejected_at: int | None = None
         self.error = ""
@@ -338,24 +493,29 @@ class TorchSession:
                 warnings.simplefilter("always")
                 if stand_in is not None:
                     module = stand_in(*layer.args, **layer.kwargs)
+                    y = module(*pick(self.input, self.outputs, layer.inputs, self.x, self.named))
+                    found = tuple(y) if isinstance(y, tuple | list) else (y,)
                 else:
-                    module = getattr(self.torch.nn, layer.type)(*layer.args, **layer.kwargs)
-                y = module(*_inputs(layer, self.x, self.named))
-            outputs = tuple(y) if isinstance(y, tuple | list) and stand_in is not None else (y,)
-            if not all(isinstance(o, self.torch.Tensor) for o in outputs):
-                raise TypeError(f"the module returned {type(y).__name__}, not a tensor")
-            for output in outputs:
-                _check_not_empty(tuple(output.shape))
+                    args, kwargs = layer.real_arguments("pytorch")
+                    module = real_class("pytorch", layer.type)(*args, **kwargs)
+                    found = call_module(module, pick(self.input, self.outputs, layer.inputs, self.x, self.named))
+            if not all(isinstance(y, self.torch.Tensor) for y in found):
+                raise TypeError(f"the module returned {[type(y).__name__ for y in found]}, not tensors")
+            for y in found:
+                _check_not_empty(tuple(y.shape))
         except Exception as exc:
             self.rejected_at, self.error = len(self.layers), _error_text(exc)
             return None
         self.notes += [f"[{len(self.layers)}] warning: {w.message}" for w in caught]
-        parameters = module.named_parameters(recurse=False) if stand_in is None else ()
+        # a torchvision block's own modules are its parameters too (`0.weight`): recurse there
+        recurse = layer.type in HOME_RECURSE
+        parameters = module.named_parameters(recurse=recurse) if stand_in is None else ()
         weights = [WeightFact(n, tuple(p.shape), bool(p.requires_grad)) for n, p in parameters]
         reported = layer.type if stand_in is not None else type(module).__name__
-        shapes = [tuple(o.shape) for o in outputs]
-        self.layers.append(_layer_facts(reported, shapes[0], weights, tuple(shapes[1:])))
-        self.x = outputs[0]
+        extra = tuple(tuple(y.shape) for y in found[1:])
+        self.layers.append(_layer_facts(reported, tuple(found[0].shape), weights, extra))
+        self.outputs.append(found)
+        self.x = found[0]
         return self.shape
 
     def facts(self) -> Facts:
@@ -363,14 +523,19 @@ class TorchSession:
 
 
 def session(
-    framework: str, input_shape: tuple[int | None, ...], extras: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    framework: str,
+    input_shape: tuple[int | None, ...],
+    extras: tuple[tuple[str, tuple[int, ...]], ...] = (),
+    integer: bool = False,
 ) -> KerasSession | TorchSession:
-    return KerasSession(input_shape, extras) if framework == "keras" else TorchSession(input_shape, extras)  # type: ignore[arg-type]
+    if framework == "keras":
+        return KerasSession(input_shape, extras)
+    return TorchSession(input_shape, extras, integer)  # type: ignore[arg-type]
 
 
 def framework_facts(stack: Stack) -> Facts:
     """What the real framework reports for every layer of `stack`, or where it rejects it."""
-    builder = session(stack.framework, stack.input_shape, stack.extras)
+    builder = session(stack.framework, stack.input_shape, stack.extras, stack.integer)
     for layer in stack.layers:
         if builder.add(layer) is None:
             break

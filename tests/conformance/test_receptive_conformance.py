@@ -110,6 +110,11 @@ KERAS_STACKS = {
     ),
     "causal-1d": ("[19, 1]", ["Conv1D(1, 3, padding='causal', dilation_rate=2)", "Conv1D(1, 2, strides=2, padding='causal')"]),
     "pool-3d": ("[9, 10, 11, 1]", ["Conv3D(1, 3, strides=(1, 2, 2), padding='same')", "MaxPooling3D(2, padding='same')"]),
+    # CenterCrop crops (in - size) // 2 before; EinsumDense on the channels keeps the positions
+    "center-crop-einsum": (
+        "[16, 15, 1]",
+        ["CenterCrop(11, 8)", "Conv2D(1, 3, strides=2)", "EinsumDense('abcd,de->abce', (5, 3, 1))"],
+    ),
 }
 
 
@@ -133,7 +138,27 @@ TORCH_STACKS = {
     "zeropad-lppool": ("[1, 14, 13]", ["ZeroPad2d((3, 0, 1, 2))", "Conv2d(1, 1, (3, 5), stride=(2, 1))", "LPPool2d(2, 2)"]),
     "adaptive-unshuffle": ("[1, 16, 12]", ["PixelUnshuffle(2)", "Conv2d(4, 1, 3)", "AdaptiveMaxPool2d((3, 2))"]),
     "conv1d": ("[1, 30]", ["Conv1d(1, 1, 5, stride=3, padding=4)", "MaxPool1d(2)"]),
+    # torchvision's block slides its convolution's window, padded (kernel - 1) // 2 x dilation
+    "conv-norm-activation": (
+        "[1, 17, 16]",
+        [
+            "Conv2dNormActivation(1, 1, 3, 2, norm_layer=None, activation_layer=None)",
+            "Conv2dNormActivation(1, 1, 4, dilation=2, norm_layer=None)",
+        ],
+    ),
 }
+
+
+def torch_namespace() -> dict[str, object]:
+    """torch.nn, and torchvision.ops' blocks when torchvision is installed."""
+    names: dict[str, object] = dict(vars(torch.nn))
+    try:
+        from oracle import import_module
+
+        names["Conv2dNormActivation"] = import_module("torchvision.ops").Conv2dNormActivation
+    except ImportError:
+        pass
+    return names
 
 
 @pytest.mark.parametrize("name", TORCH_STACKS)
@@ -141,7 +166,10 @@ def test_pytorch_stacks_see_what_convcalc_says(name: str) -> None:
     shape_text, layers = TORCH_STACKS[name]
     shape = tuple(int(d) for d in shape_text.strip("[]").split(","))
     spec = "framework: pytorch\ninput: " + shape_text + "\nlayers:\n" + "".join(f'  - "{layer}"\n' for layer in layers)
-    module = torch_forward(torch.nn.Sequential(*(eval(layer, vars(torch.nn)) for layer in layers)))
+    namespace = torch_namespace()
+    if any(layer.split("(")[0] not in namespace for layer in layers):
+        pytest.skip("torchvision is not installed")
+    module = torch_forward(torch.nn.Sequential(*(eval(layer, namespace) for layer in layers)))
     for axis in range(2, len(shape) + 1):
         assert agree(measured(module, shape, axis), predicted(spec, axis), shape[axis - 1]), (name, axis)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 
+import oracle
 import pytest
 from oracle import NEEDS
 
@@ -30,7 +31,12 @@ REGENERATE = "regenerate it: KERAS_BACKEND=torch python scripts/gen_signatures.p
 
 
 def real_class(framework: str, name: str) -> type:
-    return getattr(keras.layers if framework == "keras" else torch.nn, name)
+    """keras.layers or torch.nn's class, or the one signatures.HOMES says lives elsewhere
+    (torchvision.ops, keras.applications); skipped when that package is not installed."""
+    try:
+        return oracle.real_class(framework, name)
+    except ImportError as exc:
+        pytest.skip(f"{framework} {name} lives in {signatures.HOMES[framework][name]}: {exc}")
 
 
 def same_default(real: object, table: object) -> bool:
@@ -38,6 +44,8 @@ def same_default(real: object, table: object) -> bool:
     are both stored as tuples; other objects (dtypes, callables) are stored as "<TypeName>"."""
     if isinstance(real, LITERALS):
         return type(real) is type(table) and real == table
+    if inspect.isclass(real):  # torchvision's norm_layer=torch.nn.BatchNorm2d
+        return table == f"<class {real.__name__}>"
     if isinstance(real, tuple | list) and isinstance(table, tuple):  # nested tuples too: Cropping2D's ((0, 0), (0, 0))
         return len(real) == len(table) and all(same_default(a, b) for a, b in zip(real, table))
     return table == f"<{type(real).__name__}>"
@@ -124,7 +132,19 @@ def test_alias_is_the_same_class(framework: str, alias: str, name: str) -> None:
 def test_every_vocabulary_type_is_a_real_class() -> None:
     for framework, vocab in (("keras", KERAS), ("pytorch", PYTORCH)):
         for name in real_types(vocab):
+            if name in signatures.HOMES[framework]:
+                continue  # checked by test_classes_outside_the_layer_namespaces_are_where_homes_says
             assert inspect.isclass(getattr(keras.layers if framework == "keras" else torch.nn, name, None)), name
+
+
+@pytest.mark.parametrize(("framework", "name"), [(f, n) for f, homes in signatures.HOMES.items() for n in homes])
+def test_classes_outside_the_layer_namespaces_are_where_homes_says(framework: str, name: str) -> None:
+    """torchvision.ops' and keras.applications' own layer classes: real classes, in the module
+    HOMES names, each one a vocabulary type."""
+    cls = real_class(framework, name)
+    base = keras.layers.Layer if framework == "keras" else torch.nn.Module
+    assert inspect.isclass(cls) and issubclass(cls, base)
+    assert name in (KERAS if framework == "keras" else PYTORCH).types
 
 
 @pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")

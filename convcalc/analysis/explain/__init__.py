@@ -22,6 +22,7 @@ from convcalc.analysis.explain.steps import Context, Explainer, Explanation, gen
 from convcalc.frameworks.base import Family, LayerType
 from convcalc.report import Report, Row
 from convcalc.signature import Args
+from convcalc.spec.calls import written
 
 Choose = Callable[[LayerType, bool], Explainer]
 """An explainer for a layer type of the family, in Keras's words (True) or PyTorch's (False)."""
@@ -45,9 +46,17 @@ def rank(layer_type: LayerType) -> int:
     return layer_type.rank
 
 
+def variants(default: Choose, **others: Choose) -> Choose:
+    """The family's words for its layer types, by their variant (LayerType.variant)."""
+    return lambda layer_type, is_keras: others.get(layer_type.variant, default)(layer_type, is_keras)
+
+
 EXPLAINERS: dict[Family, Choose] = {
     Family.CONVOLUTION: by_framework(
-        lambda t, k: windows.keras_conv(rank(t), "conv"), lambda t, k: windows.torch_conv(rank(t), transposed=False)
+        lambda t, k: windows.keras_conv(rank(t), "conv"),
+        variants(
+            lambda t, k: windows.torch_conv(rank(t), transposed=False), block=lambda t, k: windows.torch_conv_block(rank(t))
+        ),
     ),
     Family.DEPTHWISE_CONVOLUTION: lambda t, k: windows.keras_conv(rank(t), "depthwise"),
     Family.SEPARABLE_CONVOLUTION: lambda t, k: windows.keras_conv(rank(t), "separable"),
@@ -57,18 +66,33 @@ EXPLAINERS: dict[Family, Choose] = {
     Family.POOLING: by_framework(lambda t, k: windows.keras_pool(rank(t)), lambda t, k: windows.torch_pool(rank(t), t.variant)),
     Family.ADAPTIVE_POOLING: lambda t, k: windows.torch_adaptive(rank(t)),
     Family.GLOBAL_POOLING: fixed(windows.global_pool),
-    Family.PADDING: keras_only(lambda t, k: windows.zero_padding(rank(t), t.variant)),
-    Family.UPSAMPLING: keras_only(lambda t, k: windows.up_sampling(rank(t))),
-    Family.DENSE: by_framework(fixed(layers.keras_dense), fixed(layers.linear)),
+    Family.PADDING: keras_only(
+        variants(lambda t, k: windows.zero_padding(rank(t), t.variant), center_crop=fixed(windows.center_crop))
+    ),
+    Family.UPSAMPLING: keras_only(variants(lambda t, k: windows.up_sampling(rank(t)), resize=fixed(windows.resizing))),
+    Family.DENSE: by_framework(
+        variants(fixed(layers.keras_dense), einsum=fixed(layers.keras_einsum)),
+        variants(fixed(layers.linear), bilinear=fixed(layers.bilinear)),
+    ),
     Family.FLATTEN: fixed(layers.flatten),
     Family.BATCH_NORM: fixed(layers.batch_norm),
     Family.MERGE: fixed(layers.merge),
     Family.CONCATENATE: fixed(layers.merge),
-    Family.EMBEDDING: fixed(layers.embedding),
+    Family.EMBEDDING: variants(
+        fixed(layers.embedding), bag=fixed(layers.embedding_bag), category=fixed(layers.category_encoding)
+    ),
     Family.RECURRENT: by_framework(
         lambda t, k: layers.keras_recurrent(t.variant), lambda t, k: layers.torch_recurrent(t.variant)
     ),
-    Family.ATTENTION: by_framework(fixed(layers.keras_attention), fixed(layers.torch_attention)),
+    Family.ATTENTION: by_framework(
+        variants(
+            fixed(layers.keras_attention), dot=fixed(layers.keras_score_attention), additive=fixed(layers.keras_score_attention)
+        ),
+        fixed(layers.torch_attention),
+    ),
+    Family.RECURRENT_CELL: lambda t, k: layers.torch_cell(t.variant),
+    Family.CONVOLUTIONAL_RECURRENT: lambda t, k: windows.keras_conv_lstm(rank(t)),
+    Family.AUGMENTATION: fixed(layers.augmentation),
     Family.PERMUTATION: fixed(tensors.permutation),
     Family.VIEW: fixed(tensors.view),
     Family.UNIT_AXES: fixed(tensors.unit_axes),
@@ -100,7 +124,7 @@ def explain_row(row: Row, framework: str) -> Explanation:
     if not ctx.steps:
         generic(ctx)
     steps = ctx.steps + weight_steps(ctx)
-    arguments = {n: row.arguments[n] for n in ctx.shown}
+    arguments = {n: written(row.arguments[n]) for n in ctx.shown}
     return Explanation(
         row.name,
         row.type,

@@ -227,3 +227,99 @@ def merge(ctx: Context) -> None:
         ctx.use("other")
         listed += f" and the number {ctx.args['other']}"
     ctx.add("output", "the inputs' common shape", format_shape(out), None, f"element by element over {listed}")
+
+
+def torch_cell(cell: str) -> Explainer:
+    """RNNCell / LSTMCell / GRUCell: one step, (batch, input_size) -> (batch, hidden_size)."""
+
+    def explain(ctx: Context) -> None:
+        args = ctx.args
+        hidden = args.int("hidden_size")
+        ctx.use("input_size", "hidden_size", "bias", "nonlinearity")
+        states = "h_1 and c_1" if cell == "lstm" else "h_1"
+        ctx.add("output", "(..., hidden_size)", format_shape(ctx.row.output_shape), None, f"one time step: {states}")
+        count = gates(cell)
+        width = f"({count} gates x hidden_size)" if count > 1 else "hidden_size"
+        ctx.spelled = {width: f"({count} x {hidden})" if count > 1 else str(hidden)}
+        ctx.dims = {
+            "weight_ih": (width, "input_size"),
+            "weight_hh": (width, "hidden_size"),
+            "bias_ih": (width,),
+            "bias_hh": (width,),
+        }
+        features = ctx.shape[-1]
+        bias = 2 if args.bool("bias") else 0
+        total = recurrent_params(cell, features, hidden, bias) if features else None
+        ctx.weight_note = (
+            f"The weights of one layer of {'RNN' if cell == 'rnn' else cell.upper()}({features}, {hidden}), applied to "
+            f"one step: {count} x {hidden} x ({features} + {hidden} + {bias}) = {total:,}"
+            if total is not None
+            else f"{count} gate(s) on the input and on the {hidden} hidden values"
+        )
+
+    return explain
+
+
+def bilinear(ctx: Context) -> None:
+    out = ctx.args.int("out_features")
+    ctx.use("in1_features", "in2_features", "out_features", "bias")
+    ctx.add("last axis", "out_features", str(out), out, "the other axes of the two inputs must match")
+    ctx.dims = {"weight": ("out_features", "in1_features", "in2_features"), "bias": ("out_features",)}
+    ctx.weight_note = f"Each of the {out} outputs is x1 A x2 with its own in1_features x in2_features matrix A."
+
+
+def keras_einsum(ctx: Context) -> None:
+    ctx.use("equation", "output_shape", "bias_axes")
+    ctx.add(
+        "output",
+        f"the equation {ctx.args['equation']!r} with output_shape",
+        format_shape(ctx.row.output_shape),
+        None,
+        "output_shape lists the output's axes after the batch; None takes the input's size",
+    )
+    ctx.weight_note = (
+        "The kernel has one axis per letter of the equation's second operand: an input letter takes the input's "
+        "size, an output letter the output's; the bias spans the output from the first of bias_axes on."
+    )
+
+
+def keras_score_attention(ctx: Context) -> None:
+    """Keras's Attention and AdditiveAttention: the query's shape with the value's last axis."""
+    ctx.use("use_scale", "score_mode")
+    query, value = ctx.row.input_shapes[0], ctx.row.input_shapes[1]
+    ctx.add("output", "query's shape, last axis = value's", format_shape(ctx.row.output_shape), None)
+    ctx.add(
+        "scores",
+        "(..., Tq, Tv)",
+        format_shape(ctx.row.outputs[1]),
+        None,
+        f"one score for each of the {query[-2]} query and {value[-2]} value positions",
+    )
+    ctx.dims = {"scale": ("query features",)}
+    ctx.weight_note = "Attention has no projections: only scalars (or, additive, one scale per feature) are learned."
+
+
+def embedding_bag(ctx: Context) -> None:
+    ctx.use("num_embeddings", "embedding_dim", "mode")
+    dim = ctx.args.int("embedding_dim")
+    reduced = f"each bag's rows reduced by {ctx.args['mode']}"
+    ctx.add("output", "(bags, embedding_dim)", format_shape(ctx.row.output_shape), None, reduced)
+    ctx.dims = {"weight": ("num_embeddings", "embedding_dim")}
+    ctx.weight_note = f"A table with one row of {dim} numbers per possible index."
+
+
+def category_encoding(ctx: Context) -> None:
+    ctx.use("num_tokens", "output_mode")
+    tokens = ctx.args.int("num_tokens")
+    mode = f"output_mode={ctx.args['output_mode']!r}: a vector of num_tokens per index set"
+    ctx.add("last axis", "num_tokens", str(tokens), tokens, mode)
+
+
+def augmentation(ctx: Context) -> None:
+    """The random augmentations: the shape is kept (RandomCrop: height and width are its own)."""
+    if "height" in ctx.args.values:
+        ctx.use("height", "width")
+        note = "a random crop while training; a centred, resized window in inference"
+        ctx.add("output", "(..., height, width, ...)", format_shape(ctx.row.output_shape), None, note)
+        return
+    shape_same(ctx, "random while training; in inference the input passes through unchanged")

@@ -286,3 +286,95 @@ def torch_adaptive(rank: int) -> Explainer:
             ctx.add(name, "output_size", str(size), size, "adaptive pooling picks its windows to give exactly output_size")
 
     return explain
+
+
+def torch_conv_block(rank: int) -> Explainer:
+    """torchvision's Conv2dNormActivation / Conv3dNormActivation: the convolution's axes with the
+    padding torchvision gives it, then the norm and activation, which keep the shape."""
+
+    def explain(ctx: Context) -> None:
+        args = ctx.args
+        kernel, stride, dilation = args.ints("kernel_size", rank), args.ints("stride", rank), args.ints("dilation", rank)
+        ctx.use("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "norm_layer")
+        ctx.use("activation_layer", "bias")
+        found = ctx.window()
+        axes = [Axis(name, i, i, k, s, d) for (name, i), k, s, d in zip(axes_of(ctx, rank, False), kernel, stride, dilation)]
+        default = args["padding"] is None
+        for axis, before, after in zip(axes, found.before, found.after):
+            note = "padding=None: (kernel - 1) // 2 x dilation on each side" if default else ""
+            window_axis(ctx, axis, (before, after), note=note)
+        cout, groups = args.int("out_channels"), args.int("groups")
+        ctx.add("channels", "out_channels", str(cout), cout, "the norm and the activation keep the shape")
+        kdims = kernel_dims(rank)
+        ctx.dims = {
+            "0.weight": ("out_channels", "(in_channels / groups)" if groups > 1 else "in_channels", *kdims),
+            "0.bias": ("out_channels",),
+            "1.weight": ("out_channels",),
+            "1.bias": ("out_channels",),
+        }
+        parts = sorted({w.name.split(".")[0] for w in ctx.row.weights})
+        ctx.weight_note = (
+            f"An nn.Sequential: the convolution is module 0{', the norm module 1' if '1' in parts else ''}; "
+            "the convolution has a bias only without a norm (bias=None), as the norm's own shift replaces it."
+        )
+
+    return explain
+
+
+def center_crop(ctx: Context) -> None:
+    """Keras's CenterCrop: (in - size) // 2 cropped before, the rest after; a smaller input is
+    resized instead."""
+    last = keras_layout(ctx)
+    ctx.use("height", "width")
+    for (axis_name, i), size in zip(axes_of(ctx, 2, last), (ctx.args.int("height"), ctx.args.int("width"))):
+        n = ctx.shape[i]
+        if n is None or n >= size:
+            before = "?" if n is None else str((n - size) // 2)
+            ctx.add(axis_name, axis_name if axis_name == "height" else "width", str(size), size, f"{before} cropped before")
+        else:
+            ctx.add(axis_name, axis_name, str(size), size, f"the input ({n}) is smaller than the crop: it is resized")
+
+
+def resizing(ctx: Context) -> None:
+    """Keras's Resizing: the image is resampled to (height, width)."""
+    last = keras_layout(ctx)
+    ctx.use("height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio")
+    how = "resampled"
+    if ctx.args.get("crop_to_aspect_ratio"):
+        how = "cropped to the target's aspect ratio, then resampled"
+    elif ctx.args.get("pad_to_aspect_ratio"):
+        how = "padded to the target's aspect ratio, then resampled"
+    for (axis_name, i), size in zip(axes_of(ctx, 2, last), (ctx.args.int("height"), ctx.args.int("width"))):
+        ctx.add(axis_name, axis_name, str(size), size, f"{ctx.shape[i]} positions {how} ({ctx.args['interpolation']})")
+
+
+def keras_conv_lstm(rank: int) -> Explainer:
+    """ConvLSTM1D/2D/3D: each step's input convolution sets the state's size; the recurrent
+    convolution ("same", stride 1) keeps it."""
+
+    def explain(ctx: Context) -> None:
+        args = ctx.args
+        last = keras_layout(ctx)
+        kernel, strides, dilation = args.ints("kernel_size", rank), args.ints("strides", rank), args.ints("dilation_rate", rank)
+        padding = str(args["padding"]).lower()
+        ctx.use("filters", "kernel_size", "strides", "padding", "dilation_rate", "return_sequences", "return_state")
+        for (name, i), k, s, d in zip(axes_of(ctx, rank, last), kernel, strides, dilation):
+            window_axis(ctx, Axis(name, i, i, k, s, d), padding)
+        filters = args.int("filters")
+        ctx.add("channels", "filters", str(filters), filters)
+        steps = ctx.shape[1]
+        kept = "every time step (return_sequences=True)" if args.bool("return_sequences") else f"the last of {steps} steps"
+        ctx.add("output", "(batch, [time,] *state)", format_shape(ctx.row.output_shape), None, kept)
+        kdims = kernel_dims(rank)
+        ctx.dims = {
+            "conv_lstm_cell/kernel": (*kdims, "input channels", "(4 gates x filters)"),
+            "conv_lstm_cell/recurrent_kernel": (*kdims, "filters", "(4 gates x filters)"),
+            "conv_lstm_cell/bias": ("(4 gates x filters)",),
+        }
+        ctx.spelled = {"(4 gates x filters)": f"(4 x {filters})"}
+        ctx.weight_note = (
+            "Four gates (input, forget, cell, output), each a convolution of the input and one of the previous "
+            "state: an LSTM whose matrix products are convolutions."
+        )
+
+    return explain

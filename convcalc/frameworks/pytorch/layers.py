@@ -137,14 +137,10 @@ def dimension(args: Args, name: str, rank: int) -> int:
     return dim % rank
 
 
-def no_indices(args: Args) -> None:
-    if args.bool("return_indices"):
-        raise LayerError(
-            "return_indices=True makes the layer return (output, indices), which the next layer cannot take",
-            hint="use return_indices=False",
-            argument="return_indices",
-            code="CC105",
-        )
+def with_indices(args: Args, output: Shape) -> Built:
+    """A max pool's output; with return_indices=True torch returns (output, indices), the
+    indices shaped as the output: `name[1]`, which MaxUnpool takes."""
+    return Built(output, (), (output,) if args.bool("return_indices") else ())
 
 
 def ints_or_none(args: Args, name: str, rank: int, allow_none: bool) -> tuple[int | None, ...]:
@@ -375,7 +371,7 @@ def pooling(rank: int, kind: str) -> Build:
         dilation = args.ints("dilation", rank) if kind == "max" else (1,) * rank
         ceil_mode = args.bool("ceil_mode")
         if kind == "max":
-            no_indices(args)
+            args.bool("return_indices")
         if kind == "avg":
             args.bool("count_include_pad")
             if args.get("divisor_override") is not None and args.int("divisor_override") == 0:
@@ -391,7 +387,7 @@ def pooling(rank: int, kind: str) -> Build:
         out = tuple(
             pool_output_length(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
         )
-        return Built(lead + out)
+        return with_indices(args, lead + out) if kind == "max" else Built(lead + out)
 
     return build
 
@@ -403,9 +399,8 @@ def adaptive(rank: int, kind: str) -> Build:
     def build(args: Args, shape: Shape) -> Built:
         lead, spatial = trailing(args, shape, rank)
         sizes = ints_or_none(args, "output_size", rank, allow_none=rank > 1)
-        if kind == "max":
-            no_indices(args)
-        return Built(lead + tuple(adaptive_output_length(n, s) for n, s in zip(spatial, sizes)))
+        out = lead + tuple(adaptive_output_length(n, s) for n, s in zip(spatial, sizes))
+        return with_indices(args, out) if kind == "max" else Built(out)
 
     return build
 
