@@ -67,19 +67,53 @@ class Node(Record):
         self.written = written
 
 
-class Graph(Record):
-    """The expanded network: nodes in the order they run."""
+class Instance(Record):
+    """One block instance as expanded: `export` writes it as a module or a function, called as
+    the spec calls it (`written`, arithmetic and all, or `layer`, worked out)."""
 
-    __slots__ = ("inputs", "nodes", "outputs")
+    __slots__ = ("path", "block", "written", "layer", "entry", "output", "group")
+
+    path: str  # stage2 or, in a repeat, stage2.block1
+    block: str
+    written: LayerSpec  # the call as written: a template inside a block
+    layer: LayerSpec  # the call with its arithmetic worked out
+    entry: Ref  # its input
+    output: Ref  # what its name stands for: its last layer (its input when it has none)
+    group: str | None  # in a repeat, the path of all the copies (stage2)
+
+    def __init__(
+        self, path: str, block: str, written: LayerSpec, layer: LayerSpec, entry: Ref, output: Ref, group: str | None
+    ) -> None:
+        self.path = path
+        self.block = block
+        self.written = written
+        self.layer = layer
+        self.entry = entry
+        self.output = output
+        self.group = group
+
+
+class Graph(Record):
+    """The expanded network: nodes in the order they run, and the block instances they form."""
+
+    __slots__ = ("inputs", "nodes", "outputs", "instances")
 
     inputs: tuple[InputSpec, ...]
     nodes: tuple[Node, ...]
     outputs: tuple[Ref, ...]
+    instances: tuple[Instance, ...]
 
-    def __init__(self, inputs: tuple[InputSpec, ...], nodes: tuple[Node, ...], outputs: tuple[Ref, ...]) -> None:
+    def __init__(
+        self,
+        inputs: tuple[InputSpec, ...],
+        nodes: tuple[Node, ...],
+        outputs: tuple[Ref, ...],
+        instances: tuple[Instance, ...] = (),
+    ) -> None:
         self.inputs = inputs
         self.nodes = nodes
         self.outputs = outputs
+        self.instances = instances
 
     @property
     def sequential(self) -> bool:
@@ -253,6 +287,7 @@ class _Builder:
         self.auto_name = auto_name
         self.visit = visit
         self.nodes: list[Node] = []
+        self.instances: list[Instance] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
         self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
         self.arithmetic = _Arithmetic()
@@ -266,7 +301,7 @@ class _Builder:
             outputs = tuple(self.reference(name, top, where) for name, where in self.spec.outputs)
         else:
             outputs = (top.order[-1],)
-        return Graph(self.spec.inputs, tuple(self.nodes), outputs)
+        return Graph(self.spec.inputs, tuple(self.nodes), outputs, tuple(self.instances))
 
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
         for template in layers:
@@ -276,7 +311,7 @@ class _Builder:
             inputs = self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
-                self.instance(block, layer, inputs, scope, stack)
+                self.instance(block, template, layer, inputs, scope, stack)
                 continue
             repeat = _repeat(layer)
             default = self.auto_name(layer.type)
@@ -378,7 +413,13 @@ class _Builder:
         return None
 
     def instance(
-        self, block: BlockSpec, layer: LayerSpec, inputs: tuple[Ref, ...], scope: _Scope, stack: tuple[str, ...]
+        self,
+        block: BlockSpec,
+        written: LayerSpec,
+        layer: LayerSpec,
+        inputs: tuple[Ref, ...],
+        scope: _Scope,
+        stack: tuple[str, ...],
     ) -> None:
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
@@ -397,6 +438,8 @@ class _Builder:
             nesting = (*scope.blocks, (scope.prefix + local, block.name)) if repeat > 1 else scope.blocks
             child = _Scope(path + ".", child_env, [entry], entry, scope, (*nesting, (path, block.name)))
             self.expand(block.layers, child, (*stack, block.name))
+            group = scope.prefix + local if repeat > 1 else None
+            self.instances.append(Instance(path, block.name, written, layer, entry, child.order[-1], group))
             entry = child.order[-1]
         scope.names[local] = self.everywhere[scope.prefix + local] = entry
         scope.order.append(entry)
