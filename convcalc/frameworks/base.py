@@ -115,6 +115,36 @@ class Terms(Record):
         self.ceil_mode = ceil_mode
 
 
+class Code(Record):
+    """How `convcalc export` writes a layer as Python where its framework's default does not fit.
+
+    The default writes the real class from the arguments as the spec wrote them
+    (`nn.Conv2d(1, 32, 3)`, `layers.Conv2D(32, 3, name="conv2d")`) and calls it on its inputs:
+    a PyTorch module as `module(a, b)`, a Keras layer on one input as `layer(x)` and on several
+    as `layer([a, b])`. A template says otherwise; in it `{self}` is the layer, `{0}`, `{1}`...
+    its inputs, `{*}` all of them joined by ", " (`{* + }` joined by " + "), and `{name}` the
+    bound argument `name` as a Python literal. A convcalc-own stand-in for a framework function
+    is its template alone: `Concat` is `torch.cat([{*}], dim={dim})`.
+    """
+
+    __slots__ = ("call", "outputs", "more", "layers", "alone")
+
+    call: str  # the call as a template; "" for the framework's default
+    outputs: tuple[str, ...]  # output k read from what the call returns ("{}[1][0]"); (): `{}[k]`
+    more: str  # a call keyword without which the call returns its first output alone
+    layers: tuple[str, ...]  # the arguments that hold layers, written as nested constructor calls
+    alone: int  # a single input is passed this many times (attention on itself)
+
+    def __init__(
+        self, call: str = "", outputs: tuple[str, ...] = (), more: str = "", layers: tuple[str, ...] = (), alone: int = 1
+    ) -> None:
+        self.call = call
+        self.outputs = outputs
+        self.more = more
+        self.layers = layers
+        self.alone = alone
+
+
 class LayerType(Record):
     """A real layer class (or one of convcalc's own stand-ins for a framework function): its
     name and `__init__` signature, its shape arithmetic, and what the analyses need to know.
@@ -139,6 +169,7 @@ class LayerType(Record):
         "axes",
         "terms",
         "macs",
+        "code",
     )
 
     name: str
@@ -156,6 +187,7 @@ class LayerType(Record):
     axes: AxesReader | None  # Positions.AXES
     terms: Terms | None  # the arguments that set its window, for `solve`
     macs: MacsRule | None  # None: its family's
+    code: Code | None  # how export writes it, where the framework's default does not fit
 
     def __init__(
         self,
@@ -174,6 +206,7 @@ class LayerType(Record):
         axes: AxesReader | None = None,
         terms: Terms | None = None,
         macs: MacsRule | None = None,
+        code: Code | None = None,
     ) -> None:
         self.name = name
         self.signature = signature
@@ -190,6 +223,7 @@ class LayerType(Record):
         self.axes = axes
         self.terms = terms
         self.macs = macs
+        self.code = code
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
