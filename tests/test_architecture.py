@@ -155,5 +155,7 @@ def test_every_layer_type_can_be_exported(framework: str, layer_type: LayerType)
     arguments = {name for name, _ in layer_type.signature.positional + layer_type.signature.keyword_only}
     for key in re.findall(r"\{([^{}]*)\}", code.call):
         assert key == "self" or key.startswith("*") or key.isdigit() or key in arguments, key
+    for key in re.findall(r"\{([^{}]*)\}", code.holds):
+        assert key in arguments, key
     assert set(code.layers) <= arguments
     assert code.alone >= 1

@@ -106,6 +106,7 @@ COMMANDS = {
     "diff": "diff",
     "explain": "explain",
     "draw": "draw",
+    "export": "export",
     "schema": "editors",
     "init": "editors",
 }
@@ -139,6 +140,7 @@ def main() -> None:
       convcalc check specs/*.yaml
       convcalc solve --input 28 --output 14 --framework pytorch
       convcalc diff old.yaml new.yaml
+      convcalc export specs/pytorch-resnet18.yaml -o resnet18.py
     """
     import gc
 

@@ -124,25 +124,35 @@ class Code(Record):
     as `layer([a, b])`. A template says otherwise; in it `{self}` is the layer, `{0}`, `{1}`...
     its inputs, `{*}` all of them joined by ", " (`{* + }` joined by " + "), and `{name}` the
     bound argument `name` as a Python literal. A convcalc-own stand-in for a framework function
-    is its template alone: `Concat` is `torch.cat([{*}], dim={dim})`.
+    is its template alone: `Concat` is `torch.cat([{*}], dim={dim})`; one that holds weights (a
+    parameter tensor) also says what `__init__` keeps under its name (`holds`), which `{self}`
+    then reads in `forward`.
     """
 
-    __slots__ = ("call", "outputs", "more", "layers", "alone")
+    __slots__ = ("call", "outputs", "more", "layers", "alone", "holds")
 
     call: str  # the call as a template; "" for the framework's default
     outputs: tuple[str, ...]  # output k read from what the call returns ("{}[1][0]"); (): `{}[k]`
     more: str  # a call keyword without which the call returns its first output alone
     layers: tuple[str, ...]  # the arguments that hold layers, written as nested constructor calls
     alone: int  # a single input is passed this many times (attention on itself)
+    holds: str  # a stand-in's weights as `__init__` makes them, a template: "nn.Parameter(torch.zeros({shape}))"
 
     def __init__(
-        self, call: str = "", outputs: tuple[str, ...] = (), more: str = "", layers: tuple[str, ...] = (), alone: int = 1
+        self,
+        call: str = "",
+        outputs: tuple[str, ...] = (),
+        more: str = "",
+        layers: tuple[str, ...] = (),
+        alone: int = 1,
+        holds: str = "",
     ) -> None:
         self.call = call
         self.outputs = outputs
         self.more = more
         self.layers = layers
         self.alone = alone
+        self.holds = holds
 
 
 class LayerType(Record):
