@@ -32,14 +32,14 @@ def identifier(text: str, fallback: str = "layer") -> str:
 def camel(text: str, fallback: str = "Model") -> str:
     """A class name: `basic_down` -> `BasicDown`, `pytorch-resnet18` -> `PytorchResnet18`.
 
-    >>> camel("basic_down"), camel("pytorch-resnet18"), camel("3d"), camel("")
-    ('BasicDown', 'PytorchResnet18', 'Model3d', 'Model')
+    >>> camel("basic_down"), camel("pytorch-resnet18"), camel("3d"), camel(""), camel("None")
+    ('BasicDown', 'PytorchResnet18', 'Model3d', 'Model', 'ModelNone')
     """
     words = [w for w in re.split(r"[^0-9A-Za-z]+", text) if w]
     name = "".join(w[0].upper() + w[1:] for w in words)
     if not name:
         return fallback
-    return fallback + name if name[0].isdigit() else name
+    return fallback + name if name[0].isdigit() or keyword.iskeyword(name) else name
 
 
 def snake(text: str, fallback: str = "model") -> str:
