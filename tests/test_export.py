@@ -165,7 +165,7 @@ def test_keras_shares_between_different_layers_cannot_be_exported() -> None:
     result = invoke("export", "-", input=text)
     assert result.exit_code == 2
     assert result.stderr == (
-        "<stdin>: CC004 cannot export: dense shares a's weights, which Keras does only by calling the same layer "
+        "<stdin>:5:28: CC004 cannot export: dense shares a's weights, which Keras does only by calling the same layer "
         "again: the two must be one type with the same arguments\n"
     )
 

@@ -65,5 +65,5 @@ def export(spec: Spec, framework: str | None = None) -> Exported:
     try:
         statements = writer.write()
     except Unwritable as exc:
-        raise SpecError(Diagnostic(Location(spec.path), "CC004", f"cannot export: {exc}")) from None
+        raise SpecError(Diagnostic(exc.where or Location(spec.path), "CC004", f"cannot export: {exc}")) from None
     return Exported(source.render(statements), writer.entry, writer.names)

@@ -233,7 +233,7 @@ class KerasWriter(Writer):
                 outputs = outputs[:1]  # called without it, the layer returns its first output alone
         if layer_type.own:
             if code is not None and code.holds:
-                raise Unwritable(f"{row.name} holds weights, which a Keras model keeps only in a layer")
+                raise Unwritable(f"{row.name} holds weights, which a Keras model keeps only in a layer", row.source)
             call = fill(own_code(layer_type), "", inputs, self.own_arguments(layer_type, layer, rename))
         else:
             default = "{self}([{*}])" if layer_type.merges else "{self}({*})"
@@ -259,9 +259,10 @@ class KerasWriter(Writer):
         if owner.layer_type is not row.layer_type or owner.arguments != row.arguments:
             raise Unwritable(
                 f"{row.name} shares {owner.name}'s weights, which Keras does only by calling the same layer again: "
-                "the two must be one type with the same arguments"
+                "the two must be one type with the same arguments",
+                row.spec.locate("shares") if row.spec is not None else row.source,
             )
         if owner.name not in layers:
-            raise Unwritable(f"{row.name} shares the weights of {owner.name}, which its function cannot reach")
+            raise Unwritable(f"{row.name} shares the weights of {owner.name}, which its function cannot reach", row.source)
         self.names[row.name] = self.names[owner.name]
         return layers[owner.name]

@@ -11,6 +11,7 @@ import ast
 import re
 from collections.abc import Callable, Mapping
 
+from convcalc.errors import Location
 from convcalc.export import layout
 from convcalc.record import Record
 from convcalc.spec.calls import Call
@@ -19,7 +20,12 @@ from convcalc.spec.expr import Expr
 
 class Unwritable(Exception):
     """A value that cannot be written in the code being made (a block's arithmetic that reads its
-    input's shape, in a class that does not know it): the caller writes the worked-out value."""
+    input's shape, in a class that does not know it): the caller writes the worked-out value.
+    Where nothing else can be written, it is the export's error, at `where` when it is known."""
+
+    def __init__(self, message: str, where: Location | None = None) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def value_source(value: object, rename: Mapping[str, str] | None = None, layer: Callable[[Call], str] | None = None) -> str:
