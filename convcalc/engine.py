@@ -11,7 +11,7 @@ import functools
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
-from convcalc.graph import Node, Ref, build_graph
+from convcalc.graph import Graph, Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
 from convcalc.report import Endpoint, Report, Row
@@ -20,6 +20,11 @@ from convcalc.spec.model import MAX_DIM, MAX_RANK, Spec
 
 
 def run(spec: Spec) -> Report:
+    return computed(spec)[0]
+
+
+def computed(spec: Spec) -> tuple[Report, Graph]:
+    """The report and the expanded graph it was computed from (`export` writes code from both)."""
     vocab = vocabulary(spec.framework)
 
     @functools.cache  # once per type name: snake_case is three regex passes
@@ -96,7 +101,7 @@ def run(spec: Spec) -> Report:
             raise SpecError.at(where, "CC003", message)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
-    return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
+    return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential), graph
 
 
 def lookup(vocab: Vocabulary, name: str) -> LayerType:

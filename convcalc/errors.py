@@ -61,6 +61,7 @@ CODES = {
     "CC001": "the spec file cannot be read (missing, a directory, not UTF-8, empty); for `import`, the model file",
     "CC002": "the YAML is malformed; for `import`, the model file's zip, JSON or cfg",
     "CC003": "the spec's structure is wrong (a key, its type, its value)",
+    "CC004": "export cannot write the spec as asked (the other framework's code, a construct the framework cannot hold)",
     "CC101": "unknown layer type",
     "CC102": "a layer call that is not a literal call expression",
     "CC103": "an argument the layer does not take",

@@ -69,19 +69,53 @@ class Node(Record):
         self.written = written
 
 
-class Graph(Record):
-    """The expanded network: nodes in the order they run."""
+class Instance(Record):
+    """One block instance as expanded: `export` writes it as a module or a function, called as
+    the spec calls it (`written`, arithmetic and all, or `layer`, worked out)."""
 
-    __slots__ = ("inputs", "nodes", "outputs")
+    __slots__ = ("path", "block", "written", "layer", "entry", "output", "group")
+
+    path: str  # stage2 or, in a repeat, stage2.block1
+    block: str
+    written: LayerSpec  # the call as written: a template inside a block
+    layer: LayerSpec  # the call with its arithmetic worked out
+    entry: Ref  # its input
+    output: Ref  # what its name stands for: its last layer (its input when it has none)
+    group: str | None  # in a repeat, the path of all the copies (stage2)
+
+    def __init__(
+        self, path: str, block: str, written: LayerSpec, layer: LayerSpec, entry: Ref, output: Ref, group: str | None
+    ) -> None:
+        self.path = path
+        self.block = block
+        self.written = written
+        self.layer = layer
+        self.entry = entry
+        self.output = output
+        self.group = group
+
+
+class Graph(Record):
+    """The expanded network: nodes in the order they run, and the block instances they form."""
+
+    __slots__ = ("inputs", "nodes", "outputs", "instances")
 
     inputs: tuple[InputSpec, ...]
     nodes: tuple[Node, ...]
     outputs: tuple[Ref, ...]
+    instances: tuple[Instance, ...]
 
-    def __init__(self, inputs: tuple[InputSpec, ...], nodes: tuple[Node, ...], outputs: tuple[Ref, ...]) -> None:
+    def __init__(
+        self,
+        inputs: tuple[InputSpec, ...],
+        nodes: tuple[Node, ...],
+        outputs: tuple[Ref, ...],
+        instances: tuple[Instance, ...] = (),
+    ) -> None:
         self.inputs = inputs
         self.nodes = nodes
         self.outputs = outputs
+        self.instances = instances
 
     @property
     def sequential(self) -> bool:
@@ -306,6 +340,7 @@ class _Builder:
         self.visit = visit
         self.source = source or (lambda type_name: False)
         self.nodes: list[Node] = []
+        self.instances: list[Instance] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
         self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
         self.arithmetic = _Arithmetic()
@@ -321,7 +356,7 @@ class _Builder:
             outputs = tuple(self.reference(name, top, where) for name, where in self.spec.outputs)
         else:
             outputs = (top.order[-1],)
-        return Graph(self.spec.inputs, tuple(self.nodes), outputs)
+        return Graph(self.spec.inputs, tuple(self.nodes), outputs, tuple(self.instances))
 
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
         for template in layers:
@@ -341,7 +376,7 @@ class _Builder:
             inputs = () if source else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
-                self.instance(block, layer, inputs, scope, stack)
+                self.instance(block, template, layer, inputs, scope, stack)
                 continue
             rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
             if rules is not None:
@@ -474,7 +509,13 @@ class _Builder:
         return None
 
     def instance(
-        self, block: BlockSpec, layer: LayerSpec, inputs: tuple[Ref, ...], scope: _Scope, stack: tuple[str, ...]
+        self,
+        block: BlockSpec,
+        written: LayerSpec,
+        layer: LayerSpec,
+        inputs: tuple[Ref, ...],
+        scope: _Scope,
+        stack: tuple[str, ...],
     ) -> None:
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
@@ -488,7 +529,10 @@ class _Builder:
             self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
             return inner
 
-        self.group(layer, inputs, scope, block.name, block.layers, child, (*stack, block.name))
+        def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
+            self.instances.append(Instance(path, block.name, written, layer, entry, output, group))
+
+        self.group(layer, inputs, scope, block.name, block.layers, child, (*stack, block.name), record)
 
     def container(
         self, rules: Container, layer: LayerSpec, inputs: tuple[Ref, ...], scope: _Scope, stack: tuple[str, ...]
@@ -520,9 +564,11 @@ class _Builder:
         layers: tuple[LayerSpec, ...],
         child: Callable[[str, Ref, int, tuple[tuple[str, str], ...]], _Scope],
         stack: tuple[str, ...],
+        record: Callable[[str, Ref, Ref, str | None], None] | None = None,
     ) -> None:
         """A block instance or a container: its layers expanded in a scope of their own, once per
-        repeat (`stage.block1`, `stage.block2`... or, in a torch container, `3`, `4`...)."""
+        repeat (`stage.block1`, `stage.block2`... or, in a torch container, `3`, `4`...); `record`
+        hears of each copy (its path, input, output and the path of all the copies)."""
         repeat = _repeat(layer)
         if len(inputs) != 1:
             what = f"block {kind!r}" if kind in self.spec.blocks else f"a {kind}"
@@ -548,6 +594,8 @@ class _Builder:
             inner = child(path, entry, copy, nesting)
             self.expand(layers, inner, stack)
             del inner.env[SHAPE]
+            if record is not None:
+                record(path, entry, inner.order[-1], None if each or repeat == 1 else scope.prefix + local)
             entry = inner.order[-1]
             if each:
                 if path in self.everywhere:

@@ -6,6 +6,8 @@ Imported as `from helpers import ...` (pytest puts tests/ on sys.path, as for co
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -24,3 +26,29 @@ def compare(actual: str, golden: Path) -> None:
         golden.write_text(actual)
     assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
     assert actual == golden.read_text()
+
+
+@contextmanager
+def stand_in_holding_weights() -> Iterator[None]:
+    """A PyTorch stand-in that holds weights, as parameter tensors do: `Scale(features)` is
+    `x * self.scale`, `self.scale = nn.Parameter(torch.ones(features))`. Registered while the
+    `with` lasts (the export's extension point, tried without a real one)."""
+    from convcalc.frameworks import vocabulary
+    from convcalc.frameworks.base import Code, Family, LayerType
+    from convcalc.ops.tensor import Built, Weight
+    from convcalc.signature import REQUIRED, Args, Signature
+
+    def build(args: Args, shape: tuple[int | None, ...]) -> Built:
+        return Built(shape, (Weight("scale", (args.int("features", 1),)),))
+
+    code = Code("{0} * {self}", holds="nn.Parameter(torch.ones({features}))")
+    types = vocabulary("pytorch").types
+    types["Scale"] = LayerType("Scale", Signature((("features", REQUIRED),)), build, Family.ELEMENTWISE, own=True, code=code)
+    try:
+        yield
+    finally:
+        del types["Scale"]
+
+
+SCALED = "framework: pytorch\ninput: [4, 8]\nlayers:\n- Linear(8, 8)\n- Scale(8, name='gain')\n- Linear(8, 2)\n"
+"""A spec using the stand-in above."""

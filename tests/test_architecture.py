@@ -139,3 +139,24 @@ def test_explain_words_or_leaves_generic_each_family() -> None:
     }
     assert set(EXPLAINERS) | generic == set(Family)
     assert not set(EXPLAINERS) & generic
+
+
+@pytest.mark.parametrize(("framework", "layer_type"), TYPES, ids=[f"{f}-{t.name}" for f, t in TYPES])
+def test_every_layer_type_can_be_exported(framework: str, layer_type: LayerType) -> None:
+    """`export` writes a real class from its arguments and needs nothing; a convcalc stand-in for
+    a framework function needs its template (LayerType.code), which may name only the layer, its
+    inputs and the type's own arguments."""
+    import re
+
+    code = layer_type.code
+    if layer_type.own:
+        assert code is not None and code.call, "a stand-in says how it is written as code"
+    if code is None:
+        return
+    arguments = {name for name, _ in layer_type.signature.positional + layer_type.signature.keyword_only}
+    for key in re.findall(r"\{([^{}]*)\}", code.call):
+        assert key == "self" or key.startswith("*") or key.isdigit() or key in arguments, key
+    for key in re.findall(r"\{([^{}]*)\}", code.holds):
+        assert key in arguments, key
+    assert set(code.layers) <= arguments
+    assert code.alone >= 1

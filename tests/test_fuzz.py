@@ -156,6 +156,14 @@ def test_valid_specs_compute(spec: dict[str, Any], flow: bool) -> None:
     assert data["totals"]["params"] == sum(layer["params"] for layer in data["layers"])
 
 
+@FUZZ
+@given(valid_specs(), st.booleans())
+def test_valid_specs_export_as_python(spec: dict[str, Any], flow: bool) -> None:
+    result = run(["export", "-"], dump(spec, flow))
+    assert result.exit_code == 0, result.output
+    compile(result.stdout, "<export>", "exec")
+
+
 # --- mutations: wrong types, missing keys, huge and negative numbers, unicode, deep nesting,
 # duplicated names, absurd values, cycles and blocks the engine does not know (yet)
 
@@ -349,6 +357,14 @@ def alias_text(draw: st.DrawFn, spec: Any) -> str:
 )
 def test_mutated_specs_end_with_a_message(text: str, options: tuple[str, str]) -> None:
     run(["summary", "-", *options], text)
+
+
+@FUZZ
+@given(mutated_specs())
+def test_export_of_mutated_specs_ends_with_a_message_or_python(text: str) -> None:
+    result = run(["export", "-"], text)
+    if result.exit_code == 0:
+        compile(result.stdout, "<export>", "exec")
 
 
 @FUZZ

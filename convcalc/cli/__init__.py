@@ -129,6 +129,7 @@ COMMANDS = {
     "explain": "explain",
     "draw": "draw",
     "import": "import_",
+    "export": "export",
     "schema": "editors",
     "init": "editors",
 }
@@ -166,6 +167,7 @@ def main() -> None:
       convcalc solve --input 28 --output 14 --framework pytorch
       convcalc diff old.yaml new.yaml
       convcalc import model.keras -o model.yaml
+      convcalc export specs/pytorch-resnet18.yaml -o resnet18.py
     """
     import gc
 

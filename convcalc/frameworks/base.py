@@ -129,6 +129,50 @@ class Terms(Record):
         self.ceil_mode = ceil_mode
 
 
+class Code(Record):
+    """How `convcalc export` writes a layer as Python where its framework's default does not fit.
+
+    The default writes the real class from the arguments as the spec wrote them
+    (`nn.Conv2d(1, 32, 3)`, `layers.Conv2D(32, 3, name="conv2d")`) and calls it on its inputs:
+    a PyTorch module as `module(a, b)`, a Keras layer on one input as `layer(x)` and on several
+    as `layer([a, b])`. A template says otherwise; in it `{self}` is the layer, `{0}`, `{1}`...
+    its inputs, `{*}` all of them joined by ", " (`{* + }` joined by " + "), and `{name}` the
+    bound argument `name` as a Python literal. A convcalc-own stand-in for a framework function
+    is its template alone: `Concat` is `torch.cat([{*}], dim={dim})`; one that holds weights (a
+    parameter tensor) also says what `__init__` keeps under its name (`holds`), which `{self}`
+    then reads in `forward`. A stand-in whose arguments change the code gives another template
+    `when` one of them is not its default (`Add(other=3)` is `torch.add(x, 3, alpha=1)`).
+    """
+
+    __slots__ = ("call", "outputs", "more", "layers", "alone", "holds", "when")
+
+    call: str  # the call as a template; "" for the framework's default
+    outputs: tuple[str, ...]  # output k read from what the call returns ("{}[1][0]"); (): `{}[k]`
+    more: str  # a call keyword without which the call returns its first output alone
+    layers: tuple[str, ...]  # the arguments that hold layers, written as nested constructor calls
+    alone: int  # a single input is passed this many times (attention on itself)
+    holds: str  # a stand-in's weights as `__init__` makes them, a template: "nn.Parameter(torch.zeros({shape}))"
+    when: tuple[tuple[str, str], ...]  # (argument, template): the first whose argument is not its default
+
+    def __init__(
+        self,
+        call: str = "",
+        outputs: tuple[str, ...] = (),
+        more: str = "",
+        layers: tuple[str, ...] = (),
+        alone: int = 1,
+        holds: str = "",
+        when: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.call = call
+        self.outputs = outputs
+        self.more = more
+        self.layers = layers
+        self.alone = alone
+        self.holds = holds
+        self.when = when
+
+
 class LayerType(Record):
     """A real layer class (or one of convcalc's own stand-ins for a framework function): its
     name and `__init__` signature, its shape arithmetic, and what the analyses need to know.
@@ -154,6 +198,7 @@ class LayerType(Record):
         "terms",
         "macs",
         "source",
+        "code",
     )
 
     name: str
@@ -172,6 +217,7 @@ class LayerType(Record):
     terms: Terms | None  # the arguments that set its window, for `solve`
     macs: MacsRule | None  # None: its family's
     source: bool  # takes no input at all (a learned tensor): `build` gets an empty tuple of shapes
+    code: Code | None  # how export writes it, where the framework's default does not fit
 
     def __init__(
         self,
@@ -191,6 +237,7 @@ class LayerType(Record):
         terms: Terms | None = None,
         macs: MacsRule | None = None,
         source: bool = False,
+        code: Code | None = None,
     ) -> None:
         self.name = name
         self.signature = signature
@@ -208,6 +255,7 @@ class LayerType(Record):
         self.terms = terms
         self.macs = macs
         self.source = source
+        self.code = code
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__

@@ -15,7 +15,7 @@ concatenation does not (`torch.cat` needs `class_token.expand(n, -1, -1)` first)
 from __future__ import annotations
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.frameworks.base import Build, Code, Family, LayerType
 from convcalc.ops.tensor import Built, Shape, Weight
 from convcalc.signature import REQUIRED, Args, Signature
 
@@ -64,6 +64,7 @@ PYTORCH = LayerType(
     Family.PARAMETER,
     own=True,
     source=True,
+    code=Code("{self}", holds="nn.Parameter(torch.zeros({shape}), requires_grad={requires_grad})"),
 )
 """`nn.Parameter(torch.zeros(*shape), requires_grad)`: `requires_grad=False` keeps it out of the
 trainable count, as torchinfo counts it (it is still a parameter)."""
@@ -87,5 +88,6 @@ KERAS = LayerType(
     Family.PARAMETER,
     own=True,
     source=True,
+    code=Code("{self}", holds="self.add_weight(shape={shape}, trainable={trainable})"),
 )
 """A weight made by a layer's `add_weight(shape=...)` and used as a tensor."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.frameworks.base import Build, Code, Family, LayerType
 from convcalc.frameworks.keras.layers import BASE_KWARGS
 from convcalc.ops.axes import axis_indices, inserted, reduced, reordered, squeezed
 from convcalc.ops.merge import broadcast_unknown
@@ -118,9 +118,11 @@ def reduced_axes(args: Args, shape: Shape) -> Axes:
 
 
 for _name, _build in (("Mean", mean), ("Sum", total)):
-    own(_name, (("axis", None), ("keepdims", False)), _build, Family.REDUCTION, axes=reduced_axes)
+    _code = Code(f"keras.ops.{_name.lower()}({{0}}, axis={{axis}}, keepdims={{keepdims}})")
+    own(_name, (("axis", None), ("keepdims", False)), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 for _name, _build in (("Max", maximum), ("Min", minimum)):
-    own(_name, (("axis", None), ("keepdims", False), ("initial", None)), _build, Family.REDUCTION, axes=reduced_axes)
+    _code = Code(f"keras.ops.{_name.lower()}({{0}}, axis={{axis}}, keepdims={{keepdims}}, initial={{initial}})")
+    own(_name, (("axis", None), ("keepdims", False), ("initial", None)), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 
 
 # --- Permutation and size-1 axes: keras.ops.transpose, expand_dims, squeeze
@@ -185,9 +187,24 @@ def kept_axes(args: Args, shape: Shape) -> Axes:
     return Axes(tuple(i for i in range(len(shape)) if i not in removed))
 
 
-own("Transpose", (("axes", None),), transpose, Family.PERMUTATION, axes=lambda args, shape: Axes(order(args, shape)[1]))
-own("ExpandDims", (("axis", REQUIRED),), expand_dims, Family.UNIT_AXES, axes=new_axes)
-own("Squeeze", (("axis", None),), squeeze, Family.UNIT_AXES, axes=kept_axes)
+TRANSPOSE = Code("keras.ops.transpose({0}, axes={axes})")
+own(
+    "Transpose",
+    (("axes", None),),
+    transpose,
+    Family.PERMUTATION,
+    axes=lambda args, shape: Axes(order(args, shape)[1]),
+    code=TRANSPOSE,
+)
+own(
+    "ExpandDims",
+    (("axis", REQUIRED),),
+    expand_dims,
+    Family.UNIT_AXES,
+    axes=new_axes,
+    code=Code("keras.ops.expand_dims({0}, {axis})"),
+)
+own("Squeeze", (("axis", None),), squeeze, Family.UNIT_AXES, axes=kept_axes, code=Code("keras.ops.squeeze({0}, axis={axis})"))
 
 
 # --- Products and arithmetic: keras.ops.matmul, `x / y` (keras.ops.true_divide)
@@ -222,5 +239,6 @@ def true_divide(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(broadcast_unknown(*shapes))
 
 
-own("Matmul", (), matmul, Family.MATMUL, merges=True)
-own("TrueDivide", (("other", None),), true_divide, Family.MERGE, merges=True)
+own("Matmul", (), matmul, Family.MATMUL, merges=True, code=Code("keras.ops.matmul({0}, {1})"))
+DIVIDE = Code("keras.ops.true_divide({0}, {1})", when=(("other", "keras.ops.true_divide({0}, {other})"),))
+own("TrueDivide", (("other", None),), true_divide, Family.MERGE, merges=True, code=DIVIDE)

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType, Vocabulary, about, inner_layer, snake_case, wrapped_macs
+from convcalc.frameworks.base import Build, Code, Family, LayerType, Vocabulary, about, inner_layer, snake_case, wrapped_macs
 from convcalc.frameworks.keras.layers import keras_type, known
 from convcalc.ops import macs
 from convcalc.ops.attention import attention_axes, scores_shape
@@ -291,17 +291,29 @@ def multi_head_attention(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built((*query[:-1], *out), weights, (scores,))
 
 
-define("MultiHeadAttention", multi_head_attention, Family.ATTENTION, merges=True, macs=macs.keras_multi_head_attention)
+# called as (query, value[, key]), not on a list; its scores only with return_attention_scores=True
+ATTENTION_CALL = Code("{self}({*})", more="return_attention_scores=True", alone=2)
+define(
+    "MultiHeadAttention",
+    multi_head_attention,
+    Family.ATTENTION,
+    merges=True,
+    macs=macs.keras_multi_head_attention,
+    code=ATTENTION_CALL,
+)
 
 
 def register(vocabulary: Vocabulary) -> None:
     """The wrappers, which look their wrapped layer up in the whole vocabulary."""
-    vocabulary.add(keras_type("Bidirectional", partial(bidirectional, vocabulary), Family.WRAPPER, macs=macs.recurrent))
+    wrapped = Code(layers=("layer", "backward_layer"))
+    build = partial(bidirectional, vocabulary)
+    vocabulary.add(keras_type("Bidirectional", build, Family.WRAPPER, macs=macs.recurrent, code=wrapped))
     vocabulary.add(
         keras_type(
             "TimeDistributed",
             partial(time_distributed, vocabulary),
             Family.WRAPPER,
             macs=partial(time_distributed_macs, vocabulary),
+            code=Code(layers=("layer",)),
         )
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.frameworks.base import Build, Code, Family, LayerType
 from convcalc.frameworks.pytorch.layers import exact_choice, interpolation, pad_shift, padded, pytorch_elementwise
 from convcalc.ops import macs
 from convcalc.ops.attention import dot_product_attention
@@ -106,13 +106,14 @@ def transpose(args: Args, shape: Shape) -> Built:
     return Built(tuple(shape[i] for i in swapped(args, shape)))
 
 
-own("Permute", Sizes((("dims", REQUIRED),)), permute, Family.PERMUTATION, axes=permuted_axes)
+own("Permute", Sizes((("dims", REQUIRED),)), permute, Family.PERMUTATION, axes=permuted_axes, code=Code("{0}.permute({dims})"))
 own(
     "Transpose",
     Signature((("dim0", REQUIRED), ("dim1", REQUIRED))),
     transpose,
     Family.PERMUTATION,
     axes=lambda args, shape: Axes(swapped(args, shape)),
+    code=Code("{0}.transpose({dim0}, {dim1})"),
 )
 
 
@@ -142,8 +143,8 @@ def view(args: Args, shape: Shape) -> Built:
     return Built(reshaped(shape, integers(args, "size"), "size"))
 
 
-own("Reshape", Sizes((("shape", REQUIRED),)), reshape, Family.VIEW)
-own("View", Sizes((("size", REQUIRED),)), view, Family.VIEW)
+own("Reshape", Sizes((("shape", REQUIRED),)), reshape, Family.VIEW, code=Code("{0}.reshape({shape})"))
+own("View", Sizes((("size", REQUIRED),)), view, Family.VIEW, code=Code("{0}.view({size})"))
 
 
 # --- Size-1 axes: torch.squeeze, torch.unsqueeze, Tensor.expand
@@ -204,9 +205,17 @@ def expanded_axes(args: Args, shape: Shape) -> Axes:
     return Axes((None,) * lead + tuple(range(len(shape))), stretched)
 
 
-own("Squeeze", Signature((("dim", None),)), squeeze, Family.UNIT_AXES, axes=squeezed_axes)
-own("Unsqueeze", Signature((("dim", REQUIRED),)), unsqueeze, Family.UNIT_AXES, axes=unsqueezed_axes)
-own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expanded_axes)
+SQUEEZE = Code("{0}.squeeze()", when=(("dim", "{0}.squeeze({dim})"),))
+own("Squeeze", Signature((("dim", None),)), squeeze, Family.UNIT_AXES, axes=squeezed_axes, code=SQUEEZE)
+own(
+    "Unsqueeze",
+    Signature((("dim", REQUIRED),)),
+    unsqueeze,
+    Family.UNIT_AXES,
+    axes=unsqueezed_axes,
+    code=Code("{0}.unsqueeze({dim})"),
+)
+own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expanded_axes, code=Code("{0}.expand({size})"))
 
 
 # --- Reductions: torch.mean, sum, amax, amin (aten ReduceOps.cpp, make_dim_mask)
@@ -286,9 +295,12 @@ def reduced_axes(args: Args, shape: Shape) -> Axes:
 
 WITH_DTYPE = Signature((("dim", None), ("keepdim", False)), (("dtype", None),))
 for _name, _build in (("Mean", mean), ("Sum", total)):
-    own(_name, WITH_DTYPE, _build, Family.REDUCTION, axes=reduced_axes)
+    _call = f"torch.{_name.lower()}({{0}}, dim={{dim}}, keepdim={{keepdim}}"
+    _code = Code(_call + ")", when=(("dtype", _call + ", dtype={dtype})"),))
+    own(_name, WITH_DTYPE, _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 for _name, _build in (("Amax", amax), ("Amin", amin)):
-    own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes)
+    _code = Code(f"torch.{_name.lower()}({{0}}, dim={{dim}}, keepdim={{keepdim}})")
+    own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 
 
 # --- Splits: torch.chunk, torch.split (aten TensorShape.cpp chunk, split, split_with_sizes)
@@ -362,8 +374,10 @@ def cut_axis(args: Args, shape: Shape) -> Axes:
     return mixing(len(shape), args.int("dim"))
 
 
-own("Chunk", Signature((("chunks", REQUIRED), ("dim", 0))), chunk, Family.SPLIT, axes=cut_axis)
-own("Split", Signature((("split_size_or_sections", REQUIRED), ("dim", 0))), split, Family.SPLIT, axes=cut_axis)
+CHUNK = Code("torch.chunk({0}, {chunks}, dim={dim})")
+own("Chunk", Signature((("chunks", REQUIRED), ("dim", 0))), chunk, Family.SPLIT, axes=cut_axis, code=CHUNK)
+SPLIT = Code("torch.split({0}, {split_size_or_sections}, dim={dim})")
+own("Split", Signature((("split_size_or_sections", REQUIRED), ("dim", 0))), split, Family.SPLIT, axes=cut_axis, code=SPLIT)
 
 
 # --- Products: torch.matmul, F.scaled_dot_product_attention
@@ -423,13 +437,24 @@ def scaled_dot_product_attention(args: Args, shapes: tuple[Shape, ...]) -> Built
     return Built(dot_product_attention(shapes[0], shapes[1], shapes[2], mask, grouped))
 
 
-own("Matmul", Signature(()), matmul, Family.MATMUL, merges=True)
+own("Matmul", Signature(()), matmul, Family.MATMUL, merges=True, code=Code("torch.matmul({0}, {1})"))
 own(
     "ScaledDotProductAttention",
     Signature((("attn_mask", None), ("dropout_p", 0.0), ("is_causal", False)), (("scale", None), ("enable_gqa", False))),
     scaled_dot_product_attention,
     Family.SCALED_DOT_PRODUCT,
     merges=True,
+    code=Code(
+        "torch.nn.functional.scaled_dot_product_attention("
+        "{*}, dropout_p={dropout_p}, is_causal={is_causal}, scale={scale}, enable_gqa={enable_gqa})",
+        when=(
+            (
+                "attn_mask",
+                "torch.nn.functional.scaled_dot_product_attention({*}, attn_mask={attn_mask}, dropout_p={dropout_p}, "
+                "is_causal={is_causal}, scale={scale}, enable_gqa={enable_gqa})",
+            ),
+        ),
+    ),
 )
 
 
@@ -465,8 +490,18 @@ def divide(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return pytorch_elementwise(args, shapes)
 
 
-own("Subtract", Signature((("other", None),), (("alpha", 1),)), subtract, Family.MERGE, merges=True)
-own("Divide", Signature((("other", None),), (("rounding_mode", None),)), divide, Family.MERGE, merges=True)
+SUBTRACT = Code(
+    "{0} - {1}", when=(("other", "torch.sub({0}, {other}, alpha={alpha})"), ("alpha", "torch.sub({0}, {1}, alpha={alpha})"))
+)
+own("Subtract", Signature((("other", None),), (("alpha", 1),)), subtract, Family.MERGE, merges=True, code=SUBTRACT)
+DIVIDE = Code(
+    "{0} / {1}",
+    when=(
+        ("other", "torch.div({0}, {other}, rounding_mode={rounding_mode})"),
+        ("rounding_mode", "torch.div({0}, {1}, rounding_mode={rounding_mode})"),
+    ),
+)
+own("Divide", Signature((("other", None),), (("rounding_mode", None),)), divide, Family.MERGE, merges=True, code=DIVIDE)
 
 
 # --- Resampling and padding: F.interpolate, F.pad (nn.Upsample and the padding modules' rules)
@@ -538,5 +573,12 @@ own(
     interpolate,
     Family.UPSAMPLING,
     macs=macs.interpolation,
+    code=Code(
+        "torch.nn.functional.interpolate({0}, size={size}, scale_factor={scale_factor}, mode={mode}, "
+        "align_corners={align_corners}, recompute_scale_factor={recompute_scale_factor}, antialias={antialias})"
+    ),
 )
-own("Pad", Signature((("pad", REQUIRED), ("mode", "constant"), ("value", None))), pad, Family.PADDING, window=pad_window)
+PAD = Code("torch.nn.functional.pad({0}, {pad}, mode={mode}, value={value})")
+own(
+    "Pad", Signature((("pad", REQUIRED), ("mode", "constant"), ("value", None))), pad, Family.PADDING, window=pad_window, code=PAD
+)

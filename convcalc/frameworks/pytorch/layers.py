@@ -19,7 +19,7 @@ from math import isinf, prod
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType, NoWindow, Positions, Terms, signature_from_table
+from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Terms, signature_from_table
 from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, transposed_output_length
@@ -1113,7 +1113,17 @@ def own(name: str, signature: Signature, build: Build, family: Family, *aliases:
     TYPES.append(LayerType(name, signature, build, family, aliases, own=True, **facts))
 
 
-own("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, Family.SELECT, axes=selected_dim)
-own("Add", Signature((("other", None),), (("alpha", 1),)), add, Family.MERGE, merges=True)
-own("Multiply", Signature((("other", None),)), multiply, Family.MERGE, merges=True)
-own("Concat", Signature((("dim", 1),)), pytorch_concat, Family.CONCATENATE, "Cat", merges=True, axes=concatenation_dim)
+SELECT = Code("{0}.select({dim}, {index})")
+own("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, Family.SELECT, axes=selected_dim, code=SELECT)
+ADD = Code("{* + }", when=(("other", "torch.add({0}, {other}, alpha={alpha})"), ("alpha", "torch.add({0}, {1}, alpha={alpha})")))
+own("Add", Signature((("other", None),), (("alpha", 1),)), add, Family.MERGE, merges=True, code=ADD)
+own(
+    "Multiply",
+    Signature((("other", None),)),
+    multiply,
+    Family.MERGE,
+    merges=True,
+    code=Code("{* * }", when=(("other", "{0} * {other}"),)),
+)
+CAT = Code("torch.cat([{*}], dim={dim})")
+own("Concat", Signature((("dim", 1),)), pytorch_concat, Family.CONCATENATE, "Cat", merges=True, axes=concatenation_dim, code=CAT)

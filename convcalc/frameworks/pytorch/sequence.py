@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType, Vocabulary, about, inner_layer, wrapped_macs
+from convcalc.frameworks.base import Build, Code, Family, LayerType, Vocabulary, about, inner_layer, wrapped_macs
 from convcalc.frameworks.pytorch.layers import declared, torch_type
 from convcalc.ops import macs
 from convcalc.ops.attention import extended, head_dim
@@ -143,8 +143,10 @@ def recurrent(cell: str) -> Build:
     return build
 
 
+LSTM_OUTPUTS = Code(outputs=("{}[0]", "{}[1][0]", "{}[1][1]"))  # output, (h_n, c_n)
 for _name, _cell in (("RNN", "rnn"), ("LSTM", "lstm"), ("GRU", "gru")):
-    define(_name, recurrent(_cell), Family.RECURRENT, signature=RECURRENT_SIGNATURES[_name], variant=_cell)
+    _code = LSTM_OUTPUTS if _cell == "lstm" else None
+    define(_name, recurrent(_cell), Family.RECURRENT, signature=RECURRENT_SIGNATURES[_name], variant=_cell, code=_code)
 
 
 # --- Attention: torch/nn/modules/activation.py MultiheadAttention, torch/nn/functional.py
@@ -230,7 +232,15 @@ def multihead_attention(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(query, tuple(attention_weights(embed_dim, bias, add_bias_kv, kdim, vdim)), (scores,))
 
 
-define("MultiheadAttention", multihead_attention, Family.ATTENTION, merges=True, macs=macs.torch_multihead_attention)
+SELF_ATTENTION = Code(alone=3)  # attention(x, x, x)
+define(
+    "MultiheadAttention",
+    multihead_attention,
+    Family.ATTENTION,
+    merges=True,
+    macs=macs.torch_multihead_attention,
+    code=SELF_ATTENTION,
+)
 
 
 # --- Transformers: torch/nn/modules/transformer.py
@@ -426,6 +436,9 @@ def register(vocabulary: Vocabulary) -> None:
     ):
         build = partial(stack, vocabulary, argument, kind)
         rule = partial(stack_macs, vocabulary, argument)
-        vocabulary.add(torch_type(name, build, Family.TRANSFORMER, merges=merges, macs=rule))
+        code = Code(layers=(argument, "norm"))
+        vocabulary.add(torch_type(name, build, Family.TRANSFORMER, merges=merges, macs=rule, code=code))
     build = partial(transformer, vocabulary)
-    vocabulary.add(torch_type("Transformer", build, Family.TRANSFORMER, merges=True, macs=partial(transformer_macs, vocabulary)))
+    rule = partial(transformer_macs, vocabulary)
+    code = Code(layers=("custom_encoder", "custom_decoder"))
+    vocabulary.add(torch_type("Transformer", build, Family.TRANSFORMER, merges=True, macs=rule, code=code))

@@ -1,0 +1,45 @@
+"""`convcalc export`: the spec as a Python file that builds its network with the real framework."""
+
+from __future__ import annotations
+
+import click
+
+from convcalc.cli import abort, write_output
+from convcalc.errors import SpecError
+
+
+@click.command()
+@click.argument("spec")
+@click.option(
+    "--to",
+    "framework",
+    type=click.Choice(["pytorch", "keras"]),
+    help="The framework to write for: the spec's own (a spec exports only to the framework whose layers it uses).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+def export(spec: str, framework: str | None, output: str | None) -> None:
+    """Write SPEC as Python code that builds its network with PyTorch or Keras.
+
+    A PyTorch spec becomes an nn.Module class (blocks as submodule classes, merges and
+    convcalc's stand-ins for torch functions in forward); a Keras spec a function returning a
+    functional keras.Model (blocks as functions). Layers keep the spec's names: module paths
+    (layer2.block1.conv1) in PyTorch, layer names in Keras with "_" for the "." of a block's
+    scope. The code is laid out as `ruff format` lays it out; running the file builds the
+    model and prints its size.
+
+    SPEC is a YAML spec file, or - for standard input.
+
+    \b
+    Examples:
+      convcalc export specs/pytorch-resnet18.yaml -o resnet18.py
+      convcalc export specs/keras-mobilenetv2.yaml --to keras
+      python resnet18.py
+    """
+    from convcalc.export import export as write
+    from convcalc.spec.loading import load_path
+
+    try:
+        exported = write(load_path(spec), framework)
+    except SpecError as exc:
+        abort(exc)
+    write_output(exported.text, output)
