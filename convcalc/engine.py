@@ -16,6 +16,7 @@ from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
 from convcalc.report import Endpoint, Report, Row
 from convcalc.signature import Args
+from convcalc.spec.first_layer import INPUT_TYPES
 from convcalc.spec.model import MAX_DIM, MAX_RANK, Spec
 
 
@@ -58,6 +59,8 @@ def run(spec: Spec) -> Report:
             layer_type, built, args = known
         except LayerError as exc:
             label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
+            if exc.code == "CC200" and not exc.hint:
+                exc.hint = _batch_written(spec, node)
             raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
         weights = built.weights
         if node.shares is not None:
@@ -93,6 +96,12 @@ def lookup(vocab: Vocabulary, name: str) -> LayerType:
     try:
         return vocab.lookup(name)
     except LayerError:
+        if vocab.framework == "keras" and name in INPUT_TYPES:
+            raise LayerError(
+                f"{name}(...) stands for the network's input: only the first layer of a spec may be one",
+                hint="name several inputs under `inputs:` and take them with `inputs=`",
+                code="CC003",
+            ) from None
         return vocab.lookup(name, vocabulary("keras" if vocab.framework == "pytorch" else "pytorch"))
 
 
@@ -148,6 +157,17 @@ def _shared(weights: tuple[Weight, ...], owner: tuple[Weight, ...]) -> tuple[Wei
 def node_inputs(outputs: dict[str, tuple[Shape, ...]], node: Node) -> str:
     shapes = [format_shape(outputs[r.node][r.output]) for r in node.inputs if r.output < len(outputs.get(r.node, ()))]
     return ", ".join(shapes)
+
+
+def _batch_written(spec: Spec, node: Node) -> str:
+    """A hint for a layer that cannot take a graph input written with a leading None: `input:`
+    leaves the batch out, so [None, 28, 28, 1] is a 4-D sample, and that None may be a batch."""
+    for ref in node.inputs:
+        for item in spec.inputs:
+            if item.name == ref.node and len(item.shape) > 1 and item.shape[0] is None:
+                dims = ", ".join("None" if d is None else str(d) for d in item.shape[1:])
+                return f"the input leaves the batch out: if its first None is the batch, write [{dims}]"
+    return ""
 
 
 def _located(exc: LayerError, node: Node, label: str, shapes: str, layer_type: LayerType | None) -> SpecError:

@@ -95,7 +95,7 @@ class Graph(Record):
 class _Scope(Record):
     """The names visible while expanding one level: the top, or one block instance."""
 
-    __slots__ = ("prefix", "env", "order", "entry", "parent", "blocks", "names", "used")
+    __slots__ = ("prefix", "env", "order", "entry", "parent", "blocks", "names", "used", "written")
 
     prefix: str
     env: dict[str, object]
@@ -105,6 +105,7 @@ class _Scope(Record):
     blocks: tuple[tuple[str, str], ...]
     names: dict[str, Ref]
     used: dict[str, int]
+    written: frozenset[str]  # the names its layers are given in the spec: automatic names step around them
 
     def __init__(
         self,
@@ -125,6 +126,7 @@ class _Scope(Record):
         self.blocks = blocks
         self.names = {} if names is None else names
         self.used = {} if used is None else used
+        self.written = frozenset()
 
 
 def _repeat(layer: LayerSpec) -> int:
@@ -256,6 +258,7 @@ class _Builder:
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
         self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
         self.arithmetic = _Arithmetic()
+        self.written: dict[int, frozenset[str]] = {}  # by layer list (the spec's, a block's): the names written in it
 
     def graph(self) -> Graph:
         top = _Scope("", {}, [Ref(self.spec.inputs[0].name)])
@@ -269,6 +272,10 @@ class _Builder:
         return Graph(self.spec.inputs, tuple(self.nodes), outputs)
 
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
+        written = self.written.get(id(layers))  # layer lists live as long as the spec
+        if written is None:
+            written = self.written[id(layers)] = frozenset(t.name for t in layers if isinstance(t.name, str))
+        scope.written = written
         for template in layers:
             layer = self.arithmetic.evaluated(template, scope.env, template.type in self.spec.blocks)
             if layer.when is not None and not layer.when:
@@ -313,10 +320,14 @@ class _Builder:
         return produced[ref.output] if produced and ref.output < len(produced) else None
 
     def name(self, layer: LayerSpec, scope: _Scope, default: str) -> str:
-        if layer.name is None:
+        if layer.name is None:  # Keras's numbering (dense, dense_1...), stepping around the names written
             count = scope.used.get(default, 0)
+            local = default if count == 0 else f"{default}_{count}"
+            while local in scope.written or local in scope.names:
+                count += 1
+                local = f"{default}_{count}"
             scope.used[default] = count + 1
-            return default if count == 0 else f"{default}_{count}"
+            return local
         if not isinstance(layer.name, str) or not layer.name or "." in layer.name or "[" in layer.name:
             raise SpecError.at(
                 layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {layer.name!r}"

@@ -24,6 +24,9 @@ class _Required:
 
 REQUIRED: object = _Required()
 
+YAML11_BOOLEANS = frozenset(("yes", "no", "on", "off", "y", "n"))
+"""Booleans in YAML 1.1 (PyYAML's default) that YAML 1.2 reads as text (spec/yaml12.py)."""
+
 
 class Signature(Record):
     """The parameters of a real layer class.
@@ -137,7 +140,10 @@ class Args:
     def bool(self, name: str, default: bool | None = None) -> bool:
         value = self.values[name] if default is None else self.values.get(name, default)
         if not isinstance(value, bool):
-            raise self.error(name, "True or False")
+            hint = ""
+            if isinstance(value, str) and value.lower() in YAML11_BOOLEANS:  # text in YAML 1.2, which specs are read by
+                hint = f"YAML 1.2 reads {value} as text: write {'true' if value.lower() in ('yes', 'on', 'y') else 'false'}"
+            raise self.error(name, "True or False", hint)
         return value
 
     def choice(self, name: str, options: Iterable[T]) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from convcalc.engine import run
 from convcalc.errors import Diagnostic, SpecError
+from convcalc.frameworks.base import Family
 from convcalc.ops.layout import format_shape
 from convcalc.report import Report
 from convcalc.spec.loading import load_path
@@ -17,14 +18,11 @@ def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
     values, where = spec.expect.values, spec.expect.locations
     totals = report.totals
     problems = []
-    if "output_shape" in values and tuple(values["output_shape"]) != report.output_shape:
-        problems.append(
-            Diagnostic(
-                where["output_shape"],
-                "CC301",
-                f"expected output shape {format_shape(values['output_shape'])}, computed {format_shape(report.output_shape)}",
-            )
-        )
+    if "output_shape" in values:
+        problem = shape_problem(tuple(values["output_shape"]), report)
+        if problem is not None:
+            message, hint = problem
+            problems.append(Diagnostic(where["output_shape"], "CC301", message, hint))
     for key, computed in (
         ("params", totals.params),
         ("trainable_params", totals.trainable_params),
@@ -37,6 +35,40 @@ def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
             Diagnostic(where["max_params"], "CC303", f"{totals.params:,} parameters exceed max_params {values['max_params']:,}")
         )
     return problems
+
+
+def shape_problem(expected: tuple[int | None, ...], report: Report) -> tuple[str, str] | None:
+    """How the output shape differs from the one expected (None where it does not), and a hint.
+
+    The expected shape may leave the batch out (one dimension fewer than the output) or give it,
+    as `input:` and the table write shapes; None in it matches any size.
+    """
+    output = report.output_shape
+    if len(expected) == len(output) - 1:
+        computed, form = output[1:], " (without the batch)"
+    elif len(expected) == len(output):
+        computed, form = output, ""
+    else:
+        counts = f"{len(output)} with the batch, {len(output) - 1} without"
+        wanted = f"expected output shape {format_shape(expected)} has {len(expected)} dimension{'s' * (len(expected) != 1)}"
+        message = f"{wanted}, the computed {format_shape(output)} has {counts}"
+        return message, _missing_flatten(report) if len(output) > len(expected) else ""
+    if all(want is None or want == have for want, have in zip(expected, computed)):
+        return None
+    return f"expected output shape {format_shape(expected)}{form}, computed {format_shape(computed)}", ""
+
+
+def _missing_flatten(report: Report) -> str:
+    """A Dense (or Linear) on a feature map works on its last axis and keeps the others: when the
+    output has more dimensions than expected, the likely cause is a missing Flatten()."""
+    for row in report.rows:
+        layer_type = row.layer_type
+        if layer_type is not None and layer_type.family is Family.DENSE and row.input_shapes and len(row.input_shapes[0]) >= 4:
+            return (
+                f"{row.name} ({row.type}) works on the last axis of the feature map {format_shape(row.input_shapes[0])}: "
+                "a Flatten() before it?"
+            )
+    return ""
 
 
 def check_path(path: str) -> tuple[list[Diagnostic], int]:

@@ -149,11 +149,14 @@ _LOADER: Any = None
 
 def _loader_class() -> Any:
     """PyYAML's C loader where present (its composer is C; the pure-Python one is 10x slower),
-    resolving each distinct plain scalar once: SafeLoader has no path resolvers, so a scalar's
-    tag depends on its text alone, and a network repeats the same few texts many times."""
+    reading plain scalars by YAML 1.2's core schema (spec/yaml12.py: `1e-3` is a number, `yes`
+    is text) and resolving each distinct plain scalar once: SafeLoader has no path resolvers, so
+    a scalar's tag depends on its text alone, and a network repeats the same few texts many times."""
     global _LOADER
     if _LOADER is None:
         import yaml
+
+        from convcalc.spec import yaml12
 
         # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
         # cannot check.
@@ -174,6 +177,7 @@ def _loader_class() -> Any:
             def ascend_resolver(self) -> None:
                 pass
 
+        yaml12.install(Loader)
         _LOADER = Loader
     return _LOADER
 

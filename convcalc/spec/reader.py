@@ -7,6 +7,7 @@ from typing import Any
 from convcalc.errors import LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import expression, parse_call
+from convcalc.spec.first_layer import with_input_from_first_layer
 from convcalc.spec.model import (
     BLOCK_KEYS,
     EXPECT_KEYS,
@@ -22,11 +23,14 @@ from convcalc.spec.model import (
     InputSpec,
     LayerSpec,
     Spec,
+    dims_text,
     parse_dims,
 )
+from convcalc.spec.yaml12 import BOOL_TAG, FLOAT_TAG, NULL_TAG, scalar
 
 STR_TAG, INT_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
 SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+CORE_TAGS = frozenset((NULL_TAG, BOOL_TAG, INT_TAG, FLOAT_TAG))
 SAFE_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
 )
@@ -101,32 +105,6 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
     )
 
 
-def with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
-    """Keras's `input_shape=` on the first layer sets the input, as in Sequential models."""
-    if spec.inputs:
-        return spec
-    first = spec.layers[0] if spec.layers else None
-    for key in ("input_shape", "input_dim"):
-        if first is not None and spec.framework == "keras" and key in first.kwargs and not _takes(first.type, key):
-            value = first.kwargs[key]
-            items = list(value) if isinstance(value, tuple | list) else [value]
-            where = first.locate(key)
-            return spec.replace(inputs=(InputSpec("input", parse_dims(items, where), where),))
-    raise SpecError.at(
-        where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]`, the batch dimension excluded"
-    )
-
-
-def _takes(type_name: str, argument: str) -> bool:
-    """Whether a Keras layer takes `argument` itself (Embedding's input_dim is its vocabulary size,
-    not the base Layer's input shape)."""
-    from convcalc.frameworks import vocabulary
-
-    keras = vocabulary("keras")
-    layer_type = keras.types.get(keras.aliases.get(type_name, type_name))
-    return layer_type is not None and any(name == argument for name, _ in layer_type.signature.positional)
-
-
 class Reader:
     """Turns composed YAML nodes into a Spec, keeping each node's position."""
 
@@ -163,9 +141,11 @@ class Reader:
                 raise self.bad_tag(node)
             try:
                 text = node.value
-                if tag == INT_TAG and text.isdigit() and text.isascii() and text[0] != "0":  # YAML 1.1: 010 is octal
+                if tag == INT_TAG and text.isdigit() and text.isascii():  # most numbers of a spec
                     return int(text)
-                return self.constructor.construct_object(node)
+                if tag in CORE_TAGS:  # YAML 1.2, as the loader resolved them (spec/yaml12.py)
+                    return scalar(tag, text)
+                return self.constructor.construct_object(node)  # an explicit !!timestamp or !!binary
             except (yaml.YAMLError, ValueError, OverflowError) as exc:  # ValueError: an int of 5,000 digits, 2001-13-45
                 raise SpecError.at(
                     self.at(node), "CC003", f"cannot read this value: {getattr(exc, 'problem', None) or exc}"
@@ -314,6 +294,8 @@ class Reader:
 
     def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
         value = self.value(node)
+        if isinstance(value, str) and value.strip()[:1] in "([":  # (28, 28, 1), as Python writes a shape
+            value = dims_text(value)
         if not isinstance(value, list):
             raise SpecError.at(
                 self.at(node), "CC003", f"{what} must be a list of dimensions such as [28, 28, 1], found {short(value)}"
@@ -394,21 +376,31 @@ class Reader:
         for key, (value_node, _) in entries.items():
             value = self.value(value_node)
             if key == "output_shape":
-                if not isinstance(value, list) or not all(
-                    v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
-                ):
-                    raise SpecError.at(
-                        self.at(value_node),
-                        "CC003",
-                        f"expect.output_shape must be a list of integers or null, found {short(value)}",
-                    )
-                value = tuple(value)
+                value = expected_shape(value, self.at(value_node))
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise SpecError.at(
                     self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}"
                 )
             values[key] = value
         return Expect(values, {key: loc for key, (_, loc) in entries.items()})
+
+
+def expected_shape(value: object, where: Location) -> tuple[int | None, ...]:
+    """`expect.output_shape` as written: a list, or a shape as the table prints it,
+    `(None, 24, 24, 64)`; null, None or ? for a size that may be anything. With the batch or
+    without it: check tells them apart by their length."""
+    items = dims_text(value) if isinstance(value, str) else value
+    if isinstance(items, list) and items:
+        dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
+        dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
+        if all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0) for v in dims):
+            return tuple(dims)
+    raise SpecError.at(
+        where,
+        "CC003",
+        f"expect.output_shape must be a list of sizes, null for any, found {short(value)}",
+        hint="e.g. [null, 24, 24, 64], or [24, 24, 64] without the batch",
+    )
 
 
 def _in_block(value: Any, params: frozenset[str]) -> Any:

@@ -15,7 +15,7 @@ from convcalc.frameworks.base import LayerType, Terms
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
 from convcalc.report import Report, Row
-from convcalc.spec.model import Spec
+from convcalc.spec.model import Spec, dims_text
 
 CHANNEL_ARGUMENTS = ("filters", "units", "out_channels", "out_features")
 
@@ -64,13 +64,14 @@ def matches(shape: Shape, target: Shape) -> bool:
 
 
 def parse_dims(text: str) -> tuple[int | None, ...]:
-    """`--output-shape 10,10,64` (or `? 10 64`): positive sizes, `?` or None for any size.
+    """`--output-shape 10,10,64` (or `? 10 64`, or `(None, 10, 10, 64)` as the table prints a
+    shape): positive sizes, `?` or None for any size.
 
-    >>> parse_dims("10, ?, 64")
-    (10, None, 64)
+    >>> parse_dims("10, ?, 64"), parse_dims("(None, 10)")
+    ((10, None, 64), (None, 10))
     """
     dims: list[int | None] = []
-    for item in text.replace(",", " ").split():
+    for item in dims_text(text):
         if item.lower() in ("?", "none", "null"):
             dims.append(None)
         elif item.isdigit() and int(item) > 0:
@@ -85,15 +86,19 @@ def parse_dims(text: str) -> tuple[int | None, ...]:
 
 
 def target_shape(dims: tuple[int | None, ...], output: Shape, where: Location) -> Shape:
-    """`--output-shape 10` for an output (None, 10): the batch dimension left out, as in `input:`."""
+    """`--output-shape 10` for an output (None, 10): the batch dimension left out, as in `input:`,
+    or given (`None,10`), as the table prints it; the lengths tell them apart."""
     if len(dims) == len(output) - 1:
         return (output[0], *dims)
+    if len(dims) == len(output):
+        return dims
     raise SpecError(
         Diagnostic(
             where,
             "CC003",
-            f"the network's output {format_shape(output)} has {len(output) - 1} dimensions after the batch, "
+            f"the output {format_shape(output)} has {len(output) - 1} dimensions after the batch, "
             f"--output-shape gives {len(dims)}",
+            hint="give them without the batch, or with it first",
         )
     )
 

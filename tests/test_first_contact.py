@@ -1,0 +1,244 @@
+"""Issue 8, "First contact": what a new user hit in the first ten minutes, each reproduced as
+they met it (every test here failed at commit 5fe6a7f, where the issue was filed).
+
+Items 1 and 2 (the rich table) and the block arithmetic of item 9 are tested elsewhere; the
+README and docs examples by tests/test_docs.py and the `--help` examples by
+tests/test_help_examples.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import invoke
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str, name: str = "net.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def shapes(*args: str) -> list[list[int | None]]:
+    """The output shapes `summary --format json` gives, layer by layer (exit 0 asserted)."""
+    result = invoke("summary", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return [layer["output_shape"] for layer in json.loads(result.stdout)["layers"]]
+
+
+# --- 4. Keras idioms that real Keras accepts; numbers as YAML 1.2 reads them
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Input(shape=(28, 28, 1))",
+        "keras.Input(shape=(28, 28, 1))",
+        "keras.layers.Input((28, 28, 1))",
+        "InputLayer(shape=(28, 28, 1))",
+        "Input(batch_shape=(None, 28, 28, 1))",
+    ],
+)
+def test_an_input_layer_first_sets_the_input(first: str) -> None:
+    assert shapes("--layer", first, "--layer", "Conv2D(32, 3)") == [[None, 26, 26, 32]]
+
+
+def test_an_input_layer_in_a_spec_file_names_the_input_and_its_batch(tmp_path: Path) -> None:
+    spec = write(tmp_path, 'layers:\n  - keras.Input(shape=(28, 28, 1), batch_size=8, name="image")\n  - Conv2D(32, 3)\n')
+    result = invoke("summary", spec, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["inputs"] == [{"name": "image", "shape": [8, 28, 28, 1]}]
+    assert [layer["name"] for layer in document["layers"]] == ["conv2d"]  # the Input is the input, not a row
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        (["Input(shape=28)", "Dense(1)"], "1:7: CC105 layer Input: shape must be a tuple such as (28, 28, 1), found 28"),
+        (["Input()", "Dense(1)"], "CC104 layer Input: You must pass a `shape` argument."),
+        (["Input(shape=(3,), batch_shape=(None, 3))", "Dense(1)"], "You cannot pass both `shape` and `batch_shape`"),
+        (
+            ["Input(shape=(3,))", "Dense(1)", "Input(shape=(3,))"],
+            "CC003 layer input_1 (Input): Input(...) stands for the network's input",
+        ),
+    ],
+)
+def test_an_input_layer_is_checked_as_keras_checks_it(layers: list[str], message: str) -> None:
+    result = invoke("summary", *(arg for layer in layers for arg in ("--layer", layer)))
+    assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_input_layer_and_input_key_together_are_refused(tmp_path: Path) -> None:
+    result = invoke("summary", write(tmp_path, "input: [3]\nlayers:\n  - Input(shape=(3,))\n  - Dense(1)\n"))
+    assert result.exit_code == 2
+    assert "net.yaml:3:5: CC003 the input is given twice: by `input:` and by Input(...)" in result.stderr
+
+
+def test_embedding_takes_input_length_and_a_spec_without_input_takes_it_as_the_input() -> None:
+    # Keras 3.15 accepts input_length with a warning and ignores it (keras/src/layers/core/embedding.py)
+    assert shapes("--layer", "Embedding(1000, 8, input_length=100)", "--layer", "LSTM(4)") == [[None, 100, 8], [None, 4]]
+    assert shapes("--input", "10", "--layer", "Embedding(1000, 8, input_length=100)") == [[None, 10, 8]]
+
+
+def argument(text: str, name: str) -> object:
+    """The value of `name` in the first layer of a spec, as read."""
+    from convcalc.spec.loading import load_text
+
+    return load_text(text, "net.yaml").layers[0].kwargs[name]
+
+
+@pytest.mark.parametrize("epsilon", ["1e-3", "1E-3", "1.0e-3", "0.001"])
+def test_numbers_in_mapping_form_are_read_as_yaml_1_2(tmp_path: Path, epsilon: str) -> None:
+    text = f"input: [4, 4, 2]\nlayers:\n  - {{type: BatchNormalization, epsilon: {epsilon}}}\n"
+    assert argument(text, "epsilon") == 0.001
+    assert invoke("summary", write(tmp_path, text)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [("1E5", 100000.0), ("010", 10), ("0x10", 16), ("0o17", 15), ("+5", 5), (".5", 0.5), ("-.inf", float("-inf"))],
+)
+def test_yaml_1_2_numbers(value: str, read: object) -> None:
+    assert argument(f"input: [4]\nlayers:\n  - {{type: Dense, units: {value}}}\n", "units") == read
+
+
+@pytest.mark.parametrize(
+    ("value", "read"), [("yes", "yes"), ("off", "off"), ("1:30", "1:30"), ("1_000", "1_000"), ("2001-12-14", "2001-12-14")]
+)
+def test_yaml_1_1_forms_are_text_in_yaml_1_2(value: str, read: str) -> None:
+    assert argument(f"input: [4]\nlayers:\n  - {{type: Dense, units: 2, use_bias: {value}}}\n", "use_bias") == read
+
+
+def test_a_yaml_1_1_boolean_gets_a_hint(tmp_path: Path) -> None:
+    result = invoke("summary", write(tmp_path, "input: [4]\nlayers:\n  - {type: Dense, units: 2, use_bias: no}\n"))
+    assert result.stderr.endswith("use_bias must be True or False, found 'no' (YAML 1.2 reads no as text: write false)\n")
+
+
+# --- 8. The batch in or out, None anywhere, a shape as the table prints it
+
+SEED2 = "input: [28, 28, 3]\nlayers:\n  - Conv2D(32, 5)\n  - Conv2D(64, 5)\nexpect:\n  output_shape: {}\n"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["[null, 20, 20, 64]", "[None, 20, 20, 64]", "[20, 20, 64]", "'(None, 20, 20, 64)'", "['?', 20, 20, 64]", "[20, null, 64]"],
+)
+def test_expect_output_shape_with_or_without_the_batch(tmp_path: Path, shape: str) -> None:
+    result = invoke("check", write(tmp_path, SEED2.format(shape)))
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_a_null_batch_in_expect_matches_a_spec_with_a_batch(tmp_path: Path) -> None:
+    result = invoke("check", write(tmp_path, "batch: 8\n" + SEED2.format("[null, 20, 20, 64]")))
+    assert (result.exit_code, result.output) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ("[20, 20, 32]", "CC301 expected output shape (20, 20, 32) (without the batch), computed (20, 20, 64)\n"),
+        ("[null, 20, 20, 32]", "CC301 expected output shape (None, 20, 20, 32), computed (None, 20, 20, 64)\n"),
+        (
+            "[64]",
+            "CC301 expected output shape (64,) has 1 dimension, the computed (None, 20, 20, 64) has 4 with the batch, 3 without"
+            "\n",
+        ),
+    ],
+)
+def test_a_wrong_expected_shape_says_which_form_it_was_read_in(tmp_path: Path, shape: str, message: str) -> None:
+    result = invoke("check", write(tmp_path, SEED2.format(shape)))
+    assert result.exit_code == 1 and result.stdout.endswith(message), result.output
+
+
+@pytest.mark.parametrize("dims", ["(26, 26, 32)", "[26, 26, 32]", "26,26,32", "26 26 32"])
+def test_input_option_takes_a_shape_as_python_prints_it(dims: str) -> None:
+    assert shapes("--input", dims, "--layer", "Conv2D(64, 3)") == [[None, 24, 24, 64]]
+
+
+def test_input_key_takes_a_shape_as_python_prints_it(tmp_path: Path) -> None:
+    assert shapes(write(tmp_path, "input: (26, 26, 32)\nlayers:\n  - Conv2D(64, 3)\n")) == [[None, 24, 24, 64]]
+
+
+def test_an_input_with_a_leading_none_that_may_be_the_batch_says_so() -> None:
+    result = invoke("summary", "--input", "None,28,28,1", "--layer", "Conv2D(8, 3)")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("(the input leaves the batch out: if its first None is the batch, write [28, 28, 1])\n")
+
+
+@pytest.mark.parametrize("shape", ["10,10,64", "None,10,10,64", "(None, 10, 10, 64)", "?,10,10,64"])
+def test_solve_output_shape_with_or_without_the_batch(shape: str) -> None:
+    result = invoke(
+        "solve",
+        str(ROOT / "tests/specs/valid/seed2.yaml"),
+        "--layer",
+        "conv2d_1",
+        "--network-output-shape",
+        shape,
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["target"] == [None, 10, 10, 64]
+
+
+# --- 9. Hints that point the right way; automatic names that step around written ones
+
+
+def test_a_linear_after_a_feature_map_suggests_the_missing_flatten() -> None:
+    result = invoke(
+        "summary", "--framework", "pytorch", "--input", "3,32,32", "--layer", "Conv2d(3, 8, 3)", "--layer", "Linear(8, 10)"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.endswith("(add Flatten() before it, and set in_features=7200 (8 x 30 x 30))\n"), result.stderr
+    result = invoke(
+        "summary", "--framework", "pytorch", "--input", "3,32,32", "--layer", "Conv2d(3, 8, 3)", "--layer", "Linear(7200, 10)"
+    )
+    assert result.stderr.endswith("(add Flatten() before it: it gives 8 x 30 x 30 = 7200 features)\n"), result.stderr
+
+
+def test_a_linear_on_a_sequence_keeps_its_hint() -> None:
+    result = invoke("summary", "--framework", "pytorch", "--input", "5,16", "--layer", "Linear(8, 10)")
+    assert result.stderr.endswith("(set in_features=16, or change the layer before it)\n"), result.stderr
+
+
+def test_a_dense_on_a_feature_map_that_misses_its_expected_shape_suggests_flatten(tmp_path: Path) -> None:
+    spec = write(tmp_path, "input: [28, 28, 1]\nlayers:\n  - Conv2D(32, 3)\n  - Dense(10)\nexpect:\n  output_shape: [null, 10]\n")
+    result = invoke("check", spec)
+    assert result.exit_code == 1
+    assert result.stdout.endswith(
+        "(dense (Dense) works on the last axis of the feature map (None, 26, 26, 32): a Flatten() before it?)\n"
+    ), result.stdout
+
+
+PYTORCH_BLOCK = """framework: pytorch
+input: [16]
+blocks:
+  b:
+    layers:
+      - Linear(16, 16)
+      - {type: Dropout, name: dropout}
+      - Dropout(0.1)
+layers:
+  - b(name="encoder", repeat=2)
+"""
+
+
+def test_automatic_names_step_around_written_ones(tmp_path: Path) -> None:
+    result = invoke("summary", write(tmp_path, PYTORCH_BLOCK), "--format", "json")
+    assert result.exit_code == 0, result.output
+    names = [layer["name"] for layer in json.loads(result.stdout)["layers"]]
+    assert names[:3] == ["encoder.block1.linear", "encoder.block1.dropout", "encoder.block1.dropout_1"]
+
+
+def test_an_automatic_name_steps_around_a_name_written_later(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path, "input: [4]\nlayers:\n  - Dense(4)\n  - Dense(4, name='dense')\n  - Dense(4, name='dense_2')\n  - Dense(4)\n"
+    )
+    result = invoke("summary", spec, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [layer["name"] for layer in json.loads(result.stdout)["layers"]] == ["dense_1", "dense", "dense_2", "dense_3"]
