@@ -11,9 +11,10 @@ import functools
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
-from convcalc.graph import Node, Ref, build_graph
+from convcalc.graph import AfterFailure, Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.record import Record
 from convcalc.report import Endpoint, Report, Row
 from convcalc.signature import Args
 from convcalc.spec.first_layer import INPUT_TYPES
@@ -21,6 +22,59 @@ from convcalc.spec.model import MAX_DIM, MAX_RANK, Spec
 
 
 def run(spec: Spec) -> Report:
+    """The report of a spec; the first problem met raises SpecError."""
+    report = _run(spec, None).report  # without problems to collect: a report, or a raise
+    assert report is not None
+    return report
+
+
+class Outcome(Record):
+    """A run that goes on past problems (`run_all`): the report when every layer computed, the
+    rows of the layers that did, the problems, and each layer that failed by itself with the
+    shapes it was given (`solve` starts from them)."""
+
+    __slots__ = ("report", "rows", "problems", "failed")
+
+    report: Report | None
+    rows: tuple[Row, ...]
+    problems: tuple[Diagnostic, ...]
+    failed: dict[str, tuple[Node, tuple[Shape, ...]]]
+
+    def __init__(
+        self,
+        report: Report | None,
+        rows: tuple[Row, ...],
+        problems: tuple[Diagnostic, ...] = (),
+        failed: dict[str, tuple[Node, tuple[Shape, ...]]] | None = None,
+    ) -> None:
+        self.report = report
+        self.rows = rows
+        self.problems = problems
+        self.failed = {} if failed is None else failed
+
+
+def run_all(spec: Spec) -> Outcome:
+    """Every problem of a spec that does not follow from an earlier one, as ruff reports them:
+    a layer that fails leaves its output unknown, and the layers that take it (directly or
+    through others) have only their arguments checked, which needs no shapes; a problem inside a
+    block whose input is unknown is left out. Problems are sorted by where they are, one per spot."""
+    problems: list[Diagnostic] = []
+    try:
+        outcome = _run(spec, problems)
+    except AfterFailure:
+        outcome = Outcome(None, ())
+    except SpecError as exc:  # a problem of the graph itself (names, references, blocks): it ends the run
+        problems.append(exc.diagnostic)
+        outcome = Outcome(None, ())
+    if not problems:
+        return outcome
+    unique = {(str(p.location), p.code): p for p in reversed(problems)}  # the first at each spot
+    ordered = sorted(unique.values(), key=lambda p: (p.location.line, p.location.column))
+    return Outcome(None, outcome.rows, tuple(ordered), outcome.failed)
+
+
+def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
+    """The work of run() and run_all(): `problems` is None to stop at the first, else where to collect them."""
     vocab = vocabulary(spec.framework)
 
     @functools.cache  # once per type name: snake_case is three regex passes
@@ -37,10 +91,16 @@ def run(spec: Spec) -> Report:
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
+    failed: dict[str, tuple[Node, tuple[Shape, ...]]] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
+        if problems is not None and _blocked(node, outputs, by_name):
+            problems.extend(_argument_problems(vocab, node))
+            outputs[node.name] = ()  # unknown: what takes it is blocked too
+            return ()
         layer_type = None
+        shapes: tuple[Shape, ...] = ()
         try:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
@@ -57,11 +117,21 @@ def run(spec: Spec) -> Report:
                     raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
                 known = done[key] = (layer_type, built, args)
             layer_type, built, args = known
-        except LayerError as exc:
-            label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
-            if exc.code == "CC200" and not exc.hint:
-                exc.hint = _batch_written(spec, node)
-            raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
+        except (LayerError, SpecError) as exc:
+            if isinstance(exc, LayerError):
+                label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
+                if exc.code == "CC200" and not exc.hint:
+                    exc.hint = _batch_written(spec, node)
+                error = _located(exc, node, label, node_inputs(outputs, node), layer_type)
+            else:
+                error = exc
+            if problems is None:
+                raise error from None
+            found = _argument_problems(vocab, node) if error.diagnostic.code in ("CC103", "CC104") else []
+            problems.extend(found or [error.diagnostic])  # every bad argument of the layer, not only the first
+            failed[node.name] = (node, shapes)
+            outputs[node.name] = ()
+            return ()
         weights = built.weights
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)
@@ -85,10 +155,41 @@ def run(spec: Spec) -> Report:
         outputs[node.name] = built.outputs
         return built.outputs
 
-    graph = build_graph(spec, auto_name, visit)
+    try:
+        graph = build_graph(spec, auto_name, visit)
+    except SpecError as exc:
+        if problems is None or isinstance(exc, AfterFailure):
+            raise
+        problems.append(exc.diagnostic)
+        return Outcome(None, tuple(rows), (), failed)
+    if problems:
+        return Outcome(None, tuple(rows), (), failed)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
-    return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
+    report = Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
+    return Outcome(report, report.rows)
+
+
+def _blocked(node: Node, outputs: dict[str, tuple[Shape, ...]], by_name: dict[str, Row]) -> bool:
+    """Whether a node takes (or shares the weights of) a layer that failed: its shapes are unknown."""
+    if node.shares is not None and node.shares not in by_name:
+        return True
+    return any(not outputs.get(ref.node, True) for ref in node.inputs)
+
+
+def _argument_problems(vocab: Vocabulary, node: Node) -> list[Diagnostic]:
+    """What is wrong with a layer's arguments whatever its input: its type, every keyword it does
+    not take, too many or missing arguments (Signature.problems)."""
+    layer = node.layer
+    try:
+        layer_type = lookup(vocab, layer.type)
+    except LayerError as exc:
+        return [_located(exc, node, f"{node.name} ({layer.type})", "", None).diagnostic]
+    label = f"{node.name} ({layer_type.name})"
+    return [
+        _located(exc, node, label, "", layer_type).diagnostic
+        for exc in layer_type.signature.problems(layer.type, layer.args, layer.kwargs)
+    ]
 
 
 def lookup(vocab: Vocabulary, name: str) -> LayerType:

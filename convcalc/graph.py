@@ -22,6 +22,11 @@ MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat ha
 MAX_REPEAT = 100_000
 
 
+class AfterFailure(SpecError):
+    """A problem inside a block instance whose input is unknown because a layer before it
+    failed (engine.run_all): it follows from that failure (its arithmetic had no input_shape)."""
+
+
 class Ref(Record):
     """One output of a node or graph input: `lstm` is output 0, `lstm[1]` output 1."""
 
@@ -407,7 +412,12 @@ class _Builder:
             child_env = self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape})
             nesting = (*scope.blocks, (scope.prefix + local, block.name)) if repeat > 1 else scope.blocks
             child = _Scope(path + ".", child_env, [entry], entry, scope, (*nesting, (path, block.name)))
-            self.expand(block.layers, child, (*stack, block.name))
+            try:
+                self.expand(block.layers, child, (*stack, block.name))
+            except SpecError as exc:
+                if shape is None and self.visit is not None and not isinstance(exc, AfterFailure):
+                    raise AfterFailure(exc.diagnostic) from None  # its input failed to compute
+                raise
             entry = child.order[-1]
         scope.names[local] = self.everywhere[scope.prefix + local] = entry
         scope.order.append(entry)

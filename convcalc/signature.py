@@ -96,6 +96,21 @@ class Signature(Record):
                 values[name] = default
         return Args(type_name, values)
 
+    def problems(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> list[LayerError]:
+        """Every way a call does not bind, where bind() stops at the first: each keyword the class
+        does not take, then too many positional arguments, a keyword given twice, a missing one."""
+        known = self._known
+        found = [
+            LayerError(f"{type_name} takes no argument {name!r}", hint=did_you_mean(name, known), argument=name, code="CC103")
+            for name in kwargs
+            if name not in known
+        ]
+        try:
+            self.bind(type_name, args, {k: v for k, v in kwargs.items() if k in known})
+        except LayerError as exc:
+            found.append(exc)
+        return found
+
 
 class Args:
     """A layer's bound arguments, read through accessors that check type and range.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convcalc.engine import run
+from convcalc.engine import run_all
 from convcalc.errors import Diagnostic, SpecError
 from convcalc.frameworks.base import Family
 from convcalc.ops.layout import format_shape
@@ -72,11 +72,21 @@ def _missing_flatten(report: Report) -> str:
 
 
 def check_path(path: str) -> tuple[list[Diagnostic], int]:
-    """The problems of one spec file and its exit status: 0 pass, 1 expectation failed, 2 bad spec."""
+    """The problems of one spec file and its exit status: 0 pass, 1 expectation failed, 2 bad
+    spec. Every problem that does not follow from an earlier one (engine.run_all), sorted by
+    where it is; the expectations are compared once the spec computes."""
+    read: list[Diagnostic] = []  # the bad keys of `expect:`, each left out
     try:
-        spec = load_path(path)
-        report = run(spec)
+        spec = load_path(path, read)
     except SpecError as exc:
         return [exc.diagnostic], 2
-    problems = expectation_problems(spec, report)
-    return problems, 1 if problems else 0
+    outcome = run_all(spec)
+    if outcome.report is None:
+        return ordered([*read, *outcome.problems]), 2
+    problems = ordered([*read, *expectation_problems(spec, outcome.report)])
+    return problems, 2 if read else 1 if problems else 0
+
+
+def ordered(problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Problems in the order of the file, as ruff lists them."""
+    return sorted(problems, key=lambda p: (p.location.line, p.location.column))

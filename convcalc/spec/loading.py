@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from convcalc.errors import Location, SpecError
+from convcalc.errors import Diagnostic, Location, SpecError
 from convcalc.spec.model import MAX_BYTES, MAX_DEPTH, MAX_NODES, Spec
 from convcalc.spec.reader import Reader, first_too_deep, too_deep
 
@@ -25,8 +25,9 @@ from convcalc.spec.reader import Reader, first_too_deep, too_deep
 UNLIMITED_LIBYAML_SAFE_DEPTH = 1000
 
 
-def load_text(text: str, path: str) -> Spec:
-    """Parse YAML text into a Spec, or raise SpecError pointing at the problem."""
+def load_text(text: str, path: str, problems: list[Diagnostic] | None = None) -> Spec:
+    """Parse YAML text into a Spec, or raise SpecError pointing at the problem. With a list of
+    `problems`, those that end nothing (a bad `expect:` key) are collected there instead."""
     import yaml
 
     loader = _loader_class()
@@ -61,7 +62,7 @@ def load_text(text: str, path: str) -> Spec:
     try:
         if "*" in text and ALIAS.search(text):  # only an alias can make the node graph share or loop
             _check_aliases(root, path)
-        return Reader(path).spec(root)
+        return Reader(path, problems).spec(root)
     except SpecError:
         deep = first_too_deep(root)  # nesting past the bound is the problem to report, whatever the reader met first
         if deep is not None:
@@ -217,8 +218,8 @@ def _check_aliases(root: Any, path: str) -> None:
         stack.extend((child, False) for child in children)
 
 
-def load_path(path: str) -> Spec:
-    """Read a spec file (`-` is standard input)."""
+def load_path(path: str, problems: list[Diagnostic] | None = None) -> Spec:
+    """Read a spec file (`-` is standard input); `problems` as for load_text."""
     import sys
 
     try:
@@ -247,4 +248,4 @@ def load_path(path: str) -> Spec:
         raise SpecError.at(
             Location(path, line, 1), "CC001", f"not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
         ) from None
-    return load_text(text, path)
+    return load_text(text, path, problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convcalc.errors import LayerError, Location, SpecError, did_you_mean, short
+from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import expression, parse_call
 from convcalc.spec.first_layer import with_input_from_first_layer
@@ -108,10 +108,11 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
 class Reader:
     """Turns composed YAML nodes into a Spec, keeping each node's position."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, problems: list[Diagnostic] | None = None) -> None:
         import yaml
 
         self.path = path
+        self.problems = problems  # where problems that end nothing are collected (None: raise them)
         self.nodes = 0
         self.yaml = yaml
         self.constructor = yaml.constructor.SafeConstructor()  # one for all scalars: it holds no state we use
@@ -183,7 +184,15 @@ class Reader:
             raise SpecError.at(self.at(node), "CC003", "a key must be a plain word")
         return str(node.value)
 
-    def mapping(self, node: Any, what: str, keys: tuple[str, ...]) -> dict[str, tuple[Any, Location]]:
+    def report(self, error: SpecError) -> None:
+        """A problem that ends nothing (an `expect:` key): collected when collecting, else raised."""
+        if self.problems is None:
+            raise error
+        self.problems.append(error.diagnostic)
+
+    def mapping(self, node: Any, what: str, keys: tuple[str, ...], lenient: bool = False) -> dict[str, tuple[Any, Location]]:
+        """A mapping's entries by key; an unknown key is an error (only reported, and left out,
+        when `lenient`), as is a key given twice."""
         import yaml
 
         self.check_tag(node)
@@ -193,12 +202,16 @@ class Reader:
         for key_node, value_node in node.value:
             key = self.key(key_node)
             if keys and key not in keys:
-                raise SpecError.at(
+                error = SpecError.at(
                     self.at(key_node),
                     "CC003",
                     f"unknown key {short(key)} in {what}",
                     hint=did_you_mean(key, keys) or "known keys: " + ", ".join(keys),
                 )
+                if not lenient:
+                    raise error
+                self.report(error)
+                continue
             if key in entries:
                 raise SpecError.at(self.at(key_node), "CC003", f"the key {short(key)} appears twice in {what}")
             entries[key] = (value_node, self.at(key_node))
@@ -371,18 +384,23 @@ class Reader:
         return layer_spec(LayerSpec(type_name, (), kwargs, where, locations, plain=not params))
 
     def expect(self, node: Any) -> Expect:
-        entries = self.mapping(node, "expect", EXPECT_KEYS)
+        """The figures to check; each key stands alone, so a bad one is reported and left out."""
+        entries = self.mapping(node, "expect", EXPECT_KEYS, lenient=True)
         values: dict[str, Any] = {}
         for key, (value_node, _) in entries.items():
-            value = self.value(value_node)
-            if key == "output_shape":
-                value = expected_shape(value, self.at(value_node))
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise SpecError.at(
-                    self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}"
-                )
+            try:
+                value = self.value(value_node)
+                if key == "output_shape":
+                    value = expected_shape(value, self.at(value_node))
+                elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise SpecError.at(
+                        self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}"
+                    )
+            except SpecError as exc:
+                self.report(exc)
+                continue
             values[key] = value
-        return Expect(values, {key: loc for key, (_, loc) in entries.items()})
+        return Expect(values, {key: loc for key, (_, loc) in entries.items() if key in values})
 
 
 def expected_shape(value: object, where: Location) -> tuple[int | None, ...]:
