@@ -28,6 +28,22 @@ def run(spec: Spec) -> Report:
     return report
 
 
+class Failure(Record):
+    """A layer that failed by itself: its node, the shapes it was given, and the argument the
+    problem is about (a keyword, or a position; "" for the layer as a whole)."""
+
+    __slots__ = ("node", "shapes", "argument")
+
+    node: Node
+    shapes: tuple[Shape, ...]
+    argument: int | str
+
+    def __init__(self, node: Node, shapes: tuple[Shape, ...], argument: int | str = "") -> None:
+        self.node = node
+        self.shapes = shapes
+        self.argument = argument
+
+
 class Outcome(Record):
     """A run that goes on past problems (`run_all`): the report when every layer computed, the
     rows of the layers that did, the problems, and each layer that failed by itself with the
@@ -38,14 +54,14 @@ class Outcome(Record):
     report: Report | None
     rows: tuple[Row, ...]
     problems: tuple[Diagnostic, ...]
-    failed: dict[str, tuple[Node, tuple[Shape, ...]]]
+    failed: dict[str, Failure]  # by node name
 
     def __init__(
         self,
         report: Report | None,
         rows: tuple[Row, ...],
         problems: tuple[Diagnostic, ...] = (),
-        failed: dict[str, tuple[Node, tuple[Shape, ...]]] | None = None,
+        failed: dict[str, Failure] | None = None,
     ) -> None:
         self.report = report
         self.rows = rows
@@ -91,7 +107,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
-    failed: dict[str, tuple[Node, tuple[Shape, ...]]] = {}
+    failed: dict[str, Failure] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
@@ -129,7 +145,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
                 raise error from None
             found = _argument_problems(vocab, node) if error.diagnostic.code in ("CC103", "CC104") else []
             problems.extend(found or [error.diagnostic])  # every bad argument of the layer, not only the first
-            failed[node.name] = (node, shapes)
+            failed[node.name] = Failure(node, shapes, exc.argument if isinstance(exc, LayerError) else "")
             outputs[node.name] = ()
             return ()
         weights = built.weights

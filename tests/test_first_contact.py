@@ -291,3 +291,50 @@ def test_summary_still_stops_at_the_first_problem(tmp_path: Path) -> None:
     result = invoke("summary", write(tmp_path, MANY_PROBLEMS))
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert ":11:3: CC003 unknown key 'output_shap' in expect" in result.stderr  # the reader's first, as before
+
+
+# --- 7. solve: the layer's own output, and a spec that does not compute
+
+PYTORCH_CONVS = str(ROOT / "tests/golden/solve/pytorch-convs.yaml")  # 3x64x64 -> 16 -> 32 (stride 2) -> 64 (stride 2)
+
+
+def test_solve_output_shape_is_the_layers_own_output() -> None:
+    result = invoke("solve", PYTORCH_CONVS, "--layer", "conv2d", "--output-shape", "16,32,32", "--format", "json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert (answer["goal"], answer["target"]) == ("layer", [None, 16, 32, 32])
+    assert answer["changes"][0]["arguments"] == {"stride": {"old": 1, "new": 2}}
+    assert all(change["layer_output_shape"] == [None, 16, 32, 32] for change in answer["changes"])
+
+
+def test_solve_network_output_shape_keeps_the_old_meaning() -> None:
+    result = invoke("solve", PYTORCH_CONVS, "--layer", "conv2d", "--network-output-shape", "64,8,8", "--format", "json")
+    answer = json.loads(result.stdout)
+    assert answer["goal"] == "network" and answer["changes"][0]["output_shape"] == [None, 64, 8, 8]
+
+
+def test_solve_a_spec_that_fails_at_a_kernel_larger_than_its_input() -> None:
+    result = invoke("solve", str(ROOT / "tests/golden/solve/broken-kernel.yaml"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert (answer["problem"], answer["layer"], answer["error"]["code"], answer["computes"]) == (
+        "repair",
+        "conv2d_2",
+        "CC200",
+        True,
+    )
+    assert {change["layer"] for change in answer["changes"]} == {"conv2d_2", "max_pooling2d_1", "max_pooling2d"}
+    assert answer["changes"][0]["arguments"] == {"kernel_size": {"old": 7, "new": 1}}
+
+
+def test_solve_a_spec_with_a_channel_mismatch() -> None:
+    result = invoke("solve", str(ROOT / "tests/golden/solve/broken-channels.yaml"), "--color", "never")
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[:4] for line in result.stdout.splitlines()[5:7]]
+    assert rows == [["conv2d_1", "in_channels", "32", "->"], ["conv2d", "out_channels", "16", "->"]]
+
+
+def test_solve_a_spec_that_computes_has_nothing_to_repair() -> None:
+    result = invoke("solve", PYTORCH_CONVS)
+    assert result.exit_code == 0
+    assert result.stdout.endswith("computes: nothing to repair (--layer NAME --output-shape DIMS reshapes a layer)\n")

@@ -408,7 +408,7 @@ def expected_shape(value: object, where: Location) -> tuple[int | None, ...]:
     `(None, 24, 24, 64)`; null, None or ? for a size that may be anything. With the batch or
     without it: check tells them apart by their length."""
     items = dims_text(value) if isinstance(value, str) else value
-    if isinstance(items, list) and items:
+    if isinstance(items, list):
         dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
         dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
         if all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0) for v in dims):
