@@ -106,6 +106,7 @@ COMMANDS = {
     "diff": "diff",
     "explain": "explain",
     "draw": "draw",
+    "specs": "specs",
     "schema": "editors",
     "init": "editors",
 }

@@ -219,7 +219,8 @@ def _check_aliases(root: Any, path: str) -> None:
 
 
 def load_path(path: str, problems: list[Diagnostic] | None = None) -> Spec:
-    """Read a spec file (`-` is standard input); `problems` as for load_text."""
+    """Read a spec file (`-` is standard input), or, where no such file exists, the bundled
+    network of that name (`keras-resnet50`, spec/bundled.py); `problems` as for load_text."""
     import sys
 
     try:
@@ -230,7 +231,13 @@ def load_path(path: str, problems: list[Diagnostic] | None = None) -> Spec:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError.at(Location(path), "CC001", "no such file") from None
+        from convcalc.spec import bundled
+
+        found = bundled.find(path)  # a bundled network by name: `convcalc summary keras-resnet50`
+        if found is None:
+            hint = bundled.did_you_mean(path)
+            raise SpecError.at(Location(path), "CC001", "no such file", hint=hint) from None
+        return load_path(found, problems)
     except IsADirectoryError:
         raise SpecError.at(
             Location(path), "CC001", "is a directory, not a spec file", hint="name the .yaml files in it"
