@@ -338,3 +338,57 @@ def test_solve_a_spec_that_computes_has_nothing_to_repair() -> None:
     result = invoke("solve", PYTORCH_CONVS)
     assert result.exit_code == 0
     assert result.stdout.endswith("computes: nothing to repair (--layer NAME --output-shape DIMS reshapes a layer)\n")
+
+
+# --- 10. The bundled specs outside a clone, by name; `convcalc specs`
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory outside the checkout, holding no spec."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["keras-resnet50", "keras-resnet50.yaml"])
+def test_a_bundled_network_by_name(elsewhere: Path, name: str) -> None:
+    result = invoke("summary", name, "--color", "never")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith('Model: "keras-resnet50" (keras)\n')
+    assert result.stdout.splitlines()[-3] == "Total params: 25,636,712 (97.80 MB)"
+
+
+def test_every_command_takes_a_bundled_name(elsewhere: Path) -> None:
+    assert invoke("check", "lenet5", "mnist-cnn").exit_code == 0
+    assert invoke("explain", "lenet5", "conv2d").exit_code == 0
+    assert invoke("diff", "seed-example-1", "seed-example-2").exit_code == 1  # they differ
+    assert invoke("solve", "seed-example-2", "--layer", "conv2d", "--output-shape", "12,12,32").exit_code == 0
+
+
+def test_a_file_of_that_name_comes_first(elsewhere: Path) -> None:
+    (elsewhere / "lenet5").write_text("input: [4]\nlayers: [Dense(2)]\n")
+    assert "Total params: 10 " in invoke("summary", "lenet5", "--color", "never").stdout
+
+
+def test_a_name_close_to_a_bundled_one_says_so(elsewhere: Path) -> None:
+    result = invoke("summary", "keras-resnet5")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "keras-resnet5: CC001 no such file (did you mean the bundled network 'keras-resnet50'? `convcalc specs` lists them)\n"
+    )
+
+
+def test_specs_lists_the_bundled_networks_with_their_parameters(elsewhere: Path) -> None:
+    from convcalc.spec.loading import load_path
+
+    result = invoke("specs", "--format", "json")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)["specs"]
+    assert [entry["name"] for entry in listed] == sorted(p.stem for p in (ROOT / "specs").glob("*.yaml"))
+    for entry in listed:  # each spec's expect: block holds its published count
+        expect = load_path(entry["path"]).expect
+        assert expect is not None and entry["params"] == expect.values["params"], entry
+    table = invoke("specs", "--color", "never").stdout.splitlines()
+    assert table[0] == f"{len(listed)} bundled networks (convcalc summary NAME, convcalc check NAME...)"
+    assert table[2].split() == ["name", "network", "framework", "params"]
+    assert "keras-resnet50        ResNet-50 (v1)" in "\n".join(table)
