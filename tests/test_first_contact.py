@@ -392,3 +392,20 @@ def test_specs_lists_the_bundled_networks_with_their_parameters(elsewhere: Path)
     assert table[0] == f"{len(listed)} bundled networks (convcalc summary NAME, convcalc check NAME...)"
     assert table[2].split() == ["name", "network", "framework", "params"]
     assert "keras-resnet50        ResNet-50 (v1)" in "\n".join(table)
+
+
+# --- 3. The README's first spec passes its own expect: block
+
+
+def test_the_readme_spec_example_passes_its_expectations(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## The spec\n", 1)[1]
+    spec = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "expect:" in spec
+    result = invoke("check", write(tmp_path, spec))
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_check_help_example_reads_the_problems_where_they_are() -> None:
+    text = invoke("check", "--help").stdout
+    assert "jq -c '.files[].problems'" in text and "'.problems'" not in text

@@ -134,12 +134,17 @@ def main() -> None:
 
     \b
     Examples:
-      convcalc summary specs/seed-example-2.yaml
-      convcalc summary specs/lenet5.yaml --format json | jq .totals
+      convcalc summary seed-example-2
+      convcalc summary lenet5 --format json | jq .totals.params    # prints 61706
       convcalc summary --input 28,28,1 --layer "Conv2D(32, 3)" --layer "Conv2D(64, 3)"
-      convcalc check specs/*.yaml
+      convcalc check models/*.yaml
       convcalc solve --input 28 --output 14 --framework pytorch
-      convcalc diff old.yaml new.yaml
+      convcalc diff seed-example-1 seed-example-2
+      convcalc specs
+      eval "$(_CONVCALC_COMPLETE=bash_source convcalc)"    # completion (zsh_source, fish_source)
+
+    SPEC is a YAML file, - for standard input, or the name of a network bundled with
+    convcalc (`convcalc specs` lists them) where no such file exists.
     """
     import gc
 

@@ -29,8 +29,8 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
 
     \b
     Examples:
-      convcalc check specs/*.yaml
-      convcalc check --format json specs/lenet5.yaml | jq '.problems'
+      convcalc check models/*.yaml
+      convcalc check --format json lenet5 | jq -c '.files[].problems'    # prints []
     As a pre-commit hook (.pre-commit-config.yaml):
       - repo: https://github.com/convcalc/convcalc
         rev: v0.1.0

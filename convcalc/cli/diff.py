@@ -33,9 +33,9 @@ def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
 
     \b
     Examples:
-      convcalc diff old.yaml new.yaml
-      git show main:models/net.yaml > /tmp/old.yaml && convcalc diff /tmp/old.yaml models/net.yaml
-      convcalc diff old.yaml new.yaml --format json | jq '.totals.params'
+      convcalc diff seed-example-1 seed-example-2
+      git show main:models/net.yaml | convcalc diff - models/net.yaml
+      convcalc diff seed-example-1 seed-example-2 --format json | jq .totals.params.change    # prints 34784
     """
     from convcalc.analysis.diff import diff as compare
     from convcalc.render import diff as output

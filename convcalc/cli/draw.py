@@ -56,10 +56,10 @@ def draw(
 
     \b
     Examples:
-      convcalc draw specs/pytorch-resnet18.yaml --depth 1
-      convcalc draw specs/keras-inceptionv3.yaml -o inception.svg
-      convcalc draw specs/pytorch-unet.yaml --format dot | dot -Tpng -o unet.png
-      convcalc draw specs/keras-resnet50.yaml -o resnet50.html --macs --memory
+      convcalc draw pytorch-resnet18 --depth 1
+      convcalc draw keras-inceptionv3 -o inception.svg
+      convcalc draw pytorch-unet --format dot | dot -Tpng -o unet.png
+      convcalc draw keras-resnet50 -o resnet50.html --macs --memory
     """
     from pathlib import Path
 
