@@ -409,3 +409,60 @@ def test_the_readme_spec_example_passes_its_expectations(tmp_path: Path) -> None
 def test_check_help_example_reads_the_problems_where_they_are() -> None:
     text = invoke("check", "--help").stdout
     assert "jq -c '.files[].problems'" in text and "'.problems'" not in text
+
+
+# --- 11. The Python API: text, path or dict in; the report, its JSON document and each analysis out
+
+DICT_SPEC = {"input": [28, 28, 1], "layers": ["Conv2D(32, 3)", {"type": "Conv2D", "filters": 64, "kernel_size": 3}]}
+
+
+def test_summarize_takes_a_dict_a_path_a_name_and_text(tmp_path: Path) -> None:
+    import convcalc
+
+    path = tmp_path / "net.yaml"
+    path.write_text("input: [28, 28, 1]\nlayers:\n  - Conv2D(32, 3)\n  - Conv2D(64, 3)\n")
+    for source in (DICT_SPEC, str(path), path, path.read_text()):
+        report = convcalc.summarize(source)
+        assert (report.output_shape, report.totals.params) == ((None, 24, 24, 64), 18816), source
+    assert convcalc.summarize("seed-example-2").totals.params == 53600
+
+
+def test_a_missing_file_is_a_missing_file_not_a_spec_without_layers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import convcalc
+    from convcalc.errors import SpecError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as raised:
+        convcalc.summarize("net.yaml")
+    assert str(raised.value) == "net.yaml: CC001 no such file"
+
+
+def test_errors_in_a_dict_spec_point_at_its_keys() -> None:
+    import convcalc
+    from convcalc.errors import SpecError
+
+    cases = {
+        "layers[1].filter: CC103": {"input": [28, 28, 1], "layers": ["Conv2D(32, 3)", {"type": "Conv2D", "filter": 8}]},
+        "layers[0]: CC105": {"input": [28, 28, 1], "layers": ["Conv2D(32, 3, padding='sme')"]},
+        "expect.params: CC003": {"input": [4], "layers": ["Dense(2)"], "expect": {"params": "ten"}},
+        "input: CC003": {"input": [0], "layers": ["Dense(2)"]},
+        "spec: CC003 the spec has no `layers:`": {"input": [4]},
+    }
+    for where, spec in cases.items():
+        with pytest.raises(SpecError) as raised:
+            convcalc.summarize(spec)
+        assert str(raised.value).startswith(where), raised.value
+
+
+def test_every_analysis_takes_a_spec_or_a_report() -> None:
+    import convcalc
+
+    report = convcalc.summarize(DICT_SPEC)
+    for source in (DICT_SPEC, report):
+        assert convcalc.costs(source).macs == 194688 + 24 * 24 * 3 * 3 * 32 * 64  # fvcore's count: kernel x output positions
+        assert [f.field.size for f in convcalc.receptive_fields(source) if f.field] == [(3, 3), (5, 5)]
+        (conv,) = convcalc.explain(source, "conv2d_1")
+        assert conv.params == 18496 and conv.steps[0].value == 24
+        assert convcalc.document(source)["schema"] == "convcalc/1"
+    assert convcalc.check(DICT_SPEC) == []
+    assert [p.code for p in convcalc.check({**DICT_SPEC, "expect": {"params": 1, "paramz": 2}})] == ["CC003", "CC302"]

@@ -80,6 +80,11 @@ def check_path(path: str) -> tuple[list[Diagnostic], int]:
         spec = load_path(path, read)
     except SpecError as exc:
         return [exc.diagnostic], 2
+    return check_spec(spec, read)
+
+
+def check_spec(spec: Spec, read: list[Diagnostic]) -> tuple[list[Diagnostic], int]:
+    """The problems of a spec read (with those its reading collected, `read`) and the status."""
     outcome = run_all(spec)
     if outcome.report is None:
         return ordered([*read, *outcome.problems]), 2

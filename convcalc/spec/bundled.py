@@ -56,8 +56,13 @@ def did_you_mean(path: str) -> str:
     import difflib
 
     stem = path.rsplit(".", 1)[0] if path.endswith(SUFFIXES) else path
-    close = difflib.get_close_matches(stem, names(), n=1, cutoff=0.6)
-    return f"did you mean the bundled network {close[0]!r}? `convcalc specs` lists them" if close else ""
+    known = names()
+    parts = [name for name in known if stem.lower() in name.split("-")]  # resnet50: keras-resnet50, pytorch-resnet50
+    close = parts or difflib.get_close_matches(stem, known, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    which = " or ".join(repr(name) for name in close[:3])
+    return f"did you mean the bundled network {which}? `convcalc specs` lists them"
 
 
 def network(text: str) -> str:
