@@ -35,7 +35,16 @@ Source = Union["Spec", str, "os.PathLike[str]", Mapping[str, Any]]
 """What the functions take as a spec: a Spec, YAML text, a path (str or Path) or a bundled
 network's name, or a dict."""
 
-__all__ = ["Source", "check", "costs", "document", "explain", "load", "receptive_fields", "summarize"]
+__all__ = ["Diagnostic", "Source", "SpecError", "check", "costs", "document", "explain", "load", "receptive_fields", "summarize"]
+
+
+def __getattr__(name: str) -> Any:
+    """SpecError and Diagnostic, imported when first asked for (`import convcalc` stays light)."""
+    if name in ("SpecError", "Diagnostic"):
+        from convcalc import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
 
 
 def load(source: Source) -> Spec:

@@ -466,3 +466,28 @@ def test_every_analysis_takes_a_spec_or_a_report() -> None:
         assert convcalc.document(source)["schema"] == "convcalc/1"
     assert convcalc.check(DICT_SPEC) == []
     assert [p.code for p in convcalc.check({**DICT_SPEC, "expect": {"params": 1, "paramz": 2}})] == ["CC003", "CC302"]
+
+
+# --- 12. Shell completion, documented (docs/cli.md, run by tests/test_docs.py) and working
+
+
+def test_completion_offers_the_bundled_networks_for_a_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    words = {"COMP_WORDS": "convcalc summary keras-r", "COMP_CWORD": "2", "_CONVCALC_COMPLETE": "bash_complete"}
+    result = CliRunner().invoke(main, [], env=words, prog_name="convcalc")
+    assert result.output == "plain,keras-resnet50\n"
+    (tmp_path / "keras-mine.yaml").write_text("")  # a file here starts so: the shell completes files
+    assert (
+        CliRunner().invoke(main, [], env=words | {"COMP_WORDS": "convcalc summary keras-"}, prog_name="convcalc").output
+        == "file,keras-\n"
+    )
+
+
+def test_the_docs_say_how_to_turn_completion_on() -> None:
+    page = (ROOT / "docs" / "cli.md").read_text()
+    for shell in ("bash_source", "zsh_source", "fish_source"):
+        assert f"_CONVCALC_COMPLETE={shell} convcalc" in page

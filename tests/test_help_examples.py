@@ -14,18 +14,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from examples import install_shim, missing_tools
 from helpers import invoke
 
 from convcalc.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ("jq", "dot", "git", "check-jsonschema")
 SHOWN = re.compile(r"\s+#\s*prints\s+(.*)$")
 
 NET = """# A small network of your own.
@@ -85,13 +83,7 @@ def test_every_command_has_examples() -> None:
 def scratch(tmp_path: Path) -> Path:
     """A directory outside the checkout, with the files the examples call yours, and a
     `convcalc` on the PATH that runs this checkout's code as the console script does."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    shim = bin_dir / "convcalc"
-    shim.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom convcalc.cli import entry\nentry()\n"
-    )
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    install_shim(tmp_path / "bin")
     work = tmp_path / "work"
     (work / "models").mkdir(parents=True)
     (work / "broken.yaml").write_text((ROOT / "tests/golden/solve/broken-channels.yaml").read_text())
@@ -107,7 +99,7 @@ def scratch(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("command", "example"), EXAMPLES, ids=[f"{c}: {e}" for c, e in EXAMPLES])
 def test_help_example_runs_and_prints_what_it_shows(command: str, example: str, scratch: Path) -> None:
-    missing = [tool for tool in TOOLS if re.search(rf"(^|[|&;(]\s*){re.escape(tool)}\s", example) and not shutil.which(tool)]
+    missing = missing_tools(example)
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
     if command != "init":

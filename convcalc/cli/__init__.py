@@ -62,6 +62,20 @@ def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion for a SPEC: the bundled networks whose names start with what is typed,
+    unless it looks like a path (or a file here starts so): then the shell completes files."""
+    from click.shell_completion import CompletionItem
+
+    from convcalc.spec import bundled
+
+    here = os.path.dirname(incomplete) or "."
+    local = os.path.isdir(here) and any(entry.startswith(os.path.basename(incomplete)) for entry in os.listdir(here))
+    names = [] if os.sep in incomplete or incomplete.startswith(".") or local else bundled.names()
+    matching = [CompletionItem(name) for name in names if name.startswith(incomplete)]
+    return matching or [CompletionItem(incomplete, type="file")]
+
+
 def abort(exc: SpecError) -> NoReturn:
     """A spec or an option that cannot be computed: its one-line message, exit status 2."""
     click.echo(exc.diagnostic.text(), err=True)

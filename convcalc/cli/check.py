@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from convcalc.cli import color_option
+from convcalc.cli import color_option, complete_spec
 
 
 @click.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path())
+@click.argument("specs", nargs=-1, required=True, type=click.Path(), shell_complete=complete_spec)
 @click.option(
     "--format",
     "fmt",

@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, use_color
+from convcalc.cli import abort, color_option, complete_spec, use_color
 from convcalc.errors import SpecError
 
 
 @click.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", shell_complete=complete_spec)
+@click.argument("new", shell_complete=complete_spec)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--all", "everything", is_flag=True, help="Show unchanged layers too (the table; JSON always has them).")
 @color_option

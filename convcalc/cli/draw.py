@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import computed, flag_layers, write_output
+from convcalc.cli import complete_spec, computed, flag_layers, write_output
 
 DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option(
     "--format",
     "fmt",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import abort, computed, flag_layers
+from convcalc.cli import abort, complete_spec, computed, flag_layers
 from convcalc.errors import SpecError
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.argument("layer_names", nargs=-1, metavar="[LAYER]...")
 @flag_layers
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, use_color
+from convcalc.cli import abort, color_option, complete_spec, use_color
 from convcalc.errors import SpecError
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option("--input", "length", type=click.IntRange(min=1), metavar="N", help="Input length along one axis.")
 @click.option("--output", "target", type=click.IntRange(min=1), metavar="N", help="Wanted output length.")
 @click.option("--kernel", type=click.IntRange(min=1), help="Fix the kernel (pool) size.")

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, computed, flag_layers, use_color
+from convcalc.cli import color_option, complete_spec, computed, flag_layers, use_color
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
 )
