@@ -47,10 +47,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
 
 
-def load(source: Source) -> Spec:
+def load(source: Source, path: str | None = None) -> Spec:
     """A spec from YAML text, a file (`-` is standard input), a bundled network's name, or a
     dict. A string is a path when it is one line that ends in .yaml/.yml, names a file, or
-    names a bundled network; any other string is YAML text.
+    names a bundled network; any other string is YAML text, which `path` names in messages
+    (`<string>` by default).
 
     >>> load({"input": (28, 28, 1), "layers": ["Conv2D(32, 3)"]}).inputs[0].shape
     (28, 28, 1)
@@ -58,10 +59,10 @@ def load(source: Source) -> Spec:
     Traceback (most recent call last):
     convcalc.errors.SpecError: my-net.yaml: CC001 no such file
     """
-    return _load(source)
+    return _load(source, path)
 
 
-def _load(source: Source, problems: list[Diagnostic] | None = None) -> Spec:
+def _load(source: Source, path: str | None = None, problems: list[Diagnostic] | None = None) -> Spec:
     """load(), collecting the problems that end nothing (a bad `expect:` key) in `problems`."""
     from convcalc.spec.model import Spec
 
@@ -76,7 +77,9 @@ def _load(source: Source, problems: list[Diagnostic] | None = None) -> Spec:
     if isinstance(source, os.PathLike):
         return load_path(os.fspath(source), problems)
     if isinstance(source, str):
-        return load_path(source, problems) if _is_path(source) else load_text(source, "<string>", problems)
+        if path is None and _is_path(source):
+            return load_path(source, problems)
+        return load_text(source, path or "<string>", problems)
     raise TypeError(f"a spec is YAML text, a path, a bundled network's name or a dict, not {type(source).__name__}")
 
 
@@ -90,9 +93,9 @@ def _is_path(text: str) -> bool:
     return bundled.find(text) is not None
 
 
-def summarize(source: Source | Report, batch: int | None = None) -> Report:
+def summarize(source: Source | Report, path: str | None = None, batch: int | None = None) -> Report:
     """The report: every layer's output shape, weights and parameter count (Report.rows) and
-    the totals; `batch` as `summary --batch`.
+    the totals; `path` names YAML text in messages (as for load), `batch` as `summary --batch`.
 
     >>> summarize("lenet5", batch=32).rows[0].output_shape
     (32, 28, 28, 6)
@@ -103,7 +106,7 @@ def summarize(source: Source | Report, batch: int | None = None) -> Report:
         return source
     from convcalc.engine import run
 
-    spec = load(source)
+    spec = load(source, path)
     return run(spec if batch is None else spec.replace(batch=batch))
 
 
@@ -167,7 +170,7 @@ def check(source: Source) -> list[Diagnostic]:
 
     read: list[Diagnostic] = []
     try:
-        spec = _load(source, read)
+        spec = _load(source, None, read)
     except SpecError as exc:
         return [exc.diagnostic]
     return check_spec(spec, read)[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from convcalc.engine import run_all
 from convcalc.errors import Diagnostic, SpecError
 from convcalc.frameworks.base import Family
@@ -95,3 +97,34 @@ def check_spec(spec: Spec, read: list[Diagnostic]) -> tuple[list[Diagnostic], in
 def ordered(problems: list[Diagnostic]) -> list[Diagnostic]:
     """Problems in the order of the file, as ruff lists them."""
     return sorted(problems, key=lambda p: (p.location.line, p.location.column))
+
+
+SPEC_SUFFIXES = (".convcalc.yaml", ".convcalc.yml")
+SPEC_KEYS = frozenset(("input", "inputs", "framework", "blocks", "expect", "batch", "outputs"))
+TOP_KEY = re.compile(r"""^["']?([A-Za-z_][A-Za-z0-9_-]*)["']?[ \t]*:""", re.M)
+
+
+def is_spec(path: str, text: str) -> bool:
+    """Whether a YAML file is a convcalc spec, for `check --specs-only` (the pre-commit hook,
+    which sees every YAML file of a repository: workflows, docker-compose files, its own
+    config). A spec is a file named *.convcalc.yaml, or one with a top-level `layers:` key, or a
+    key so close to it that it is surely a spec with a typo (`layer:`, `Layers:`), which check
+    then reports, when another key of a spec is there too (`input:`, `framework:`...). Read
+    from the text, so a spec too broken to parse is still checked.
+
+    >>> is_spec("models/net.yaml", "input: [4]\\nlayers:\\n  - Dense(2)\\n"), is_spec("ci.yml", "on: push\\njobs: {}\\n")
+    (True, False)
+    >>> is_spec("net.yaml", "input: [4]\\nlayer: [Dense(2)]\\n"), is_spec("x.convcalc.yaml", ""), is_spec("g.yaml", "players: 2")
+    (True, True, False)
+    """
+    if path.endswith(SPEC_SUFFIXES):
+        return True
+    import difflib
+
+    keys = {match.group(1) for match in TOP_KEY.finditer(text)}
+    if text.lstrip().startswith("{"):  # a flow mapping: {input: [4], layers: [...]}
+        keys |= set(re.findall(r"[{,]\s*[\"']?(\w+)[\"']?\s*:", text))
+    if "layers" in keys:
+        return True
+    near = any(difflib.SequenceMatcher(None, key.lower(), "layers").ratio() >= 0.8 for key in keys)
+    return near and bool(keys & SPEC_KEYS)  # `players:` alone is some other file's

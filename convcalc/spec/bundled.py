@@ -5,6 +5,7 @@ editable install, or PYTHONPATH), they are read where they are."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 SUFFIXES = (".yaml", ".yml")
@@ -36,7 +37,7 @@ def names() -> list[str]:
 def find(name: str) -> str | None:
     """The file of the bundled network `name` (`keras-resnet50` or `keras-resnet50.yaml`), or
     None: a path with a directory in it is never a bundled name."""
-    if "/" in name or "\\" in name or not name:
+    if not re.fullmatch(r"[\w.+-]{1,100}", name):  # a path with a directory, YAML text...
         return None
     found = directory()
     if found is None:
