@@ -34,9 +34,8 @@ def install_shim(directory: Path) -> Path:
     """A `convcalc` in `directory` that runs this checkout's code; returns the directory."""
     directory.mkdir(parents=True, exist_ok=True)
     shim = directory / "convcalc"
-    shim.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom convcalc.cli import entry\nentry()\n"
-    )
+    code = f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom convcalc.cli import main\nmain(prog_name='convcalc')\n"
+    shim.write_text(f"#!{sys.executable}\n{code}")
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     return directory
 

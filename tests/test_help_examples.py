@@ -17,11 +17,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import click
 import pytest
 from examples import install_shim, missing_tools
 from helpers import invoke
 
-from convcalc.cli import COMMANDS
+from convcalc.cli import main
+
+COMMANDS = main.list_commands(click.Context(main))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOWN = re.compile(r"\s+#\s*prints\s+(.*)$")
