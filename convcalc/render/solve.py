@@ -205,13 +205,14 @@ def repair_document(answer: RepairAnswer, limit: int | None = None) -> dict[str,
 def repair_table(answer: RepairAnswer, color: bool, limit: int | None = None) -> str:
     """The problem, then one row per change: the layer changed, its new arguments, the output."""
     problem = answer.problem
-    head = f"{answer.path} fails at {problem.layer or problem.location}: {problem.code} {problem.message}"
+    hint = f" ({problem.hint})" if problem.hint else ""
+    head = f"{answer.path} fails at {problem.layer or problem.location}: {problem.code} {problem.message}{hint}"
     count = len(answer.changes)
     if not count:
         return f"{head}\n{answer.reason}\n"
     shown = answer.changes if not limit else answer.changes[:limit]
     if answer.computes:
-        title = f"{count} change{'s' * (count != 1)} that make the spec compute, fewest arguments first"
+        title = f"{count} change{'s' * (count != 1)} that make{'s' * (count == 1)} the spec compute, fewest arguments first"
         headers = ["layer", "change", "its output", "output", "Total params"]
         rows = [[c.layer, c.text(), format_shape(c.layer_output), format_shape(c.output), f"{c.params:,}"] for c in shown]
     else:

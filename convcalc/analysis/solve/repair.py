@@ -139,7 +139,7 @@ def _candidates(spec: Spec, outcome: Outcome, name: str, shapes: tuple[Shape, ..
     failing = outcome.failed[name].node
     index = next((i for i, layer in enumerate(spec.layers) if layer is failing.written), None)
     if index is not None and not failing.blocks and shapes:
-        layer = spec.layers[index]
+        layer = failing.layer  # its arguments worked out (`32 * 13 * 13` is 5408)
         try:
             values = lookup(vocabulary(spec.framework), layer.type).signature.bind(layer.type, layer.args, layer.kwargs).values
             found.append(Candidate(name, index, values, shapes[0], None))
