@@ -11,20 +11,94 @@ import functools
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
-from convcalc.graph import Graph, Node, Ref, build_graph
+from convcalc.graph import AfterFailure, Graph, Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.record import Record
 from convcalc.report import Endpoint, Report, Row
 from convcalc.signature import Args
+from convcalc.spec.first_layer import INPUT_TYPES
 from convcalc.spec.model import MAX_DIM, MAX_RANK, Spec
 
 
 def run(spec: Spec) -> Report:
+    """The report of a spec; the first problem met raises SpecError."""
     return computed(spec)[0]
 
 
 def computed(spec: Spec) -> tuple[Report, Graph]:
     """The report and the expanded graph it was computed from (`export` writes code from both)."""
+    outcome = _run(spec, None)  # without problems to collect: a report, or a raise
+    assert outcome.report is not None and outcome.graph is not None
+    return outcome.report, outcome.graph
+
+
+class Failure(Record):
+    """A layer that failed by itself: its node, the shapes it was given, and the argument the
+    problem is about (a keyword, or a position; "" for the layer as a whole)."""
+
+    __slots__ = ("node", "shapes", "argument")
+
+    node: Node
+    shapes: tuple[Shape, ...]
+    argument: int | str
+
+    def __init__(self, node: Node, shapes: tuple[Shape, ...], argument: int | str = "") -> None:
+        self.node = node
+        self.shapes = shapes
+        self.argument = argument
+
+
+class Outcome(Record):
+    """A run that goes on past problems (`run_all`): the report when every layer computed, the
+    rows of the layers that did, the problems, and each layer that failed by itself with the
+    shapes it was given (`solve` starts from them); and the graph when it was built."""
+
+    __slots__ = ("report", "rows", "problems", "failed", "graph")
+
+    report: Report | None
+    rows: tuple[Row, ...]
+    problems: tuple[Diagnostic, ...]
+    failed: dict[str, Failure]  # by node name
+    graph: Graph | None
+
+    def __init__(
+        self,
+        report: Report | None,
+        rows: tuple[Row, ...],
+        problems: tuple[Diagnostic, ...] = (),
+        failed: dict[str, Failure] | None = None,
+        graph: Graph | None = None,
+    ) -> None:
+        self.report = report
+        self.rows = rows
+        self.problems = problems
+        self.failed = {} if failed is None else failed
+        self.graph = graph
+
+
+def run_all(spec: Spec) -> Outcome:
+    """Every problem of a spec that does not follow from an earlier one, as ruff reports them:
+    a layer that fails leaves its output unknown, and the layers that take it (directly or
+    through others) have only their arguments checked, which needs no shapes; a problem inside a
+    block whose input is unknown is left out. Problems are sorted by where they are, one per spot."""
+    problems: list[Diagnostic] = []
+    try:
+        outcome = _run(spec, problems)
+    except AfterFailure:
+        outcome = Outcome(None, ())
+    except SpecError as exc:  # a problem of the graph itself (names, references, blocks): it ends the run
+        problems.append(exc.diagnostic)
+        outcome = Outcome(None, ())
+    if not problems:
+        return outcome
+    unique = {(str(p.location), p.code): p for p in reversed(problems)}  # the first at each spot
+    ordered = sorted(unique.values(), key=lambda p: (p.location.line, p.location.column))
+    return Outcome(None, outcome.rows, tuple(ordered), outcome.failed)
+
+
+def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
+    """The work of run() and run_all(): `problems` is None to stop at the first, else where to collect them."""
     vocab = vocabulary(spec.framework)
 
     @functools.cache  # once per type name: snake_case is three regex passes
@@ -41,10 +115,16 @@ def computed(spec: Spec) -> tuple[Report, Graph]:
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
+    failed: dict[str, Failure] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
+        if problems is not None and _blocked(node, outputs, by_name):
+            problems.extend(_argument_problems(vocab, node))
+            outputs[node.name] = ()  # unknown: what takes it is blocked too
+            return ()
         layer_type = None
+        shapes: tuple[Shape, ...] = ()
         try:
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
@@ -61,9 +141,21 @@ def computed(spec: Spec) -> tuple[Report, Graph]:
                     raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
                 known = done[key] = (layer_type, built, args)
             layer_type, built, args = known
-        except LayerError as exc:
-            label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
-            raise _located(exc, node, label, node_inputs(outputs, node), layer_type) from None
+        except (LayerError, SpecError) as exc:
+            if isinstance(exc, LayerError):
+                label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
+                if exc.code == "CC200" and not exc.hint:
+                    exc.hint = _batch_written(spec, node)
+                error = _located(exc, node, label, node_inputs(outputs, node), layer_type)
+            else:
+                error = exc
+            if problems is None:
+                raise error from None
+            found = _argument_problems(vocab, node) if error.diagnostic.code in ("CC103", "CC104") else []
+            problems.extend(found or [error.diagnostic])  # every bad argument of the layer, not only the first
+            failed[node.name] = Failure(node, shapes, exc.argument if isinstance(exc, LayerError) else "")
+            outputs[node.name] = ()
+            return ()
         weights = built.weights
         if layer_type.source:  # a parameter tensor's one weight is named as the layer is (`class_token`)
             weights = tuple(w.replace(name=node.name.rpartition(".")[2]) for w in weights)
@@ -94,14 +186,46 @@ def computed(spec: Spec) -> tuple[Report, Graph]:
         found = vocab.types.get(vocab.aliases.get(type_name, type_name))
         return found is not None and found.source
 
-    graph = build_graph(spec, auto_name, visit, source)
-    for ref, (_, where) in zip(graph.outputs, spec.outputs):
-        if ref.output >= len(outputs[ref.node]):  # `outputs: [lstm[5]]`
-            message = f"{ref.node!r} has {len(outputs[ref.node])} output(s); there is no {ref}"
-            raise SpecError.at(where, "CC003", message)
+    try:
+        graph = build_graph(spec, auto_name, visit, source)
+        if not problems:
+            for ref, (_, where) in zip(graph.outputs, spec.outputs):
+                if ref.output >= len(outputs[ref.node]):  # `outputs: [lstm[5]]`
+                    message = f"{ref.node!r} has {len(outputs[ref.node])} output(s); there is no {ref}"
+                    raise SpecError.at(where, "CC003", message)
+    except SpecError as exc:
+        if problems is None or isinstance(exc, AfterFailure):
+            raise
+        problems.append(exc.diagnostic)
+        return Outcome(None, tuple(rows), (), failed)
+    if problems:
+        return Outcome(None, tuple(rows), (), failed)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
-    return Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential), graph
+    report = Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
+    return Outcome(report, report.rows, graph=graph)
+
+
+def _blocked(node: Node, outputs: dict[str, tuple[Shape, ...]], by_name: dict[str, Row]) -> bool:
+    """Whether a node takes (or shares the weights of) a layer that failed: its shapes are unknown."""
+    if node.shares is not None and node.shares not in by_name:
+        return True
+    return any(not outputs.get(ref.node, True) for ref in node.inputs)
+
+
+def _argument_problems(vocab: Vocabulary, node: Node) -> list[Diagnostic]:
+    """What is wrong with a layer's arguments whatever its input: its type, every keyword it does
+    not take, too many or missing arguments (Signature.problems)."""
+    layer = node.layer
+    try:
+        layer_type = lookup(vocab, layer.type)
+    except LayerError as exc:
+        return [_located(exc, node, f"{node.name} ({layer.type})", "", None).diagnostic]
+    label = f"{node.name} ({layer_type.name})"
+    return [
+        _located(exc, node, label, "", layer_type).diagnostic
+        for exc in layer_type.signature.problems(layer.type, layer.args, layer.kwargs)
+    ]
 
 
 def lookup(vocab: Vocabulary, name: str) -> LayerType:
@@ -109,6 +233,12 @@ def lookup(vocab: Vocabulary, name: str) -> LayerType:
     try:
         return vocab.lookup(name)
     except LayerError:
+        if vocab.framework == "keras" and name in INPUT_TYPES:
+            raise LayerError(
+                f"{name}(...) stands for the network's input: only the first layer of a spec may be one",
+                hint="name several inputs under `inputs:` and take them with `inputs=`",
+                code="CC003",
+            ) from None
         return vocab.lookup(name, vocabulary("keras" if vocab.framework == "pytorch" else "pytorch"))
 
 
@@ -164,6 +294,17 @@ def _shared(weights: tuple[Weight, ...], owner: tuple[Weight, ...]) -> tuple[Wei
 def node_inputs(outputs: dict[str, tuple[Shape, ...]], node: Node) -> str:
     shapes = [format_shape(outputs[r.node][r.output]) for r in node.inputs if r.output < len(outputs.get(r.node, ()))]
     return ", ".join(shapes)
+
+
+def _batch_written(spec: Spec, node: Node) -> str:
+    """A hint for a layer that cannot take a graph input written with a leading None: `input:`
+    leaves the batch out, so [None, 28, 28, 1] is a 4-D sample, and that None may be a batch."""
+    for ref in node.inputs:
+        for item in spec.inputs:
+            if item.name == ref.node and len(item.shape) > 1 and item.shape[0] is None:
+                dims = ", ".join("None" if d is None else str(d) for d in item.shape[1:])
+                return f"the input leaves the batch out: if its first None is the batch, write [{dims}]"
+    return ""
 
 
 def _located(exc: LayerError, node: Node, label: str, shapes: str, layer_type: LayerType | None) -> SpecError:

@@ -24,6 +24,11 @@ MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat ha
 MAX_REPEAT = 100_000
 
 
+class AfterFailure(SpecError):
+    """A problem inside a block instance whose input is unknown because a layer before it
+    failed (engine.run_all): it follows from that failure (its arithmetic had no input_shape)."""
+
+
 class Ref(Record):
     """One output of a node or graph input: `lstm` is output 0, `lstm[1]` output 1."""
 
@@ -132,7 +137,7 @@ class _Scope(Record):
     """The names visible while expanding one level: the top, a block instance, or a container."""
 
     __slots__ = (
-        "prefix", "env", "order", "entry", "parent", "blocks", "names", "used", "rules", "outer", "counter",
+        "prefix", "env", "order", "entry", "parent", "blocks", "names", "used", "rules", "outer", "counter", "written",
     )  # fmt: skip
 
     prefix: str
@@ -146,6 +151,7 @@ class _Scope(Record):
     rules: Container | None  # how a container (or a block subclassing one) names and runs its layers
     outer: _Scope | None  # a container written inline: names it does not hold are the enclosing scope's
     counter: list[int]  # the next number of a numbered container's layer
+    written: frozenset[str]  # the names its layers are given in the spec: automatic names step around them
 
     def __init__(
         self,
@@ -171,6 +177,7 @@ class _Scope(Record):
         self.rules = rules
         self.outer = outer
         self.counter = [0]
+        self.written = frozenset()
 
     @property
     def numbered(self) -> bool:
@@ -344,6 +351,7 @@ class _Builder:
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
         self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
         self.arithmetic = _Arithmetic()
+        self.written: dict[int, frozenset[str]] = {}  # by layer list (the spec's, a block's): the names written in it
 
     def graph(self) -> Graph:
         top = _Scope("", dict(self.spec.functions), [Ref(self.spec.inputs[0].name)])
@@ -359,6 +367,10 @@ class _Builder:
         return Graph(self.spec.inputs, tuple(self.nodes), outputs, tuple(self.instances))
 
     def expand(self, layers: tuple[LayerSpec, ...], scope: _Scope, stack: tuple[str, ...]) -> None:
+        written = self.written.get(id(layers))  # layer lists live as long as the spec
+        if written is None:
+            written = self.written[id(layers)] = frozenset(t.name for t in layers if isinstance(t.name, str))
+        scope.written = written
         for template in layers:
             layer = self.arithmetic.evaluated(template, scope.env, template.type in self.spec.blocks)
             if layer.when is not None and not layer.when:
@@ -424,10 +436,14 @@ class _Builder:
         return produced[ref.output] if produced and ref.output < len(produced) else None
 
     def name(self, layer: LayerSpec, scope: _Scope, default: str) -> str:
-        if layer.name is None:
+        if layer.name is None:  # Keras's numbering (dense, dense_1...), stepping around the names written
             count = scope.used.get(default, 0)
+            local = default if count == 0 else f"{default}_{count}"
+            while local in scope.written or local in scope.names:
+                count += 1
+                local = f"{default}_{count}"
             scope.used[default] = count + 1
-            return default if count == 0 else f"{default}_{count}"
+            return local
         return _checked_name(layer.name, layer)
 
     def pattern(self, layer: LayerSpec, copy: int, scope: _Scope) -> str:
@@ -592,7 +608,12 @@ class _Builder:
                 path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
                 nesting = (*scope.blocks, (scope.prefix + local, kind)) if repeat > 1 else scope.blocks
             inner = child(path, entry, copy, nesting)
-            self.expand(layers, inner, stack)
+            try:
+                self.expand(layers, inner, stack)
+            except SpecError as exc:
+                if self.shape_of(entry) is None and self.visit is not None and not isinstance(exc, AfterFailure):
+                    raise AfterFailure(exc.diagnostic) from None  # its input failed to compute
+                raise
             del inner.env[SHAPE]
             if record is not None:
                 record(path, entry, inner.order[-1], None if each or repeat == 1 else scope.prefix + local)

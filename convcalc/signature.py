@@ -24,6 +24,9 @@ class _Required:
 
 REQUIRED: object = _Required()
 
+YAML11_BOOLEANS = frozenset(("yes", "no", "on", "off", "y", "n"))
+"""Booleans in YAML 1.1 (PyYAML's default) that YAML 1.2 reads as text (spec/yaml12.py)."""
+
 
 class Signature(Record):
     """The parameters of a real layer class.
@@ -93,6 +96,21 @@ class Signature(Record):
                 values[name] = default
         return Args(type_name, values)
 
+    def problems(self, type_name: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> list[LayerError]:
+        """Every way a call does not bind, where bind() stops at the first: each keyword the class
+        does not take, then too many positional arguments, a keyword given twice, a missing one."""
+        known = self._known
+        found = [
+            LayerError(f"{type_name} takes no argument {name!r}", hint=did_you_mean(name, known), argument=name, code="CC103")
+            for name in kwargs
+            if name not in known
+        ]
+        try:
+            self.bind(type_name, args, {k: v for k, v in kwargs.items() if k in known})
+        except LayerError as exc:
+            found.append(exc)
+        return found
+
 
 class Args:
     """A layer's bound arguments, read through accessors that check type and range.
@@ -137,7 +155,10 @@ class Args:
     def bool(self, name: str, default: bool | None = None) -> bool:
         value = self.values[name] if default is None else self.values.get(name, default)
         if not isinstance(value, bool):
-            raise self.error(name, "True or False")
+            hint = ""
+            if isinstance(value, str) and value.lower() in YAML11_BOOLEANS:  # text in YAML 1.2, which specs are read by
+                hint = f"YAML 1.2 reads {value} as text: write {'true' if value.lower() in ('yes', 'on', 'y') else 'false'}"
+            raise self.error(name, "True or False", hint)
         return value
 
     def choice(self, name: str, options: Iterable[T]) -> T:

@@ -176,7 +176,7 @@ def test_color_always_draws_rich_boxes() -> None:
 
 def test_help_has_examples() -> None:
     text = invoke("diff", "--help").stdout
-    assert "convcalc diff old.yaml new.yaml" in text.split("Examples:")[1]
+    assert "convcalc diff seed-example-1 seed-example-2" in text.split("Examples:")[1]
     assert "convcalc-diff/1" in text
 
 

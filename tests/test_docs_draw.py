@@ -1,7 +1,6 @@
-"""Every example in docs/draw.md, docs/editors.md, docs/import.md and docs/layers.md, executed: each `$ convcalc ...` line of a
-console block is run (in a scratch directory holding the repository's specs and docs) and what
-it prints compared; a Mermaid block must be the output of the console block before it; the
-editor settings parse; the check-jsonschema line runs where check-jsonschema is installed."""
+"""What docs/draw.md and docs/editors.md leave behind beyond their console blocks (which
+tests/test_docs.py runs for every page): the files the draw examples write, the editor settings
+parse, and the check-jsonschema line runs where check-jsonschema is installed."""
 
 from __future__ import annotations
 
@@ -14,22 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from examples import blocks
 
 from convcalc.cli import main
 
 ROOT = Path(__file__).parent.parent
-DOCS = [ROOT / "docs" / name for name in ("draw.md", "editors.md", "import.md", "layers.md")]
-FENCE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```", re.S | re.M)
-
-
-def blocks(page: Path) -> list[tuple[str, str]]:
-    """(language, text) of each fenced block, indentation removed."""
-    found = []
-    for match in FENCE.finditer(page.read_text()):
-        indent = len(match.group(1))
-        text = "\n".join(line[indent:] for line in match.group(3).splitlines()) + "\n"
-        found.append((match.group(2), text))
-    return found
+DOCS = [ROOT / "docs" / "draw.md", ROOT / "docs" / "editors.md"]
 
 
 def convcalc(line: str) -> tuple[str, str]:
@@ -48,35 +37,6 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-@pytest.mark.parametrize("page", DOCS, ids=[p.name for p in DOCS])
-def test_console_examples_print_what_the_docs_show(page: Path, scratch: Path) -> None:
-    previous = ""
-    ran = 0
-    for language, text in blocks(page):
-        if language == "mermaid":
-            assert text == previous, "a mermaid block must be the output of the console block before it"
-        if language != "console":
-            continue
-        shown: list[str] = []
-        printed = ""
-        for line in text.splitlines(keepends=True):
-            if line.startswith("$ "):
-                assert printed == "".join(shown), f"{page.name}: the output of the command before {line!r}"
-                shown = []
-                command = line[2:].strip()
-                if command.startswith("head -3 "):
-                    printed = "".join((scratch / command.split()[-1]).read_text().splitlines(keepends=True)[:3])
-                else:
-                    out, err = convcalc(command)
-                    printed = out + err
-                ran += 1
-            else:
-                shown.append(line)
-        assert printed == "".join(shown), f"{page.name}: the output of its last command"
-        previous = printed
-    assert ran >= 3
 
 
 def test_the_files_the_examples_write(scratch: Path) -> None:

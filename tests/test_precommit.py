@@ -1,15 +1,20 @@
-"""The pre-commit hook (.pre-commit-hooks.yaml), run by the real `pre-commit try-repo` in a
-throwaway git repository: it passes on a good spec, ignores files that are not YAML, and fails
-on a bad spec with the `path:line:col: CODE message` line.
+"""pre-commit, run for real in a throwaway git repository that holds what a real one does: a
+GitHub workflow, a docker-compose file, its own .pre-commit-config.yaml, a YAML file of some
+other tool, and convcalc specs. The hook must check the specs and only them, without any
+`files:` override:
 
-`try-repo` installs the hook repository at a commit: its HEAD plus staged and modified tracked
-files (pre_commit/commands/try_repo.py, `git add -u` into a shadow clone), never untracked files.
-A checkout under development has new modules that are not tracked yet, so the test commits a
-snapshot of the checkout's files (tracked and untracked, minus .gitignore'd) into a temporary
-hook repository and tries that: the hook under test is exactly the working tree.
+- the hook convcalc declares (.pre-commit-hooks.yaml), by `pre-commit try-repo`;
+- the configuration the README documents (`repo: local`, `language: system`), by
+  `pre-commit run --all-files`, with this checkout's convcalc on the PATH.
 
+Each passes with good specs, and fails on a bad one with the `path:line:col: CODE message`
+line. `try-repo` installs the hook repository at a commit: its HEAD plus staged and modified
+tracked files (pre_commit/commands/try_repo.py, `git add -u` into a shadow clone), never
+untracked files. A checkout under development has new modules that are not tracked yet, so the
+test commits a snapshot of the checkout's files (tracked and untracked, minus .gitignore'd) into
+a temporary hook repository and tries that: the hook under test is exactly the working tree.
 Each try-repo builds a fresh virtualenv and pip-installs convcalc into it (about 12 s with a
-warm pip cache); the two runs go in parallel.
+warm pip cache); the runs go in parallel.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -87,30 +93,83 @@ def user_repo(path: Path, files: dict[str, str]) -> Path:
     return path
 
 
-def test_hook_passes_a_good_spec_and_reports_a_bad_one(tmp_path: Path) -> None:
+# What a real repository holds besides specs: none of it is a convcalc spec.
+WORKFLOW = """name: ci
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pytest
+"""
+COMPOSE = """services:
+  web:
+    image: nginx:1.27
+    ports: ["8080:80"]
+"""
+OTHER = "players: 2\nlevels: [1, 2, 3]\n"  # some other tool's YAML, close to `layers` by one letter
+TYPO = "input: [28, 28, 1]\nlayer:\n  - Conv2D(32, 3)\n"  # a spec with a typo: checked, and reported
+
+
+def repository(path: Path, config: str, specs: dict[str, str]) -> Path:
+    """A git repository as a user has one, every file staged."""
+    files = {
+        ".github/workflows/ci.yml": WORKFLOW,
+        "docker-compose.yml": COMPOSE,
+        "config/game.yaml": OTHER,
+        ".pre-commit-config.yaml": config,
+        "notes.txt": "not: [a spec",
+        **specs,
+    }
+    path.mkdir()
+    git("init", "-q", cwd=path)
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    git("add", *files, cwd=path)
+    return path
+
+
+def problems(output: str) -> list[str]:
+    return [line for line in output.splitlines() if re.match(r"\S+:\d+:\d+: CC\d{3} ", line)]
+
+
+def documented_config() -> str:
+    """The .pre-commit-config.yaml the README shows."""
+    section = (ROOT / "README.md").read_text().split("## `convcalc check` and pre-commit", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def run_all(processes: dict[str, subprocess.Popen[str]]) -> dict[str, tuple[str, int]]:
+    results = {name: (process.communicate(timeout=600)[0], process.returncode) for name, process in processes.items()}
+    for output, _ in results.values():
+        if OFFLINE.search(output):
+            pytest.skip("pre-commit could not install the hook: no package index reachable")
+    return results
+
+
+def test_the_declared_hook_checks_the_specs_and_nothing_else(tmp_path: Path) -> None:
     command = pre_commit()
     hooks = snapshot(tmp_path / "hooks")
-    user = user_repo(tmp_path / "user", {"good.yaml": GOOD, "bad.yaml": BAD, "notes.txt": "not: [a spec"})
-    runs = {
-        # notes.txt is not YAML: `types: [yaml]` keeps it from the hook, or it would fail.
-        "good": ["good.yaml", "notes.txt"],
-        "bad": ["bad.yaml"],
+    repos = {
+        "good": repository(tmp_path / "good", documented_config(), {"models/net.yaml": GOOD, "nets/lenet.convcalc.yaml": GOOD}),
+        "bad": repository(
+            tmp_path / "bad", documented_config(), {"models/net.yaml": GOOD, "models/bad.yaml": BAD, "typo.yaml": TYPO}
+        ),
     }
     processes = {
         name: subprocess.Popen(
-            [*command, "try-repo", str(hooks), "convcalc-check", "--files", *files],
-            cwd=user,
+            [*command, "try-repo", str(hooks), "convcalc-check", "--all-files"],
+            cwd=repo,
             env=clean_env() | {"NO_COLOR": "1"},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for name, files in runs.items()
+        for name, repo in repos.items()
     }
-    results = {name: (process.communicate(timeout=600)[0], process.returncode) for name, process in processes.items()}
-    for output, _ in results.values():
-        if OFFLINE.search(output):
-            pytest.skip("pre-commit could not install the hook: no package index reachable")
+    results = run_all(processes)
 
     output, code = results["good"]
     assert code == 0, output
@@ -119,7 +178,49 @@ def test_hook_passes_a_good_spec_and_reports_a_bad_one(tmp_path: Path) -> None:
     output, code = results["bad"]
     assert code == 1, output
     assert re.search(r"^convcalc check\.+Failed$", output, re.MULTILINE), output
-    problems = [line for line in output.splitlines() if re.match(r"\S+:\d+:\d+: CC\d{3} ", line)]
-    assert len(problems) == 1, output
-    assert problems[0].startswith("bad.yaml:6:3: CC302 "), output
-    assert "321" in problems[0] and "320" in problems[0], output
+    found = sorted(problems(output))  # in the order pre-commit passes the files
+    assert [line.split(" ", 2)[:2] for line in found] == [["models/bad.yaml:6:3:", "CC302"], ["typo.yaml:2:1:", "CC003"]], output
+    assert "321" in found[0] and "320" in found[0], output
+    assert "unknown key 'layer' in the spec (did you mean 'layers'?)" in found[1], output
+
+
+def test_the_documented_local_config_works_as_written(tmp_path: Path) -> None:
+    """The README's `repo: local` configuration, with convcalc (this checkout) on the PATH as
+    `pip install` would put it: `pre-commit run --all-files` in the same repositories."""
+    from examples import install_shim
+
+    command = pre_commit()
+    bin_dir = install_shim(tmp_path / "bin")
+    env = clean_env() | {"NO_COLOR": "1", "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    good = repository(tmp_path / "good", documented_config(), {"models/net.yaml": GOOD})
+    bad = repository(tmp_path / "bad", documented_config(), {"models/net.yaml": BAD})
+    for repo, wanted in ((good, 0), (bad, 1)):
+        result = subprocess.run([*command, "run", "--all-files"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+        output = result.stdout + result.stderr
+        assert result.returncode == wanted, output
+        assert re.search(r"^convcalc check\.+" + ("Passed" if wanted == 0 else "Failed") + "$", output, re.MULTILINE), output
+        if wanted:
+            assert [line.split(" ", 2)[:2] for line in problems(output)] == [["models/net.yaml:6:3:", "CC302"]], output
+
+
+def test_check_specs_only_skips_what_is_not_a_spec(tmp_path: Path) -> None:
+    """The same choice without pre-commit: the files are given, the specs among them checked."""
+    from helpers import invoke
+
+    repo = repository(tmp_path / "repo", documented_config(), {"models/net.yaml": GOOD})
+    names = [str(p) for p in repo.rglob("*") if p.suffix in (".yaml", ".yml")]
+    assert len(names) == 5
+    result = invoke("check", "--specs-only", *names)
+    assert (result.exit_code, result.output) == (0, "")
+    result = invoke("check", *names)  # without it, every file is taken for a spec
+    assert result.exit_code == 2 and "CC003 unknown key" in result.output
+
+
+def test_check_help_shows_the_documented_config() -> None:
+    import yaml
+    from helpers import invoke
+
+    text = invoke("check", "--help").stdout
+    shown = text.split(".pre-commit-config.yaml):\n", 1)[1].split("\n\n", 1)[0]
+    assert yaml.safe_load(textwrap.dedent(shown)) == yaml.safe_load(documented_config())

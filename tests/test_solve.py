@@ -243,10 +243,12 @@ def test_bad_input_is_a_clear_error_with_exit_2() -> None:
         ("--input", "0", "--output", "14"): "0 is not in the range x>=1",
         ("--input", "28"): "give --input N and --output N",
         ("--input", "7", "--output", "28", "--transposed", "--pool"): "give --transposed or --pool, not both",
-        (SEED, "--output-shape", "10"): "with a SPEC, give --layer NAME and --output-shape DIMS",
+        (SEED, "--output-shape", "10"): "--output-shape needs --layer NAME: the layer to change",
+        (SEED, "--layer", "conv2d", "--output-shape", "1", "--network-output-shape", "1"): "not both",
         (*layer, "10", "--input", "3"): "do not apply",
         (SEED, "--layer", "conv3d", "--output-shape", "10,10,64"): "no layer named 'conv3d' (did you mean 'conv2d'?)",
-        (*layer, "10"): "(None, 20, 20, 64) has 3 dimensions after the batch",
+        (*layer, "10"): "conv2d's output (None, 24, 24, 32) has 3 dimensions after the batch, --output-shape gives 1",
+        (SEED, "--layer", "conv2d", "--network-output-shape", "10"): "the network's output (None, 20, 20, 64) has 3",
         (*layer, "ten"): "--output-shape: CC003 a dimension must be a positive integer or ?, found 'ten'",
         (*layer, ""): "--output-shape: CC003 the shape is empty",
         ("missing.yaml", "--layer", "conv2d", "--output-shape", "10"): "missing.yaml: CC001 no such file",
@@ -264,6 +266,9 @@ def test_exit_status_is_1_when_nothing_works() -> None:
     assert result.stdout.splitlines()[0] == "Keras convolution: 28 -> 15"
     result = invoke("solve", SEED, "--layer", "conv2d_1", "--output-shape", "20,20,64")
     assert result.exit_code == 0  # already so
+    assert result.stdout.splitlines()[-1] == "conv2d_1's output already is (None, 20, 20, 64)"
+    result = invoke("solve", SEED, "--layer", "conv2d", "--network-output-shape", "20,20,64")
+    assert result.exit_code == 0
     assert result.stdout.splitlines()[-1] == "the output already is (None, 20, 20, 64)"
 
 
@@ -302,8 +307,12 @@ GOLDEN_CASES = {
     "pytorch-transposed-7-28": ["--input", "7", "--output", "28", "--transposed", "--framework", "pytorch", "--stride", "4"],
     "pytorch-pool-28-14": ["--input", "28", "--output", "14", "--pool", "--framework", "pytorch"],
     "unsolvable": ["--input", "28", "--output", "15", "--stride", "2", "--padding", "valid"],
-    "layer-seed2": [SEED, "--layer", "conv2d_1", "--output-shape", "10,10,64"],
-    "layer-pytorch": ["tests/golden/solve/pytorch-convs.yaml", "--layer", "conv2d_1", "--output-shape", "64,8,8"],
+    "layer-seed2": [SEED, "--layer", "conv2d_1", "--network-output-shape", "10,10,64"],
+    "layer-pytorch": ["tests/golden/solve/pytorch-convs.yaml", "--layer", "conv2d_1", "--network-output-shape", "64,8,8"],
+    "layer-own-pytorch": ["tests/golden/solve/pytorch-convs.yaml", "--layer", "conv2d_1", "--output-shape", "32,16,16"],
+    "repair-keras-kernel": ["tests/golden/solve/broken-kernel.yaml"],
+    "repair-pytorch-channels": ["tests/golden/solve/broken-channels.yaml"],
+    "repair-pytorch-partial": ["tests/golden/solve/broken-twice.yaml"],
 }
 
 
@@ -312,5 +321,5 @@ GOLDEN_CASES = {
 def test_output_matches_golden(case: str, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     result = invoke("solve", *GOLDEN_CASES[case], "--format", fmt, "--color", "never")
-    assert result.exit_code == (1 if case == "unsolvable" else 0), result.output
+    assert result.exit_code == (1 if case in ("unsolvable", "repair-pytorch-partial") else 0), result.output
     compare(result.stdout, GOLDEN / f"{case}.{'txt' if fmt == 'table' else 'json'}")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from convcalc.engine import run
+import re
+
+from convcalc.engine import run_all
 from convcalc.errors import Diagnostic, SpecError
+from convcalc.frameworks.base import Family
 from convcalc.ops.layout import format_shape
 from convcalc.report import Report
 from convcalc.spec.loading import load_path
@@ -17,14 +20,11 @@ def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
     values, where = spec.expect.values, spec.expect.locations
     totals = report.totals
     problems = []
-    if "output_shape" in values and tuple(values["output_shape"]) != report.output_shape:
-        problems.append(
-            Diagnostic(
-                where["output_shape"],
-                "CC301",
-                f"expected output shape {format_shape(values['output_shape'])}, computed {format_shape(report.output_shape)}",
-            )
-        )
+    if "output_shape" in values:
+        problem = shape_problem(tuple(values["output_shape"]), report)
+        if problem is not None:
+            message, hint = problem
+            problems.append(Diagnostic(where["output_shape"], "CC301", message, hint))
     for key, computed in (
         ("params", totals.params),
         ("trainable_params", totals.trainable_params),
@@ -39,12 +39,92 @@ def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
     return problems
 
 
+def shape_problem(expected: tuple[int | None, ...], report: Report) -> tuple[str, str] | None:
+    """How the output shape differs from the one expected (None where it does not), and a hint.
+
+    The expected shape may leave the batch out (one dimension fewer than the output) or give it,
+    as `input:` and the table write shapes; None in it matches any size.
+    """
+    output = report.output_shape
+    if len(expected) == len(output) - 1:
+        computed, form = output[1:], " (without the batch)"
+    elif len(expected) == len(output):
+        computed, form = output, ""
+    else:
+        counts = f"{len(output)} with the batch, {len(output) - 1} without"
+        wanted = f"expected output shape {format_shape(expected)} has {len(expected)} dimension{'s' * (len(expected) != 1)}"
+        message = f"{wanted}, the computed {format_shape(output)} has {counts}"
+        return message, _missing_flatten(report) if len(output) > len(expected) else ""
+    if all(want is None or want == have for want, have in zip(expected, computed)):
+        return None
+    return f"expected output shape {format_shape(expected)}{form}, computed {format_shape(computed)}", ""
+
+
+def _missing_flatten(report: Report) -> str:
+    """A Dense (or Linear) on a feature map works on its last axis and keeps the others: when the
+    output has more dimensions than expected, the likely cause is a missing Flatten()."""
+    for row in report.rows:
+        layer_type = row.layer_type
+        if layer_type is not None and layer_type.family is Family.DENSE and row.input_shapes and len(row.input_shapes[0]) >= 4:
+            return (
+                f"{row.name} ({row.type}) works on the last axis of the feature map {format_shape(row.input_shapes[0])}: "
+                "a Flatten() before it?"
+            )
+    return ""
+
+
 def check_path(path: str) -> tuple[list[Diagnostic], int]:
-    """The problems of one spec file and its exit status: 0 pass, 1 expectation failed, 2 bad spec."""
+    """The problems of one spec file and its exit status: 0 pass, 1 expectation failed, 2 bad
+    spec. Every problem that does not follow from an earlier one (engine.run_all), sorted by
+    where it is; the expectations are compared once the spec computes."""
+    read: list[Diagnostic] = []  # the bad keys of `expect:`, each left out
     try:
-        spec = load_path(path)
-        report = run(spec)
+        spec = load_path(path, read)
     except SpecError as exc:
         return [exc.diagnostic], 2
-    problems = expectation_problems(spec, report)
-    return problems, 1 if problems else 0
+    return check_spec(spec, read)
+
+
+def check_spec(spec: Spec, read: list[Diagnostic]) -> tuple[list[Diagnostic], int]:
+    """The problems of a spec read (with those its reading collected, `read`) and the status."""
+    outcome = run_all(spec)
+    if outcome.report is None:
+        return ordered([*read, *outcome.problems]), 2
+    problems = ordered([*read, *expectation_problems(spec, outcome.report)])
+    return problems, 2 if read else 1 if problems else 0
+
+
+def ordered(problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Problems in the order of the file, as ruff lists them."""
+    return sorted(problems, key=lambda p: (p.location.line, p.location.column))
+
+
+SPEC_SUFFIXES = (".convcalc.yaml", ".convcalc.yml")
+SPEC_KEYS = frozenset(("input", "inputs", "framework", "blocks", "expect", "batch", "outputs"))
+TOP_KEY = re.compile(r"""^["']?([A-Za-z_][A-Za-z0-9_-]*)["']?[ \t]*:""", re.M)
+
+
+def is_spec(path: str, text: str) -> bool:
+    """Whether a YAML file is a convcalc spec, for `check --specs-only` (the pre-commit hook,
+    which sees every YAML file of a repository: workflows, docker-compose files, its own
+    config). A spec is a file named *.convcalc.yaml, or one with a top-level `layers:` key, or a
+    key so close to it that it is surely a spec with a typo (`layer:`, `Layers:`), which check
+    then reports, when another key of a spec is there too (`input:`, `framework:`...). Read
+    from the text, so a spec too broken to parse is still checked.
+
+    >>> is_spec("models/net.yaml", "input: [4]\\nlayers:\\n  - Dense(2)\\n"), is_spec("ci.yml", "on: push\\njobs: {}\\n")
+    (True, False)
+    >>> is_spec("net.yaml", "input: [4]\\nlayer: [Dense(2)]\\n"), is_spec("x.convcalc.yaml", ""), is_spec("g.yaml", "players: 2")
+    (True, True, False)
+    """
+    if path.endswith(SPEC_SUFFIXES):
+        return True
+    import difflib
+
+    keys = {match.group(1) for match in TOP_KEY.finditer(text)}
+    if text.lstrip().startswith("{"):  # a flow mapping: {input: [4], layers: [...]}
+        keys |= set(re.findall(r"[{,]\s*[\"']?(\w+)[\"']?\s*:", text))
+    if "layers" in keys:
+        return True
+    near = any(difflib.SequenceMatcher(None, key.lower(), "layers").ratio() >= 0.8 for key in keys)
+    return near and bool(keys & SPEC_KEYS)  # `players:` alone is some other file's

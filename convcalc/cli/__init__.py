@@ -84,6 +84,20 @@ def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion for a SPEC: the bundled networks whose names start with what is typed,
+    unless it looks like a path (or a file here starts so): then the shell completes files."""
+    from click.shell_completion import CompletionItem
+
+    from convcalc.spec import bundled
+
+    here = os.path.dirname(incomplete) or "."
+    local = os.path.isdir(here) and any(entry.startswith(os.path.basename(incomplete)) for entry in os.listdir(here))
+    names = [] if os.sep in incomplete or incomplete.startswith(".") or local else bundled.names()
+    matching = [CompletionItem(name) for name in names if name.startswith(incomplete)]
+    return matching or [CompletionItem(incomplete, type="file")]
+
+
 def abort(exc: SpecError) -> NoReturn:
     """A spec or an option that cannot be computed: its one-line message, exit status 2."""
     click.echo(exc.diagnostic.text(), err=True)
@@ -130,6 +144,7 @@ COMMANDS = {
     "draw": "draw",
     "import": "import_",
     "export": "export",
+    "specs": "specs",
     "schema": "editors",
     "init": "editors",
 }
@@ -160,14 +175,19 @@ def main() -> None:
 
     \b
     Examples:
-      convcalc summary specs/seed-example-2.yaml
-      convcalc summary specs/lenet5.yaml --format json | jq .totals
+      convcalc summary seed-example-2
+      convcalc summary lenet5 --format json | jq .totals.params    # prints 61706
       convcalc summary --input 28,28,1 --layer "Conv2D(32, 3)" --layer "Conv2D(64, 3)"
-      convcalc check specs/*.yaml
+      convcalc check models/*.yaml
       convcalc solve --input 28 --output 14 --framework pytorch
-      convcalc diff old.yaml new.yaml
+      convcalc diff seed-example-1 seed-example-2
       convcalc import model.keras -o model.yaml
-      convcalc export specs/pytorch-resnet18.yaml -o resnet18.py
+      convcalc export pytorch-resnet18 -o resnet18.py
+      convcalc specs
+      eval "$(_CONVCALC_COMPLETE=bash_source convcalc)"    # completion (zsh_source, fish_source)
+
+    SPEC is a YAML file, - for standard input, or the name of a network bundled with
+    convcalc (`convcalc specs` lists them) where no such file exists.
     """
     import gc
 

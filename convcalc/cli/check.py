@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from convcalc.cli import color_option
+from convcalc.cli import color_option, complete_spec
 
 
 @click.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path())
+@click.argument("specs", nargs=-1, required=True, type=click.Path(), shell_complete=complete_spec)
 @click.option(
     "--format",
     "fmt",
@@ -20,21 +20,31 @@ from convcalc.cli import color_option
     show_default=True,
     help="auto is github (workflow annotations) inside GitHub Actions, text elsewhere.",
 )
+@click.option(
+    "--specs-only",
+    is_flag=True,
+    help="Skip YAML files that are not convcalc specs (no top-level layers: key, nor a typo of it; a file named "
+    "*.convcalc.yaml is always one): what the pre-commit hook runs.",
+)
 @color_option
-def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
+def check(specs: tuple[str, ...], fmt: str, specs_only: bool, color: str) -> None:
     """Check specs (files, or directories of .yaml files) and their expect: blocks.
 
-    Prints nothing when every spec passes. Each problem is `path:line:col: CODE message`.
-    Exit status: 0 all pass, 1 an expectation failed, 2 a spec cannot be read or computed.
+    Prints nothing when every spec passes; else every problem that does not follow from an
+    earlier one, in file order, each `path:line:col: CODE message`. Exit status: 0 all pass,
+    1 an expectation failed, 2 a spec cannot be read or computed.
 
     \b
     Examples:
-      convcalc check specs/*.yaml
-      convcalc check --format json specs/lenet5.yaml | jq '.problems'
-    As a pre-commit hook (.pre-commit-config.yaml):
-      - repo: https://github.com/convcalc/convcalc
-        rev: v0.1.0
-        hooks: [{id: convcalc-check, files: ^models/}]
+      convcalc check models/*.yaml
+      convcalc check --format json lenet5 | jq -c '.files[].problems'    # prints []
+      git ls-files '*.yaml' '*.yml' | xargs convcalc check --specs-only
+    As a pre-commit hook, from convcalc installed where git runs (.pre-commit-config.yaml):
+      repos:
+        - repo: local
+          hooks:
+            - {id: convcalc-check, name: convcalc check, entry: convcalc check --specs-only,
+               language: system, types: [yaml]}
     """
     from convcalc.analysis.check import check_path
     from convcalc.render.check import CheckResult
@@ -44,6 +54,8 @@ def check(specs: tuple[str, ...], fmt: str, color: str) -> None:
     status = 0
     results: list[CheckResult] = []
     for path in spec_files(specs):
+        if specs_only and not recognised(path):
+            continue
         problems, code = check_path(path)
         status = max(status, code)
         results.append((path, problems, code))
@@ -75,3 +87,15 @@ def spec_files(paths: tuple[str, ...]) -> list[str]:
         else:
             files.append(path)
     return files
+
+
+def recognised(path: str) -> bool:
+    """--specs-only: whether the file is a convcalc spec (analysis.check.is_spec); a file that
+    cannot be read is, so that check says why."""
+    from convcalc.analysis.check import is_spec
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return is_spec(path, handle.read(1 << 20))
+    except OSError:
+        return True

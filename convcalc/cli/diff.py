@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, use_color
+from convcalc.cli import abort, color_option, complete_spec, use_color
 from convcalc.errors import SpecError
 
 
 @click.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", shell_complete=complete_spec)
+@click.argument("new", shell_complete=complete_spec)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--all", "everything", is_flag=True, help="Show unchanged layers too (the table; JSON always has them).")
 @color_option
@@ -33,9 +33,9 @@ def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
 
     \b
     Examples:
-      convcalc diff old.yaml new.yaml
-      git show main:models/net.yaml > /tmp/old.yaml && convcalc diff /tmp/old.yaml models/net.yaml
-      convcalc diff old.yaml new.yaml --format json | jq '.totals.params'
+      convcalc diff seed-example-1 seed-example-2
+      git show main:models/net.yaml | convcalc diff - models/net.yaml
+      convcalc diff seed-example-1 seed-example-2 --format json | jq .totals.params.change    # prints 34784
     """
     from convcalc.analysis.diff import diff as compare
     from convcalc.render import diff as output

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import computed, flag_layers, write_output
+from convcalc.cli import complete_spec, computed, flag_layers, write_output
 
 DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option(
     "--format",
     "fmt",
@@ -56,10 +56,10 @@ def draw(
 
     \b
     Examples:
-      convcalc draw specs/pytorch-resnet18.yaml --depth 1
-      convcalc draw specs/keras-inceptionv3.yaml -o inception.svg
-      convcalc draw specs/pytorch-unet.yaml --format dot | dot -Tpng -o unet.png
-      convcalc draw specs/keras-resnet50.yaml -o resnet50.html --macs --memory
+      convcalc draw pytorch-resnet18 --depth 1
+      convcalc draw keras-inceptionv3 -o inception.svg
+      convcalc draw pytorch-unet --format dot | dot -Tpng -o unet.png
+      convcalc draw keras-resnet50 -o resnet50.html --macs --memory
     """
     from pathlib import Path
 

@@ -20,7 +20,7 @@ def schema(output: str | None, show_path: bool) -> None:
     \b
     Examples:
       convcalc schema -o convcalc-spec.schema.json
-      check-jsonschema --schemafile "$(convcalc schema --path)" specs/*.yaml
+      check-jsonschema --schemafile "$(convcalc schema --path)" models/*.yaml
     """
     from convcalc.render.spec_schema import SCHEMA_PATH, schema_text
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import abort, computed, flag_layers
+from convcalc.cli import abort, complete_spec, computed, flag_layers
 from convcalc.errors import SpecError
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.argument("layer_names", nargs=-1, metavar="[LAYER]...")
 @flag_layers
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -33,9 +33,9 @@ def explain(
     \b
     Examples:
       convcalc explain --framework keras --input 26,26,32 --layer "Conv2D(64, 3)"
-      convcalc explain specs/lenet5.yaml conv2d_1
+      convcalc explain lenet5 conv2d_1
       convcalc explain --framework pytorch --input 3,32,32 --layer "Conv2d(3, 16, 3, stride=2, padding=1)"
-      convcalc explain specs/mnist-cnn.yaml --format json | jq '.layers[0].steps'
+      convcalc explain mnist-cnn --format json | jq '.layers[0].steps'
     """
     from convcalc.analysis.explain import explain as explain_rows
     from convcalc.render import explain as output

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, use_color
+from convcalc.cli import abort, color_option, complete_spec, use_color
 from convcalc.errors import SpecError
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option("--input", "length", type=click.IntRange(min=1), metavar="N", help="Input length along one axis.")
 @click.option("--output", "target", type=click.IntRange(min=1), metavar="N", help="Wanted output length.")
 @click.option("--kernel", type=click.IntRange(min=1), help="Fix the kernel (pool) size.")
@@ -22,7 +22,16 @@ from convcalc.errors import SpecError
 @click.option("--pool", is_flag=True, help="Solve for pooling (PyTorch: MaxPool's ceil_mode too).")
 @click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True)
 @click.option("--layer", "layer_name", metavar="NAME", help="With SPEC: the layer to change.")
-@click.option("--output-shape", metavar="DIMS", help="With SPEC: the wanted output shape without the batch, ? for any size.")
+@click.option(
+    "--output-shape",
+    metavar="DIMS",
+    help="With SPEC and --layer: the shape wanted for that layer's output; the batch left out or given, ? for any size.",
+)
+@click.option(
+    "--network-output-shape",
+    metavar="DIMS",
+    help="With SPEC and --layer: the shape wanted for the network's output instead (before 0.2: --output-shape).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), help="Rows shown (table: 30, JSON: all; 0 is all).")
 @color_option
@@ -39,6 +48,7 @@ def solve(
     framework: str,
     layer_name: str | None,
     output_shape: str | None,
+    network_output_shape: str | None,
     fmt: str,
     limit: int | None,
     color: str,
@@ -47,17 +57,27 @@ def solve(
 
     With --input and --output: every (kernel, stride, padding, dilation) of a convolution
     (or --transposed, --pool) that maps one length to the other, in the framework's own terms,
-    within kernel <= 11, stride <= 8, dilation <= 4 (fixed values replace their bound). With a
-    SPEC: every change to one layer's kernel, stride, padding, dilation, or filters/units, that
-    gives the network's output the shape --output-shape; each is verified by a full run.
+    within kernel <= 11, stride <= 8, dilation <= 4 (fixed values replace their bound).
 
-    Exit status: 0 answered, 1 no setting works (the reason is printed), 2 bad input.
+    With a SPEC and --layer: every change to that layer's kernel, stride, padding, dilation, or
+    filters/units, that gives its own output the shape --output-shape (or the network's output
+    the shape --network-output-shape). With a SPEC that does not compute: the smallest changes
+    to the layer that fails, or to the layers before it (--layer: that one only), that make it
+    compute. Every answer is verified by a full run of the spec.
+
+    Exit status: 0 answered, 1 no setting works (the reason is printed; for a spec that fails,
+    also when changes only get the failing layer computing), 2 bad input.
 
     JSON (schema "convcalc-solve/1"): for lengths {problem: "length", framework, operation,
     input, output, fixed, bounds, count, settings: [{kernel_size, strides, padding, ...}],
-    reason}; for a spec {problem: "layer", spec, layer, type, layer_output_shape, output_shape,
-    target, params, searched, count, changes: [{arguments: {NAME: {old, new}},
-    layer_output_shape, output_shape, params}], reason}. reason is null unless count is 0.
+    reason}; for a layer {problem: "layer", goal: "layer" or "network", spec, layer, type,
+    layer_output_shape, output_shape, target, params, searched, count, changes: [{arguments:
+    {NAME: {old, new}}, layer_output_shape, output_shape, params}], reason}; for a spec that
+    fails {problem: "repair", spec, layer, type, error: {layer, code, message, hint, line,
+    column}, searched, computes, count, changes: [{layer, arguments, layer_output_shape,
+    output_shape, params, then}], reason}, where computes is false when no single change makes
+    the spec compute and each change gets the failing layer computing (then: the next problem).
+    reason is null unless count is 0.
 
     \b
     Examples:
@@ -65,7 +85,9 @@ def solve(
       convcalc solve --input 28 --output 14 --kernel 3 --framework pytorch
       convcalc solve --input 7 --output 28 --transposed --stride 4
       convcalc solve --input 28 --output 14 --pool --framework pytorch
-      convcalc solve net.yaml --layer conv2d_1 --output-shape 10,10,64
+      convcalc solve seed-example-2 --layer conv2d --output-shape 12,12,32
+      convcalc solve seed-example-2 --layer conv2d --network-output-shape 8,8,64
+      convcalc solve broken.yaml
     """
     from convcalc.analysis.solve import length as lengths
     from convcalc.render import solve as output
@@ -76,20 +98,38 @@ def solve(
     answer: output.Answer
     try:
         if spec is not None:
-            if layer_name is None or output_shape is None:
-                raise click.UsageError("with a SPEC, give --layer NAME and --output-shape DIMS")
             if any(v is not None for v in spatial) or transposed or pool:
                 raise click.UsageError("with a SPEC, --input/--output/--kernel/--stride/--padding/--dilation do not apply")
-            from convcalc.analysis.solve import layer as layers
+            if output_shape is not None and network_output_shape is not None:
+                raise click.UsageError("give --output-shape (the layer's) or --network-output-shape, not both")
             from convcalc.spec.loading import load_path
 
-            answer = layers.solve_layer(load_path(spec), layer_name, layers.parse_dims(output_shape))
-            ok = bool(answer.changes) or answer.satisfied
+            parsed = load_path(spec)
+            wanted = output_shape if output_shape is not None else network_output_shape
+            if wanted is None:
+                from convcalc.analysis.solve.repair import repair
+
+                repaired = repair(parsed, layer_name)
+                if repaired is None:
+                    click.echo(f"{parsed.path} computes: nothing to repair (--layer NAME --output-shape DIMS reshapes a layer)")
+                    sys.exit(0)
+                answer, ok = repaired, bool(repaired.changes) and repaired.computes
+            else:
+                if layer_name is None:
+                    option = "--output-shape" if output_shape is not None else "--network-output-shape"
+                    raise click.UsageError(f"{option} needs --layer NAME: the layer to change")
+                from convcalc.analysis.solve import layer as layers
+
+                goal = "layer" if output_shape is not None else "network"
+                option = "--output-shape" if goal == "layer" else "--network-output-shape"
+                dims = layers.parse_dims(wanted, option)
+                answer = layers.solve_layer(parsed, layer_name, dims, goal=goal)
+                ok = bool(answer.changes) or answer.satisfied
         else:
             if length is None or target is None:
-                raise click.UsageError("give --input N and --output N, or a SPEC with --layer and --output-shape")
-            if layer_name is not None or output_shape is not None:
-                raise click.UsageError("--layer and --output-shape need a SPEC")
+                raise click.UsageError("give --input N and --output N, or a SPEC (with --layer and --output-shape)")
+            if layer_name is not None or output_shape is not None or network_output_shape is not None:
+                raise click.UsageError("--layer, --output-shape and --network-output-shape need a SPEC")
             operation = "transposed" if transposed else "pool" if pool else "conv"
             value = lengths.padding_value(padding, framework, operation)
             fixed = lengths.Fixed(kernel, stride, value, dilation)

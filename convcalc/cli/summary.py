@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, computed, flag_layers, terminal_width, unicode_output, use_color
+from convcalc.cli import color_option, complete_spec, computed, flag_layers, terminal_width, unicode_output, use_color
 
 
 @click.command()
-@click.argument("spec", required=False)
+@click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
 )
@@ -70,7 +70,8 @@ def summary(
 ) -> None:
     """Print every layer's output shape, weight shapes and parameter count.
 
-    SPEC is a YAML spec file, or - for standard input; or give the layers with --layer.
+    SPEC is a YAML spec file, - for standard input, or a bundled network's name (`convcalc
+    specs` lists them); or give the layers with --layer.
 
     On a terminal (or with --color always) the table fits the terminal's width: COLUMNS, else
     the terminal's size, else 80. When it is too narrow, a merge's inputs and a layer's outputs
@@ -86,14 +87,14 @@ def summary(
 
     \b
     Examples:
-      convcalc summary specs/seed-example-2.yaml
-      convcalc summary specs/mnist-cnn.yaml --format json | jq '.layers[].output_shape'
+      convcalc summary seed-example-2
+      convcalc summary mnist-cnn --format json | jq -c '.layers[-1].output_shape'    # prints [null,10]
       cat net.yaml | convcalc summary - --batch 32
       convcalc summary --framework keras --input 28,28,1 \\
           --layer "Conv2D(32, 3, activation='relu')" --layer "Conv2D(64, 3)"
       convcalc summary --framework pytorch --input 1,28,28 --layer "Conv2d(1, 32, 3)"
-      convcalc summary specs/pytorch-resnet50.yaml --macs --bars --depth 1
-      convcalc summary specs/gpt2-small.yaml --memory --dtype bfloat16 --batch 8
+      convcalc summary pytorch-resnet50 --macs --bars --depth 1
+      convcalc summary gpt2-small --memory --dtype bfloat16 --batch 8
     """
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file or --layer options (and --input)")

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from convcalc.analysis.solve.layer import LayerAnswer
+from convcalc.analysis.solve.layer import Change, LayerAnswer
 from convcalc.analysis.solve.length import LengthAnswer
+from convcalc.analysis.solve.repair import RepairAnswer
+from convcalc.errors import Diagnostic
 from convcalc.ops.layout import format_shape
 
 SCHEMA = "convcalc-solve/1"
 
-Answer = LengthAnswer | LayerAnswer
+Answer = LengthAnswer | LayerAnswer | RepairAnswer
 
 
 def document(answer: Answer, limit: int | None = None) -> dict[str, object]:
-    """The JSON document of either problem; `limit` cuts its list of answers (not its count)."""
+    """The JSON document of any problem; `limit` cuts its list of answers (not its count)."""
+    if isinstance(answer, RepairAnswer):
+        return repair_document(answer, limit)
     return layer_document(answer, limit) if isinstance(answer, LayerAnswer) else length_document(answer, limit)
 
 
 def table(answer: Answer, color: bool, limit: int | None = None) -> str:
-    """The table of either problem, at most `limit` rows of answers."""
+    """The table of any problem, at most `limit` rows of answers."""
+    if isinstance(answer, RepairAnswer):
+        return repair_table(answer, color, limit)
     return layer_table(answer, color, limit) if isinstance(answer, LayerAnswer) else length_table(answer, color, limit)
 
 
@@ -93,6 +99,7 @@ def layer_document(answer: LayerAnswer, limit: int | None = None) -> dict[str, o
     return {
         "schema": SCHEMA,
         "problem": "layer",
+        "goal": answer.goal,
         "spec": answer.path,
         "framework": answer.framework,
         "layer": answer.layer,
@@ -122,21 +129,28 @@ def _signed(number: int) -> str:
 
 def layer_table(answer: LayerAnswer, color: bool, limit: int | None = None) -> str:
     """One row per working change: the new arguments, the layer's and the network's new output."""
-    head = (
-        f"{answer.layer} ({answer.type}) in {answer.path}: output {format_shape(answer.output)}, "
-        f"wanted {format_shape(answer.target)}"
+    now = (
+        f"{answer.layer} output {format_shape(answer.layer_output)}"
+        if answer.goal == "layer"
+        else f"output {format_shape(answer.output)}"
     )
+    head = f"{answer.layer} ({answer.type}) in {answer.path}: {now}, wanted {format_shape(answer.target)}"
     count = len(answer.changes)
     if not count:
         return f"{head}\n{answer.reason}\n"
     shown = answer.changes if not limit else answer.changes[:limit]
     headers = ["change", f"{answer.layer} output", "output", "Total params"]
-    rows = [
-        [c.text(), format_shape(c.layer_output), format_shape(c.output), f"{c.params:,} ({_signed(c.params - answer.params)})"]
-        for c in shown
-    ]
+    rows = [[c.text(), format_shape(c.layer_output), format_shape(c.output), _params(c.params, answer.params)] for c in shown]
     title = f"{head}: {count} change{'s' * (count != 1)}, fewest arguments first"
-    footer = [f"... and {count - len(shown)} more: --limit 0 shows all"] if len(shown) < count else []
+    return _grid(title, headers, rows, count - len(shown), color)
+
+
+def _params(params: int | None, before: int) -> str:
+    return "?" if params is None else f"{params:,} ({_signed(params - before)})"
+
+
+def _grid(title: str, headers: list[str], rows: list[list[str]], more: int, color: bool) -> str:
+    footer = [f"... and {more} more: --limit 0 shows all"] if more else []
     right = frozenset({"Total params"})
     if color:
         from convcalc.render.grid import rich_table
@@ -145,3 +159,71 @@ def layer_table(answer: LayerAnswer, color: bool, limit: int | None = None) -> s
     from convcalc.render.grid import plain_table
 
     return "\n".join([title, *plain_table(headers, rows, right), *footer]) + "\n"
+
+
+def _change(change: Change) -> dict[str, object]:
+    return {
+        "layer": change.layer,
+        "arguments": {name: {"old": old, "new": new} for name, old, new in change.arguments},
+        "layer_output_shape": list(change.layer_output),
+        "output_shape": list(change.output) if change.then is None else None,
+        "params": change.params,
+        "then": None if change.then is None else _problem(change.then),
+    }
+
+
+def _problem(problem: Diagnostic) -> dict[str, object]:
+    where = problem.location
+    return {
+        "layer": problem.node or None,
+        "code": problem.code,
+        "message": problem.message,
+        "hint": problem.hint or None,
+        "line": where.line or None,
+        "column": where.column or None,
+    }
+
+
+def repair_document(answer: RepairAnswer, limit: int | None = None) -> dict[str, object]:
+    """`solve SPEC` on a spec that fails: the problem, and the changes that make it compute."""
+    return {
+        "schema": SCHEMA,
+        "problem": "repair",
+        "spec": answer.path,
+        "framework": answer.framework,
+        "layer": answer.layer or None,
+        "type": answer.type or None,
+        "error": _problem(answer.problem),
+        "searched": list(answer.searched),
+        "computes": answer.computes,
+        "count": len(answer.changes),
+        "changes": [_change(change) for change in answer.changes[: limit or None]],
+        "reason": answer.reason or None,
+    }
+
+
+def repair_table(answer: RepairAnswer, color: bool, limit: int | None = None) -> str:
+    """The problem, then one row per change: the layer changed, its new arguments, the output."""
+    problem = answer.problem
+    hint = f" ({problem.hint})" if problem.hint else ""
+    head = f"{answer.path} fails at {problem.layer or problem.location}: {problem.code} {problem.message}{hint}"
+    count = len(answer.changes)
+    if not count:
+        return f"{head}\n{answer.reason}\n"
+    shown = answer.changes if not limit else answer.changes[:limit]
+    if answer.computes:
+        title = f"{count} change{'s' * (count != 1)} that make{'s' * (count == 1)} the spec compute, fewest arguments first"
+        headers = ["layer", "change", "its output", "output", "Total params"]
+        rows = [[c.layer, c.text(), format_shape(c.layer_output), format_shape(c.output), f"{c.params:,}"] for c in shown]
+    else:
+        title = (
+            f"no single change makes the spec compute; {count} change{'s' * (count != 1)} that get {answer.layer} "
+            "computing, fewest arguments first, and where the spec fails then"
+        )
+        headers = ["layer", "change", "its output", "then"]
+        rows = [[c.layer, c.text(), format_shape(c.layer_output), _then(c.then)] for c in shown]
+    return head + "\n" + _grid(title, headers, rows, count - len(shown), color)
+
+
+def _then(problem: Diagnostic | None) -> str:
+    return "" if problem is None else f"{problem.layer or problem.location}: {problem.code} {problem.message}"

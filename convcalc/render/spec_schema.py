@@ -178,14 +178,22 @@ def layer_item(framework: str, types: list[str], variant: str) -> dict[str, Any]
     return {"anyOf": [call, mapping]}
 
 
+UNKNOWN = {"anyOf": [{"type": "null"}, {"enum": ["None", "?"]}]}
+"""A size written as unknown (or, in `expect:`, as any): null, None or ?."""
+SHAPE_TEXT = r"^\s*[\[(]\s*(?:(?:[0-9]+|None|null|\?)\s*,?\s*)+[\])]\s*$"
+"""A shape as text, as Python and the table print it: (None, 28, 28, 1)."""
+
+
 def spec_schema() -> dict[str, Any]:
     """The whole schema, as a JSON-ready dict."""
     definitions: dict[str, Any] = {
         "dims": {
-            "type": "array",
-            "minItems": 1,
-            "items": {"type": ["integer", "null"], "minimum": 1},
-            "description": "A shape without the batch dimension, e.g. [28, 28, 1]; null for an unknown size.",
+            "description": "A shape without the batch dimension, e.g. [28, 28, 1] (or as Python writes it, "
+            '"(28, 28, 1)"); null for an unknown size.',
+            "anyOf": [
+                {"type": "array", "minItems": 1, "items": {"anyOf": [UNKNOWN, {"type": "integer", "minimum": 1}]}},
+                {"type": "string", "pattern": SHAPE_TEXT},
+            ],
         }
     }
     branches = {}
@@ -296,7 +304,14 @@ def spec_schema() -> dict[str, Any]:
                 "additionalProperties": False,
                 "description": "Figures `convcalc check` compares with the computed ones.",
                 "properties": {
-                    "output_shape": {"type": "array", "items": {"type": ["integer", "null"]}},
+                    "output_shape": {
+                        "description": "With the batch ([null, 24, 24, 64]) or without it ([24, 24, 64]), or as the "
+                        'table prints it ("(None, 24, 24, 64)"); null for any size.',
+                        "anyOf": [
+                            {"type": "array", "minItems": 1, "items": {"anyOf": [UNKNOWN, {"type": "integer", "minimum": 0}]}},
+                            {"type": "string", "pattern": SHAPE_TEXT},
+                        ],
+                    },
                     "params": count,
                     "trainable_params": count,
                     "non_trainable_params": count,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from convcalc.errors import Location
-from convcalc.spec.model import InputSpec, Spec, parse_dims
-from convcalc.spec.reader import call_layer, with_input_from_first_layer
+from convcalc.spec.first_layer import with_input_from_first_layer
+from convcalc.spec.model import InputSpec, Spec, dims_text, parse_dims
+from convcalc.spec.reader import call_layer
 
 
 def from_flags(framework: str, input_shape: str, layers: tuple[str, ...], batch: int | None) -> Spec:
@@ -13,6 +14,6 @@ def from_flags(framework: str, input_shape: str, layers: tuple[str, ...], batch:
     inputs: tuple[InputSpec, ...] = ()
     if input_shape:
         where = Location("--input")
-        inputs = (InputSpec("input", parse_dims(input_shape.replace(",", " ").split(), where), where),)
+        inputs = (InputSpec("input", parse_dims(dims_text(input_shape), where), where),)
     spec = Spec("<command line>", framework, inputs, specs, batch=batch)
     return with_input_from_first_layer(spec, Location("--input"))

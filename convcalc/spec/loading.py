@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from convcalc.errors import Location, SpecError
+from convcalc.errors import Diagnostic, Location, SpecError
 from convcalc.spec.model import MAX_BYTES, MAX_DEPTH, MAX_NODES, Spec
 from convcalc.spec.reader import Reader, first_too_deep, too_deep
 
@@ -25,8 +25,9 @@ from convcalc.spec.reader import Reader, first_too_deep, too_deep
 UNLIMITED_LIBYAML_SAFE_DEPTH = 1000
 
 
-def load_text(text: str, path: str) -> Spec:
-    """Parse YAML text into a Spec, or raise SpecError pointing at the problem."""
+def load_text(text: str, path: str, problems: list[Diagnostic] | None = None) -> Spec:
+    """Parse YAML text into a Spec, or raise SpecError pointing at the problem. With a list of
+    `problems`, those that end nothing (a bad `expect:` key) are collected there instead."""
     import yaml
 
     loader = _loader_class()
@@ -61,7 +62,7 @@ def load_text(text: str, path: str) -> Spec:
     try:
         if has_alias(text):  # only an alias can make the node graph share or loop
             _check_aliases(root, path)
-        return Reader(path).spec(root)
+        return Reader(path, problems).spec(root)
     except SpecError:
         deep = first_too_deep(root)  # nesting past the bound is the problem to report, whatever the reader met first
         if deep is not None:
@@ -160,11 +161,14 @@ _LOADER: Any = None
 
 def _loader_class() -> Any:
     """PyYAML's C loader where present (its composer is C; the pure-Python one is 10x slower),
-    resolving each distinct plain scalar once: SafeLoader has no path resolvers, so a scalar's
-    tag depends on its text alone, and a network repeats the same few texts many times."""
+    reading plain scalars by YAML 1.2's core schema (spec/yaml12.py: `1e-3` is a number, `yes`
+    is text) and resolving each distinct plain scalar once: SafeLoader has no path resolvers, so
+    a scalar's tag depends on its text alone, and a network repeats the same few texts many times."""
     global _LOADER
     if _LOADER is None:
         import yaml
+
+        from convcalc.spec import yaml12
 
         # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
         # cannot check.
@@ -185,6 +189,7 @@ def _loader_class() -> Any:
             def ascend_resolver(self) -> None:
                 pass
 
+        yaml12.install(Loader)
         _LOADER = Loader
     return _LOADER
 
@@ -224,8 +229,9 @@ def _check_aliases(root: Any, path: str) -> None:
         stack.extend((child, False) for child in children)
 
 
-def load_path(path: str) -> Spec:
-    """Read a spec file (`-` is standard input)."""
+def load_path(path: str, problems: list[Diagnostic] | None = None) -> Spec:
+    """Read a spec file (`-` is standard input), or, where no such file exists, the bundled
+    network of that name (`keras-resnet50`, spec/bundled.py); `problems` as for load_text."""
     import sys
 
     try:
@@ -236,7 +242,13 @@ def load_path(path: str) -> Spec:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError.at(Location(path), "CC001", "no such file") from None
+        from convcalc.spec import bundled
+
+        found = bundled.find(path)  # a bundled network by name: `convcalc summary keras-resnet50`
+        if found is None:
+            hint = bundled.did_you_mean(path)
+            raise SpecError.at(Location(path), "CC001", "no such file", hint=hint) from None
+        return load_path(found, problems)
     except IsADirectoryError:
         raise SpecError.at(
             Location(path), "CC001", "is a directory, not a spec file", hint="name the .yaml files in it"
@@ -254,4 +266,4 @@ def load_path(path: str) -> Spec:
         raise SpecError.at(
             Location(path, line, 1), "CC001", f"not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
         ) from None
-    return load_text(text, path)
+    return load_text(text, path, problems)

@@ -195,6 +195,19 @@ class Spec(Record):
         self.functions = {} if functions is None else functions
 
 
+def dims_text(text: str) -> list[str]:
+    """A shape written as text, as its items: `28,28,1`, `28 28 1`, or a shape as convcalc and
+    Python print it, `(None, 28, 28, 1)` or `[28, 28, 1]`.
+
+    >>> dims_text("(26, 26, 32)"), dims_text("28,28,1"), dims_text("[None, 10]")
+    (['26', '26', '32'], ['28', '28', '1'], ['None', '10'])
+    """
+    text = text.strip()
+    if text[:1] in "([" and text[-1:] in ")]":
+        text = text[1:-1]
+    return text.replace(",", " ").split()
+
+
 def parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:
     """An input shape as written (numbers, or None/null/? for an unknown size), checked against the bounds."""
     dims: list[int | None] = []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from convcalc.errors import LayerError, Location, SpecError, did_you_mean, short
+from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, expression, parse_call
 from convcalc.spec.containers import CONTAINERS, Container, container_of
 from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RESERVED, SHAPE, Expr, Function, allowed, evaluate
+from convcalc.spec.first_layer import with_input_from_first_layer
 from convcalc.spec.model import (
     BLOCK_KEYS,
     EXPECT_KEYS,
@@ -25,11 +26,14 @@ from convcalc.spec.model import (
     InputSpec,
     LayerSpec,
     Spec,
+    dims_text,
     parse_dims,
 )
+from convcalc.spec.yaml12 import BOOL_TAG, FLOAT_TAG, NULL_TAG, scalar
 
 STR_TAG, INT_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
 SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+CORE_TAGS = frozenset((NULL_TAG, BOOL_TAG, INT_TAG, FLOAT_TAG))
 SAFE_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
 )
@@ -195,39 +199,14 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
     )
 
 
-def with_input_from_first_layer(spec: Spec, where: Location) -> Spec:
-    """Keras's `input_shape=` on the first layer sets the input, as in Sequential models."""
-    if spec.inputs:
-        return spec
-    first = spec.layers[0] if spec.layers else None
-    for key in ("input_shape", "input_dim"):
-        if first is not None and spec.framework == "keras" and key in first.kwargs and not _takes(first.type, key):
-            value = first.kwargs[key]
-            items = list(value) if isinstance(value, tuple | list) else [value]
-            where = first.locate(key)
-            return spec.replace(inputs=(InputSpec("input", parse_dims(items, where), where),))
-    raise SpecError.at(
-        where, "CC003", "the spec has no input shape", hint="add `input: [28, 28, 1]`, the batch dimension excluded"
-    )
-
-
-def _takes(type_name: str, argument: str) -> bool:
-    """Whether a Keras layer takes `argument` itself (Embedding's input_dim is its vocabulary size,
-    not the base Layer's input shape)."""
-    from convcalc.frameworks import vocabulary
-
-    keras = vocabulary("keras")
-    layer_type = keras.types.get(keras.aliases.get(type_name, type_name))
-    return layer_type is not None and any(name == argument for name, _ in layer_type.signature.positional)
-
-
 class Reader:
     """Turns composed YAML nodes into a Spec, keeping each node's position."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, problems: list[Diagnostic] | None = None) -> None:
         import yaml
 
         self.path = path
+        self.problems = problems  # where problems that end nothing are collected (None: raise them)
         self.nodes = 0
         self.framework = "keras"
         self.functions: frozenset[str] = frozenset()  # the names of the spec's helper formulas
@@ -259,9 +238,11 @@ class Reader:
                 raise self.bad_tag(node)
             try:
                 text = node.value
-                if tag == INT_TAG and text.isdigit() and text.isascii() and text[0] != "0":  # YAML 1.1: 010 is octal
+                if tag == INT_TAG and text.isdigit() and text.isascii():  # most numbers of a spec
                     return int(text)
-                return self.constructor.construct_object(node)
+                if tag in CORE_TAGS:  # YAML 1.2, as the loader resolved them (spec/yaml12.py)
+                    return scalar(tag, text)
+                return self.constructor.construct_object(node)  # an explicit !!timestamp or !!binary
             except (yaml.YAMLError, ValueError, OverflowError) as exc:  # ValueError: an int of 5,000 digits, 2001-13-45
                 raise SpecError.at(
                     self.at(node), "CC003", f"cannot read this value: {getattr(exc, 'problem', None) or exc}"
@@ -299,7 +280,15 @@ class Reader:
             raise SpecError.at(self.at(node), "CC003", "a key must be a plain word")
         return str(node.value)
 
-    def mapping(self, node: Any, what: str, keys: tuple[str, ...]) -> dict[str, tuple[Any, Location]]:
+    def report(self, error: SpecError) -> None:
+        """A problem that ends nothing (an `expect:` key): collected when collecting, else raised."""
+        if self.problems is None:
+            raise error
+        self.problems.append(error.diagnostic)
+
+    def mapping(self, node: Any, what: str, keys: tuple[str, ...], lenient: bool = False) -> dict[str, tuple[Any, Location]]:
+        """A mapping's entries by key; an unknown key is an error (only reported, and left out,
+        when `lenient`), as is a key given twice."""
         import yaml
 
         self.check_tag(node)
@@ -309,12 +298,16 @@ class Reader:
         for key_node, value_node in node.value:
             key = self.key(key_node)
             if keys and key not in keys:
-                raise SpecError.at(
+                error = SpecError.at(
                     self.at(key_node),
                     "CC003",
                     f"unknown key {short(key)} in {what}",
                     hint=did_you_mean(key, keys) or "known keys: " + ", ".join(keys),
                 )
+                if not lenient:
+                    raise error
+                self.report(error)
+                continue
             if key in entries:
                 raise SpecError.at(self.at(key_node), "CC003", f"the key {short(key)} appears twice in {what}")
             entries[key] = (value_node, self.at(key_node))
@@ -415,6 +408,8 @@ class Reader:
 
     def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
         value = self.value(node)
+        if isinstance(value, str) and value.strip()[:1] in "([":  # (28, 28, 1), as Python writes a shape
+            value = dims_text(value)
         if not isinstance(value, list):
             raise SpecError.at(
                 self.at(node), "CC003", f"{what} must be a list of dimensions such as [28, 28, 1], found {short(value)}"
@@ -600,26 +595,41 @@ class Reader:
         return tuple(self.layers(node, params))
 
     def expect(self, node: Any) -> Expect:
-        entries = self.mapping(node, "expect", EXPECT_KEYS)
+        """The figures to check; each key stands alone, so a bad one is reported and left out."""
+        entries = self.mapping(node, "expect", EXPECT_KEYS, lenient=True)
         values: dict[str, Any] = {}
         for key, (value_node, _) in entries.items():
-            value = self.value(value_node)
-            if key == "output_shape":
-                if not isinstance(value, list) or not all(
-                    v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
-                ):
+            try:
+                value = self.value(value_node)
+                if key == "output_shape":
+                    value = expected_shape(value, self.at(value_node))
+                elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise SpecError.at(
-                        self.at(value_node),
-                        "CC003",
-                        f"expect.output_shape must be a list of integers or null, found {short(value)}",
+                        self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}"
                     )
-                value = tuple(value)
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise SpecError.at(
-                    self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}"
-                )
+            except SpecError as exc:
+                self.report(exc)
+                continue
             values[key] = value
-        return Expect(values, {key: loc for key, (_, loc) in entries.items()})
+        return Expect(values, {key: loc for key, (_, loc) in entries.items() if key in values})
+
+
+def expected_shape(value: object, where: Location) -> tuple[int | None, ...]:
+    """`expect.output_shape` as written: a list, or a shape as the table prints it,
+    `(None, 24, 24, 64)`; null, None or ? for a size that may be anything. With the batch or
+    without it: check tells them apart by their length."""
+    items = dims_text(value) if isinstance(value, str) else value
+    if isinstance(items, list):
+        dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
+        dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
+        if all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0) for v in dims):
+            return tuple(dims)
+    raise SpecError.at(
+        where,
+        "CC003",
+        f"expect.output_shape must be a list of sizes, null for any, found {short(value)}",
+        hint="e.g. [null, 24, 24, 64], or [24, 24, 64] without the batch",
+    )
 
 
 def _in_block(value: Any, params: frozenset[str], functions: frozenset[str] = frozenset()) -> Any:

@@ -112,3 +112,41 @@ def test_the_solver_refuses_exactly_what_the_framework_refuses(framework, operat
         except (ValueError, RuntimeError, TypeError, AttributeError):
             refused = True
         assert bool(rejects(setting, framework, operation)) == refused, setting
+
+
+# --- `solve SPEC` on a spec that fails: every change it lists, built in the real framework
+
+BROKEN = ["broken-kernel.yaml", "broken-channels.yaml", "broken-twice.yaml"]
+
+
+def _stack(spec):  # type: ignore[no-untyped-def]
+    """A sequential spec as the oracle's Stack."""
+    from oracle import L, Stack
+
+    (item,) = spec.inputs
+    return Stack(spec.framework, item.shape, tuple(L(layer.type, *layer.args, **layer.kwargs) for layer in spec.layers))
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_every_repair_makes_the_real_network_build_as_convcalc_says(name: str) -> None:
+    """The spec as written fails in the real framework where convcalc says it does; with each
+    change `solve` lists, the framework builds it and agrees with convcalc layer by layer (or,
+    for a change that only gets the failing layer computing, fails where convcalc says next)."""
+    from pathlib import Path
+
+    from oracle import convcalc_facts, framework_facts, verdict
+
+    from convcalc.analysis.solve.repair import applied, repair
+    from convcalc.spec.loading import load_path
+
+    spec = load_path(str(Path(__file__).parent.parent / "golden" / "solve" / name))
+    stack = _stack(spec)
+    real = framework_facts(stack)
+    assert not real.accepted and verdict(stack, real, convcalc_facts(stack)) == "", real
+    answer = repair(spec)
+    assert answer is not None and answer.changes
+    for change in answer.changes:
+        built = _stack(applied(spec, change))
+        real = framework_facts(built)
+        assert verdict(built, real, convcalc_facts(built)) == "", (change, real)
+        assert real.accepted == (change.then is None), (change, real)

@@ -72,7 +72,7 @@ def embedding(args: Args, shape: Shape) -> Built:
     return Built((*shape, output_dim), weights)
 
 
-define("Embedding", embedding, Family.EMBEDDING)
+define("Embedding", embedding, Family.EMBEDDING, extra=("input_length",))  # deprecated, ignored by Keras 3 (spec/first_layer.py)
 
 
 # --- Recurrent layers: keras/src/layers/rnn/{rnn,simple_rnn,gru,lstm}.py

@@ -278,11 +278,30 @@ def linear(lazy: bool) -> Build:
     """Linear acts on the last dimension of an input of any rank: (*, H_in) -> (*, H_out)."""
 
     def build(args: Args, shape: Shape) -> Built:
-        features = inferred(args, "in_features", shape[-1]) if lazy else declared(args, "in_features", shape[-1])
+        try:
+            features = inferred(args, "in_features", shape[-1]) if lazy else declared(args, "in_features", shape[-1])
+        except LayerError as exc:
+            raise unflattened(exc, args, shape) from None
         out = args.int("out_features", 1)
         return Built(shape[:-1] + (out,), (Weight("weight", (out, features)),) + bias(args, out))
 
     return build
+
+
+def unflattened(exc: LayerError, args: Args, shape: Shape) -> LayerError:
+    """A Linear whose in_features disagrees with a feature map's last size most likely lacks the
+    Flatten() before it (nn.Linear acts on the last dimension only): the hint says so, and what
+    in_features the flattened map needs, instead of pointing at the last size."""
+    features = shape[1:]
+    flat = prod(features) if all_known(features) else None
+    if exc.code != "CC201" or len(features) < 2 or (len(features) < 3 and flat != args["in_features"]):
+        return exc  # (N, L, features): a Linear on the last dimension of a sequence is common and meant
+    sizes = " x ".join(map(str, features))
+    if flat == args["in_features"]:
+        hint = f"add Flatten() before it: it gives {sizes} = {flat} features"
+    else:
+        hint = f"add Flatten() before it, and set in_features={flat} ({sizes})" if flat else "add Flatten() before it"
+    return LayerError(f"{exc.message}: Linear acts on the last dimension of its input", hint, exc.argument, exc.code)
 
 
 def flatten(args: Args, shape: Shape) -> Built:

@@ -1,0 +1,77 @@
+"""Examples in Markdown, run as a reader runs them: the fenced blocks of a page, a `convcalc` on
+the PATH that runs this checkout (as the console script does), and a console block's commands
+run by bash one `$ ` line at a time, each line's output (stdout and stderr, as a terminal shows
+them) compared with the lines shown under it.
+
+Imported as `from examples import ...` (pytest puts tests/ on sys.path, as for helpers.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FENCE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```", re.S | re.M)
+
+
+def blocks(page: Path) -> list[tuple[str, str]]:
+    """(language, text) of each fenced block, indentation removed."""
+    found = []
+    for match in FENCE.finditer(page.read_text()):
+        indent = len(match.group(1))
+        text = "\n".join(line[indent:] for line in match.group(3).splitlines()) + "\n"
+        found.append((match.group(2), text))
+    return found
+
+
+def install_shim(directory: Path) -> Path:
+    """A `convcalc` in `directory` that runs this checkout's code; returns the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shim = directory / "convcalc"
+    code = f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom convcalc.cli import main\nmain(prog_name='convcalc')\n"
+    shim.write_text(f"#!{sys.executable}\n{code}")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    return directory
+
+
+def shell(line: str, cwd: Path, bin_dir: Path) -> tuple[int, str]:
+    """Run one command line in bash, as a reader types it: exit status, and what it printed."""
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1"}
+    env.pop("PYTHONPATH", None)  # the shim puts the checkout first
+    env.pop("FORCE_COLOR", None)
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", line],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    return result.returncode, result.stdout
+
+
+def console(text: str) -> list[tuple[str, str]]:
+    """A console block as (command, the output shown under it) pairs."""
+    pairs: list[tuple[str, str]] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("$ "):
+            pairs.append((line[2:].strip(), ""))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], pairs[-1][1] + line)
+    return pairs
+
+
+TOOLS = ("jq", "dot", "git", "check-jsonschema")
+"""The tools besides convcalc that examples use."""
+
+
+def missing_tools(line: str) -> list[str]:
+    """The tools a command line runs that are not installed here."""
+    return [tool for tool in TOOLS if re.search(rf"(^|[|&;(]\s*){re.escape(tool)}\s", line) and not shutil.which(tool)]
