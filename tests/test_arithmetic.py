@@ -1,6 +1,7 @@
-"""Block arithmetic: the builtins (int, round, min, max, abs, ceil, floor, log2), `is None`,
-Python's and/or, chained comparisons, slices, `shape(name)`, and the spec's own helper formulas
-(`functions:`), each against Python's own evaluation of the same text."""
+"""Block arithmetic: the builtins (int, round, min, max, abs, ceil, floor, log2, str, chr), `is
+None`, Python's and/or, chained comparisons, slices, text joined with + and f-strings,
+`shape(name)`, and the spec's own helper formulas (`functions:`), each against Python's own
+evaluation of the same text."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def value(text: str, **env: object) -> object:
 
 def python(text: str, **env: object) -> object:
     """What Python itself makes of the text (the test's oracle: the evaluator never runs eval)."""
-    return eval(text, {"__builtins__": {}, "math": math, "int": int, "round": round, "min": min, "max": max, "abs": abs}, env)
+    builtins = {"int": int, "round": round, "min": min, "max": max, "abs": abs, "str": str, "chr": chr}
+    return eval(text, {"__builtins__": {}, "math": math, **builtins}, env)
 
 
 def report(text: str):
@@ -51,10 +53,13 @@ def problem(text: str) -> str:
         "8 if x is None else x",
         "max(8, int(v + 8 / 2) // 8 * 8)",  # torchvision's _make_divisible without its 10% step
         "int(round(v / 2.5) * 2.5)",
+        # layer names as keras.applications makes them
+        'n + "_0_conv", f"{n}_block{y + 1}", f"block{y + 1}{chr(y + 97)}_", "block" + str(y + 5), f"{v}{x}{True}"',
+        "str(y), str(v), str(n), str(None), chr(65), f'{n}' + f\"{s[1]}\"",
     ],
 )
 def test_builtins_are_pythons(text: str) -> None:
-    env = {"x": None, "y": 2, "s": (None, 64, 28, 28), "v": 37.3}
+    env = {"x": None, "y": 2, "s": (None, 64, 28, 28), "v": 37.3, "n": "conv2"}
     assert value(text, **env) == python(text, **env)
 
 
@@ -90,12 +95,30 @@ def test_and_or_do_not_evaluate_the_side_they_do_not_need() -> None:
         ("sqrt(4)", "unknown function 'sqrt'"),
         ("shape(x)", "shape() reads the shape of a layer, which is not known here"),
         ("s[1:'a']", "a slice takes integers"),
+        ("'a' * 3", "expected a number in \"'a' * 3\", found 'a'"),  # no text multiplies: it could fill memory
+        ("'a' + 1", "expected a number"),
+        ("f'{x:>9}'", "an f-string takes plain {value} fields, without a format spec or !r"),
+        ("f'{x!r}'", "an f-string takes plain {value} fields"),
+        ("str(s)", "expected a number or text to write as text in 'str(s)', found (1, 2)"),
+        ("chr(-1)", "chr() takes a code point from 0 to 0x10FFFF, found -1"),
+        ("str(1, 2)", "str() takes one value, found 2 arguments"),
+        ("'ab' + 'c' * 0", "expected a number"),
     ],
 )
 def test_errors_name_the_problem(text: str, message: str) -> None:
     with pytest.raises(LayerError) as caught:
         value(text, x="a" if text == "int(x)" else 3, s=(1, 2))
     assert message in caught.value.message
+
+
+def test_text_is_bounded() -> None:
+    word = "x" * 3000
+    assert value("w + w[:1000]", w=word) == word + "x" * 1000
+    with pytest.raises(LayerError) as caught:
+        value("w + w", w=word)
+    assert "makes a text of 6,000 characters, over 4,096" in caught.value.message
+    with pytest.raises(LayerError):
+        value("f'{w}{w}'", w=word)
 
 
 def test_no_attribute_but_math_functions_and_no_other_call_is_allowed() -> None:

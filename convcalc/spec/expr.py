@@ -4,10 +4,12 @@
 Numbers, strings, booleans, None, tuples and lists; the names a block defines; + - * / // % **;
 indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chained, `is None`,
 `in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
-when `a` is true, and the other side is never evaluated). Calls only to `int`, `round`, `min`,
-`max`, `abs`, `ceil`, `floor`, `log2` (also as `math.ceil`, `math.floor`, `math.log2`, the one
-attribute access allowed), `shape(layer)` where the graph offers it, and the spec's own helper
-formulas (`functions:`, a `Function` here). Nothing from Python's builtins beyond those: a spec
+when `a` is true, and the other side is never evaluated). Text joins with `+` and f-strings
+(`name + "_0_conv"`, `f"block{i + 1}{chr(j + 97)}_"`: the layer names Keras's application
+builders make). Calls only to `int`, `round`, `min`, `max`, `abs`, `ceil`, `floor`, `log2`
+(also as `math.ceil`, `math.floor`, `math.log2`, the one attribute access allowed), `str`,
+`chr`, `shape(layer)` where the graph offers it, and the spec's own helper formulas
+(`functions:`, a `Function` here). Nothing from Python's builtins beyond those: a spec
 can never run code. Results are bounded so that `9 ** 9 ** 9` is an error, not a hang.
 
 The builtins are Python's own functions applied to the evaluated arguments, so `round(2.5)` is 2
@@ -26,6 +28,7 @@ from convcalc.errors import LayerError, short
 from convcalc.record import Record
 
 LIMIT = 2**63  # no size in a network comes near; anything beyond is a mistake or an attack
+MAX_TEXT = 4096  # characters in a text a spec builds (a layer name is a few dozen)
 
 _BINARY = {
     ast.Add: operator.add,
@@ -55,12 +58,14 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 ALLOWED = (
     ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
     ast.Subscript, ast.Slice, ast.Compare, ast.cmpop, ast.BoolOp, ast.boolop, ast.IfExp, ast.Call, ast.keyword,
-    ast.Attribute,
+    ast.Attribute, ast.JoinedStr, ast.FormattedValue,
 )  # fmt: skip
 
 MATH = ("ceil", "floor", "log2")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
-BUILTINS = ("int", "round", "min", "max", "abs", *MATH)
+TEXT = ("str", "chr")
+"""The builtins that make text: a number as digits, a code point as its character."""
+BUILTINS = ("int", "round", "min", "max", "abs", *MATH, *TEXT)
 SHAPE = "shape"
 """`shape(name)`: the output shape of the layer (or input) a name refers to, offered by the graph."""
 RESERVED = frozenset((*BUILTINS, SHAPE, "math"))
@@ -291,9 +296,13 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _number(_evaluate(node.operand, env, text, depth), text)
         return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.JoinedStr):
+        return _bounded("".join(_formatted(part, env, text, depth) for part in node.values), text)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left = _evaluate(node.left, env, text, depth)
         right = _evaluate(node.right, env, text, depth)
+        if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+            return _bounded(left + right, text)  # name + "_0_conv"
         if isinstance(node.op, ast.Pow):
             _number(left, text)
             if abs(_number(right, text)) > 64:
@@ -314,6 +323,22 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
         + ", shape and the spec's own",
         code="CC102",
     )
+
+
+def _formatted(part: ast.expr, env: Mapping[str, object], text: str, depth: int) -> str:
+    """One piece of an f-string: its text, or a value as str() writes it (no format spec)."""
+    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+        return part.value
+    if isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion in (-1, ord("s")):
+        return _text(_evaluate(part.value, env, text, depth), text)
+    raise LayerError(f"an f-string takes plain {{value}} fields, without a format spec or !r, in {text!r}", code="CC102")
+
+
+def _text(value: object, text: str) -> str:
+    """str() of a value a spec holds: a number, text, a truth value or None."""
+    if not isinstance(value, int | float | str | bool | type(None)):
+        raise LayerError(f"expected a number or text to write as text in {text!r}, found {short(value)}", code="CC105")
+    return str(value)
 
 
 def _subscript(node: ast.Subscript, env: Mapping[str, object], text: str, depth: int) -> object:
@@ -408,6 +433,8 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
     for key in kwargs:
         if key not in takes:
             raise LayerError(f"{name}() takes no keyword {key!r} here, in {text!r}", code="CC103")
+    if name in TEXT:
+        return _text_builtin(name, args, text)
     if name in ("min", "max"):
         items = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
         if not items:
@@ -437,6 +464,22 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
         raise LayerError(f"{name}({short(value)}) fails in {text!r}: {exc}", code="CC105") from None
 
 
+def _text_builtin(name: str, args: tuple[object, ...], text: str) -> str:
+    """str(value) as Python writes it; chr(code) the character of a Unicode code point.
+
+    >>> _text_builtin("str", (5,), ""), _text_builtin("chr", (97,), "")
+    ('5', 'a')
+    """
+    if len(args) != 1:
+        raise LayerError(f"{name}() takes one value, found {len(args)} arguments in {text!r}", code="CC104")
+    if name == "str":
+        return _text(args[0], text)
+    code = args[0]
+    if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 0x10FFFF:
+        raise LayerError(f"chr() takes a code point from 0 to 0x10FFFF, found {short(code)} in {text!r}", code="CC105")
+    return chr(code)
+
+
 UNARY: dict[str, Callable[[float], object]] = {
     "int": int,
     "abs": abs,
@@ -447,6 +490,8 @@ UNARY: dict[str, Callable[[float], object]] = {
 
 
 def _bounded(result: object, text: str) -> object:
+    if isinstance(result, str) and len(result) > MAX_TEXT:
+        raise LayerError(f"{short(text)} makes a text of {len(result):,} characters, over {MAX_TEXT:,}", code="CC105")
     if isinstance(result, complex):  # (-8) ** 0.5
         raise LayerError(f"{text!r} is not a real number", code="CC105")
     if isinstance(result, int | float) and not isinstance(result, bool) and not abs(result) <= LIMIT:
