@@ -9,6 +9,7 @@ tests/test_help_examples.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -391,7 +392,7 @@ def test_specs_lists_the_bundled_networks_with_their_parameters(elsewhere: Path)
     table = invoke("specs", "--color", "never").stdout.splitlines()
     assert table[0] == f"{len(listed)} bundled networks (convcalc summary NAME, convcalc check NAME...)"
     assert table[2].split() == ["name", "network", "framework", "params"]
-    assert "keras-resnet50        ResNet-50 (v1)" in "\n".join(table)
+    assert re.search(r"^keras-resnet50 +ResNet-50 \(v1\) +keras +25,636,712$", "\n".join(table), re.MULTILINE)
 
 
 # --- 3. The README's first spec passes its own expect: block
@@ -479,7 +480,7 @@ def test_completion_offers_the_bundled_networks_for_a_spec(tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     words = {"COMP_WORDS": "convcalc summary keras-r", "COMP_CWORD": "2", "_CONVCALC_COMPLETE": "bash_complete"}
     result = CliRunner().invoke(main, [], env=words, prog_name="convcalc")
-    assert result.output == "plain,keras-resnet50\n"
+    assert result.output == "plain,keras-resnet50\nplain,keras-resnet50v2\n"
     (tmp_path / "keras-mine.yaml").write_text("")  # a file here starts so: the shell completes files
     assert (
         CliRunner().invoke(main, [], env=words | {"COMP_WORDS": "convcalc summary keras-"}, prog_name="convcalc").output
