@@ -45,6 +45,13 @@ SOURCES = (
         "a .keras file (a zip with config.json), the JSON of model.to_json(), or Keras 2 JSON",
     ),
     Source("darknet", "darknet", (".cfg",), (b"[net]", b"[network]"), "a darknet .cfg (YOLOv3, YOLOv4 and their tiny versions)"),
+    Source(
+        "onnx",
+        "onnx_file",
+        (".onnx",),
+        tuple(bytes([0x08, version]) for version in range(3, 16)),  # field 1, ir_version, first
+        "an ONNX model (needs the onnx package: pip install 'convcalc[onnx]')",
+    ),
 )
 
 
