@@ -102,7 +102,7 @@ def source_for(argument: str, chosen: str | None = None) -> tuple[Source, str]:
 
     lowered = path.lower()
     for source in SOURCES:
-        if source.suffixes and lowered.endswith(source.suffixes) or source.pattern and re.fullmatch(source.pattern, path):
+        if (source.suffixes and lowered.endswith(source.suffixes)) or (source.pattern and re.fullmatch(source.pattern, path)):
             return source, path
     from convcalc.sources.reading import head
 
@@ -132,7 +132,9 @@ def draft(argument: str, chosen: str | None = None, input_shape: tuple[int, ...]
     options = {}
     if input_shape is not None:
         if source.name != "torch":
-            raise SpecError.at(Location(argument), "CC001", f"--input is for a PyTorch module; a {source.name} model states its input")
+            raise SpecError.at(
+                Location(argument), "CC001", f"--input is for a PyTorch module; a {source.name} model states its input"
+            )
         options["input_shape"] = input_shape
     try:
         result: Draft = module.draft(path, **options)

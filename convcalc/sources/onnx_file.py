@@ -41,6 +41,10 @@ SHAPE_OPS = frozenset(
     | {"Reshape", "ConstantOfShape", "Size"}
 )
 """Operators followed as arithmetic on constants when every input they take is known."""
+DEDUPLICATED = (
+    "Identity nodes handing an initializer on under another name (the exporter's deduplication of equal "
+    "initializers): read as the initializer"
+)
 PARAMETER_SUFFIXES = (".weight", ".bias", ".scale", ".gamma", ".beta")
 ANONYMOUS = re.compile(r"^(onnx::|val_|_v_|const|initializer|_val)|^\d+$")
 """Initializer names an exporter made up (torch.onnx's `onnx::Conv_193`, torch.export's `val_226`)."""
@@ -266,14 +270,14 @@ class _Importer:
 
     def convert(self, proto: Any) -> None:
         node = _Node(self, proto)
-        if node.op == "Identity" or node.op == "Cast" and node.given(0) and node.inputs[0] not in self.values:
-            if node.given(0):
-                self.aliases[node.outputs[0]] = node.inputs[0]
-                if node.inputs[0] in self.initializers:
-                    self.notes["Identity nodes handing an initializer on under another name (the exporter's deduplication of equal initializers): read as the initializer"] += 1
-                elif node.op == "Cast":
-                    self.notes["Cast nodes (a change of dtype, not of shape): left out"] += 1
-                return
+        passed = node.op == "Identity" or (node.op == "Cast" and node.given(0) and node.inputs[0] not in self.values)
+        if passed and node.given(0):
+            self.aliases[node.outputs[0]] = node.inputs[0]
+            if node.inputs[0] in self.initializers:
+                self.notes[DEDUPLICATED] += 1
+            elif node.op == "Cast":
+                self.notes["Cast nodes (a change of dtype, not of shape): left out"] += 1
+            return
         if proto.domain not in ("", "ai.onnx"):
             raise node.fail(f"an operator of domain {proto.domain!r}", hint="convcalc reads the standard ONNX operators")
         if node.op in SHAPE_OPS and self.evaluate(node):
@@ -373,7 +377,12 @@ class _Importer:
         recorded, or the node's own name."""
         for index in (1, 0):
             weight = node.raw_inputs[index] if node.given(index) else ""
-            if weight and node.inputs[index] in self.initializers and weight.endswith(PARAMETER_SUFFIXES) and not ANONYMOUS.search(weight):
+            if (
+                weight
+                and node.inputs[index] in self.initializers
+                and weight.endswith(PARAMETER_SUFFIXES)
+                and not ANONYMOUS.search(weight)
+            ):
                 return weight.rsplit(".", 1)[0]
         module, op = _module_path(node.node)
         if module or op:
@@ -424,7 +433,10 @@ class _Importer:
             lines.append(f"The values of {self.dropped} initializers (the weights) were not read: only their shapes.")
         if self.followed:
             ops = ", ".join(f"{op} x{count}" for op, count in sorted(self.followed.items()))
-            lines.append(f"Shape arithmetic followed as constants, not layers ({ops}): the sizes it computes are written in the layers that take them.")
+            lines.append(
+                f"Shape arithmetic followed as constants, not layers ({ops}): "
+                "the sizes it computes are written in the layers that take them."
+            )
         if self.folded:
             lines.append(
                 f"Constant folding: {len(self.folded)} convolutions hold weights the exporter computed, "
@@ -474,10 +486,10 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         if shape is None:
             return None
         if op == "Size":
-            return ((), [math.prod(shape) if all(d is not None for d in shape) else None])  # type: ignore[arg-type]
+            return ((), [math.prod(d for d in shape if d is not None) if None not in shape else None])
         start, end = int(node.attrs.get("start", 0)), node.attrs.get("end")
-        dims = list(shape)[start : None if end is None else int(end)]
-        return ((len(dims),), dims)
+        kept = list(shape)[start : None if end is None else int(end)]
+        return ((len(kept),), kept)
     values = [importer.values.get(name) if name else None for name in node.inputs]
     if any(name and found is None for name, found in zip(node.inputs, values, strict=True)):
         return None

@@ -80,7 +80,9 @@ def load(path: str) -> tuple[Any, Light]:
     except OSError as exc:
         raise cannot_read(path, f"cannot read the file: {exc.strerror or exc}") from None
     except WireError as exc:
-        raise SpecError.at(Location(path), "CC002", f"not a well-formed ONNX model: {exc.message} (at byte {exc.offset:,})") from None
+        raise SpecError.at(
+            Location(path), "CC002", f"not a well-formed ONNX model: {exc.message} (at byte {exc.offset:,})"
+        ) from None
     try:
         model = onnx.ModelProto.FromString(data)
     except Exception as exc:  # protobuf's DecodeError, or its recursion limit on nested graphs
@@ -104,7 +106,9 @@ def _model(buffer: memoryview, path: str, light: Light) -> bytes:
             parts.append(bytes(buffer[field.tag : field.end]))
         if sum(map(len, parts)) > MAX_GRAPH_BYTES:
             raise SpecError.at(
-                Location(path), "CC002", f"the model without its weights is larger than {MAX_GRAPH_BYTES // 2**20} MiB, too large for a graph"
+                Location(path),
+                "CC002",
+                f"the model without its weights is larger than {MAX_GRAPH_BYTES // 2**20} MiB, too large for a graph",
             )
     if not graphs:
         raise SpecError.at(Location(path), "CC002", "not an ONNX model: it holds no graph", hint="an ONNX file is a ModelProto")
@@ -165,7 +169,7 @@ def _integers(buffer: memoryview, field: Any) -> list[int]:
     """A repeated int64 field's values: one varint, or a packed run of them."""
     if field.value is not None:
         return [field.value - (1 << 64) if field.value >= 1 << 63 else field.value]
-    found = []
+    found: list[int] = []
     offset = field.start
     while offset < field.end and len(found) < 64:
         value, offset = varint(buffer, offset, field.end)

@@ -57,8 +57,14 @@ def op(*names: str) -> Callable[[Mapping], Mapping]:
     return register
 
 
-def layer(type_name: str, *args: object, inputs: list[str] | None = None, **kwargs: object) -> Layer:
-    return Layer(type_name, args, kwargs, inputs=None if inputs is None else tuple(inputs))
+def layer(type_name: str, *args: object, **kwargs: object) -> Layer:
+    """A layer taking what the node takes first (or the layer before it, in a node's list)."""
+    return Layer(type_name, args, kwargs)
+
+
+def fed(type_name: str, args: tuple[object, ...], inputs: list[str], **kwargs: object) -> Layer:
+    """A layer taking the tensors `inputs` names."""
+    return Layer(type_name, args, kwargs, inputs=tuple(inputs))
 
 
 def same(values: list[int] | tuple[int, ...]) -> int | tuple[int, ...]:
@@ -133,7 +139,9 @@ def window(node: Node, spatial: int, kernel: list[int]) -> tuple[list[int], list
 def conv(node: Node) -> list[Layer]:
     dims = node.weight(1)
     if dims is None or len(dims) < 3:
-        raise node.fail("the convolution's weights are not an initializer the importer can read", hint="weights computed in the graph")
+        raise node.fail(
+            "the convolution's weights are not an initializer the importer can read", hint="weights computed in the graph"
+        )
     spatial = len(dims) - 2
     if spatial > 3:
         raise node.fail(f"a {spatial}-D convolution: PyTorch's go up to 3-D")
@@ -288,7 +296,9 @@ def group_norm(node: Node) -> list[Layer]:
 
 @op("LRN")
 def local_response_norm(node: Node) -> list[Layer]:
-    kwargs = {key: float(node.attrs[name]) for key, name in (("alpha", "alpha"), ("beta", "beta"), ("k", "bias")) if name in node.attrs}
+    kwargs = {
+        key: float(node.attrs[name]) for key, name in (("alpha", "alpha"), ("beta", "beta"), ("k", "bias")) if name in node.attrs
+    }
     return [layer("LocalResponseNorm", int(node.attrs.get("size", 1)), **kwargs)]
 
 
@@ -318,7 +328,7 @@ def matmul(node: Node) -> list[Layer]:
     dims = node.weight(1)
     if dims is not None and len(dims) == 2 and node.weight(0) is None:
         return [layer("Linear", dims[0], dims[1], bias=False)]  # the Add after it, when it is the bias, is folded in
-    return [layer("Matmul", inputs=node.refs())]
+    return [fed("Matmul", (), node.refs())]
 
 
 @op("Gather")
@@ -326,10 +336,10 @@ def gather(node: Node) -> list[Layer]:
     axis = int(node.attrs.get("axis", 0))
     table = node.weight(0)
     if table is not None and len(table) == 2 and axis == 0:
-        return [layer("Embedding", table[0], table[1], inputs=[node.ref(1)])]
+        return [fed("Embedding", (table[0], table[1]), [node.ref(1)])]
     index = node.value(1)
     if index is not None and len(index) == 1 and node.shape(1) in ((), None) and isinstance(index[0], int):
-        return [layer("Select", axis, index[0], inputs=[node.ref(0)])]
+        return [fed("Select", (axis, index[0]), [node.ref(0)])]
     raise node.fail("a Gather of computed indices", hint="convcalc reads an embedding table, or one index (x[:, 0])")
 
 
@@ -440,10 +450,13 @@ def binary(node: Node) -> list[Layer]:
         if found is not None and len(found) == 1:  # a number: x + 3, x / 8.0
             number = found[0]
             if index == 0 and node.op in ("Sub", "Div"):
-                raise node.fail(f"a number {'minus' if node.op == 'Sub' else 'divided by'} a tensor", hint="convcalc's Subtract and Divide take the tensor first")
+                raise node.fail(
+                    f"a number {'minus' if node.op == 'Sub' else 'divided by'} a tensor",
+                    hint="convcalc's Subtract and Divide take the tensor first",
+                )
             other = 1 - index
-            return [layer(name, _number(number), inputs=[node.ref(other)])]
-    return [layer(name, inputs=node.refs())]
+            return [fed(name, (_number(number),), [node.ref(other)])]
+    return [fed(name, (), node.refs())]
 
 
 def _number(value: Any) -> int | float:
@@ -535,7 +548,7 @@ def squeeze(node: Node) -> list[Layer]:
 
 @op("Concat")
 def concat(node: Node) -> list[Layer]:
-    return [layer("Concat", int(node.attrs.get("axis", 0)), inputs=node.refs())]
+    return [fed("Concat", (int(node.attrs.get("axis", 0)),), node.refs())]
 
 
 @op("Split")
@@ -561,7 +574,7 @@ def split(node: Node) -> list[Layer]:
 @op("Expand")
 def expand(node: Node) -> list[Layer]:
     sizes = node.integers(1, "shape")
-    return [layer("Expand", *(-1 if s == 1 else s for s in sizes), inputs=[node.refs()[0]])]
+    return [fed("Expand", tuple(-1 if s == 1 else s for s in sizes), [node.refs()[0]])]
 
 
 @op("Pad")
@@ -593,7 +606,11 @@ def resize(node: Node) -> list[Layer]:
     mode = node.attrs.get("mode", b"nearest")
     mode = mode.decode() if isinstance(mode, bytes) else str(mode)
     spatial = rank - 2
-    modes = {"nearest": "nearest", "linear": {1: "linear", 2: "bilinear", 3: "trilinear"}.get(spatial), "cubic": "bicubic" if spatial == 2 else None}
+    modes = {
+        "nearest": "nearest",
+        "linear": {1: "linear", 2: "bilinear", 3: "trilinear"}.get(spatial),
+        "cubic": "bicubic" if spatial == 2 else None,
+    }
     if modes.get(mode) is None:
         raise node.fail(f"a {mode} resize of {spatial} spatial axes")
     kwargs: dict[str, object] = {}
@@ -609,8 +626,8 @@ def resize(node: Node) -> list[Layer]:
         if [float(s) for s in scales[:2]] != [1.0, 1.0]:
             raise node.fail("a resize of the batch or the channels")
         factors = [float(s) for s in scales[2:]]
-        factor: object = [int(f) if f.is_integer() else f for f in factors]
-        factor = factor[0] if all(f == factors[0] for f in factors) else tuple(factor)  # type: ignore[index]
+        numbers = [int(f) if f.is_integer() else f for f in factors]
+        factor: object = numbers[0] if all(f == factors[0] for f in factors) else tuple(numbers)
         return [layer("Upsample", scale_factor=factor, **kwargs)]
     if sizes:
         size = [int(s) for s in sizes[2:]]

@@ -97,5 +97,7 @@ def fields(buffer: bytes | memoryview, start: int = 0, end: int | None = None) -
         else:
             raise WireError(f"wire type {wire}, which no message of this kind holds", tag_at)
         if offset > end:
-            raise WireError(f"field {number} runs {offset - end:,} bytes past the end of what holds it (a truncated file?)", tag_at)
+            raise WireError(
+                f"field {number} runs {offset - end:,} bytes past the end of what holds it (a truncated file?)", tag_at
+            )
         yield Field(number, wire, value, tag_at, payload, offset)

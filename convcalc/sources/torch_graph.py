@@ -191,15 +191,17 @@ class Converter:
     def function_call(self, node: Any, name: str) -> Layer:
         kind = FUNCTIONS.get(name)
         if kind is None:
-            raise self.fail(node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads")
+            raise self.fail(
+                node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"
+            )
         args = list(node.args)
         kwargs = dict(node.kwargs)
         if name in BOUND and node.op == "call_function":
             args, kwargs = _by_name(node.target, args, kwargs)
         if kind == "Concat":
-            tensors = [self.ref(node, t) for t in _flat(args[0] if args else kwargs.pop("tensors"))]
+            joined = [self.ref(node, t) for t in _flat(args[0] if args else kwargs.pop("tensors"))]
             dim = args[1] if len(args) > 1 else kwargs.pop("dim", 0)
-            return Layer(kind, (self.literal(node, dim),), {}, inputs=tuple(tensors))
+            return Layer(kind, (self.literal(node, dim),), {}, inputs=tuple(joined))
         tensors: list[str] = []
         rest: list[object] = []
         for arg in args:
@@ -234,7 +236,7 @@ class Converter:
         unknown batch None)."""
         name = _name(node) if node.op in ("call_function", "call_method") else ""
         args = node.args
-        if name == "size" or name == "getattr" and len(args) > 1 and args[1] == "shape":
+        if name == "size" or (name == "getattr" and len(args) > 1 and args[1] == "shape"):
             shape = shape_of(args[0])
             if shape is None:
                 return False
@@ -244,7 +246,11 @@ class Converter:
         if name == "dim" and shape_of(args[0]) is not None:
             self.values[node] = len(shape_of(args[0]) or ())
             return True
-        if name in ("getitem", "mul", "floordiv", "add", "sub") and args and any(a in self.values for a in args if hasattr(a, "op")):
+        if (
+            name in ("getitem", "mul", "floordiv", "add", "sub")
+            and args
+            and any(a in self.values for a in args if hasattr(a, "op"))
+        ):
             operands = [self.values.get(a, a) if hasattr(a, "op") else a for a in args]
             if any(hasattr(o, "op") for o in operands):
                 return False
@@ -272,7 +278,9 @@ class Converter:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""
         source, index = node.args[0], node.args[1]
         if not isinstance(index, int):
-            raise self.fail(node, "indexing a tensor (x[:, 0], x[..., :2])", hint="write it as Select, or take it apart with Split")
+            raise self.fail(
+                node, "indexing a tensor (x[:, 0], x[..., :2])", hint="write it as Select, or take it apart with Split"
+            )
         base = self.ref(node, source)
         if not any(layer.name == base for layer in self.layers):
             raise self.fail(node, "indexing a tensor (x[0])")
@@ -306,7 +314,11 @@ class Converter:
 
 def _target(node: Any) -> str:
     target = node.target
-    return target if isinstance(target, str) else f"{getattr(target, '__module__', '') or ''}.{getattr(target, '__name__', target)}".lstrip(".")
+    return (
+        target
+        if isinstance(target, str)
+        else f"{getattr(target, '__module__', '') or ''}.{getattr(target, '__name__', target)}".lstrip(".")
+    )
 
 
 def _name(node: Any) -> str:

@@ -51,9 +51,16 @@ def draft(path: str, input_shape: tuple[int, ...] | None = None) -> Draft:
     try:
         import torch
     except ImportError:
-        raise SpecError.at(Location(path), "CC001", "importing a PyTorch module needs torch", hint="pip install 'convcalc[torch]'") from None
+        raise SpecError.at(
+            Location(path), "CC001", "importing a PyTorch module needs torch", hint="pip install 'convcalc[torch]'"
+        ) from None
     if input_shape is None:
-        raise SpecError.at(Location(path), "CC001", "importing a PyTorch module needs its input's shape", hint="--input 3,224,224 (without the batch)")
+        raise SpecError.at(
+            Location(path),
+            "CC001",
+            "importing a PyTorch module needs its input's shape",
+            hint="--input 3,224,224 (without the batch)",
+        )
     where, factory_name, is_file = parse(path)
     factory = _factory(path, where, factory_name, is_file)
     model, graph = _traced(path, torch, factory, input_shape)
@@ -167,4 +174,3 @@ def shape_of(node: Any) -> Shape | None:
         return None
     dims = tuple(int(d) for d in meta.shape)
     return (None, *dims[1:]) if dims else dims
-
