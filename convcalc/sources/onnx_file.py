@@ -182,7 +182,10 @@ class _Importer:
 
     def model_name(self) -> str | None:
         name = str(self.graph.name)
-        return name if name and name not in ("main_graph", "torch_jit", "torch-jit-export") else None
+        if name and name not in ("main_graph", "torch_jit", "torch-jit-export", "main"):
+            return name
+        stem = self.path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return stem or None
 
     def read_initializers(self) -> None:
         from onnx import numpy_helper
@@ -269,6 +272,8 @@ class _Importer:
     # --- one node
 
     def convert(self, proto: Any) -> None:
+        if proto.output and proto.output[0] in self.aliases:  # the bias of a Linear, already written
+            return
         node = _Node(self, proto)
         passed = node.op == "Identity" or (node.op == "Cast" and node.given(0) and node.inputs[0] not in self.values)
         if passed and node.given(0):
@@ -304,7 +309,7 @@ class _Importer:
             if inputs is None:
                 inputs = (previous,) if previous is not None else (node.ref(0),)
             if last:
-                shapes = [self.shapes.get(output) for output in node.outputs if output]
+                shapes = [self.known(output) for output in node.outputs if output]
                 shown = [shape_text(shape) for shape in shapes if shape is not None]
                 layer = layer.replace(comment="; ".join(filter(None, (", ".join(shown), layer.comment))))
             self.add(layer.replace(name=own, inputs=inputs))
@@ -313,12 +318,17 @@ class _Importer:
         for index, output in enumerate(node.outputs):
             if output:
                 self.refs[output] = previous if index == 0 else f"{previous}[{index}]"
-                shape = self.shapes.get(output)
+                shape = self.known(output)
                 if shape is not None:
                     recorded = list(self.recorded.get(previous, ()))
                     recorded += [None] * (index + 1 - len(recorded))
                     recorded[index] = shape
                     self.recorded[previous] = tuple(recorded)
+
+    def known(self, tensor: str) -> Dims | None:
+        """A tensor's shape where ONNX knows every size but the batch's (what the import checks)."""
+        shape = self.shapes.get(tensor)
+        return shape if shape is not None and None not in shape[1:] else None
 
     def add(self, layer: Layer) -> None:
         previous = self.layers[-1].name if self.layers else "input"

@@ -223,8 +223,9 @@ class Converter:
             rest = [start] if end == -1 else [start, end]
         if kind in ("View", "Reshape", "Permute", "Expand") and len(rest) == 1 and isinstance(rest[0], tuple):
             rest = list(rest[0])
-        if kind in ("View", "Reshape"):
-            rest = [-1 if size is None else size for size in rest]
+        if kind in ("View", "Reshape"):  # the sizes torch worked out, the batch's unknown
+            traced = shape_of(node)
+            rest = [-1 if size is None else size for size in (traced if traced is not None else rest)]
         if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))

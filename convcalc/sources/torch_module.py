@@ -59,7 +59,7 @@ def draft(path: str, input_shape: tuple[int, ...] | None = None) -> Draft:
             Location(path),
             "CC001",
             "importing a PyTorch module needs its input's shape",
-            hint="--input 3,224,224 (without the batch)",
+            hint="--input 3,224,224, the batch left out",
         )
     where, factory_name, is_file = parse(path)
     factory = _factory(path, where, factory_name, is_file)
