@@ -41,7 +41,7 @@ Examples:
   convcalc import model.keras -o model.yaml
   convcalc import yolov3-tiny.cfg | convcalc summary - --depth 0 --macs
   convcalc import keras:exported.txt
-  convcalc import resnet18.onnx -o resnet18.yaml
+  convcalc import tiny-cnn.onnx -o tiny-cnn.yaml
   convcalc import tiny_net.py:TinyNet --input 3,32,32
 """
 

@@ -12,8 +12,13 @@ from typing import Any
 from convcalc.errors import Location, SpecError
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
+from convcalc.signature import REQUIRED, Signature
 from convcalc.sources.draft import Draft, Layer
-from convcalc.sources.torch_module import module_arguments, shape_of
+
+SIMPLIFIED = frozenset({"kernel_size", "stride", "padding", "dilation", "output_padding", "output_size", "scale_factor"})
+"""Arguments PyTorch stores as a tuple and takes as one int where every axis has it."""
+SKIPPED = frozenset({"device", "dtype", "_weight", "_freeze"})
+
 
 FUNCTIONS = {
     "add": "Add",
@@ -360,3 +365,53 @@ def _comment(recorded: dict[str, tuple[Shape | None, ...]], layer: Layer, blocks
 
 def _outer(ref: str, layers: list[Layer]) -> str:
     return ref
+
+
+def module_arguments(module: Any, signature: Signature) -> tuple[tuple[object, ...], dict[str, object]]:
+    """A module's constructor arguments, read back from its attributes: the required ones
+    positional, the others where they differ from the class's defaults."""
+    args: list[object] = []
+    kwargs: dict[str, object] = {}
+    for name, default in (*signature.positional, *signature.keyword_only):
+        if name in SKIPPED:
+            continue
+        if name == "bias" and hasattr(module, "bias"):  # a parameter (or None) on most modules, a flag on a few
+            bias = module.bias
+            value: object = bias if isinstance(bias, bool) else bias is not None
+        elif hasattr(module, name):
+            value = plain(getattr(module, name))
+        else:
+            if default is REQUIRED:
+                raise ValueError(f"the module has no attribute {name!r} to read its argument from")
+            continue
+        if name in SIMPLIFIED:
+            value = simplified(value)
+        if default is REQUIRED:
+            args.append(value)
+        elif value != default and not (isinstance(value, tuple) and simplified(value) == default):
+            kwargs[name] = value
+    return tuple(args), kwargs
+
+
+def plain(value: Any) -> object:
+    """An attribute as a literal: torch.Size and lists as tuples."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, tuple | list):
+        return tuple(plain(v) for v in value)
+    raise ValueError(f"an attribute of type {type(value).__name__}")
+
+
+def simplified(value: object) -> object:
+    if isinstance(value, tuple) and value and all(v == value[0] for v in value) and not isinstance(value[0], tuple):
+        return value[0]
+    return value
+
+
+def shape_of(node: Any) -> Shape | None:
+    """A node's output shape with the batch (traced as 1) unknown."""
+    meta = node.meta.get("tensor_meta")
+    if meta is None or not hasattr(meta, "shape"):
+        return None
+    dims = tuple(int(d) for d in meta.shape)
+    return (None, *dims[1:]) if dims else dims
