@@ -152,7 +152,10 @@ def convert(
     from convcalc.sources.writer import spec_text
 
     found = draft(argument, chosen, input_shape)
-    text = spec_text(found)
+    try:
+        text = spec_text(found)
+    except ValueError as exc:  # a value with no literal (NaN) in a damaged file
+        raise SpecError.at(Location(argument), "CC003", f"the model holds a value a spec cannot write: {exc}") from None
     try:
         return Imported(text, found, tuple(disagreements(found, text, output)))
     except SpecError as exc:

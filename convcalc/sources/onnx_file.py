@@ -295,7 +295,11 @@ class _Importer:
         mapping = OPS.get(node.op)
         if mapping is None:
             raise node.fail("an operator convcalc does not map to a layer", hint="docs/import.md lists the operators it reads")
-        layers = mapping(node)
+        try:
+            layers = mapping(node)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+            # attributes of the wrong type or value: the file's, never the mapping's
+            raise node.fail(f"an attribute or input the operator does not take ({type(exc).__name__}: {str(exc)[:80]})") from None
         if not layers:
             self.aliases[node.outputs[0]] = node.inputs[0]
             return
