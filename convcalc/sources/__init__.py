@@ -20,20 +20,24 @@ class Source(Record):
     """One kind of model file: its name, the module that reads it, how to recognise it, and the
     line `convcalc import --help` shows for it."""
 
-    __slots__ = ("name", "module", "suffixes", "magic", "describe")
+    __slots__ = ("name", "module", "suffixes", "magic", "describe", "pattern")
 
     name: str
     module: str
     suffixes: tuple[str, ...]
     magic: tuple[bytes, ...]  # what the file starts with (after whitespace)
     describe: str
+    pattern: str  # a regular expression the whole argument matches (a source that is not a file)
 
-    def __init__(self, name: str, module: str, suffixes: tuple[str, ...], magic: tuple[bytes, ...], describe: str) -> None:
+    def __init__(
+        self, name: str, module: str, suffixes: tuple[str, ...], magic: tuple[bytes, ...], describe: str, pattern: str = ""
+    ) -> None:
         self.name = name
         self.module = module
         self.suffixes = suffixes
         self.magic = magic
         self.describe = describe
+        self.pattern = pattern
 
 
 SOURCES = (
@@ -45,6 +49,21 @@ SOURCES = (
         "a .keras file (a zip with config.json), the JSON of model.to_json(), or Keras 2 JSON",
     ),
     Source("darknet", "darknet", (".cfg",), (b"[net]", b"[network]"), "a darknet .cfg (YOLOv3, YOLOv4 and their tiny versions)"),
+    Source(
+        "onnx",
+        "onnx_file",
+        (".onnx",),
+        tuple(bytes([0x08, version]) for version in range(3, 16)),  # field 1, ir_version, first
+        "an ONNX model (needs the onnx package: pip install 'convcalc[onnx]')",
+    ),
+    Source(
+        "torch",
+        "torch_module",
+        (),
+        (),
+        "a PyTorch module, torch:package.module:factory or file.py:factory, with --input (needs torch; runs that code)",
+        r".+\.py:[A-Za-z_]\w*",
+    ),
 )
 
 
@@ -79,15 +98,17 @@ def source_for(argument: str, chosen: str | None = None) -> tuple[Source, str]:
         if chosen not in by_name:
             raise SpecError.at(Location(argument), "CC001", f"unknown source {chosen!r}", hint=f"one of {', '.join(by_name)}")
         return by_name[chosen], path
+    import re
+
     lowered = path.lower()
     for source in SOURCES:
-        if lowered.endswith(source.suffixes):
+        if (source.suffixes and lowered.endswith(source.suffixes)) or (source.pattern and re.fullmatch(source.pattern, path)):
             return source, path
     from convcalc.sources.reading import head
 
     start = head(path).lstrip()
     for source in SOURCES:
-        if start.startswith(source.magic):
+        if source.magic and start.startswith(source.magic):
             return source, path
     if not start:
         from convcalc.sources.reading import read_bytes
@@ -97,31 +118,44 @@ def source_for(argument: str, chosen: str | None = None) -> tuple[Source, str]:
         Location(path),
         "CC001",
         "cannot tell what kind of model file this is",
-        hint="name it .keras, .json or .cfg, or prefix it: keras:FILE, darknet:FILE",
+        hint="name it .keras, .json, .cfg or .onnx, or prefix it: keras:FILE, darknet:FILE, onnx:FILE",
     )
 
 
-def draft(argument: str, chosen: str | None = None) -> Draft:
-    """The Draft of the model an argument names."""
+def draft(argument: str, chosen: str | None = None, input_shape: tuple[int, ...] | None = None) -> Draft:
+    """The Draft of the model an argument names; `input_shape` (batch left out) is what a
+    PyTorch module is traced with, and only that."""
     import importlib
 
     source, path = source_for(argument, chosen)
     module = importlib.import_module(f"convcalc.sources.{source.module}")
+    options = {}
+    if input_shape is not None:
+        if source.name != "torch":
+            raise SpecError.at(
+                Location(argument), "CC001", f"--input is for a PyTorch module; a {source.name} model states its input"
+            )
+        options["input_shape"] = input_shape
     try:
-        result: Draft = module.draft(path)
+        result: Draft = module.draft(path, **options)
     except RecursionError:  # lists in lists in a model's arguments, past what reading them recursively allows
         raise SpecError.at(Location(path), "CC002", "the model file nests too deeply") from None
     return result
 
 
-def convert(argument: str, chosen: str | None = None, output: str = "<stdout>") -> Imported:
+def convert(
+    argument: str, chosen: str | None = None, output: str = "<stdout>", input_shape: tuple[int, ...] | None = None
+) -> Imported:
     """The spec text of the model an argument names, checked against the source's own shapes.
     `output` names the text in messages about it (where it is written)."""
     from convcalc.sources.check import disagreements
     from convcalc.sources.writer import spec_text
 
-    found = draft(argument, chosen)
-    text = spec_text(found)
+    found = draft(argument, chosen, input_shape)
+    try:
+        text = spec_text(found)
+    except ValueError as exc:  # a value with no literal (NaN) in a damaged file
+        raise SpecError.at(Location(argument), "CC003", f"the model holds a value a spec cannot write: {exc}") from None
     try:
         return Imported(text, found, tuple(disagreements(found, text, output)))
     except SpecError as exc:
