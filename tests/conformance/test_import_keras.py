@@ -31,6 +31,7 @@ from convcalc.report import Report  # noqa: E402
 pytestmark = pytest.mark.conformance
 SOURCES = Path(__file__).parents[1] / "sources"
 
+
 def imported(path: Path) -> Report:
     result = invoke("import", str(path))
     assert result.exit_code == 0, result.output
