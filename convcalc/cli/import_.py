@@ -51,12 +51,18 @@ Examples:
     type=click.Choice([source.name for source in SOURCES]),
     help="Read SOURCE as this kind of model, whatever its name.",
 )
-def import_(source: str, output: str | None, chosen: str | None) -> None:
+@click.option(
+    "--scale",
+    metavar="NAME",
+    help="An Ultralytics file's scale (n, s, m, l, x: a key of its scales:); by default the letter in its name, else its first.",
+)
+def import_(source: str, output: str | None, chosen: str | None, scale: str | None) -> None:
     from convcalc.errors import SpecError
     from convcalc.sources import convert
 
     try:
-        imported = convert(source, chosen, output if output and output != "-" else "<stdout>")
+        where = output if output and output != "-" else "<stdout>"
+        imported = convert(source, chosen, where, {"scale": scale})
     except SpecError as exc:
         abort(exc)
     write_output(imported.text, output)

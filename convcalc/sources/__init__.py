@@ -45,6 +45,13 @@ SOURCES = (
         "a .keras file (a zip with config.json), the JSON of model.to_json(), or Keras 2 JSON",
     ),
     Source("darknet", "darknet", (".cfg",), (b"[net]", b"[network]"), "a darknet .cfg (YOLOv3, YOLOv4 and their tiny versions)"),
+    Source(
+        "ultralytics",
+        "ultralytics",
+        (".yaml", ".yml"),
+        (),
+        "an Ultralytics model YAML (yolov8.yaml, yolo11.yaml, yolov5.yaml...), at --scale",
+    ),
 )
 
 
@@ -97,30 +104,36 @@ def source_for(argument: str, chosen: str | None = None) -> tuple[Source, str]:
         Location(path),
         "CC001",
         "cannot tell what kind of model file this is",
-        hint="name it .keras, .json or .cfg, or prefix it: keras:FILE, darknet:FILE",
+        hint="name it .keras, .json, .cfg or .yaml, or prefix it: keras:FILE, darknet:FILE, ultralytics:FILE",
     )
 
 
-def draft(argument: str, chosen: str | None = None) -> Draft:
-    """The Draft of the model an argument names."""
+def draft(argument: str, chosen: str | None = None, options: dict[str, object] | None = None) -> Draft:
+    """The Draft of the model an argument names; `options` are the importer's own (an
+    Ultralytics file's `scale`), given to it only when set."""
     import importlib
 
     source, path = source_for(argument, chosen)
     module = importlib.import_module(f"convcalc.sources.{source.module}")
+    given = {key: value for key, value in (options or {}).items() if value is not None}
+    if given and source.name != "ultralytics":
+        raise SpecError.at(Location(path), "CC001", f"--{next(iter(given))} applies to Ultralytics files, not to {source.name}")
     try:
-        result: Draft = module.draft(path)
+        result: Draft = module.draft(path, **given)
     except RecursionError:  # lists in lists in a model's arguments, past what reading them recursively allows
         raise SpecError.at(Location(path), "CC002", "the model file nests too deeply") from None
     return result
 
 
-def convert(argument: str, chosen: str | None = None, output: str = "<stdout>") -> Imported:
+def convert(
+    argument: str, chosen: str | None = None, output: str = "<stdout>", options: dict[str, object] | None = None
+) -> Imported:
     """The spec text of the model an argument names, checked against the source's own shapes.
     `output` names the text in messages about it (where it is written)."""
     from convcalc.sources.check import disagreements
     from convcalc.sources.writer import spec_text
 
-    found = draft(argument, chosen)
+    found = draft(argument, chosen, options)
     text = spec_text(found)
     try:
         return Imported(text, found, tuple(disagreements(found, text, output)))
