@@ -6,8 +6,8 @@ one (`... # prints OUTPUT`).
 The files an example calls yours are there: `net.yaml` (a small spec; not for `init`, which
 writes it), `broken.yaml` (a spec that fails, for `solve`), `models/net.yaml` in a git
 repository whose `main` branch holds an older version of it, and for `import` a Keras model
-(`model.keras`, and its `model.to_json()` text as `exported.txt`) and a darknet `yolov3-tiny.cfg`,
-from tests/sources/. An example that needs a tool
+(`model.keras`, and its `model.to_json()` text as `exported.txt`), a darknet `yolov3-tiny.cfg`
+and Ultralytics' `yolov8.yaml`, from tests/sources/. An example that needs a tool
 other than convcalc (jq, dot, git, check-jsonschema) is skipped where that tool is missing.
 """
 
@@ -95,6 +95,7 @@ def scratch(tmp_path: Path) -> Path:
     (work / "broken.yaml").write_text((ROOT / "tests/golden/solve/broken-channels.yaml").read_text())
     sources = ROOT / "tests" / "sources"
     shutil.copy(sources / "yolov3-tiny.cfg", work / "yolov3-tiny.cfg")
+    shutil.copy(sources / "yolov8.yaml", work / "yolov8.yaml")
     shutil.copy(sources / "keras3-sequential.json", work / "exported.txt")
     with zipfile.ZipFile(work / "model.keras", "w") as archive:  # a .keras file's config, as Keras saves it
         archive.writestr("config.json", (sources / "keras3-sequential.json").read_text())

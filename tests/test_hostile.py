@@ -562,3 +562,12 @@ def test_importing_never_runs_code_or_reads_other_files(
     assert opened <= {str(path), archive}, opened  # the model file itself and nothing else
     ran = [(event, args) for event, args in audit if event.startswith(FORBIDDEN_EVENTS)]
     assert not ran, ran
+
+
+def test_an_ultralytics_file_alias_bomb_stops_before_expanding(tmp_path: Path) -> None:
+    """A YOLO model YAML is read by its own importer (YAML 1.1, as Ultralytics reads it), with the
+    same alias check as a spec."""
+    lines = ["a0: &a0 [Conv]"] + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    text = "\n".join(lines) + "\nbackbone: *a9\nhead: []\n"
+    result, seconds = timed("import", write(tmp_path, text, "yolo-bomb.yaml"))
+    assert_clear_error(result, seconds, "CC003", "alias bomb")

@@ -39,6 +39,7 @@ Examples:
   convcalc import model.keras -o model.yaml
   convcalc import yolov3-tiny.cfg | convcalc summary - --depth 0 --macs
   convcalc import keras:exported.txt
+  convcalc import yolov8.yaml --scale n -o yolov8n.yaml && convcalc check yolov8n.yaml
 """
 
 
