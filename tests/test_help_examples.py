@@ -7,8 +7,9 @@ The files an example calls yours are there: `net.yaml` (a small spec; not for `i
 writes it), `broken.yaml` (a spec that fails, for `solve`), `models/net.yaml` in a git
 repository whose `main` branch holds an older version of it, and for `import` a Keras model
 (`model.keras`, and its `model.to_json()` text as `exported.txt`), a darknet `yolov3-tiny.cfg`,
-an ONNX `tiny-cnn.onnx` (docs/examples/) and a PyTorch module `tiny_net.py`, from tests/sources/
-(the ONNX and PyTorch examples are skipped where onnx or torch is missing). An example that needs a tool
+Ultralytics' `yolov8.yaml`, an ONNX `tiny-cnn.onnx` (docs/examples/) and a PyTorch module
+`tiny_net.py`, from tests/sources/ (the ONNX and PyTorch examples are skipped where onnx or torch
+is missing). An example that needs a tool
 other than convcalc (jq, dot, git, check-jsonschema) is skipped where that tool is missing.
 """
 
@@ -97,6 +98,7 @@ def scratch(tmp_path: Path) -> Path:
     (work / "broken.yaml").write_text((ROOT / "tests/golden/solve/broken-channels.yaml").read_text())
     sources = ROOT / "tests" / "sources"
     shutil.copy(sources / "yolov3-tiny.cfg", work / "yolov3-tiny.cfg")
+    shutil.copy(sources / "yolov8.yaml", work / "yolov8.yaml")
     shutil.copy(sources / "keras3-sequential.json", work / "exported.txt")
     shutil.copy(ROOT / "docs" / "examples" / "tiny-cnn.onnx", work / "tiny-cnn.onnx")
     shutil.copy(sources / "tiny_net.py", work / "tiny_net.py")

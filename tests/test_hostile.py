@@ -615,3 +615,12 @@ def test_bytes_that_are_not_onnx(tmp_path: Path, onnx_installed: None) -> None:
     assert_clear_error(*import_(write(tmp_path, b"", "empty.onnx")), "CC001", "empty")
     assert_clear_error(*import_(write(tmp_path, b"\x08\x08\x10\x01", "nograph.onnx")), "CC002", "holds no graph")
     assert_clear_error(*import_(write(tmp_path, b"\x0f\xff\xff", "wire.onnx")), "CC002", "wire type 7")
+
+
+def test_an_ultralytics_file_alias_bomb_stops_before_expanding(tmp_path: Path) -> None:
+    """A YOLO model YAML is read by its own importer (YAML 1.1, as Ultralytics reads it), with the
+    same alias check as a spec."""
+    lines = ["a0: &a0 [Conv]"] + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    text = "\n".join(lines) + "\nbackbone: *a9\nhead: []\n"
+    result, seconds = timed("import", write(tmp_path, text, "yolo-bomb.yaml"))
+    assert_clear_error(result, seconds, "CC003", "alias bomb")

@@ -43,6 +43,7 @@ Examples:
   convcalc import keras:exported.txt
   convcalc import tiny-cnn.onnx -o tiny-cnn.yaml
   convcalc import tiny_net.py:TinyNet --input 3,32,32
+  convcalc import yolov8.yaml --scale n -o yolov8n.yaml && convcalc check yolov8n.yaml
 """
 
 
@@ -61,12 +62,18 @@ Examples:
     metavar="DIMS",
     help="A PyTorch module's input shape without the batch, e.g. 3,224,224: what it is traced with.",
 )
-def import_(source: str, output: str | None, chosen: str | None, input_shape: str | None) -> None:
+@click.option(
+    "--scale",
+    metavar="NAME",
+    help="An Ultralytics file's scale (n, s, m, l, x: a key of its scales:); by default the letter in its name, else its first.",
+)
+def import_(source: str, output: str | None, chosen: str | None, input_shape: str | None, scale: str | None) -> None:
     from convcalc.errors import SpecError
     from convcalc.sources import convert
 
     try:
-        imported = convert(source, chosen, output if output and output != "-" else "<stdout>", _dims(input_shape))
+        where = output if output and output != "-" else "<stdout>"
+        imported = convert(source, chosen, where, {"input_shape": _dims(input_shape), "scale": scale})
     except SpecError as exc:
         abort(exc)
     write_output(imported.text, output)

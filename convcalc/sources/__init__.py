@@ -20,7 +20,7 @@ class Source(Record):
     """One kind of model file: its name, the module that reads it, how to recognise it, and the
     line `convcalc import --help` shows for it."""
 
-    __slots__ = ("name", "module", "suffixes", "magic", "describe", "pattern")
+    __slots__ = ("name", "module", "suffixes", "magic", "describe", "pattern", "options")
 
     name: str
     module: str
@@ -28,9 +28,17 @@ class Source(Record):
     magic: tuple[bytes, ...]  # what the file starts with (after whitespace)
     describe: str
     pattern: str  # a regular expression the whole argument matches (a source that is not a file)
+    options: tuple[str, ...]  # the command's options this importer's draft() takes, by keyword
 
     def __init__(
-        self, name: str, module: str, suffixes: tuple[str, ...], magic: tuple[bytes, ...], describe: str, pattern: str = ""
+        self,
+        name: str,
+        module: str,
+        suffixes: tuple[str, ...],
+        magic: tuple[bytes, ...],
+        describe: str,
+        pattern: str = "",
+        options: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.module = module
@@ -38,6 +46,7 @@ class Source(Record):
         self.magic = magic
         self.describe = describe
         self.pattern = pattern
+        self.options = options
 
 
 SOURCES = (
@@ -63,6 +72,15 @@ SOURCES = (
         (),
         "a PyTorch module, torch:package.module:factory or file.py:factory, with --input (needs torch; runs that code)",
         r".+\.py:[A-Za-z_]\w*",
+        ("input_shape",),
+    ),
+    Source(
+        "ultralytics",
+        "ultralytics",
+        (".yaml", ".yml"),
+        (),
+        "an Ultralytics model YAML (yolov8.yaml, yolo11.yaml, yolov5.yaml...), at --scale",
+        options=("scale",),
     ),
 )
 
@@ -118,40 +136,43 @@ def source_for(argument: str, chosen: str | None = None) -> tuple[Source, str]:
         Location(path),
         "CC001",
         "cannot tell what kind of model file this is",
-        hint="name it .keras, .json, .cfg or .onnx, or prefix it: keras:FILE, darknet:FILE, onnx:FILE",
+        hint="name it .keras, .json, .cfg, .onnx or .yaml, or prefix it: keras:FILE, darknet:FILE, onnx:FILE, ultralytics:FILE",
     )
 
 
-def draft(argument: str, chosen: str | None = None, input_shape: tuple[int, ...] | None = None) -> Draft:
-    """The Draft of the model an argument names; `input_shape` (batch left out) is what a
-    PyTorch module is traced with, and only that."""
+FLAGS = {"input_shape": "--input", "scale": "--scale"}  # an importer's option, as the command spells it
+
+
+def draft(argument: str, chosen: str | None = None, options: dict[str, object] | None = None) -> Draft:
+    """The Draft of the model an argument names; `options` are the importers' own (a PyTorch
+    module's `input_shape`, an Ultralytics file's `scale`), given to the one that takes them and
+    refused by the others."""
     import importlib
 
     source, path = source_for(argument, chosen)
     module = importlib.import_module(f"convcalc.sources.{source.module}")
-    options = {}
-    if input_shape is not None:
-        if source.name != "torch":
-            raise SpecError.at(
-                Location(argument), "CC001", f"--input is for a PyTorch module; a {source.name} model states its input"
-            )
-        options["input_shape"] = input_shape
+    given = {key: value for key, value in (options or {}).items() if value is not None}
+    for key in given:
+        if key not in source.options:
+            owner = next(other for other in SOURCES if key in other.options)
+            what = "Ultralytics files" if owner.name == "ultralytics" else "a PyTorch module"
+            raise SpecError.at(Location(path), "CC001", f"{FLAGS[key]} applies to {what}, not to {source.name}")
     try:
-        result: Draft = module.draft(path, **options)
+        result: Draft = module.draft(path, **given)
     except RecursionError:  # lists in lists in a model's arguments, past what reading them recursively allows
         raise SpecError.at(Location(path), "CC002", "the model file nests too deeply") from None
     return result
 
 
 def convert(
-    argument: str, chosen: str | None = None, output: str = "<stdout>", input_shape: tuple[int, ...] | None = None
+    argument: str, chosen: str | None = None, output: str = "<stdout>", options: dict[str, object] | None = None
 ) -> Imported:
     """The spec text of the model an argument names, checked against the source's own shapes.
     `output` names the text in messages about it (where it is written)."""
     from convcalc.sources.check import disagreements
     from convcalc.sources.writer import spec_text
 
-    found = draft(argument, chosen, input_shape)
+    found = draft(argument, chosen, options)
     try:
         text = spec_text(found)
     except ValueError as exc:  # a value with no literal (NaN) in a damaged file

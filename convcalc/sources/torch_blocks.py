@@ -57,7 +57,7 @@ def grouped(
         if index in inside:
             continue
         chosen = calls.get(index, layer)
-        refs = tuple(outer_refs.get(ref, ref) for ref in chosen.inputs or ())
+        refs = tuple(outer_refs.get(ref, ref) if isinstance(ref, str) else ref for ref in chosen.inputs or ())
         top.append(chosen.replace(inputs=refs))
     rows = {renamed.get(name, name): shapes for name, shapes in recorded.items()}
     return _chained(top, "input"), blocks, rows
@@ -109,7 +109,8 @@ def _self_contained(layers: list[Layer], span: tuple[str, str, int, int]) -> boo
 
 
 def _refs(layer: Layer) -> tuple[str, ...]:
-    return layer.inputs or ()
+    """The layers it takes by name (a traced graph names every input; only Ultralytics counts back)."""
+    return tuple(ref for ref in layer.inputs or () if isinstance(ref, str))
 
 
 def _base(ref: str) -> str:

@@ -6,10 +6,10 @@ indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chaine
 `in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
 when `a` is true, and the other side is never evaluated). Text joins with `+` and f-strings
 (`name + "_0_conv"`, `f"block{i + 1}{chr(j + 97)}_"`: the layer names Keras's application
-builders make). Calls only to `int`, `round`, `min`, `max`, `abs`, `ceil`, `floor`, `log2`
-(also as `math.ceil`, `math.floor`, `math.log2`, the one attribute access allowed), `str`,
-`chr`, `shape(layer)` where the graph offers it, and the spec's own helper formulas
-(`functions:`, a `Function` here). Nothing from Python's builtins beyond those: a spec
+builders make). Calls only to `int`, `round`, `min`, `max`, `abs`, `ceil`, `floor`, `log2`,
+`gcd` (also as `math.ceil`, `math.gcd`..., the one attribute access allowed), `str`, `chr`,
+`shape(layer)` where the graph offers it, and the spec's own helper formulas (`functions:`, a
+`Function` here). Nothing from Python's builtins beyond those: a spec
 can never run code. Results are bounded so that `9 ** 9 ** 9` is an error, not a hang.
 
 The builtins are Python's own functions applied to the evaluated arguments, so `round(2.5)` is 2
@@ -61,7 +61,7 @@ ALLOWED = (
     ast.Attribute, ast.JoinedStr, ast.FormattedValue,
 )  # fmt: skip
 
-MATH = ("ceil", "floor", "log2")
+MATH = ("ceil", "floor", "log2", "gcd")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
 TEXT = ("str", "chr")
 """The builtins that make text: a number as digits, a code point as its character."""
@@ -428,6 +428,8 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
 
     >>> builtin("round", (2.5,), {}, ""), builtin("round", (3.5,), {}, ""), builtin("int", (-2.7,), {}, "")
     (2, 4, -2)
+    >>> builtin("gcd", (64, 96), {}, "math.gcd(c1, c2)")
+    32
     """
     takes = {"round": ("number", "ndigits")}.get(name, ())
     for key in kwargs:
@@ -454,6 +456,10 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
             return round(_number(values["number"], text), digits)
         except (OverflowError, ValueError) as exc:
             raise LayerError(f"round() fails in {text!r}: {exc}", code="CC105") from None
+    if name == "gcd":  # Ultralytics' DWConv: groups=math.gcd(c1, c2)
+        if any(isinstance(a, bool) or not isinstance(a, int) for a in args):
+            raise LayerError(f"gcd() takes integers, found {short(args)} in {text!r}", code="CC105")
+        return math.gcd(*(int(a) for a in args))  # type: ignore[call-overload]
     if len(args) != 1:
         raise LayerError(f"{name}() takes one number, found {len(args)} arguments in {text!r}", code="CC104")
     value = _number(args[0], text)
