@@ -1,0 +1,115 @@
+"""torchvision's classification models, each written as a spec exactly as its source is, against
+the real model row for row (torch_rows.py): every module it runs under its path in
+`named_modules()` with its output shapes and parameter count, every function its forward calls
+(torch.cat, x.permute, x + y) as a row under the module that calls it, every parameter by its
+path and shape; the total against torchvision's published `num_params` (each weight's `meta`,
+the figure of its documentation page); and MACs against fvcore on the same model.
+
+torchvision's model definitions are plain Python; its C extension, built for another torch,
+fails to register its operators at import, so oracle.import_module stubs those modules. The
+models are built on the meta device (no memory, no initialisation) and run in eval mode on a
+batch of 2 (the spec's `batch:` where it has one): hooks and a TorchFunctionMode see shapes as
+on the CPU. Each test skips, with its reason, where torch or torchvision is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oracle import import_module
+from torch_rows import Run, differences
+
+import convcalc
+
+torch = pytest.importorskip("torch", reason="the conformance suite needs torch (pip install torch)")
+
+pytestmark = pytest.mark.conformance
+ROOT = Path(__file__).resolve().parents[2]
+BATCH = 2
+
+
+class Case:
+    """A spec (a path from the repository's root), the torchvision factory it writes and its
+    keyword arguments; `train` runs the model in training mode (its auxiliary classifiers run)."""
+
+    def __init__(self, spec: str, factory: str, train: bool = False, **kwargs: Any) -> None:
+        self.spec, self.factory, self.train, self.kwargs = spec, factory, train, kwargs
+
+    def __repr__(self) -> str:
+        return self.factory
+
+
+CASES = [
+    Case("specs/pytorch-shufflenet_v2_x1_0.yaml", "shufflenet_v2_x1_0"),
+    Case("specs/pytorch-vit_b_16.yaml", "vit_b_16"),
+]
+
+
+def torchvision_models() -> Any:
+    try:
+        return import_module("torchvision.models")
+    except Exception as exc:  # any import failure: torchvision is optional
+        pytest.skip(f"torchvision does not import here (pip install torchvision --no-deps): {exc}")
+
+
+def build(case: Case, device: str = "meta") -> Any:
+    """The model on the meta device, or moved to `device` with its tensors zeroed (initialising
+    them costs more than running it)."""
+    models = torchvision_models()
+    with torch.device("meta"):
+        model = getattr(models, case.factory)(weights=None, **case.kwargs)
+    if device != "meta":
+        model = model.to_empty(device=device)
+        with torch.no_grad():
+            for tensor in (*model.parameters(), *model.buffers()):
+                tensor.zero_()
+    return model.train(case.train)
+
+
+def document(case: Case) -> dict[str, Any]:
+    spec = convcalc.load(ROOT / case.spec)
+    return convcalc.document(convcalc.summarize(spec, batch=spec.batch or BATCH))
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_every_row_is_what_torchvision_runs(case: Case) -> None:
+    model = build(case)
+    doc = document(case)
+    batch = doc["inputs"][0]["shape"][0]
+    image = torch.zeros(batch, *doc["inputs"][0]["shape"][1:], device="meta")
+    assert differences(doc, Run(model, (image,))) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_total_is_torchvisions_published_count(case: Case) -> None:
+    """The spec's total and its `expect:` block against the weights' `num_params`, the figure on
+    the model's documentation page (pytorch.org/vision/stable/models.html)."""
+    models = torchvision_models()
+    model = build(case)
+    total = sum(p.numel() for p in model.parameters())
+    report = convcalc.summarize(ROOT / case.spec)
+    assert report.totals.params == total
+    if not case.kwargs:
+        published = models.get_model_weights(case.factory).DEFAULT.meta["num_params"]
+        assert total == published
+    assert convcalc.check(ROOT / case.spec) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_macs_are_fvcores(case: Case) -> None:
+    """fvcore's FlopCountAnalysis on the real model (CPU, one image), with test_compute_conformance's
+    handlers: fvcore has none for aten::scaled_dot_product_attention, which MultiheadAttention
+    runs, and counts it 0; the handler counts its QK^T and AV as fvcore counts bmm, as convcalc
+    does. By operator on failure."""
+    pytest.importorskip("fvcore", reason="the MACs comparison needs fvcore (pip install fvcore)")
+    from test_compute_conformance import fvcore
+
+    spec = convcalc.load(ROOT / case.spec)
+    report = convcalc.summarize(spec, batch=1)
+    analysis = fvcore(build(case, "cpu"), (torch.zeros(report.inputs[0].shape),))
+    by_type: dict[str, int] = {}
+    for row, cost in zip(report.rows, convcalc.costs(report).layers, strict=True):
+        by_type[row.type] = by_type.get(row.type, 0) + (cost.macs or 0)
+    assert convcalc.costs(report).macs == analysis.total(), f"convcalc {by_type}, fvcore {dict(analysis.by_operator())}"
