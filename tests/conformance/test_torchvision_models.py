@@ -44,6 +44,8 @@ class Case:
 CASES = [
     Case("specs/pytorch-shufflenet_v2_x1_0.yaml", "shufflenet_v2_x1_0"),
     Case("specs/pytorch-vit_b_16.yaml", "vit_b_16"),
+    Case("specs/pytorch-convnext_tiny.yaml", "convnext_tiny"),
+    Case("specs/pytorch-efficientnet_b0.yaml", "efficientnet_b0"),
 ]
 
 
