@@ -254,15 +254,27 @@ class _Arithmetic:
         self.reads: dict[int, tuple[str, ...] | None] = {}  # by template: the names its arithmetic reads
         self.done: dict[tuple[object, ...], LayerSpec] = {}
 
-    def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
+    def names(self, template: LayerSpec) -> tuple[str, ...] | None:
+        """The names the template's arithmetic reads, None when it has none to work out."""
         if template.plain:
-            return template  # read as literals: nothing to work out
+            return None
         key = id(template)  # templates live as long as the spec that holds them
         if key not in self.reads:
             found: set[str] = set()
             pieces = (template.args, template.kwargs, template.name, template.when, template.repeat)
             self.reads[key] = tuple(sorted(found)) if any([_names(piece, found) for piece in pieces]) else None
-        names = self.reads[key]
+        return self.reads[key]
+
+    def per_copy(self, template: LayerSpec) -> bool:
+        """A repeated layer whose arithmetic reads `copy`: its own copy number, 1, 2..., as its
+        name pattern reads it (torchvision's loops: `sd_prob = p * block_id / total`)."""
+        return template.repeat is not None and "copy" in (self.names(template) or ())
+
+    def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
+        if template.plain:
+            return template  # read as literals: nothing to work out
+        key = id(template)
+        names = self.names(template)
         if names is None:
             return template  # most layers: no arithmetic, no copy per node
         if SHAPE_READ in names:
@@ -372,7 +384,9 @@ class _Builder:
             written = self.written[id(layers)] = frozenset(t.name for t in layers if isinstance(t.name, str))
         scope.written = written
         for template in layers:
-            layer = self.arithmetic.evaluated(template, scope.env, template.type in self.spec.blocks)
+            instance = template.type in self.spec.blocks
+            per_copy = self.arithmetic.per_copy(template)
+            layer = self.arithmetic.evaluated(template, {**scope.env, "copy": 1} if per_copy else scope.env, instance)
             if layer.when is not None and not layer.when:
                 continue
             if scope.rules is not None and scope.rules.chained and scope.outer is not None and layer.inputs is not None:
@@ -388,7 +402,7 @@ class _Builder:
             inputs = () if source else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
-                self.instance(block, template, layer, inputs, scope, stack)
+                self.instance(block, template, layer, inputs, scope, stack, per_copy)
                 continue
             rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
             if rules is not None:
@@ -408,8 +422,9 @@ class _Builder:
                 else:
                     local = f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
-                node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares, template)
-                ref = self.add(node, layer)
+                this = self.arithmetic.evaluated(template, {**scope.env, "copy": copy}, False) if per_copy else layer
+                node = Node(scope.prefix + local, this, inputs, scope.blocks, shares, template)
+                ref = self.add(node, this)
                 scope.names[local] = ref
                 scope.order.append(ref)
             if repeat > 1 and layer.name is not None and not _patterned(layer):
@@ -532,7 +547,10 @@ class _Builder:
         inputs: tuple[Ref, ...],
         scope: _Scope,
         stack: tuple[str, ...],
+        per_copy: bool = False,
     ) -> None:
+        """A block used: its layers expanded once per repeat; `per_copy`: the instance's
+        arguments read `copy`, worked out again for each."""
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
             raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
@@ -542,7 +560,8 @@ class _Builder:
             rules = container_of(self.spec.framework, block.container) if block.container else None
             inner = _Scope(path + ".", {}, [entry], entry, scope, (*nesting, (path, block.name)), rules=rules)
             inner.env[SHAPE] = self.shape_reader(inner)
-            self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
+            this = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
+            self.bind(block, this, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
             return inner
 
         def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
