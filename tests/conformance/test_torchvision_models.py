@@ -46,6 +46,13 @@ CASES = [
     Case("specs/pytorch-vit_b_16.yaml", "vit_b_16"),
     Case("specs/pytorch-convnext_tiny.yaml", "convnext_tiny"),
     Case("specs/pytorch-efficientnet_b0.yaml", "efficientnet_b0"),
+    Case("docs/examples/mobilenet_v3_small.yaml", "mobilenet_v3_small"),
+    Case("docs/examples/torchvision/alexnet.yaml", "alexnet"),
+    Case("docs/examples/torchvision/vgg11_bn.yaml", "vgg11_bn"),
+    Case("docs/examples/torchvision/squeezenet1_0.yaml", "squeezenet1_0"),
+    Case("docs/examples/torchvision/mnasnet1_0.yaml", "mnasnet1_0"),
+    Case("docs/examples/torchvision/mobilenet_v2.yaml", "mobilenet_v2"),
+    Case("docs/examples/torchvision/resnext50_32x4d.yaml", "resnext50_32x4d"),
 ]
 
 

@@ -11,7 +11,9 @@ The comparison (`differences`) reads every row of convcalc's document as one of 
 - a **module row**, named as a module of `named_modules()`: the module must run, with the same
   output shapes (each tensor it returns) and the same number of parameters (its own and its
   children's: a MultiheadAttention row holds out_proj). The module's children, and every function
-  called inside it, are the row's business (Conv2d calls F.conv2d);
+  called inside it, are the row's business (Conv2d calls F.conv2d). A module called again is a
+  row `name@1`, `name@2`... (`shares: name`, as `convcalc import` writes a layer called twice):
+  ResNet's Bottleneck calls its one `relu` three times, and each call needs its row;
 - a **parameter row** (`Parameter`), named as a parameter of `named_parameters()`, of its shape;
 - a **function row**, any other: it stands for a function the forward calls, in the module that
   encloses the row's name (`stage2.1.view` is called by `stage2.1`'s forward; a top-level row by
@@ -95,7 +97,7 @@ class Run:
     def __init__(self, model: Any, inputs: tuple[Any, ...]) -> None:
         from torch.overrides import TorchFunctionMode
 
-        self.outputs: dict[str, Shapes] = {}
+        self.outputs: dict[str, list[Shapes]] = {}
         self.calls: list[tuple[tuple[str, ...], str, Shapes]] = []
         self.leaves = {name for name, module in model.named_modules() if not list(module.children())}
         self.params = {name: sum(p.numel() for p in module.parameters()) for name, module in model.named_modules()}
@@ -119,7 +121,7 @@ class Run:
         def leave(name: str) -> Callable[..., None]:
             def hook(module: Any, args: Any, output: Any) -> None:
                 stack.pop()
-                self.outputs[name] = tensor_shapes(output) or ()
+                self.outputs.setdefault(name, []).append(tensor_shapes(output) or ())
 
             return hook
 
@@ -147,6 +149,16 @@ def enclosing(name: str, modules: set[str] | dict[str, Any]) -> str:
     return ".".join(parts)
 
 
+def call_of(name: str) -> tuple[str, int]:
+    """The module a row's name calls, and which call it is (from 0).
+
+    >>> call_of("layer1.0.relu@2"), call_of("fc")
+    (('layer1.0.relu', 2), ('fc', 0))
+    """
+    module, _, index = name.partition("@")
+    return module, int(index or 0)
+
+
 def row_shapes(row: dict[str, Any]) -> Shapes:
     return tuple(tuple(shape) for shape in row["outputs"])
 
@@ -164,22 +176,26 @@ def differences(document: dict[str, Any], run: Run) -> list[str]:
             found.append(f"parameter {path}: spec {weights.get(path)}, torch {run.parameters.get(path)}")
 
     covered: set[str] = set()
+    called: dict[str, int] = {}
     rows: Counter[tuple[str, str, Shapes]] = Counter()
     for row in document["layers"]:
         name, shapes = row["name"], row_shapes(row)
         if row["type"] == "Parameter":
             if run.parameters.get(name) != shapes[0]:
                 found.append(f"{name} (Parameter): torch has no parameter {name} of shape {shapes[0]}")
-        elif name in run.classes:
-            covered.add(name)
-            if name not in run.outputs:
-                found.append(f"{name} ({row['type']}): the module {run.classes[name]} never runs in torch")
+        elif call_of(name)[0] in run.classes:
+            module, index = call_of(name)
+            covered.add(module)
+            called[module] = called.get(module, 0) + 1
+            real_calls = run.outputs.get(module, [])
+            if index >= len(real_calls):
+                found.append(f"{name} ({row['type']}): the module {run.classes[module]} runs {len(real_calls)} times in torch")
                 continue
-            real = run.outputs[name]
-            if shapes[: len(real)] != real or row["params"] != run.params[name]:
+            real = real_calls[index]
+            if shapes[: len(real)] != real or row["params"] != run.params[module]:
                 found.append(
                     f"{name} ({row['type']}): spec {shapes[: len(real)]} with {row['params']:,} params, "
-                    f"torch {run.classes[name]} {real} with {run.params[name]:,}"
+                    f"torch {run.classes[module]} {real} with {run.params[module]:,}"
                 )
         else:
             rows[(enclosing(name, run.classes), row["type"], shapes)] += 1
@@ -187,6 +203,9 @@ def differences(document: dict[str, Any], run: Run) -> list[str]:
     def inside_a_row(path: tuple[str, ...]) -> bool:
         return any(name in covered for name in path)
 
+    for module in sorted(covered):
+        if called[module] != len(run.outputs.get(module, [])):
+            found.append(f"{module}: torch calls it {len(run.outputs.get(module, []))} times, the spec has {called[module]} rows")
     blocks = {path for row in document["layers"] for path in row["block"]}
     for name in run.outputs:
         if not name or inside_a_row(tuple(_prefixes(name))):
