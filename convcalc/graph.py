@@ -199,17 +199,23 @@ def _repeat(layer: LayerSpec) -> int:
     return repeat
 
 
-def _references(item: object, env: dict[str, object]) -> list[object]:
-    """What an `inputs` entry names. In a call, bare names are layer names (`inputs=[c1, -1]`)
-    unless they are block parameters, whose values are used."""
+def _references(item: object, env: dict[str, object]) -> list[tuple[object, bool]]:
+    """What an `inputs` entry names, each with whether a block parameter gave it (a name the
+    instance was written with, looked up where it was written). In a call, bare names are layer
+    names (`inputs=[c1, -1]`) unless they are block parameters, whose values are used; arithmetic
+    that makes a list names each of its items (`["input"] + [f"layer{i}" for i in range(1, 4)]`)."""
     if not isinstance(item, Expr):
-        return [item]
+        return [(item, False)]
     node = item.node
     if isinstance(node, ast.Name) and node.id not in env:
-        return [node.id]
+        return [(node.id, False)]
     if isinstance(node, ast.List | ast.Tuple):
         return [value for e in node.elts for value in _references(Expr(ast.unparse(e), e), env)]
-    return [item.evaluate(env)]
+    value = item.evaluate(env)
+    given = isinstance(node, ast.Name)
+    if isinstance(value, list | tuple):
+        return [(v, given) for v in value]
+    return [(value, given)]
 
 
 _PLAIN = frozenset({int, str, bool, float, type(None)})
@@ -492,13 +498,15 @@ class _Builder:
             items = [value for item in layer.inputs for value in _references(item, scope.env)]
         except LayerError as exc:
             raise SpecError.at(where, exc.code, exc.message, exc.hint) from None
-        for item in items:
+        for item, given in items:
             if isinstance(item, int) and not isinstance(item, bool):
                 if not -len(scope.order) <= item < 0:
                     raise SpecError.at(
                         where, "CC003", f"inputs {item} reaches before the first layer here", hint="-1 is the layer before"
                     )
                 refs.append(scope.order[item])
+            elif given and scope.parent is not None and isinstance(item, str) and self.visible(item, scope.parent):
+                refs.append(self.reference(item, scope.parent, where))  # a name the instance was given, where it was written
             else:
                 refs.append(self.reference(item, scope, where))
         if not refs:
@@ -532,6 +540,11 @@ class _Builder:
             hint = f"{name!r} is defined later, at line {later.line}" if later else did_you_mean(name, list(scope.names))
             raise SpecError.at(where, "CC003", f"no layer named {name!r} before this point", hint=hint)
         return Ref(ref.node, output) if output else ref
+
+    def visible(self, text: str, scope: _Scope) -> bool:
+        """Whether `text` names an output in `scope` itself (or fully, anywhere)."""
+        name = text[:-1].partition("[")[0] if text.endswith("]") else text
+        return (name == "input" and scope.entry is not None) or name in scope.names or name in self.everywhere
 
     def defined_later(self, name: str) -> Location | None:
         for layer in self.spec.layers:
@@ -671,8 +684,10 @@ class _Builder:
         """shape(name) in `scope`: the output shape of the layer or input the name refers to."""
 
         def read(name: str) -> object:
+            outer = scope.parent is not None and not self.visible(name, scope) and self.visible(name, scope.parent)
+            where = scope.parent if outer and scope.parent is not None else scope  # a name given to the instance
             try:
-                ref = self.reference(name, scope, Location(""))
+                ref = self.reference(name, where, Location(""))
             except SpecError as exc:
                 raise LayerError(f"shape({name}): {exc.diagnostic.message}", exc.diagnostic.hint, code="CC105") from None
             shape = self.shape_of(ref)
