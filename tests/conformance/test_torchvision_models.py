@@ -14,6 +14,7 @@ on the CPU. Each test skips, with its reason, where torch or torchvision is miss
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ CASES = [
     Case("docs/examples/torchvision/inception_v3.yaml", "inception_v3", train=True),
     Case("docs/examples/torchvision/regnet_y_400mf.yaml", "regnet_y_400mf"),
     Case("docs/examples/torchvision/efficientnet_v2_s.yaml", "efficientnet_v2_s"),
+    Case("docs/examples/torchvision/densenet121.yaml", "densenet121"),
 ]
 
 
@@ -138,3 +140,40 @@ def test_macs_are_fvcores(case: Case) -> None:
         assert batch_norm == by_type["BatchNorm2d"] * 5 // 2
         expected -= batch_norm - by_type["BatchNorm2d"]
     assert convcalc.costs(report).macs == expected, f"convcalc {by_type}, fvcore {dict(analysis.by_operator())}"
+
+
+def regnet_configs() -> dict[str, dict[str, Any]]:
+    """Each regnet_* factory's BlockParams.from_init_params keywords, read from its source."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(import_module("torchvision.models.regnet")))
+    found = {}
+    for function in tree.body:
+        if isinstance(function, ast.FunctionDef) and function.name.startswith("regnet_"):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "from_init_params":
+                    found[function.name] = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+    return found
+
+
+def test_every_regnets_stages_come_from_its_five_numbers() -> None:
+    """docs/examples/torchvision/regnet_y_400mf.yaml works its stage depths and widths out of
+    depth, w_0, w_a, w_m and group_width: with each torchvision RegNet's numbers, its helper
+    formulas give the stages torchvision's BlockParams gives (depths, widths, group widths)."""
+    from convcalc.spec.expr import apply
+
+    regnet = import_module("torchvision.models.regnet")
+    configs = regnet_configs()
+    assert len(configs) == 15
+    functions = convcalc.load(ROOT / "docs/examples/torchvision/regnet_y_400mf.yaml").functions
+    env = dict(functions)
+    for name, config in configs.items():
+        expected = regnet.BlockParams.from_init_params(**config)
+        shape = {k: config[k] for k in ("depth", "w_0", "w_a", "w_m")}
+        ends = [apply(functions["blocks_up_to"], (c,), shape, env) for c in range(-1, len(expected.depths))]
+        widths = [apply(functions["block_width"], (c,), {"w_0": config["w_0"], "w_m": config["w_m"]}, env) for c in range(4)]
+        groups = [min(config["group_width"], w) for w in widths]
+        stage_widths = [apply(functions["_make_divisible"], (w, g), {}, env) for w, g in zip(widths, groups, strict=True)]
+        found = ([b - a for a, b in pairwise(ends)], stage_widths[: len(expected.depths)], groups)
+        assert found == (expected.depths, expected.widths, expected.group_widths), name
