@@ -4,13 +4,15 @@
 Numbers, strings, booleans, None, tuples and lists; the names a block defines; + - * / // % **;
 indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chained, `is None`,
 `in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
-when `a` is true, and the other side is never evaluated). Text joins with `+` and f-strings
-(`name + "_0_conv"`, `f"block{i + 1}{chr(j + 97)}_"`: the layer names Keras's application
-builders make). Calls only to `int`, `round`, `min`, `max`, `abs`, `ceil`, `floor`, `log2`,
-`gcd` (also as `math.ceil`, `math.gcd`..., the one attribute access allowed), `str`, `chr`,
-`shape(layer)` where the graph offers it, and the spec's own helper formulas (`functions:`, a
-`Function` here). Nothing from Python's builtins beyond those: a spec
-can never run code. Results are bounded so that `9 ** 9 ** 9` is an error, not a hang.
+when `a` is true, and the other side is never evaluated). Calls only to `int`, `round`, `min`,
+`max`, `abs`, `ceil`, `floor`, `log2`, `gcd` (also as `math.ceil`, `math.gcd`..., the one
+attribute access allowed), `str` and `chr` (the layer names Keras's application builders make:
+`f"block{i + 1}{chr(j + 97)}_"`), `shape(layer)` where the graph offers it, and the spec's own helper
+formulas (`functions:`, a `Function` here). Lists of names are made as model code makes them:
+`range`, list comprehensions, f-strings and `+` between lists or strings (DenseNet's
+`["input"] + [f"denselayer{i}" for i in range(1, copy)]`). Nothing from Python's builtins beyond
+those: a spec can never run code. Results are bounded so that `9 ** 9 ** 9` or
+`range(10 ** 12)` is an error, not a hang.
 
 The builtins are Python's own functions applied to the evaluated arguments, so `round(2.5)` is 2
 (banker's rounding) and `int(-2.7)` is -2 exactly as in the model code a spec transcribes.
@@ -28,7 +30,6 @@ from convcalc.errors import LayerError, short
 from convcalc.record import Record
 
 LIMIT = 2**63  # no size in a network comes near; anything beyond is a mistake or an attack
-MAX_TEXT = 4096  # characters in a text a spec builds (a layer name is a few dozen)
 
 _BINARY = {
     ast.Add: operator.add,
@@ -58,17 +59,21 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 ALLOWED = (
     ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
     ast.Subscript, ast.Slice, ast.Compare, ast.cmpop, ast.BoolOp, ast.boolop, ast.IfExp, ast.Call, ast.keyword,
-    ast.Attribute, ast.JoinedStr, ast.FormattedValue,
+    ast.Attribute, ast.ListComp, ast.comprehension, ast.JoinedStr, ast.FormattedValue, ast.Store,
 )  # fmt: skip
 
 MATH = ("ceil", "floor", "log2", "gcd")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
 TEXT = ("str", "chr")
-"""The builtins that make text: a number as digits, a code point as its character."""
+"""The builtins that make text: a value as str() writes it, a code point as its character."""
 BUILTINS = ("int", "round", "min", "max", "abs", *MATH, *TEXT)
+RANGE = "range"
+"""`range(start, stop, step)`, which makes lists (of names, in `inputs`): a tuple of integers."""
 SHAPE = "shape"
 """`shape(name)`: the output shape of the layer (or input) a name refers to, offered by the graph."""
-RESERVED = frozenset((*BUILTINS, SHAPE, "math"))
+RESERVED = frozenset((*BUILTINS, RANGE, SHAPE, "math"))
+MAX_ITEMS = 100_000
+"""Items of one list a spec makes (range, a comprehension, +): beyond it, a mistake or an attack."""
 """Names a helper formula cannot take: a call to one of them is the builtin's."""
 MAX_CALL_DEPTH = 32  # helpers calling helpers: deeper than this is a mistake
 
@@ -116,6 +121,8 @@ def callee(call: ast.Call) -> str:
 
 def _variables(node: ast.AST) -> set[str]:
     found: set[str] = set()
+    loops = [c for c in ast.walk(node) if isinstance(c, ast.comprehension)]
+    bound = {t.id for c in loops for t in ast.walk(c.target) if isinstance(t, ast.Name)}  # a comprehension's own names
     stack = [node]
     while stack:
         item = stack.pop()
@@ -130,7 +137,7 @@ def _variables(node: ast.AST) -> set[str]:
                 stack.append(item.func)
         else:
             stack.extend(ast.iter_child_nodes(item))
-    return found
+    return found - bound
 
 
 def allowed(node: ast.AST) -> ast.AST | None:
@@ -144,7 +151,10 @@ def allowed(node: ast.AST) -> ast.AST | None:
     'Attribute'
     """
     callees = set()
+    targets = {id(c.target) for c in ast.walk(node) if isinstance(c, ast.comprehension) and isinstance(c.target, ast.Name)}
     for part in ast.walk(node):
+        if isinstance(part, ast.comprehension) and (part.is_async or id(part.target) not in targets):
+            return part.target
         if isinstance(part, ast.Call):
             if not callee(part) or any(isinstance(a, ast.Starred) for a in part.args):
                 return part.func if not callee(part) else part
@@ -158,7 +168,8 @@ def allowed(node: ast.AST) -> ast.AST | None:
             return part
         if isinstance(part, ast.Attribute) and id(part) not in callees:
             return part
-        if isinstance(part, ast.Name | ast.Attribute | ast.Subscript) and not isinstance(part.ctx, ast.Load):
+        stores = isinstance(part, ast.Name | ast.Attribute | ast.Subscript) and not isinstance(part.ctx, ast.Load)
+        if stores and id(part) not in targets:
             return part
     return None
 
@@ -296,13 +307,16 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _number(_evaluate(node.operand, env, text, depth), text)
         return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.ListComp):
+        return _comprehension(node, env, text, depth)
     if isinstance(node, ast.JoinedStr):
-        return _bounded("".join(_formatted(part, env, text, depth) for part in node.values), text)
+        return "".join(_formatted(part, env, text, depth) for part in node.values)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left = _evaluate(node.left, env, text, depth)
         right = _evaluate(node.right, env, text, depth)
-        if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
-            return _bounded(left + right, text)  # name + "_0_conv"
+        if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, list | tuple | str):
+            joined: Any = left
+            return _items(joined + right, text)  # ["input"] + names, "layer" + f"{i}"
         if isinstance(node.op, ast.Pow):
             _number(left, text)
             if abs(_number(right, text)) > 64:
@@ -325,20 +339,56 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
     )
 
 
+def _items(value: Any, text: str) -> Any:
+    if len(value) > MAX_ITEMS:
+        raise LayerError(f"{short(text)} makes more than {MAX_ITEMS:,} items", code="CC105")
+    return value
+
+
+def _comprehension(node: ast.ListComp, env: Mapping[str, object], text: str, depth: int) -> list[object]:
+    """[element for name in items if condition ...], each `for` over a tuple, a list, a string
+    or range(); its names are seen by the element and the conditions only."""
+    found: list[object] = []
+    steps = [0]
+
+    def run(index: int, scope: Mapping[str, object]) -> None:
+        if index == len(node.generators):
+            found.append(_evaluate(node.elt, scope, text, depth))
+            return
+        loop = node.generators[index]
+        items = _evaluate(loop.iter, scope, text, depth)
+        if not isinstance(items, tuple | list | str):
+            found_text = f"found {short(items)} in {text!r}"
+            raise LayerError(f"a comprehension runs over a tuple, a list or range(), {found_text}", code="CC105")
+        if not isinstance(loop.target, ast.Name) or loop.is_async:  # allowed() refuses them before
+            raise LayerError(f"a comprehension's `for` takes one name, in {text!r}", code="CC102")
+        for item in items:
+            steps[0] += 1
+            if steps[0] > MAX_ITEMS:
+                raise LayerError(f"{short(text)} runs more than {MAX_ITEMS:,} steps", code="CC105")
+            inner = {**scope, loop.target.id: item}
+            if all(_evaluate(condition, inner, text, depth) for condition in loop.ifs):
+                run(index + 1, inner)
+
+    run(0, env)
+    return found
+
+
 def _formatted(part: ast.expr, env: Mapping[str, object], text: str, depth: int) -> str:
-    """One piece of an f-string: its text, or a value as str() writes it (no format spec)."""
-    if isinstance(part, ast.Constant) and isinstance(part.value, str):
-        return part.value
-    if isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion in (-1, ord("s")):
-        return _text(_evaluate(part.value, env, text, depth), text)
-    raise LayerError(f"an f-string takes plain {{value}} fields, without a format spec or !r, in {text!r}", code="CC102")
-
-
-def _text(value: object, text: str) -> str:
-    """str() of a value a spec holds: a number, text, a truth value or None."""
-    if not isinstance(value, int | float | str | bool | type(None)):
-        raise LayerError(f"expected a number or text to write as text in {text!r}, found {short(value)}", code="CC105")
-    return str(value)
+    """A piece of an f-string: text, or `{value}` / `{value:spec}` of a number, text, bool or None."""
+    if isinstance(part, ast.Constant):
+        return str(part.value)
+    assert isinstance(part, ast.FormattedValue)
+    value = _evaluate(part.value, env, text, depth)
+    if not isinstance(value, int | float | str | type(None)):
+        raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
+    if part.conversion in (ord("r"), ord("a")):
+        value = repr(value)
+    spec = "" if part.format_spec is None else _evaluate(part.format_spec, env, text, depth)
+    try:
+        return format(value, str(spec))
+    except ValueError as exc:
+        raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
 
 
 def _subscript(node: ast.Subscript, env: Mapping[str, object], text: str, depth: int) -> object:
@@ -386,6 +436,8 @@ def _call(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> o
     function = env.get(name) if isinstance(node.func, ast.Name) else None
     if isinstance(function, Function):
         return apply(function, args, kwargs, env, depth)
+    if name == RANGE and name not in env:
+        return _range(args, kwargs, text)
     if name in BUILTINS and (isinstance(node.func, ast.Attribute) or name not in env):
         return _bounded(builtin(name, args, kwargs, text), text)
     if isinstance(node.func, ast.Name) and name in env and not isinstance(env[name], ShapeReader):
@@ -421,6 +473,21 @@ def _shape(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> 
     if not isinstance(name, str):
         raise LayerError(f"shape() takes a layer name, found {short(name)} in {text!r}", code="CC105")
     return reader.reference(name)
+
+
+def _range(args: tuple[object, ...], kwargs: dict[str, object], text: str) -> tuple[int, ...]:
+    """range(stop), range(start, stop[, step]) as a tuple, of at most MAX_ITEMS integers.
+
+    >>> _range((1, 4), {}, ""), _range((6, 0, -2), {}, "")
+    ((1, 2, 3), (6, 4, 2))
+    """
+    ints = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+    if kwargs or not 1 <= len(args) <= 3 or len(ints) != len(args):
+        raise LayerError(f"range() takes 1 to 3 integers, found {short(args)} in {text!r}", code="CC105")
+    if len(ints) == 3 and ints[2] == 0:
+        raise LayerError(f"range()'s step must not be 0, in {text!r}", code="CC105")
+    numbers = range(*ints)
+    return tuple(_items(numbers, text))
 
 
 def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text: str) -> object:
@@ -471,19 +538,22 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
 
 
 def _text_builtin(name: str, args: tuple[object, ...], text: str) -> str:
-    """str(value) as Python writes it; chr(code) the character of a Unicode code point.
+    """str(value) as Python writes it (a number, text, a truth value or None); chr(code) the
+    character of a Unicode code point.
 
     >>> _text_builtin("str", (5,), ""), _text_builtin("chr", (97,), "")
     ('5', 'a')
     """
     if len(args) != 1:
         raise LayerError(f"{name}() takes one value, found {len(args)} arguments in {text!r}", code="CC104")
+    value = args[0]
     if name == "str":
-        return _text(args[0], text)
-    code = args[0]
-    if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 0x10FFFF:
-        raise LayerError(f"chr() takes a code point from 0 to 0x10FFFF, found {short(code)} in {text!r}", code="CC105")
-    return chr(code)
+        if not isinstance(value, int | float | str | bool | type(None)):
+            raise LayerError(f"expected a number or text to write as text in {text!r}, found {short(value)}", code="CC105")
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0x10FFFF:
+        raise LayerError(f"chr() takes a code point from 0 to 0x10FFFF, found {short(value)} in {text!r}", code="CC105")
+    return chr(value)
 
 
 UNARY: dict[str, Callable[[float], object]] = {
@@ -496,8 +566,6 @@ UNARY: dict[str, Callable[[float], object]] = {
 
 
 def _bounded(result: object, text: str) -> object:
-    if isinstance(result, str) and len(result) > MAX_TEXT:
-        raise LayerError(f"{short(text)} makes a text of {len(result):,} characters, over {MAX_TEXT:,}", code="CC105")
     if isinstance(result, complex):  # (-8) ** 0.5
         raise LayerError(f"{text!r} is not a real number", code="CC105")
     if isinstance(result, int | float) and not isinstance(result, bool) and not abs(result) <= LIMIT:
