@@ -512,7 +512,7 @@ own(
     variant="slice",
     positions=Positions.WINDOW,
     window=slice_window,
-    code=Code("torch.ops.aten.slice({0}, {dim}, {start}, {end}, {step})"),
+    code=Code("{0}[(slice(None),) * ({dim} % {0}.dim()) + (slice({start}, {end}, {step}),)]"),  # x[:, :, a:b:c]
 )
 own(
     "Index",
