@@ -574,7 +574,7 @@ def split(node: Node) -> list[Layer]:
 @op("Expand")
 def expand(node: Node) -> list[Layer]:
     sizes = node.integers(1, "shape")
-    return [fed("Expand", tuple(-1 if s == 1 else s for s in sizes), [node.refs()[0]])]
+    return [fed("Expand", tuple(-1 if s == 1 else s for s in sizes), [node.ref(0)])]
 
 
 @op("Pad")
