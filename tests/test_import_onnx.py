@@ -245,6 +245,16 @@ def test_an_expand_by_a_shape_computed_through_where(tmp_path: Path) -> None:
     ]
 
 
+def test_a_gather_of_a_learned_table_by_stored_indices_is_refused(tmp_path: Path) -> None:
+    """Swin's relative position bias: its index is a buffer, which no layer of the spec counts."""
+    nodes = [
+        helper.make_node("Gather", ["table", "index"], ["g"], "/attn/Gather"),
+        helper.make_node("Add", ["x", "g"], ["y"], "/Add"),
+    ]
+    with pytest.raises(SpecError, match=r"Gather node '/attn/Gather': a Gather of an initializer by indices the file stores"):
+        convert(save(tmp_path, nodes, [1, 4, 3], [weight("table", 9, 3), ints("index", 0, 1, 2, 3)]))
+
+
 def test_an_unknown_operator_names_itself_and_its_node(tmp_path: Path) -> None:
     path = save(tmp_path, [helper.make_node("NonMaxSuppression", ["x"], ["y"], "/nms/NMS")], [1, 4])
     with pytest.raises(SpecError) as caught:

@@ -215,3 +215,33 @@ def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     if name.startswith("resnet"):
         block = "BasicBlock" if name == "resnet18" else "Bottleneck"
         assert {b.name for b in imported.draft.blocks} >= {block, f"{block}_2"}
+
+
+REFUSED = {
+    "swin_t": (
+        "Gather node '/features/features.1/features.1.0/attn/Gather': a Gather of an initializer by indices the file stores",
+        "node '_get_relative_position_bias' (call_function torchvision.models.swin_transformer._get_relative_position_bias)",
+    )
+}
+"""The torchvision models of specs/ the importers cannot read yet, and where each says so (the
+ONNX file's node, the torch.fx call): docs/import.md says why."""
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_what_cannot_be_imported_is_refused_where_it_is(name: str, scratch: Path, tmp_path: Path) -> None:
+    from convcalc.errors import SpecError
+
+    assert (SPECS / f"pytorch-{name}.yaml").exists()
+    in_onnx, in_torch = REFUSED[name]
+    model = getattr(torchvision_models(), name)().eval()
+    path = scratch / f"{name}.onnx"
+    torch.onnx.export(model, (torch.zeros(1, *SHAPE),), str(path), dynamo=False, do_constant_folding=False)
+    with pytest.raises(SpecError) as caught:
+        convert(str(path))
+    assert f"CC003 {in_onnx}" in caught.value.diagnostic.text()
+    factory = tmp_path / "models.py"
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    factory.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {name}  # noqa\n")
+    with pytest.raises(SpecError) as caught:
+        convert(f"{factory}:{name}", options={"input_shape": SHAPE})
+    assert f"CC003 {in_torch}" in caught.value.diagnostic.text()
