@@ -231,6 +231,24 @@ class Expr:
     def __repr__(self) -> str:
         return f"Expr({text(self)!r})"
 
+    def tree(self) -> object:
+        """The formula as JSON data, for pipelines to evaluate: an integer, {"symbol": name},
+        {"add": [...]}, {"mul": [...]}, {"pow": [x, n]} or {"floordiv": [x, c]} (floor(x / c)).
+
+        >>> ((Expr.symbol("H") + 1) // 2 * 3 - 1).tree()
+        {'add': [{'mul': [3, {'floordiv': [{'add': [{'symbol': 'H'}, 1]}, 2]}]}, -1]}
+        """
+        terms: list[object] = []
+        for monomial, coefficient in sorted(self.terms, key=lambda item: _display_key((item[0], Fraction(item[1])))):
+            factors: list[object] = [] if coefficient == 1 and monomial else [coefficient]
+            for atom, power in monomial:
+                node = {"symbol": atom.name} if isinstance(atom, Symbol) else {"floordiv": [atom.num.tree(), atom.den]}
+                factors.append(node if power == 1 else {"pow": [node, power]})
+            terms.append(factors[0] if len(factors) == 1 else {"mul": factors})
+        if not terms:
+            return 0
+        return terms[0] if len(terms) == 1 else {"add": terms}
+
     def python(self) -> str:
         """The formula as a Python expression of its symbols (floor as //).
 

@@ -112,6 +112,11 @@ def _flipped(op: str) -> str:
     return "<=" if op == ">=" else op
 
 
+class SymbolicValue(TypeError):
+    """A formula used as a number after its run (by an analysis or a renderer): a mistake of
+    convcalc's, caught in its tests; the run itself records a guard instead."""
+
+
 class Guard(Record):
     """A condition a run took at its hint, and the layer whose arithmetic asked it."""
 
@@ -130,7 +135,7 @@ class Guard(Record):
 class Space:
     """The symbols of one run: each one's hint and bounds, and the guards the run records."""
 
-    __slots__ = ("hints", "lower", "upper", "guards", "layer", "_seen", "exprs")
+    __slots__ = ("hints", "lower", "upper", "guards", "layer", "facts", "closed", "_seen", "exprs")
 
     def __init__(self, hints: dict[str, int], lower: dict[str, int] | None = None, upper: dict[str, int] | None = None) -> None:
         self.hints = dict(hints)
@@ -138,6 +143,8 @@ class Space:
         self.upper: dict[str, float] = {name: INFINITY for name in hints} | (upper or {})
         self.guards: list[Guard] = []
         self.layer = ""  # the layer being built: guards name it
+        self.facts: dict[str, int] = {}  # symbol -> a modulus it is a multiple of: text shows H/16 for floor(H/16)
+        self.closed = False  # the run is over: a comparison now would be a guard nobody sees
         self._seen: set[Condition] = set()
         self.exprs: dict[str, Expr] = {name: Expr.symbol(name) for name in hints}
 
@@ -159,6 +166,8 @@ class Space:
         settled = self.settled(made)
         if settled is not None:
             return settled
+        if self.closed:
+            raise SymbolicValue(f"{made} depends on the sizes: its truth is not one value")
         answer = value == 0 if op == "==" else value != 0 if op == "!=" else value >= 0
         self.record(made if answer else made.negated())
         return answer
@@ -179,6 +188,8 @@ class Space:
 
     def specialize(self, size: Size) -> int:
         """The hint, for arithmetic a formula cannot do; the guard `size == hint` keeps it right."""
+        if self.closed:
+            raise SymbolicValue(f"{size} is a formula of the sizes, not one number")
         made = condition(size.expr - size.hint, "==")
         if not isinstance(made, bool):
             self.record(made, specialized=True)
@@ -442,7 +453,7 @@ class Size:
     # --- text
 
     def __str__(self) -> str:
-        return text(self.expr)
+        return text(self.expr, self.space.facts)
 
     __repr__ = __str__
 

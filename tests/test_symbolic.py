@@ -1,0 +1,301 @@
+"""Symbolic input sizes end to end (issue 14): specs with `input: [H, W, 3]` give their shapes,
+parameters and MACs as formulas, the sizes the network accepts, and under `--set` exactly what
+the spec written with the numbers gives. The property tests check both directions against the
+concrete engine: inside the reported domain every formula, evaluated, is the concrete run's
+figure; outside it the concrete run fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from helpers import invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convcalc.analysis.costs import costs
+from convcalc.engine import run
+from convcalc.errors import SpecError
+from convcalc.report import Report
+from convcalc.spec.loading import load_path, load_text
+from convcalc.spec.setting import with_values
+
+ROOT = Path(__file__).resolve().parent.parent
+UNET = (ROOT / "specs" / "pytorch-unet.yaml").read_text()
+
+
+def symbolic_unet(tmp_path: Path) -> Path:
+    """The bundled U-Net with its input written as symbols (its expect: block is for 256 x 256)."""
+    text = UNET.replace("input: [1, 256, 256]", "input: [1, H, W]")
+    path = tmp_path / "unet.yaml"
+    path.write_text(text[: text.index("\nexpect:") + 1])
+    return path
+
+
+def report_of(text: str) -> Report:
+    return run(load_text(text, "spec.yaml"))
+
+
+def at(value: object, values: dict[str, int]) -> object:
+    """A figure at given sizes: a number as it is, a formula (a Size) evaluated."""
+    return value if value is None or type(value) is int else cast(Any, value).expr.evaluate(values)
+
+
+def shapes(report: Report) -> list[str]:
+    return [str(row.outputs[0]) for row in report.rows]
+
+
+# --- shapes, parameters and MACs as formulas
+
+
+def test_a_stride_two_same_convolution_gives_ceil_and_a_valid_one_subtracts() -> None:
+    report = report_of(
+        "input: [H, W, 3]\nlayers:\n- Conv2D(8, 3, strides=2, padding='same')\n- Conv2D(8, 3)\n- MaxPooling2D(2)\n"
+    )
+    assert shapes(report)[:2] == ["(None, ceil(H/2), ceil(W/2), 8)", "(None, ceil(H/2) - 2, ceil(W/2) - 2, 8)"]
+    pooled = report.rows[2].outputs[0][1]
+    assert [at(pooled, {"H": h}) for h in (5, 6, 9, 224)] == [((h + 1) // 2 - 2) // 2 for h in (5, 6, 9, 224)]
+    assert (
+        report.symbolic is not None and report.symbolic.domain.text == "H >= 7 and W >= 7"
+    )  # the pooling needs ceil(H/2) - 2 >= 2
+
+
+def test_dense_after_flatten_has_weights_in_h_times_w_and_attention_macs_grow_with_t_squared() -> None:
+    report = report_of("input: [H, W, 2]\nlayers:\n- Flatten()\n- Dense(10)\n")
+    assert str(report.totals.params) == "20*H*W + 10"
+    attention = report_of("framework: pytorch\ninput: [T, 64]\nlayers:\n- MultiheadAttention(64, 4, batch_first=True)\n")
+    macs = costs(attention).macs
+    assert "T**2" in str(macs)
+    assert at(macs, {"T": 10}) == costs(report_of(_fixed(attention_spec(), T=10))).macs
+
+
+def attention_spec() -> str:
+    return "framework: pytorch\ninput: [T, 64]\nlayers:\n- MultiheadAttention(64, 4, batch_first=True)\n"
+
+
+def _fixed(text: str, **values: int) -> str:
+    for name, value in values.items():
+        text = text.replace(f"{name},", f"{value},").replace(f"{name}]", f"{value}]")
+    return text
+
+
+# --- the U-Net: its domain, the smallest size, the first failing layer, and --set
+
+
+def test_unet_accepts_multiples_of_16_and_names_the_first_failing_layer(tmp_path: Path) -> None:
+    report = run(load_path(str(symbolic_unet(tmp_path))))
+    symbolic = report.symbolic
+    assert symbolic is not None
+    assert symbolic.domain.text == "H % 16 == 0 and H >= 16 and W % 16 == 0 and W >= 16"
+    assert symbolic.domain.proven and symbolic.domain.smallest == {"H": 16, "W": 16}
+    assert symbolic.rejected is not None
+    values, problem = symbolic.rejected
+    assert problem is not None and problem.node.endswith(".concat")
+    with pytest.raises(SpecError, match="concat"):
+        run(with_values(load_path(str(symbolic_unet(tmp_path))), values))
+    assert str(report.rows[-1].outputs[0]) == "(None, 2, H, W)"
+    bottom = next(row for row in report.rows if row.name == "down4.maxpool2d")
+    assert str(bottom.outputs[0]) == "(None, 512, H/16, W/16)"  # floor(H/16), exact on the accepted sizes
+
+
+def test_set_gives_the_table_of_the_spec_written_with_numbers(tmp_path: Path) -> None:
+    symbolic = invoke("summary", str(symbolic_unet(tmp_path)), "--set", "H=256", "--set", "W=256", "--macs")
+    concrete = invoke("summary", "pytorch-unet", "--macs")
+    assert symbolic.exit_code == 0 and concrete.exit_code == 0
+    assert symbolic.stdout.splitlines()[1:] == concrete.stdout.splitlines()[1:]  # the title names the file
+
+
+def test_set_rejects_an_unknown_symbol_and_a_size_the_assumptions_exclude(tmp_path: Path) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text("input: [H, 3]\nassume: [H % 4 == 0]\nlayers:\n- Dense(2)\n")
+    result = invoke("summary", str(path), "--set", "X=3")
+    assert result.exit_code == 2 and "the spec has no symbol 'X' (its symbols: H)" in result.stderr
+    result = invoke("summary", str(path), "--set", "H=6")
+    assert result.exit_code == 2 and "breaks the spec's assumption 'H % 4 == 0'" in result.stderr
+    assert invoke("summary", str(path), "--set", "H=8").exit_code == 0
+
+
+def test_assume_makes_floor_exact_and_is_listed(tmp_path: Path) -> None:
+    text = "input: [H, 3]\nassume: ['H % 8 == 0', 'H >= 8']\nlayers:\n- Conv1D(4, 2, strides=2)\n- Conv1D(4, 2, strides=2)\n"
+    report = report_of(text)
+    assert shapes(report) == ["(None, H/2, 4)", "(None, H/4, 4)"]
+    result = invoke("summary", "-", input=text)
+    assert "Assumed: H % 8 == 0, H >= 8" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("assume", "message"),
+    [
+        ("[X > 3]", "names X, which is not a size of the input"),
+        ("['H % 2 == 0 and 1 > 2']", "is never true"),
+        ("[H >>> 2]", "cannot read"),
+    ],
+)
+def test_a_bad_assumption_is_a_located_error(assume: str, message: str) -> None:
+    result = invoke("summary", "-", input=f"input: [H, 3]\nassume: {assume}\nlayers:\n- Dense(2)\n")
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.startswith("<stdin>:2:")
+
+
+def test_flags_take_symbols() -> None:
+    result = invoke("summary", "--framework", "keras", "--input", "T,80", "--layer", "Conv1D(64, 3, strides=2)")
+    assert result.exit_code == 0
+    assert "(None, ceil(T/2) - 1, 64)" in result.stdout and "Accepted sizes: T >= 3" in result.stdout
+
+
+# --- check: expect: with formulas and a domain
+
+
+@pytest.mark.parametrize(
+    ("expect", "problems"),
+    [
+        ("output_shape: [2, H, W]\n  params: 31042434\n  domain: H % 16 == 0 and W % 16 == 0", []),
+        ("domain: H % 16 == 0 and W % 32 == 0", ["CC304 expected the accepted sizes"]),
+        ("output_shape: [2, H/2, W]", ["CC301 expected output shape (2, H/2, W)"]),
+    ],
+)
+def test_check_compares_formulas_and_the_domain_on_the_accepted_sizes(tmp_path: Path, expect: str, problems: list[str]) -> None:
+    path = symbolic_unet(tmp_path)
+    path.write_text(path.read_text() + f"expect:\n  {expect}\n")
+    result = invoke("check", str(path))
+    assert [line.split(": ", 1)[1][: len(p)] for line, p in zip(result.stdout.splitlines(), problems)] == problems
+    assert len(result.stdout.splitlines()) == len(problems)
+    assert result.exit_code == (1 if problems else 0)
+
+
+def test_check_with_set_checks_the_sizes_given(tmp_path: Path) -> None:
+    path = symbolic_unet(tmp_path)
+    path.write_text(path.read_text() + "expect:\n  output_shape: [2, H, W]\n  domain: H % 16 == 0\n")
+    assert invoke("check", str(path), "--set", "H=64", "--set", "W=64").exit_code == 0
+    failed = invoke("check", str(path), "--set", "H=72", "--set", "W=64")
+    assert failed.exit_code == 2 and "CC200" in failed.stdout and "concat" in failed.stdout
+
+
+def test_check_formula_params(tmp_path: Path) -> None:
+    path = tmp_path / "dense.yaml"
+    path.write_text("input: [H, W, 2]\nlayers:\n- Flatten()\n- Dense(10)\nexpect:\n  params: 20*H*W + 10\n")
+    assert invoke("check", str(path)).exit_code == 0
+    path.write_text("input: [H, W, 2]\nlayers:\n- Flatten()\n- Dense(10)\nexpect:\n  params: 20*H*W\n")
+    result = invoke("check", str(path))
+    assert result.exit_code == 1 and "CC302 expected params 20*H*W, computed 20*H*W + 10" in result.stdout
+
+
+# --- JSON
+
+
+def test_json_gives_each_formula_as_text_python_and_a_tree(tmp_path: Path) -> None:
+    result = invoke("summary", str(symbolic_unet(tmp_path)), "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["symbols"]["accepted"]["text"] == "H % 16 == 0 and H >= 16 and W % 16 == 0 and W >= 16"
+    assert data["symbols"]["accepted"]["smallest"] == {"H": 16, "W": 16}
+    macs = data["totals"]["macs"]
+    assert set(macs) == {"text", "python", "formula"}
+    concrete = json.loads(invoke("summary", "pytorch-unet", "--format", "json").stdout)
+    assert eval(macs["python"], {"__builtins__": {}}, {"H": 256, "W": 256}) == concrete["totals"]["macs"]
+    assert evaluate(macs["formula"], {"H": 256, "W": 256}) == concrete["totals"]["macs"]
+
+
+def evaluate(tree: object, values: dict[str, int]) -> int:
+    """The structured form of a formula evaluated as docs/json.md describes it."""
+    if isinstance(tree, int):
+        return tree
+    assert isinstance(tree, dict) and len(tree) == 1
+    ((kind, operand),) = tree.items()
+    if kind == "symbol":
+        return values[operand]
+    if kind == "add":
+        return sum(evaluate(t, values) for t in operand)
+    if kind == "mul":
+        product = 1
+        for t in operand:
+            product *= evaluate(t, values)
+        return product
+    if kind == "pow":
+        return evaluate(operand[0], values) ** operand[1]
+    assert kind == "floordiv"
+    return evaluate(operand[0], values) // operand[1]
+
+
+def test_the_json_document_of_a_symbolic_report_meets_the_schema(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "convcalc" / "schema" / "convcalc-1.schema.json").read_text())
+    for spec in (str(symbolic_unet(tmp_path)), "-"):
+        text = None if spec != "-" else "input: [T, 16]\nlayers:\n- Conv1D(4, 3, padding='same')\n- Flatten()\n- Dense(3)\n"
+        result = invoke("summary", spec, "--format", "json", "--receptive-field", input=text)
+        jsonschema.validate(json.loads(result.stdout), schema)
+
+
+# --- cost: a spec without symbols imports nothing symbolic
+
+
+def test_a_concrete_spec_never_imports_the_symbolic_package() -> None:
+    code = (
+        "import sys\n"
+        "from convcalc.cli import main\n"
+        "for args in (['summary', 'pytorch-unet', '--macs'], ['summary', 'lenet5', '--format', 'json'], ['check', 'lenet5']):\n"
+        "    try: main(args)\n"
+        "    except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('convcalc.symbolic', 'convcalc.spec.setting'))), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.stderr.strip() == "[]"
+
+
+# --- property tests: the formulas against the concrete engine, both directions
+
+KERAS_LAYERS = st.sampled_from(
+    [
+        "Conv1D(4, {k}, strides={s}, padding='{p}')",
+        "MaxPooling1D({k}, strides={s}, padding='{p}')",
+        "AveragePooling1D({k}, strides={s}, padding='{p}')",
+        "UpSampling1D({s})",
+        "Conv1DTranspose(4, {k}, strides={s}, padding='{p}')",
+    ]
+)
+LAYER = st.tuples(KERAS_LAYERS, st.integers(1, 4), st.integers(1, 3), st.sampled_from(["valid", "same"])).map(
+    lambda t: t[0].format(k=t[1], s=t[2], p=t[3])
+)
+
+
+def network(layers: list[str], skip: bool) -> str:
+    """A 1-D network on T steps; with `skip`, its output is concatenated with the input (the
+    size must then come back to T: a constraint that can cut the domain to a residue)."""
+    if skip:
+        layers = [*layers[:-1], layers[-1][:-1] + ", name='last')", "Concatenate(inputs=['input', 'last'])"]
+    return "\n".join(["input: [T, 4]", "layers:", *(f"- {layer}" for layer in layers)]) + "\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LAYER, min_size=1, max_size=4), st.booleans(), st.lists(st.integers(1, 80), min_size=3, max_size=6))
+def test_formulas_equal_the_concrete_engine_inside_the_domain_and_it_fails_outside(
+    layers: list[str], skip: bool, sizes: list[int]
+) -> None:
+    text = network(layers, skip)
+    try:
+        report = report_of(text)
+    except SpecError:  # no size is accepted: then none of the sampled sizes computes either
+        for size in sizes:
+            with pytest.raises(SpecError):
+                report_of(text.replace("[T, 4]", f"[{size}, 4]"))
+        return
+    symbolic = report.symbolic
+    assert symbolic is not None and symbolic.domain.proven
+    for size in sizes:
+        accepted = symbolic.domain.contains({"T": size})
+        concrete_text = text.replace("[T, 4]", f"[{size}, 4]")
+        if not accepted:
+            with pytest.raises(SpecError):
+                report_of(concrete_text)
+            continue
+        concrete = report_of(concrete_text)
+        if not all(guard.condition.holds({"T": size}) for guard in symbolic.guards):
+            continue  # accepted, but on another path than the hint's: its formulas differ
+        for row, fixed in zip(report.rows, concrete.rows, strict=True):
+            got = tuple(at(d, {"T": size}) for d in row.outputs[0])
+            assert got == fixed.outputs[0], (row.name, size)
+        macs = costs(report).macs
+        value = macs if macs is None or type(macs) is int else at(macs, {"T": size})
+        assert value == costs(concrete).macs
