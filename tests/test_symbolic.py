@@ -299,3 +299,84 @@ def test_formulas_equal_the_concrete_engine_inside_the_domain_and_it_fails_outsi
         macs = costs(report).macs
         value = macs if macs is None or type(macs) is int else at(macs, {"T": size})
         assert value == costs(concrete).macs
+
+
+# --- the bundled networks written with symbols (docs/examples/*-symbolic.yaml)
+
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+@pytest.mark.parametrize(
+    ("example", "bundled", "settings"),
+    [
+        ("pytorch-unet-symbolic.yaml", "pytorch-unet", ["H=256", "W=256"]),
+        ("pytorch-resnet50-symbolic.yaml", "pytorch-resnet50", ["H=224", "W=224"]),
+        ("gpt2-small-symbolic.yaml", "gpt2-small", ["T=1024"]),
+    ],
+)
+def test_a_symbolic_network_under_set_is_the_bundled_one(example: str, bundled: str, settings: list[str]) -> None:
+    options = [f"--set={s}" for s in settings]
+    symbolic = invoke("summary", str(EXAMPLES / example), *options, "--macs")
+    concrete = invoke("summary", bundled, "--macs")
+    assert symbolic.exit_code == 0, symbolic.stderr
+    assert symbolic.stdout.splitlines()[1:] == concrete.stdout.splitlines()[1:]
+    assert invoke("check", str(EXAMPLES / example)).exit_code == 0  # its expect:, domain included
+
+
+def test_gpt2_macs_are_a_polynomial_in_t_with_its_attention_term() -> None:
+    report = run(load_path(str(EXAMPLES / "gpt2-small-symbolic.yaml")))
+    macs = costs(report).macs
+    expr = cast(Any, macs).expr
+    assert str(macs) == "18432*T**2 + 123628032*T"  # 12 layers x 2 x 768 (q k^T and the weighted sum of v)
+    assert expr.evaluate({"T": 1024}) == costs(run(load_path(str(ROOT / "specs" / "gpt2-small.yaml")))).macs
+
+
+def test_vit_b_16_accepts_the_sizes_whose_patches_make_196_tokens() -> None:
+    report = run(load_path(str(EXAMPLES / "vit_b_16-symbolic.yaml")))
+    assert report.symbolic is not None
+    domain = report.symbolic.domain
+    assert domain.text == "floor(H/16)*floor(W/16) == 196" and domain.proven
+    assert domain.contains({"H": 224, "W": 239}) and domain.contains({"H": 64, "W": 784})
+    assert not domain.contains({"H": 240, "W": 224})
+    assert report.totals.params == 86567656  # torchvision's num_params for vit_b_16
+
+
+# --- solve: the largest size within a budget
+
+
+def test_solve_finds_the_largest_accepted_size_within_a_macs_budget() -> None:
+    example = str(EXAMPLES / "pytorch-unet-symbolic.yaml")
+    result = invoke("solve", example, "--maximize", "H", "--macs-at-most", "10G", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["sizes"] == {"H": 112, "W": 112} and data["next"]["sizes"] == {"H": 128, "W": 128}
+    spec = load_path(example)
+    assert costs(run(with_values(spec, {"H": 112, "W": 112}))).macs == data["figures"]["macs"] <= 10**10
+    assert costs(run(with_values(spec, {"H": 128, "W": 128}))).macs == data["next"]["figures"]["macs"] > 10**10
+    fixed = json.loads(
+        invoke("solve", example, "--maximize", "H", "--set", "W=64", "--macs-at-most", "10G", "--format", "json").stdout
+    )
+    assert fixed["sizes"] == {"H": 208} and fixed["moves_with"] == []
+
+
+def test_solve_stops_at_an_assumed_bound_and_says_when_nothing_fits() -> None:
+    example = str(EXAMPLES / "gpt2-small-symbolic.yaml")
+    result = invoke("solve", example, "--maximize", "T", "--macs-at-most", "1T")
+    assert result.exit_code == 0 and "T = 1024:" in result.stdout and "the spec assumes T <= 1024" in result.stdout
+    result = invoke("solve", example, "--maximize", "T", "--params-at-most", "100M")
+    assert result.exit_code == 1 and "none: even the smallest accepted size, T = 1, exceeds the budget" in result.stdout
+    result = invoke("solve", example, "--minimize", "T", "--macs-at-most", "1G")
+    assert result.exit_code == 0 and "T = 1:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--maximize", "H", "--macs-at-most", "10G"], "no symbol 'H' to solve for"),
+        (["--maximize", "T", "--macs-at-most", "ten"], "--macs-at-most takes an amount such as 10G"),
+        (["--maximize", "T"], "give a budget"),
+    ],
+)
+def test_solve_size_errors(args: list[str], message: str) -> None:
+    result = invoke("solve", str(EXAMPLES / "gpt2-small-symbolic.yaml"), *args)
+    assert result.exit_code == 2 and message in result.stderr

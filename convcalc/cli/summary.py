@@ -95,6 +95,8 @@ def summary(
       convcalc summary --framework keras --input 28,28,1 \\
           --layer "Conv2D(32, 3, activation='relu')" --layer "Conv2D(64, 3)"
       convcalc summary --framework pytorch --input 1,28,28 --layer "Conv2d(1, 32, 3)"
+      convcalc summary --framework pytorch --input 3,H,W --layer "Conv2d(3, 8, 3, stride=2)"    # shapes as formulas
+      convcalc summary unet.yaml --set H=256 --set W=256    # input: [1, H, W] given sizes
       convcalc summary pytorch-resnet50 --macs --bars --depth 1
       convcalc summary gpt2-small --memory --dtype bfloat16 --batch 8
     """

@@ -684,7 +684,7 @@ def expected_shape(value: object, where: Location, symbols: tuple[str, ...] = ()
     input's symbols (`H/16`) for a size that follows them. With the batch or without it: check
     tells them apart by their length."""
     items = dims_text(value) if isinstance(value, str) else value
-    if isinstance(items, list):
+    if isinstance(items, list) and (items or not isinstance(value, str)):  # text with no size in it is no shape
         dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
         dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
         if all(

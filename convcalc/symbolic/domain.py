@@ -263,19 +263,25 @@ class Model:
             parts.append((s, describe(s, inside, self.threshold[s], self.period[s]).text))
         coupled = [c for c in path.guards if len(c.symbols()) > 1]
         kept = [(s, text) for s, text in parts if not text.startswith("any ")]
-        if coupled:
-            for s, _ in list(kept):  # drop a symbol's own part where the rest implies it
-                if self._same(path, s):
+        if coupled:  # leave out what the rest implies: a symbol's own part, a coupled condition
+            dropped: list[Condition] = []
+            for s, _ in list(kept):
+                alone = [c for c in path.guards if c.symbols() == {s}]
+                if self._implied(path, [*dropped, *alone]):
+                    dropped += alone
                     kept = [k for k in kept if k[0] != s]
+            for c in list(coupled):
+                if len(coupled) > 1 and self._implied(path, [*dropped, c]):
+                    dropped.append(c)
+                    coupled.remove(c)
         return " and ".join([*(t for _, t in kept), *(c.text() for c in coupled)]) or "any size"
 
-    def _same(self, path: Path, s: str) -> bool:
-        """Whether leaving out the path's conditions on `s` alone keeps its region."""
-        others = [c for c in path.guards if c.symbols() != {s}]
+    def _implied(self, path: Path, left_out: list[Condition]) -> bool:
+        """Whether leaving out some of the path's conditions keeps its region (every class checked)."""
+        others = [c for c in path.guards if c not in left_out]
         for point in self.points():
-            with_all = all(self._compiled[c](*(point[n] for n in self.symbols)) for c in path.guards)
-            without = all(self._compiled[c](*(point[n] for n in self.symbols)) for c in others)
-            if with_all != without:
+            values = [point[n] for n in self.symbols]
+            if all(self._compiled[c](*values) for c in others) and not all(self._compiled[c](*values) for c in left_out):
                 return False
         return True
 
