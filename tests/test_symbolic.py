@@ -380,3 +380,17 @@ def test_solve_stops_at_an_assumed_bound_and_says_when_nothing_fits() -> None:
 def test_solve_size_errors(args: list[str], message: str) -> None:
     result = invoke("solve", str(EXAMPLES / "gpt2-small-symbolic.yaml"), *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+# --- what needs numbers asks for --set, in one line
+
+
+@pytest.mark.parametrize("command", [["explain"], ["draw"], ["summary", "--receptive-field"]])
+def test_what_needs_numbers_asks_for_set_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text("input: [H, W, 3]\nlayers:\n- Conv2D(8, 3, strides=2, padding='same')\n- Flatten()\n- Dense(2)\n")
+    result = invoke(command[0], str(path), *command[1:])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"--set: CC003 {command[0]} needs the input's sizes in numbers here")
+    fixed = invoke(command[0], str(path), *command[1:], "--set", "H=32", "--set", "W=32")
+    assert fixed.exit_code == 0, fixed.stderr

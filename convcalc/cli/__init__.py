@@ -195,6 +195,23 @@ class Commands(click.Group):
         command: click.Command = getattr(module, f"{name}_" if keyword.iskeyword(name) else name)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """A command's work, with one more error turned into its one line: what a command cannot
+        do with sizes that are formulas (explain's arithmetic, a drawing, receptive fields of
+        'same' padding) asks for --set, as convcalc.symbolic.size.SymbolicValue says."""
+        try:
+            return super().invoke(ctx)
+        except TypeError as exc:
+            size = sys.modules.get("convcalc.symbolic.size")
+            if size is None or not isinstance(exc, size.SymbolicValue):
+                raise
+            from convcalc.errors import Diagnostic, Location
+
+            command = ctx.invoked_subcommand or "this command"
+            message = f"{command} needs the input's sizes in numbers here: {exc}"
+            click.echo(Diagnostic(Location("--set"), "CC003", message, "give each symbol a size: --set H=224").text(), err=True)
+            sys.exit(2)
+
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="convcalc")

@@ -167,7 +167,7 @@ class Space:
         if settled is not None:
             return settled
         if self.closed:
-            raise SymbolicValue(f"{made} depends on the sizes: its truth is not one value")
+            raise SymbolicValue(f"whether {made} depends on the input's symbols")
         answer = value == 0 if op == "==" else value != 0 if op == "!=" else value >= 0
         self.record(made if answer else made.negated())
         return answer
@@ -189,7 +189,7 @@ class Space:
     def specialize(self, size: Size) -> int:
         """The hint, for arithmetic a formula cannot do; the guard `size == hint` keeps it right."""
         if self.closed:
-            raise SymbolicValue(f"{size} is a formula of the sizes, not one number")
+            raise SymbolicValue(f"{size} is a formula of the input's symbols, not one number")
         made = condition(size.expr - size.hint, "==")
         if not isinstance(made, bool):
             self.record(made, specialized=True)
