@@ -504,7 +504,8 @@ class _Builder:
 
     def reference(self, text: object, scope: _Scope, where: Location) -> Ref:
         """The output a name refers to: a layer or block instance of this scope, the block's
-        `input`, a parameter whose value names a layer of the calling scope, or a full name."""
+        `input`, a layer inside a container of this scope by its path from here (`m.0`), a
+        parameter whose value names a layer of the calling scope, or a full name."""
         if not isinstance(text, str):
             raise SpecError.at(where, "CC003", f"expected a layer name, found {text!r}")
         name, output = text, 0
@@ -518,6 +519,8 @@ class _Builder:
             ref = scope.entry
         elif name in scope.names:
             ref = scope.names[name]
+        elif "." in name and scope.prefix + name in self.everywhere:  # inside a container here: `m.0`
+            ref = self.everywhere[scope.prefix + name]
         elif scope.outer is not None:  # a container written inline: the rest is its surroundings'
             ref = self.reference(name, scope.outer, where)
         elif name in scope.env and isinstance(scope.env[name], str) and scope.parent is not None:

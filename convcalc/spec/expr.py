@@ -5,7 +5,7 @@ Numbers, strings, booleans, None, tuples and lists; the names a block defines; +
 indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chained, `is None`,
 `in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
 when `a` is true, and the other side is never evaluated). Calls only to `int`, `round`, `min`,
-`max`, `abs`, `ceil`, `floor`, `log2` (also as `math.ceil`, `math.floor`, `math.log2`, the one
+`max`, `abs`, `ceil`, `floor`, `log2`, `gcd` (also as `math.ceil`, `math.gcd`..., the one
 attribute access allowed), `shape(layer)` where the graph offers it, and the spec's own helper
 formulas (`functions:`, a `Function` here). Nothing from Python's builtins beyond those: a spec
 can never run code. Results are bounded so that `9 ** 9 ** 9` is an error, not a hang.
@@ -58,7 +58,7 @@ ALLOWED = (
     ast.Attribute,
 )  # fmt: skip
 
-MATH = ("ceil", "floor", "log2")
+MATH = ("ceil", "floor", "log2", "gcd")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
 BUILTINS = ("int", "round", "min", "max", "abs", *MATH)
 SHAPE = "shape"
@@ -403,6 +403,8 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
 
     >>> builtin("round", (2.5,), {}, ""), builtin("round", (3.5,), {}, ""), builtin("int", (-2.7,), {}, "")
     (2, 4, -2)
+    >>> builtin("gcd", (64, 96), {}, "math.gcd(c1, c2)")
+    32
     """
     takes = {"round": ("number", "ndigits")}.get(name, ())
     for key in kwargs:
@@ -427,6 +429,10 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
             return round(_number(values["number"], text), digits)
         except (OverflowError, ValueError) as exc:
             raise LayerError(f"round() fails in {text!r}: {exc}", code="CC105") from None
+    if name == "gcd":  # Ultralytics' DWConv: groups=math.gcd(c1, c2)
+        if any(isinstance(a, bool) or not isinstance(a, int) for a in args):
+            raise LayerError(f"gcd() takes integers, found {short(args)} in {text!r}", code="CC105")
+        return math.gcd(*(int(a) for a in args))  # type: ignore[call-overload]
     if len(args) != 1:
         raise LayerError(f"{name}() takes one number, found {len(args)} arguments in {text!r}", code="CC104")
     value = _number(args[0], text)

@@ -445,7 +445,7 @@ class Reader:
 
     def dims(self, node: Any, what: str) -> tuple[Dim, ...]:
         value = self.value(node)
-        if isinstance(value, str) and value.strip()[:1] in "([":  # (28, 28, 1), as Python writes a shape
+        if isinstance(value, str) and value.strip()[:1] in ("(", "["):  # (28, 28, 1), as Python writes a shape
             value = dims_text(value)
         if not isinstance(value, list):
             raise SpecError.at(
@@ -683,8 +683,8 @@ def expected_shape(value: object, where: Location, symbols: tuple[str, ...] = ()
     `(None, 24, 24, 64)`; null, None or ? for a size that may be anything, a formula of the
     input's symbols (`H/16`) for a size that follows them. With the batch or without it: check
     tells them apart by their length."""
-    items = dims_text(value) if isinstance(value, str) else value
-    if isinstance(items, list) and (items or not isinstance(value, str)):  # text with no size in it is no shape
+    items = dims_text(value) if isinstance(value, str) and value.strip() else value
+    if isinstance(items, list):
         dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
         dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
         if all(
