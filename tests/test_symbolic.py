@@ -369,9 +369,22 @@ def test_solve_stops_at_an_assumed_bound_and_says_when_nothing_fits() -> None:
     assert result.exit_code == 0 and "T = 1:" in result.stdout
 
 
+def test_solve_lists_the_accepted_sizes_in_a_range() -> None:
+    example = str(EXAMPLES / "pytorch-unet-symbolic.yaml")
+    result = invoke("solve", example, "--accepted", "H=200..300", "--set", "W=64", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["sizes"] == [208, 224, 240, 256, 272, 288]
+    spec = load_path(example)
+    for h in range(200, 301):  # the others fail in the concrete engine
+        if h % 16:
+            with pytest.raises(SpecError):
+                run(with_values(spec, {"H": h, "W": 64}))
+    assert invoke("solve", example, "--accepted", "H=17..31").exit_code == 1
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--accepted", "T=9..3"], "--accepted takes NAME=LOW..HIGH"),
         (["--maximize", "H", "--macs-at-most", "10G"], "no symbol 'H' to solve for"),
         (["--maximize", "T", "--macs-at-most", "ten"], "--macs-at-most takes an amount such as 10G"),
         (["--maximize", "T"], "give a budget"),

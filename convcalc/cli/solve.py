@@ -39,6 +39,9 @@ from convcalc.errors import SpecError
 @click.option("--macs-at-most", metavar="N", help="Budget: MACs per sample, e.g. 10G.")
 @click.option("--params-at-most", metavar="N", help="Budget: parameters, e.g. 25M.")
 @click.option("--memory-at-most", metavar="BYTES", help="Budget: the input, activations and parameters in float32, e.g. 2GiB.")
+@click.option(
+    "--accepted", "between", metavar="NAME=LOW..HIGH", help="With SPEC: the sizes of this symbol it accepts in the range."
+)
 @set_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), help="Rows shown (table: 30, JSON: all; 0 is all).")
@@ -62,6 +65,7 @@ def solve(
     macs_at_most: str | None,
     params_at_most: str | None,
     memory_at_most: str | None,
+    between: str | None,
     settings: tuple[str, ...],
     fmt: str,
     limit: int | None,
@@ -82,7 +86,8 @@ def solve(
     With a SPEC whose input sizes are symbols (input: [H, W, 3]) and --maximize H (or
     --minimize H): the largest (smallest) size the network accepts whose MACs, parameters or
     memory stay within the --...-at-most budgets; the other symbols keep their --set sizes or
-    move with H. The answer and the next accepted size are computed in full.
+    move with H. The answer and the next accepted size are computed in full. With
+    --accepted H=200..300: the sizes in that range the network accepts.
 
     Exit status: 0 answered, 1 no setting works (the reason is printed; for a spec that fails,
     also when changes only get the failing layer computing), 2 bad input.
@@ -108,6 +113,7 @@ def solve(
       convcalc solve seed-example-2 --layer conv2d --network-output-shape 8,8,64
       convcalc solve broken.yaml
       convcalc solve unet.yaml --maximize H --macs-at-most 10G
+      convcalc solve unet.yaml --accepted H=200..300
     """
     from convcalc.analysis.solve import length as lengths
     from convcalc.render import solve as output
@@ -116,6 +122,8 @@ def solve(
         raise click.UsageError("give --transposed or --pool, not both")
     spatial = (length, target, kernel, stride, padding, dilation)
     answer: output.Answer
+    if between is not None:
+        _solve_between(spec, between, settings, fmt)
     budget = {"macs": macs_at_most, "params": params_at_most, "memory": memory_at_most}
     if maximize is not None or minimize is not None or any(budget.values()):
         _solve_size(spec, maximize, minimize, budget, settings, fmt, color)
@@ -204,3 +212,25 @@ def _solve_size(
     else:
         click.echo(output.size_table(answer), nl=False)
     sys.exit(0 if answer.values is not None else 1)
+
+
+def _solve_between(spec: str | None, between: str, settings: tuple[str, ...], fmt: str) -> None:
+    """solve SPEC --accepted NAME=LOW..HIGH (analysis/solve/budget.py); exits."""
+    if spec is None:
+        raise click.UsageError("--accepted needs a SPEC whose input sizes are symbols")
+    from convcalc.analysis.solve.budget import accepted_between, parse_range
+    from convcalc.render import solve as output
+    from convcalc.spec.loading import load_path
+
+    try:
+        symbol, low, high = parse_range(between)
+        answer = accepted_between(with_settings(load_path(spec), settings), symbol, low, high)
+    except SpecError as exc:
+        abort(exc)
+    if fmt == "json":
+        from convcalc.render.json import dumps
+
+        click.echo(dumps(output.between_document(answer)), nl=False)
+    else:
+        click.echo(output.between_table(answer), nl=False)
+    sys.exit(0 if answer.sizes else 1)

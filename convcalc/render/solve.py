@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convcalc.analysis.solve.budget import Figures, SizeAnswer
+from convcalc.analysis.solve.budget import Between, Figures, SizeAnswer
 from convcalc.analysis.solve.layer import Change, LayerAnswer
 from convcalc.analysis.solve.length import LengthAnswer
 from convcalc.analysis.solve.repair import RepairAnswer
@@ -290,4 +290,29 @@ def size_document(answer: SizeAnswer) -> dict[str, object]:
         "figures": _figures_data(answer.figures),
         "next": None if answer.beyond is None else {"sizes": answer.beyond, "figures": _figures_data(answer.beyond_figures)},
         "reason": answer.reason or None,
+    }
+
+
+def between_table(answer: Between) -> str:
+    """solve --accepted H=LOW..HIGH: the accepted sizes in the range, and the accepted set."""
+    moving = f" ({', '.join(f'{s} = {answer.symbol}' for s in answer.tied)})" if answer.tied else ""
+    count = len(answer.sizes)
+    head = f"{answer.symbol} from {answer.low} to {answer.high}{moving}: {count} accepted size{'s' * (count != 1)}"
+    listed = ", ".join(map(str, answer.sizes)) if answer.sizes else "none"
+    return f"{head} (accepted: {answer.domain})\n  {listed}\n"
+
+
+def between_document(answer: Between) -> dict[str, object]:
+    """The JSON document of solve --accepted."""
+    return {
+        "schema": SCHEMA,
+        "problem": "accepted",
+        "spec": answer.spec,
+        "symbol": answer.symbol,
+        "low": answer.low,
+        "high": answer.high,
+        "moves_with": list(answer.tied),
+        "count": len(answer.sizes),
+        "sizes": list(answer.sizes),
+        "accepted": answer.domain,
     }

@@ -227,3 +227,66 @@ def _at(value: Any, values: dict[str, int]) -> int | None:
     if value is None or type(value) is int:
         return value
     return cast(int, value.expr.evaluate(values))
+
+
+class Between(Record):
+    """`solve SPEC --accepted H=200..300`: the sizes of one symbol the network accepts between
+    two bounds (the other free symbols moving with it), and the domain they come from."""
+
+    __slots__ = ("spec", "symbol", "low", "high", "tied", "sizes", "domain")
+
+    spec: str
+    symbol: str
+    low: int
+    high: int
+    tied: tuple[str, ...]
+    sizes: tuple[int, ...]
+    domain: str
+
+    def __init__(
+        self, spec: str, symbol: str, low: int, high: int, tied: tuple[str, ...], sizes: tuple[int, ...], domain: str
+    ) -> None:
+        self.spec = spec
+        self.symbol = symbol
+        self.low = low
+        self.high = high
+        self.tied = tied
+        self.sizes = sizes
+        self.domain = domain
+
+
+def parse_range(text: str) -> tuple[str, int, int]:
+    """`H=200..300` as ("H", 200, 300).
+
+    >>> parse_range("H=200..300"), parse_range(" T = 1..8 ")
+    (('H', 200, 300), ('T', 1, 8))
+    """
+    found = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*=\s*(\d{1,9})\s*\.\.\s*(\d{1,9})\s*", text)
+    if found is None or int(found.group(2)) > int(found.group(3)) or int(found.group(2)) < 1:
+        raise SpecError.at(
+            Location("--accepted"), "CC003", f"--accepted takes NAME=LOW..HIGH with 1 <= LOW <= HIGH, found {text!r}"
+        )
+    return found.group(1), int(found.group(2)), int(found.group(3))
+
+
+def accepted_between(spec: Spec, symbol: str, low: int, high: int) -> Between:
+    """Every size from `low` to `high` the network accepts (and the spec's assumptions allow)."""
+    if symbol not in spec.symbols:
+        known = ", ".join(spec.symbols) or "none: give the input's sizes as names, e.g. input: [H, W, 3]"
+        raise SpecError.at(Location("--accepted"), "CC003", f"the spec has no symbol {symbol!r} (its symbols: {known})")
+    if high - low >= MAX_WALK:
+        raise SpecError.at(
+            Location("--accepted"), "CC003", f"--accepted spans {high - low + 1:,} sizes; ask for under {MAX_WALK:,}"
+        )
+    symbolic = run(spec).symbolic
+    assert symbolic is not None
+    from convcalc.symbolic.session import stated
+
+    assumed = stated(spec.assume)
+    tied = tuple(s for s in spec.symbols if s != symbol)
+    found = []
+    for n in range(low, high + 1):
+        values = dict.fromkeys((symbol, *tied), n)
+        if symbolic.domain.contains(values) and all(c.holds(values) for c in assumed):
+            found.append(n)
+    return Between(str(spec.path), symbol, low, high, tied, tuple(found), symbolic.domain.text)
