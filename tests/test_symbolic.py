@@ -301,17 +301,17 @@ def test_formulas_equal_the_concrete_engine_inside_the_domain_and_it_fails_outsi
         assert value == costs(concrete).macs
 
 
-# --- the bundled networks written with symbols (docs/examples/*-symbolic.yaml)
+# --- the bundled networks written with symbols (docs/examples/symbolic/)
 
-EXAMPLES = ROOT / "docs" / "examples"
+EXAMPLES = ROOT / "docs" / "examples" / "symbolic"
 
 
 @pytest.mark.parametrize(
     ("example", "bundled", "settings"),
     [
-        ("pytorch-unet-symbolic.yaml", "pytorch-unet", ["H=256", "W=256"]),
-        ("pytorch-resnet50-symbolic.yaml", "pytorch-resnet50", ["H=224", "W=224"]),
-        ("gpt2-small-symbolic.yaml", "gpt2-small", ["T=1024"]),
+        ("pytorch-unet.yaml", "pytorch-unet", ["H=256", "W=256"]),
+        ("pytorch-resnet50.yaml", "pytorch-resnet50", ["H=224", "W=224"]),
+        ("gpt2-small.yaml", "gpt2-small", ["T=1024"]),
     ],
 )
 def test_a_symbolic_network_under_set_is_the_bundled_one(example: str, bundled: str, settings: list[str]) -> None:
@@ -324,7 +324,7 @@ def test_a_symbolic_network_under_set_is_the_bundled_one(example: str, bundled: 
 
 
 def test_gpt2_macs_are_a_polynomial_in_t_with_its_attention_term() -> None:
-    report = run(load_path(str(EXAMPLES / "gpt2-small-symbolic.yaml")))
+    report = run(load_path(str(EXAMPLES / "gpt2-small.yaml")))
     macs = costs(report).macs
     expr = cast(Any, macs).expr
     assert str(macs) == "18432*T**2 + 123628032*T"  # 12 layers x 2 x 768 (q k^T and the weighted sum of v)
@@ -332,7 +332,7 @@ def test_gpt2_macs_are_a_polynomial_in_t_with_its_attention_term() -> None:
 
 
 def test_vit_b_16_accepts_the_sizes_whose_patches_make_196_tokens() -> None:
-    report = run(load_path(str(EXAMPLES / "vit_b_16-symbolic.yaml")))
+    report = run(load_path(str(EXAMPLES / "vit_b_16.yaml")))
     assert report.symbolic is not None
     domain = report.symbolic.domain
     assert domain.text == "floor(H/16)*floor(W/16) == 196" and domain.proven
@@ -345,7 +345,7 @@ def test_vit_b_16_accepts_the_sizes_whose_patches_make_196_tokens() -> None:
 
 
 def test_solve_finds_the_largest_accepted_size_within_a_macs_budget() -> None:
-    example = str(EXAMPLES / "pytorch-unet-symbolic.yaml")
+    example = str(EXAMPLES / "pytorch-unet.yaml")
     result = invoke("solve", example, "--maximize", "H", "--macs-at-most", "10G", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -360,7 +360,7 @@ def test_solve_finds_the_largest_accepted_size_within_a_macs_budget() -> None:
 
 
 def test_solve_stops_at_an_assumed_bound_and_says_when_nothing_fits() -> None:
-    example = str(EXAMPLES / "gpt2-small-symbolic.yaml")
+    example = str(EXAMPLES / "gpt2-small.yaml")
     result = invoke("solve", example, "--maximize", "T", "--macs-at-most", "1T")
     assert result.exit_code == 0 and "T = 1024:" in result.stdout and "the spec assumes T <= 1024" in result.stdout
     result = invoke("solve", example, "--maximize", "T", "--params-at-most", "100M")
@@ -370,7 +370,7 @@ def test_solve_stops_at_an_assumed_bound_and_says_when_nothing_fits() -> None:
 
 
 def test_solve_lists_the_accepted_sizes_in_a_range() -> None:
-    example = str(EXAMPLES / "pytorch-unet-symbolic.yaml")
+    example = str(EXAMPLES / "pytorch-unet.yaml")
     result = invoke("solve", example, "--accepted", "H=200..300", "--set", "W=64", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)["sizes"] == [208, 224, 240, 256, 272, 288]
     spec = load_path(example)
@@ -391,7 +391,7 @@ def test_solve_lists_the_accepted_sizes_in_a_range() -> None:
     ],
 )
 def test_solve_size_errors(args: list[str], message: str) -> None:
-    result = invoke("solve", str(EXAMPLES / "gpt2-small-symbolic.yaml"), *args)
+    result = invoke("solve", str(EXAMPLES / "gpt2-small.yaml"), *args)
     assert result.exit_code == 2 and message in result.stderr
 
 
@@ -407,3 +407,16 @@ def test_what_needs_numbers_asks_for_set_in_one_line(tmp_path: Path, command: li
     assert result.stderr.startswith(f"--set: CC003 {command[0]} needs the input's sizes in numbers here")
     fixed = invoke(command[0], str(path), *command[1:], "--set", "H=32", "--set", "W=32")
     assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_export_asks_for_sizes_in_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text("framework: pytorch\ninput: [3, H, W]\nlayers:\n- Conv2d(3, 8, 3, stride=2)\n")
+    result = invoke("export", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "--set: CC003 export writes code for sizes in numbers; the spec's input has symbols (H, W)"
+        " (e.g. --set H=224 --set W=224)\n"
+    )
+    fixed = invoke("export", str(path), "--set", "H=32", "--set", "W=32")
+    assert fixed.exit_code == 0 and "nn.Conv2d(3, 8, 3, stride=2)" in fixed.stdout
