@@ -9,7 +9,7 @@ from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, expression, parse_call
 from convcalc.spec.containers import CONTAINERS, Container, container_of
-from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RESERVED, SHAPE, Expr, Function, allowed, evaluate
+from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RANGE, RESERVED, SHAPE, Expr, Function, allowed, evaluate
 from convcalc.spec.first_layer import with_input_from_first_layer
 from convcalc.spec.model import (
     BLOCK_KEYS,
@@ -728,7 +728,7 @@ def _in_block(value: Any, params: frozenset[str], functions: frozenset[str] = fr
     return value
 
 
-CALLABLE = frozenset(BUILTINS)
+CALLABLE = frozenset((*BUILTINS, RANGE))
 
 
 def _computed(value: Any) -> bool:
@@ -811,7 +811,7 @@ def _check_functions(functions: dict[str, Function], where: dict[str, Location])
                     raise SpecError.at(
                         where[name], "CC105", f"function {name!r} calls shape(), which reads layers: pass the shape in"
                     )
-                if call not in BUILTINS and call not in functions:
+                if call not in CALLABLE and call not in functions:
                     hint = did_you_mean(call, [*functions, *BUILTINS])
                     raise SpecError.at(
                         where[name], "CC105", f"function {name!r} calls {call!r}, which is not a function", hint=hint
