@@ -341,6 +341,14 @@ def test_vit_b_16_accepts_the_sizes_whose_patches_make_196_tokens() -> None:
     assert report.totals.params == 86567656  # torchvision's num_params for vit_b_16
 
 
+def test_the_bundled_torchvision_vit_b_16_with_symbols_has_the_same_domain() -> None:
+    text = (ROOT / "specs" / "pytorch-vit_b_16.yaml").read_text()
+    assert "input: [3, 224, 224]" in text
+    report = run(load_text(text.replace("input: [3, 224, 224]", "input: [3, H, W]"), "vit.yaml"))
+    assert report.symbolic is not None and report.symbolic.domain.text == "floor(H/16)*floor(W/16) == 196"
+    assert report.totals.params == 86567656
+
+
 # --- solve: the largest size within a budget
 
 
