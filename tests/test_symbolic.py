@@ -456,6 +456,11 @@ def _bundled_with_symbols() -> list[tuple[str, str, dict[str, int]]]:
 
 
 BUNDLED = _bundled_with_symbols()
+NOT_SYMBOLIC = {
+    "pytorch-mlp": "Linear(784) after Flatten needs H*W == 784: a product of two symbols beyond the classes searched",
+    "pytorch-swin_t": "Slice(end=...) computed from shape(x) in block arithmetic: an argument read as one int",
+}
+"""Bundled networks that compute under --set but not with symbols, and why (docs/symbolic.md, Limits)."""
 
 
 @pytest.mark.parametrize(("name", "text", "values"), BUNDLED, ids=[b[0] for b in BUNDLED])
@@ -467,8 +472,8 @@ def test_a_bundled_network_with_symbols_gives_its_figures_at_its_sizes(name: str
     assert costs(fixed).macs == costs(concrete).macs
     try:
         report = run(spec)
-    except SpecError:  # pytorch-mlp: Linear(784) after Flatten needs H*W == 784, a product not solved
-        assert name == "pytorch-mlp"
+    except SpecError:
+        assert name in NOT_SYMBOLIC
         return
     assert report.symbolic is not None and report.symbolic.domain.contains(values)
     if all(guard.condition.holds(values) for guard in report.symbolic.guards):  # the formulas, evaluated
