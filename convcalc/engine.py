@@ -7,6 +7,8 @@ LayerError (which knows no locations) becomes a located SpecError.
 from __future__ import annotations
 
 import functools
+from math import lcm
+from typing import TYPE_CHECKING, cast
 
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
@@ -18,7 +20,11 @@ from convcalc.record import Record
 from convcalc.report import Endpoint, Report, Row
 from convcalc.signature import Args
 from convcalc.spec.first_layer import INPUT_TYPES
-from convcalc.spec.model import MAX_DIM, MAX_RANK, Spec
+from convcalc.spec.model import MAX_DIM, MAX_RANK, Dim, Spec
+
+if TYPE_CHECKING:
+    from convcalc.symbolic.session import Path
+    from convcalc.symbolic.size import Space
 
 
 def run(spec: Spec) -> Report:
@@ -28,7 +34,7 @@ def run(spec: Spec) -> Report:
 
 def computed(spec: Spec) -> tuple[Report, Graph]:
     """The report and the expanded graph it was computed from (`export` writes code from both)."""
-    outcome = _run(spec, None)  # without problems to collect: a report, or a raise
+    outcome = _symbolic(spec, None) if spec.symbols else _run(spec, None)  # without problems to collect: a report, or a raise
     assert outcome.report is not None and outcome.graph is not None
     return outcome.report, outcome.graph
 
@@ -84,7 +90,7 @@ def run_all(spec: Spec) -> Outcome:
     block whose input is unknown is left out. Problems are sorted by where they are, one per spot."""
     problems: list[Diagnostic] = []
     try:
-        outcome = _run(spec, problems)
+        outcome = _symbolic(spec, problems) if spec.symbols else _run(spec, problems)
     except AfterFailure:
         outcome = Outcome(None, ())
     except SpecError as exc:  # a problem of the graph itself (names, references, blocks): it ends the run
@@ -97,8 +103,9 @@ def run_all(spec: Spec) -> Outcome:
     return Outcome(None, outcome.rows, tuple(ordered), outcome.failed)
 
 
-def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
-    """The work of run() and run_all(): `problems` is None to stop at the first, else where to collect them."""
+def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = None) -> Outcome:
+    """The work of run() and run_all(): `problems` is None to stop at the first, else where to
+    collect them; `space` holds the symbols of a spec that has some (their sizes are formulas)."""
     vocab = vocabulary(spec.framework)
 
     @functools.cache  # once per type name: snake_case is three regex passes
@@ -108,10 +115,12 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
         canonical = vocab.aliases.get(type_name, type_name)
         return snake_case(canonical) if spec.framework == "keras" else canonical.lower()
 
+    bounded = out_of_bounds if space is None else _symbolic_bounds
+    inputs = {i.name: (spec.batch, *_dims(i.shape, space)) for i in spec.inputs}
     for item in spec.inputs:
-        if problem := out_of_bounds((spec.batch, *item.shape), (), "input"):
+        if problem := bounded(inputs[item.name], (), "input"):
             raise SpecError.at(item.location, "CC003", problem)
-    outputs: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
+    outputs: dict[str, tuple[Shape, ...]] = {name: (shape,) for name, shape in inputs.items()}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
@@ -131,12 +140,14 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
             # a network repeats a few definitions many times, so each is bound and built once.
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not).
             layer = node.layer
-            key = (layer.type, repr(layer.args), repr(layer.kwargs), shapes)
+            key = (layer.type, repr(layer.args), repr(layer.kwargs), shapes if space is None else space.key(shapes))
             known = done.get(key)
             if known is None:
                 layer_type = lookup(vocab, layer.type)
+                if space is not None:
+                    space.layer = node.name
                 built, args = _build(layer_type, node, shapes, spec.framework)
-                if problem := out_of_bounds(built.output_shape, built.weights):
+                if problem := bounded(built.output_shape, built.weights):
                     label = f"{node.name} ({layer_type.name})"
                     raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
                 known = done[key] = (layer_type, built, args)
@@ -190,7 +201,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
         return "a learned tensor" if found.family is Family.PARAMETER else "a constant tensor"
 
     try:
-        graph = build_graph(spec, auto_name, visit, source)
+        graph = build_graph(spec, auto_name, visit, source, inputs)
         if not problems:
             for ref, (_, where) in zip(graph.outputs, spec.outputs):
                 if ref.output >= len(outputs[ref.node]):  # `outputs: [lstm[5]]`
@@ -204,9 +215,111 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
     if problems:
         return Outcome(None, tuple(rows), (), failed)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
-    inputs = tuple(Endpoint(i.name, (spec.batch, *i.shape)) for i in spec.inputs)
-    report = Report(spec.name, spec.framework, inputs, tuple(rows), report_outputs, not graph.sequential)
+    endpoints = tuple(Endpoint(name, shape) for name, shape in inputs.items())
+    report = Report(spec.name, spec.framework, endpoints, tuple(rows), report_outputs, not graph.sequential)
     return Outcome(report, report.rows, graph=graph)
+
+
+def _dims(dims: tuple[Dim, ...], space: Space | None) -> tuple[int | None, ...]:
+    """An input's sizes, each symbol's (`H`) as its Size in the run's space."""
+    if space is None:
+        return cast(tuple[int | None, ...], dims)
+    return tuple(cast(int, space.symbol(d)) if isinstance(d, str) else d for d in dims)
+
+
+def _symbolic(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
+    """A spec whose input sizes are symbols (`input: [H, W, 3]`): run at a hint the spec's
+    assumptions allow and the network accepts, every size a formula and every comparison a
+    guard; then the sizes the network accepts (convcalc.symbolic.domain), which a Symbolic on the
+    report holds. When no hint the spec allows is accepted, the failure at the first is the error
+    (collected with the rest when `problems` collects them)."""
+    from convcalc.symbolic.domain import explore
+    from convcalc.symbolic.session import candidates, make_space, stated
+
+    assumed = stated(spec.assume)
+    tried = list(candidates(spec.symbols, assumed))
+    failure: SpecError | None = None
+    for hints in tried:
+        outcome = _accepted(spec, hints)
+        if isinstance(outcome, Outcome):
+            return outcome
+        failure, depends = failure or outcome[0], outcome[1]
+        if not depends:  # it fails whatever the sizes: no other hint will do
+            break
+    else:
+        if tried:  # every hint failed: the smallest accepted size, if any, is the hint
+            domain = explore(spec.symbols, functools.partial(path_at, spec), path_at(spec, tried[0]))
+            if domain.smallest is not None and all(c.holds(domain.smallest) for c in assumed):
+                found = _accepted(spec, domain.smallest)
+                if isinstance(found, Outcome):
+                    return found
+            elif domain.proven and failure is not None and not failure.diagnostic.hint:
+                failure.diagnostic.hint = f"no input size is accepted ({', '.join(spec.symbols)})"
+    if problems is None:
+        assert failure is not None, "a spec has at least one hint to try"
+        raise failure
+    hints = tried[0] if tried else dict.fromkeys(spec.symbols, 1)
+    return _run(spec, problems, make_space(hints, assumed))
+
+
+def _accepted(spec: Spec, hints: dict[str, int]) -> Outcome | tuple[SpecError, bool]:
+    """The run at `hints` with its Symbolic (guards, accepted sizes) on the report; or the
+    failure, and whether it depends on the sizes (a guard was taken)."""
+    from convcalc.symbolic.domain import explore, unexplored
+    from convcalc.symbolic.session import Symbolic, facts, make_space, stated
+
+    assumed = stated(spec.assume)
+    space = make_space(hints, assumed)
+    try:
+        outcome = _run(spec, None, space)
+    except SpecError as exc:
+        return exc, bool(space.guards)
+    assert outcome.report is not None
+    found = path_at(spec, hints)  # without the assumptions' bounds: the network's own conditions
+    if any(g.specialized for g in space.guards):  # a size an int had to be: the formulas hold at the hint only
+        domain = unexplored(spec.symbols, found)
+    else:
+        domain = explore(spec.symbols, functools.partial(path_at, spec), found)
+    assumed_facts = facts(assumed)
+    space.facts = {s: lcm(domain.facts.get(s, 1), assumed_facts.get(s, 1)) for s in {*domain.facts, *assumed_facts}}
+    space.closed = True
+    rejected = None
+    if domain.rejected is not None:  # why a size fails, in numbers: the concrete run at it
+        rejected = (domain.rejected.values, _failure(spec, domain.rejected.values))
+    symbolic = Symbolic(spec.symbols, space, tuple(space.guards), spec.assume, domain, rejected)
+    report = outcome.report.replace(symbolic=symbolic)
+    return Outcome(report, report.rows, graph=outcome.graph)
+
+
+def _failure(spec: Spec, values: dict[str, int]) -> Diagnostic | None:
+    """The first problem of the spec at these sizes (None if it computes)."""
+    from convcalc.spec.setting import with_values
+
+    try:
+        run(with_values(spec.replace(assume=()), values))
+    except SpecError as exc:
+        return exc.diagnostic
+    return None
+
+
+def path_at(spec: Spec, values: dict[str, int]) -> Path:
+    """The run of a spec with symbols at given sizes: the guards it took, and its first problem."""
+    from convcalc.symbolic.session import Path
+    from convcalc.symbolic.size import Space
+
+    space = Space(values)
+    try:
+        _run(spec, None, space)
+    except SpecError as exc:
+        return Path(values, tuple(g.condition for g in space.guards), exc.diagnostic)
+    return Path(values, tuple(g.condition for g in space.guards))
+
+
+def _symbolic_bounds(shape: Shape, weights: tuple[Weight, ...], what: str = "output") -> str:
+    """out_of_bounds for the sizes that are numbers (a formula has no one size to bound)."""
+    known = tuple(d if type(d) is int else None for d in shape)
+    kept = tuple(w for w in weights if all(type(d) is int for d in w.shape))
+    return out_of_bounds(known, kept, what)
 
 
 def _blocked(node: Node, outputs: dict[str, tuple[Shape, ...]], by_name: dict[str, Row]) -> bool:

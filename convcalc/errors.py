@@ -72,6 +72,7 @@ CODES = {
     "CC301": "expect.output_shape differs from the computed output shape",
     "CC302": "expect.params (or trainable/non-trainable) differs from the computed count",
     "CC303": "the parameter count exceeds expect.max_params",
+    "CC304": "expect.domain differs from the input sizes the network accepts",
 }
 
 

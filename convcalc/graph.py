@@ -345,21 +345,31 @@ Visit = Callable[[Node], tuple[Shape, ...]]
 
 
 def build_graph(
-    spec: Spec, auto_name: Callable[[str], str], visit: Visit | None = None, source: Callable[[str], str] | None = None
+    spec: Spec,
+    auto_name: Callable[[str], str],
+    visit: Visit | None = None,
+    source: Callable[[str], str] | None = None,
+    inputs: dict[str, Shape] | None = None,
 ) -> Graph:
     """Expand blocks and containers and resolve references; `auto_name("Conv2D")` gives the
     unscoped default name; `source(type_name)` says what a layer type that takes no input at all
     is ("a learned tensor": a parameter tensor), and "" for every other type.
 
     `visit`, when given, is called with each node as soon as it exists and returns its output
-    shapes: the engine computes as the graph grows, so a block can read `input_shape`.
+    shapes: the engine computes as the graph grows, so a block can read `input_shape`. `inputs`
+    are the graph inputs' shapes with the batch (the engine's: a symbol's size is a formula).
     """
-    return _Builder(spec, auto_name, visit, source).graph()
+    return _Builder(spec, auto_name, visit, source, inputs).graph()
 
 
 class _Builder:
     def __init__(
-        self, spec: Spec, auto_name: Callable[[str], str], visit: Visit | None, source: Callable[[str], str] | None
+        self,
+        spec: Spec,
+        auto_name: Callable[[str], str],
+        visit: Visit | None,
+        source: Callable[[str], str] | None,
+        inputs: dict[str, Shape] | None = None,
     ) -> None:
         self.spec = spec
         self.auto_name = auto_name
@@ -368,7 +378,9 @@ class _Builder:
         self.nodes: list[Node] = []
         self.instances: list[Instance] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
-        self.shapes: dict[str, tuple[Shape, ...]] = {i.name: ((spec.batch, *i.shape),) for i in spec.inputs}
+        if inputs is None:
+            inputs = {i.name: (spec.batch, *(d if not isinstance(d, str) else None for d in i.shape)) for i in spec.inputs}
+        self.shapes: dict[str, tuple[Shape, ...]] = {name: (shape,) for name, shape in inputs.items()}
         self.arithmetic = _Arithmetic()
         self.written: dict[int, frozenset[str]] = {}  # by layer list (the spec's, a block's): the names written in it
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from convcalc.errors import Location
 from convcalc.frameworks.base import LayerType
 from convcalc.ops.tensor import Shape, Weight
 from convcalc.record import Record
 from convcalc.spec.model import LayerSpec
+
+if TYPE_CHECKING:
+    from convcalc.symbolic.session import Symbolic
 
 BYTES_PER_PARAM = 4  # float32, as Keras's summary assumes
 
@@ -140,7 +145,7 @@ class Totals(Record):
 class Report(Record):
     """Everything computed for one spec."""
 
-    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched", "_totals")
+    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched", "symbolic", "_totals")
 
     name: str | None
     framework: str
@@ -148,6 +153,7 @@ class Report(Record):
     rows: tuple[Row, ...]
     outputs: tuple[Endpoint, ...]
     branched: bool  # some layer takes other than the one before it: show `Connected to`
+    symbolic: Symbolic | None  # sizes written as symbols (input: [H, W, 3]): their hints, guards, accepted sizes
 
     def __init__(
         self,
@@ -157,6 +163,7 @@ class Report(Record):
         rows: tuple[Row, ...],
         outputs: tuple[Endpoint, ...] = (),
         branched: bool = False,
+        symbolic: Symbolic | None = None,
     ) -> None:
         self.name = name
         self.framework = framework
@@ -164,6 +171,7 @@ class Report(Record):
         self.rows = rows
         self.outputs = outputs
         self.branched = branched
+        self.symbolic = symbolic
         self._totals: Totals | None = None
 
     @property

@@ -4,7 +4,8 @@ never through the checkout's specs/), and its printed output compared where the 
 one (`... # prints OUTPUT`).
 
 The files an example calls yours are there: `net.yaml` (a small spec; not for `init`, which
-writes it), `broken.yaml` (a spec that fails, for `solve`), `models/net.yaml` in a git
+writes it), `broken.yaml` (a spec that fails, for `solve`), `unet.yaml` (a spec whose input
+sizes are symbols, docs/examples/symbolic/pytorch-unet.yaml), `models/net.yaml` in a git
 repository whose `main` branch holds an older version of it, and for `import` a Keras model
 (`model.keras`, and its `model.to_json()` text as `exported.txt`), a darknet `yolov3-tiny.cfg`,
 Ultralytics' `yolov8.yaml`, an ONNX `tiny-cnn.onnx` (docs/examples/) and a PyTorch module
@@ -96,6 +97,7 @@ def scratch(tmp_path: Path) -> Path:
     work = tmp_path / "work"
     (work / "models").mkdir(parents=True)
     (work / "broken.yaml").write_text((ROOT / "tests/golden/solve/broken-channels.yaml").read_text())
+    (work / "unet.yaml").write_text((ROOT / "docs/examples/symbolic/pytorch-unet.yaml").read_text())
     sources = ROOT / "tests" / "sources"
     shutil.copy(sources / "yolov3-tiny.cfg", work / "yolov3-tiny.cfg")
     shutil.copy(sources / "yolov8.yaml", work / "yolov8.yaml")

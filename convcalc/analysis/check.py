@@ -30,13 +30,76 @@ def expectation_problems(spec: Spec, report: Report) -> list[Diagnostic]:
         ("trainable_params", totals.trainable_params),
         ("non_trainable_params", totals.non_trainable_params),
     ):
-        if key in values and values[key] != computed:
-            problems.append(Diagnostic(where[key], "CC302", f"expected {key} {values[key]:,}, computed {computed:,}"))
-    if "max_params" in values and totals.params > values["max_params"]:
+        if key in values and not _same(values[key], computed, report):
+            problems.append(Diagnostic(where[key], "CC302", f"expected {key} {_figure(values[key])}, computed {computed:,}"))
+    if "max_params" in values and _exceeds(totals.params, values["max_params"], report):
         problems.append(
             Diagnostic(where["max_params"], "CC303", f"{totals.params:,} parameters exceed max_params {values['max_params']:,}")
         )
+    if "domain" in values:
+        differs = domain_problem(values["domain"], report)
+        if differs is not None:
+            problems.append(Diagnostic(where["domain"], "CC304", differs))
     return problems
+
+
+def _figure(value: object) -> str:
+    """A number with thousands separators; a formula as written."""
+    return f"{value:,}" if type(value) is int else str(value)
+
+
+def _same(expected: object, computed: object, report: Report) -> bool:
+    """Whether an expected figure is the computed one: for a formula of the input's symbols
+    (`9408*H + 64`, `H/16`), on every size the network accepts (convcalc.symbolic.domain)."""
+    if expected is None or (type(expected) is int and type(computed) is int):
+        return expected is None or expected == computed
+    from convcalc.symbolic.domain import differing
+    from convcalc.symbolic.expr import Expr
+    from convcalc.symbolic.parse import formula
+    from convcalc.symbolic.size import condition
+
+    want = formula(expected) if isinstance(expected, str) else Expr.constant(expected) if type(expected) is int else None
+    have = getattr(computed, "expr", None)
+    if want is None or have is None:  # a figure that is neither a number nor a formula; a number where a formula was expected
+        return want is not None and want.is_constant and want.constant_term == computed
+    made = condition(want - have, "==")
+    if isinstance(made, bool) or report.symbolic is None:
+        return made is True
+    return differing(report.symbolic.domain, [made], accepted_only=True) is None
+
+
+def _exceeds(params: object, bound: int, report: Report) -> bool:
+    """Whether the parameters exceed a bound: a formula of the symbols, at some accepted size."""
+    if type(params) is int or report.symbolic is None:
+        return bool(params > bound)  # type: ignore[operator]
+    from convcalc.symbolic.domain import differing
+    from convcalc.symbolic.size import condition
+
+    made = condition(bound - getattr(params, "expr"), ">=")  # noqa: B009 - a Size
+    return made is False or (not isinstance(made, bool) and differing(report.symbolic.domain, [made], True) is not None)
+
+
+def domain_problem(expected: object, report: Report) -> str | None:
+    """How the sizes the network accepts differ from `expect.domain` (None where they do not).
+    With every symbol given a value (`--set`), the stated conditions must hold at those values:
+    the network computed, so it accepts them."""
+    from convcalc.symbolic.domain import differing
+    from convcalc.symbolic.parse import conditions, held
+
+    text, given = expected if isinstance(expected, tuple) else (expected, {})
+    stated = conditions(str(text), given)
+    shown = ", ".join(f"{k} = {v}" for k, v in given.items())
+    if False in stated:
+        return f"the network accepts {shown}, which expect.domain {text!r} excludes"
+    symbolic = report.symbolic
+    if symbolic is None:
+        return None
+    found = differing(symbolic.domain, held(stated))
+    if found is None:
+        return None
+    point = ", ".join(f"{k} = {v}" for k, v in found.items())
+    verdict = "accepts" if symbolic.domain.contains(found) else "rejects"
+    return f"expected the accepted sizes {text!r}, computed {symbolic.domain.text!r} (the network {verdict} {point})"
 
 
 def shape_problem(expected: tuple[int | None, ...], report: Report) -> tuple[str, str] | None:
@@ -55,7 +118,7 @@ def shape_problem(expected: tuple[int | None, ...], report: Report) -> tuple[str
         wanted = f"expected output shape {format_shape(expected)} has {len(expected)} dimension{'s' * (len(expected) != 1)}"
         message = f"{wanted}, the computed {format_shape(output)} has {counts}"
         return message, _missing_flatten(report) if len(output) > len(expected) else ""
-    if all(want is None or want == have for want, have in zip(expected, computed)):
+    if all(_same(want, have, report) for want, have in zip(expected, computed)):
         return None
     return f"expected output shape {format_shape(expected)}{form}, computed {format_shape(computed)}", ""
 
@@ -73,13 +136,18 @@ def _missing_flatten(report: Report) -> str:
     return ""
 
 
-def check_path(path: str) -> tuple[list[Diagnostic], int]:
+def check_path(path: str, values: dict[str, int] | None = None) -> tuple[list[Diagnostic], int]:
     """The problems of one spec file and its exit status: 0 pass, 1 expectation failed, 2 bad
     spec. Every problem that does not follow from an earlier one (engine.run_all), sorted by
-    where it is; the expectations are compared once the spec computes."""
+    where it is; the expectations are compared once the spec computes. `values` (--set) give
+    the input's symbols sizes."""
     read: list[Diagnostic] = []  # the bad keys of `expect:`, each left out
     try:
         spec = load_path(path, read)
+        if values:
+            from convcalc.spec.setting import with_values
+
+            spec = with_values(spec, values)
     except SpecError as exc:
         return [exc.diagnostic], 2
     return check_spec(spec, read)

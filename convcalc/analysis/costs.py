@@ -4,7 +4,7 @@ counts them), output sizes, and memory totals for a dtype. Data only: render/ sh
 from __future__ import annotations
 
 from convcalc.ops.macs import Layer, elements, multiply, summed
-from convcalc.ops.tensor import Shape
+from convcalc.ops.tensor import Shape, at_hint
 from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
@@ -129,13 +129,20 @@ class Costs(Record):
         return multiply(summed(kept, self.params + 3 * self.trainable_params), self.bytes_per_element)
 
 
-def share(part: int | None, whole: int | None) -> float | None:
-    """part / whole, or None when either is unknown or the whole is 0.
+def share(part: int | float | None, whole: int | float | None) -> float | None:
+    """part / whole, or None when either is unknown or the whole is 0; for formulas of the
+    input's symbols, their share at the sizes the report was computed at (its hint).
 
     >>> share(1, 4), share(1, 0), share(None, 4)
     (0.25, None, None)
     """
-    return None if part is None or not whole else part / whole
+    numerator, denominator = at_hint(part), at_hint(whole)
+    return None if numerator is None or not denominator else numerator / denominator
+
+
+def _formulas(shapes: tuple[Shape, ...]) -> tuple[tuple[object, ...], ...]:
+    """Shapes compared by their formulas (two sizes equal at the hint may differ elsewhere)."""
+    return tuple(tuple(getattr(d, "expr", d) for d in shape) for shape in shapes)
 
 
 def costs(report: Report, dtype: str = "float32") -> Costs:
@@ -145,10 +152,12 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     size = DTYPES[dtype]
     # A row's MACs depend on its arguments, input shapes and weights, which identical layers share
     # (the engine builds each distinct layer once): each distinct one is counted once.
-    known: dict[tuple[int, tuple[Shape, ...], int], int | None] = {}
+    known: dict[tuple[int, object, int], int | None] = {}
     counted = []
+    symbolic = report.symbolic is not None
     for row in report.rows:
-        key = (id(row.arguments), row.input_shapes, id(row.weights))
+        shapes: object = row.input_shapes if not symbolic else _formulas(row.input_shapes)
+        key = (id(row.arguments), shapes, id(row.weights))
         if key not in known:
             known[key] = layer_macs(row, report.framework)
         counted.append(known[key])

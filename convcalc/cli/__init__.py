@@ -19,6 +19,7 @@ from convcalc.errors import SpecError
 
 if TYPE_CHECKING:
     from convcalc.report import Report
+    from convcalc.spec.model import Spec
 
 
 def use_color(choice: str, stream: Any) -> bool:
@@ -84,6 +85,26 @@ def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def set_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--set NAME=SIZE: a value for a symbol of the input (`input: [H, W, 3]`), repeatable."""
+    return click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="NAME=SIZE",
+        help="Give a symbol of the input (input: [H, W, 3]) a size, e.g. --set H=224; repeat for each.",
+    )(command)
+
+
+def with_settings(parsed: Spec, settings: tuple[str, ...]) -> Spec:
+    """The spec with the --set values in place of its symbols (spec/setting.py)."""
+    if not settings:
+        return parsed
+    from convcalc.spec.setting import parse_settings, with_values
+
+    return with_values(parsed, parse_settings(settings))
+
+
 def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Shell completion for a SPEC: the bundled networks whose names start with what is typed,
     unless it looks like a path (or a file here starts so): then the shell completes files."""
@@ -105,16 +126,23 @@ def abort(exc: SpecError) -> NoReturn:
 
 
 def computed(
-    spec: str | None, framework: str, input_shape: str | None, layers: tuple[str, ...], batch: int | None = None
+    spec: str | None,
+    framework: str,
+    input_shape: str | None,
+    layers: tuple[str, ...],
+    batch: int | None = None,
+    settings: tuple[str, ...] = (),
 ) -> Report:
     """The report of a SPEC file (or - for standard input), or of the network the --input and
-    --layer options write; a spec that cannot be computed ends the command (abort)."""
+    --layer options write, with the --set values for its symbols; a spec that cannot be
+    computed ends the command (abort)."""
     from convcalc.engine import run
     from convcalc.spec.flags import from_flags
     from convcalc.spec.loading import load_path
 
     try:
         parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
+        parsed = with_settings(parsed, settings)
         if batch is not None:
             parsed = parsed.replace(batch=batch)
         return run(parsed)
@@ -166,6 +194,23 @@ class Commands(click.Group):
         module = importlib.import_module(f"convcalc.cli.{COMMANDS[name]}")
         command: click.Command = getattr(module, f"{name}_" if keyword.iskeyword(name) else name)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A command's work, with one more error turned into its one line: what a command cannot
+        do with sizes that are formulas (explain's arithmetic, a drawing, receptive fields of
+        'same' padding) asks for --set, as convcalc.symbolic.size.SymbolicValue says."""
+        try:
+            return super().invoke(ctx)
+        except TypeError as exc:
+            size = sys.modules.get("convcalc.symbolic.size")
+            if size is None or not isinstance(exc, size.SymbolicValue):
+                raise
+            from convcalc.errors import Diagnostic, Location
+
+            command = ctx.invoked_subcommand or "this command"
+            message = f"{command} needs the input's sizes in numbers here: {exc}"
+            click.echo(Diagnostic(Location("--set"), "CC003", message, "give each symbol a size: --set H=224").text(), err=True)
+            sys.exit(2)
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, complete_spec
+from convcalc.cli import color_option, complete_spec, set_option
 
 
 @click.command()
@@ -26,8 +26,9 @@ from convcalc.cli import color_option, complete_spec
     help="Skip YAML files that are not convcalc specs (no top-level layers: key, nor a typo of it; a file named "
     "*.convcalc.yaml is always one): what the pre-commit hook runs.",
 )
+@set_option
 @color_option
-def check(specs: tuple[str, ...], fmt: str, specs_only: bool, color: str) -> None:
+def check(specs: tuple[str, ...], fmt: str, specs_only: bool, settings: tuple[str, ...], color: str) -> None:
     """Check specs (files, or directories of .yaml files) and their expect: blocks.
 
     Prints nothing when every spec passes; else every problem that does not follow from an
@@ -51,12 +52,22 @@ def check(specs: tuple[str, ...], fmt: str, specs_only: bool, color: str) -> Non
 
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    values = None
+    if settings:
+        from convcalc.cli import abort
+        from convcalc.errors import SpecError
+        from convcalc.spec.setting import parse_settings
+
+        try:
+            values = parse_settings(settings)
+        except SpecError as exc:
+            abort(exc)
     status = 0
     results: list[CheckResult] = []
     for path in spec_files(specs):
         if specs_only and not recognised(path):
             continue
-        problems, code = check_path(path)
+        problems, code = check_path(path, values)
         status = max(status, code)
         results.append((path, problems, code))
     if fmt == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import complete_spec, computed, flag_layers, write_output
+from convcalc.cli import complete_spec, computed, flag_layers, set_option, write_output
 
 DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
 
@@ -21,6 +21,7 @@ DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "do
 @click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one node.")
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
 @flag_layers
+@set_option
 @click.option("--macs", "macs_column", is_flag=True, help="HTML: add each layer's MACs and the MACs totals to the table.")
 @click.option("--memory", is_flag=True, help="HTML: add each layer's output size in --dtype and the memory totals.")
 @click.option(
@@ -39,6 +40,7 @@ def draw(
     framework: str,
     input_shape: str | None,
     layers: tuple[str, ...],
+    settings: tuple[str, ...],
     macs_column: bool,
     memory: bool,
     dtype: str,
@@ -69,7 +71,7 @@ def draw(
         fmt = DRAW_SUFFIXES.get(Path(output).suffix.lower(), "mermaid") if output else "mermaid"
     if (macs_column or memory) and fmt != "html":
         raise click.UsageError("--macs and --memory add columns to the HTML page's table: use them with --format html")
-    report = computed(spec, framework, input_shape, layers, batch)
+    report = computed(spec, framework, input_shape, layers, batch, settings)
     if fmt == "mermaid":
         from convcalc.render.mermaid import render_mermaid
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import abort, complete_spec, computed, flag_layers
+from convcalc.cli import abort, complete_spec, computed, flag_layers, set_option
 from convcalc.errors import SpecError
 
 
@@ -12,9 +12,16 @@ from convcalc.errors import SpecError
 @click.argument("spec", required=False, shell_complete=complete_spec)
 @click.argument("layer_names", nargs=-1, metavar="[LAYER]...")
 @flag_layers
+@set_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def explain(
-    spec: str | None, layer_names: tuple[str, ...], framework: str, input_shape: str | None, layers: tuple[str, ...], fmt: str
+    spec: str | None,
+    layer_names: tuple[str, ...],
+    framework: str,
+    input_shape: str | None,
+    layers: tuple[str, ...],
+    settings: tuple[str, ...],
+    fmt: str,
 ) -> None:
     """Show the arithmetic behind each layer's output shape and weights, numbers filled in.
 
@@ -42,7 +49,7 @@ def explain(
 
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file (and LAYER names) or --layer options (and --input)")
-    report = computed(spec, framework, input_shape, layers)
+    report = computed(spec, framework, input_shape, layers, settings=settings)
     try:
         missing = [name for name in layer_names if name not in {row.name for row in report.rows}]
         if missing:

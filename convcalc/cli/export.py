@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import abort, write_output
-from convcalc.errors import SpecError
+from convcalc.cli import abort, set_option, with_settings, write_output
+from convcalc.errors import Location, SpecError
 
 
 @click.command()
@@ -17,7 +17,8 @@ from convcalc.errors import SpecError
     help="The framework to write for: the spec's own (a spec exports only to the framework whose layers it uses).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
-def export(spec: str, framework: str | None, output: str | None) -> None:
+@set_option
+def export(spec: str, framework: str | None, output: str | None, settings: tuple[str, ...]) -> None:
     """Write SPEC as Python code that builds its network with PyTorch or Keras.
 
     A PyTorch spec becomes an nn.Module class (blocks as submodule classes, merges and
@@ -39,8 +40,8 @@ def export(spec: str, framework: str | None, output: str | None) -> None:
     from convcalc.spec.loading import load_path
 
     try:
-        loaded = load_path(spec)
-        unscoped = [block for block in loaded.blocks.values() if not block.scoped]
+        parsed = with_settings(load_path(spec), settings)
+        unscoped = [block for block in parsed.blocks.values() if not block.scoped]
         if unscoped:  # convcalc/export writes each block as a module or a function of its own names
             raise SpecError.at(
                 unscoped[0].location,
@@ -48,7 +49,11 @@ def export(spec: str, framework: str | None, output: str | None) -> None:
                 f"export cannot write block {unscoped[0].name!r} yet: it is a builder function (scoped: false)",
                 "summary, check and draw read it; export writes blocks that are modules (scoped: true, the default)",
             )
-        exported = write(loaded, framework)
+        if parsed.symbols:  # the code builds the model on an example input: it needs numbers
+            named = " ".join(f"--set {name}=224" for name in parsed.symbols)
+            message = f"export writes code for sizes in numbers; the spec's input has symbols ({', '.join(parsed.symbols)})"
+            raise SpecError.at(Location("--set"), "CC003", message, hint=f"e.g. {named}")
+        exported = write(parsed, framework)
     except SpecError as exc:
         abort(exc)
     write_output(exported.text, output)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, complete_spec, use_color
+from convcalc.cli import abort, color_option, complete_spec, set_option, use_color, with_settings
 from convcalc.errors import SpecError
 
 
@@ -32,6 +32,17 @@ from convcalc.errors import SpecError
     metavar="DIMS",
     help="With SPEC and --layer: the shape wanted for the network's output instead (before 0.2: --output-shape).",
 )
+@click.option(
+    "--maximize", metavar="NAME", help="With SPEC: the largest size of this symbol (input: [H, W, 3]) within the budget."
+)
+@click.option("--minimize", metavar="NAME", help="With SPEC: the smallest accepted size of this symbol within the budget.")
+@click.option("--macs-at-most", metavar="N", help="Budget: MACs per sample, e.g. 10G.")
+@click.option("--params-at-most", metavar="N", help="Budget: parameters, e.g. 25M.")
+@click.option("--memory-at-most", metavar="BYTES", help="Budget: the input, activations and parameters in float32, e.g. 2GiB.")
+@click.option(
+    "--accepted", "between", metavar="NAME=LOW..HIGH", help="With SPEC: the sizes of this symbol it accepts in the range."
+)
+@set_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), help="Rows shown (table: 30, JSON: all; 0 is all).")
 @color_option
@@ -49,6 +60,13 @@ def solve(
     layer_name: str | None,
     output_shape: str | None,
     network_output_shape: str | None,
+    maximize: str | None,
+    minimize: str | None,
+    macs_at_most: str | None,
+    params_at_most: str | None,
+    memory_at_most: str | None,
+    between: str | None,
+    settings: tuple[str, ...],
     fmt: str,
     limit: int | None,
     color: str,
@@ -64,6 +82,12 @@ def solve(
     the shape --network-output-shape). With a SPEC that does not compute: the smallest changes
     to the layer that fails, or to the layers before it (--layer: that one only), that make it
     compute. Every answer is verified by a full run of the spec.
+
+    With a SPEC whose input sizes are symbols (input: [H, W, 3]) and --maximize H (or
+    --minimize H): the largest (smallest) size the network accepts whose MACs, parameters or
+    memory stay within the --...-at-most budgets; the other symbols keep their --set sizes or
+    move with H. The answer and the next accepted size are computed in full. With
+    --accepted H=200..300: the sizes in that range the network accepts.
 
     Exit status: 0 answered, 1 no setting works (the reason is printed; for a spec that fails,
     also when changes only get the failing layer computing), 2 bad input.
@@ -88,6 +112,8 @@ def solve(
       convcalc solve seed-example-2 --layer conv2d --output-shape 12,12,32
       convcalc solve seed-example-2 --layer conv2d --network-output-shape 8,8,64
       convcalc solve broken.yaml
+      convcalc solve unet.yaml --maximize H --macs-at-most 10G
+      convcalc solve unet.yaml --accepted H=200..300
     """
     from convcalc.analysis.solve import length as lengths
     from convcalc.render import solve as output
@@ -96,6 +122,13 @@ def solve(
         raise click.UsageError("give --transposed or --pool, not both")
     spatial = (length, target, kernel, stride, padding, dilation)
     answer: output.Answer
+    if between is not None:
+        _solve_between(spec, between, settings, fmt)
+    budget = {"macs": macs_at_most, "params": params_at_most, "memory": memory_at_most}
+    if maximize is not None or minimize is not None or any(budget.values()):
+        _solve_size(spec, maximize, minimize, budget, settings, fmt, color)
+    if settings:
+        raise click.UsageError("--set gives a symbol's size for --maximize or --minimize")
     try:
         if spec is not None:
             if any(v is not None for v in spatial) or transposed or pool:
@@ -144,3 +177,60 @@ def solve(
     else:
         click.echo(output.table(answer, use_color(color, sys.stdout), 30 if limit is None else limit), nl=False)
     sys.exit(0 if ok else 1)
+
+
+def _solve_size(
+    spec: str | None,
+    maximize: str | None,
+    minimize: str | None,
+    budget: dict[str, str | None],
+    settings: tuple[str, ...],
+    fmt: str,
+    color: str,
+) -> None:
+    """solve --maximize/--minimize NAME with budgets (analysis/solve/budget.py); exits."""
+    if spec is None:
+        raise click.UsageError("--maximize and --minimize need a SPEC whose input sizes are symbols")
+    if (maximize is None) == (minimize is None):
+        raise click.UsageError("give --maximize NAME or --minimize NAME (one symbol), with --macs-at-most and the like")
+    if not any(budget.values()):
+        raise click.UsageError("give a budget: --macs-at-most, --params-at-most or --memory-at-most")
+    from convcalc.analysis.solve.budget import parse_amount, solve_budget
+    from convcalc.render import solve as output
+    from convcalc.spec.loading import load_path
+
+    try:
+        amounts = {key: parse_amount(value, f"--{key}-at-most") for key, value in budget.items() if value is not None}
+        parsed = with_settings(load_path(spec), settings)
+        answer = solve_budget(parsed, maximize or minimize or "", maximize is not None, amounts)
+    except SpecError as exc:
+        abort(exc)
+    if fmt == "json":
+        from convcalc.render.json import dumps
+
+        click.echo(dumps(output.size_document(answer)), nl=False)
+    else:
+        click.echo(output.size_table(answer), nl=False)
+    sys.exit(0 if answer.values is not None else 1)
+
+
+def _solve_between(spec: str | None, between: str, settings: tuple[str, ...], fmt: str) -> None:
+    """solve SPEC --accepted NAME=LOW..HIGH (analysis/solve/budget.py); exits."""
+    if spec is None:
+        raise click.UsageError("--accepted needs a SPEC whose input sizes are symbols")
+    from convcalc.analysis.solve.budget import accepted_between, parse_range
+    from convcalc.render import solve as output
+    from convcalc.spec.loading import load_path
+
+    try:
+        symbol, low, high = parse_range(between)
+        answer = accepted_between(with_settings(load_path(spec), settings), symbol, low, high)
+    except SpecError as exc:
+        abort(exc)
+    if fmt == "json":
+        from convcalc.render.json import dumps
+
+        click.echo(dumps(output.between_document(answer)), nl=False)
+    else:
+        click.echo(output.between_table(answer), nl=False)
+    sys.exit(0 if answer.sizes else 1)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, complete_spec, computed, flag_layers, terminal_width, unicode_output, use_color
+from convcalc.cli import color_option, complete_spec, computed, flag_layers, set_option, terminal_width, unicode_output, use_color
 
 
 @click.command()
@@ -17,6 +17,7 @@ from convcalc.cli import color_option, complete_spec, computed, flag_layers, ter
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
 @flag_layers
+@set_option
 @click.option(
     "--receptive-field",
     "receptive",
@@ -59,6 +60,7 @@ def summary(
     framework: str,
     input_shape: str | None,
     layers: tuple[str, ...],
+    settings: tuple[str, ...],
     receptive: bool,
     macs_column: bool,
     shares: bool,
@@ -93,12 +95,14 @@ def summary(
       convcalc summary --framework keras --input 28,28,1 \\
           --layer "Conv2D(32, 3, activation='relu')" --layer "Conv2D(64, 3)"
       convcalc summary --framework pytorch --input 1,28,28 --layer "Conv2d(1, 32, 3)"
+      convcalc summary --framework pytorch --input 3,H,W --layer "Conv2d(3, 8, 3, stride=2)"    # shapes as formulas
+      convcalc summary unet.yaml --set H=256 --set W=256    # input: [1, H, W] given sizes
       convcalc summary pytorch-resnet50 --macs --bars --depth 1
       convcalc summary gpt2-small --memory --dtype bfloat16 --batch 8
     """
     if (spec is None) == (not layers):
         raise click.UsageError("give either a SPEC file or --layer options (and --input)")
-    report = computed(spec, framework, input_shape, layers, batch)
+    report = computed(spec, framework, input_shape, layers, batch, settings)
     if fmt == "json":
         from convcalc.analysis.costs import costs
         from convcalc.analysis.receptive import receptive_fields

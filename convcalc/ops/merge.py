@@ -53,8 +53,8 @@ def concatenate(shapes: tuple[Shape, ...], axis: int) -> Shape:
         if i == axis:
             out.append(sum(sizes) if all_known(sizes) else None)
             continue
-        known = {n for n in sizes if n is not None}
-        if len(known) > 1:
+        known = [n for n in sizes if n is not None]  # compared pairwise, not in a set: a size that is a
+        if any(n != known[0] for n in known[1:]):  # formula records each comparison it takes (symbolic.size)
             raise LayerError(
                 f"cannot concatenate on axis {axis}: the shapes {', '.join(map(format_shape, shapes))} differ on axis {i}",
                 code="CC200",

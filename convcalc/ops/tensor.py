@@ -20,6 +20,35 @@ def all_known(sizes: tuple[int | None, ...]) -> TypeGuard[tuple[int, ...]]:
     return None not in sizes
 
 
+def is_number(value: object) -> bool:
+    """Whether a size is a number (an int), not a formula of the input's symbols
+    (convcalc.symbolic.size.Size, which computes like an int but has no one value).
+
+    >>> is_number(7), is_number(None)
+    (True, False)
+    """
+    return type(value) is int
+
+
+def integral(value: object) -> bool:
+    """Whether a value is a whole number as a size: an int (not a bool), or a formula of the
+    input's symbols (convcalc.symbolic.size.Size: what `shape(x)[2]` reads on an input [H, W]).
+
+    >>> integral(3), integral(True), integral(2.0)
+    (True, False, False)
+    """
+    kind = type(value)
+    return kind is int or (kind.__name__ == "Size" and kind.__module__ == "convcalc.symbolic.size")
+
+
+def at_hint(value: int | float | None) -> int | float | None:
+    """A number as it is; a formula's value at the sizes its run was computed at (its hint):
+    what a share or a bar of a symbolic report is drawn from."""
+    if value is None or type(value) in (int, float):
+        return value
+    return getattr(value, "hint", value)
+
+
 class Weight(Record):
     """One weight tensor of a layer, named and shaped as the framework holds it."""
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from convcalc.analysis.costs import Costs, share
 from convcalc.analysis.receptive import LayerField
 from convcalc.ops.macs import summed
+from convcalc.ops.tensor import at_hint, is_number
 from convcalc.record import Record
 from convcalc.render.fold import fold
-from convcalc.render.text import readable_size
+from convcalc.render.text import hinted, readable_size
 from convcalc.report import Report, Row
 
 
@@ -80,6 +81,8 @@ def compact(count: int | None) -> str:
     """
     if count is None:
         return "?"
+    if not is_number(count):  # a formula of the input's symbols
+        return str(count)
     value, unit = float(count), 0
     while value >= 1000 and unit < len(SI) - 1:
         value /= 1000
@@ -135,7 +138,9 @@ def cost_columns(
         return ("?" if count is None else str(count)) if exact else compact(count)
 
     def size_text(size: int | None) -> str:
-        return ("?" if size is None else str(size)) if exact else "?" if size is None else readable_size(size)
+        if exact or size is None:
+            return "?" if size is None else str(size)
+        return readable_size(size) if is_number(size) else f"{size} B"
 
     headers: list[str] = []
     if macs_column:
@@ -155,7 +160,7 @@ def cost_columns(
             sums = figures.setdefault(name, [0, 0, 0])
             figures[name] = [summed(a, b) for a, b in zip(sums, values)]
     shown = {row.name for row in report.rows} if depth is None else {row.name for row in fold(report, depth).rows}
-    heaviest = max((figures[name][0] or 0 for name in shown), default=0)
+    heaviest: float = max((at_hint(figures[name][0]) or 0 for name in shown), default=0)
     cells: dict[str, tuple[str, ...]] = {}
     for name, (macs_count, params, output) in figures.items():
         line: list[str] = []
@@ -172,8 +177,8 @@ def cost_columns(
     totals: list[str] = []
     notes: list[str] = []
     if macs_column or bars:
-        count = "unknown" if result.macs is None else f"{result.macs:,} ({compact(result.macs)}, {scope(result)})"
-        flops = "unknown" if result.flops is None else f"{result.flops:,} ({compact(result.flops)}) = 2 x MACs"
+        count = "unknown" if result.macs is None else f"{result.macs:,} ({hinted(result.macs, compact, report)}, {scope(result)})"
+        flops = "unknown" if result.flops is None else f"{result.flops:,} ({hinted(result.flops, compact, report)}) = 2 x MACs"
         totals += [f"Total MACs: {count}", f"Total FLOPs: {flops}"]
         notes.append("MACs: multiply-accumulates as fvcore counts them (bias, activations and element-wise ops not counted).")
     if bars:
@@ -181,10 +186,10 @@ def cost_columns(
     if memory:
         size = result.bytes_per_element
         totals += [
-            f"Input size ({result.dtype}): {_bytes(result.input_bytes)} ({scope(result)})",
-            f"Activations ({result.dtype}, one forward pass): {_bytes(result.activation_bytes)} ({scope(result)})",
-            f"Params size ({result.dtype}): {readable_size(result.param_bytes)}",
-            f"Training estimate ({result.dtype}, Adam): {_bytes(result.training_bytes)}",
+            f"Input size ({result.dtype}): {_bytes(result.input_bytes, report)} ({scope(result)})",
+            f"Activations ({result.dtype}, one forward pass): {_bytes(result.activation_bytes, report)} ({scope(result)})",
+            f"Params size ({result.dtype}): {_bytes(result.param_bytes, report)}",
+            f"Training estimate ({result.dtype}, Adam): {_bytes(result.training_bytes, report)}",
         ]
         notes.append(
             f"Training estimate: inputs and activations kept for the backward pass, the parameters, and for each "
@@ -193,8 +198,14 @@ def cost_columns(
     return Columns(tuple(headers), cells, tuple(notes), tuple(totals), left=("MACs bar",))
 
 
-def _bytes(size: int | None) -> str:
-    return "unknown" if size is None else readable_size(size)
+def _bytes(size: int | None, report: Report | None = None) -> str:
+    """A size in bytes as Keras writes it; a formula of the input's symbols in bytes, with its
+    size at the report's hint."""
+    if size is None:
+        return "unknown"
+    if is_number(size) or report is None:
+        return readable_size(size)
+    return f"{size} bytes ({hinted(size, readable_size, report)})"
 
 
 def axis_text(values: tuple[int | None, ...]) -> str:

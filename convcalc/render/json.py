@@ -91,14 +91,17 @@ def field_data(result: LayerField) -> dict[str, object] | None:
 
 
 def report_data_head(report: Report) -> dict[str, object]:
-    """The keys before the layers."""
-    return {
+    """The keys before the layers (`symbols` only where the input sizes are symbols)."""
+    head: dict[str, object] = {
         "schema": SCHEMA,
         "name": report.name,
         "framework": report.framework,
         "inputs": [{"name": i.name, "shape": shape_list(i.shape)} for i in report.inputs],
         "outputs": [{"name": o.name, "shape": shape_list(o.shape)} for o in report.outputs],
     }
+    if report.symbolic is not None:
+        head["symbols"] = symbols_data(report)
+    return head
 
 
 def totals_dict(report: Report, cost: Costs) -> dict[str, object]:
@@ -155,7 +158,44 @@ def _scalar(value: object) -> str:
         return quoted(value)
     if isinstance(value, float):
         return repr(value) if value == value and value not in (float("inf"), float("-inf")) else _non_finite(value)
+    expr = getattr(value, "expr", None)
+    if expr is not None:  # a size that is a formula of the input's symbols
+        return compact(formula_data(value))
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def formula_data(value: object) -> dict[str, object]:
+    """A formula of the input's symbols in the JSON document: its text as the table shows it
+    (`H/16` where every accepted H is a multiple of 16), the same as a Python expression of the
+    symbols (floor as //), and its exact tree (Expr.tree)."""
+    expr = getattr(value, "expr")  # noqa: B009 - a Size, which this module does not import
+    return {"text": str(value), "python": expr.python(), "formula": expr.tree()}
+
+
+def symbols_data(report: Report) -> dict[str, object]:
+    """The `symbols` key of a report whose input sizes are symbols (convcalc-1.schema.json)."""
+    symbolic = report.symbolic
+    assert symbolic is not None
+    domain = symbolic.domain
+    rejected = None
+    if symbolic.rejected is not None:
+        values, problem = symbolic.rejected
+        rejected = {"sizes": values, "layer": problem.node if problem else None, "message": problem.message if problem else None}
+    return {
+        "names": list(symbolic.symbols),
+        "hints": dict(symbolic.hints),
+        "assume": [a.text for a in symbolic.assumed],
+        "accepted": {
+            "text": domain.text,
+            "parts": list(domain.parts),
+            "proven": domain.proven,
+            "smallest": domain.smallest,
+            "multiple_of": dict(domain.facts),
+            "rejected": rejected,
+        },
+        "holds_for": domain.region,
+        "guards": [{"condition": g.condition.text(), "layer": g.layer} for g in symbolic.guards],
+    }
 
 
 def _non_finite(value: float) -> str:
@@ -218,7 +258,11 @@ def json_chunks(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> 
     layers, written straight from the rows: each layer object is known to span several lines (its
     keys alone are wider than a line), so only its values are laid out, and the parts that depend
     only on what a layer computes (its type, shapes, weights and costs) are written once per
-    distinct layer. tests/test_render_json.py compares it with the generic layout on every spec."""
+    distinct layer. tests/test_render_json.py compares it with the generic layout on every spec.
+    A report on symbols takes the generic layout (its sizes are formulas, not keys to share)."""
+    if report.symbolic is not None:
+        yield dumps(report_data(report, cost, fields))
+        return
     data = report_data_head(report)
     yield "{\n" + "".join(f"  {quoted(key)}: {_render(value, 2)[0]},\n" for key, value in data.items()) + '  "layers": [\n    '
     writer = _LayerWriter()

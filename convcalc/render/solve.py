@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from convcalc.analysis.solve.budget import Between, Figures, SizeAnswer
 from convcalc.analysis.solve.layer import Change, LayerAnswer
 from convcalc.analysis.solve.length import LengthAnswer
 from convcalc.analysis.solve.repair import RepairAnswer
@@ -227,3 +228,91 @@ def repair_table(answer: RepairAnswer, color: bool, limit: int | None = None) ->
 
 def _then(problem: Diagnostic | None) -> str:
     return "" if problem is None else f"{problem.layer or problem.location}: {problem.code} {problem.message}"
+
+
+def _sizes_text(values: dict[str, int]) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in values.items())
+
+
+def _figures_text(figures: Figures | None) -> str:
+    if figures is None:
+        return "rejected"
+    from convcalc.render.columns import compact
+    from convcalc.render.text import readable_size
+
+    memory = "?" if figures.memory is None else readable_size(figures.memory)
+    return f"MACs {compact(figures.macs)}, params {compact(figures.params)}, memory {memory}"
+
+
+def _budget_text(answer: SizeAnswer) -> str:
+    from convcalc.render.columns import compact
+    from convcalc.render.text import readable_size
+
+    return " and ".join(
+        f"{name if name != 'macs' else 'MACs'} <= {readable_size(limit) if name == 'memory' else compact(limit)}"
+        for name, limit in answer.budget.items()
+    )
+
+
+def size_table(answer: SizeAnswer) -> str:
+    """solve --maximize/--minimize: the size found and its figures, then the next accepted size
+    and what it would cost."""
+    which = "Largest" if answer.maximize else "Smallest"
+    moving = f" ({', '.join(f'{s} = {answer.symbol}' for s in answer.tied)})" if answer.tied else ""
+    lines = [f"{which} accepted {answer.symbol} with {_budget_text(answer)}{moving}:"]
+    if answer.values is None:
+        lines.append(f"  none: {answer.reason}")
+    else:
+        lines.append(f"  {_sizes_text(answer.values)}: {_figures_text(answer.figures)}")
+    if answer.beyond is not None:
+        label = "next accepted size" if answer.values is not None else "smallest accepted size"
+        lines.append(f"  {label}, {_sizes_text(answer.beyond)}: {_figures_text(answer.beyond_figures)}")
+    elif answer.reason and answer.values is not None:
+        lines.append(f"  ({answer.reason})")
+    return "\n".join(lines) + "\n"
+
+
+def _figures_data(figures: Figures | None) -> dict[str, int | None] | None:
+    return None if figures is None else {"macs": figures.macs, "params": figures.params, "memory": figures.memory}
+
+
+def size_document(answer: SizeAnswer) -> dict[str, object]:
+    """The JSON document of solve --maximize/--minimize."""
+    return {
+        "schema": SCHEMA,
+        "problem": "size",
+        "spec": answer.spec,
+        "symbol": answer.symbol,
+        "goal": "maximize" if answer.maximize else "minimize",
+        "budget": dict(answer.budget),
+        "moves_with": list(answer.tied),
+        "sizes": answer.values,
+        "figures": _figures_data(answer.figures),
+        "next": None if answer.beyond is None else {"sizes": answer.beyond, "figures": _figures_data(answer.beyond_figures)},
+        "reason": answer.reason or None,
+    }
+
+
+def between_table(answer: Between) -> str:
+    """solve --accepted H=LOW..HIGH: the accepted sizes in the range, and the accepted set."""
+    moving = f" ({', '.join(f'{s} = {answer.symbol}' for s in answer.tied)})" if answer.tied else ""
+    count = len(answer.sizes)
+    head = f"{answer.symbol} from {answer.low} to {answer.high}{moving}: {count} accepted size{'s' * (count != 1)}"
+    listed = ", ".join(map(str, answer.sizes)) if answer.sizes else "none"
+    return f"{head} (accepted: {answer.domain})\n  {listed}\n"
+
+
+def between_document(answer: Between) -> dict[str, object]:
+    """The JSON document of solve --accepted."""
+    return {
+        "schema": SCHEMA,
+        "problem": "accepted",
+        "spec": answer.spec,
+        "symbol": answer.symbol,
+        "low": answer.low,
+        "high": answer.high,
+        "moves_with": list(answer.tied),
+        "count": len(answer.sizes),
+        "sizes": list(answer.sizes),
+        "accepted": answer.domain,
+    }

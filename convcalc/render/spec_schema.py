@@ -180,6 +180,18 @@ def layer_item(framework: str, types: list[str], variant: str) -> dict[str, Any]
 
 UNKNOWN = {"anyOf": [{"type": "null"}, {"enum": ["None", "?"]}]}
 """A size written as unknown (or, in `expect:`, as any): null, None or ?."""
+SYMBOL = {
+    "type": "string",
+    "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+    "not": {"enum": ["None", "null", "ceil", "floor", "and", "or", "not", "in", "is", "if", "else", "True", "False"]},
+    "description": "A size written as a name (H, T): shapes and costs follow it as formulas (docs/symbolic.md).",
+}
+"""An input size written as a symbol's name."""
+FORMULA = {
+    "type": "string",
+    "pattern": r"[-+*/%()0-9]",
+    "description": "A formula of the input's symbols, e.g. 40*floor(H/2)*floor(W/2) + 86.",
+}
 SHAPE_TEXT = r"^\s*[\[(]\s*(?:(?:[0-9]+|None|null|\?)\s*,?\s*)+[\])]\s*$"
 """A shape as text, as Python and the table print it: (None, 28, 28, 1)."""
 
@@ -189,9 +201,9 @@ def spec_schema() -> dict[str, Any]:
     definitions: dict[str, Any] = {
         "dims": {
             "description": "A shape without the batch dimension, e.g. [28, 28, 1] (or as Python writes it, "
-            '"(28, 28, 1)"); null for an unknown size.',
+            '"(28, 28, 1)"); null for an unknown size, a name (H) for a size given later (--set H=224).',
             "anyOf": [
-                {"type": "array", "minItems": 1, "items": {"anyOf": [UNKNOWN, {"type": "integer", "minimum": 1}]}},
+                {"type": "array", "minItems": 1, "items": {"anyOf": [UNKNOWN, {"type": "integer", "minimum": 1}, SYMBOL]}},
                 {"type": "string", "pattern": SHAPE_TEXT},
             ],
         }
@@ -253,7 +265,7 @@ def spec_schema() -> dict[str, Any]:
             "layers": {"type": "array", "minItems": 1},
         },
     }
-    count = {"type": "integer", "minimum": 0}
+    count = {"anyOf": [{"type": "integer", "minimum": 0}, FORMULA]}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
@@ -282,6 +294,11 @@ def spec_schema() -> dict[str, Any]:
                 "description": "Named inputs: {image: [224, 224, 3]}.",
             },
             "batch": {"type": ["integer", "null"], "minimum": 1, "description": "Batch size (absent: unknown)."},
+            "assume": {
+                "description": "What the input's symbols satisfy: a condition or a list of them, e.g. "
+                "[H % 32 == 0, 32 <= H <= 1024].",
+                "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}],
+            },
             "functions": {
                 "type": "object",
                 "propertyNames": {"pattern": SIGNATURE},
@@ -314,14 +331,23 @@ def spec_schema() -> dict[str, Any]:
                         "description": "With the batch ([null, 24, 24, 64]) or without it ([24, 24, 64]), or as the "
                         'table prints it ("(None, 24, 24, 64)"); null for any size.',
                         "anyOf": [
-                            {"type": "array", "minItems": 1, "items": {"anyOf": [UNKNOWN, {"type": "integer", "minimum": 0}]}},
+                            {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"anyOf": [UNKNOWN, {"type": "integer", "minimum": 0}, SYMBOL, FORMULA]},
+                            },
                             {"type": "string", "pattern": SHAPE_TEXT},
                         ],
                     },
                     "params": count,
                     "trainable_params": count,
                     "non_trainable_params": count,
-                    "max_params": count,
+                    "max_params": {"type": "integer", "minimum": 0},
+                    "domain": {
+                        "type": "string",
+                        "description": "The input sizes the network accepts, as conditions on its symbols: "
+                        "H % 16 == 0 and W % 16 == 0.",
+                    },
                 },
             },
         },

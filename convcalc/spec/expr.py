@@ -24,9 +24,10 @@ import ast
 import math
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from convcalc.errors import LayerError, short
+from convcalc.ops.tensor import integral
 from convcalc.record import Record
 
 LIMIT = 2**63  # no size in a network comes near; anything beyond is a mistake or an attack
@@ -574,6 +575,8 @@ def _bounded(result: object, text: str) -> object:
 
 
 def _number(value: object, text: str) -> int | float:
+    if type(value) is not int and integral(value):  # a formula of the input's symbols computes as an int does
+        return cast(int, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise LayerError(f"expected a number in {text!r}, found {value!r}", code="CC105")
     return value

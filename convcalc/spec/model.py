@@ -13,11 +13,12 @@ if TYPE_CHECKING:
 
 FRAMEWORKS = ("keras", "pytorch")
 TOP_LEVEL_KEYS = (
-    "name", "description", "framework", "input", "inputs", "batch", "functions", "blocks", "layers", "outputs", "expect",
+    "name", "description", "framework", "input", "inputs", "batch", "assume", "functions", "blocks", "layers", "outputs",
+    "expect",
 )  # fmt: skip
 BLOCK_KEYS = ("params", "layers", "description", "container", "scoped")
 GRAPH_KEYS = ("name", "inputs", "shares", "when", "repeat")  # what any layer may carry, whatever its class takes
-EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
+EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params", "domain")
 # Bounds on what a spec may hold, so hostile input fails fast instead of running for minutes.
 MAX_NODES = 1_000_000  # a spec larger than this is an alias bomb or a mistake, not a network
 MAX_DEPTH = 64  # a spec nests a few levels (spec > layers > layer > argument > tuple); 64 is generous
@@ -113,18 +114,38 @@ class Expect(Record):
         self.locations = locations
 
 
+Dim = int | str | None
+"""An input size as written: a number, a symbol's name (`H`: any size, the formulas follow it), or None (unknown)."""
+
+
 class InputSpec(Record):
     """One graph input as written: its name and shape without the batch dimension."""
 
     __slots__ = ("name", "shape", "location")
 
     name: str
-    shape: tuple[int | None, ...]
+    shape: tuple[Dim, ...]
     location: Location
 
-    def __init__(self, name: str, shape: tuple[int | None, ...], location: Location) -> None:
+    def __init__(self, name: str, shape: tuple[Dim, ...], location: Location) -> None:
         self.name = name
         self.shape = shape
+        self.location = location
+
+
+class Assumption(Record):
+    """One entry of `assume:` as written (`H % 32 == 0`), with the conditions it states
+    (convcalc.symbolic.size.Condition, read by convcalc.symbolic.parse)."""
+
+    __slots__ = ("text", "conditions", "location")
+
+    text: str
+    conditions: tuple[Any, ...]
+    location: Location
+
+    def __init__(self, text: str, conditions: tuple[Any, ...], location: Location) -> None:
+        self.text = text
+        self.conditions = conditions
         self.location = location
 
 
@@ -169,7 +190,9 @@ UNSCOPED_NAME = "name"  # inside a block with `scoped: false`: the instance's na
 class Spec(Record):
     """A spec file as read: inputs, layer templates, blocks and expectations."""
 
-    __slots__ = ("path", "framework", "inputs", "layers", "name", "batch", "expect", "outputs", "blocks", "functions")
+    __slots__ = (
+        "path", "framework", "inputs", "layers", "name", "batch", "expect", "outputs", "blocks", "functions", "assume",
+    )  # fmt: skip
 
     path: str
     framework: str
@@ -181,6 +204,7 @@ class Spec(Record):
     outputs: tuple[tuple[str, Location], ...]
     blocks: dict[str, BlockSpec]
     functions: dict[str, Function]  # the helper formulas of `functions:`
+    assume: tuple[Assumption, ...]  # what the symbols of the inputs satisfy
 
     def __init__(
         self,
@@ -194,6 +218,7 @@ class Spec(Record):
         outputs: tuple[tuple[str, Location], ...] = (),
         blocks: dict[str, BlockSpec] | None = None,
         functions: dict[str, Function] | None = None,
+        assume: tuple[Assumption, ...] = (),
     ) -> None:
         self.path = path
         self.framework = framework
@@ -205,6 +230,17 @@ class Spec(Record):
         self.outputs = outputs
         self.blocks = {} if blocks is None else blocks
         self.functions = {} if functions is None else functions
+        self.assume = assume
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The names written for input sizes (`input: [H, W, 3]`), in order: their sizes are formulas."""
+        found: dict[str, None] = {}
+        for item in self.inputs:
+            for dim in item.shape:
+                if isinstance(dim, str):
+                    found[dim] = None
+        return tuple(found)
 
 
 def dims_text(text: str) -> list[str]:
@@ -220,16 +256,36 @@ def dims_text(text: str) -> list[str]:
     return text.replace(",", " ").split()
 
 
-def parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:
-    """An input shape as written (numbers, or None/null/? for an unknown size), checked against the bounds."""
-    dims: list[int | None] = []
+RESERVED = frozenset(("ceil", "floor", "and", "or", "not", "in", "is", "if", "else", "True", "False"))
+
+
+def symbol_name(item: object) -> bool:
+    """Whether an input size is written as a symbol's name: a letter, then letters, digits or _.
+
+    >>> symbol_name("H"), symbol_name("seq_len"), symbol_name("3"), symbol_name("floor")
+    (True, True, False, False)
+    """
+    return isinstance(item, str) and item.isidentifier() and item.isascii() and len(item) <= 64 and item not in RESERVED
+
+
+def parse_dims(items: list[Any], where: Location) -> tuple[Dim, ...]:
+    """An input shape as written (numbers, a symbol's name such as H, or None/null/? for an
+    unknown size), checked against the bounds."""
+    dims: list[Dim] = []
     for item in items:
         if isinstance(item, str) and item.lower() in ("none", "null", "?"):
             item = None
         elif isinstance(item, str) and item.isascii() and item.removeprefix("-").isdigit() and len(item) < 100:
             item = int(item)
+        elif symbol_name(item):
+            dims.append(item)
+            continue
         if item is not None and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
-            raise SpecError.at(where, "CC003", f"an input dimension must be a positive integer or null, found {short(item)}")
+            raise SpecError.at(
+                where,
+                "CC003",
+                f"an input dimension must be a positive integer, a symbol's name (H) or null, found {short(item)}",
+            )
         if item is not None and item > MAX_DIM:
             raise SpecError.at(
                 where, "CC003", f"the input dimension {item:,} is over convcalc's bound of 2**40 elements per dimension"

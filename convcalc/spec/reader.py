@@ -22,7 +22,9 @@ from convcalc.spec.model import (
     MAX_NODES,
     TOP_LEVEL_KEYS,
     UNSCOPED_NAME,
+    Assumption,
     BlockSpec,
+    Dim,
     Expect,
     InputSpec,
     LayerSpec,
@@ -383,9 +385,44 @@ class Reader:
             if not value or not all(isinstance(v, str) for v in value):
                 raise SpecError.at(self.at(node), "CC003", f"outputs must be a list of layer names, found {short(value)}")
             outputs = tuple((v, self.at(node)) for v in value)
-        expect = self.expect(top["expect"][0]) if "expect" in top else None
+        symbols = tuple(dict.fromkeys(d for i in inputs for d in i.shape if isinstance(d, str)))
+        expect = self.expect(top["expect"][0], symbols) if "expect" in top else None
         spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks, functions)
-        return with_input_from_first_layer(spec, self.at(root))
+        spec = with_input_from_first_layer(spec, self.at(root))
+        if "assume" in top:
+            spec = spec.replace(assume=self.assume(top["assume"][0], spec.symbols))
+        return spec
+
+    def assume(self, node: Any, symbols: tuple[str, ...]) -> tuple[Assumption, ...]:
+        """`assume:`, a condition or a list of them on the input's symbols (`H % 32 == 0`)."""
+        from convcalc.symbolic.parse import FormulaError, conditions
+
+        value = self.value(node)
+        items = value if isinstance(value, list) else [value]
+        nodes = node.value if isinstance(node, self.yaml.SequenceNode) else [node]
+        found = []
+        for item, item_node in zip(items, nodes):
+            where = self.at(item_node)
+            if not isinstance(item, str):
+                raise SpecError.at(where, "CC003", f"assume: takes conditions such as 'H % 32 == 0', found {short(item)}")
+            try:
+                stated = conditions(item)
+            except FormulaError as exc:
+                raise SpecError.at(where, "CC003", f"assume: {exc}") from None
+            for made in stated:
+                if made is False:
+                    raise SpecError.at(where, "CC003", f"assume: {item!r} is never true")
+                unknown = sorted(set() if isinstance(made, bool) else made.symbols() - set(symbols))
+                if unknown:
+                    named = ", ".join(symbols) or "none"
+                    raise SpecError.at(
+                        where,
+                        "CC003",
+                        f"assume: {item!r} names {', '.join(unknown)}, which is not a size of the input",
+                        hint=f"the input's symbols: {named} (write them in `input:`, e.g. [H, W, 3])",
+                    )
+            found.append(Assumption(item, tuple(c for c in stated if not isinstance(c, bool)), where))
+        return tuple(found)
 
     def params(self, node: Any) -> dict[str, object]:
         """A block's parameters: `{filters: 64, strides: 1}` (defaults), `[filters, strides]`
@@ -407,7 +444,7 @@ class Reader:
                 raise SpecError.at(self.at(node), "CC003", f"{param!r} cannot be a block parameter's name: it is a function")
         return params
 
-    def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
+    def dims(self, node: Any, what: str) -> tuple[Dim, ...]:
         value = self.value(node)
         if isinstance(value, str) and value.strip()[:1] in ("(", "["):  # (28, 28, 1), as Python writes a shape
             value = dims_text(value)
@@ -608,15 +645,18 @@ class Reader:
         _child_items([], container, at)  # a list where the class takes a mapping: its error
         return tuple(self.layers(node, params))
 
-    def expect(self, node: Any) -> Expect:
-        """The figures to check; each key stands alone, so a bad one is reported and left out."""
+    def expect(self, node: Any, symbols: tuple[str, ...] = ()) -> Expect:
+        """The figures to check; each key stands alone, so a bad one is reported and left out.
+        With symbols in the input, a figure may be a formula of them (`params: 64*H + 10`)."""
         entries = self.mapping(node, "expect", EXPECT_KEYS, lenient=True)
         values: dict[str, Any] = {}
         for key, (value_node, _) in entries.items():
             try:
                 value = self.value(value_node)
                 if key == "output_shape":
-                    value = expected_shape(value, self.at(value_node))
+                    value = expected_shape(value, self.at(value_node), symbols)
+                elif key == "domain" or (isinstance(value, str) and symbols and key != "max_params"):
+                    _formula_checked(key, value, self.at(value_node), symbols)
                 elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise SpecError.at(
                         self.at(value_node), "CC003", f"expect.{key} must be a non-negative integer, found {short(value)}"
@@ -628,15 +668,46 @@ class Reader:
         return Expect(values, {key: loc for key, (_, loc) in entries.items() if key in values})
 
 
-def expected_shape(value: object, where: Location) -> tuple[int | None, ...]:
+def _formula_checked(key: str, value: object, where: Location, symbols: tuple[str, ...]) -> None:
+    """An `expect:` value written as a formula of the input's symbols (`params: 9408*H + 64`) or,
+    for `domain:`, as conditions (`H % 16 == 0 and H >= 16`): read now, so a typo is found here."""
+    from convcalc.symbolic.parse import FormulaError, conditions, formula
+
+    if not isinstance(value, str):
+        raise SpecError.at(where, "CC003", f"expect.{key} takes conditions such as 'H % 16 == 0', found {short(value)}")
+    try:
+        if key == "domain":
+            named = set().union(*(c.symbols() for c in conditions(value) if not isinstance(c, bool)))
+        else:
+            named = set(formula(value).symbols())
+    except FormulaError as exc:
+        raise SpecError.at(where, "CC003", f"expect.{key}: {exc}") from None
+    unknown = sorted(named - set(symbols))
+    if unknown:
+        raise SpecError.at(
+            where,
+            "CC003",
+            f"expect.{key} names {', '.join(unknown)}, which is not a size of the input",
+            hint=f"the input's symbols: {', '.join(symbols) or 'none'}",
+        )
+
+
+def expected_shape(value: object, where: Location, symbols: tuple[str, ...] = ()) -> tuple[int | str | None, ...]:
     """`expect.output_shape` as written: a list, or a shape as the table prints it,
-    `(None, 24, 24, 64)`; null, None or ? for a size that may be anything. With the batch or
-    without it: check tells them apart by their length."""
+    `(None, 24, 24, 64)`; null, None or ? for a size that may be anything, a formula of the
+    input's symbols (`H/16`) for a size that follows them. With the batch or without it: check
+    tells them apart by their length."""
     items = dims_text(value) if isinstance(value, str) and value.strip() else value
     if isinstance(items, list):
         dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
         dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
-        if all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0) for v in dims):
+        if all(
+            v is None or (isinstance(v, str) and symbols) or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+            for v in dims
+        ):
+            for v in dims:
+                if isinstance(v, str):
+                    _formula_checked("output_shape", v, where, symbols)
             return tuple(dims)
     raise SpecError.at(
         where,

@@ -377,9 +377,12 @@ def _input_shape(rows: tuple[Row, ...], inputs: tuple[Endpoint, ...], spec: Spec
     """The shape a computed layer takes (its first input)."""
     ref = row.inputs[0] if row.inputs else spec.inputs[0].name
     node, _, index = ref.partition("[")
+    for endpoint in inputs:
+        if endpoint.name == node:
+            return endpoint.shape
     for item in spec.inputs:
         if item.name == node:
-            return (spec.batch, *item.shape)
+            return (spec.batch, *(None if isinstance(d, str) else d for d in item.shape))
     source = next(r for r in rows if r.name == node)
     return source.outputs[int(index[:-1]) if index else 0]
 

@@ -40,7 +40,7 @@ from convcalc.ops.axes import (
 )
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.reshape import reshaped_by_batch
-from convcalc.ops.tensor import Built, Shape
+from convcalc.ops.tensor import Built, Shape, integral
 from convcalc.ops.window import Axes, Window, mixing
 from convcalc.signature import REQUIRED, Args, Signature, Sizes
 
@@ -58,7 +58,7 @@ def own(name: str, signature: Signature, build: Build, family: Family, **facts: 
 def integers(args: Args, name: str) -> tuple[int, ...]:
     """A sequence of integers (an int list: dims, shape, size)."""
     value = args[name]
-    if not isinstance(value, tuple | list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+    if not isinstance(value, tuple | list) or any(not integral(v) for v in value):
         raise args.error(name, "integers, one by one or as a tuple")
     return tuple(value)
 
@@ -69,7 +69,7 @@ def sizes(args: Args, name: str) -> tuple[int | None, ...]:
     in a spec)."""
     value = args[name]
     if isinstance(value, tuple | list) and None in value:
-        if any(isinstance(v, bool) or not isinstance(v, int) for v in value if v is not None):
+        if any(not integral(v) for v in value if v is not None):
             raise args.error(name, "integers (None for a size unknown until run time), one by one or as a tuple")
         return tuple(value)
     return integers(args, name)
