@@ -18,9 +18,10 @@ import pytest
 from helpers import SCALED, compare, invoke, stand_in_holding_weights
 
 from convcalc import load
-from convcalc.engine import run
+from convcalc.engine import computed
 from convcalc.export import export
 from convcalc.export.layout import statement
+from convcalc.export.writer import call_template, is_function
 from convcalc.spec.loading import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,22 +57,24 @@ def test_export_matches_golden(spec: str) -> None:
 @pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
 def test_every_export_is_python_naming_every_layer(spec: Path) -> None:
     """The text compiles, and every layer is found in the model under its own name: its module
-    path in PyTorch (a name that cannot be an attribute is said in a comment; a stand-in for a
-    torch function is an expression, no module), its name with "_" for "." in Keras (a layer
-    applied again, `shares:`, is its owner's)."""
+    path in PyTorch (a name that cannot be an attribute is said in a comment), its name with "_"
+    for "." in Keras (inside a Sequential, its own name after the Sequential's and a "/"; a
+    layer applied again, `shares:`, is its owner's). A function (a stand-in for a torch
+    function, a keras.ops call, Keras's `x + 3.0`) is an expression, no module or layer."""
     exported = export(load(str(spec)))
     compile(exported.text, str(spec), "exec")
-    for row in run(load(str(spec))).rows:
+    report, graph = computed(load(str(spec)))
+    for row, node in zip(report.rows, graph.nodes):
         found = exported.names.get(row.name)
-        if load(str(spec)).framework == "pytorch":
-            if row.layer_type is not None and row.layer_type.own and not (row.layer_type.code and row.layer_type.code.holds):
-                assert found is None
-            else:
-                assert found == row.name or f"is {row.name.rsplit('.', 1)[-1]!r} in the spec" in exported.text
+        assert row.layer_type is not None
+        if is_function(row.layer_type, call_template(row.layer_type, node.layer, row.input_shapes)):
+            assert found is None
+        elif load(str(spec)).framework == "pytorch":
+            assert found == row.name or f"is {row.name.rsplit('.', 1)[-1]!r} in the spec" in exported.text
         elif row.shared_with is not None:
             assert found == exported.names[row.shared_with]
         else:
-            assert found == row.name.replace(".", "_")
+            assert found is not None and found.replace("/", "_") == row.name.replace(".", "_")
 
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is not installed")

@@ -73,6 +73,10 @@ class Body:
         self.exprs[ref] = target
         return target
 
+    def alias(self, ref: Ref, expr: str) -> None:
+        """`ref` is read as `expr` where it is used, with no statement of its own (`self.class_token`)."""
+        self.exprs[ref] = expr
+
     def give_outputs(self, index: int, local: str, call: str, outputs: list[Ref], read: Callable[[str, int], str]) -> None:
         """A layer with several outputs: `read(expr, k)` takes output k from what `call` returns.
         One output used is taken at once (`self.attention(x, x, x)[0]`); several keep the whole."""

@@ -215,6 +215,7 @@ _SYMBOLS: dict[type, str] = {
     ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
 }  # fmt: skip
 _ATOM = 20
+ATOM = _ATOM  # the precedence of a name, a call, a literal: never parenthesized
 
 
 def precedence(node: ast.expr) -> int:

@@ -64,7 +64,7 @@ PYTORCH = LayerType(
     Family.PARAMETER,
     own=True,
     source=True,
-    code=Code("{self}", holds="nn.Parameter(torch.zeros({shape}), requires_grad={requires_grad})"),
+    code=Code("{self}", holds="nn.Parameter(torch.zeros({shape}){+requires_grad})"),
 )
 """`nn.Parameter(torch.zeros(*shape), requires_grad)`: `requires_grad=False` keeps it out of the
 trainable count, as torchinfo counts it (it is still a parameter)."""
@@ -88,6 +88,10 @@ KERAS = LayerType(
     Family.PARAMETER,
     own=True,
     source=True,
-    code=Code("{self}", holds="self.add_weight(shape={shape}, trainable={trainable})"),
+    code=Code(
+        "{self}",
+        holds="Weight({shape}{+initializer}{+dtype}{+trainable}{+autocast}{+regularizer}{+constraint}{+aggregation}"
+        "{+overwrite_with_gradient})",
+    ),
 )
 """A weight made by a layer's `add_weight(shape=...)` and used as a tensor."""
