@@ -394,12 +394,13 @@ def test_specs_lists_the_bundled_networks_with_their_parameters(elsewhere: Path)
     assert "keras-resnet50        ResNet-50 (v1)" in "\n".join(table)
 
 
-# --- 3. The README's first spec passes its own expect: block
+# --- 3. The first spec of the reference passes its own expect: block
 
 
-def test_the_readme_spec_example_passes_its_expectations(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## The spec\n", 1)[1]
+def test_the_spec_reference_example_passes_its_expectations(tmp_path: Path) -> None:
+    """The spec language's first example (docs/spec.md; the README's before it moved there)."""
+    page = (ROOT / "docs" / "spec.md").read_text()
+    section = page.split("\n## The spec\n", 1)[1]
     spec = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     assert "expect:" in spec
     result = invoke("check", write(tmp_path, spec))
