@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -183,19 +182,17 @@ def test_summary_loads_no_exporter() -> None:
     assert result.stderr.strip() == "[]"
 
 
-def test_docs_examples_are_what_export_writes() -> None:
-    """docs/export.md: each `$ convcalc export ...` console block is followed by the code it writes."""
+def test_docs_examples_show_whole_files() -> None:
+    """docs/export.md shows each worked example's code as the output of its `$ convcalc export`
+    line, so tests/test_docs.py compares the whole file with what export writes."""
     page = (ROOT / "docs" / "export.md").read_text()
-    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.S)
-    shown = 0
-    for (language, text), (next_language, code) in pairwise(blocks):
-        if language == "console" and text.startswith("$ convcalc export"):
-            assert next_language == "python"
-            result = invoke(*text.strip().removeprefix("$ convcalc ").split())
-            assert result.exit_code == 0
-            assert result.stdout == code
-            shown += 1
-    assert shown == 2
+    shown = [
+        text
+        for language, text in re.findall(r"```(\w+)\n(.*?)```", page, re.S)
+        if language == "console" and re.match(r"\$ convcalc export \S+\n", text)
+    ]
+    assert len(shown) == 2
+    assert all(text.rstrip().endswith(("print(model(x).shape)", ".summary()")) for text in shown)
 
 
 def test_a_stand_in_holding_weights_keeps_them_in_init() -> None:

@@ -31,8 +31,8 @@ def export(spec: str, framework: str | None, output: str | None) -> None:
 
     \b
     Examples:
-      convcalc export specs/pytorch-resnet18.yaml -o resnet18.py
-      convcalc export specs/keras-mobilenetv2.yaml --to keras
+      convcalc export pytorch-resnet18 -o resnet18.py
+      convcalc export keras-mobilenetv2 --to keras
       python resnet18.py
     """
     from convcalc.export import export as write

@@ -213,8 +213,10 @@ class TorchWriter(Writer):
         """A container's members, each reached from the container's expression `access`."""
         held = self.entries(scope)
         found: list[tuple[Member, str]] = []
-        for member in scope.members:
-            reach = held.access(access, member)
+        for inner in scope.members:
+            reach = held.access(access, inner)
+            # its values named after the container too: `stem_1`, not `_1`
+            member = Member(f"{scope.path.rsplit('.', 1)[-1]}.{inner.local}", inner.row, inner.node, inner.scope, inner.group)
             if member.scope is not None and member.scope.inline and not runs_whole(member.scope, self.function, self.plain):
                 found += self.walk(member.scope, reach)
             elif member.group is not None and member.group.exports:
