@@ -6,9 +6,10 @@ specs (tests/specs/export: what blocks, names, containers and multi-output layer
 the docs' examples (docs/examples and every spec a docs page saves with `# file:`), every
 sequence and attention case of test_sequence_conformance.py, a seeded sample of the stacks
 tests/conformance/generate.py grows on the real frameworks (every family of layers and tensor
-operations), and a few cases for the templates nothing else reaches. A last test checks that
+operations), and a few cases for the templates nothing else reaches. A test checks that
 every template a layer type gives export (`Code`: a stand-in's call and its `when` variants) is
-among those built.
+among those built. Round trips close it: a Keras Application saved by Keras and darknet's tiny
+YOLO cfgs, imported (`convcalc import`) and exported, build the original's layers and counts.
 
 PyTorch: the exported module is executed from its text, the model built on the meta device
 (shapes without arithmetic or memory) and run on zeros of the spec's input shapes (the spec's
@@ -524,3 +525,63 @@ def test_a_stand_in_holding_weights_builds() -> None:
 
     with stand_in_holding_weights():
         check(load_text(SCALED, "scaled.yaml"), "scaled.yaml")
+
+
+# --- round trips: a real model imported (`convcalc import`), exported, built again
+
+
+SOURCES = ROOT / "tests" / "sources"
+
+
+def exported_from(path: Path, framework: str, folder: Path) -> tuple[Spec, Exported]:
+    """`convcalc import PATH -o NAME.yaml`, then `convcalc export NAME.yaml --to FRAMEWORK`."""
+    from helpers import invoke
+
+    written = folder / f"{path.stem}.yaml"
+    imported = invoke("import", str(path), "-o", str(written))
+    assert imported.exit_code == 0, imported.output
+    result = invoke("export", str(written), "--to", framework)
+    assert result.exit_code == 0, result.output
+    spec = load_path(str(written))
+    exported = export(spec)
+    assert result.stdout == exported.text
+    return spec, exported
+
+
+def test_keras_application_survives_import_and_export(tmp_path: Path) -> None:
+    """Issue 10: a Keras Application saved by Keras, imported and exported, builds a model with
+    the original's layers (by name: class, output shapes, parameters, non-trainable parameters)
+    and totals, and every row convcalc's."""
+    keras = pytest.importorskip("keras", reason="the conformance suite needs keras")
+    original = keras.applications.MobileNetV2(weights=None, input_shape=(64, 64, 3))
+    original.save(tmp_path / "mobilenetv2.keras")
+    spec, exported = exported_from(tmp_path / "mobilenetv2.keras", "keras", tmp_path)
+    check(spec, "mobilenetv2.yaml")
+    rebuilt = executed(exported, "<export mobilenetv2.yaml>")[exported.entry]()
+
+    def facts(model: Any) -> dict[str, tuple[str, list[tuple[int | None, ...]], int, int]]:
+        return {
+            layer.name: (
+                type(layer).__name__,
+                keras_shapes(layer.output),
+                layer.count_params(),
+                sum(prod(w.shape) for w in layer.non_trainable_weights),
+            )
+            for layer in model.layers
+        }
+
+    assert facts(rebuilt) == facts(original)
+    trainable = sum(prod(w.shape) for w in original.trainable_weights)
+    assert (rebuilt.count_params(), sum(prod(w.shape) for w in rebuilt.trainable_weights)) == (
+        original.count_params(),
+        trainable,
+    )
+
+
+@pytest.mark.parametrize("name", ["yolov3-tiny.cfg", "yolov4-tiny.cfg"])
+def test_darknet_cfg_survives_import_and_export(name: str, tmp_path: Path) -> None:
+    """A darknet cfg imported as a PyTorch spec and exported: the model torch builds has every
+    row's shapes and parameters, and the total, convcalc's (whose shapes and BFLOPs are darknet's
+    own as published: tests/test_import_darknet.py)."""
+    spec, _ = exported_from(SOURCES / name, "pytorch", tmp_path)
+    check(spec, name)
