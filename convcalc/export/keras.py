@@ -348,7 +348,8 @@ class KerasWriter(Writer):
             arguments = self.own_arguments(layer_type, layer, rename, template=chosen)
             call = fill(chosen, "", inputs, {**arguments, "more": more})
         else:
-            default = "{self}([{*}]{more})" if layer_type.merges else "{self}({*}{more})"
+            # a merge takes the list of its inputs; given one, the tensor itself, as convcalc reads it
+            default = "{self}([{*}]{more})" if layer_type.merges and len(inputs) > 1 else "{self}({*}{more})"
             if row.shared_with is not None:
                 made = self.shared_layer(row, layers)
             else:
