@@ -6,8 +6,9 @@ A block becomes one class with its parameters as `__init__` arguments (a functio
 arguments, for Keras) when the code its templates write is the same for every instance: the
 arithmetic then runs in Python as it ran in convcalc. Instances whose structure differs (a
 `when:` that holds for some, a `repeat:` of one copy for some and several for others) get one
-class per structure; a block whose arithmetic reads what code cannot know (`input_shape`,
-`copy`) is written per instance with its arithmetic worked out.
+class per structure; a block whose arithmetic reads its input's shape takes it as an argument
+(`input_shape=`), and one whose arithmetic reads what code cannot know (`copy`, `shape()`) is
+written per instance with its arithmetic worked out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from convcalc.graph import Ref
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call
 from convcalc.spec.expr import Expr
-from convcalc.spec.model import LayerSpec, Spec
+from convcalc.spec.model import BlockSpec, LayerSpec, Spec
 
 
 def leaves_first(spec: Spec) -> list[str]:
@@ -116,15 +117,43 @@ def _ref(text: str) -> Ref:
     return Ref(text)
 
 
+INPUT_SHAPE = "input_shape"
+
+
+def reads_input_shape(block: BlockSpec) -> bool:
+    """Whether the code of a block's layers reads `input_shape` (its arguments, names, repeat
+    counts, its parameters' defaults; a `when:` is decided per instance and written nowhere)."""
+    values: list[object] = list(block.params.values())
+    for layer in block.layers:
+        values += [*layer.args, *layer.kwargs.values(), layer.name, layer.repeat]
+    while values:
+        value = values.pop()
+        if isinstance(value, Expr):
+            if any(isinstance(n, ast.Name) and n.id == INPUT_SHAPE for n in ast.walk(value.node)):
+                return True
+        elif isinstance(value, Call):
+            values += [*value.args, *value.kwargs.values()]
+        elif isinstance(value, list | tuple):
+            values += list(value)
+        elif isinstance(value, dict):
+            values += list(value.values())
+    return False
+
+
 class Signature:
     """A parameterized block's arguments: its value parameters in order, renamed where a name is
-    taken, with their defaults (an arithmetic default becomes None, worked out in the body)."""
+    taken, with their defaults (an arithmetic default becomes None, worked out in the body). A
+    block whose code reads `input_shape`, which a module learns only when it runs, takes it as
+    a keyword-only argument, each instance passing its own (`input_shape=(None, 3, 416, 416)`)."""
 
     def __init__(self, spec: Spec, block: str, tensors: set[str], taken: set[str]) -> None:
         self.block = spec.blocks[block]
         self.values = [p for p in self.block.params if p not in tensors]
         self.rename = {p: (p + "_" if p in taken else p) for p in self.values}
         self.tensors = tensors
+        self.shaped = reads_input_shape(self.block)
+        if self.shaped:
+            self.rename[INPUT_SHAPE] = INPUT_SHAPE + "_" if INPUT_SHAPE in taken else INPUT_SHAPE
 
     def parameters(self, write: Callable[[object, dict[str, str]], str]) -> tuple[list[str], list[Stmt]]:
         """The parameter list and the statements that work out arithmetic defaults."""
@@ -146,6 +175,8 @@ class Signature:
                 later.append(Stmt(f"if {name} is None:", [Stmt(f"{name} = {write(default, earlier)}")]))
             else:
                 listed.append(f"{name}={write(default, {})}")
+        if self.shaped:
+            listed += ["*", self.rename[INPUT_SHAPE]]
         return listed, later
 
     def call(self, layer: LayerSpec, write: Callable[[object], str]) -> list[str]:

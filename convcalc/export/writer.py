@@ -5,14 +5,14 @@ filling in a convcalc stand-in's template."""
 from __future__ import annotations
 
 from convcalc.export import layout
-from convcalc.export.blocks import Signature, layer_call, leaves_first, member_scopes, tensor_params
+from convcalc.export.blocks import INPUT_SHAPE, Signature, layer_call, leaves_first, member_scopes, tensor_params
 from convcalc.export.names import Names, identifier
 from convcalc.export.source import Helpers, Stmt, Unwritable, read_names, value_source
 from convcalc.export.structure import Scope
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType
 from convcalc.frameworks.signatures import HOMES
-from convcalc.graph import Graph
+from convcalc.graph import Graph, Ref
 from convcalc.ops.tensor import Shape
 from convcalc.report import Report
 from convcalc.signature import REQUIRED
@@ -144,7 +144,18 @@ class Writer:
             return None
         assert scope.instance is not None
         call = scope.instance.written if template else scope.instance.layer
-        return self.signature(scope.block).call(call, lambda value: self.source(value, rename))
+        signature = self.signature(scope.block)
+        written = signature.call(call, lambda value: self.source(value, rename))
+        if signature.shaped:  # the instance's input shape, batch first, as convcalc worked it out
+            written.append(f"{signature.rename[INPUT_SHAPE]}={value_source(self.shape_of(scope.instance.entry))}")
+        return written
+
+    def shape_of(self, ref: Ref) -> Shape:
+        """The shape of a layer's output or of a spec input, batch first."""
+        row = self.rows.get(ref.node)
+        if row is not None:
+            return row.outputs[ref.output]
+        return next(item.shape for item in self.report.inputs if item.name == ref.node)
 
     def constructor(self, layer: LayerSpec | Call, rename: dict[str, str], extra: tuple[str, ...] = ()) -> str:
         """The framework's class with the arguments as the spec writes them (`extra` after them);
