@@ -21,6 +21,7 @@ from convcalc.engine import computed
 from convcalc.export import export
 from convcalc.export.layout import statement
 from convcalc.export.writer import call_template, is_function
+from convcalc.frameworks import vocabulary
 from convcalc.spec.loading import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,8 +192,8 @@ def test_docs_examples_show_whole_files() -> None:
         for language, text in re.findall(r"```(\w+)\n(.*?)```", page, re.S)
         if language == "console" and re.match(r"\$ convcalc export \S+\n", text)
     ]
-    assert len(shown) == 2
-    assert all(text.rstrip().endswith(("print(model(x).shape)", ".summary()")) for text in shown)
+    assert len(shown) == 3
+    assert all(text.rstrip().endswith(("print(model(x).shape)", "print(output.shape)", ".summary()")) for text in shown)
 
 
 def test_a_stand_in_holding_weights_keeps_them_in_init() -> None:
@@ -201,3 +202,53 @@ def test_a_stand_in_holding_weights_keeps_them_in_init() -> None:
     assert "        self.gain = nn.Parameter(torch.ones(8))\n" in exported.text
     assert "        x = x * self.gain\n" in exported.text
     assert exported.names["gain"] == "gain"
+
+
+def readable(template: str) -> str:
+    """A Code template as docs/export.md shows it: inputs x, y; an argument given only when it
+    is not its default in brackets.
+
+    >>> readable("torch.mean({0}{+dim}, dtype=torch.{=dtype})")
+    'torch.mean(x[, dim=dim], dtype=torch.dtype)'
+    >>> readable("{* + }")
+    'x + y'
+    """
+    inputs = {"{0}": "x", "{1}": "y", "{*}": "x, y", "{* + }": "x + y", "{* * }": "x * y"}
+    for placeholder, text in inputs.items():
+        template = template.replace(placeholder, text)
+    template = re.sub(r"\{\+(\w+)\}", r"[, \1=\1]", template)
+    return re.sub(r"\{[=(]?(\w+)\)?\}", r"\1", template)
+
+
+def stand_in_table(framework: str) -> str:
+    """docs/export.md's table of what each of convcalc's own stand-ins (and each class whose
+    code an argument changes) is written as, from the vocabulary's `Code` records."""
+    lines = ["| Class | Written as | Given an argument |", "| --- | --- | --- |"]
+    prefix = {"pytorch": "nn.", "keras": "layers."}[framework]
+    for layer_type in vocabulary(framework).types.values():
+        code = layer_type.code
+        if code is None or not (layer_type.own or code.when):
+            continue  # a real class written as itself; its choices by input are the prose's
+        if code.holds and framework == "pytorch":
+            written = f"`self.<name> = {readable(code.holds)}` in `__init__`, read as `self.<name>`"
+        elif code.holds:
+            written = f"`{readable(code.holds)}`, a layer of the file's own class, called on a tensor of the model"
+        elif code.call:
+            written = f"`{readable(code.call)}`"
+        else:
+            written = f"`{prefix}{layer_type.name}(...)`, the class"
+        given = "; ".join(f"`{argument}`: `{readable(template)}`" for argument, template in code.when)
+        lines.append(f"| `{layer_type.name}` | {written} | {given} |")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("framework", "heading"), [("pytorch", "### PyTorch"), ("keras", "### Keras")])
+def test_docs_list_every_stand_ins_code(framework: str, heading: str) -> None:
+    page = (ROOT / "docs" / "export.md").read_text()
+    section = page[page.index("## convcalc's stand-ins as code") :]
+    section = section[section.index(heading) :]
+    shown = re.search(r"^\| Class \| Written as \| Given an argument \|\n(?:\|.*\n)+", section, re.M)
+    expected = stand_in_table(framework)
+    assert shown is not None and shown.group(0).strip() == expected, (
+        f"docs/export.md's {framework} table should read:\n{expected}"
+    )

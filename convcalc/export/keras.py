@@ -26,7 +26,7 @@ WEIGHT = [
     Stmt(
         docstring(
             "A learned tensor used as a tensor (convcalc's Parameter): a weight made by add_weight, "
-            "its output whatever tensor the layer is called on.",
+            "returned whatever tensor the layer is called on (a call joins it to the model).",
             4,
         )
     ),
