@@ -462,6 +462,42 @@ def test_exported_generated_stack_matches(framework: str, family: str, index: in
     check(load_text(text, "stack.yaml"), f"{framework}-{family}-{index}")
 
 
+# --- the hand-written stacks of the other conformance suites: most plain classes, met once
+
+
+def suite_stacks() -> list[tuple[str, str]]:
+    """(id, spec text) of the stacks test_compute_conformance.py compares with fvcore and
+    test_receptive_conformance.py with measured receptive fields, each one spec; none where
+    those suites' own oracles (fvcore) do not import."""
+    import json
+
+    try:
+        import test_compute_conformance as compute
+        import test_receptive_conformance as receptive
+    except (ImportError, pytest.skip.Exception):
+        return []
+    found = []
+    for index, (shape, calls) in enumerate(compute.STACKS):
+        spec = {"framework": "pytorch", "input": list(shape), "layers": calls}
+        found.append((f"compute-pytorch-{index}", json.dumps(spec)))
+    for shape, call in compute.KERAS:
+        spec = {"framework": "keras", "batch": shape[0], "input": list(shape[1:]), "layers": [call]}
+        found.append((f"compute-keras-{call}", json.dumps(spec)))
+    for framework, stacks in (("keras", receptive.KERAS_STACKS), ("pytorch", receptive.TORCH_STACKS)):
+        for name, (shape_text, calls) in stacks.items():
+            spec = {"framework": framework, "input": json.loads(shape_text), "layers": calls}
+            found.append((f"receptive-{framework}-{name}", json.dumps(spec)))
+    return found
+
+
+SUITE_STACKS = suite_stacks()
+
+
+@pytest.mark.parametrize("text", [text for _, text in SUITE_STACKS], ids=[name for name, _ in SUITE_STACKS])
+def test_exported_suite_stack_matches(text: str) -> None:
+    check(load_text(text, "stack.yaml"), "stack.yaml")
+
+
 # --- templates nothing above reaches
 
 
