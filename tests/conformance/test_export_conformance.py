@@ -4,11 +4,12 @@ parameter counts, and the totals, must be convcalc's.
 What is exported: every bundled spec (specs/*.yaml), every valid golden spec, the export's own
 specs (tests/specs/export: what blocks, names, containers and multi-output layers ask of code),
 the docs' examples (docs/examples and every spec a docs page saves with `# file:`), every
-sequence and attention case of test_sequence_conformance.py, a seeded sample of the stacks
-tests/conformance/generate.py grows on the real frameworks (every family of layers and tensor
-operations), and a few cases for the templates nothing else reaches. A test checks that
-every template a layer type gives export (`Code`: a stand-in's call and its `when` variants) is
-among those built. Round trips close it: a Keras Application saved by Keras and darknet's tiny
+sequence and attention case of test_sequence_conformance.py and every accepted layer case of
+test_layers_conformance.py, the hand-written stacks of the compute and receptive-field suites, a
+seeded sample of the stacks tests/conformance/generate.py grows on the real frameworks (every
+family of layers and tensor operations), and a few cases for the templates nothing else
+reaches. Two tests check that every template a layer type gives export (`Code`: a stand-in's
+call and its `when` variants), and every layer class of both vocabularies, are among those built. Round trips close it: a Keras Application saved by Keras and darknet's tiny
 YOLO cfgs, imported (`convcalc import`) and exported, build the original's layers and counts.
 
 PyTorch: the exported module is executed from its text, the model built on the meta device
@@ -407,11 +408,18 @@ KERAS_CANNOT = {
 }
 
 
-@pytest.mark.parametrize("text", [c[1] for c in SEQUENCES], ids=[c[2] for c in SEQUENCES])
-def test_exported_sequence_layer_matches(text: str) -> None:
+def cannot(text: str) -> str:
+    """Why the framework cannot build a case's model (KERAS_CANNOT), or ""."""
     for call, reason in KERAS_CANNOT.items():
         if f'"{call[:-1]}' in text and '"framework": "keras"' in text:
-            pytest.skip(reason)
+            return reason
+    return ""
+
+
+@pytest.mark.parametrize("text", [c[1] for c in SEQUENCES], ids=[c[2] for c in SEQUENCES])
+def test_exported_sequence_layer_matches(text: str) -> None:
+    if cannot(text):
+        pytest.skip(cannot(text))
     check(load_text(text, "case.yaml"), "case.yaml")
 
 
@@ -567,18 +575,23 @@ def templates_of(spec: Spec) -> set[tuple[str, str, str]]:
     return found
 
 
+def built_specs() -> list[Spec]:
+    """Every spec the tests above export and build (those skipped for a framework's reason left out)."""
+    specs = [load_path(str(path)) for path in SPECS]
+    sequences = [text for text in (c[1] for c in SEQUENCES) if not cannot(text)]
+    texts = [text for _, text in PAGES] + sequences + list(CASES.values()) + [text for _, text in SUITE_STACKS]
+    texts += [t for t in (stack_text(*stack) for stack in STACKS) if t is not None]
+    return specs + [load_text(text, "case.yaml") for text in texts]
+
+
 def test_every_template_is_built() -> None:
     """Each stand-in's call and each `when` variant of any type is exported and built by one of
     the tests above (a stand-in never built could hold any text)."""
     pytest.importorskip("torch", reason="the conformance suite needs torch and keras")
     pytest.importorskip("keras", reason="the conformance suite needs torch and keras")
     built: set[tuple[str, str, str]] = set()
-    for path in SPECS:
-        built |= templates_of(load_path(str(path)))
-    texts = [text for _, text in PAGES] + [c[1] for c in SEQUENCES] + list(CASES.values())
-    texts += [t for t in (stack_text(*stack) for stack in STACKS) if t is not None]
-    for text in texts:
-        built |= templates_of(load_text(text, "case.yaml"))
+    for spec in built_specs():
+        built |= templates_of(spec)
     wanted = set()
     for framework in ("pytorch", "keras"):
         for layer_type in vocabulary(framework).types.values():
@@ -590,6 +603,35 @@ def test_every_template_is_built() -> None:
             wanted |= {(framework, layer_type.name, template) for _, template in code.when}
     missing = sorted(wanted - built)
     assert not missing, "\n".join(map(str, missing))
+
+
+def test_every_class_is_built() -> None:
+    """Every layer type of both vocabularies is exported and built at least once by the tests
+    above (torchvision's where it imports), save those no keras.Model can hold (KERAS_CANNOT)."""
+    pytest.importorskip("torch", reason="the conformance suite needs torch and keras")
+    pytest.importorskip("keras", reason="the conformance suite needs torch and keras")
+    from oracle import import_module
+
+    from convcalc.frameworks.signatures import HOMES
+
+    try:
+        import_module("torchvision.ops")
+        torchvision = True
+    except ImportError:
+        torchvision = False
+    built: set[tuple[str, str]] = set()
+    for spec in built_specs():
+        report, _ = computed(spec)
+        built |= {(spec.framework, row.layer_type.name) for row in report.rows if row.layer_type is not None}
+    wanted = {
+        (framework, layer_type.name)
+        for framework in ("pytorch", "keras")
+        for layer_type in vocabulary(framework).types.values()
+        if torchvision or not HOMES[framework].get(layer_type.name, "").startswith("torchvision")
+    }
+    wanted -= {("keras", call.split("(")[0]) for call in KERAS_CANNOT}
+    missing = sorted(wanted - built)
+    assert not missing, "never exported and built: " + ", ".join(f"{f} {n}" for f, n in missing)
 
 
 def test_a_stand_in_holding_weights_builds() -> None:
