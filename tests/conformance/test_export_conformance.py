@@ -9,8 +9,9 @@ test_layers_conformance.py, the hand-written stacks of the compute and receptive
 seeded sample of the stacks tests/conformance/generate.py grows on the real frameworks (every
 family of layers and tensor operations), and a few cases for the templates nothing else
 reaches. Two tests check that every template a layer type gives export (`Code`: a stand-in's
-call and its `when` variants), and every layer class of both vocabularies, are among those built. Round trips close it: a Keras Application saved by Keras and darknet's tiny
-YOLO cfgs, imported (`convcalc import`) and exported, build the original's layers and counts.
+call and its `when` variants), and every layer class of both vocabularies, are among those
+built. Round trips close it: a Keras Application saved by Keras and darknet's tiny YOLO cfgs,
+imported (`convcalc import`) and exported, build the original's layers and counts.
 
 PyTorch: the exported module is executed from its text, the model built on the meta device
 (shapes without arithmetic or memory) and run on zeros of the spec's input shapes (the spec's
