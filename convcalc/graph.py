@@ -210,17 +210,23 @@ def _repeat(layer: LayerSpec) -> int:
     return repeat
 
 
-def _references(item: object, env: dict[str, object]) -> list[object]:
-    """What an `inputs` entry names. In a call, bare names are layer names (`inputs=[c1, -1]`)
-    unless they are block parameters, whose values are used."""
+def _references(item: object, env: dict[str, object]) -> list[tuple[object, bool]]:
+    """What an `inputs` entry names, each with whether a block parameter gave it (a name the
+    instance was written with, looked up where it was written). In a call, bare names are layer
+    names (`inputs=[c1, -1]`) unless they are block parameters, whose values are used; arithmetic
+    that makes a list names each of its items (`["input"] + [f"layer{i}" for i in range(1, 4)]`)."""
     if not isinstance(item, Expr):
-        return [item]
+        return [(item, False)]
     node = item.node
     if isinstance(node, ast.Name) and node.id not in env:
-        return [node.id]
+        return [(node.id, False)]
     if isinstance(node, ast.List | ast.Tuple):
         return [value for e in node.elts for value in _references(Expr(ast.unparse(e), e), env)]
-    return [item.evaluate(env)]
+    value = item.evaluate(env)
+    given = isinstance(node, ast.Name)
+    if isinstance(value, list | tuple):
+        return [(v, given) for v in value]
+    return [(value, given)]
 
 
 _PLAIN = frozenset({int, str, bool, float, type(None)})
@@ -265,15 +271,27 @@ class _Arithmetic:
         self.reads: dict[int, tuple[str, ...] | None] = {}  # by template: the names its arithmetic reads
         self.done: dict[tuple[object, ...], LayerSpec] = {}
 
-    def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
+    def names(self, template: LayerSpec) -> tuple[str, ...] | None:
+        """The names the template's arithmetic reads, None when it has none to work out."""
         if template.plain:
-            return template  # read as literals: nothing to work out
+            return None
         key = id(template)  # templates live as long as the spec that holds them
         if key not in self.reads:
             found: set[str] = set()
             pieces = (template.args, template.kwargs, template.name, template.when, template.repeat)
             self.reads[key] = tuple(sorted(found)) if any([_names(piece, found) for piece in pieces]) else None
-        names = self.reads[key]
+        return self.reads[key]
+
+    def per_copy(self, template: LayerSpec) -> bool:
+        """A repeated layer whose arithmetic reads `copy`: its own copy number, 1, 2..., as its
+        name pattern reads it (torchvision's loops: `sd_prob = p * block_id / total`)."""
+        return template.repeat is not None and "copy" in (self.names(template) or ())
+
+    def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
+        if template.plain:
+            return template  # read as literals: nothing to work out
+        key = id(template)
+        names = self.names(template)
         if names is None:
             return template  # most layers: no arithmetic, no copy per node
         if SHAPE_READ in names:
@@ -383,7 +401,9 @@ class _Builder:
             written = self.written[id(layers)] = frozenset(t.name for t in layers if isinstance(t.name, str))
         scope.written = written
         for template in layers:
-            layer = self.arithmetic.evaluated(template, scope.env, template.type in self.spec.blocks)
+            instance = template.type in self.spec.blocks
+            per_copy = self.arithmetic.per_copy(template)
+            layer = self.arithmetic.evaluated(template, {**scope.env, "copy": 1} if per_copy else scope.env, instance)
             if layer.when is not None and not layer.when:
                 continue
             if scope.rules is not None and scope.rules.chained and scope.outer is not None and layer.inputs is not None:
@@ -399,7 +419,7 @@ class _Builder:
             inputs = () if source else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
-                self.instance(block, template, layer, inputs, scope, stack)
+                self.instance(block, template, layer, inputs, scope, stack, per_copy)
                 continue
             rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
             if rules is not None:
@@ -419,8 +439,9 @@ class _Builder:
                 else:
                     local = f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
-                node = Node(scope.prefix + local, layer, inputs, scope.blocks, shares, template)
-                ref = self.add(node, layer)
+                this = self.arithmetic.evaluated(template, {**scope.env, "copy": copy}, False) if per_copy else layer
+                node = Node(scope.prefix + local, this, inputs, scope.blocks, shares, template)
+                ref = self.add(node, this)
                 scope.names[local] = ref
                 scope.order.append(ref)
             if repeat > 1 and layer.name is not None and not _patterned(layer):
@@ -488,13 +509,15 @@ class _Builder:
             items = [value for item in layer.inputs for value in _references(item, scope.env)]
         except LayerError as exc:
             raise SpecError.at(where, exc.code, exc.message, exc.hint) from None
-        for item in items:
+        for item, given in items:
             if isinstance(item, int) and not isinstance(item, bool):
                 if not -len(scope.order) <= item < 0:
                     raise SpecError.at(
                         where, "CC003", f"inputs {item} reaches before the first layer here", hint="-1 is the layer before"
                     )
                 refs.append(scope.order[item])
+            elif given and scope.parent is not None and isinstance(item, str) and self.visible(item, scope.parent):
+                refs.append(self.reference(item, scope.parent, where))  # a name the instance was given, where it was written
             else:
                 refs.append(self.reference(item, scope, where))
         if not refs:
@@ -503,7 +526,8 @@ class _Builder:
 
     def reference(self, text: object, scope: _Scope, where: Location) -> Ref:
         """The output a name refers to: a layer or block instance of this scope, the block's
-        `input`, a parameter whose value names a layer of the calling scope, or a full name."""
+        `input`, a layer inside a container of this scope by its path from here (`m.0`), a
+        parameter whose value names a layer of the calling scope, or a full name."""
         if not isinstance(text, str):
             raise SpecError.at(where, "CC003", f"expected a layer name, found {text!r}")
         name, output = text, 0
@@ -517,6 +541,8 @@ class _Builder:
             ref = scope.entry
         elif name in scope.names:
             ref = scope.names[name]
+        elif "." in name and scope.prefix + name in self.everywhere:  # inside a container here: `m.0`
+            ref = self.everywhere[scope.prefix + name]
         elif scope.outer is not None:  # a container written inline: the rest is its surroundings'
             ref = self.reference(name, scope.outer, where)
         elif name in scope.env and isinstance(scope.env[name], str) and scope.parent is not None:
@@ -528,6 +554,11 @@ class _Builder:
             hint = f"{name!r} is defined later, at line {later.line}" if later else did_you_mean(name, list(scope.names))
             raise SpecError.at(where, "CC003", f"no layer named {name!r} before this point", hint=hint)
         return Ref(ref.node, output) if output else ref
+
+    def visible(self, text: str, scope: _Scope) -> bool:
+        """Whether `text` names an output in `scope` itself (or fully, anywhere)."""
+        name = text[:-1].partition("[")[0] if text.endswith("]") else text
+        return (name == "input" and scope.entry is not None) or name in scope.names or name in self.everywhere
 
     def defined_later(self, name: str) -> Location | None:
         for layer in self.spec.layers:
@@ -543,7 +574,10 @@ class _Builder:
         inputs: tuple[Ref, ...],
         scope: _Scope,
         stack: tuple[str, ...],
+        per_copy: bool = False,
     ) -> None:
+        """A block used: its layers expanded once per repeat; `per_copy`: the instance's
+        arguments read `copy`, worked out again for each."""
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
             raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
@@ -553,7 +587,8 @@ class _Builder:
             shape = self.shape_of(entry)
             inner = _Scope(path + ".", {}, [entry], entry, scope, (*nesting, (path, block.name)), rules=rules)
             inner.env[SHAPE] = self.shape_reader(inner)
-            self.bind(block, layer, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
+            this = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
+            self.bind(block, this, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
             return inner
 
         def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
@@ -672,8 +707,10 @@ class _Builder:
         """shape(name) in `scope`: the output shape of the layer or input the name refers to."""
 
         def read(name: str) -> object:
+            outer = scope.parent is not None and not self.visible(name, scope) and self.visible(name, scope.parent)
+            where = scope.parent if outer and scope.parent is not None else scope  # a name given to the instance
             try:
-                ref = self.reference(name, scope, Location(""))
+                ref = self.reference(name, where, Location(""))
             except SpecError as exc:
                 raise LayerError(f"shape({name}): {exc.diagnostic.message}", exc.diagnostic.hint, code="CC105") from None
             shape = self.shape_of(ref)

@@ -1,6 +1,7 @@
 """Block arithmetic: the builtins (int, round, min, max, abs, ceil, floor, log2), `is None`,
-Python's and/or, chained comparisons, slices, `shape(name)`, and the spec's own helper formulas
-(`functions:`), each against Python's own evaluation of the same text."""
+Python's and/or, chained comparisons, slices, lists made by range, comprehensions, f-strings and
++, `shape(name)`, and the spec's own helper formulas (`functions:`), each against Python's own
+evaluation of the same text."""
 
 from __future__ import annotations
 
@@ -101,8 +102,45 @@ def test_errors_name_the_problem(text: str, message: str) -> None:
 def test_no_attribute_but_math_functions_and_no_other_call_is_allowed() -> None:
     spec = "input: [4]\nblocks:\n  mlp:\n    params: [width]\n    layers: ['Dense({expr})']\nlayers:\n  - mlp(3)\n"
     assert report(spec.format(expr="math.ceil(width / 2)")).output_shape == (None, 2)
-    for expr in ["math.pi * width", "width.real", "math.sqrt(width)", "[w for w in (width,)][0]"]:
+    for expr in ["math.pi * width", "width.real", "math.sqrt(width)", "[w.x for w.x in (width,)][0]"]:
         assert f":5:21: CC102 argument {expr!r} is not a literal value" in problem(spec.format(expr=expr))
+    assert report(spec.format(expr="[w * 2 for w in (width,)][0]")).output_shape == (None, 6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "range(4), range(1, 4), range(9, 0, -3), range(0)",
+        "[f'denselayer{i}' for i in range(1, k)]",
+        "['input'] + [f'denselayer{i}' for i in range(1, k)], (1, 2) + (3,), 'block' + f'{k}-{k - 1}'",
+        "[i * j for i in range(3) for j in range(i) if i % 2 == 0 if j], [c for c in 'ab']",
+        "f'{k:03d}', f'{v!r}', f'{v:.2f}', f'{None}', f'x{k}y'",
+    ],
+)
+def test_lists_of_names_are_made_as_python_makes_them(text: str) -> None:
+    """DenseNet's `["input"] + [f"denselayer{i}" for i in range(1, copy)]`: range, list
+    comprehensions, f-strings and + between lists, tuples or strings, as Python evaluates them."""
+    env = {"k": 4, "v": 2.5}
+    assert value(text, **env) == eval(text, {"__builtins__": {}, "range": lambda *a: tuple(range(*a))}, env)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("range(10 ** 6)", "makes more than 100,000 items"),
+        ("[i for i in range(1000) for j in range(1000)]", "runs more than 100,000 steps"),
+        ("range(1, 5, 0)", "step must not be 0"),
+        ("range(2.5)", "range() takes 1 to 3 integers"),
+        ("[i for i in 3]", "a comprehension runs over a tuple, a list or range()"),
+        ("f'{s}'", "an f-string formats numbers and text"),
+        ("f'{k:q}'", "Unknown format code"),
+        ("[1] + (2,)", "expected a number"),
+    ],
+)
+def test_lists_are_bounded_and_checked(text: str, message: str) -> None:
+    with pytest.raises(LayerError) as caught:
+        value(text, k=3, s=(1, 2))
+    assert message in caught.value.message
 
 
 # Generated arithmetic, evaluated by convcalc and by Python: the same value, or both refuse.
@@ -276,3 +314,36 @@ def test_a_block_reads_the_shape_of_a_second_input_by_name() -> None:
 def test_shape_of_a_name_that_is_nowhere_is_an_error_at_the_argument() -> None:
     text = problem("framework: pytorch\ninput: [4]\nlayers:\n  - Linear(shape(nothing)[1], 2)\n")
     assert ":4:12: CC105 shape(nothing): no layer named 'nothing' before this point" in text
+
+
+def test_a_list_of_names_feeds_every_earlier_layer_as_densenet_does() -> None:
+    """torchvision's _DenseBlock: each layer concatenates the block's input and every layer
+    before it; the names, made in a loop, are given to the block that uses them and looked up
+    where it is written (a ModuleDict inside a block here)."""
+    result = report("""
+        framework: pytorch
+        input: [4, 8, 8]
+        blocks:
+          dense_layer:
+            params: [width, prev_features]
+            layers:
+              - Concat(1, inputs=prev_features)
+              - Conv2d(width, 2, 3, padding=1, name="conv")
+          dense_block:
+            container: ModuleDict
+            params: [num_layers, width]
+            layers:
+              - dense_layer(width + (copy - 1) * 2, ["input"] + [f"layer{i}" for i in range(1, copy)],
+                            name="layer{copy}", repeat=num_layers)
+              - Concat(1, inputs=["input"] + [f"layer{i}" for i in range(1, num_layers + 1)], name="cat")
+          net:
+            layers:
+              - Conv2d(4, 4, 1, name="stem")
+              - dense_block(3, 4, name="block")
+        layers:
+          - net()
+    """)
+    rows = {row.name: row for row in result.rows}
+    assert rows["net.block.layer3.concat"].inputs == ("net.stem", "net.block.layer1.conv", "net.block.layer2.conv")
+    assert rows["net.block.layer3.concat"].output_shape == (None, 8, 8, 8)
+    assert rows["net.block.cat"].output_shape == (None, 10, 8, 8)

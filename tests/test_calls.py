@@ -99,7 +99,8 @@ def test_a_call_read_fast_is_read_as_ast_reads_it(text: str) -> None:
 
 def test_the_calls_of_real_specs_take_the_fast_path() -> None:
     """Nearly every one-line call written in the bundled specs is a plain call; the rest hold
-    arithmetic, bare layer names or nested tuples, which `ast` reads."""
+    arithmetic, bare layer names, nested tuples or containers' nested calls (torchvision's
+    `Sequential(Conv2d(...), ...)`), which `ast` reads."""
     written = []
     for spec in sorted((ROOT / "specs").glob("*.yaml")):
         for line in spec.read_text().splitlines():
@@ -108,4 +109,4 @@ def test_the_calls_of_real_specs_take_the_fast_path() -> None:
                 written.append(found.group(1).strip())
     assert len(written) > 100
     slow = [text for text in written if plain_call(text) is None]
-    assert len(slow) / len(written) < 0.05, slow
+    assert len(slow) / len(written) < 0.1, slow

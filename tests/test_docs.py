@@ -46,7 +46,7 @@ def test_console_examples_print_what_the_page_shows(page: Path, scratch: Path) -
             missing = missing_tools(command, scratch)
             if missing:
                 pytest.skip(f"{page.name}: `{command}` needs {', '.join(missing)}")
-            used.update(name for name in written if re.search(rf"(^|\s){re.escape(name)}(\s|$)", command))
+            used.update(name for name in written if re.search(rf"(^|\s){re.escape(name)}(\s|$|:)", command))  # file.py:factory
             status, printed = shell(command, scratch, scratch.parent / "bin")
             # a command that fails (an error, `diff` finding differences, `solve` finding nothing)
             # is an example when the page shows what it prints; a silent failure never is

@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
@@ -393,7 +394,7 @@ def test_check_of_valid_specs_passes_fails_or_says_why(spec: dict[str, Any], exp
     result = run(["check", "-"], dump({**spec, "expect": expect}))
     well_formed = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in expect.items() if k != "output_shape")
     shape = expect.get("output_shape", [])
-    well_formed = well_formed and isinstance(shape, list) and all(v is None or type(v) is int for v in shape)
+    well_formed = well_formed and isinstance(shape, list) and all(v is None or (type(v) is int and v >= 0) for v in shape)
     assert result.exit_code in ((0, 1) if well_formed else (2,)), result.output
 
 
@@ -536,7 +537,7 @@ def import_file(suffix: str, data: bytes) -> Result:
 
 
 @FUZZ
-@given(st.binary(max_size=400), st.sampled_from([".keras", ".json", ".cfg", ".txt"]))
+@given(st.binary(max_size=400), st.sampled_from([".keras", ".json", ".cfg", ".txt", ".onnx"]))
 def test_any_bytes_as_a_model_file_end_with_a_message(data: bytes, suffix: str) -> None:
     import_file(suffix, data)
 
@@ -625,3 +626,17 @@ def darknet_cfgs(draw: st.DrawFn) -> str:
 @given(darknet_cfgs())
 def test_darknet_cfgs_end_with_a_message(text: str) -> None:
     import_file(".cfg", text.encode())
+
+
+TINY_ONNX = Path(__file__).parents[1] / "docs" / "examples" / "tiny-cnn.onnx"
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, 30_000), st.integers(0, 255)), min_size=1, max_size=8), st.integers(0, 30_000))
+def test_mutated_onnx_models_end_with_a_message(changes: list[tuple[int, int]], cut: int) -> None:
+    """A real ONNX file with bytes changed and its end cut: the model, or one line (CC001-CC003)."""
+    pytest.importorskip("onnx", reason="the ONNX importer needs onnx")
+    data = bytearray(TINY_ONNX.read_bytes())
+    for at, value in changes:
+        data[at % len(data)] = value
+    import_file(".onnx", bytes(data[: max(cut, 1)] if cut < len(data) else data))

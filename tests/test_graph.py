@@ -298,6 +298,29 @@ def test_repeated_copies_know_their_index_and_fold_as_one_instance() -> None:
     ]
 
 
+def test_a_repeated_layers_arguments_read_its_own_copy() -> None:
+    """As its name pattern does: torchvision's `sd_prob = p * stage_block_id / total` and
+    DenseNet's `num_input_features + i * growth_rate` are worked out for each copy of a repeat,
+    also inside a block, whose own copy the repeat's shadows (an inner loop's variable)."""
+    result = report("""
+        input: [4]
+        blocks:
+          grow:
+            params: [width]
+            layers: [Dense(width)]
+          stage:
+            params: [base]
+            layers:
+              - grow(base + copy, repeat=3)
+              - Dense(copy * 10, repeat=2)
+        layers:
+          - stage(10, repeat=2)
+          - Dense(copy, repeat=2)
+    """)
+    widths = [r.output_shape[-1] for r in result.rows]
+    assert widths == [11, 12, 13, 10, 20] * 2 + [1, 2]
+
+
 def test_block_parameter_defaults_and_required_parameters() -> None:
     spec = (
         "input: [4]\nblocks:\n  mlp:\n    params: [width, {depth: width // 2}]\n    layers: [Dense(depth)]\nlayers:\n  - CALL\n"

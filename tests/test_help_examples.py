@@ -6,8 +6,10 @@ one (`... # prints OUTPUT`).
 The files an example calls yours are there: `net.yaml` (a small spec; not for `init`, which
 writes it), `broken.yaml` (a spec that fails, for `solve`), `models/net.yaml` in a git
 repository whose `main` branch holds an older version of it, and for `import` a Keras model
-(`model.keras`, and its `model.to_json()` text as `exported.txt`) and a darknet `yolov3-tiny.cfg`,
-from tests/sources/. An example that needs a tool
+(`model.keras`, and its `model.to_json()` text as `exported.txt`), a darknet `yolov3-tiny.cfg`,
+Ultralytics' `yolov8.yaml`, an ONNX `tiny-cnn.onnx` (docs/examples/) and a PyTorch module
+`tiny_net.py`, from tests/sources/ (the ONNX and PyTorch examples are skipped where onnx or torch
+is missing). An example that needs a tool
 other than convcalc (jq, dot, git, check-jsonschema) is skipped where that tool is missing.
 """
 
@@ -18,6 +20,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from importlib.util import find_spec
 from pathlib import Path
 
 import click
@@ -95,7 +98,10 @@ def scratch(tmp_path: Path) -> Path:
     (work / "broken.yaml").write_text((ROOT / "tests/golden/solve/broken-channels.yaml").read_text())
     sources = ROOT / "tests" / "sources"
     shutil.copy(sources / "yolov3-tiny.cfg", work / "yolov3-tiny.cfg")
+    shutil.copy(sources / "yolov8.yaml", work / "yolov8.yaml")
     shutil.copy(sources / "keras3-sequential.json", work / "exported.txt")
+    shutil.copy(ROOT / "docs" / "examples" / "tiny-cnn.onnx", work / "tiny-cnn.onnx")
+    shutil.copy(sources / "tiny_net.py", work / "tiny_net.py")
     with zipfile.ZipFile(work / "model.keras", "w") as archive:  # a .keras file's config, as Keras saves it
         archive.writestr("config.json", (sources / "keras3-sequential.json").read_text())
     if shutil.which("git"):
@@ -125,6 +131,7 @@ def test_help_example_runs_and_prints_what_it_shows(command: str, example: str, 
     for earlier in writers(command, example):  # `python resnet18.py` runs what an earlier example wrote
         subprocess.run(["bash", "-c", earlier], cwd=scratch, env=env, check=True, capture_output=True, timeout=300)
     missing = missing_tools(example, scratch)
+    missing += [module for module, used in (("onnx", ".onnx"), ("torch", ".py:")) if used in example and not find_spec(module)]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
     shown = SHOWN.search(example)

@@ -562,3 +562,65 @@ def test_importing_never_runs_code_or_reads_other_files(
     assert opened <= {str(path), archive}, opened  # the model file itself and nothing else
     ran = [(event, args) for event, args in audit if event.startswith(FORBIDDEN_EVENTS)]
     assert not ran, ran
+
+
+# --- ONNX files: the wire format walked before anything is parsed (convcalc/sources/onnx_model.py)
+
+TINY_ONNX = Path(__file__).parents[1] / "docs" / "examples" / "tiny-cnn.onnx"
+
+
+def field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    from convcalc.sources.onnx_model import _length_delimited
+
+    return _length_delimited(number, payload)
+
+
+@pytest.fixture
+def onnx_installed() -> None:
+    pytest.importorskip("onnx", reason="the ONNX importer needs onnx")
+
+
+def test_a_truncated_onnx_file(tmp_path: Path, onnx_installed: None) -> None:
+    data = TINY_ONNX.read_bytes()
+    for cut in (len(data) // 2, len(data) - 3, 7):
+        path = write(tmp_path, data[:cut], f"cut{cut}.onnx")
+        assert_clear_error(*import_(path), "CC002", "not a well-formed ONNX model")
+
+
+def test_an_onnx_field_claiming_a_terabyte(tmp_path: Path, onnx_installed: None) -> None:
+    """ir_version, then a graph whose length says 2**40 bytes: refused before anything allocates."""
+    data = b"\x08\x08" + b"\x3a" + bytes([0x80, 0x80, 0x80, 0x80, 0x80, 0x20]) + b"\x0a\x00" * 10
+    assert_clear_error(*import_(write(tmp_path, data, "huge.onnx")), "CC002", "runs", "past the end")
+
+
+def test_an_onnx_graph_of_a_million_nodes(tmp_path: Path, onnx_installed: None) -> None:
+    """Two bytes a node: the count is refused at the bound, not parsed."""
+    graph = b"\x0a\x00" * 1_000_000
+    data = b"\x08\x08" + field(7, graph)
+    assert_clear_error(*import_(write(tmp_path, data, "many.onnx")), "CC002", "more than 500,000 nodes and tensors")
+
+
+def test_onnx_graphs_nested_in_attributes(tmp_path: Path, onnx_installed: None) -> None:
+    """A node's attribute holding a graph holding a node... 500 deep: protobuf's limit, one line."""
+    graph = b""
+    for _ in range(500):
+        attribute = field(1, b"g") + field(6, graph)  # AttributeProto name, g
+        graph = field(1, field(5, attribute))  # GraphProto.node, NodeProto.attribute
+    data = b"\x08\x08" + field(7, graph)
+    assert_clear_error(*import_(write(tmp_path, data, "nested.onnx")), "CC002")
+
+
+def test_bytes_that_are_not_onnx(tmp_path: Path, onnx_installed: None) -> None:
+    assert_clear_error(*import_(write(tmp_path, b"", "empty.onnx")), "CC001", "empty")
+    assert_clear_error(*import_(write(tmp_path, b"\x08\x08\x10\x01", "nograph.onnx")), "CC002", "holds no graph")
+    assert_clear_error(*import_(write(tmp_path, b"\x0f\xff\xff", "wire.onnx")), "CC002", "wire type 7")
+
+
+def test_an_ultralytics_file_alias_bomb_stops_before_expanding(tmp_path: Path) -> None:
+    """A YOLO model YAML is read by its own importer (YAML 1.1, as Ultralytics reads it), with the
+    same alias check as a spec."""
+    lines = ["a0: &a0 [Conv]"] + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    text = "\n".join(lines) + "\nbackbone: *a9\nhead: []\n"
+    result, seconds = timed("import", write(tmp_path, text, "yolo-bomb.yaml"))
+    assert_clear_error(result, seconds, "CC003", "alias bomb")

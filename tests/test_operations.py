@@ -278,6 +278,16 @@ def test_sizes_bind_as_torch_reads_an_int_list() -> None:
     assert (code, "both by position and by keyword" in message) == ("CC104", True)
 
 
+def test_the_forwards_batch_size_is_read_as_written() -> None:
+    """`n = x.shape[0]; x.reshape(n, 768, -1)`, `token.expand(n, -1, -1)`: `shape(input)[0]` is
+    the batch, a number when the spec gives one and None (unknown, carried along) when not."""
+    layers = ["Reshape(shape(x)[0], 4, -1)", "Parameter((1, 1, 5), name='token')", "Expand(shape(x)[0], -1, -1)"]
+    for batch, expected in ((2, [(2, 4, 3), (1, 1, 5), (2, 1, 5)]), (None, [(None, 4, 3), (1, 1, 5), (None, 1, 5)])):
+        rows = summarize(graph("pytorch", {"x": (3, 4)}, layers, batch)).rows
+        assert [row.output_shape for row in rows] == expected
+    assert rejection("pytorch", "View(None, 'a')", (3, 4))[0] == "CC105"
+
+
 def test_an_error_points_at_the_argument() -> None:
     text = graph("pytorch", {"x": (3, 4, 5)}, ["Conv2d(3, 3, 1)", "Permute(0, 1, 1, 2)"])
     with pytest.raises(SpecError) as caught:

@@ -136,14 +136,15 @@ def inserted(shape: Shape, axes: tuple[int, ...], argument: str = "dim") -> tupl
     return tuple(1 if i in new else next(rest) for i in range(rank)), tuple(sorted(new))
 
 
-def expanded(shape: Shape, sizes: tuple[int, ...], argument: str = "size") -> Shape:
+def expanded(shape: Shape, sizes: tuple[int | None, ...], argument: str = "size") -> Shape:
     """`shape` expanded to `sizes` (Tensor.expand, torch.broadcast_to): an axis of size 1 may
     grow, -1 keeps an axis, new axes may be added in front (not as -1); any other size must be
     the axis's own (aten's infer_size: "The expanded size of the tensor (6) must match the
-    existing size (5) at non-singleton dimension 2").
+    existing size (5) at non-singleton dimension 2"). A size None is unknown until run time
+    (`x.expand(n, -1, -1)` with `n` an unknown batch).
 
-    >>> expanded((2, 1, 5), (3, 2, 4, -1))
-    (3, 2, 4, 5)
+    >>> expanded((2, 1, 5), (3, 2, 4, -1)), expanded((1, 1, 5), (None, -1, -1))
+    ((3, 2, 4, 5), (None, 1, 5))
     >>> expanded((2, 1, 5), (2, 4, 6))
     Traceback (most recent call last):
     ...
@@ -158,7 +159,7 @@ def expanded(shape: Shape, sizes: tuple[int, ...], argument: str = "size") -> Sh
         )
     out: list[int | None] = []
     for i, size in enumerate(sizes):
-        if size < -1 or size == 0:
+        if size is not None and (size < -1 or size == 0):
             raise LayerError(f"{argument} {format_shape(sizes)} has the size {size}", argument=argument, code="CC105")
         if i < lead:
             if size == -1:

@@ -24,6 +24,25 @@ def flattened(dims: Shape) -> int | None:
     return prod(dims) if all_known(dims) else None
 
 
+def _check_target(target: tuple[int | None, ...], argument: str) -> None:
+    """Each size positive, or -1 for the one to infer (None: unknown)."""
+    for dim in target:
+        if dim is not None and dim < -1:
+            raise LayerError(
+                f"{argument} sizes must be positive, or -1 for one size to infer, found {dim}",
+                argument=argument,
+                code="CC105",
+            )
+        if dim == 0:
+            raise LayerError(f"{argument} {format_shape(target)} has a zero size", argument=argument, code="CC105")
+    if target.count(-1) > 1:
+        raise LayerError(
+            f"{argument} {format_shape(target)} has more than one -1; only one size can be inferred",
+            argument=argument,
+            code="CC105",
+        )
+
+
 def reshaped(dims: Shape, target: tuple[int | None, ...], argument: str = "target_shape") -> Shape:
     """`dims` viewed as `target`, where one -1 stands for "whatever is left", as numpy,
     torch.reshape and Keras's `compute_reshape_output_shape` (keras/src/ops/operation_utils.py)
@@ -40,21 +59,7 @@ def reshaped(dims: Shape, target: tuple[int | None, ...], argument: str = "targe
     ...
     convcalc.errors.LayerError: the input's 105 values cannot be divided into target_shape (4, -1): 105 is not a multiple of 4
     """
-    for dim in target:
-        if dim is not None and dim < -1:
-            raise LayerError(
-                f"{argument} sizes must be positive, or -1 for one size to infer, found {dim}",
-                argument=argument,
-                code="CC105",
-            )
-        if dim == 0:
-            raise LayerError(f"{argument} {format_shape(target)} has a zero size", argument=argument, code="CC105")
-    if target.count(-1) > 1:
-        raise LayerError(
-            f"{argument} {format_shape(target)} has more than one -1; only one size can be inferred",
-            argument=argument,
-            code="CC105",
-        )
+    _check_target(target, argument)
     if not all_known(dims) or not all_known(target):
         return tuple(None if d == -1 else d for d in target)
     size = prod(dims)
@@ -76,6 +81,43 @@ def reshaped(dims: Shape, target: tuple[int | None, ...], argument: str = "targe
             code="CC201",
         )
     return tuple(size // known if d == -1 else d for d in target)
+
+
+def reshaped_by_batch(dims: Shape, target: tuple[int | None, ...], argument: str = "shape") -> Shape:
+    """torch.reshape and Tensor.view where the batch is unknown and the target writes it as the
+    forward reads it (`n = x.shape[0]; x.reshape(n, 768, -1)`): each side's one None is the same
+    size n, so the others are checked, and the -1 worked out, as at any batch. Otherwise as
+    `reshaped`.
+
+    >>> reshaped_by_batch((None, 768, 14, 14), (None, 768, -1))
+    (None, 768, 196)
+    >>> reshaped_by_batch((None, 12), (None, 5, 3))
+    Traceback (most recent call last):
+    ...
+    convcalc.errors.LayerError: the input (None, 12) has 12 values per batch row but shape (None, 5, 3) holds 15
+    """
+    if dims.count(None) != 1 or target.count(None) != 1:
+        return reshaped(dims, target, argument)
+    _check_target(target, argument)
+    size = prod(d for d in dims if d is not None)
+    known = prod(d for d in target if d is not None and d != -1)
+    if -1 in target and size % known == 0:
+        return tuple(size // known if d == -1 else d for d in target)
+    if -1 in target:
+        raise LayerError(
+            f"the input's {size} values per batch row cannot be divided into {argument} {format_shape(target)}: "
+            f"{size} is not a multiple of {known}",
+            argument=argument,
+            code="CC201",
+        )
+    if known != size:
+        raise LayerError(
+            f"the input {format_shape(dims)} has {size} values per batch row but {argument} {format_shape(target)} holds {known}",
+            hint="the total size must stay the same; write -1 for one size to infer it",
+            argument=argument,
+            code="CC201",
+        )
+    return target
 
 
 def permuted(dims: Shape, order: tuple[int, ...], base: int = 0, argument: str = "dims") -> Shape:

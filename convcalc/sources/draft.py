@@ -44,17 +44,20 @@ class Layer(Record):
 
     `inputs` are the names of the outputs it takes (`conv1`, `lstm[1]`, a block's `input`),
     or None for the layer written just before it; `comment` goes at the end of its line.
+    A container (`ModuleList`, `Sequential`) with `children` is written in the mapping form,
+    its layers one a line beneath it.
     """
 
-    __slots__ = ("type", "args", "kwargs", "name", "inputs", "shares", "comment")
+    __slots__ = ("type", "args", "kwargs", "name", "inputs", "shares", "comment", "children")
 
     type: str
     args: tuple[object, ...]
     kwargs: dict[str, object]
     name: str | None
-    inputs: tuple[str, ...] | None
+    inputs: tuple[str | int, ...] | None
     shares: str | None
     comment: str
+    children: tuple[Layer, ...] | None
 
     def __init__(
         self,
@@ -62,9 +65,10 @@ class Layer(Record):
         args: tuple[object, ...] = (),
         kwargs: dict[str, object] | None = None,
         name: str | None = None,
-        inputs: tuple[str, ...] | None = None,
+        inputs: tuple[str | int, ...] | None = None,
         shares: str | None = None,
         comment: str = "",
+        children: tuple[Layer, ...] | None = None,
     ) -> None:
         self.type = type
         self.args = args
@@ -73,6 +77,7 @@ class Layer(Record):
         self.inputs = inputs
         self.shares = shares
         self.comment = comment
+        self.children = children
 
 
 class Block(Record):

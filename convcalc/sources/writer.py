@@ -144,7 +144,29 @@ def with_comment(line: str, comment: str) -> str:
 
 
 def layer_lines(layers: tuple[Layer, ...], indent: str) -> list[str]:
-    return [with_comment(f"{indent}- {scalar(layer_call(layer))}", layer.comment) for layer in layers]
+    lines = []
+    for layer in layers:
+        if layer.children is None:
+            lines.append(with_comment(f"{indent}- {scalar(layer_call(layer))}", layer.comment))
+        else:
+            lines += container_lines(layer, indent)
+    return lines
+
+
+CHILDREN_KEY = {"ModuleList": "modules", "ModuleDict": "modules"}
+"""The mapping form's key for a container's layers (`layers:` for a Sequential)."""
+
+
+def container_lines(layer: Layer, indent: str) -> list[str]:
+    """A container in the mapping form: `type:`, `name:`, `inputs:`, then its layers."""
+    assert layer.children is not None
+    lines = [with_comment(f"{indent}- type: {layer.type}", layer.comment)]
+    if layer.name is not None:
+        lines.append(f"{indent}  name: {word(layer.name)}")
+    if layer.inputs is not None:
+        lines.append(f"{indent}  inputs: [" + ", ".join(json.dumps(name) for name in layer.inputs) + "]")
+    lines.append(f"{indent}  {CHILDREN_KEY.get(layer.type, 'layers')}:")
+    return lines + layer_lines(layer.children, indent + "    ")
 
 
 def params_text(params: dict[str, object]) -> str:

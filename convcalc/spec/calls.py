@@ -17,7 +17,7 @@ from keyword import iskeyword
 
 from convcalc.errors import LayerError
 from convcalc.record import Record
-from convcalc.spec.expr import BUILTINS, SHAPE, Expr, Function, allowed, apply
+from convcalc.spec.expr import BUILTINS, RANGE, SHAPE, Expr, Function, allowed, apply
 
 
 class Call(Record):
@@ -331,7 +331,7 @@ def arithmetic(call: ast.Call) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math":
         return True
-    return isinstance(func, ast.Name) and (func.id in BUILTINS or func.id == SHAPE)
+    return isinstance(func, ast.Name) and (func.id in BUILTINS or func.id in (SHAPE, RANGE))
 
 
 def expression(text: str) -> Expr | None:

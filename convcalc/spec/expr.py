@@ -5,10 +5,13 @@ Numbers, strings, booleans, None, tuples and lists; the names a block defines; +
 indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chained, `is None`,
 `in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
 when `a` is true, and the other side is never evaluated). Calls only to `int`, `round`, `min`,
-`max`, `abs`, `ceil`, `floor`, `log2` (also as `math.ceil`, `math.floor`, `math.log2`, the one
+`max`, `abs`, `ceil`, `floor`, `log2`, `gcd` (also as `math.ceil`, `math.gcd`..., the one
 attribute access allowed), `shape(layer)` where the graph offers it, and the spec's own helper
-formulas (`functions:`, a `Function` here). Nothing from Python's builtins beyond those: a spec
-can never run code. Results are bounded so that `9 ** 9 ** 9` is an error, not a hang.
+formulas (`functions:`, a `Function` here). Lists of names are made as model code makes them:
+`range`, list comprehensions, f-strings and `+` between lists or strings (DenseNet's
+`["input"] + [f"denselayer{i}" for i in range(1, copy)]`). Nothing from Python's builtins beyond
+those: a spec can never run code. Results are bounded so that `9 ** 9 ** 9` or
+`range(10 ** 12)` is an error, not a hang.
 
 The builtins are Python's own functions applied to the evaluated arguments, so `round(2.5)` is 2
 (banker's rounding) and `int(-2.7)` is -2 exactly as in the model code a spec transcribes.
@@ -55,15 +58,19 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 ALLOWED = (
     ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
     ast.Subscript, ast.Slice, ast.Compare, ast.cmpop, ast.BoolOp, ast.boolop, ast.IfExp, ast.Call, ast.keyword,
-    ast.Attribute,
+    ast.Attribute, ast.ListComp, ast.comprehension, ast.JoinedStr, ast.FormattedValue, ast.Store,
 )  # fmt: skip
 
-MATH = ("ceil", "floor", "log2")
+MATH = ("ceil", "floor", "log2", "gcd")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
 BUILTINS = ("int", "round", "min", "max", "abs", *MATH)
+RANGE = "range"
+"""`range(start, stop, step)`, which makes lists (of names, in `inputs`): a tuple of integers."""
 SHAPE = "shape"
 """`shape(name)`: the output shape of the layer (or input) a name refers to, offered by the graph."""
-RESERVED = frozenset((*BUILTINS, SHAPE, "math"))
+RESERVED = frozenset((*BUILTINS, RANGE, SHAPE, "math"))
+MAX_ITEMS = 100_000
+"""Items of one list a spec makes (range, a comprehension, +): beyond it, a mistake or an attack."""
 """Names a helper formula cannot take: a call to one of them is the builtin's."""
 MAX_CALL_DEPTH = 32  # helpers calling helpers: deeper than this is a mistake
 
@@ -111,6 +118,8 @@ def callee(call: ast.Call) -> str:
 
 def _variables(node: ast.AST) -> set[str]:
     found: set[str] = set()
+    loops = [c for c in ast.walk(node) if isinstance(c, ast.comprehension)]
+    bound = {t.id for c in loops for t in ast.walk(c.target) if isinstance(t, ast.Name)}  # a comprehension's own names
     stack = [node]
     while stack:
         item = stack.pop()
@@ -125,7 +134,7 @@ def _variables(node: ast.AST) -> set[str]:
                 stack.append(item.func)
         else:
             stack.extend(ast.iter_child_nodes(item))
-    return found
+    return found - bound
 
 
 def allowed(node: ast.AST) -> ast.AST | None:
@@ -139,7 +148,10 @@ def allowed(node: ast.AST) -> ast.AST | None:
     'Attribute'
     """
     callees = set()
+    targets = {id(c.target) for c in ast.walk(node) if isinstance(c, ast.comprehension) and isinstance(c.target, ast.Name)}
     for part in ast.walk(node):
+        if isinstance(part, ast.comprehension) and (part.is_async or id(part.target) not in targets):
+            return part.target
         if isinstance(part, ast.Call):
             if not callee(part) or any(isinstance(a, ast.Starred) for a in part.args):
                 return part.func if not callee(part) else part
@@ -153,7 +165,8 @@ def allowed(node: ast.AST) -> ast.AST | None:
             return part
         if isinstance(part, ast.Attribute) and id(part) not in callees:
             return part
-        if isinstance(part, ast.Name | ast.Attribute | ast.Subscript) and not isinstance(part.ctx, ast.Load):
+        stores = isinstance(part, ast.Name | ast.Attribute | ast.Subscript) and not isinstance(part.ctx, ast.Load)
+        if stores and id(part) not in targets:
             return part
     return None
 
@@ -291,9 +304,16 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _number(_evaluate(node.operand, env, text, depth), text)
         return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.ListComp):
+        return _comprehension(node, env, text, depth)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_formatted(part, env, text, depth) for part in node.values)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left = _evaluate(node.left, env, text, depth)
         right = _evaluate(node.right, env, text, depth)
+        if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, list | tuple | str):
+            joined: Any = left
+            return _items(joined + right, text)  # ["input"] + names, "layer" + f"{i}"
         if isinstance(node.op, ast.Pow):
             _number(left, text)
             if abs(_number(right, text)) > 64:
@@ -314,6 +334,58 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
         + ", shape and the spec's own",
         code="CC102",
     )
+
+
+def _items(value: Any, text: str) -> Any:
+    if len(value) > MAX_ITEMS:
+        raise LayerError(f"{short(text)} makes more than {MAX_ITEMS:,} items", code="CC105")
+    return value
+
+
+def _comprehension(node: ast.ListComp, env: Mapping[str, object], text: str, depth: int) -> list[object]:
+    """[element for name in items if condition ...], each `for` over a tuple, a list, a string
+    or range(); its names are seen by the element and the conditions only."""
+    found: list[object] = []
+    steps = [0]
+
+    def run(index: int, scope: Mapping[str, object]) -> None:
+        if index == len(node.generators):
+            found.append(_evaluate(node.elt, scope, text, depth))
+            return
+        loop = node.generators[index]
+        items = _evaluate(loop.iter, scope, text, depth)
+        if not isinstance(items, tuple | list | str):
+            found_text = f"found {short(items)} in {text!r}"
+            raise LayerError(f"a comprehension runs over a tuple, a list or range(), {found_text}", code="CC105")
+        if not isinstance(loop.target, ast.Name) or loop.is_async:  # allowed() refuses them before
+            raise LayerError(f"a comprehension's `for` takes one name, in {text!r}", code="CC102")
+        for item in items:
+            steps[0] += 1
+            if steps[0] > MAX_ITEMS:
+                raise LayerError(f"{short(text)} runs more than {MAX_ITEMS:,} steps", code="CC105")
+            inner = {**scope, loop.target.id: item}
+            if all(_evaluate(condition, inner, text, depth) for condition in loop.ifs):
+                run(index + 1, inner)
+
+    run(0, env)
+    return found
+
+
+def _formatted(part: ast.expr, env: Mapping[str, object], text: str, depth: int) -> str:
+    """A piece of an f-string: text, or `{value}` / `{value:spec}` of a number, text, bool or None."""
+    if isinstance(part, ast.Constant):
+        return str(part.value)
+    assert isinstance(part, ast.FormattedValue)
+    value = _evaluate(part.value, env, text, depth)
+    if not isinstance(value, int | float | str | type(None)):
+        raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
+    if part.conversion in (ord("r"), ord("a")):
+        value = repr(value)
+    spec = "" if part.format_spec is None else _evaluate(part.format_spec, env, text, depth)
+    try:
+        return format(value, str(spec))
+    except ValueError as exc:
+        raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
 
 
 def _subscript(node: ast.Subscript, env: Mapping[str, object], text: str, depth: int) -> object:
@@ -361,6 +433,8 @@ def _call(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> o
     function = env.get(name) if isinstance(node.func, ast.Name) else None
     if isinstance(function, Function):
         return apply(function, args, kwargs, env, depth)
+    if name == RANGE and name not in env:
+        return _range(args, kwargs, text)
     if name in BUILTINS and (isinstance(node.func, ast.Attribute) or name not in env):
         return _bounded(builtin(name, args, kwargs, text), text)
     if isinstance(node.func, ast.Name) and name in env and not isinstance(env[name], ShapeReader):
@@ -398,11 +472,28 @@ def _shape(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> 
     return reader.reference(name)
 
 
+def _range(args: tuple[object, ...], kwargs: dict[str, object], text: str) -> tuple[int, ...]:
+    """range(stop), range(start, stop[, step]) as a tuple, of at most MAX_ITEMS integers.
+
+    >>> _range((1, 4), {}, ""), _range((6, 0, -2), {}, "")
+    ((1, 2, 3), (6, 4, 2))
+    """
+    ints = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+    if kwargs or not 1 <= len(args) <= 3 or len(ints) != len(args):
+        raise LayerError(f"range() takes 1 to 3 integers, found {short(args)} in {text!r}", code="CC105")
+    if len(ints) == 3 and ints[2] == 0:
+        raise LayerError(f"range()'s step must not be 0, in {text!r}", code="CC105")
+    numbers = range(*ints)
+    return tuple(_items(numbers, text))
+
+
 def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text: str) -> object:
     """One of BUILTINS applied as Python applies it, its arguments checked first.
 
     >>> builtin("round", (2.5,), {}, ""), builtin("round", (3.5,), {}, ""), builtin("int", (-2.7,), {}, "")
     (2, 4, -2)
+    >>> builtin("gcd", (64, 96), {}, "math.gcd(c1, c2)")
+    32
     """
     takes = {"round": ("number", "ndigits")}.get(name, ())
     for key in kwargs:
@@ -427,6 +518,10 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
             return round(_number(values["number"], text), digits)
         except (OverflowError, ValueError) as exc:
             raise LayerError(f"round() fails in {text!r}: {exc}", code="CC105") from None
+    if name == "gcd":  # Ultralytics' DWConv: groups=math.gcd(c1, c2)
+        if any(isinstance(a, bool) or not isinstance(a, int) for a in args):
+            raise LayerError(f"gcd() takes integers, found {short(args)} in {text!r}", code="CC105")
+        return math.gcd(*(int(a) for a in args))  # type: ignore[call-overload]
     if len(args) != 1:
         raise LayerError(f"{name}() takes one number, found {len(args)} arguments in {text!r}", code="CC104")
     value = _number(args[0], text)

@@ -203,7 +203,7 @@ def dims_text(text: str) -> list[str]:
     (['26', '26', '32'], ['28', '28', '1'], ['None', '10'])
     """
     text = text.strip()
-    if text[:1] in "([" and text[-1:] in ")]":
+    if text[:1] in ("(", "[") and text[-1:] in (")", "]"):
         text = text[1:-1]
     return text.replace(",", " ").split()
 
@@ -214,7 +214,7 @@ def parse_dims(items: list[Any], where: Location) -> tuple[int | None, ...]:
     for item in items:
         if isinstance(item, str) and item.lower() in ("none", "null", "?"):
             item = None
-        elif isinstance(item, str) and item.isascii() and item.lstrip("-").isdigit() and len(item) < 100:
+        elif isinstance(item, str) and item.isascii() and item.removeprefix("-").isdigit() and len(item) < 100:
             item = int(item)
         if item is not None and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
             raise SpecError.at(where, "CC003", f"an input dimension must be a positive integer or null, found {short(item)}")

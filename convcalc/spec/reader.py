@@ -9,7 +9,7 @@ from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, expression, parse_call
 from convcalc.spec.containers import CONTAINERS, Container, container_of
-from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RESERVED, SHAPE, Expr, Function, allowed, evaluate
+from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RANGE, RESERVED, SHAPE, Expr, Function, allowed, evaluate
 from convcalc.spec.first_layer import with_input_from_first_layer
 from convcalc.spec.model import (
     BLOCK_KEYS,
@@ -408,7 +408,7 @@ class Reader:
 
     def dims(self, node: Any, what: str) -> tuple[int | None, ...]:
         value = self.value(node)
-        if isinstance(value, str) and value.strip()[:1] in "([":  # (28, 28, 1), as Python writes a shape
+        if isinstance(value, str) and value.strip()[:1] in ("(", "["):  # (28, 28, 1), as Python writes a shape
             value = dims_text(value)
         if not isinstance(value, list):
             raise SpecError.at(
@@ -618,7 +618,7 @@ def expected_shape(value: object, where: Location) -> tuple[int | None, ...]:
     """`expect.output_shape` as written: a list, or a shape as the table prints it,
     `(None, 24, 24, 64)`; null, None or ? for a size that may be anything. With the batch or
     without it: check tells them apart by their length."""
-    items = dims_text(value) if isinstance(value, str) else value
+    items = dims_text(value) if isinstance(value, str) and value.strip() else value
     if isinstance(items, list):
         dims = [None if isinstance(v, str) and v.lower() in ("none", "null", "?") else v for v in items]
         dims = [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 20 else v for v in dims]
@@ -657,7 +657,7 @@ def _in_block(value: Any, params: frozenset[str], functions: frozenset[str] = fr
     return value
 
 
-CALLABLE = frozenset(BUILTINS)
+CALLABLE = frozenset((*BUILTINS, RANGE))
 
 
 def _computed(value: Any) -> bool:
@@ -740,7 +740,7 @@ def _check_functions(functions: dict[str, Function], where: dict[str, Location])
                     raise SpecError.at(
                         where[name], "CC105", f"function {name!r} calls shape(), which reads layers: pass the shape in"
                     )
-                if call not in BUILTINS and call not in functions:
+                if call not in CALLABLE and call not in functions:
                     hint = did_you_mean(call, [*functions, *BUILTINS])
                     raise SpecError.at(
                         where[name], "CC105", f"function {name!r} calls {call!r}, which is not a function", hint=hint

@@ -37,7 +37,7 @@ from convcalc.ops.axes import (
     squeezed,
 )
 from convcalc.ops.merge import matmul as matmul_shape
-from convcalc.ops.reshape import reshaped
+from convcalc.ops.reshape import reshaped_by_batch
 from convcalc.ops.tensor import Built, Shape
 from convcalc.ops.window import Axes, Window, mixing
 from convcalc.signature import REQUIRED, Args, Signature, Sizes
@@ -59,6 +59,18 @@ def integers(args: Args, name: str) -> tuple[int, ...]:
     if not isinstance(value, tuple | list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
         raise args.error(name, "integers, one by one or as a tuple")
     return tuple(value)
+
+
+def sizes(args: Args, name: str) -> tuple[int | None, ...]:
+    """A target shape (reshape, view, expand) whose sizes may be None, a size unknown until run
+    time: what the forward's `n = x.shape[0]` reads while the batch is unknown (`shape(input)[0]`
+    in a spec)."""
+    value = args[name]
+    if isinstance(value, tuple | list) and None in value:
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in value if v is not None):
+            raise args.error(name, "integers (None for a size unknown until run time), one by one or as a tuple")
+        return tuple(value)
+    return integers(args, name)
 
 
 def dims(args: Args, name: str) -> tuple[int, ...] | None:
@@ -129,7 +141,7 @@ def reshape(args: Args, shape: Shape) -> Built:
     Args:
         shape (tuple of int): the new shape; its sizes multiply to the input's number of values.
     """
-    return Built(reshaped(shape, integers(args, "shape"), "shape"))
+    return Built(reshaped_by_batch(shape, sizes(args, "shape"), "shape"))
 
 
 def view(args: Args, shape: Shape) -> Built:
@@ -141,7 +153,7 @@ def view(args: Args, shape: Shape) -> Built:
     Args:
         size (tuple of int): the new shape; its sizes multiply to the input's number of values.
     """
-    return Built(reshaped(shape, integers(args, "size"), "size"))
+    return Built(reshaped_by_batch(shape, sizes(args, "size"), "size"))
 
 
 own("Reshape", Sizes((("shape", REQUIRED),)), reshape, Family.VIEW, code=Code("{0}.reshape({shape})"))
@@ -195,12 +207,12 @@ def expand(args: Args, shape: Shape) -> Built:
     Args:
         size (tuple of int): the desired expanded size.
     """
-    return Built(expanded(shape, integers(args, "size")))
+    return Built(expanded(shape, sizes(args, "size")))
 
 
 def expanded_axes(args: Args, shape: Shape) -> Axes:
     """New leading axes come from nowhere; stretched ones repeat one position."""
-    out = expanded(shape, integers(args, "size"))
+    out = expanded(shape, sizes(args, "size"))
     lead = len(out) - len(shape)
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and out[lead + i] != 1)
     return Axes((None,) * lead + tuple(range(len(shape))), stretched)

@@ -1,0 +1,599 @@
+"""ONNX models (`pip install 'convcalc[onnx]'`), written in PyTorch's vocabulary: ONNX counts
+dims as PyTorch does, batch first, channels next.
+
+The graph is read from the node list: each node's op type and attributes, the dims of the
+initializers it takes (onnx_model.py never reads a weight's values), and the shapes ONNX gives
+its tensors (the file's own `value_info`, completed by onnx's shape inference), which the
+mapping needs (a batch norm's rank) and the import checks. onnx_ops.py maps each operator.
+
+What exporters leave in a graph is read as what it stands for, and said in the spec's header:
+- `Identity` nodes handing an initializer on under another name (torch.onnx deduplicates equal
+  initializers: every fresh BatchNorm's weight is ones) are that initializer;
+- shape arithmetic (Shape, Gather, Unsqueeze, Concat... feeding a Reshape) is followed as
+  constants, a dim it cannot know (an unknown batch) being -1 in the Reshape;
+- a convolution whose weights the exporter computed (constant folding folds the BatchNorm after
+  it into its weights and bias) is the convolution the file holds, and is named as folded;
+- a MatMul by an initializer and the Add of a bias after it are one Linear; a Gemm is a Linear,
+  whichever way its weights are stored.
+Names are the module paths exporters record (`/layer1/layer1.0/conv1/Conv` and torch.export's
+name scopes are `layer1_0_conv1`), or the parameters' names (`layer1.0.conv1.weight`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any
+
+from convcalc.errors import Location, SpecError
+from convcalc.ops.layout import format_shape
+from convcalc.ops.tensor import Shape
+from convcalc.sources.draft import Draft, Layer
+from convcalc.sources.onnx_model import load
+from convcalc.sources.onnx_ops import OPS
+
+Dims = tuple[int | None, ...]
+Value = tuple[Dims, list[Any]]  # a constant's dims and its values, flat; None for an unknown size
+
+SHAPE_OPS = frozenset(
+    {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
+    | {"Reshape", "ConstantOfShape", "Size"}
+)
+"""Operators followed as arithmetic on constants when every input they take is known."""
+DEDUPLICATED = (
+    "Identity nodes handing an initializer on under another name (the exporter's deduplication of equal "
+    "initializers): read as the initializer"
+)
+PARAMETER_SUFFIXES = (".weight", ".bias", ".scale", ".gamma", ".beta")
+ANONYMOUS = re.compile(r"^(onnx::|val_|_v_|const|initializer|_val)|^\d+$")
+"""Initializer names an exporter made up (torch.onnx's `onnx::Conv_193`, torch.export's `val_226`)."""
+
+
+def draft(path: str) -> Draft:
+    """The Draft of the ONNX model in `path`."""
+    model, light = load(path)
+    return _Importer(path, model, light.dropped).draft()
+
+
+class _Node:
+    """One ONNX node as onnx_ops' mappings read it (the Node protocol)."""
+
+    def __init__(self, importer: _Importer, node: Any) -> None:
+        from onnx import helper
+
+        self.importer = importer
+        self.node = node
+        self.op = str(node.op_type)
+        self.name = str(node.name)
+        self.opset = importer.opset
+        self.raw_inputs = [str(name) for name in node.input]  # the names the node gives them (a parameter's own)
+        self.inputs = [importer.resolve(name) for name in node.input]
+        self.outputs = [str(name) for name in node.output]
+        self.attrs: dict[str, Any] = {}
+        for attribute in node.attribute:
+            try:
+                self.attrs[attribute.name] = helper.get_attribute_value(attribute)
+            except Exception:  # an attribute of a type onnx does not know
+                raise self.fail(f"attribute {attribute.name!r} cannot be read") from None
+
+    def where(self) -> str:
+        return f"{self.op} node {self.name!r}" if self.name else f"{self.op} node #{self.importer.index}"
+
+    def fail(self, message: str, hint: str = "") -> SpecError:
+        return SpecError.at(Location(self.importer.path), "CC003", f"{self.where()}: {message}", hint)
+
+    def note(self, text: str) -> None:
+        self.importer.notes[text] += 1
+
+    def count(self) -> int:
+        return len(self.inputs)
+
+    def given(self, index: int) -> bool:
+        return index < len(self.inputs) and self.inputs[index] != ""
+
+    def ref(self, index: int) -> str:
+        if not self.given(index):
+            raise self.fail(f"input {index} is missing")
+        return self.importer.ref(self.inputs[index], self)
+
+    def refs(self) -> list[str]:
+        return [self.importer.ref(name, self) for name in self.inputs if name]
+
+    def shape(self, index: int) -> Dims | None:
+        return self.importer.shapes.get(self.inputs[index]) if self.given(index) else None
+
+    def rank(self, index: int) -> int:
+        shape = self.shape(index)
+        if shape is None:
+            raise self.fail(f"input {index}'s rank is needed and the file does not give it")
+        return len(shape)
+
+    def output_shape(self, index: int = 0) -> Dims | None:
+        return self.importer.shapes.get(self.outputs[index]) if index < len(self.outputs) else None
+
+    def weight(self, index: int) -> tuple[int, ...] | None:
+        return self.importer.initializers.get(self.inputs[index]) if self.given(index) else None
+
+    def value(self, index: int) -> list[Any] | None:
+        found = self.importer.values.get(self.inputs[index]) if self.given(index) else None
+        return None if found is None else found[1]
+
+    def integers(self, index: int, what: str) -> list[int]:
+        found = self.value(index)
+        if found is None or not all(isinstance(v, int) for v in found):
+            raise self.fail(f"{what} is computed from values the importer cannot follow")
+        return [int(v) for v in found]
+
+
+class _Importer:
+    def __init__(self, path: str, model: Any, dropped: int) -> None:
+        self.path = path
+        self.model = model
+        self.graph = model.graph
+        self.dropped = dropped
+        self.opset = next((int(o.version) for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.index = 0
+        self.initializers: dict[str, tuple[int, ...]] = {}
+        self.values: dict[str, Value] = {}
+        self.shapes: dict[str, Dims] = {}
+        self.aliases: dict[str, str] = {}
+        self.refs: dict[str, str] = {}  # a tensor -> the spec's ref for it
+        self.layers: list[Layer] = []
+        self.names: set[str] = {"input"}
+        self.parameters: dict[str, str] = {}  # an initializer used as an operand -> its Parameter layer
+        self.recorded: dict[str, tuple[Shape | None, ...]] = {}
+        self.notes: Counter[str] = Counter()
+        self.folded: list[str] = []
+        self.followed: Counter[str] = Counter()
+        self.renamed = False
+
+    # --- reading the graph
+
+    def draft(self) -> Draft:
+        self.read_initializers()
+        self.read_shapes()
+        inputs, batch = self.graph_inputs()
+        nodes = list(self.graph.node)
+        self.consumers: Counter[str] = Counter(self.resolve(name) for node in nodes for name in node.input if name)
+        self.consumers.update(output.name for output in self.graph.output)
+        self.containers = self.module_containers(nodes)
+        for self.index, node in enumerate(nodes):
+            self.convert(node)
+        outputs = tuple(self.ref(output.name, None) for output in self.graph.output)
+        if not self.layers:
+            raise SpecError.at(Location(self.path), "CC003", "the graph has no node convcalc writes as a layer")
+        last = self.layers[-1].name
+        expect: dict[str, object] = {}
+        shape = self.shapes.get(self.resolve(self.graph.output[0].name)) if self.graph.output else None
+        if shape is not None and all(d is not None for d in shape[1:]):
+            expect["output_shape"] = shape
+        return Draft(
+            "pytorch",
+            inputs,
+            tuple(self.layers),
+            name=self.model_name(),
+            batch=batch,
+            outputs=() if outputs == (last,) else outputs,
+            expect=expect,
+            recorded=self.recorded,
+            header=self.header(len(nodes)),
+        )
+
+    def model_name(self) -> str | None:
+        name = str(self.graph.name)
+        if name and name not in ("main_graph", "torch_jit", "torch-jit-export", "main"):
+            return name
+        stem = self.path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return stem or None
+
+    def read_initializers(self) -> None:
+        from onnx import numpy_helper
+
+        for tensor in self.graph.initializer:
+            dims = tuple(int(d) for d in tensor.dims)
+            self.initializers[tensor.name] = dims
+            if tensor.raw_data or tensor.int64_data or tensor.int32_data or tensor.float_data or tensor.double_data:
+                try:
+                    array = numpy_helper.to_array(tensor)
+                except Exception:
+                    continue
+                self.values[tensor.name] = (dims, array.reshape(-1).tolist())
+
+    def read_shapes(self) -> None:
+        """Every tensor's shape ONNX knows: the file's value_info, inputs and outputs, and what
+        onnx's shape inference adds (its failure costs only the check)."""
+        import onnx
+
+        graphs = [self.graph]
+        try:
+            inferred = onnx.shape_inference.infer_shapes(self.model, check_type=False, strict_mode=False, data_prop=True)
+            graphs.append(inferred.graph)
+        except Exception:
+            self.notes["onnx's shape inference failed on this graph: only the shapes the file records are checked"] += 1
+        for graph in graphs:
+            for info in (*graph.input, *graph.value_info, *graph.output):
+                if info.name in self.shapes or not info.type.HasField("tensor_type"):
+                    continue
+                tensor = info.type.tensor_type
+                if tensor.HasField("shape"):
+                    self.shapes[info.name] = tuple(
+                        int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in tensor.shape.dim
+                    )
+        for name, dims in self.initializers.items():
+            self.shapes.setdefault(name, dims)
+
+    def graph_inputs(self) -> tuple[tuple[tuple[str, Shape], ...], int | None]:
+        found = [info for info in self.graph.input if info.name not in self.initializers]
+        if not found:
+            raise SpecError.at(Location(self.path), "CC003", "the graph has no input besides its initializers")
+        inputs = []
+        batches = set()
+        for info in found:
+            shape = self.shapes.get(info.name)
+            if shape is None or not shape:
+                raise SpecError.at(Location(self.path), "CC003", f"the graph input {info.name[:60]!r} has no shape")
+            name = "input" if len(found) == 1 else self.unique(info.name)
+            self.refs[info.name] = name
+            batches.add(shape[0])
+            inputs.append((name, shape[1:]))
+        if len(batches) > 1:
+            raise SpecError.at(Location(self.path), "CC003", f"the inputs have different batch sizes {sorted(map(str, batches))}")
+        return tuple(inputs), batches.pop()
+
+    def resolve(self, name: str) -> str:
+        """A tensor's name, past the Identity nodes that only pass it on."""
+        seen = 0
+        while name in self.aliases and seen < 10_000:
+            name = self.aliases[name]
+            seen += 1
+        return name
+
+    def ref(self, tensor: str, node: _Node | None) -> str:
+        """The spec's name for a tensor: a layer's output, a graph input, or a Parameter layer
+        written for an initializer taken as an operand."""
+        tensor = self.resolve(tensor)
+        if tensor in self.refs:
+            return self.refs[tensor]
+        if tensor in self.initializers:
+            if tensor not in self.parameters:
+                name = self.unique(tensor.removesuffix(".weight") if not ANONYMOUS.search(tensor) else "parameter")
+                dims = self.initializers[tensor]
+                self.layers.append(Layer("Parameter", (dims,), {}, name))
+                self.parameters[tensor] = name
+                self.notes["an initializer taken as an operand (not as a layer's weights): a Parameter of its shape"] += 1
+            return self.parameters[tensor]
+        if tensor in self.values:
+            where = node.where() if node else "an output"
+            raise SpecError.at(Location(self.path), "CC003", f"{where}: takes a constant tensor {tensor[:60]!r} as a layer input")
+        where = f"{node.where()}: " if node else ""
+        raise SpecError.at(Location(self.path), "CC003", f"{where}the tensor {tensor[:60]!r} is made by no node before it")
+
+    # --- one node
+
+    def convert(self, proto: Any) -> None:
+        if proto.output and proto.output[0] in self.aliases:  # the bias of a Linear, already written
+            return
+        node = _Node(self, proto)
+        passed = node.op == "Identity" or (node.op == "Cast" and node.given(0) and node.inputs[0] not in self.values)
+        if passed and node.given(0):
+            self.aliases[node.outputs[0]] = node.inputs[0]
+            if node.inputs[0] in self.initializers:
+                self.notes[DEDUPLICATED] += 1
+            elif node.op == "Cast":
+                self.notes["Cast nodes (a change of dtype, not of shape): left out"] += 1
+            return
+        if proto.domain not in ("", "ai.onnx"):
+            raise node.fail(f"an operator of domain {proto.domain!r}", hint="convcalc reads the standard ONNX operators")
+        if node.op in SHAPE_OPS and self.evaluate(node):
+            self.followed[node.op] += 1
+            return
+        if node.op == "Constant" and "value" in node.attrs:  # too large to follow: a tensor like an initializer
+            self.initializers[node.outputs[0]] = tuple(int(d) for d in node.attrs["value"].dims)
+            self.shapes.setdefault(node.outputs[0], self.initializers[node.outputs[0]])
+            return
+        mapping = OPS.get(node.op)
+        if mapping is None:
+            raise node.fail("an operator convcalc does not map to a layer", hint="docs/import.md lists the operators it reads")
+        try:
+            layers = mapping(node)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+            # attributes of the wrong type or value: the file's, never the mapping's
+            raise node.fail(f"an attribute or input the operator does not take ({type(exc).__name__}: {str(exc)[:80]})") from None
+        if not layers:
+            self.aliases[node.outputs[0]] = node.inputs[0]
+            return
+        name = self.unique(self.path_of(node))
+        layers = self.fused(node, layers)
+        previous = None
+        for position, layer in enumerate(layers):
+            last = position == len(layers) - 1
+            own = name if last else self.unique(f"{name}_{layer.type.lower()}")
+            inputs = layer.inputs
+            if inputs is None:
+                inputs = (previous,) if previous is not None else (node.ref(0),)
+            if last:
+                shapes = [self.known(output) for output in node.outputs if output]
+                shown = [shape_text(shape) for shape in shapes if shape is not None]
+                layer = layer.replace(comment="; ".join(filter(None, (", ".join(shown), layer.comment))))
+            self.add(layer.replace(name=own, inputs=inputs))
+            previous = own
+        assert previous is not None
+        for index, output in enumerate(node.outputs):
+            if output:
+                self.refs[output] = previous if index == 0 else f"{previous}[{index}]"
+                shape = self.known(output)
+                if shape is not None:
+                    recorded = list(self.recorded.get(previous, ()))
+                    recorded += [None] * (index + 1 - len(recorded))
+                    recorded[index] = shape
+                    self.recorded[previous] = tuple(recorded)
+
+    def known(self, tensor: str) -> Dims | None:
+        """A tensor's shape where ONNX knows every size but the batch's (what the import checks)."""
+        shape = self.shapes.get(tensor)
+        return shape if shape is not None and None not in shape[1:] else None
+
+    def add(self, layer: Layer) -> None:
+        previous = self.layers[-1].name if self.layers else "input"
+        if layer.inputs == (previous,):
+            layer = layer.replace(inputs=None)
+        self.layers.append(layer)
+
+    def fused(self, node: _Node, layers: list[Layer]) -> list[Layer]:
+        """A MatMul's Linear with the bias the Add after it adds; a folded convolution named."""
+        if node.op == "MatMul" and layers[-1].type == "Linear":
+            (out_features,) = layers[-1].args[1:2]
+            output = node.outputs[0]
+            users = [n for n in self.graph.node[self.index + 1 :] if output in n.input]
+            if len(users) == 1 and self.consumers[output] == 1 and users[0].op_type == "Add":
+                bias = [self.resolve(n) for n in users[0].input if self.resolve(n) != output]
+                if len(bias) == 1 and self.initializers.get(bias[0]) in ((out_features,), (1, out_features)):
+                    self.aliases[users[0].output[0]] = output
+                    self.notes["a MatMul by an initializer and the Add of its bias: one Linear"] += 1
+                    kwargs = dict(layers[-1].kwargs)
+                    kwargs.pop("bias", None)
+                    return [*layers[:-1], layers[-1].replace(kwargs=kwargs)]
+            self.notes["a MatMul by an initializer: a Linear without bias"] += 1
+        if node.op == "Conv":
+            folded = self.folded_into(node)
+            if folded:
+                self.folded.append(self.path_of(node))
+                return [*layers[:-1], layers[-1].replace(comment=folded)]
+        return layers
+
+    def folded_into(self, node: _Node) -> str:
+        """What the exporter folded into a convolution, as its comment: torch.export's rewriter
+        records the BatchNorm by name; torch.onnx names the weights it computed `onnx::Conv_N`."""
+        meta = {entry.key: entry.value for entry in node.node.metadata_props}
+        if "FuseBatchNormIntoConv" in meta.get("pkg.onnxscript.rewriter.rule_name", ""):
+            scopes = _scopes(meta)
+            return f"{scopes[-2]} folded in" if len(scopes) >= 2 else "a batch norm folded in"
+        weight = node.inputs[1] if node.given(1) else ""
+        if weight.startswith("onnx::"):
+            return f"folded: weights {weight}"
+        return ""
+
+    # --- names
+
+    def module_containers(self, nodes: list[Any]) -> set[str]:
+        """The module paths that hold other modules' nodes: a node there is a function call of
+        its forward (`out += identity`), named by its op, not by the module."""
+        paths = {_module_path(node)[0] for node in nodes}
+        containers = {""}
+        for path in paths:
+            parts = path.split(".")
+            containers.update(".".join(parts[:k]) for k in range(1, len(parts)))
+        return containers
+
+    def path_of(self, node: _Node) -> str:
+        """A node's name: the module path of the parameters it takes, the one the exporter
+        recorded, or the node's own name."""
+        for index in (1, 0):
+            weight = node.raw_inputs[index] if node.given(index) else ""
+            if (
+                weight
+                and node.inputs[index] in self.initializers
+                and weight.endswith(PARAMETER_SUFFIXES)
+                and not ANONYMOUS.search(weight)
+            ):
+                return weight.rsplit(".", 1)[0]
+        module, op = _module_path(node.node)
+        if module or op:
+            if module and module not in self.containers:
+                return module
+            return f"{module}.{op}" if module else op
+        return node.name or node.op.lower()
+
+    def unique(self, raw: str) -> str:
+        base = raw.replace(".", "_").replace("[", "_").replace("]", "_").strip() or "layer"
+        if base != raw:
+            self.renamed = True
+        found, count = base, 0
+        while found in self.names:
+            count += 1
+            found = f"{base}_{count}"
+        self.names.add(found)
+        return found
+
+    # --- constants
+
+    def evaluate(self, node: _Node) -> bool:
+        """Follow a node of shape arithmetic: its outputs become constants. False when it
+        takes a tensor whose values are unknown (it is then a layer)."""
+        try:
+            result = _evaluate(node, self)
+        except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError):
+            return False
+        if result is None:
+            return False
+        self.values[node.outputs[0]] = result
+        return True
+
+    # --- the header
+
+    def header(self, nodes: int) -> tuple[str, ...]:
+        model = self.model
+        producer = " ".join(p for p in (str(model.producer_name), str(model.producer_version)) if p)
+        lines = [
+            f"Imported by `convcalc import` from {self.path}: an ONNX model"
+            f"{f' by {producer}' if producer else ''} (opset {self.opset}), {nodes} nodes.",
+            "Comments: each layer's output shape as ONNX gives it (the file's value_info and onnx's shape "
+            "inference), checked against convcalc's at import.",
+        ]
+        if self.renamed:
+            lines.append("Names: the module paths the exporter recorded, '.' written '_' (a spec name has no '.').")
+        if self.dropped:
+            lines.append(f"The values of {self.dropped} initializers (the weights) were not read: only their shapes.")
+        if self.followed:
+            ops = ", ".join(f"{op} x{count}" for op, count in sorted(self.followed.items()))
+            lines.append(
+                f"Shape arithmetic followed as constants, not layers ({ops}): "
+                "the sizes it computes are written in the layers that take them."
+            )
+        if self.folded:
+            lines.append(
+                f"Constant folding: {len(self.folded)} convolutions hold weights the exporter computed, "
+                "a BatchNorm folded into each (its scale in the weights, its shift in the bias): the spec counts the folded "
+                "network, which has a bias where the model had a BatchNorm."
+            )
+        for note, count in self.notes.items():
+            lines.append(f"{note} ({count}).")
+        return tuple(lines)
+
+
+def _scopes(meta: dict[str, str]) -> list[str]:
+    text = meta.get("pkg.torch.onnx.name_scopes", "")
+    return re.findall(r"'([^']*)'", text)
+
+
+def _module_path(node: Any) -> tuple[str, str]:
+    """(module path, op name) of a node as its exporter recorded them: torch.export's name
+    scopes, or torch.onnx's node name `/layer1/layer1.0/conv1/Conv`."""
+    meta = {entry.key: entry.value for entry in node.metadata_props}
+    scopes = _scopes(meta)
+    if len(scopes) >= 2:
+        return scopes[-2], scopes[-1]
+    name = str(node.name)
+    if name.startswith("/") and name.count("/") >= 1:
+        segments = [s for s in name.split("/")[1:] if s]
+        if not segments:
+            return "", ""
+        op = segments[-1].lower()
+        parts: list[str] = []
+        previous = ""
+        for segment in segments[:-1]:
+            parts.append(segment[len(previous) + 1 :] if previous and segment.startswith(previous + ".") else segment)
+            previous = segment
+        return ".".join(parts), op
+    return "", ""
+
+
+def _evaluate(node: _Node, importer: _Importer) -> Value | None:
+    """The constant a node of shape arithmetic computes, or None when it needs a value the
+    importer does not know."""
+    op = node.op
+    if op == "Constant":
+        return _constant(node)
+    if op in ("Shape", "Size"):
+        shape = node.shape(0)
+        if shape is None:
+            return None
+        if op == "Size":
+            return ((), [math.prod(d for d in shape if d is not None) if None not in shape else None])
+        start, end = int(node.attrs.get("start", 0)), node.attrs.get("end")
+        kept = list(shape)[start : None if end is None else int(end)]
+        return ((len(kept),), kept)
+    values = [importer.values.get(name) if name else None for name in node.inputs]
+    if any(name and found is None for name, found in zip(node.inputs, values, strict=True)):
+        return None
+    data = values[0]
+    if data is None:
+        return None
+    dims, flat = data
+    if len(flat) > 4096:
+        return None
+    if op == "Cast":
+        return dims, flat
+    if op == "Identity":
+        return dims, flat
+    if op == "Gather":
+        index = values[1]
+        assert index is not None
+        if len(dims) != 1 or int(node.attrs.get("axis", 0)) != 0:
+            return None
+        picked = [flat[int(i)] for i in index[1]]
+        return index[0], picked
+    if op in ("Unsqueeze", "Squeeze", "Reshape"):
+        count = len(flat)
+        return ((count,) if count != 1 or op != "Squeeze" else ()), flat
+    if op == "Concat":
+        joined: list[Any] = []
+        for found in values:
+            assert found is not None
+            joined += found[1]
+        return (len(joined),), joined
+    if op == "Slice":
+        starts, ends = values[1], values[2]
+        steps = values[4] if len(values) > 4 and values[4] is not None else None
+        assert starts is not None and ends is not None
+        step = int(steps[1][0]) if steps else 1
+        big = 2**62
+        begin, stop = int(starts[1][0]), int(ends[1][0])
+        picked = flat[max(begin, -big) : min(stop, big) : step]
+        return (len(picked),), picked
+    if op == "ConstantOfShape":
+        if any(v is None for v in flat) or math.prod(flat) > 4096:
+            return None
+        fill = node.attrs.get("value")
+        from onnx import numpy_helper
+
+        number = numpy_helper.to_array(fill).reshape(-1).tolist()[0] if fill is not None else 0.0
+        return tuple(flat), [number] * math.prod(flat)
+    if op in ("Add", "Sub", "Mul", "Div"):
+        other = values[1]
+        assert other is not None
+        a, b = flat, other[1]
+        if len(a) != len(b) and 1 not in (len(a), len(b)):
+            return None
+        size = max(len(a), len(b))
+        out = [_arithmetic(op, a[i if len(a) > 1 else 0], b[i if len(b) > 1 else 0]) for i in range(size)]
+        return (dims if len(a) >= len(b) else other[0]), out
+    return None
+
+
+def _arithmetic(op: str, a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if op == "Add":
+        return a + b
+    if op == "Sub":
+        return a - b
+    if op == "Mul":
+        return a * b
+    if isinstance(a, int) and isinstance(b, int):
+        return int(a / b)  # ONNX's integer Div truncates
+    return a / b
+
+
+def _constant(node: _Node) -> Value | None:
+    from onnx import numpy_helper
+
+    attrs = node.attrs
+    if "value" in attrs:
+        tensor = attrs["value"]
+        dims = tuple(int(d) for d in tensor.dims)
+        if math.prod(dims) > 4096:
+            return None
+        return dims, numpy_helper.to_array(tensor).reshape(-1).tolist()
+    for key in ("value_int", "value_float"):
+        if key in attrs:
+            return (), [attrs[key]]
+    for key in ("value_ints", "value_floats"):
+        if key in attrs:
+            return (len(attrs[key]),), list(attrs[key])
+    return None
+
+
+def shape_text(shape: Dims) -> str:
+    return format_shape(shape)

@@ -1,0 +1,120 @@
+"""PyTorch modules (`pip install 'convcalc[torch]'`): `package.module:factory` or
+`path/to/file.py:factory`, the factory called with no arguments on the meta device (no weight is
+allocated), the module traced with torch.fx and its shapes propagated on meta tensors.
+
+This importer, alone among them, runs code: the user's own, the module and the factory they
+name. Every module call becomes the layer of its class (`nn.Conv2d` is `Conv2d`, its arguments
+read back from the module's attributes), every function or method call between modules the
+stand-in convcalc has for it (`torch.flatten(x, 1)` is `Flatten(1)`, `out += identity` is
+`Add`), named by their module path (`layer1.0.conv1` is `layer1_0_conv1`). Where a module class
+repeats with the same structure (torchvision's `BasicBlock`, `Bottleneck`), its instances become
+one block, whose parameters are the arguments that differ between them (torch_blocks.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from typing import Any
+
+from convcalc.errors import Location, SpecError
+from convcalc.ops.layout import format_shape
+from convcalc.sources.draft import Draft
+
+
+def parse(argument: str) -> tuple[str, str, bool]:
+    """(module or file, factory name, whether it is a file).
+
+    >>> parse("torchvision.models:resnet18"), parse("nets/tiny.py:Net")
+    (('torchvision.models', 'resnet18', False), ('nets/tiny.py', 'Net', True))
+    """
+    where, colon, factory = argument.rpartition(":")
+    if not colon or not where or not re.fullmatch(r"[A-Za-z_]\w*", factory):
+        raise SpecError.at(
+            Location(argument),
+            "CC001",
+            "a PyTorch module is named package.module:factory or path/to/file.py:factory",
+            hint="torch:torchvision.models:resnet18, net.py:Net",
+        )
+    return where, factory, where.endswith(".py")
+
+
+def draft(path: str, input_shape: tuple[int, ...] | None = None) -> Draft:
+    """The Draft of the module `path` names, traced on an input of `input_shape` (batch left out)."""
+    try:
+        import torch
+    except ImportError:
+        raise SpecError.at(
+            Location(path), "CC001", "importing a PyTorch module needs torch", hint="pip install 'convcalc[torch]'"
+        ) from None
+    if input_shape is None:
+        raise SpecError.at(
+            Location(path),
+            "CC001",
+            "importing a PyTorch module needs its input's shape",
+            hint="--input 3,224,224, the batch left out",
+        )
+    where, factory_name, is_file = parse(path)
+    factory = _factory(path, where, factory_name, is_file)
+    model, graph = _traced(path, torch, factory, input_shape)
+    from convcalc.sources.torch_graph import Converter
+
+    converter = Converter(path, model, graph, input_shape)
+    return converter.draft()
+
+
+def _factory(path: str, where: str, name: str, is_file: bool) -> Any:
+    """The factory, from its module (imported) or file (run)."""
+    try:
+        if is_file:
+            from importlib import util
+
+            module_name = "convcalc_import_" + re.sub(r"\W", "_", where)
+            spec = util.spec_from_file_location(module_name, where)
+            if spec is None or spec.loader is None:
+                raise SpecError.at(Location(where), "CC001", "cannot load this file as Python")
+            module = util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        else:
+            if "" not in sys.path:
+                sys.path.insert(0, "")  # as `python -m` finds the current directory's modules
+            module = importlib.import_module(where)
+    except SpecError:
+        raise
+    except FileNotFoundError:
+        raise SpecError.at(Location(where), "CC001", "no such file") from None
+    except BaseException as exc:  # the user's code: anything it raises is one line
+        raise _failed(path, "importing it", exc) from None
+    if not hasattr(module, name):
+        raise SpecError.at(Location(path), "CC001", f"{where} has no {name!r}")
+    return getattr(module, name)
+
+
+def _failed(path: str, doing: str, exc: BaseException) -> SpecError:
+    message = " ".join(str(exc).split())[:200]
+    return SpecError.at(Location(path), "CC001", f"{doing} failed: {type(exc).__name__}{': ' + message if message else ''}")
+
+
+def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -> tuple[Any, Any]:
+    """The module built on the meta device, its fx graph, and each node's tensor shapes."""
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    try:
+        with torch.device("meta"):
+            model = factory() if not isinstance(factory, torch.nn.Module) else factory
+    except BaseException as exc:
+        raise _failed(path, "building the module (on the meta device)", exc) from None
+    if not isinstance(model, torch.nn.Module):
+        raise SpecError.at(Location(path), "CC001", f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
+    model = model.to("meta").eval()
+    try:
+        graph = torch.fx.symbolic_trace(model)
+    except BaseException as exc:
+        raise _failed(path, "tracing the module with torch.fx", exc) from None
+    try:
+        ShapeProp(graph).propagate(torch.zeros((1, *input_shape), device="meta"))
+    except BaseException as exc:
+        raise _failed(path, f"running it on an input of shape {format_shape((1, *input_shape))}", exc) from None
+    return model, graph

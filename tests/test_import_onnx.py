@@ -1,0 +1,208 @@
+"""`convcalc import` of ONNX files: operators mapped to PyTorch layers, exporter artefacts read as
+what they stand for, and files that are not what they claim refused in one line.
+
+Graphs are built with onnx.helper (the real round trips, through torch.onnx.export, are in
+tests/conformance/test_import_roundtrip.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import invoke
+
+onnx = pytest.importorskip("onnx", reason="the ONNX importer needs onnx (pip install onnx)")
+from onnx import TensorProto, helper  # noqa: E402
+
+from convcalc.errors import SpecError  # noqa: E402
+from convcalc.sources import convert  # noqa: E402
+from convcalc.sources.onnx_ops import OPS  # noqa: E402
+
+DOCS = Path(__file__).parents[1] / "docs"
+FLOAT = TensorProto.FLOAT
+BN = ("weight", "bias", "running_mean", "running_var")
+
+
+def weight(name: str, *dims: int) -> Any:
+    """An initializer of these dims; its values are zeros (the importer never reads them)."""
+    return helper.make_tensor(name, FLOAT, dims, [0.0] * math.prod(dims))
+
+
+def ints(name: str, *values: int) -> Any:
+    return helper.make_tensor(name, TensorProto.INT64, (len(values),), list(values))
+
+
+def save(
+    tmp_path: Path, nodes: list[Any], shape: list[Any], initializers: tuple[Any, ...] | list[Any] = (), opset: int = 17
+) -> str:
+    graph = helper.make_graph(
+        nodes,
+        "net",
+        [helper.make_tensor_value_info("x", FLOAT, shape)],
+        [helper.make_tensor_value_info(nodes[-1].output[0], FLOAT, None)],
+        list(initializers),
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    path = tmp_path / "model.onnx"
+    path.write_bytes(model.SerializeToString())
+    return str(path)
+
+
+def layers(path: str) -> list[str]:
+    imported = convert(path)
+    assert not imported.problems, [p.text() for p in imported.problems]
+    return [line.split("#")[0].strip()[2:] for line in imported.text.splitlines() if line.startswith("  - ")]
+
+
+def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node(
+            "Conv", ["x", "conv.weight"], ["a"], "/conv/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]
+        ),
+        helper.make_node(
+            "BatchNormalization", ["a", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"], ["b"], "/bn/BN"
+        ),
+        helper.make_node("Clip", ["b", "zero", "six"], ["c"], "/act/Clip"),
+        helper.make_node("GlobalAveragePool", ["c"], ["d"], "/pool/GlobalAveragePool"),
+        helper.make_node("Flatten", ["d"], ["e"], "/Flatten"),
+        helper.make_node("Gemm", ["e", "fc.weight", "fc.bias"], ["y"], "/fc/Gemm", transB=1),
+    ]
+    inits = [weight("conv.weight", 8, 3, 3, 3), weight("fc.weight", 10, 8), weight("fc.bias", 10)]
+    inits += [weight(f"bn.{n}", 8) for n in BN]
+    inits += [helper.make_tensor("zero", FLOAT, (), [0.0]), helper.make_tensor("six", FLOAT, (), [6.0])]
+    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == [
+        'Conv2d(3, 8, 3, stride=2, padding=1, bias=False, name="conv")',
+        'BatchNorm2d(8, name="bn")',
+        'ReLU6(name="act")',
+        'AdaptiveAvgPool2d(1, name="pool")',
+        'Flatten(name="flatten")',
+        'Linear(8, 10, name="fc")',
+    ]
+
+
+def test_deduplicated_initializers_are_read_through_identity(tmp_path: Path) -> None:
+    """torch.onnx keeps one of equal initializers and hands it on under the others' names."""
+    nodes = [
+        helper.make_node("Identity", ["a.weight"], ["b.weight"], "Identity_0"),
+        helper.make_node("BatchNormalization", ["x", "a.weight", "a.weight", "a.weight", "a.weight"], ["h"], "n1"),
+        helper.make_node("BatchNormalization", ["h", "b.weight", "b.weight", "b.weight", "b.weight"], ["y"], "n2"),
+    ]
+    imported = convert(save(tmp_path, nodes, [1, 4, 5, 5], [weight("a.weight", 4)]))
+    assert [line.split("#")[0].strip() for line in imported.text.splitlines() if "BatchNorm" in line] == [
+        '- BatchNorm2d(4, name="a")',
+        '- BatchNorm2d(4, name="b")',
+    ]
+    assert any("deduplication of equal initializers" in line for line in imported.draft.header)
+
+
+def test_shape_arithmetic_feeding_a_reshape_is_followed(tmp_path: Path) -> None:
+    """x.view(x.size(0), -1) with a symbolic batch: Shape, Gather, Unsqueeze, Concat, Reshape."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], "/Shape"),
+        helper.make_node("Constant", [], ["i"], "/Constant", value=helper.make_tensor("i", TensorProto.INT64, (), [0])),
+        helper.make_node("Gather", ["s", "i"], ["n"], "/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Concat", ["n1", "minus"], ["shape"], "/Concat", axis=0),
+        helper.make_node("Reshape", ["x", "shape"], ["r"], "/Reshape"),
+        helper.make_node("Transpose", ["x"], ["y"], "/t/Transpose", perm=[0, 2, 3, 1]),
+    ]
+    path = save(tmp_path, nodes[:6], ["batch", 2, 3, 4], [ints("axes", 0), ints("minus", -1)])
+    imported = convert(path)
+    assert layers(path) == ['Flatten(name="reshape")']
+    assert "input: [2, 3, 4]" in imported.text and "batch:" not in imported.text
+    assert any("Shape arithmetic followed" in line for line in imported.draft.header)
+
+
+def test_matmul_and_its_bias_are_one_linear(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("MatMul", ["x", "onnx::MatMul_1"], ["m"], "/proj/MatMul"),
+        helper.make_node("Add", ["proj.bias", "m"], ["a"], "/proj/Add"),
+        helper.make_node("MatMul", ["a", "onnx::MatMul_2"], ["y"], "/head/MatMul"),
+    ]
+    inits = [weight("onnx::MatMul_1", 6, 8), weight("proj.bias", 8), weight("onnx::MatMul_2", 8, 2)]
+    assert layers(save(tmp_path, nodes, [1, 5, 6], inits)) == [
+        'Linear(6, 8, name="proj")',
+        'Linear(8, 2, bias=False, name="head")',
+    ]
+
+
+def test_gemm_with_weights_stored_in_out(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["x", "fc.weight"], ["y"], "/fc/Gemm")]
+    imported = convert(save(tmp_path, nodes, [1, 6], [weight("fc.weight", 6, 4)]))
+    assert 'Linear(6, 4, bias=False, name="fc")' in imported.text
+    assert any("transB=0" in line for line in imported.draft.header)
+
+
+def test_padding_on_one_side_comes_first(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["a"], "c", kernel_shape=[3, 3], pads=[0, 0, 1, 1], strides=[2, 2]),
+        helper.make_node("MaxPool", ["a"], ["y"], "p", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    ]
+    assert layers(save(tmp_path, nodes, [1, 3, 8, 8], [weight("w", 4, 3, 3, 3)])) == [
+        'ZeroPad2d((0, 1, 0, 1), name="c_zeropad2d")',
+        'Conv2d(3, 4, 3, stride=2, bias=False, name="c")',
+        'MaxPool2d(3, stride=1, padding=1, name="p")',  # ONNX's strides default to 1, PyTorch's to the kernel
+    ]
+
+
+def test_operands_numbers_and_learned_tensors(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Mul", ["x", "half"], ["a"], "/Mul"),
+        helper.make_node("Add", ["a", "pos_embedding"], ["b"], "/Add"),
+        helper.make_node("Softmax", ["b"], ["y"], "/Softmax", axis=-1),
+    ]
+    inits = [helper.make_tensor("half", FLOAT, (), [0.5]), weight("pos_embedding", 1, 4, 8)]
+    assert layers(save(tmp_path, nodes, [1, 4, 8], inits)) == [
+        'Multiply(0.5, name="mul")',
+        'Parameter((1, 4, 8), name="pos_embedding")',
+        'Add(name="add", inputs=["mul", "pos_embedding"])',
+        'Softmax(-1, name="softmax")',
+    ]
+
+
+def test_split_concat_and_resize(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Split", ["x", "sizes"], ["a", "b"], "/Split", axis=1),
+        helper.make_node("Concat", ["b", "a"], ["c"], "/Concat", axis=1),
+        helper.make_node("Resize", ["c", "", "scales"], ["y"], "/up/Resize", mode="nearest"),
+    ]
+    inits = [ints("sizes", 2, 4), helper.make_tensor("scales", FLOAT, (4,), [1, 1, 2, 2])]
+    assert layers(save(tmp_path, nodes, [1, 6, 4, 4], inits)) == [
+        'Split([2, 4], 1, name="split")',
+        'Concat(1, name="concat", inputs=["split[1]", "split"])',
+        'Upsample(scale_factor=2, name="up")',
+    ]
+
+
+def test_an_unknown_operator_names_itself_and_its_node(tmp_path: Path) -> None:
+    path = save(tmp_path, [helper.make_node("NonMaxSuppression", ["x"], ["y"], "/nms/NMS")], [1, 4])
+    with pytest.raises(SpecError) as caught:
+        convert(path)
+    message = caught.value.diagnostic.text()
+    assert "NonMaxSuppression node '/nms/NMS'" in message and "does not map" in message
+
+
+def test_an_operator_of_another_domain(tmp_path: Path) -> None:
+    node = helper.make_node("Custom", ["x"], ["y"], "c", domain="com.example")
+    with pytest.raises(SpecError, match=r"domain 'com\.example'"):
+        convert(save(tmp_path, [node], [1, 4]))
+
+
+def test_without_onnx_the_message_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = save(tmp_path, [helper.make_node("Relu", ["x"], ["y"], "r")], [1, 4])
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    result = invoke("import", path)
+    assert result.exit_code == 2
+    assert "needs the onnx package (pip install 'convcalc[onnx]')" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_the_docs_table_lists_every_operator() -> None:
+    text = (DOCS / "import.md").read_text()
+    section = text[text.index("## ONNX") : text.index("## PyTorch")]
+    listed = set(re.findall(r"`([A-Z][A-Za-z]+)`", section))
+    assert set(OPS) <= listed, sorted(set(OPS) - listed)
