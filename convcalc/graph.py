@@ -582,17 +582,18 @@ class _Builder:
             chain = " -> ".join((*stack, block.name))
             raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
         rules = container_of(self.spec.framework, block.container) if block.container else None
+        copies: dict[str, LayerSpec] = {}  # each copy's call as worked out for it, where it reads `copy`
 
         def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...]) -> _Scope:
             shape = self.shape_of(entry)
             inner = _Scope(path + ".", {}, [entry], entry, scope, (*nesting, (path, block.name)), rules=rules)
             inner.env[SHAPE] = self.shape_reader(inner)
-            this = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
+            this = copies[path] = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
             self.bind(block, this, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
             return inner
 
         def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
-            self.instances.append(Instance(path, block.name, written, layer, entry, output, group, rules))
+            self.instances.append(Instance(path, block.name, written, copies.get(path, layer), entry, output, group, rules))
 
         self.group(layer, inputs, scope, block.name, block.layers, child, (*stack, block.name), record)
 

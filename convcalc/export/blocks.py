@@ -22,7 +22,7 @@ from convcalc.export.structure import Member, Scope, children
 from convcalc.graph import Ref
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call
-from convcalc.spec.expr import Expr
+from convcalc.spec.expr import SHAPE, Expr, callee
 from convcalc.spec.model import BlockSpec, LayerSpec, Spec
 
 
@@ -49,12 +49,21 @@ def input_items(layer: LayerSpec) -> list[object]:
     for item in layer.inputs or ():
         if isinstance(item, Expr) and isinstance(item.node, ast.List | ast.Tuple):
             for element in item.node.elts:
-                items.append(element.id if isinstance(element, ast.Name) else ast.literal_eval(element))
+                items.append(element.id if isinstance(element, ast.Name) else _literal(element))
         elif isinstance(item, Expr) and isinstance(item.node, ast.Name):
             items.append(item.node.id)
         else:
             items.append(item)
     return items
+
+
+def _literal(node: ast.expr) -> object:
+    """An element of an `inputs` list: its value, or (arithmetic, `"chunk" if stride == 1 else
+    "branch1"`) the expression itself, which names no parameter."""
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return node
 
 
 def tensor_params(spec: Spec) -> dict[str, set[str]]:
@@ -138,6 +147,26 @@ def reads_input_shape(block: BlockSpec) -> bool:
         elif isinstance(value, dict):
             values += list(value.values())
     return False
+
+
+def shape_references(layer: LayerSpec) -> set[str]:
+    """The names whose shape a layer's arguments read: `shape(concat)[0]` reads concat's."""
+    found: set[str] = set()
+    values: list[object] = [*layer.args, *layer.kwargs.values()]
+    while values:
+        value = values.pop()
+        if isinstance(value, Expr):
+            for node in ast.walk(value.node):
+                named = node.args[0] if isinstance(node, ast.Call) and callee(node) == SHAPE and len(node.args) == 1 else None
+                if isinstance(named, ast.Name):
+                    found.add(named.id)
+        elif isinstance(value, Call):
+            values += [*value.args, *value.kwargs.values()]
+        elif isinstance(value, list | tuple):
+            values += list(value)
+        elif isinstance(value, dict):
+            values += list(value.values())
+    return found
 
 
 class Signature:

@@ -14,7 +14,6 @@ import keyword
 from collections.abc import Callable, Iterator
 
 from convcalc.export.names import MODULE_ATTRIBUTES
-from convcalc.export.source import Unwritable
 from convcalc.export.structure import Member, Scope
 from convcalc.graph import Ref
 from convcalc.spec.containers import Container
@@ -59,21 +58,21 @@ class Entries:
 
 def entries(scope: Scope, function: Callable[[Member], bool]) -> Entries:
     """The modules a container (or a block subclassing one) holds: every member but the
-    functions the forward calls between them, which a numbered container does not number."""
+    functions the forward calls between them by name; a function the container numbers
+    (torchvision's `Permute` in a ConvNeXt block) is held as a module wrapping it."""
     container = scope.container
     assert container is not None
     pairs: list[tuple[str, Member]] = []
     for member in scope.members:
-        if function(member):
-            if container.numbered and member.local.isdigit():
-                raise Unwritable(
-                    f"{scope.path}.{member.local} stands for a function, which a {container.name} cannot number: "
-                    "name it (name=...) so that forward calls it between the modules",
-                    member.row.source if member.row is not None else None,
-                )
+        if function(member) and not numbered_function(scope, member, function):
             continue
         pairs.append((member.local, member))
     return Entries(container, pairs)
+
+
+def numbered_function(scope: Scope, member: Member, function: Callable[[Member], bool]) -> bool:
+    """A function a numbered container counts among its modules: held wrapped in a module."""
+    return scope.container is not None and scope.container.numbered and member.local.isdigit() and function(member)
 
 
 def runs_whole(scope: Scope, function: Callable[[Member], bool], plain: Callable[[Member], bool]) -> bool:
@@ -84,7 +83,12 @@ def runs_whole(scope: Scope, function: Callable[[Member], bool], plain: Callable
         return False
     previous = scope.entry
     for member in scope.members:
-        if function(member) or not plain(member) or member.reads != [previous]:
+        if numbered_function(scope, member, function):
+            if member.row is not None and member.row.extra_outputs:
+                return False  # its module, called by the container, runs it on one tensor
+        elif function(member) or not plain(member):
+            return False
+        if member.reads != [previous]:
             return False
         if member.scope is not None and member.scope.inline and not runs_whole(member.scope, function, plain):
             return False

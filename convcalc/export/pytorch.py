@@ -12,7 +12,7 @@ children are numbered (or keyed) as torch numbers them (containers.py).
 
 from __future__ import annotations
 
-from convcalc.export.blocks import external_names
+from convcalc.export.blocks import external_names, shape_references
 from convcalc.export.body import Body
 from convcalc.export.containers import Entries, entries, runs_whole
 from convcalc.export.names import MODULE_ATTRIBUTES, Names, camel, identifier
@@ -23,6 +23,16 @@ from convcalc.frameworks.base import Family
 from convcalc.graph import Ref
 
 RESERVED = frozenset({"self", "torch", "nn", "super", "block", "i", "layer"})  # names the file's own code uses
+
+
+def wrapper_body() -> list[Stmt]:
+    """The file's module for a torch function a container numbers among its modules (as
+    torchvision's ops.misc.Permute is one): it holds no weights and calls the function."""
+    return [
+        Stmt(docstring("A torch function as a module, where a container numbers it among its modules.", 4)),
+        Stmt("def __init__(self, function):", [Stmt("super().__init__()"), Stmt("self.function = function")]),
+        Stmt("def forward(self, *inputs):", [Stmt("return self.function(*inputs)")]),
+    ]
 
 
 class TorchWriter(Writer):
@@ -36,6 +46,7 @@ class TorchWriter(Writer):
         self.names: dict[str, str] = {}  # row name -> module path in the model
         self.access: dict[str, str] = {}  # row name -> the expression that reaches it from the model's `self`
         self.entry = ""
+        self.wrapper = ""  # the file's module wrapping a function a container numbers, once one does
 
     def write(self) -> list[Stmt]:
         self.define_blocks()
@@ -45,6 +56,8 @@ class TorchWriter(Writer):
         model.statements[0].body.extend(self.ties())  # type: ignore[union-attr]
         classes = [*self.definitions, (self.entry, "", model)]
         helpers = self.helpers.definitions()
+        if self.wrapper:
+            helpers.append(Stmt(f"class {self.wrapper}(nn.Module):", wrapper_body()))
         return [
             Stmt(docstring(f"PyTorch code for {self.spec.path}, written by `convcalc export`.", 0)),
             *self.imports([("torch", ""), ("torch", "nn")]),
@@ -128,12 +141,15 @@ class TorchWriter(Writer):
         return [Stmt(f"{target} = {self.module(member, template, rename)}")]
 
     def module(self, member: Member, template: bool, rename: dict[str, str]) -> str:
-        """The expression that makes a member as a module: a layer's class, a block's, a container."""
+        """The expression that makes a member as a module: a layer's class, a block's, a
+        container, a function a container numbers wrapped in the file's `Function` module."""
         if member.node is not None and member.row is not None:
             layer_type = member.row.layer_type
             if layer_type is not None and layer_type.code is not None and layer_type.code.holds:
                 message = f"{member.row.name} is a parameter tensor, which a container holds no place for"
                 raise Unwritable(message, member.row.source)
+            if self.function(member):
+                return self.wrapped(member, template, rename)
             return self.constructor(self.layer_of(member.node.layer, member.node.written, template), rename)
         if member.scope is not None:
             if member.scope.inline:
@@ -145,6 +161,18 @@ class TorchWriter(Writer):
         self.imported.add(("collections", "OrderedDict"))
         pairs = ", ".join(f'("{copy_name(c)}", {text})' for c, text in zip(member.group.copies, made))
         return f"{self.prefix}Sequential(OrderedDict([{pairs}]))"
+
+    def wrapped(self, member: Member, template: bool, rename: dict[str, str]) -> str:
+        """`Function(lambda x: x.permute(...))`: a function as the module a container numbers."""
+        row, node = member.row, member.node
+        assert row is not None and node is not None and row.layer_type is not None
+        layer = self.layer_of(node.layer, node.written, template)
+        chosen = call_template(row.layer_type, layer, row.input_shapes)
+        params = ["x", "y", "z"][: len(row.inputs)] if len(row.inputs) <= 3 else [f"x{i}" for i in range(len(row.inputs))]
+        arguments = self.own_arguments(row.layer_type, layer, rename, None, chosen)
+        if self.wrapper == "":
+            self.wrapper = self.definition_names.take("Function", "")
+        return f"{self.wrapper}(lambda {', '.join(params)}: {fill(chosen, '', params, arguments)})"
 
     def container_arguments(self, held: Entries, template: bool, rename: dict[str, str]) -> str:
         """What a container's constructor takes: its modules, numbered (`a, b`, `[a, b]`) or keyed
@@ -242,11 +270,35 @@ class TorchWriter(Writer):
             entry = scope.entry
             returns = [scope.output, *scope.exports]
         reserved = set(RESERVED) | set(params) | self.definition_words
-        body = Body([m.reads for m, _ in steps], incoming, returns, reserved, entry)
+        shaped = self.shape_reads(scope, steps) if template else [{} for _ in steps]
+        body = Body([[*m.reads, *named.values()] for (m, _), named in zip(steps, shaped)], incoming, returns, reserved, entry)
         for index, (member, access) in enumerate(steps):
-            self.statement(body, index, member, access, template, rename, read)
+            self.shapes = {name: body.read(ref) for name, ref in shaped[index].items() if ref in body.exprs}
+            try:
+                self.statement(body, index, member, access, template, rename, read)
+            finally:
+                self.shapes = None
         body.returning(returns)
         return ["self", *params], body.statements
+
+    def shape_reads(self, scope: Scope, steps: list[tuple[Member, str]]) -> list[dict[str, Ref]]:
+        """For each step, the tensors its arithmetic reads the shape of (`shape(concat)[0]`, read
+        in forward as `concat.shape[0]`), by the name the spec gives them there."""
+        known: dict[str, Ref] = {}
+        if scope.instance is not None:
+            known["input"] = scope.entry
+        else:
+            known |= {item.name: Ref(item.name) for item in self.spec.inputs}
+            if len(self.spec.inputs) == 1:
+                known["input"] = Ref(self.spec.inputs[0].name)
+        for member in scope.members:
+            known[member.local] = Ref(member.row.name) if member.row is not None else member.gives[0]
+        found: list[dict[str, Ref]] = []
+        for member, _ in steps:
+            written = member.node.written if member.node is not None else None
+            names = shape_references(written) if written is not None else set()
+            found.append({name: known[name] for name in sorted(names) if name in known})
+        return found
 
     def input_names(self) -> list[str]:
         """forward's parameters: `x`, or the inputs' names when there are several."""
@@ -338,7 +390,7 @@ class TorchWriter(Writer):
         for member in scope.members:
             name = naming.get(id(member))
             if member.row is not None:
-                if name is not None:
+                if name is not None and not self.function(member):  # a function's wrapper holds no layer of its own
                     self.names[member.row.name] = prefix + name
                     self.access[member.row.name] = reach[id(member)]
                 continue

@@ -72,12 +72,24 @@ class Helpers:
 BUILTIN_CALLS = frozenset(BUILTINS) - frozenset(MATH)  # int, round, min, max, abs: Python's own
 
 
-def python(node: ast.expr, rename: Mapping[str, str], helpers: Helpers | None, local: bool = False) -> str:
+def python(
+    node: ast.expr,
+    rename: Mapping[str, str],
+    helpers: Helpers | None,
+    local: bool = False,
+    shapes: Mapping[str, str] | None = None,
+) -> str:
     """A spec's arithmetic as Python: names renamed (`rename`; a name it lacks raises
     Unwritable, unless `local`: a helper's body reads its own parameters and steps), `ceil(x)`
-    as `math.ceil(x)`, a helper's call by the helper's name in the file; `shape(...)` raises
-    Unwritable (code knows no shapes before it runs)."""
-    tree = copy.deepcopy(node)
+    as `math.ceil(x)`, a helper's call by the helper's name in the file; `shape(name)` as the
+    `.shape` of the tensor `shapes` says holds it there (in forward), else Unwritable (code
+    knows no shapes before it runs).
+
+    >>> python(ast.parse("shape(concat)[0] * 2", mode="eval").body, {}, None, shapes={"concat": "out"})
+    'out.shape[0] * 2'
+    """
+    tensors: set[int] = set()  # the Name nodes that stand for a tensor of forward, no name of the spec's
+    tree = _tensor_shapes(copy.deepcopy(node), shapes or {}, tensors)
     calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for part in ast.walk(tree):
         if isinstance(part, ast.Call):
@@ -93,7 +105,7 @@ def python(node: ast.expr, rename: Mapping[str, str], helpers: Helpers | None, l
                 part.func.id = helpers.call(name)
             elif name not in BUILTIN_CALLS:
                 raise Unwritable(f"its arithmetic calls {name or ast.unparse(part.func)}")
-        elif isinstance(part, ast.Name) and id(part) not in calls and part.id != "math":
+        elif isinstance(part, ast.Name) and id(part) not in calls and part.id != "math" and id(part) not in tensors:
             if part.id in rename:
                 part.id = rename[part.id]
             elif not local:
@@ -101,11 +113,30 @@ def python(node: ast.expr, rename: Mapping[str, str], helpers: Helpers | None, l
     return ast.unparse(tree)
 
 
+def _tensor_shapes(tree: ast.expr, shapes: Mapping[str, str], tensors: set[int]) -> ast.expr:
+    """`shape(name)` -> `<the tensor>.shape` for each name `shapes` holds (the new Name nodes'
+    ids in `tensors`)."""
+
+    class Replace(ast.NodeTransformer):
+        def visit_Call(self, call: ast.Call) -> ast.AST:
+            argument = call.args[0] if len(call.args) == 1 else None
+            if callee(call) == SHAPE and isinstance(argument, ast.Name) and argument.id in shapes:
+                tensor = ast.Name(shapes[argument.id], ast.Load())
+                tensors.add(id(tensor))
+                return ast.Attribute(tensor, "shape", ast.Load())
+            return self.generic_visit(call)
+
+    result = Replace().visit(tree) if shapes else tree
+    assert isinstance(result, ast.expr)
+    return result
+
+
 def value_source(
     value: object,
     rename: Mapping[str, str] | None = None,
     layer: Callable[[Call], str] | None = None,
     helpers: Helpers | None = None,
+    shapes: Mapping[str, str] | None = None,
 ) -> str:
     """`value` as Python source: literals as they are, tuples as tuples, a block's arithmetic as
     written with its names renamed (`rename`; a name missing from it raises Unwritable), a call of
@@ -115,22 +146,26 @@ def value_source(
     ('(3, 3)', '[1, "same"]', '0.001', '(5,)')
     """
     if isinstance(value, Expr):
-        return python(value.node, rename or {}, helpers)
+        return python(value.node, rename or {}, helpers, shapes=shapes)
     if isinstance(value, Call):
         if helpers is not None and value.name in helpers.functions:
-            args = [value_source(v, rename, layer, helpers) for v in value.args]
-            args += [f"{k}={value_source(v, rename, layer, helpers)}" for k, v in value.kwargs.items()]
+            args = [value_source(v, rename, layer, helpers, shapes) for v in value.args]
+            args += [f"{k}={value_source(v, rename, layer, helpers, shapes)}" for k, v in value.kwargs.items()]
             return f"{helpers.call(value.name)}({', '.join(args)})"
         if layer is None:
             raise Unwritable(f"a layer call ({value.name}) where a value is expected")
         return layer(value)
     if isinstance(value, tuple):
-        items = [value_source(v, rename, layer, helpers) for v in value]
+        items = [value_source(v, rename, layer, helpers, shapes) for v in value]
         return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
     if isinstance(value, list):
-        return "[" + ", ".join(value_source(v, rename, layer, helpers) for v in value) + "]"
+        return "[" + ", ".join(value_source(v, rename, layer, helpers, shapes) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{value_source(k)}: {value_source(v, rename, layer, helpers)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{value_source(k)}: {value_source(v, rename, layer, helpers, shapes)}" for k, v in value.items())
+            + "}"
+        )
     if isinstance(value, float | int | str | bool | bytes) or value is None:
         return layout.literal(value)
     raise Unwritable(f"a value of type {type(value).__name__}")

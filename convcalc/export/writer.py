@@ -62,10 +62,12 @@ class Writer:
         self.signatures: dict[str, Signature] = {}
         self.imported: set[tuple[str, str]] = set()  # (module, name): `from module import name`
         self.helpers = Helpers(spec.functions, lambda name: self.definition_names.take(identifier(name, "function")))
+        self.shapes: dict[str, str] | None = None  # while a statement of forward is written: name -> its tensor
 
     def source(self, value: object, rename: dict[str, str] | None = None) -> str:
-        """A value as Python in the code being written: helpers called, layers constructed."""
-        return value_source(value, rename, self.nested, self.helpers)
+        """A value as Python in the code being written: helpers called, layers constructed, and
+        `shape(name)` read from the tensor where one is at hand (`self.shapes`, in forward)."""
+        return value_source(value, rename, self.nested, self.helpers, self.shapes)
 
     def imports(self, own: list[tuple[str, str]]) -> list[Stmt]:
         """The file's imports as ruff's isort sorts them: the standard library's, a blank line,
