@@ -26,7 +26,7 @@ from convcalc.spec.loading import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "export"
-FOLDERS = ("specs", "tests/specs/valid", "tests/specs/export", "docs/examples")
+FOLDERS = ("specs", "tests/specs/valid", "tests/specs/export", "docs/examples", "docs/examples/torchvision")
 SPECS = sorted(path.relative_to(ROOT) for folder in FOLDERS for path in (ROOT / folder).glob("*.yaml"))
 REVIEWED = [
     "specs/pytorch-unet.yaml",

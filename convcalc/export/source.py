@@ -89,7 +89,7 @@ def python(
     'out.shape[0] * 2'
     """
     tensors: set[int] = set()  # the Name nodes that stand for a tensor of forward, no name of the spec's
-    tree = _tensor_shapes(copy.deepcopy(node), shapes or {}, tensors)
+    tree = _tensor_shapes(_plain_rounds(copy.deepcopy(node)), shapes or {}, tensors)
     calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for part in ast.walk(tree):
         if isinstance(part, ast.Call):
@@ -111,6 +111,25 @@ def python(
             elif not local:
                 raise Unwritable(f"its arithmetic reads {part.id}")
     return ast.unparse(tree)
+
+
+def _plain_rounds(tree: ast.expr) -> ast.expr:
+    """`int(round(x))` as `round(x)`: round of one number is an int already (ruff's RUF046).
+
+    >>> ast.unparse(_plain_rounds(ast.parse("int(round(c * 0.25)) + int(x)", mode="eval").body))
+    'round(c * 0.25) + int(x)'
+    """
+
+    class Replace(ast.NodeTransformer):
+        def visit_Call(self, call: ast.Call) -> ast.AST:
+            inner = call.args[0] if len(call.args) == 1 and not call.keywords else None
+            if callee(call) == "int" and isinstance(inner, ast.Call) and callee(inner) == "round" and len(inner.args) == 1:
+                return self.generic_visit(inner)
+            return self.generic_visit(call)
+
+    result = Replace().visit(tree)
+    assert isinstance(result, ast.expr)
+    return result
 
 
 def _tensor_shapes(tree: ast.expr, shapes: Mapping[str, str], tensors: set[int]) -> ast.expr:
