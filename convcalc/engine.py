@@ -10,7 +10,7 @@ import functools
 
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
-from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
+from convcalc.frameworks.base import Family, LayerType, Vocabulary, snake_case
 from convcalc.graph import AfterFailure, Graph, Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
@@ -181,10 +181,13 @@ def _run(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
         outputs[node.name] = built.outputs
         return built.outputs
 
-    def source(type_name: str) -> bool:
-        """Whether the type takes no input (a parameter tensor); unknown types are reported by visit."""
+    def source(type_name: str) -> str:
+        """What the type is when it takes no input ("a learned tensor"), else ""; unknown types
+        are reported by visit."""
         found = vocab.types.get(vocab.aliases.get(type_name, type_name))
-        return found is not None and found.source
+        if found is None or not found.source:
+            return ""
+        return "a learned tensor" if found.family is Family.PARAMETER else "a constant tensor"
 
     try:
         graph = build_graph(spec, auto_name, visit, source)

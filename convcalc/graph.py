@@ -355,11 +355,11 @@ Visit = Callable[[Node], tuple[Shape, ...]]
 
 
 def build_graph(
-    spec: Spec, auto_name: Callable[[str], str], visit: Visit | None = None, source: Callable[[str], bool] | None = None
+    spec: Spec, auto_name: Callable[[str], str], visit: Visit | None = None, source: Callable[[str], str] | None = None
 ) -> Graph:
     """Expand blocks and containers and resolve references; `auto_name("Conv2D")` gives the
-    unscoped default name; `source(type_name)` says whether a layer type takes no input at all
-    (a parameter tensor).
+    unscoped default name; `source(type_name)` says what a layer type that takes no input at all
+    is ("a learned tensor": a parameter tensor), and "" for every other type.
 
     `visit`, when given, is called with each node as soon as it exists and returns its output
     shapes: the engine computes as the graph grows, so a block can read `input_shape`.
@@ -369,12 +369,12 @@ def build_graph(
 
 class _Builder:
     def __init__(
-        self, spec: Spec, auto_name: Callable[[str], str], visit: Visit | None, source: Callable[[str], bool] | None
+        self, spec: Spec, auto_name: Callable[[str], str], visit: Visit | None, source: Callable[[str], str] | None
     ) -> None:
         self.spec = spec
         self.auto_name = auto_name
         self.visit = visit
-        self.source = source or (lambda type_name: False)
+        self.source = source or (lambda type_name: "")
         self.nodes: list[Node] = []
         self.instances: list[Instance] = []
         self.everywhere: dict[str, Ref] = {}  # every scoped name, so any scope may name it fully
@@ -413,9 +413,10 @@ class _Builder:
                     f"a {scope.rules.name} runs its layers one after the other: a layer in it takes no `inputs`",
                     hint="wire layers in a ModuleList, or in a block",
                 )
-            source = self.source(layer.type) and layer.children is None and layer.type not in self.spec.blocks
+            tensor = self.source(layer.type) if layer.children is None and layer.type not in self.spec.blocks else ""
+            source = bool(tensor)
             if source and layer.inputs is not None:
-                raise SpecError.at(layer.locate("inputs"), "CC104", f"{layer.type} takes no input: it is a learned tensor")
+                raise SpecError.at(layer.locate("inputs"), "CC104", f"{layer.type} takes no input: it is {tensor}")
             inputs = () if source else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:

@@ -132,10 +132,10 @@ def test_explain_words_or_leaves_generic_each_family() -> None:
         Family.ELEMENTWISE,
         Family.DROPOUT,
         Family.DOT,
-        Family.SELECT,
         Family.WRAPPER,
         Family.TRANSFORMER,
         Family.PARAMETER,  # no input: its shape is the tensor's, its weight that shape
+        Family.BUFFER,  # no input, no weights: its shape is the tensor's
     }
     assert set(EXPLAINERS) | generic == set(Family)
     assert not set(EXPLAINERS) & generic

@@ -262,6 +262,36 @@ def test_parameter_mistakes_are_located(layer: str, expected: str) -> None:
     assert expected in problem(f"framework: pytorch\ninput: [4]\nlayers:\n- {layer}\n")
 
 
+def test_a_buffer_is_a_constant_tensor_that_counts_nothing() -> None:
+    """register_buffer: torch's parameters() does not yield it, so no count has it; its shape is
+    the tensor's, and it is read like any tensor (Swin's table indexed by its relative_position_index)."""
+    result = report(
+        "framework: pytorch\ninput: [4]\nlayers:\n"
+        "- Parameter((169, 3), name='table')\n"
+        "- Buffer((2401,), dtype='int64', name='index')\n"
+        "- Index(inputs=[table, index])\n"
+        "- Buffer((4,), persistent=False, name='scale')\n"
+        "- Multiply(inputs=[input, scale])\n"
+    )
+    rows = {row.name: row for row in result.rows}
+    assert (rows["index"].output_shape, rows["index"].weights, rows["index"].params) == ((2401,), (), 0)
+    assert rows["index_1"].output_shape == (2401, 3) and rows["multiply"].output_shape == (None, 4)
+    assert (result.totals.params, result.totals.trainable_params, result.totals.non_trainable_params) == (507, 507, 0)
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ("Buffer((2,), inputs=input)", ":4:16: CC104 Buffer takes no input: it is a constant tensor"),
+        ("Buffer((2, 0))", "CC105 layer buffer (Buffer): the shape (2, 0) has a size below 1 (Buffer holds at least one"),
+        ("Buffer(3, dtype='long')", "CC105 layer buffer (Buffer): dtype must be one of 'float32', "),
+        ("Buffer(3, persistent=1)", "CC105 layer buffer (Buffer): persistent must be True or False"),
+    ],
+)
+def test_buffer_mistakes_are_located(layer: str, expected: str) -> None:
+    assert expected in problem(f"framework: pytorch\ninput: [4]\nlayers:\n- {layer}\n")
+
+
 def test_torch_cat_needs_the_class_token_expanded_to_an_unknown_batch() -> None:
     text = problem(VIT_HEAD.replace("batch: 1", "batch: null"))
     assert "CC200 layer concat (Concat): torch.cat does not broadcast: an input has 1 on dim 0" in text

@@ -109,6 +109,21 @@ TORCH: list[tuple[str, tuple[Shape, ...], tuple[Shape, ...]]] = [
     ("Pad((1, 2, 1, 1), mode='reflect')", ((3, 8, 8),), ((2, 3, 10, 11),)),
     ("Pad((1, 2, 1, 1, 1, 1), 'reflect')", ((3, 8, 8),), ((2, 5, 10, 11),)),
     ("Pad((1, 1, 2, 2), mode='circular')", ((3, 8, 8),), ((2, 3, 12, 10),)),
+    ("Roll((-3, 3), (1, 2))", ((56, 56, 96),), ((2, 56, 56, 96),)),
+    ("Roll(1)", ((3, 4),), ((2, 3, 4),)),
+    ("Roll(2, -1)", ((3, 4),), ((2, 3, 4),)),
+    ("Roll(shifts=(1, 1), dims=(1, 1))", ((3, 4),), ((2, 3, 4),)),
+    ("Slice(-3, 0, None, 2)", ((7, 7, 96),), ((2, 4, 7, 96),)),
+    ("Slice(-2, 1, None, 2)", ((7, 7, 96),), ((2, 7, 3, 96),)),
+    ("Slice(1, None, 4)", ((7, 5),), ((2, 4, 5),)),
+    ("Slice(2, -10, 100)", ((7, 5),), ((2, 7, 5),)),
+    ("Slice(dim=1, start=-3, step=2)", ((7, 5),), ((2, 2, 5),)),
+    ("Slice()", ((7, 5),), ((2, 7, 5),)),
+    ("Index()", ((169, 3), (2401,)), ((2, 2401, 169, 3),)),
+    ("Index()", ((10, 4), (5, 6)), ((2, 5, 6, 10, 4),)),
+    ("Neg()", ((3, 4),), ((2, 3, 4),)),
+    ("Cos()", ((3, 4),), ((2, 3, 4),)),
+    ("Sin()", ((3, 4),), ((2, 3, 4),)),
 ]
 
 
@@ -194,6 +209,14 @@ TORCH_REJECTS: list[tuple[str, tuple[Shape, ...], str, str]] = [
     ("Pad((1, 1), mode='reflect', value=1.0)", ((3, 8),), "CC105", "takes no fill value"),
     ("Pad((1, 1), mode='zeros')", ((3, 8),), "CC105", "mode must be one of"),
     ("Pad((9, 1, 2, 2), mode='circular')", ((3, 8, 8),), "CC200", ""),
+    ("Roll((1, 2), (1,))", ((3, 4),), "CC105", "shifts and dimensions must align: 2 shifts, 1 dims"),
+    ("Roll((1, 2))", ((3, 4),), "CC105", "2 shifts, 0 dims"),
+    ("Roll((), 1)", ((3, 4),), "CC105", "`shifts` required"),
+    ("Roll(1, 3)", ((3, 4),), "CC200", "dims 3 is out of range for a 3-D input"),
+    ("Slice(1, 0, None, 0)", ((3, 4),), "CC105", "slice step must be positive, found 0"),
+    ("Slice(3)", ((3, 4),), "CC200", "dim 3 is out of range"),
+    ("Slice(1, 3, 1)", ((3, 4),), "CC200", "the slice [3:1:1] of dim 1 (size 3) keeps no position"),
+    ("Index()", ((3, 4), (2,), (2,)), "CC200", "Index takes 2 inputs"),
 ]
 
 
@@ -322,6 +345,17 @@ def test_receptive_fields_end_where_a_view_rearranges_and_carry_over_every_piece
     assert spatial[-1].field is None  # a cut along a spatial axis moves the later pieces
 
 
+def test_receptive_fields_step_through_a_slice_and_end_at_a_roll() -> None:
+    """A slice is a window one position wide: x[:, :, 1::2] strides the height by 2 and crops one
+    row before it; a slice of the channels leaves the field as it was. A roll wraps positions
+    round, so no window describes it."""
+    layers = ["Conv2d(4, 4, 3, padding=1)", "Slice(2, 1, None, 2)", "Slice(1, 0, None, 2)", "Conv2d(2, 2, 3)", "Roll(1, 3)"]
+    rows = receptive_fields(report("pytorch", layers))
+    fields = [(r.field.size, r.field.stride, r.field.padding) if r.field else None for r in rows]
+    assert fields[:4] == [((3, 3), (1, 1), (1, 1)), ((3, 3), (2, 1), (0, 1)), ((3, 3), (2, 1), (0, 1)), ((7, 5), (2, 1), (0, 1))]
+    assert fields[4] is None and "it works along axis 3, which is spatial here" in rows[4].reason
+
+
 def test_keras_permute_and_transpose_move_the_field() -> None:
     rows = receptive_fields(report("keras", ["Conv2D(2, 3, strides=2)", "Permute((2, 1, 3))", "Transpose((0, 2, 1, 3))"]))
     assert [(r.field.axes, r.field.stride) for r in rows if r.field] == [((1, 2), (2, 2))] * 3
@@ -362,6 +396,14 @@ def test_explain_words_each_family() -> None:
     ]
     assert (found["Mean"][0].what, found["Mean"][0].substituted) == ("input axis 2", "4 -> 1")
     assert found["Unsqueeze"][0].formula == "a new axis"
+    found = {item.type: item.steps for item in explain(report("pytorch", ["Slice(2, -7, None, 3)", "Roll((1, -2), (1, 3))"]))}
+    assert [(s.what, s.substituted, s.value) for s in found["Slice"][:1]] == [("axis 2", "ceil((12 - 5) / 3)", 3)]
+    assert [(s.what, s.formula, s.value) for s in found["Roll"][:2]] == [
+        ("axis 1", "positions move 1 places", 4),
+        ("axis 3", "positions move -2 places", 10),
+    ]
+    gathered = explain(report("pytorch", ["Index(inputs=[x, i])"], x=(169, 3), i=(49, 49)))[0].steps
+    assert [s.substituted for s in gathered if s.what == "output"] == ["(2, 49, 49) + (169, 3) = (2, 49, 49, 169, 3)"]
 
 
 def test_the_schema_describes_each_stand_in_by_its_builder() -> None:
@@ -381,5 +423,5 @@ def test_the_schema_describes_each_stand_in_by_its_builder() -> None:
         written = getattr(descriptions, framework.upper())
         for name, entry in generator.stand_ins(framework).items():
             assert written[name] == entry, f"{name}: run scripts/gen_signatures.py --descriptions"
-            if name != "Parameter":  # a learned tensor (docs/spec.md), not a function call
+            if name not in ("Parameter", "Buffer"):  # a learned or constant tensor (docs/spec.md), not a call
                 assert entry[0].startswith(("torch.", "x.", "F.", "keras.ops.")), name

@@ -28,6 +28,7 @@ PUBLISHED = {
     "pytorch-resnet18.yaml": (11_689_512, 0),
     "pytorch-resnet50.yaml": (25_557_032, 0),
     "pytorch-mobilenet_v2.yaml": (3_504_872, 0),
+    "pytorch-swin_t.yaml": (28_288_354, 0),
     # keras.io, "Keras Applications" (https://keras.io/api/applications/, rounded there: 25.6M);
     # exactly, and the non-trainable counts, model.summary() of keras.applications with weights=None
     "keras-vgg16.yaml": (138_357_544, 0),
@@ -41,6 +42,11 @@ PUBLISHED = {
     # encoder with pooler
     "gpt2-small.yaml": (124_439_808, 0),
     "bert-base.yaml": (109_482_240, 0),
+    # Meta's model cards (Llama 2: 7B; Llama 3.2: 1.23B), exactly as transformers counts
+    # LlamaForCausalLM built from each config.json (tests/conformance/test_llama.py), the tied
+    # head of Llama 3.2 counted once
+    "llama-2-7b.yaml": (6_738_415_616, 0),
+    "llama-3.2-1b.yaml": (1_235_814_400, 0),
 }
 TORCHVISION = [name for name in PUBLISHED if name.startswith("pytorch-")]
 

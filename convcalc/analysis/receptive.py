@@ -106,7 +106,8 @@ class Stop(Exception):
 
 def step(field: Field, window: Window) -> Field:
     """One layer of the paper's recurrence, per axis; a window that only pads or crops
-    (kernel and stride 1) may leave axes out, or name axes that carry no field (a channel pad).
+    (kernel and stride 1) may leave axes out, or name axes that carry no field (a channel pad),
+    and so may one that only picks positions (kernel 1, any stride: a slice of the channels).
 
     >>> f = Field("x", (1,), (1,), (1,), (0,))
     >>> f = step(f, Window((1,), (3,), (2,), (1,), (1,), (1,)))   # 3-wide window, stride 2, padding 1
@@ -116,10 +117,11 @@ def step(field: Field, window: Window) -> Field:
     """
     shifts_only = set(window.span) <= {1} and set(window.stride) <= {1}
     if window.axes != field.axes and not shifts_only:
-        if not field.trivial:
+        if field.trivial:
+            n = len(window.axes)
+            field = Field(field.input, window.axes, (1,) * n, (1,) * n, (0,) * n, field.misaligned)
+        elif not set(window.span) <= {1}:
             raise Stop(f"its spatial axes {window.axes} are not the ones the field was measured on {field.axes}")
-        n = len(window.axes)
-        field = Field(field.input, window.axes, (1,) * n, (1,) * n, (0,) * n, field.misaligned)
     per_axis = dict(zip(window.axes, zip(window.span, window.stride, window.before)))
     size, stride, padding = [], [], []
     for axis, r, j, p_in in zip(field.axes, field.size, field.stride, field.padding):

@@ -88,6 +88,8 @@ class Family(enum.Enum):
     MATMUL = ("matrix product", Positions.REARRANGE, macs.matmul)
     SCALED_DOT_PRODUCT = ("scaled dot-product attention", Positions.NONE, macs.scaled_dot_product_attention)
     PARAMETER = ("parameter tensor", Positions.NONE, macs.zero)
+    BUFFER = ("constant tensor", Positions.NONE, macs.zero)  # a buffer: no input, no parameters
+    ROLL = ("roll", Positions.AXES, macs.zero)  # torch.roll: positions move along an axis, wrapping around
     # issue 9: the layer classes users met and found missing
     RECURRENT_CELL = ("recurrent cell", Positions.NONE, macs.recurrent)
     CONVOLUTIONAL_RECURRENT = ("convolutional recurrent", Positions.NONE, None)

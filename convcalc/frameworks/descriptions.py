@@ -2569,6 +2569,14 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Buffer": (
+        "self.register_buffer(name, torch.zeros(*shape, dtype=dtype), persistent): a constant tensor, no parameters.",
+        {
+            "shape": ("tuple of int", "the sizes of the tensor, all of them (no batch is added)."),
+            "persistent": ("bool", "whether the buffer is part of the module's state_dict."),
+            "dtype": ("str", "the tensor's dtype by torch's name: 'float32', 'int64' (indices), 'bool' (masks)..."),
+        },
+    ),
     "CELU": (
         "Applies the CELU function element-wise.",
         {
@@ -2791,6 +2799,7 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Cos": ("torch.cos(input), x.cos(): the cosine of each value.", {}),
     "CosineEmbeddingLoss": (
         "Creates a criterion that measures the loss given input tensors x_1, x_2 and a Tensor label y with values 1 or -1.",
         {
@@ -3065,6 +3074,7 @@ PYTORCH = {
         },
     ),
     "Identity": ("A placeholder identity operator that is argument-insensitive.", {}),
+    "Index": ("torch.ops.aten.index(input, [index]), x[index]: rows of the first input picked by the second.", {}),
     "InstanceNorm1d": (
         "Applies Instance Normalization.",
         {
@@ -3678,6 +3688,7 @@ PYTORCH = {
             "reduction": ("str", "Specifies the reduction to apply to the output: 'none' | 'mean' | 'sum'."),
         },
     ),
+    "Neg": ("torch.neg(input), -x: each value negated.", {}),
     "PReLU": (
         "Applies the element-wise PReLU function.",
         {
@@ -3834,6 +3845,13 @@ PYTORCH = {
         "torch.reshape(input, shape), x.reshape(*shape): the same values in another shape.",
         {"shape": ("tuple of int", "the new shape; its sizes multiply to the input's number of values.")},
     ),
+    "Roll": (
+        "torch.roll(input, shifts, dims=None), x.roll(shifts, dims): positions moved along dims.",
+        {
+            "shifts": ("int or tuple of ints", "the number of places by which the elements are shifted."),
+            "dims": ("int or tuple of ints, optional", "the axes along which to roll; one for each shift."),
+        },
+    ),
     "SELU": ("Applies the SELU function element-wise.", {"inplace": ("bool", "can optionally do the operation in-place.")}),
     "ScaledDotProductAttention": (
         "F.scaled_dot_product_attention(query, key, value, ...): attention, (..., L, Ev) from its inputs.",
@@ -3852,6 +3870,16 @@ PYTORCH = {
     "Sequential": ("A sequential container.", {}),
     "SiLU": ("Applies the Sigmoid Linear Unit (SiLU) function, element-wise.", {"inplace": ("bool", "")}),
     "Sigmoid": ("Applies the Sigmoid function element-wise.", {}),
+    "Sin": ("torch.sin(input), x.sin(): the sine of each value.", {}),
+    "Slice": (
+        "torch.ops.aten.slice(input, dim=0, start=None, end=None, step=1), x[..., 0::2, :]: positions of one dim.",
+        {
+            "dim": ("int", "the dimension to slice."),
+            "start": ("int, optional", "the first position kept; negative counts from the end."),
+            "end": ("int, optional", "the position the slice stops before; negative counts from the end."),
+            "step": ("int", "the distance between the positions kept, at least 1."),
+        },
+    ),
     "SmoothL1Loss": (
         "Creates a criterion that uses a squared term if the absolute element-wise error falls below beta and an L1 term otherwise.",
         {

@@ -1,6 +1,6 @@
 """Parameter tensors: a learned tensor that is not a layer class, used directly as a tensor in the
 forward (ViT's class token and position embedding, ConvNeXt's and CaiT's layer scale, Swin's
-relative position bias table).
+relative position bias table); and their constant kin, buffers.
 
 PyTorch writes one as `self.class_token = nn.Parameter(torch.zeros(1, 1, 768))`; a Keras layer
 creates one with `self.add_weight(shape=(1, 1, 768))`. A spec writes convcalc's own
@@ -10,6 +10,12 @@ framework adds none). Its one weight is counted once, where it is written, howev
 read it; `shares:` makes a second one the same tensor. It merges as the tensor does: Add and
 Multiply broadcast it over the batch (`x + self.pos_embedding`, `self.layer_scale * x`), while
 concatenation does not (`torch.cat` needs `class_token.expand(n, -1, -1)` first).
+
+A buffer is a constant tensor: PyTorch's `self.register_buffer("relative_position_index", t)` or
+`nn.Buffer(t, persistent=False)`, and any tensor the forward makes from sizes alone (Swin's
+shifted-window mask). A spec writes `Buffer((2401,), name="relative_position_index")`: like a
+parameter tensor it takes no input and is exactly its shape, but it holds no parameters (torch
+counts none: `parameters()` does not yield it) and so adds nothing to any count.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from convcalc.errors import LayerError
 from convcalc.frameworks.base import Build, Code, Family, LayerType
 from convcalc.ops.tensor import Built, Shape, Weight
 from convcalc.signature import REQUIRED, Args, Signature
+
+DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
+"""The dtypes a buffer may hold (torch's names): indices are int64, masks bool, the rest float."""
 
 WEIGHT = "parameter"
 """The weight's name until the engine gives it the layer's own (`class_token`), as Keras's
@@ -37,7 +46,7 @@ def parameter_shape(args: Args) -> tuple[int, ...]:
     if any(n < 1 for n in sizes):
         raise LayerError(
             f"the shape {tuple(sizes)} has a size below 1",
-            hint="a parameter tensor holds at least one value along each dimension",
+            hint=f"{args.type_name} holds at least one value along each dimension",
             argument="shape",
             code="CC105",
         )
@@ -95,3 +104,28 @@ KERAS = LayerType(
     ),
 )
 """A weight made by a layer's `add_weight(shape=...)` and used as a tensor."""
+
+
+def buffer(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """self.register_buffer(name, torch.zeros(*shape, dtype=dtype), persistent): a constant tensor, no parameters.
+
+    Args:
+        shape (tuple of int): the sizes of the tensor, all of them (no batch is added).
+        persistent (bool): whether the buffer is part of the module's state_dict.
+        dtype (str): the tensor's dtype by torch's name: 'float32', 'int64' (indices), 'bool' (masks)...
+    """
+    args.bool("persistent")
+    args.choice("dtype", DTYPES)
+    return Built(parameter_shape(args))
+
+
+BUFFER = LayerType(
+    "Buffer",
+    Signature((("shape", REQUIRED),), (("persistent", True), ("dtype", "float32"))),  # nn.Buffer(data, *, persistent=True)
+    buffer,
+    Family.BUFFER,
+    own=True,
+    source=True,
+    code=Code("{self}", holds="nn.Buffer(torch.zeros({shape}, dtype=getattr(torch, {dtype})), persistent={persistent})"),
+)
+"""A PyTorch buffer, or any constant tensor the forward makes from sizes alone."""

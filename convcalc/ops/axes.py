@@ -224,3 +224,30 @@ def pieces(shape: Shape, axis: int, sizes: tuple[int, ...]) -> tuple[Shape, ...]
     ((2, 4, 5), (2, 2, 5))
     """
     return tuple(shape[:axis] + (n,) + shape[axis + 1 :] for n in sizes)
+
+
+def sliced(size: int | None, start: int | None, end: int | None, step: int) -> range | None:
+    """The positions `x[start:end:step]` keeps of an axis of `size` (aten.slice, which clamps as
+    Python's slices do: a negative bound counts from the end, a bound past an end stops there),
+    or None when the size is unknown.
+
+    >>> len(sliced(7, 0, None, 2)), len(sliced(7, 1, None, 2)), len(sliced(56, None, 32, 1))
+    (4, 3, 32)
+    >>> sliced(5, -10, 100, 1), sliced(5, 4, 1, 1), sliced(None, 0, 3, 1)
+    (range(0, 5), range(4, 1), None)
+    """
+    if size is None:
+        return None
+    return range(*slice(start, end, step).indices(size))
+
+
+def gathered(shape: Shape, index: Shape) -> Shape:
+    """`x[index]` with an integer tensor `index` (aten.index on dim 0): a row of `x` for each of
+    the index's values, so the index's shape, then the sizes of `x` after its first.
+
+    >>> gathered((169, 3), (2401,)), gathered((10, 4), (2, 5))
+    ((2401, 3), (2, 5, 4))
+    """
+    if not shape:
+        raise LayerError("too many indices for a tensor of dimension 0", hint="index a tensor of at least one dim", code="CC200")
+    return index + shape[1:]

@@ -396,6 +396,87 @@ def torch_arithmetic(g: Gen) -> None:
         g.add(kind, inputs=(-1, "y") if g.chance(0.7) else ("y", -1), **kwargs)
 
 
+def torch_roll(g: Gen) -> None:
+    """torch.roll along some dims (a shift each), or of the flattened tensor (one shift, no dims)."""
+    g.start(sizes(g, g.int(1, 3), 1, 7))
+    rank = len(g.shape)
+    bad = g.bad_choice(["align", "none", "range", "empty"])
+    count = g.int(1, rank)
+    dims = some_axes(g, rank, count)
+    shifts = [g.int(-9, 9) for _ in dims]
+    if bad == "align":
+        shifts.append(1)
+    elif bad == "none":
+        g.add("Roll", (1, 2))  # two shifts and no dims
+        return
+    elif bad == "range":
+        dims[0] = rank + g.int(0, 1)
+    elif bad == "empty":
+        g.add("Roll", (), dims[0])
+        return
+    if not bad and g.chance(0.25):
+        g.add("Roll", shifts[0])  # the flattened tensor
+    elif len(dims) == 1 and len(shifts) == 1 and g.chance(0.5):
+        g.add("Roll", shifts[0], dims[0])
+    else:
+        g.add("Roll", tuple(shifts), tuple(dims)) if g.chance(0.7) else g.add("Roll", shifts=tuple(shifts), dims=tuple(dims))
+    if g.alive and g.chance(0.4):
+        t_slice(g)
+
+
+def t_slice(g: Gen) -> bool:
+    """One slice of one dim: bounds from either end or past them, a step of 1 to 3."""
+    shape = g.shape
+    rank = len(shape)
+    dim = some_axes(g, rank, 1)[0]
+    size = shape[dim]
+    bad = g.bad_choice(["step", "range", "empty"])
+    start: int | None = g.pick([None, 0, g.int(0, size - 1), -g.int(1, size), size + 2])
+    end: int | None = g.pick([None, None, g.int(1, size), -g.int(1, size), size + 3])
+    step = g.pick([1, 1, 2, 3])
+    if len(range(*slice(start, end, step).indices(size))) == 0 and not bad:
+        start, end = None, None
+    if bad == "step":
+        step = g.pick([0, -1])
+    elif bad == "range":
+        dim = rank + g.int(0, 1)
+    elif bad == "empty":
+        start, end = size - 1, 0
+    if start is None and end is None and step == 1 and not bad and g.chance(0.5):
+        return g.add("Slice", dim)
+    if g.chance(0.5):
+        return g.add("Slice", dim, start, end, step)
+    return g.add("Slice", dim=dim, start=start, end=end, step=step)
+
+
+def torch_slice(g: Gen) -> None:
+    g.start(sizes(g, g.int(1, 3), 1, 8))
+    for _ in range(g.int(1, 3)):
+        if g.alive:
+            t_slice(g)
+
+
+def torch_index(g: Gen) -> None:
+    """x[index]: the index (an extra input, of integers) picks rows of dim 0 of x; a view after
+    the gather, sometimes impossible, sizes what came out."""
+    table = sizes(g, g.int(1, 2), 1, 6)  # a spec's inputs have a size besides the batch
+    index = sizes(g, g.int(1, 2), 1, 5)
+    g.start(table, i=index)
+    g.add("Index", inputs=(-1, "i"))
+    if g.alive and (g.bad or g.chance(0.3)):
+        total = prod(n for n in g.shape if n is not None)
+        g.add("Reshape", total + 1 if g.bad else -1)
+
+
+def torch_unary(g: Gen) -> None:
+    """Neg, Cos, Sin keep the shape; a slice after one makes some stacks impossible."""
+    g.start(sizes(g, g.int(1, 3)))
+    for _ in range(g.int(1, 3)):
+        g.add(g.pick(["Neg", "Cos", "Sin"]))
+    if g.bad or g.chance(0.3):
+        t_slice(g)
+
+
 # --- Keras (the batch axis is None, axis 0 of keras.ops)
 
 
@@ -501,6 +582,10 @@ TORCH = {
     "interpolate": (torch_interpolate, 40),
     "pad": (torch_pad, 40),
     "arithmetic": (torch_arithmetic, 40),
+    "roll": (torch_roll, 40),
+    "slice": (torch_slice, 40),
+    "index": (torch_index, 30),
+    "unary": (torch_unary, 20),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

@@ -55,9 +55,10 @@ TORCHVISION_STUBS = ("torchvision._meta_registrations", "torchvision._autograd_r
 
 
 def import_module(name: str) -> types.ModuleType:
-    """The module `name` (keras.src.applications.convnext, torchvision.ops...), imported with
-    torchvision's operator registrations stubbed out; ImportError when it is not installed."""
-    if name.split(".")[0] == "torchvision":
+    """The module `name` (keras.src.applications.convnext, torchvision.ops, transformers...),
+    imported with torchvision's operator registrations stubbed out (transformers imports
+    torchvision where it is installed); ImportError when it is not installed."""
+    if name.split(".")[0] in ("torchvision", "transformers"):
         for stub in TORCHVISION_STUBS:
             sys.modules.setdefault(stub, types.ModuleType(stub))
     return importlib.import_module(name)

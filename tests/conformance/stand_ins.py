@@ -66,6 +66,12 @@ def torch_calls() -> dict[str, Call]:
         "Pad": lambda *a, **k: lambda x: F.pad(x, *a, **k),
         "Concat": lambda dim=1: lambda *xs: torch.cat(xs, dim),
         "Select": lambda *a, **k: lambda x: torch.select(x, *a, **k),
+        "Roll": lambda *a, **k: lambda x: torch.roll(x, *a, **k),
+        "Slice": lambda *a, **k: lambda x: torch.ops.aten.slice.Tensor(x, *a, **k),
+        "Index": lambda: lambda x, index: x[index.long()],  # the harness's extra inputs are float zeros
+        "Neg": lambda: torch.neg,
+        "Cos": lambda: torch.cos,
+        "Sin": lambda: torch.sin,
     }
 
 

@@ -107,6 +107,17 @@ TORCH_STACKS = {
         L("Multiply", 0.5),
         L("View", -1),
     ),
+    "positions": S(
+        (4, 7, 8),
+        L("Roll", (-3, 3), (2, 3)),
+        L("Slice", -2, 0, None, 2),
+        L("Slice", 3, 1, -1, 3),
+        L("Neg"),
+        L("Cos"),
+        L("Sin"),
+        L("Roll", 5),
+    ),
+    "index": S((169, 3), Layer("Index", (), {}, (-1, "i")), L("View", 2, 49, 49, -1), i=(2401,)),
 }
 
 
@@ -266,6 +277,30 @@ def test_a_pytorch_permute_moves_the_field_with_its_axes() -> None:
 
     for axis, out_axis in ((2, 3), (3, 2)):
         inside(said(spec, out_axis, axis), seen(forward, (1, 19, 13), axis, out_axis), (1, 19, 13)[axis - 1])
+
+
+def test_a_slice_strides_and_crops_the_field() -> None:
+    """x[:, :, 1::2] after a padded Conv2d, then a 3 x 3 Conv2d: output row f sees the input
+    rows convcalc's field says (a slice is a window one position wide, stepping its step)."""
+    spec = """
+        framework: pytorch
+        input: [1, 21, 9]
+        layers:
+          - Conv2d(1, 1, 3, padding=1)
+          - Slice(2, 1, None, 2)
+          - Slice(1, 0, 1)
+          - Conv2d(1, 1, 3)
+    """
+    first, second = torch.nn.Conv2d(1, 1, 3, padding=1).double(), torch.nn.Conv2d(1, 1, 3).double()
+    with torch.no_grad():
+        for parameter in (*first.parameters(), *second.parameters()):
+            parameter.fill_(1.0)
+
+    def forward(x: Any) -> Any:
+        return second(first(x)[:, :, 1::2][:, 0:1])
+
+    for axis in (2, 3):
+        inside(said(spec, axis, axis), seen(forward, (1, 21, 9), axis, axis), (1, 21, 9)[axis - 1])
 
 
 def test_a_keras_transpose_and_each_piece_of_a_split_carry_the_field() -> None:

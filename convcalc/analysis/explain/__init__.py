@@ -100,6 +100,8 @@ EXPLAINERS: dict[Family, Choose] = {
     Family.SPLIT: fixed(tensors.split),
     Family.MATMUL: fixed(tensors.matmul),
     Family.SCALED_DOT_PRODUCT: fixed(tensors.scaled_dot_product),
+    Family.ROLL: fixed(tensors.roll),
+    Family.SELECT: variants(fixed(generic), slice=fixed(tensors.slicing), index=fixed(tensors.gather)),
 }
 """Each family's words; the families left out (element-wise, dropout, reshapes, normalizations
 other than batch norm, wrappers, transformers...) get the generic explanation: their output

@@ -1,5 +1,5 @@
 """Tensor operations (permute, view, squeeze and expand, reductions, splits, matmul, scaled
-dot-product attention): how each output axis comes from the input's, in words that hold for
+dot-product attention, roll, slices and gathers): how each output axis comes from the input's, in words that hold for
 every member of the family, read from the layer's own `axes` reader and the shapes the engine
 computed, so no operation is named here."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from math import prod
 
 from convcalc.analysis.explain.steps import Context
+from convcalc.ops.axes import axis_index, sliced
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import all_known
 from convcalc.ops.window import Axes
@@ -164,3 +165,53 @@ def scaled_dot_product(ctx: Context) -> None:
     )
     ctx.add("output", "(..., L, Ev) = scores x value (..., S, Ev)", format_shape(out), None)
     ctx.weight_note = "the projections are other layers' weights; attention itself learns nothing"
+
+
+def roll(ctx: Context) -> None:
+    """torch.roll: positions move along some axes, those pushed past one end coming back at the
+    other, so every size stays."""
+    arguments(ctx)
+    shape, out = ctx.shape, ctx.row.output_shape
+    shifts = ctx.args["shifts"]
+    amounts = shifts if isinstance(shifts, tuple | list) else (shifts,)
+    axes = mapping(ctx).mixed
+    note = "positions pushed past one end come back at the other: the size stays"
+    if len(amounts) != len(axes):  # no dims: the flattened tensor rolls
+        ctx.add("every axis", f"the values, in order, move {amounts[0]} places", format_shape(shape), None, note)
+    else:
+        for axis, amount in zip(axes, amounts):
+            ctx.add(f"axis {axis}", f"positions move {amount} places", size(shape[axis]), shape[axis], note)
+    ctx.add("output", "the input's shape", format_shape(out), None)
+
+
+def slicing(ctx: Context) -> None:
+    """A slice (aten.slice): the positions start, start + step... before end of one axis."""
+    arguments(ctx)
+    shape, out = ctx.shape, ctx.row.output_shape
+    axis = axis_index(ctx.args.int("dim"), len(shape))
+    step = ctx.args.int("step")
+    kept = sliced(shape[axis], ctx.args.optional_int("start"), ctx.args.optional_int("end"), step)
+    if kept is None:
+        ctx.add(f"axis {axis}", "ceil((end - start) / step)", "the size is unknown (None)", None)
+    else:
+        note = "start and end count from the end when negative, and stop at the axis's ends"
+        ctx.add(f"axis {axis}", "ceil((end - start) / step)", f"ceil(({kept.stop} - {kept.start}) / {step})", len(kept), note)
+    ctx.add("output", "the other axes as they were", format_shape(out), None)
+
+
+def gather(ctx: Context) -> None:
+    """`x[index]`: a row of the first input for each value of the second."""
+    table, index = ctx.row.input_shapes[:2]
+    ctx.add(
+        "rows",
+        "one row (axis 0) of the first input for each value of the index",
+        format_shape(index),
+        None,
+        "the index holds integers: the row each position takes",
+    )
+    ctx.add(
+        "output",
+        "the index's shape + the first input's sizes after axis 0",
+        f"{format_shape(index)} + {format_shape(table[1:])} = {format_shape(ctx.row.output_shape)}",
+        None,
+    )

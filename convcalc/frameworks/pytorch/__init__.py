@@ -5,7 +5,7 @@ resampling, merges), sequence.py (embedding, recurrent modules, attention, the T
 family), functions.py (tensor functions and methods: permute, view, chunk, matmul,
 scaled_dot_product_attention...), cells.py (RNNCell, LSTMCell, GRUCell), bilinear.py, bags.py
 (EmbeddingBag), sliding.py (Fold, Unfold, MaxUnpool) and torchvision.py (Conv2dNormActivation,
-SqueezeExcitation, StochasticDepth); parameters.py holds the parameter tensor."""
+SqueezeExcitation, StochasticDepth); parameters.py holds the parameter tensor and the buffer."""
 
 from convcalc.frameworks import parameters
 from convcalc.frameworks.base import Family, Vocabulary
@@ -23,6 +23,7 @@ PYTORCH = Vocabulary(
         *sequence.TYPES,
         *functions.TYPES,
         parameters.PYTORCH,
+        parameters.BUFFER,
         *cells.TYPES,
         *bilinear.TYPES,
         *bags.TYPES,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Code, Family, LayerType
+from convcalc.frameworks.base import Build, Code, Family, LayerType, Positions
 from convcalc.frameworks.pytorch.layers import exact_choice, interpolation, pad_shift, padded, pytorch_elementwise
 from convcalc.ops import macs
 from convcalc.ops.attention import dot_product_attention
@@ -29,10 +29,12 @@ from convcalc.ops.axes import (
     axis_indices,
     chunk_sizes,
     expanded,
+    gathered,
     inserted,
     pieces,
     reduced,
     reordered,
+    sliced,
     split_sizes,
     squeezed,
 )
@@ -392,6 +394,156 @@ CHUNK = Code("torch.chunk({0}, {chunks}{+dim})")
 own("Chunk", Signature((("chunks", REQUIRED), ("dim", 0))), chunk, Family.SPLIT, axes=cut_axis, code=CHUNK)
 SPLIT = Code("torch.split({0}, {split_size_or_sections}{+dim})")
 own("Split", Signature((("split_size_or_sections", REQUIRED), ("dim", 0))), split, Family.SPLIT, axes=cut_axis, code=SPLIT)
+
+
+# --- Positions moved or picked: torch.roll, x[start:end:step] (aten.slice), x[index] (aten.index)
+
+
+def roll_dims(args: Args, shape: Shape) -> tuple[int, ...]:
+    """The dims torch.roll moves positions along (every dim when `dims` is None or empty: torch
+    then rolls the flattened tensor), checked as aten's roll checks them."""
+    shifts = dims(args, "shifts")
+    chosen = dims(args, "dims")
+    if not shifts:
+        raise LayerError("`shifts` required: at least one shift", argument="shifts", code="CC105")
+    if not chosen:
+        if len(shifts) != 1:
+            raise LayerError(
+                f"shifts and dimensions must align: {len(shifts)} shifts, 0 dims",
+                hint="name a dim for each shift, or give one shift to roll the flattened tensor",
+                argument="dims",
+                code="CC105",
+            )
+        return tuple(range(len(shape)))
+    if len(shifts) != len(chosen):
+        raise LayerError(
+            f"shifts and dimensions must align: {len(shifts)} shifts, {len(chosen)} dims", argument="dims", code="CC105"
+        )
+    return tuple(axis_index(d, len(shape), "dims") for d in chosen)
+
+
+def roll(args: Args, shape: Shape) -> Built:
+    """torch.roll(input, shifts, dims=None), x.roll(shifts, dims): positions moved along `dims`.
+
+    Each shifts[i] places along dims[i], those past the end coming round to the front; with no
+    dims, the flattened tensor rolls. The shape stays; Swin's shifted windows roll this way.
+
+    Args:
+        shifts (int or tuple of ints): the number of places by which the elements are shifted.
+        dims (int or tuple of ints, optional): the axes along which to roll; one for each shift.
+    """
+    roll_dims(args, shape)
+    return Built(shape)
+
+
+def rolled_axes(args: Args, shape: Shape) -> Axes:
+    """Every axis stays; along the rolled ones positions wrap around (a field ends there)."""
+    return mixing(len(shape), *roll_dims(args, shape))
+
+
+def slice_range(args: Args, shape: Shape) -> tuple[int, range | None]:
+    """The dim sliced and the positions kept of it (None when its size is unknown)."""
+    axis = axis_index(args.int("dim"), len(shape))
+    step = args.int("step")
+    if step < 1:
+        raise LayerError(f"slice step must be positive, found {step}", argument="step", code="CC105")
+    start, end = args.optional_int("start"), args.optional_int("end")
+    kept = sliced(shape[axis], start, end, step)
+    if kept is not None and not kept:
+        raise LayerError(
+            f"the slice [{'' if start is None else start}:{'' if end is None else end}:{step}] of dim {axis} "
+            f"(size {shape[axis]}) keeps no position",
+            hint="torch would return an empty tensor",
+            argument="start",
+            code="CC200",
+        )
+    return axis, kept
+
+
+def slice_(args: Args, shape: Shape) -> Built:
+    """torch.ops.aten.slice(input, dim=0, start=None, end=None, step=1), `x[..., 0::2, :]`: positions of one dim.
+
+    The positions start, start + step... before end, clamped as Python clamps a slice;
+    `x[..., 0::2, 0::2, :]` is two slices, one for each dim it cuts.
+
+    Args:
+        dim (int): the dimension to slice.
+        start (int, optional): the first position kept; negative counts from the end.
+        end (int, optional): the position the slice stops before; negative counts from the end.
+        step (int): the distance between the positions kept, at least 1.
+    """
+    axis, kept = slice_range(args, shape)
+    return Built(shape[:axis] + (None if kept is None else len(kept),) + shape[axis + 1 :])
+
+
+def slice_window(args: Args, shape: Shape) -> Window:
+    """A 1-wide window along the dim, stepping `step`, cropping the positions before start."""
+    axis, kept = slice_range(args, shape)
+    if kept is None:
+        start = args.optional_int("start")
+        return Window((axis,), (1,), (args.int("step"),), (1,), (None if start is None or start < 0 else -start,), (None,))
+    size = shape[axis]
+    assert size is not None
+    return Window((axis,), (1,), (kept.step,), (1,), (-kept.start,), (kept[-1] + 1 - size,))
+
+
+def index(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.ops.aten.index(input, [index]), `x[index]`: rows of the first input picked by the second.
+
+    The second input holds integers (a Buffer, as Swin's relative_position_index); the output
+    has its shape, then the first input's sizes after dim 0.
+    """
+    if len(shapes) != 2:
+        raise LayerError(
+            f"Index takes 2 inputs (the tensor, then the index), found {len(shapes)}", argument="inputs", code="CC200"
+        )
+    return Built(gathered(shapes[0], shapes[1]))
+
+
+def unary(description: str) -> Build:
+    """An element-wise function of one tensor: the shape stays (`description` is its docstring)."""
+
+    def build(args: Args, shape: Shape) -> Built:
+        return Built(shape)
+
+    build.__doc__ = description
+    return build
+
+
+own(
+    "Roll",
+    Signature((("shifts", REQUIRED), ("dims", None))),
+    roll,
+    Family.ROLL,
+    axes=rolled_axes,
+    code=Code("torch.roll({0}, {shifts}, {dims})"),
+)
+own(
+    "Slice",
+    Signature((("dim", 0), ("start", None), ("end", None), ("step", 1))),
+    slice_,
+    Family.SELECT,
+    variant="slice",
+    positions=Positions.WINDOW,
+    window=slice_window,
+    code=Code("{0}[(slice(None),) * ({dim} % {0}.dim()) + (slice({start}, {end}, {step}),)]"),  # x[:, :, a:b:c]
+)
+own(
+    "Index",
+    Signature(()),
+    index,
+    Family.SELECT,
+    variant="index",
+    merges=True,
+    positions=Positions.NONE,
+    code=Code("{0}[{1}]"),
+)
+for _name, _call, _doc in (
+    ("Neg", "-{0}", "torch.neg(input), `-x`: each value negated."),
+    ("Cos", "torch.cos({0})", "torch.cos(input), x.cos(): the cosine of each value."),
+    ("Sin", "torch.sin({0})", "torch.sin(input), x.sin(): the sine of each value."),
+):
+    own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
 
 
 # --- Products: torch.matmul, F.scaled_dot_product_attention
