@@ -12,6 +12,7 @@ children are numbered (or keyed) as torch numbers them (containers.py).
 
 from __future__ import annotations
 
+from convcalc.export import layout
 from convcalc.export.blocks import external_names, shape_references
 from convcalc.export.body import Body
 from convcalc.export.containers import Entries, entries, runs_whole
@@ -110,7 +111,11 @@ class TorchWriter(Writer):
                 if attribute is None:
                     continue
                 if attribute != member.local:
-                    init.append(Stmt(f"# self.{attribute} is {member.local!r} in the spec, which cannot be an attribute"))
+                    said = f"# self.{attribute} is {member.local!r} in the spec"
+                    if len(said) + len(", which cannot be an attribute") > layout.WIDTH - 8:  # __init__'s indent
+                        init += [Stmt(said + ","), Stmt("# which cannot be an attribute")]
+                    else:
+                        init.append(Stmt(said + ", which cannot be an attribute"))
                 init += self.construct(member, f"self.{attribute}", template, rename)
             taken = Names(set(attribute_of.values()) | MODULE_ATTRIBUTES)
             steps = self.steps(scope, attribute_of)

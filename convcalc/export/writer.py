@@ -219,7 +219,7 @@ class Writer:
         not its default (`read` collects the block parameters that those `template` fills in use)."""
         args = layer_type.signature.bind(layer.type, layer.args, layer.kwargs)
         defaults = dict(layer_type.signature.positional + layer_type.signature.keyword_only)
-        used = placeholders(template) if template is not None else None
+        used = {p.strip("()=") for p in placeholders(template)} if template is not None else None  # {(other)}, {=dtype}
         found: dict[str, str] = {}
         for key, value in args.values.items():
             found[key] = self.source(value, rename)

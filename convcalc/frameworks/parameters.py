@@ -126,6 +126,6 @@ BUFFER = LayerType(
     Family.BUFFER,
     own=True,
     source=True,
-    code=Code("{self}", holds="nn.Buffer(torch.zeros({shape}, dtype=getattr(torch, {dtype})), persistent={persistent})"),
+    code=Code("{self}", holds="nn.Buffer(torch.zeros({shape}, dtype=torch.{=dtype}), persistent={persistent})"),
 )
 """A PyTorch buffer, or any constant tensor the forward makes from sizes alone."""

@@ -191,8 +191,8 @@ def long_inputs(spec: Spec, report: Report) -> set[str]:
             found.add(row.inputs[0])
             if row.layer_type.merges and len(row.input_shapes[0]) == 1 and len(row.inputs) > 1:
                 found.add(row.inputs[1])
-        if row.type.startswith("MaxUnpool"):
-            found.add(row.inputs[1])
+        if row.type.startswith("MaxUnpool") or row.type == "Index":
+            found.add(row.inputs[1])  # the indices
     rows = {row.name: row for row in report.rows}
     for name in list(found):
         while name in rows and len(rows[name].inputs) == 1 and rows[name].params == 0:
@@ -254,7 +254,7 @@ def check_torch(spec: Spec, report: Report, own: list[Row], exported: Exported, 
         path = exported.names.get(row.name)
         if row in own:  # a function, which may use a tensor the model holds
             found, params = flat_shapes(next(results)), 0
-            if path is not None:
+            if path is not None and path in dict(model.named_parameters()):  # a buffer is never counted
                 params = model.get_parameter(path).numel()
         elif path in modules:
             assert path in outputs, f"{row.name}: the module {path} never ran"
@@ -262,6 +262,8 @@ def check_torch(spec: Spec, report: Report, own: list[Row], exported: Exported, 
             fresh = [p for p in modules[path].parameters() if id(p) not in seen]
             seen.update(id(p) for p in fresh)
             params = sum(p.numel() for p in fresh)
+        elif path in dict(model.named_buffers()):  # a constant tensor the model holds, never counted
+            found, params = [tuple(model.get_buffer(path).shape)], 0
         else:  # a parameter tensor, or a layer sharing another's weights
             assert path is not None, row.name
             tensor = model.get_parameter(path)
