@@ -1,7 +1,8 @@
 """Names, inputs and blocks: a spec's layers become a flat list of nodes in the order they run.
 
 Blocks are expanded here (`bottleneck(64, repeat=3)`), their arguments evaluated with the
-instance's parameters, names scoped (`stage2.block1.conv2d`), and every `inputs` reference
+instance's parameters, names scoped (`stage2.block1.conv2d`; a block with `scoped: false` names
+its layers itself, as a Keras builder function does), and every `inputs` reference
 resolved to an earlier node, so the engine only ever walks a list.
 """
 
@@ -18,7 +19,7 @@ from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, resolve
 from convcalc.spec.containers import Container, container_of
 from convcalc.spec.expr import SHAPE, Expr, Function, ShapeReader, allowed, evaluate
-from convcalc.spec.model import BlockSpec, InputSpec, LayerSpec, Spec
+from convcalc.spec.model import UNSCOPED_NAME, BlockSpec, InputSpec, LayerSpec, Spec
 
 MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
 MAX_REPEAT = 100_000
@@ -472,7 +473,7 @@ class _Builder:
         if layer.name is None:  # Keras's numbering (dense, dense_1...), stepping around the names written
             count = scope.used.get(default, 0)
             local = default if count == 0 else f"{default}_{count}"
-            while local in scope.written or local in scope.names:
+            while local in scope.written or local in scope.names or scope.prefix + local in self.everywhere:
                 count += 1
                 local = f"{default}_{count}"
             scope.used[default] = count + 1
@@ -585,12 +586,18 @@ class _Builder:
         rules = container_of(self.spec.framework, block.container) if block.container else None
         copies: dict[str, LayerSpec] = {}  # each copy's call as worked out for it, where it reads `copy`
 
-        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...]) -> _Scope:
+        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...], label: str | None) -> _Scope:
             shape = self.shape_of(entry)
-            inner = _Scope(path + ".", {}, [entry], entry, scope, (*nesting, (path, block.name)), rules=rules)
+            nested = (*nesting, (path, block.name))
+            implicit: dict[str, object] = {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}
+            if block.scoped:
+                inner = _Scope(path + ".", {}, [entry], entry, scope, nested, rules=rules)
+            else:  # a builder function: its layers are named beside the instance, from the model's numbering
+                inner = _Scope(scope.prefix, {}, [entry], entry, scope, nested, used=scope.used)
+                implicit[UNSCOPED_NAME] = label
             inner.env[SHAPE] = self.shape_reader(inner)
             this = copies[path] = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
-            self.bind(block, this, {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}, inner.env)
+            self.bind(block, this, implicit, inner.env)
             return inner
 
         def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
@@ -615,7 +622,7 @@ class _Builder:
         if not isinstance(trainable, bool):
             raise SpecError.at(layer.locate("trainable"), "CC105", f"trainable must be True or False, found {trainable!r}")
 
-        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...]) -> _Scope:
+        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...], label: str | None) -> _Scope:
             used = scope.used if not rules.numbered else None  # Keras counts its automatic names model-wide
             inner = _Scope(path + ".", dict(scope.env), [entry], entry, scope, (*nesting, (path, rules.name)), None, used)
             inner.rules, inner.outer = rules, scope
@@ -635,13 +642,14 @@ class _Builder:
         scope: _Scope,
         kind: str,
         layers: tuple[LayerSpec, ...],
-        child: Callable[[str, Ref, int, tuple[tuple[str, str], ...]], _Scope],
+        child: Callable[[str, Ref, int, tuple[tuple[str, str], ...], str | None], _Scope],
         stack: tuple[str, ...],
         record: Callable[[str, Ref, Ref, str | None], None] | None = None,
     ) -> None:
         """A block instance or a container: its layers expanded in a scope of their own, once per
         repeat (`stage.block1`, `stage.block2`... or, in a torch container, `3`, `4`...); `record`
-        hears of each copy (its path, input, output and the path of all the copies)."""
+        hears of each copy (its path, input, output and the path of all the copies). `child` is
+        given each copy's own name (None for an instance written without one)."""
         repeat = _repeat(layer)
         if len(inputs) != 1:
             what = f"block {kind!r}" if kind in self.spec.blocks else f"a {kind}"
@@ -657,14 +665,16 @@ class _Builder:
         if constructed:
             scope.used[default] -= constructed + 1
         entry = inputs[0]
+        label: str | None
         for copy in range(1, repeat + 1):
             if each:
                 own = scope.number() if numbered else self.pattern(layer, copy, scope)
-                path, nesting = scope.prefix + own, scope.blocks
+                path, nesting, label = scope.prefix + own, scope.blocks, own
             else:
                 path = scope.prefix + local + (f".block{copy}" if repeat > 1 else "")
                 nesting = (*scope.blocks, (scope.prefix + local, kind)) if repeat > 1 else scope.blocks
-            inner = child(path, entry, copy, nesting)
+                label = local if layer.name is not None else None
+            inner = child(path, entry, copy, nesting, label)
             try:
                 self.expand(layers, inner, stack)
             except SpecError as exc:
@@ -676,7 +686,7 @@ class _Builder:
                 record(path, entry, inner.order[-1], None if each or repeat == 1 else scope.prefix + local)
             entry = inner.order[-1]
             if each:
-                if path in self.everywhere:
+                if path in self.everywhere and self.everywhere[path] != entry:  # a builder's last layer may bear its name
                     raise SpecError.at(
                         layer.locate("name"), "CC003", f"the name {path!r} is used twice", hint="names must be unique"
                     )

@@ -1,6 +1,7 @@
-"""Block arithmetic: the builtins (int, round, min, max, abs, ceil, floor, log2), `is None`,
-Python's and/or, chained comparisons, slices, lists made by range, comprehensions, f-strings and
-+, `shape(name)`, and the spec's own helper formulas (`functions:`), each against Python's own
+"""Block arithmetic: the builtins (int, round, min, max, abs, ceil, floor, log2, str, chr), `is
+None`, Python's and/or, chained comparisons, slices, lists made by range, comprehensions,
+f-strings and +, `shape(name)`, and the spec's own helper formulas (`functions:`), each against
+Python's own
 evaluation of the same text."""
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def value(text: str, **env: object) -> object:
 
 def python(text: str, **env: object) -> object:
     """What Python itself makes of the text (the test's oracle: the evaluator never runs eval)."""
-    return eval(text, {"__builtins__": {}, "math": math, "int": int, "round": round, "min": min, "max": max, "abs": abs}, env)
+    builtins = {"int": int, "round": round, "min": min, "max": max, "abs": abs, "str": str, "chr": chr}
+    return eval(text, {"__builtins__": {}, "math": math, **builtins}, env)
 
 
 def report(text: str):
@@ -52,10 +54,13 @@ def problem(text: str) -> str:
         "8 if x is None else x",
         "max(8, int(v + 8 / 2) // 8 * 8)",  # torchvision's _make_divisible without its 10% step
         "int(round(v / 2.5) * 2.5)",
+        # layer names as keras.applications makes them
+        'n + "_0_conv", f"{n}_block{y + 1}", f"block{y + 1}{chr(y + 97)}_", "block" + str(y + 5), f"{v}{x}{True}"',
+        "str(y), str(v), str(n), str(None), chr(65), f'{n}' + f\"{s[1]}\"",
     ],
 )
 def test_builtins_are_pythons(text: str) -> None:
-    env = {"x": None, "y": 2, "s": (None, 64, 28, 28), "v": 37.3}
+    env = {"x": None, "y": 2, "s": (None, 64, 28, 28), "v": 37.3, "n": "conv2"}
     assert value(text, **env) == python(text, **env)
 
 
@@ -91,6 +96,12 @@ def test_and_or_do_not_evaluate_the_side_they_do_not_need() -> None:
         ("sqrt(4)", "unknown function 'sqrt'"),
         ("shape(x)", "shape() reads the shape of a layer, which is not known here"),
         ("s[1:'a']", "a slice takes integers"),
+        ("'a' * 3", "expected a number in \"'a' * 3\", found 'a'"),  # no text multiplies: it could fill memory
+        ("'a' + 1", "expected a number"),
+        ("str(s)", "expected a number or text to write as text in 'str(s)', found (1, 2)"),
+        ("chr(-1)", "chr() takes a code point from 0 to 0x10FFFF, found -1"),
+        ("str(1, 2)", "str() takes one value, found 2 arguments"),
+        ("'ab' + 'c' * 0", "expected a number"),
     ],
 )
 def test_errors_name_the_problem(text: str, message: str) -> None:

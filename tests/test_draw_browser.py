@@ -144,10 +144,11 @@ def test_html_page_folded_by_depth(browser: Browser, tmp_path: Path) -> None:
     assert found["problems"] == []
     report = summarize(load(str(ROOT / "specs" / "keras-resnet50.yaml")))
     rows = browser.evaluate("[...document.querySelectorAll('tbody tr')].map(r => r.cells[0].textContent)")
-    assert rows[6:9] == ["conv2.first (projection)", "conv2.rest (identity)", "conv3.first (projection)"]
-    assert len(rows) == 6 + 4 * 2 + 2  # stem, two folded blocks a stage, head
+    stages = [f"conv{i} (stack_residual_blocks_v1)" for i in (2, 3, 4, 5)]
+    assert rows[6:10] == stages
+    assert len(rows) == 6 + 4 + 2  # stem, each stage folded, head
     blocks = browser.evaluate("document.querySelectorAll('.node.block').length")
-    assert blocks == sum(node.kind == "block" for node in drawing(report, 1).nodes) == 8
+    assert blocks == sum(node.kind == "block" for node in drawing(report, 1).nodes) == 4
 
 
 def png_difference(browser: Browser, first: bytes, second: bytes) -> dict[str, float]:

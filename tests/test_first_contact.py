@@ -480,7 +480,7 @@ def test_completion_offers_the_bundled_networks_for_a_spec(tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     words = {"COMP_WORDS": "convcalc summary keras-r", "COMP_CWORD": "2", "_CONVCALC_COMPLETE": "bash_complete"}
     result = CliRunner().invoke(main, [], env=words, prog_name="convcalc")
-    assert result.output == "plain,keras-resnet50\n"
+    assert result.output == "plain,keras-resnet50\nplain,keras-resnet50v2\n"
     (tmp_path / "keras-mine.yaml").write_text("")  # a file here starts so: the shell completes files
     assert (
         CliRunner().invoke(main, [], env=words | {"COMP_WORDS": "convcalc summary keras-"}, prog_name="convcalc").output

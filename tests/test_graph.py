@@ -347,3 +347,81 @@ def test_block_arguments_may_name_layers_bare_and_repeat_may_be_zero() -> None:
     """)
     assert result.rows[-1].inputs == ("conv2d", "enc")  # join(..., repeat=0) adds nothing
     assert result.output_shape == (None, 8, 8, 8)
+
+
+# Keras 3.15.1, the same network written as keras.applications writes ResNet (a builder function
+# naming its layers f"{name}_1_conv"...) and called twice with names and once without:
+# [layer.name for layer in model.layers] gives exactly the names asserted below.
+BUILDERS = """
+    framework: keras
+    input: [8, 8, 4]
+    blocks:
+      conv_bn:                     # def conv_bn(x, filters, name=None)
+        scoped: false
+        params: [filters]
+        layers:
+          - Conv2D(filters, 3, padding="same", name=None if name is None else f"{name}_conv")
+          - BatchNormalization(name=None if name is None else f"{name}_bn")
+          - Activation("relu", name=name)
+      stack:                       # def stack(x, filters, blocks, name)
+        scoped: false
+        params: [filters, blocks]
+        layers:
+          - conv_bn(filters, repeat=blocks, name=name + "_block{copy}")
+          - Add(name=f"{name}_add", inputs=["input" if shape(input)[-1] == filters else -2, -1])
+    layers:
+      - Conv2D(4, 1)
+      - stack(4, 2, name="conv2")
+      - conv_bn(8)
+      - conv_bn(8)
+"""
+
+
+def test_unscoped_blocks_name_their_layers_as_keras_builder_functions_do() -> None:
+    result = report(BUILDERS)
+    assert [r.name for r in result.rows] == [
+        "conv2d",
+        "conv2_block1_conv", "conv2_block1_bn", "conv2_block1",
+        "conv2_block2_conv", "conv2_block2_bn", "conv2_block2",
+        "conv2_add",
+        "conv2d_1", "batch_normalization", "activation",  # the model's numbering, stepping on from conv2d
+        "conv2d_2", "batch_normalization_1", "activation_1",
+    ]  # fmt: skip
+    assert result.rows[7].inputs == ("conv2d", "conv2_block2")
+    assert result.rows[1].blocks == (("conv2", "stack"), ("conv2_block1", "conv_bn"))
+    assert result.rows[8].blocks == (("conv_bn", "conv_bn"),)
+    folded = summary_table(result, "table", color=False, depth=0)
+    assert [line.split()[0] for line in folded.splitlines()[4:8]] == ["conv2d", "conv2", "conv_bn", "conv_bn_1"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["scoped: maybe"], ":5:13: CC003 scoped must be true or false, found 'maybe'"),
+        (
+            ["container: Sequential", "scoped: false"],
+            ":6:13: CC003 a block that subclasses Sequential names its layers as the container does: it cannot be scoped: false",
+        ),
+        (["scoped: false"], ":9:14: CC003 the name 'one' is used twice (names must be unique)"),
+    ],
+)
+def test_unscoped_blocks_are_checked(keys: list[str], expected: str) -> None:
+    text = "\n".join(
+        [
+            "framework: keras",
+            "input: [4]",
+            "blocks:",
+            "  dense:",
+            *(f"    {key}" for key in keys),
+            "    layers: ['Dense(2, name=name)']",
+            "layers:",
+            '  - dense(name="one")',
+            '  - Dense(2, name="one")',
+        ]
+    )
+    assert expected in problem(text)
+
+
+def test_only_an_unscoped_block_reads_its_instance_name() -> None:
+    scoped = 'input: [4]\nblocks:\n  d:\n    layers: [\'Dense(2, name=name + "_x")\']\nlayers:\n  - d(name="a")\n'
+    assert problem(scoped) == "<string>:4:24: CC105 unknown name 'name' in 'name + \"_x\"' (known names: copy, input_shape)"

@@ -142,7 +142,7 @@ def functional(layer: dict[str, Any]) -> dict[str, Any]:
         ),
         ({"module": "keras.layers", "class_name": "Mine", "registered_name": "pkg>Mine", "config": {}}, "a custom class"),
         ({"class_name": "Lambda", "config": {"function": "lambda x: x"}}, "a Lambda layer runs Python code"),
-        ({"module": "keras.src.ops.numpy", "class_name": "Add", "config": {}}, "a Keras operation (keras.src.ops.numpy.Add)"),
+        ({"module": "keras.src.ops.numpy", "class_name": "Exp", "config": {}}, "a Keras operation (keras.src.ops.numpy.Exp)"),
         ({"class_name": "Dense", "config": {"units": 2, "unitz": 3}}, "CC103 layer odd (Dense): Dense takes no argument 'unitz'"),
         ({"class_name": "Dense", "config": {"units": 2, "activation": {"class_name": "Mine", "x": [1]}}}, "CC105"),
         ({"class_name": "Conv9D", "config": {}}, "CC101 layer odd (Conv9D): Keras layer class 'Conv9D'"),

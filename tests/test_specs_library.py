@@ -37,6 +37,9 @@ PUBLISHED = {
     "keras-densenet121.yaml": (8_062_504, 83_648),
     "keras-efficientnetb0.yaml": (5_330_571, 42_023),
     "keras-inceptionv3.yaml": (23_851_784, 34_432),
+    "keras-resnet50v2.yaml": (25_613_800, 45_440),
+    "keras-mobilenet.yaml": (4_253_864, 21_888),
+    "keras-xception.yaml": (22_910_480, 54_528),
     # Hugging Face model cards (openai-community/gpt2: 124M; google-bert/bert-base-uncased: 110M),
     # exactly as transformers counts them: GPT-2 small with its tied head counted once; BERT-base
     # encoder with pooler
@@ -49,6 +52,9 @@ PUBLISHED = {
     "llama-3.2-1b.yaml": (1_235_814_400, 0),
 }
 TORCHVISION = [name for name in PUBLISHED if name.startswith("pytorch-")]
+# The same table's figures for the other members of a family a spec writes (the spec with the
+# member's arguments, as its header lists them: tests/conformance/applications.py).
+PUBLISHED_MEMBERS = {"VGG19": (143_667_240, 0)}
 
 
 def test_the_pytorch_library_is_there() -> None:
@@ -78,6 +84,15 @@ def test_summary_prints_the_published_total(name: str) -> None:
     result = CliRunner().invoke(main, ["summary", str(SPECS / name), "--color", "never"])
     assert result.exit_code == 0
     assert f"Total params: {PUBLISHED[name][0]:,} (" in result.output
+
+
+@pytest.mark.parametrize("factory", sorted(PUBLISHED_MEMBERS))
+def test_family_members_compute_their_published_figures(factory: str) -> None:
+    from conformance.applications import members
+
+    (member,) = [m for m in members(every=True) if m.factory == factory]
+    totals = convcalc.summarize(member.text()).totals
+    assert (totals.params, totals.non_trainable_params) == PUBLISHED_MEMBERS[factory]
 
 
 def test_the_unets_skips_are_concatenated_where_the_paper_draws_them() -> None:

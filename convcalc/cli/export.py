@@ -32,14 +32,23 @@ def export(spec: str, framework: str | None, output: str | None) -> None:
     \b
     Examples:
       convcalc export pytorch-resnet18 -o resnet18.py
-      convcalc export keras-mobilenetv2 --to keras
+      convcalc export lenet5 --to keras
       python resnet18.py
     """
     from convcalc.export import export as write
     from convcalc.spec.loading import load_path
 
     try:
-        exported = write(load_path(spec), framework)
+        loaded = load_path(spec)
+        unscoped = [block for block in loaded.blocks.values() if not block.scoped]
+        if unscoped:  # convcalc/export writes each block as a module or a function of its own names
+            raise SpecError.at(
+                unscoped[0].location,
+                "CC003",
+                f"export cannot write block {unscoped[0].name!r} yet: it is a builder function (scoped: false)",
+                "summary, check and draw read it; export writes blocks that are modules (scoped: true, the default)",
+            )
+        exported = write(loaded, framework)
     except SpecError as exc:
         abort(exc)
     write_output(exported.text, output)

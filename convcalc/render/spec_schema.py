@@ -237,6 +237,12 @@ def spec_schema() -> dict[str, Any]:
                 "Sequential): its layers are named and run as that container's.",
                 "enum": sorted({name for containers in CONTAINERS.values() for name in containers}),
             },
+            "scoped": {
+                "description": "false: a builder function rather than a module (Keras Applications' conv_block(x, "
+                'growth_rate, name)): its layers are named as written, name + "_0_bn" with `name` the instance\'s '
+                "name, or by the model's own numbering, not under the instance's path.",
+                "type": "boolean",
+            },
             "params": {
                 "description": "Parameters: {name: default}, [required names], or a list mixing both.",
                 "anyOf": [

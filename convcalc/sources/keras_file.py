@@ -228,7 +228,7 @@ class _Importer:
             name = _entry_name(entry, self)
             for k, node in enumerate(nodes[name]):
                 needs = set()
-                tensors = _tensors(node, self, name)
+                tensors = _tensors(node, self, name, [] if _operation(entry) else None)
                 taken[(i, k)] = len(tensors)
                 for producer, node_index, _, _ in tensors:
                     if producer in scope.inputs:
@@ -275,7 +275,8 @@ class _Importer:
     def call(self, entry: dict[str, Any], node: int, data: Any, scope: _Scope, trainable: bool) -> Layer:
         """One call of a layer (or of a model inside this one) as a spec layer."""
         raw = _entry_name(entry, self)
-        tensors = _tensors(data, self, raw)
+        constants: list[float] = []  # `x + 3.0`: a keras.ops operation's number operand
+        tensors = _tensors(data, self, raw, constants if _operation(entry) else None)
         if not tensors:
             raise self.fail("the layer is called on no tensor", layer=raw)
         refs = tuple(self.ref((producer, ni, ti), scope) for producer, ni, ti, _ in tensors)
@@ -292,6 +293,10 @@ class _Importer:
             scope.refs[(raw, 0)] = outputs
         else:
             type_name, args, kwargs = self.layers.arguments(entry, raw)
+            if constants:
+                if len(constants) > 1 or "other" not in self.vocabulary.lookup(type_name).signature.names:
+                    raise self.fail(f"the layer is called with the value {short(constants[0])}, not a tensor", layer=raw)
+                kwargs["other"] = constants[0]  # convcalc's Add(other), Multiply(other)...
             if not trainable:
                 kwargs["trainable"] = False
             shares = scope.refs[(raw, 0)][0] if node > 0 else None
@@ -498,6 +503,11 @@ def _entry_name(entry: dict[str, Any], importer: _Importer) -> str:
     return name
 
 
+def _operation(entry: dict[str, Any]) -> bool:
+    """A keras.ops operation (`x + 3.0` in a functional model), not a layer: its numbers are operands."""
+    return str(entry.get("module", "")).startswith("keras.src.ops.")
+
+
 def _is_model(entry: dict[str, Any]) -> bool:
     body = entry.get("config")
     return entry.get("class_name") == "Sequential" or (
@@ -552,10 +562,13 @@ def _is_triple(value: Any) -> bool:
     )
 
 
-def _tensors(node: Any, importer: _Importer, layer: str) -> list[tuple[str, int, int, Shape | None]]:
+def _tensors(
+    node: Any, importer: _Importer, layer: str, constants: list[float] | None = None
+) -> list[tuple[str, int, int, Shape | None]]:
     """The tensors one call takes, in order: (producer, node, tensor, the shape recorded or None).
     Keras 3 writes {"args": [...], "kwargs": {...}} with tensors as `__keras_tensor__` objects;
-    Keras 2 a list of [layer, node, tensor, kwargs]."""
+    Keras 2 a list of [layer, node, tensor, kwargs]. Numbers among the arguments go to
+    `constants` where it is given (a keras.ops operation's `x + 3.0`)."""
     found: list[tuple[str, int, int, Shape | None]] = []
     if isinstance(node, list):  # Keras 2
         for item in node:
@@ -584,6 +597,8 @@ def _tensors(node: Any, importer: _Importer, layer: str) -> list[tuple[str, int,
             found.append((history[0], history[1], history[2], recorded))
         elif isinstance(value, dict) and value.get("class_name") == "__tuple__":
             walk(value.get("config", {}).get("value", []), what)
+        elif what == "args" and constants is not None and isinstance(value, int | float) and not isinstance(value, bool):
+            constants.append(value)
         elif what == "args":
             raise importer.fail(f"the layer is called with the value {short(value)}, not a tensor", layer=layer)
 

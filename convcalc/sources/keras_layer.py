@@ -20,6 +20,9 @@ Fail = Callable[..., SpecError]
 """How an importer makes its errors: fail(message, code, hint, layer) -> SpecError."""
 
 LEFT_OUT_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+# keras.ops arithmetic a functional model records (`x + 3.0`, `inputs + layer(x)`, `x * se`):
+# convcalc's Add, Subtract and Multiply, whose `other` takes the number operand
+ARITHMETIC = frozenset({"Add", "Subtract", "Multiply"})
 LEFT_OUT = frozenset({"name", "dtype", "autocast"})
 """Config keys never written as arguments: the name is written apart, dtype policies change no shape."""
 INPUT_KEYS = frozenset({"batch_input_shape", "batch_shape", "input_shape", "input_dim"})
@@ -117,7 +120,8 @@ class LayerReader:
         """Custom classes and Keras operations are refused by name: nothing is ever imported."""
         module = entry.get("module")
         registered = entry.get("registered_name")
-        if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
+        arithmetic = module == "keras.src.ops.numpy" and entry.get("class_name") in ARITHMETIC
+        if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")) and not arithmetic:
             raise self.fail(
                 f"a Keras operation ({module}.{entry.get('class_name')}), not a layer: convcalc has no vocabulary for "
                 "operations yet",

@@ -6,7 +6,8 @@ indexing and slicing (`input_shape[-1]`, `input_shape[1:]`); comparisons (chaine
 `in`); and/or/not and `a if condition else b`, each with Python's own semantics (`a or b` is `a`
 when `a` is true, and the other side is never evaluated). Calls only to `int`, `round`, `min`,
 `max`, `abs`, `ceil`, `floor`, `log2`, `gcd` (also as `math.ceil`, `math.gcd`..., the one
-attribute access allowed), `shape(layer)` where the graph offers it, and the spec's own helper
+attribute access allowed), `str` and `chr` (the layer names Keras's application builders make:
+`f"block{i + 1}{chr(j + 97)}_"`), `shape(layer)` where the graph offers it, and the spec's own helper
 formulas (`functions:`, a `Function` here). Lists of names are made as model code makes them:
 `range`, list comprehensions, f-strings and `+` between lists or strings (DenseNet's
 `["input"] + [f"denselayer{i}" for i in range(1, copy)]`). Nothing from Python's builtins beyond
@@ -63,7 +64,9 @@ ALLOWED = (
 
 MATH = ("ceil", "floor", "log2", "gcd")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
-BUILTINS = ("int", "round", "min", "max", "abs", *MATH)
+TEXT = ("str", "chr")
+"""The builtins that make text: a value as str() writes it, a code point as its character."""
+BUILTINS = ("int", "round", "min", "max", "abs", *MATH, *TEXT)
 RANGE = "range"
 """`range(start, stop, step)`, which makes lists (of names, in `inputs`): a tuple of integers."""
 SHAPE = "shape"
@@ -499,6 +502,8 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
     for key in kwargs:
         if key not in takes:
             raise LayerError(f"{name}() takes no keyword {key!r} here, in {text!r}", code="CC103")
+    if name in TEXT:
+        return _text_builtin(name, args, text)
     if name in ("min", "max"):
         items = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
         if not items:
@@ -530,6 +535,25 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
         return function(value)
     except (OverflowError, ValueError) as exc:  # int(inf), log2(0)
         raise LayerError(f"{name}({short(value)}) fails in {text!r}: {exc}", code="CC105") from None
+
+
+def _text_builtin(name: str, args: tuple[object, ...], text: str) -> str:
+    """str(value) as Python writes it (a number, text, a truth value or None); chr(code) the
+    character of a Unicode code point.
+
+    >>> _text_builtin("str", (5,), ""), _text_builtin("chr", (97,), "")
+    ('5', 'a')
+    """
+    if len(args) != 1:
+        raise LayerError(f"{name}() takes one value, found {len(args)} arguments in {text!r}", code="CC104")
+    value = args[0]
+    if name == "str":
+        if not isinstance(value, int | float | str | bool | type(None)):
+            raise LayerError(f"expected a number or text to write as text in {text!r}, found {short(value)}", code="CC105")
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0x10FFFF:
+        raise LayerError(f"chr() takes a code point from 0 to 0x10FFFF, found {short(value)} in {text!r}", code="CC105")
+    return chr(value)
 
 
 UNARY: dict[str, Callable[[float], object]] = {

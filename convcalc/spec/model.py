@@ -15,7 +15,7 @@ FRAMEWORKS = ("keras", "pytorch")
 TOP_LEVEL_KEYS = (
     "name", "description", "framework", "input", "inputs", "batch", "functions", "blocks", "layers", "outputs", "expect",
 )  # fmt: skip
-BLOCK_KEYS = ("params", "layers", "description", "container")
+BLOCK_KEYS = ("params", "layers", "description", "container", "scoped")
 GRAPH_KEYS = ("name", "inputs", "shares", "when", "repeat")  # what any layer may carry, whatever its class takes
 EXPECT_KEYS = ("output_shape", "params", "trainable_params", "non_trainable_params", "max_params")
 # Bounds on what a spec may hold, so hostile input fails fast instead of running for minutes.
@@ -131,27 +131,39 @@ class InputSpec(Record):
 class BlockSpec(Record):
     """A named sub-network: parameters with defaults (signature.REQUIRED where none) and layer
     templates; `container` names the container class it subclasses (`Sequential`: its layers are
-    named 0, 1, 2... as torchvision's Conv2dNormActivation's are), "" for a plain module."""
+    named 0, 1, 2... as torchvision's Conv2dNormActivation's are), "" for a plain module.
+    `scoped` False: a builder function rather than a module (Keras Applications' `conv_block(x,
+    growth_rate, name)`): its layers are not named under the instance's path but as written
+    (`name + "_0_bn"`, `name` being the instance's name) or by the model's own numbering."""
 
-    __slots__ = ("name", "params", "layers", "location", "container")
+    __slots__ = ("name", "params", "layers", "location", "container", "scoped")
 
     name: str
     params: dict[str, object]
     layers: tuple[LayerSpec, ...]
     location: Location
     container: str
+    scoped: bool
 
     def __init__(
-        self, name: str, params: dict[str, object], layers: tuple[LayerSpec, ...], location: Location, container: str = ""
+        self,
+        name: str,
+        params: dict[str, object],
+        layers: tuple[LayerSpec, ...],
+        location: Location,
+        container: str = "",
+        scoped: bool = True,
     ) -> None:
         self.name = name
         self.params = params
         self.layers = layers
         self.location = location
         self.container = container
+        self.scoped = scoped
 
 
 IMPLICIT_NAMES = frozenset({"input_shape", "copy"})  # inside a block: its input's shape, the repeat copy (1, 2...)
+UNSCOPED_NAME = "name"  # inside a block with `scoped: false`: the instance's name (None when it has none)
 
 
 class Spec(Record):

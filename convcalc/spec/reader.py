@@ -21,6 +21,7 @@ from convcalc.spec.model import (
     MAX_DIM,
     MAX_NODES,
     TOP_LEVEL_KEYS,
+    UNSCOPED_NAME,
     BlockSpec,
     Expect,
     InputSpec,
@@ -444,6 +445,19 @@ class Reader:
                         f"container must be one of {choices} ({self.framework}), found {short(container)}",
                         hint=did_you_mean(container, _container_names(self.framework)),
                     )
+            scoped = True
+            if "scoped" in entries:
+                scoped_node = entries["scoped"][0]
+                written = self.value(scoped_node)
+                if not isinstance(written, bool):
+                    raise SpecError.at(self.at(scoped_node), "CC003", f"scoped must be true or false, found {short(written)}")
+                scoped = written
+                if not scoped and container:
+                    raise SpecError.at(
+                        self.at(scoped_node),
+                        "CC003",
+                        f"a block that subclasses {container} names its layers as the container does: it cannot be scoped: false",
+                    )
             if "layers" not in entries:
                 raise SpecError.at(where, "CC003", f"block {name!r} has no `layers:`")
             layers_node = entries["layers"][0]
@@ -451,11 +465,11 @@ class Reader:
                 raise SpecError.at(
                     self.at(layers_node), "CC003", f"a block's layers must be a non-empty list, found {_kind(layers_node)}"
                 )
-            names = frozenset(params) | IMPLICIT_NAMES
+            names = frozenset(params) | IMPLICIT_NAMES | (frozenset() if scoped else {UNSCOPED_NAME})
             params = {
                 key: _in_block(value, names, self.functions) for key, value in params.items()
             }  # defaults may use earlier ones
-            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, names)), where, container)
+            blocks[name] = BlockSpec(name, params, tuple(self.layers(layers_node, names)), where, container, scoped)
         return blocks
 
     def functions_of(self, node: Any) -> dict[str, Function]:

@@ -2,8 +2,8 @@
 spec's report compared with the model Keras built, layer by layer (by name: class, every
 output shape, parameters, non-trainable parameters) and in total.
 
-- every Keras Application in specs/ (test_applications.APPLICATIONS), saved as a `.keras`
-  file and as `model.to_json()`;
+- every Keras Application in specs/ (applications.members(): the first of each family, all of
+  them with CONVCALC_EVERY_APPLICATION=1), saved as a `.keras` file and as `model.to_json()`;
 - the Keras 3 JSON files of tests/sources/, as `keras.models.model_from_json` reads them (a
   model inside a model is compared layer by layer as `inner.layer`; a layer called twice is its
   first call's row, its other calls rows of their own holding no weights of their own);
@@ -14,7 +14,6 @@ output shape, parameters, non-trainable parameters) and in total.
 from __future__ import annotations
 
 import os
-from math import prod
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras", reason="the conformance suite needs keras 3 (pip install torch keras)")
 
+from applications import Member, differences, members, totals  # noqa: E402
 from helpers import invoke  # noqa: E402
 
 from convcalc import summarize  # noqa: E402
@@ -30,45 +30,6 @@ from convcalc.report import Report  # noqa: E402
 
 pytestmark = pytest.mark.conformance
 SOURCES = Path(__file__).parents[1] / "sources"
-APPLICATIONS = ["VGG16", "ResNet50", "MobileNetV2", "DenseNet121", "EfficientNetB0", "InceptionV3"]
-
-Facts = tuple[str, tuple[tuple[int | None, ...], ...], int, int]
-
-
-def shapes(tensors: Any) -> tuple[tuple[int | None, ...], ...]:
-    items = tensors if isinstance(tensors, list | tuple) else [tensors]
-    return tuple(tuple(t.shape) for t in items)
-
-
-def keras_facts(model: Any, prefix: str = "") -> dict[str, Facts]:
-    """Every layer of a Keras model (those of a model inside it as `inner.layer`): class, output
-    shapes, parameters and non-trainable parameters; a layer's second call as `layer@1`."""
-    found: dict[str, Facts] = {}
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        if hasattr(layer, "layers") and hasattr(layer, "inputs"):  # a model inside
-            found |= keras_facts(layer, f"{prefix}{layer.name}.")
-            continue
-        frozen = sum(prod(w.shape) for w in layer.non_trainable_weights)
-        calls = [node for node in layer._inbound_nodes if node.input_tensors]
-        if prefix or isinstance(model, keras.Sequential):
-            calls = calls[:1]  # calling (or building) a model calls its layers again: their first call is the model's
-        for index, node in enumerate(calls):
-            name = prefix + layer.name + (f"@{index}" if index else "")
-            params = layer.count_params() if index == 0 else 0
-            found[name] = (type(layer).__name__, shapes(node.output_tensors), params, frozen if index == 0 else 0)
-    return found
-
-
-def convcalc_facts(report: Report) -> dict[str, Facts]:
-    """The same facts from convcalc's report. MultiHeadAttention's attention scores, which
-    convcalc always offers as a second output (README, "Multi-output layers") and Keras returns
-    only when called with return_attention_scores=True, are left out."""
-    return {
-        r.name: (r.type, r.outputs[:1] if r.type == "MultiHeadAttention" else r.outputs, r.params, r.non_trainable_params)
-        for r in report.rows
-    }
 
 
 def imported(path: Path) -> Report:
@@ -79,31 +40,27 @@ def imported(path: Path) -> Report:
 
 
 def assert_same(report: Report, model: Any) -> None:
-    expected, found = keras_facts(model), convcalc_facts(report)
-    differ = {
-        name: (expected.get(name), found.get(name))
-        for name in expected.keys() | found.keys()
-        if expected.get(name) != found.get(name)
-    }
+    differ = differences(report, model)
     assert not differ, differ
-    frozen = sum(prod(w.shape) for w in model.non_trainable_weights)
-    assert (report.totals.params, report.totals.non_trainable_params) == (model.count_params(), frozen)
+    assert (report.totals.params, report.totals.non_trainable_params) == totals(model)
 
 
-@pytest.mark.parametrize("how", ["keras", "json"])
-@pytest.mark.parametrize("name", APPLICATIONS)
-def test_keras_applications_round_trip(name: str, how: str, tmp_path: Path) -> None:
-    model = getattr(keras.applications, name)(weights=None)
-    path = tmp_path / f"{name}.{how}"
-    if how == "keras":
-        model.save(path)
-    else:
-        path.write_text(model.to_json())
-    try:
-        report = imported(path)
-    finally:
-        path.unlink()  # VGG16's weights are 553 MB
-    assert_same(report, model)
+@pytest.mark.parametrize("member", members(), ids=repr)
+def test_keras_applications_round_trip(member: Member, tmp_path: Path) -> None:
+    """Saved by model.save (the .keras file) and as model.to_json(), each imported; one model
+    built for both (building is most of the time)."""
+    model = member.build()
+    for how in ("keras", "json"):
+        path = tmp_path / f"{member.factory}.{how}"
+        if how == "keras":
+            model.save(path)
+        else:
+            path.write_text(model.to_json())
+        try:
+            report = imported(path)
+        finally:
+            path.unlink()  # VGG16's weights are 553 MB
+        assert_same(report, model)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SOURCES.glob("keras3-*.json")))
