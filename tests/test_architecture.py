@@ -159,7 +159,7 @@ def test_every_layer_type_can_be_exported(framework: str, layer_type: LayerType)
             name = key.strip("()").removeprefix("+").removeprefix("=")
             assert key in ("self", "more") or key.startswith("*") or key.isdigit() or name in arguments, key
     for key in re.findall(r"\{([^{}]*)\}", code.holds):
-        assert key.removeprefix("+") in arguments, key
+        assert key.removeprefix("+").removeprefix("=") in arguments, key
     assert {argument for argument, _ in code.when} <= arguments
     assert set(code.layers) | set(code.classes) <= arguments
     assert code.alone >= 1
