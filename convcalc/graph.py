@@ -76,21 +76,31 @@ class Node(Record):
 
 
 class Instance(Record):
-    """One block instance as expanded: `export` writes it as a module or a function, called as
-    the spec calls it (`written`, arithmetic and all, or `layer`, worked out)."""
+    """One block instance or container as expanded: `export` writes it as a module or a function
+    (a container as the framework's own class), called as the spec calls it (`written`,
+    arithmetic and all, or `layer`, worked out)."""
 
-    __slots__ = ("path", "block", "written", "layer", "entry", "output", "group")
+    __slots__ = ("path", "block", "written", "layer", "entry", "output", "group", "container")
 
     path: str  # stage2 or, in a repeat, stage2.block1
-    block: str
+    block: str  # the block's name; for a container written inline, its class (Sequential)
     written: LayerSpec  # the call as written: a template inside a block
     layer: LayerSpec  # the call with its arithmetic worked out
     entry: Ref  # its input
     output: Ref  # what its name stands for: its last layer (its input when it has none)
     group: str | None  # in a repeat, the path of all the copies (stage2)
+    container: Container | None  # the container class it is (inline) or subclasses (`container:`)
 
     def __init__(
-        self, path: str, block: str, written: LayerSpec, layer: LayerSpec, entry: Ref, output: Ref, group: str | None
+        self,
+        path: str,
+        block: str,
+        written: LayerSpec,
+        layer: LayerSpec,
+        entry: Ref,
+        output: Ref,
+        group: str | None,
+        container: Container | None = None,
     ) -> None:
         self.path = path
         self.block = block
@@ -99,6 +109,7 @@ class Instance(Record):
         self.entry = entry
         self.output = output
         self.group = group
+        self.container = container
 
 
 class Graph(Record):
@@ -426,7 +437,7 @@ class _Builder:
                 continue
             rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
             if rules is not None:
-                self.container(rules, layer, inputs, scope, stack)
+                self.container(rules, template, layer, inputs, scope, stack)
                 continue
             repeat = _repeat(layer)
             default = self.auto_name(layer.type)
@@ -584,10 +595,11 @@ class _Builder:
         if block.name in stack:
             chain = " -> ".join((*stack, block.name))
             raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
+        rules = container_of(self.spec.framework, block.container) if block.container else None
+        copies: dict[str, LayerSpec] = {}  # each copy's call as worked out for it, where it reads `copy`
 
         def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...], label: str | None) -> _Scope:
             shape = self.shape_of(entry)
-            rules = container_of(self.spec.framework, block.container) if block.container else None
             nested = (*nesting, (path, block.name))
             implicit: dict[str, object] = {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}
             if block.scoped:
@@ -596,17 +608,23 @@ class _Builder:
                 inner = _Scope(scope.prefix, {}, [entry], entry, scope, nested, used=scope.used)
                 implicit[UNSCOPED_NAME] = label
             inner.env[SHAPE] = self.shape_reader(inner)
-            this = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
+            this = copies[path] = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
             self.bind(block, this, implicit, inner.env)
             return inner
 
         def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
-            self.instances.append(Instance(path, block.name, written, layer, entry, output, group))
+            self.instances.append(Instance(path, block.name, written, copies.get(path, layer), entry, output, group, rules))
 
         self.group(layer, inputs, scope, block.name, block.layers, child, (*stack, block.name), record)
 
     def container(
-        self, rules: Container, layer: LayerSpec, inputs: tuple[Ref, ...], scope: _Scope, stack: tuple[str, ...]
+        self,
+        rules: Container,
+        written: LayerSpec,
+        layer: LayerSpec,
+        inputs: tuple[Ref, ...],
+        scope: _Scope,
+        stack: tuple[str, ...],
     ) -> None:
         """A Sequential, ModuleList or ModuleDict written inline: its layers are expanded under its
         path, read the names around it, and are named as the container class names them."""
@@ -623,8 +641,11 @@ class _Builder:
             inner.env[SHAPE] = self.shape_reader(inner)
             return inner
 
+        def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
+            self.instances.append(Instance(path, rules.name, written, layer, entry, output, group, rules))
+
         assert layer.children is not None
-        self.group(layer, inputs, scope, rules.name, layer.children, child, stack)
+        self.group(layer, inputs, scope, rules.name, layer.children, child, stack, record)
 
     def group(
         self,

@@ -72,6 +72,25 @@ TOOLS = ("jq", "dot", "git", "check-jsonschema")
 """The tools besides convcalc that examples use."""
 
 
-def missing_tools(line: str) -> list[str]:
-    """The tools a command line runs that are not installed here."""
-    return [tool for tool in TOOLS if re.search(rf"(^|[|&;(]\s*){re.escape(tool)}\s", line) and not shutil.which(tool)]
+PYTHON_FILE = re.compile(r"(?:^|[|&;(]\s*)python3?\s+(\S+\.py)\b")
+"""A command that runs a Python file (one `convcalc export` wrote): `python resnet18.py`."""
+IMPORT = re.compile(r"^(?:import|from)\s+(\w+)", re.M)
+
+
+def missing_tools(line: str, cwd: Path | None = None) -> list[str]:
+    """The tools a command line runs that are not installed here, and the modules a Python file
+    it runs (in `cwd`, written by an earlier command) imports that this Python cannot (torch,
+    keras: the frameworks exported code builds with)."""
+    missing = [tool for tool in TOOLS if re.search(rf"(^|[|&;(]\s*){re.escape(tool)}\s", line) and not shutil.which(tool)]
+    for name in PYTHON_FILE.findall(line) if cwd is not None else ():
+        path = cwd / name
+        imported = IMPORT.findall(path.read_text()) if path.is_file() else []
+        missing += [f"the Python module {module}" for module in dict.fromkeys(imported) if not _importable(module)]
+    return missing
+
+
+def _importable(module: str) -> bool:
+    """Whether `module` imports here, found without importing it (torch takes seconds)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

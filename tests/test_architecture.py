@@ -145,7 +145,7 @@ def test_explain_words_or_leaves_generic_each_family() -> None:
 def test_every_layer_type_can_be_exported(framework: str, layer_type: LayerType) -> None:
     """`export` writes a real class from its arguments and needs nothing; a convcalc stand-in for
     a framework function needs its template (LayerType.code), which may name only the layer, its
-    inputs and the type's own arguments."""
+    inputs, `{more}` and the type's own arguments (as `{dim}`, `{+dim}`, `{(dim)}` or `{=dim}`)."""
     import re
 
     code = layer_type.code
@@ -154,9 +154,12 @@ def test_every_layer_type_can_be_exported(framework: str, layer_type: LayerType)
     if code is None:
         return
     arguments = {name for name, _ in layer_type.signature.positional + layer_type.signature.keyword_only}
-    for key in re.findall(r"\{([^{}]*)\}", code.call):
-        assert key == "self" or key.startswith("*") or key.isdigit() or key in arguments, key
+    for template in (code.call, *(t for _, t in code.when)):
+        for key in re.findall(r"\{([^{}]*)\}", template):
+            name = key.strip("()").removeprefix("+").removeprefix("=")
+            assert key in ("self", "more") or key.startswith("*") or key.isdigit() or name in arguments, key
     for key in re.findall(r"\{([^{}]*)\}", code.holds):
-        assert key in arguments, key
-    assert set(code.layers) <= arguments
+        assert key.removeprefix("+").removeprefix("=") in arguments, key
+    assert {argument for argument, _ in code.when} <= arguments
+    assert set(code.layers) | set(code.classes) <= arguments
     assert code.alone >= 1

@@ -43,8 +43,9 @@ def test_console_examples_print_what_the_page_shows(page: Path, scratch: Path) -
         if language != "console":
             continue
         for command, shown in console(text):
-            if missing_tools(command):
-                pytest.skip(f"{page.name}: `{command}` needs {', '.join(missing_tools(command))}")
+            missing = missing_tools(command, scratch)
+            if missing:
+                pytest.skip(f"{page.name}: `{command}` needs {', '.join(missing)}")
             used.update(name for name in written if re.search(rf"(^|\s){re.escape(name)}(\s|$|:)", command))  # file.py:factory
             status, printed = shell(command, scratch, scratch.parent / "bin")
             # a command that fails (an error, `diff` finding differences, `solve` finding nothing)

@@ -11,21 +11,22 @@ import re
 import shutil
 import subprocess
 import sys
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from helpers import SCALED, compare, invoke, stand_in_holding_weights
 
 from convcalc import load
-from convcalc.engine import run
+from convcalc.engine import computed
 from convcalc.export import export
 from convcalc.export.layout import statement
+from convcalc.export.writer import call_template, is_function
+from convcalc.frameworks import vocabulary
 from convcalc.spec.loading import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "export"
-FOLDERS = ("specs", "tests/specs/valid", "tests/specs/export", "docs/examples")
+FOLDERS = ("specs", "tests/specs/valid", "tests/specs/export", "docs/examples", "docs/examples/torchvision")
 ALL_SPECS = sorted(path.relative_to(ROOT) for folder in FOLDERS for path in (ROOT / folder).glob("*.yaml"))
 # Export writes each block as a module or a function of its own names; builder blocks
 # (scoped: false: the bundled keras.applications specs) are refused in one line for now.
@@ -66,22 +67,24 @@ def test_builder_blocks_are_refused_in_one_line(spec: Path) -> None:
 @pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
 def test_every_export_is_python_naming_every_layer(spec: Path) -> None:
     """The text compiles, and every layer is found in the model under its own name: its module
-    path in PyTorch (a name that cannot be an attribute is said in a comment; a stand-in for a
-    torch function is an expression, no module), its name with "_" for "." in Keras (a layer
-    applied again, `shares:`, is its owner's)."""
+    path in PyTorch (a name that cannot be an attribute is said in a comment), its name with "_"
+    for "." in Keras (inside a Sequential, its own name after the Sequential's and a "/"; a
+    layer applied again, `shares:`, is its owner's). A function (a stand-in for a torch
+    function, a keras.ops call, Keras's `x + 3.0`) is an expression, no module or layer."""
     exported = export(load(str(spec)))
     compile(exported.text, str(spec), "exec")
-    for row in run(load(str(spec))).rows:
+    report, graph = computed(load(str(spec)))
+    for row, node in zip(report.rows, graph.nodes):
         found = exported.names.get(row.name)
-        if load(str(spec)).framework == "pytorch":
-            if row.layer_type is not None and row.layer_type.own and not (row.layer_type.code and row.layer_type.code.holds):
-                assert found is None
-            else:
-                assert found == row.name or f"is {row.name.rsplit('.', 1)[-1]!r} in the spec" in exported.text
+        assert row.layer_type is not None
+        if is_function(row.layer_type, call_template(row.layer_type, node.layer, row.input_shapes)):
+            assert found is None
+        elif load(str(spec)).framework == "pytorch":
+            assert found == row.name or f"is {row.name.rsplit('.', 1)[-1]!r} in the spec" in exported.text
         elif row.shared_with is not None:
             assert found == exported.names[row.shared_with]
         else:
-            assert found == row.name.replace(".", "_")
+            assert found is not None and found.replace("/", "_") == row.name.replace(".", "_")
 
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is not installed")
@@ -190,19 +193,17 @@ def test_summary_loads_no_exporter() -> None:
     assert result.stderr.strip() == "[]"
 
 
-def test_docs_examples_are_what_export_writes() -> None:
-    """docs/export.md: each `$ convcalc export ...` console block is followed by the code it writes."""
+def test_docs_examples_show_whole_files() -> None:
+    """docs/export.md shows each worked example's code as the output of its `$ convcalc export`
+    line, so tests/test_docs.py compares the whole file with what export writes."""
     page = (ROOT / "docs" / "export.md").read_text()
-    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.S)
-    shown = 0
-    for (language, text), (next_language, code) in pairwise(blocks):
-        if language == "console" and text.startswith("$ convcalc export"):
-            assert next_language == "python"
-            result = invoke(*text.strip().removeprefix("$ convcalc ").split())
-            assert result.exit_code == 0
-            assert result.stdout == code
-            shown += 1
-    assert shown == 2
+    shown = [
+        text
+        for language, text in re.findall(r"```(\w+)\n(.*?)```", page, re.S)
+        if language == "console" and re.match(r"\$ convcalc export \S+\n", text)
+    ]
+    assert len(shown) == 3
+    assert all(text.rstrip().endswith(("print(model(x).shape)", "print(output.shape)", ".summary()")) for text in shown)
 
 
 def test_a_stand_in_holding_weights_keeps_them_in_init() -> None:
@@ -211,3 +212,53 @@ def test_a_stand_in_holding_weights_keeps_them_in_init() -> None:
     assert "        self.gain = nn.Parameter(torch.ones(8))\n" in exported.text
     assert "        x = x * self.gain\n" in exported.text
     assert exported.names["gain"] == "gain"
+
+
+def readable(template: str) -> str:
+    """A Code template as docs/export.md shows it: inputs x, y; an argument given only when it
+    is not its default in brackets.
+
+    >>> readable("torch.mean({0}{+dim}, dtype=torch.{=dtype})")
+    'torch.mean(x[, dim=dim], dtype=torch.dtype)'
+    >>> readable("{* + }")
+    'x + y'
+    """
+    inputs = {"{0}": "x", "{1}": "y", "{*}": "x, y", "{* + }": "x + y", "{* * }": "x * y"}
+    for placeholder, text in inputs.items():
+        template = template.replace(placeholder, text)
+    template = re.sub(r"\{\+(\w+)\}", r"[, \1=\1]", template)
+    return re.sub(r"\{[=(]?(\w+)\)?\}", r"\1", template)
+
+
+def stand_in_table(framework: str) -> str:
+    """docs/export.md's table of what each of convcalc's own stand-ins (and each class whose
+    code an argument changes) is written as, from the vocabulary's `Code` records."""
+    lines = ["| Class | Written as | Given an argument |", "| --- | --- | --- |"]
+    prefix = {"pytorch": "nn.", "keras": "layers."}[framework]
+    for layer_type in vocabulary(framework).types.values():
+        code = layer_type.code
+        if code is None or not (layer_type.own or code.when):
+            continue  # a real class written as itself; its choices by input are the prose's
+        if code.holds and framework == "pytorch":
+            written = f"`self.<name> = {readable(code.holds)}` in `__init__`, read as `self.<name>`"
+        elif code.holds:
+            written = f"`{readable(code.holds)}`, a layer of the file's own class, called on a tensor of the model"
+        elif code.call:
+            written = f"`{readable(code.call)}`"
+        else:
+            written = f"`{prefix}{layer_type.name}(...)`, the class"
+        given = "; ".join(f"`{argument}`: `{readable(template)}`" for argument, template in code.when)
+        lines.append(f"| `{layer_type.name}` | {written} | {given} |")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("framework", "heading"), [("pytorch", "### PyTorch"), ("keras", "### Keras")])
+def test_docs_list_every_stand_ins_code(framework: str, heading: str) -> None:
+    page = (ROOT / "docs" / "export.md").read_text()
+    section = page[page.index("## convcalc's stand-ins as code") :]
+    section = section[section.index(heading) :]
+    shown = re.search(r"^\| Class \| Written as \| Given an argument \|\n(?:\|.*\n)+", section, re.M)
+    expected = stand_in_table(framework)
+    assert shown is not None and shown.group(0).strip() == expected, (
+        f"docs/export.md's {framework} table should read:\n{expected}"
+    )

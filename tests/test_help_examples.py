@@ -116,18 +116,28 @@ def scratch(tmp_path: Path) -> Path:
     return work
 
 
+def writers(command: str, example: str) -> list[str]:
+    """The earlier examples of `command` that write (`-o FILE`) a file `example` reads, as a
+    reader following the examples in order has run them."""
+    earlier = [e for c, e in EXAMPLES[: EXAMPLES.index((command, example))] if c == command]
+    reads = set(re.findall(r"[\w./-]+", example))
+    return [e for e in earlier if any(name in reads for name in re.findall(r"(?:-o|--output)\s+(\S+\.\w+)", e))]
+
+
 @pytest.mark.parametrize(("command", "example"), EXAMPLES, ids=[f"{c}: {e}" for c, e in EXAMPLES])
 def test_help_example_runs_and_prints_what_it_shows(command: str, example: str, scratch: Path) -> None:
-    missing = missing_tools(example)
+    if command != "init":
+        (scratch / "net.yaml").write_text(NET)
+    env = {**os.environ, "PATH": f"{scratch.parent / 'bin'}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1"}
+    env.pop("PYTHONPATH", None)  # the shim puts the checkout first; nothing else should
+    for earlier in writers(command, example):  # `python resnet18.py` runs what an earlier example wrote
+        subprocess.run(["bash", "-c", earlier], cwd=scratch, env=env, check=True, capture_output=True, timeout=300)
+    missing = missing_tools(example, scratch)
     missing += [module for module, used in (("onnx", ".onnx"), ("torch", ".py:")) if used in example and not find_spec(module)]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
-    if command != "init":
-        (scratch / "net.yaml").write_text(NET)
     shown = SHOWN.search(example)
     line = example[: shown.start()] if shown else example
-    env = {**os.environ, "PATH": f"{scratch.parent / 'bin'}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1"}
-    env.pop("PYTHONPATH", None)  # the shim puts the checkout first; nothing else should
     result = subprocess.run(
         ["bash", "-o", "pipefail", "-c", line], cwd=scratch, env=env, capture_output=True, text=True, timeout=300
     )

@@ -32,7 +32,7 @@ def export(spec: str, framework: str | None, output: str | None, settings: tuple
 
     \b
     Examples:
-      convcalc export specs/pytorch-resnet18.yaml -o resnet18.py
+      convcalc export pytorch-resnet18 -o resnet18.py
       convcalc export lenet5 --to keras
       python resnet18.py
     """

@@ -6,8 +6,9 @@ A block becomes one class with its parameters as `__init__` arguments (a functio
 arguments, for Keras) when the code its templates write is the same for every instance: the
 arithmetic then runs in Python as it ran in convcalc. Instances whose structure differs (a
 `when:` that holds for some, a `repeat:` of one copy for some and several for others) get one
-class per structure; a block whose arithmetic reads what code cannot know (`input_shape`,
-`copy`) is written per instance with its arithmetic worked out.
+class per structure; a block whose arithmetic reads its input's shape takes it as an argument
+(`input_shape=`), and one whose arithmetic reads what code cannot know (`copy`, `shape()`) is
+written per instance with its arithmetic worked out.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from convcalc.export.structure import Member, Scope, children
 from convcalc.graph import Ref
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call
-from convcalc.spec.expr import Expr
-from convcalc.spec.model import LayerSpec, Spec
+from convcalc.spec.expr import SHAPE, Expr, callee
+from convcalc.spec.model import BlockSpec, LayerSpec, Spec
 
 
 def leaves_first(spec: Spec) -> list[str]:
@@ -48,12 +49,21 @@ def input_items(layer: LayerSpec) -> list[object]:
     for item in layer.inputs or ():
         if isinstance(item, Expr) and isinstance(item.node, ast.List | ast.Tuple):
             for element in item.node.elts:
-                items.append(element.id if isinstance(element, ast.Name) else ast.literal_eval(element))
+                items.append(element.id if isinstance(element, ast.Name) else _literal(element))
         elif isinstance(item, Expr) and isinstance(item.node, ast.Name):
             items.append(item.node.id)
         else:
             items.append(item)
     return items
+
+
+def _literal(node: ast.expr) -> object:
+    """An element of an `inputs` list: its value, or (arithmetic, `"chunk" if stride == 1 else
+    "branch1"`) the expression itself, which names no parameter."""
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return node
 
 
 def tensor_params(spec: Spec) -> dict[str, set[str]]:
@@ -116,15 +126,63 @@ def _ref(text: str) -> Ref:
     return Ref(text)
 
 
+INPUT_SHAPE = "input_shape"
+
+
+def reads_input_shape(block: BlockSpec) -> bool:
+    """Whether the code of a block's layers reads `input_shape` (its arguments, names, repeat
+    counts, its parameters' defaults; a `when:` is decided per instance and written nowhere)."""
+    values: list[object] = list(block.params.values())
+    for layer in block.layers:
+        values += [*layer.args, *layer.kwargs.values(), layer.name, layer.repeat]
+    while values:
+        value = values.pop()
+        if isinstance(value, Expr):
+            if any(isinstance(n, ast.Name) and n.id == INPUT_SHAPE for n in ast.walk(value.node)):
+                return True
+        elif isinstance(value, Call):
+            values += [*value.args, *value.kwargs.values()]
+        elif isinstance(value, list | tuple):
+            values += list(value)
+        elif isinstance(value, dict):
+            values += list(value.values())
+    return False
+
+
+def shape_references(layer: LayerSpec) -> set[str]:
+    """The names whose shape a layer's arguments read: `shape(concat)[0]` reads concat's."""
+    found: set[str] = set()
+    values: list[object] = [*layer.args, *layer.kwargs.values()]
+    while values:
+        value = values.pop()
+        if isinstance(value, Expr):
+            for node in ast.walk(value.node):
+                named = node.args[0] if isinstance(node, ast.Call) and callee(node) == SHAPE and len(node.args) == 1 else None
+                if isinstance(named, ast.Name):
+                    found.add(named.id)
+        elif isinstance(value, Call):
+            values += [*value.args, *value.kwargs.values()]
+        elif isinstance(value, list | tuple):
+            values += list(value)
+        elif isinstance(value, dict):
+            values += list(value.values())
+    return found
+
+
 class Signature:
     """A parameterized block's arguments: its value parameters in order, renamed where a name is
-    taken, with their defaults (an arithmetic default becomes None, worked out in the body)."""
+    taken, with their defaults (an arithmetic default becomes None, worked out in the body). A
+    block whose code reads `input_shape`, which a module learns only when it runs, takes it as
+    a keyword-only argument, each instance passing its own (`input_shape=(None, 3, 416, 416)`)."""
 
     def __init__(self, spec: Spec, block: str, tensors: set[str], taken: set[str]) -> None:
         self.block = spec.blocks[block]
         self.values = [p for p in self.block.params if p not in tensors]
         self.rename = {p: (p + "_" if p in taken else p) for p in self.values}
         self.tensors = tensors
+        self.shaped = reads_input_shape(self.block)
+        if self.shaped:
+            self.rename[INPUT_SHAPE] = INPUT_SHAPE + "_" if INPUT_SHAPE in taken else INPUT_SHAPE
 
     def parameters(self, write: Callable[[object, dict[str, str]], str]) -> tuple[list[str], list[Stmt]]:
         """The parameter list and the statements that work out arithmetic defaults."""
@@ -146,6 +204,8 @@ class Signature:
                 later.append(Stmt(f"if {name} is None:", [Stmt(f"{name} = {write(default, earlier)}")]))
             else:
                 listed.append(f"{name}={write(default, {})}")
+        if self.shaped:
+            listed += ["*", self.rename[INPUT_SHAPE]]
         return listed, later
 
     def call(self, layer: LayerSpec, write: Callable[[object], str]) -> list[str]:

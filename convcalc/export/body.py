@@ -9,6 +9,7 @@ Every other value gets a variable named after its layer.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 
 from convcalc.export.names import Names, identifier
@@ -16,6 +17,15 @@ from convcalc.export.source import Stmt
 from convcalc.graph import Ref
 
 BUILTINS = frozenset(dir(builtins))
+
+
+def snake(name: str) -> str:
+    """A name in lower case, words apart: `Mixed_6e` -> `mixed_6e`, `AuxLogits` -> `aux_logits`.
+
+    >>> snake("AuxLogits"), snake("block_1_project_BN"), snake("conv1")
+    ('aux_logits', 'block_1_project_bn', 'conv1')
+    """
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 class Body:
@@ -58,8 +68,9 @@ class Body:
         return self.exprs[ref]
 
     def name(self, wanted: str) -> str:
-        """A new variable, named after `wanted` (a layer's name); `sum_` rather than hide a builtin."""
-        name = identifier(wanted, "value")
+        """A new variable, named after `wanted` (a layer's name) in lower case as PEP 8 names
+        variables (`AuxLogits` -> `aux_logits`); `sum_` rather than hide a builtin."""
+        name = identifier(snake(wanted), "value")
         return self.names.take(name + "_" if name in BUILTINS else name)
 
     def give(self, index: int, local: str, call: str, ref: Ref) -> str:
@@ -72,6 +83,10 @@ class Body:
         self.statements.append(Stmt(f"{target} = {call}"))
         self.exprs[ref] = target
         return target
+
+    def alias(self, ref: Ref, expr: str) -> None:
+        """`ref` is read as `expr` where it is used, with no statement of its own (`self.class_token`)."""
+        self.exprs[ref] = expr
 
     def give_outputs(self, index: int, local: str, call: str, outputs: list[Ref], read: Callable[[str, int], str]) -> None:
         """A layer with several outputs: `read(expr, k)` takes output k from what `call` returns.

@@ -215,6 +215,7 @@ _SYMBOLS: dict[type, str] = {
     ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
 }  # fmt: skip
 _ATOM = 20
+ATOM = _ATOM  # the precedence of a name, a call, a literal: never parenthesized
 
 
 def precedence(node: ast.expr) -> int:
@@ -244,6 +245,20 @@ def operand(node: ast.expr, above: int, right: bool = False) -> str:
 def flat(node: ast.expr) -> str:
     """An expression on one line, as ruff writes it."""
     return render(expression(node), 0, width=10**9)
+
+
+def _simple_power(node: ast.expr, negated: bool = False) -> bool:
+    """An operand ruff writes a power of without spaces: a name, a number, an attribute chain
+    (the exponent also negated: `x**-1`).
+
+    >>> _simple_power(ast.parse("a.b").body[0].value), _simple_power(ast.parse("f(x)").body[0].value)
+    (True, False)
+    """
+    if negated and isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _simple_power(node.operand)
+    if isinstance(node, ast.Attribute):
+        return _simple_power(node.value)
+    return isinstance(node, ast.Name) or (isinstance(node, ast.Constant) and type(node.value) in (int, float))
 
 
 def expression(node: ast.expr) -> Doc:
@@ -285,7 +300,9 @@ def expression(node: ast.expr) -> Doc:
         return _fstring(node)
     if isinstance(node, ast.BinOp):
         mine = _PRECEDENCE[type(node.op)]
-        return f"{operand(node.left, mine)} {_SYMBOLS[type(node.op)]} {operand(node.right, mine, right=True)}"
+        hug = isinstance(node.op, ast.Pow) and _simple_power(node.left) and _simple_power(node.right, negated=True)
+        space = "" if hug else " "  # ruff's `w_m**c`: a power of simple operands, unspaced
+        return f"{operand(node.left, mine)}{space}{_SYMBOLS[type(node.op)]}{space}{operand(node.right, mine, right=True)}"
     if isinstance(node, ast.UnaryOp):
         mine = _PRECEDENCE[type(node.op)]
         return f"{_SYMBOLS[type(node.op)]}{operand(node.operand, mine)}"

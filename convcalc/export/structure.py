@@ -12,6 +12,7 @@ from __future__ import annotations
 from convcalc.graph import Graph, Instance, Node, Ref
 from convcalc.record import Record
 from convcalc.report import Report, Row
+from convcalc.spec.containers import Container
 
 
 class Member(Record):
@@ -75,7 +76,7 @@ class Edge(Record):
 
 
 class Scope(Edge):
-    """The model (path "") or one block instance: its members in the order they run."""
+    """The model (path "") or one block instance or container: its members in the order they run."""
 
     __slots__ = ("instance", "members")
 
@@ -86,6 +87,17 @@ class Scope(Edge):
         super().__init__(path, block, entry, output)
         self.instance = instance
         self.members = []
+
+    @property
+    def container(self) -> Container | None:
+        """The container class it is or subclasses (Sequential...), if any."""
+        return self.instance.container if self.instance is not None else None
+
+    @property
+    def inline(self) -> bool:
+        """A container written inline (`Sequential(...)`), not a block: no class of its own."""
+        container = self.container
+        return container is not None and self.block == container.name
 
     def rows(self) -> list[Row]:
         found: list[Row] = []

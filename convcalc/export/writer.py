@@ -5,26 +5,32 @@ filling in a convcalc stand-in's template."""
 from __future__ import annotations
 
 from convcalc.export import layout
-from convcalc.export.blocks import Signature, layer_call, leaves_first, member_scopes, tensor_params
-from convcalc.export.names import Names
-from convcalc.export.source import Stmt, Unwritable, read_names, value_source
+from convcalc.export.blocks import INPUT_SHAPE, Signature, layer_call, leaves_first, member_scopes, tensor_params
+from convcalc.export.names import Names, identifier
+from convcalc.export.source import Helpers, Stmt, Unwritable, read_names, value_source
 from convcalc.export.structure import Scope
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType
-from convcalc.graph import Graph
+from convcalc.frameworks.signatures import HOMES
+from convcalc.graph import Graph, Ref
+from convcalc.ops.tensor import Shape
 from convcalc.report import Report
+from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call
 from convcalc.spec.model import LayerSpec, Spec
+
+STANDARD = ("math", "collections", "functools")  # the standard library's modules the code may import
 
 
 class Written:
     """One definition as written for one instance: a class's body, or a function's parameters
     and body."""
 
-    def __init__(self, statements: list[Stmt], params: str = "") -> None:
+    def __init__(self, statements: list[Stmt], params: str = "", base: str = "") -> None:
         self.statements = statements
         self.params = params
-        self.key = params + "\n" + _text(statements)  # instances that write the same text share the definition
+        self.base = base  # the class it subclasses, when not the framework's default (nn.Sequential)
+        self.key = base + "\n" + params + "\n" + _text(statements)  # instances that write the same text share it
 
 
 def _text(statements: list[Stmt]) -> str:
@@ -46,11 +52,41 @@ class Writer:
         self.graph = graph
         self.model = model
         self.vocabulary = vocabulary(spec.framework)
+        self.rows = {row.name: row for row in report.rows}
         self.tensors = tensor_params(spec)
         self.definitions: list[tuple[str, str, Written]] = []  # (name, block, code) in the order defined
-        self.definition_names = Names(self.reserved)  # classes and functions: clear of what the code uses
+        homes = HOMES[spec.framework]
+        imported = {row.layer_type.name for row in report.rows if row.layer_type is not None and row.layer_type.name in homes}
+        self.definition_names = Names(self.reserved | imported)  # classes and functions: clear of what the code uses
         self.assigned: dict[str, tuple[str, bool]] = {}  # instance path -> (definition, takes parameters)
         self.signatures: dict[str, Signature] = {}
+        self.imported: set[tuple[str, str]] = set()  # (module, name): `from module import name`
+        self.helpers = Helpers(spec.functions, lambda name: self.definition_names.take(identifier(name, "function")))
+        self.shapes: dict[str, str] | None = None  # while a statement of forward is written: name -> its tensor
+
+    def source(self, value: object, rename: dict[str, str] | None = None) -> str:
+        """A value as Python in the code being written: helpers called, layers constructed, and
+        `shape(name)` read from the tensor where one is at hand (`self.shapes`, in forward)."""
+        return value_source(value, rename, self.nested, self.helpers, self.shapes)
+
+    def imports(self, own: list[tuple[str, str]]) -> list[Stmt]:
+        """The file's imports as ruff's isort sorts them: the standard library's, a blank line,
+        then the frameworks' (`own`: (module, "") for `import module`, else `from module import
+        name`); in each, `import x` lines first, then `from x import` by module."""
+        wanted = set(own) | self.imported | ({("math", "")} if self.helpers.math else set())
+        sections: list[list[Stmt]] = []
+        for standard in (True, False):
+            chosen = {(m, n) for m, n in wanted if (m.split(".")[0] in STANDARD) == standard}
+            plain = sorted(m for m, n in chosen if not n)
+            froms: dict[str, list[str]] = {}
+            for module, name in chosen:
+                if name:
+                    froms.setdefault(module, []).append(name)
+            lines = [f"import {m}" for m in plain]
+            lines += [f"from {m} import {', '.join(sorted(names, key=_member_order))}" for m, names in sorted(froms.items())]
+            if lines:
+                sections.append([Stmt(line) for line in lines])
+        return [stmt for index, section in enumerate(sections) for stmt in ([Stmt("")] if index else []) + section]
 
     def define_blocks(self) -> None:
         scopes = list(member_scopes(self.model))
@@ -110,25 +146,60 @@ class Writer:
             return None
         assert scope.instance is not None
         call = scope.instance.written if template else scope.instance.layer
-        return self.signature(scope.block).call(call, lambda value: value_source(value, rename, self.nested))
+        signature = self.signature(scope.block)
+        written = signature.call(call, lambda value: self.source(value, rename))
+        if signature.shaped:  # the instance's input shape, batch first, as convcalc worked it out
+            written.append(f"{signature.rename[INPUT_SHAPE]}={value_source(self.shape_of(scope.instance.entry))}")
+        return written
+
+    def shape_of(self, ref: Ref) -> Shape:
+        """The shape of a layer's output or of a spec input, batch first."""
+        row = self.rows.get(ref.node)
+        if row is not None:
+            return row.outputs[ref.output]
+        return next(item.shape for item in self.report.inputs if item.name == ref.node)
 
     def constructor(self, layer: LayerSpec | Call, rename: dict[str, str], extra: tuple[str, ...] = ()) -> str:
         """The framework's class with the arguments as the spec writes them (`extra` after them);
-        a layer a wrapper takes (Bidirectional's layer) as a nested constructor call."""
+        a layer a wrapper takes (Bidirectional's layer) as a nested constructor call, a class
+        (torchvision's `norm_layer=BatchNorm2d(eps=0.001)`) as the class or a partial of it."""
         type_name = layer.type if isinstance(layer, LayerSpec) else layer.name
         layer_type = self.vocabulary.lookup(type_name)
-        nested = set(layer_type.code.layers) if layer_type.code else set()
+        code = layer_type.code
+        nested = set(code.layers) if code else set()
+        classes = set(code.classes) if code else set()
         positional = [name for name, _ in layer_type.signature.positional]
         own = {name for name, _ in layer_type.signature.positional + layer_type.signature.keyword_only}
 
         def write(key: str, value: object) -> str:
             if key in nested and value is not None:
                 return self.constructor(layer_call(value), rename)
-            return value_source(value, rename, self.nested)
+            if key in classes and value is not None:
+                return self.class_source(value, rename)
+            return self.source(value, rename)
 
         parts = [write(positional[i] if i < len(positional) else "", value) for i, value in enumerate(layer.args)]
         parts += [f"{k}={write(k, v)}" for k, v in layer.kwargs.items() if k not in self.dropped or k in own]
-        return f"{self.prefix}{layer_type.name}({', '.join([*parts, *extra])})"
+        return f"{self.class_name(layer_type.name)}({', '.join([*parts, *extra])})"
+
+    def class_name(self, name: str) -> str:
+        """A framework class as the code names it: `nn.Conv2d`, or imported from where it lives
+        (torchvision's `Conv2dNormActivation`)."""
+        home = HOMES[self.spec.framework].get(name)
+        if home is None:
+            return self.prefix + name
+        self.imported.add((home, name))
+        return name
+
+    def class_source(self, value: object, rename: dict[str, str]) -> str:
+        """A class given as an argument: `SiLU()` is the class, `BatchNorm2d(eps=0.001)` binds
+        arguments first, as functools.partial does (a name such as "ReLU" is the class too)."""
+        call = layer_call(value)
+        if not call.args and not call.kwargs:
+            return self.class_name(self.vocabulary.lookup(call.name).name)
+        self.imported.add(("functools", "partial"))
+        inner = self.constructor(call, rename)
+        return "partial(" + inner.replace("(", ", ", 1) if inner.endswith(")") else inner
 
     def nested(self, call: Call) -> str:
         return self.constructor(call, {})
@@ -137,16 +208,43 @@ class Writer:
         return written if template and written is not None else node_layer
 
     def own_arguments(
-        self, layer_type: LayerType, layer: LayerSpec, rename: dict[str, str], read: set[str] | None = None
+        self,
+        layer_type: LayerType,
+        layer: LayerSpec,
+        rename: dict[str, str],
+        read: set[str] | None = None,
+        template: str | None = None,
     ) -> dict[str, str]:
-        """A stand-in's bound arguments as source (`read` collects the block parameters they use)."""
+        """A stand-in's bound arguments as source, each also under "+name" where it is given and
+        not its default (`read` collects the block parameters that those `template` fills in use)."""
         args = layer_type.signature.bind(layer.type, layer.args, layer.kwargs)
+        defaults = dict(layer_type.signature.positional + layer_type.signature.keyword_only)
+        used = {p.strip("()=") for p in placeholders(template)} if template is not None else None  # {(other)}, {=dtype}
         found: dict[str, str] = {}
         for key, value in args.values.items():
-            found[key] = value_source(value, rename, self.nested)
-            if read is not None:
+            found[key] = self.source(value, rename)
+            if key in defaults and defaults[key] is not REQUIRED and value != defaults[key]:
+                found["+" + key] = found[key]
+            if read is not None and (used is None or key in used or "+" + key in used):
                 read.update(read_names(value))
         return found
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template fills in: `{dim}`, `{+requires_grad}`.
+
+    >>> sorted(placeholders("torch.cat([{*}], dim={dim}{+out})"))
+    ['*', '+out', 'dim']
+    """
+    import re
+
+    return set(re.findall(r"\{([^{}]*)\}", template))
+
+
+def _member_order(name: str) -> tuple[int, str]:
+    """isort's order of the names one `from` imports: constants, classes, then the rest."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name
 
 
 def _docstring(block: str, users: list[str], reason: str) -> str:
@@ -166,18 +264,32 @@ def docstring(text: str, indent: int) -> str:
     return '"""' + "\n".join(lines) + '"""'
 
 
-def own_code(layer_type: LayerType, layer: LayerSpec) -> str:
-    """A stand-in's template for this call; a stand-in without one is a fault of its definition."""
+def call_template(layer_type: LayerType, layer: LayerSpec, shapes: tuple[Shape, ...]) -> str:
+    """The call's template for this layer ("" for the framework's default): the first of the
+    type's `when` variants whose argument is given, else its choice for these input shapes, else
+    its `call`. A template without `{self}` writes no layer at all (a function, `x + 3.0`); a
+    stand-in without one is a fault of its definition."""
     code = layer_type.code
-    if code is None or not code.call:
-        raise Unwritable(f"convcalc's {layer_type.name} has no code to be written with (LayerType.code)")
+    if code is None or not (code.call or code.when or code.choose):
+        if layer_type.own:
+            raise Unwritable(f"convcalc's {layer_type.name} has no code to be written with (LayerType.code)")
+        return ""
     if code.when:
         given = layer_type.signature.bind(layer.type, layer.args, layer.kwargs).values
         defaults = dict(layer_type.signature.positional + layer_type.signature.keyword_only)
         for argument, template in code.when:
             if argument in given and given[argument] != defaults.get(argument):
                 return template
-    return code.call
+    chosen = code.choose(shapes) if code.choose is not None else ""
+    return chosen or code.call
+
+
+def is_function(layer_type: LayerType, template: str) -> bool:
+    """Written as an expression of its inputs, no module or layer of its own: a stand-in for a
+    framework function (unless it holds weights), or a class called as a function (`x + 3.0`)."""
+    if layer_type.code is not None and layer_type.code.holds:
+        return False
+    return layer_type.own or (bool(template) and "{self}" not in template)
 
 
 def reader(templates: tuple[str, ...]):  # type: ignore[no-untyped-def]

@@ -138,15 +138,17 @@ class Code(Record):
     (`nn.Conv2d(1, 32, 3)`, `layers.Conv2D(32, 3, name="conv2d")`) and calls it on its inputs:
     a PyTorch module as `module(a, b)`, a Keras layer on one input as `layer(x)` and on several
     as `layer([a, b])`. A template says otherwise; in it `{self}` is the layer, `{0}`, `{1}`...
-    its inputs, `{*}` all of them joined by ", " (`{* + }` joined by " + "), and `{name}` the
-    bound argument `name` as a Python literal. A convcalc-own stand-in for a framework function
-    is its template alone: `Concat` is `torch.cat([{*}], dim={dim})`; one that holds weights (a
-    parameter tensor) also says what `__init__` keeps under its name (`holds`), which `{self}`
-    then reads in `forward`. A stand-in whose arguments change the code gives another template
-    `when` one of them is not its default (`Add(other=3)` is `torch.add(x, 3, alpha=1)`).
+    its inputs, `{*}` all of them joined by ", " (`{* + }` joined by " + "), `{more}` the keyword
+    `more` (or nothing) and `{name}` the bound argument `name` as a Python literal. A
+    convcalc-own stand-in for a framework function is its template alone: `Concat` is
+    `torch.cat([{*}], dim={dim})`; one that holds weights (a parameter tensor) also says what
+    `__init__` keeps under its name (`holds`), which `{self}` then reads in `forward`. A
+    stand-in whose arguments change the code gives another template `when` one of them is not
+    its default (`Add(other=3)` is `torch.add(x, 3, alpha=1)`); a layer whose call changes with
+    its inputs (an LSTMCell given its state) says so in `choose`.
     """
 
-    __slots__ = ("call", "outputs", "more", "layers", "alone", "holds", "when")
+    __slots__ = ("call", "outputs", "more", "layers", "alone", "holds", "when", "classes", "choose", "strided", "contiguous")
 
     call: str  # the call as a template; "" for the framework's default
     outputs: tuple[str, ...]  # output k read from what the call returns ("{}[1][0]"); (): `{}[k]`
@@ -155,6 +157,10 @@ class Code(Record):
     alone: int  # a single input is passed this many times (attention on itself)
     holds: str  # a stand-in's weights as `__init__` makes them, a template: "nn.Parameter(torch.zeros({shape}))"
     when: tuple[tuple[str, str], ...]  # (argument, template): the first whose argument is not its default
+    classes: tuple[str, ...]  # the arguments that hold a class (`norm_layer=BatchNorm2d(eps=0.001)`): the class or a partial
+    choose: Callable[[tuple[Shape, ...]], str] | None  # the call template for these input shapes, "" for `call`
+    strided: bool  # its output is a strided view (a permute): a `view` of it needs `.contiguous()` first
+    contiguous: bool  # it needs a contiguous input (`x.view(...)`)
 
     def __init__(
         self,
@@ -165,6 +171,10 @@ class Code(Record):
         alone: int = 1,
         holds: str = "",
         when: tuple[tuple[str, str], ...] = (),
+        classes: tuple[str, ...] = (),
+        choose: Callable[[tuple[Shape, ...]], str] | None = None,
+        strided: bool = False,
+        contiguous: bool = False,
     ) -> None:
         self.call = call
         self.outputs = outputs
@@ -173,6 +183,10 @@ class Code(Record):
         self.alone = alone
         self.holds = holds
         self.when = when
+        self.classes = classes
+        self.choose = choose
+        self.strided = strided
+        self.contiguous = contiguous
 
 
 class LayerType(Record):

@@ -73,7 +73,7 @@ PYTORCH = LayerType(
     Family.PARAMETER,
     own=True,
     source=True,
-    code=Code("{self}", holds="nn.Parameter(torch.zeros({shape}), requires_grad={requires_grad})"),
+    code=Code("{self}", holds="nn.Parameter(torch.zeros({shape}){+requires_grad})"),
 )
 """`nn.Parameter(torch.zeros(*shape), requires_grad)`: `requires_grad=False` keeps it out of the
 trainable count, as torchinfo counts it (it is still a parameter)."""
@@ -97,7 +97,11 @@ KERAS = LayerType(
     Family.PARAMETER,
     own=True,
     source=True,
-    code=Code("{self}", holds="self.add_weight(shape={shape}, trainable={trainable})"),
+    code=Code(
+        "{self}",
+        holds="Weight({shape}{+initializer}{+dtype}{+trainable}{+autocast}{+regularizer}{+constraint}{+aggregation}"
+        "{+overwrite_with_gradient})",
+    ),
 )
 """A weight made by a layer's `add_weight(shape=...)` and used as a tensor."""
 
@@ -122,6 +126,6 @@ BUFFER = LayerType(
     Family.BUFFER,
     own=True,
     source=True,
-    code=Code("{self}", holds="nn.Buffer(torch.zeros({shape}, dtype=getattr(torch, {dtype})), persistent={persistent})"),
+    code=Code("{self}", holds="nn.Buffer(torch.zeros({shape}, dtype=torch.{=dtype}), persistent={persistent})"),
 )
 """A PyTorch buffer, or any constant tensor the forward makes from sizes alone."""

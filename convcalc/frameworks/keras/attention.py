@@ -21,7 +21,7 @@ the scores to value is a matmul (Tq x Tv x dim_v per sample).
 from __future__ import annotations
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.frameworks.base import Build, Code, Family, LayerType
 from convcalc.frameworks.keras.layers import exact_choice, keras_type, known, number, seed
 from convcalc.ops import macs
 from convcalc.ops.layout import format_shape
@@ -106,9 +106,16 @@ def attention_macs(additive: bool) -> macs.MacsRule:
     return rule
 
 
+SCORES = Code("{self}([{*}]{more})", more="return_attention_scores=True")  # called on a list; its scores on request
 TYPES: list[LayerType] = [
     keras_type(
-        "Attention", attention(additive=False), Family.ATTENTION, merges=True, variant="dot", macs=attention_macs(additive=False)
+        "Attention",
+        attention(additive=False),
+        Family.ATTENTION,
+        merges=True,
+        variant="dot",
+        macs=attention_macs(additive=False),
+        code=SCORES,
     ),
     keras_type(
         "AdditiveAttention",
@@ -118,5 +125,6 @@ TYPES: list[LayerType] = [
         merges=True,
         variant="additive",
         macs=attention_macs(additive=True),
+        code=SCORES,
     ),
 ]

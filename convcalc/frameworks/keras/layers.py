@@ -13,7 +13,7 @@ from math import isfinite
 from typing import Any, Literal, overload
 
 from convcalc.errors import LayerError, did_you_mean
-from convcalc.frameworks.base import Build, Family, LayerType, Terms, signature_from_table
+from convcalc.frameworks.base import Build, Code, Family, LayerType, Terms, signature_from_table
 from convcalc.frameworks.signatures import KERAS as SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length
@@ -928,7 +928,10 @@ for _name, _build in (
     ("Minimum", elementwise(1)),
 ):
     if _name in ("Add", "Subtract", "Multiply"):  # the class takes no arguments: `other` is convcalc's
-        TYPES.append(LayerType(_name, Signature((("other", None),), (), BASE_KWARGS), _build, Family.MERGE, merges=True))
+        operator = {"Add": "+", "Subtract": "-", "Multiply": "*"}[_name]
+        _code = Code(when=(("other", f"{{0}} {operator} {{(other)}}"),))  # Keras's own `x + 3.0`: no layer
+        signature = Signature((("other", None),), (), BASE_KWARGS)
+        TYPES.append(LayerType(_name, signature, _build, Family.MERGE, merges=True, code=_code))
     else:
         define(_name, _build, Family.MERGE, merges=True)
 define("Concatenate", concatenate_layer, Family.CONCATENATE, merges=True, axes=concatenation_axis)

@@ -118,10 +118,10 @@ def reduced_axes(args: Args, shape: Shape) -> Axes:
 
 
 for _name, _build in (("Mean", mean), ("Sum", total)):
-    _code = Code(f"keras.ops.{_name.lower()}({{0}}, axis={{axis}}, keepdims={{keepdims}})")
+    _code = Code(f"keras.ops.{_name.lower()}({{0}}{{+axis}}{{+keepdims}})")
     own(_name, (("axis", None), ("keepdims", False)), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 for _name, _build in (("Max", maximum), ("Min", minimum)):
-    _code = Code(f"keras.ops.{_name.lower()}({{0}}, axis={{axis}}, keepdims={{keepdims}}, initial={{initial}})")
+    _code = Code(f"keras.ops.{_name.lower()}({{0}}{{+axis}}{{+keepdims}}{{+initial}})")
     own(_name, (("axis", None), ("keepdims", False), ("initial", None)), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 
 
@@ -187,7 +187,7 @@ def kept_axes(args: Args, shape: Shape) -> Axes:
     return Axes(tuple(i for i in range(len(shape)) if i not in removed))
 
 
-TRANSPOSE = Code("keras.ops.transpose({0}, axes={axes})")
+TRANSPOSE = Code("keras.ops.transpose({0}{+axes})")
 own(
     "Transpose",
     (("axes", None),),
@@ -204,7 +204,7 @@ own(
     axes=new_axes,
     code=Code("keras.ops.expand_dims({0}, {axis})"),
 )
-own("Squeeze", (("axis", None),), squeeze, Family.UNIT_AXES, axes=kept_axes, code=Code("keras.ops.squeeze({0}, axis={axis})"))
+own("Squeeze", (("axis", None),), squeeze, Family.UNIT_AXES, axes=kept_axes, code=Code("keras.ops.squeeze({0}{+axis})"))
 
 
 # --- Products and arithmetic: keras.ops.matmul, `x / y` (keras.ops.true_divide)

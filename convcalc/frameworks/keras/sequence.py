@@ -292,7 +292,7 @@ def multi_head_attention(args: Args, shapes: tuple[Shape, ...]) -> Built:
 
 
 # called as (query, value[, key]), not on a list; its scores only with return_attention_scores=True
-ATTENTION_CALL = Code("{self}({*})", more="return_attention_scores=True", alone=2)
+ATTENTION_CALL = Code("{self}({*}{more})", more="return_attention_scores=True", alone=2)
 define(
     "MultiHeadAttention",
     multi_head_attention,

@@ -11,7 +11,7 @@ weight (num_embeddings, embedding_dim). MACs: 0, as fvcore counts aten::embeddin
 from __future__ import annotations
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Family, LayerType
+from convcalc.frameworks.base import Code, Family, LayerType
 from convcalc.frameworks.pytorch.layers import exact_choice, torch_type
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
@@ -90,4 +90,12 @@ def embedding_bag(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built((bags, dim), (Weight("weight", (rows, dim)),))
 
 
-TYPES: list[LayerType] = [torch_type("EmbeddingBag", embedding_bag, Family.EMBEDDING, merges=True, variant="bag")]
+def bag_call(shapes: tuple[Shape, ...]) -> str:
+    """forward(input, offsets=None, per_sample_weights=None): a 2-D input's second input is the
+    weights, passed by keyword past the offsets it has none of."""
+    return "{self}({0}, per_sample_weights={1})" if len(shapes) == 2 and len(shapes[0]) == 2 else ""
+
+
+TYPES: list[LayerType] = [
+    torch_type("EmbeddingBag", embedding_bag, Family.EMBEDDING, merges=True, variant="bag", code=Code(choose=bag_call))
+]

@@ -16,7 +16,7 @@ the batch: the recurrent rule (ops/macs.py), with one step.
 from __future__ import annotations
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType
+from convcalc.frameworks.base import Build, Code, Family, LayerType
 from convcalc.frameworks.pytorch.layers import declared, exact_choice, torch_type
 from convcalc.ops.layout import format_shape
 from convcalc.ops.recurrent import gates, states
@@ -85,5 +85,12 @@ def check_state(args: Args, name: str, state: Shape, step: Shape, hidden: int) -
         )
 
 
+def lstm_call(shapes: tuple[Shape, ...]) -> str:
+    """LSTMCell.forward(input, hx=None) takes its state as the tuple (h_0, c_0)."""
+    return "{self}({0}, ({1}, {2}))" if len(shapes) == 3 else ""
+
+
 for _kind, _name in NAMES.items():
-    TYPES.append(torch_type(_name, cell(_kind), Family.RECURRENT_CELL, merges=True, variant=_kind))
+    # an LSTMCell returns the tuple (h_1, c_1); the others h_1 alone
+    _code = Code(outputs=("{}[0]", "{}[1]"), choose=lstm_call) if _kind == "lstm" else None
+    TYPES.append(torch_type(_name, cell(_kind), Family.RECURRENT_CELL, merges=True, variant=_kind, code=_code))

@@ -120,14 +120,15 @@ def transpose(args: Args, shape: Shape) -> Built:
     return Built(tuple(shape[i] for i in swapped(args, shape)))
 
 
-own("Permute", Sizes((("dims", REQUIRED),)), permute, Family.PERMUTATION, axes=permuted_axes, code=Code("{0}.permute({dims})"))
+PERMUTE = Code("{0}.permute({dims})", strided=True)
+own("Permute", Sizes((("dims", REQUIRED),)), permute, Family.PERMUTATION, axes=permuted_axes, code=PERMUTE)
 own(
     "Transpose",
     Signature((("dim0", REQUIRED), ("dim1", REQUIRED))),
     transpose,
     Family.PERMUTATION,
     axes=lambda args, shape: Axes(swapped(args, shape)),
-    code=Code("{0}.transpose({dim0}, {dim1})"),
+    code=Code("{0}.transpose({dim0}, {dim1})", strided=True),
 )
 
 
@@ -158,7 +159,7 @@ def view(args: Args, shape: Shape) -> Built:
 
 
 own("Reshape", Sizes((("shape", REQUIRED),)), reshape, Family.VIEW, code=Code("{0}.reshape({shape})"))
-own("View", Sizes((("size", REQUIRED),)), view, Family.VIEW, code=Code("{0}.view({size})"))
+own("View", Sizes((("size", REQUIRED),)), view, Family.VIEW, code=Code("{0}.view({size})", contiguous=True))
 
 
 # --- Size-1 axes: torch.squeeze, torch.unsqueeze, Tensor.expand
@@ -229,7 +230,8 @@ own(
     axes=unsqueezed_axes,
     code=Code("{0}.unsqueeze({dim})"),
 )
-own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expanded_axes, code=Code("{0}.expand({size})"))
+EXPAND = Code("{0}.expand({size})", strided=True)
+own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expanded_axes, code=EXPAND)
 
 
 # --- Reductions: torch.mean, sum, amax, amin (aten ReduceOps.cpp, make_dim_mask)
@@ -309,11 +311,11 @@ def reduced_axes(args: Args, shape: Shape) -> Axes:
 
 WITH_DTYPE = Signature((("dim", None), ("keepdim", False)), (("dtype", None),))
 for _name, _build in (("Mean", mean), ("Sum", total)):
-    _call = f"torch.{_name.lower()}({{0}}, dim={{dim}}, keepdim={{keepdim}}"
-    _code = Code(_call + ")", when=(("dtype", _call + ", dtype={dtype})"),))
+    _call = f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}}"
+    _code = Code(_call + ")", when=(("dtype", _call + ", dtype=torch.{=dtype})"),))  # torch's dtype, by its name
     own(_name, WITH_DTYPE, _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 for _name, _build in (("Amax", amax), ("Amin", amin)):
-    _code = Code(f"torch.{_name.lower()}({{0}}, dim={{dim}}, keepdim={{keepdim}})")
+    _code = Code(f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}})")
     own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
 
 
@@ -388,9 +390,9 @@ def cut_axis(args: Args, shape: Shape) -> Axes:
     return mixing(len(shape), args.int("dim"))
 
 
-CHUNK = Code("torch.chunk({0}, {chunks}, dim={dim})")
+CHUNK = Code("torch.chunk({0}, {chunks}{+dim})")
 own("Chunk", Signature((("chunks", REQUIRED), ("dim", 0))), chunk, Family.SPLIT, axes=cut_axis, code=CHUNK)
-SPLIT = Code("torch.split({0}, {split_size_or_sections}, dim={dim})")
+SPLIT = Code("torch.split({0}, {split_size_or_sections}{+dim})")
 own("Split", Signature((("split_size_or_sections", REQUIRED), ("dim", 0))), split, Family.SPLIT, axes=cut_axis, code=SPLIT)
 
 
@@ -608,17 +610,8 @@ own(
     scaled_dot_product_attention,
     Family.SCALED_DOT_PRODUCT,
     merges=True,
-    code=Code(
-        "torch.nn.functional.scaled_dot_product_attention("
-        "{*}, dropout_p={dropout_p}, is_causal={is_causal}, scale={scale}, enable_gqa={enable_gqa})",
-        when=(
-            (
-                "attn_mask",
-                "torch.nn.functional.scaled_dot_product_attention({*}, attn_mask={attn_mask}, dropout_p={dropout_p}, "
-                "is_causal={is_causal}, scale={scale}, enable_gqa={enable_gqa})",
-            ),
-        ),
-    ),
+    # a mask is the fourth input, F.scaled_dot_product_attention's fourth argument
+    code=Code("torch.nn.functional.scaled_dot_product_attention({*}{+dropout_p}{+is_causal}{+scale}{+enable_gqa})"),
 )
 
 
@@ -654,14 +647,12 @@ def divide(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return pytorch_elementwise(args, shapes)
 
 
-SUBTRACT = Code(
-    "{0} - {1}", when=(("other", "torch.sub({0}, {other}, alpha={alpha})"), ("alpha", "torch.sub({0}, {1}, alpha={alpha})"))
-)
+SUBTRACT = Code("{0} - {1}", when=(("other", "torch.sub({0}, {other}{+alpha})"), ("alpha", "torch.sub({0}, {1}, alpha={alpha})")))
 own("Subtract", Signature((("other", None),), (("alpha", 1),)), subtract, Family.MERGE, merges=True, code=SUBTRACT)
 DIVIDE = Code(
     "{0} / {1}",
     when=(
-        ("other", "torch.div({0}, {other}, rounding_mode={rounding_mode})"),
+        ("other", "torch.div({0}, {other}{+rounding_mode})"),
         ("rounding_mode", "torch.div({0}, {1}, rounding_mode={rounding_mode})"),
     ),
 )
@@ -738,11 +729,10 @@ own(
     Family.UPSAMPLING,
     macs=macs.interpolation,
     code=Code(
-        "torch.nn.functional.interpolate({0}, size={size}, scale_factor={scale_factor}, mode={mode}, "
-        "align_corners={align_corners}, recompute_scale_factor={recompute_scale_factor}, antialias={antialias})"
+        "torch.nn.functional.interpolate({0}{+size}{+scale_factor}{+mode}{+align_corners}{+recompute_scale_factor}{+antialias})"
     ),
 )
-PAD = Code("torch.nn.functional.pad({0}, {pad}, mode={mode}, value={value})")
+PAD = Code("torch.nn.functional.pad({0}, {pad}{+mode}{+value})")
 own(
     "Pad", Signature((("pad", REQUIRED), ("mode", "constant"), ("value", None))), pad, Family.PADDING, window=pad_window, code=PAD
 )

@@ -1134,7 +1134,7 @@ def own(name: str, signature: Signature, build: Build, family: Family, *aliases:
 
 SELECT = Code("{0}.select({dim}, {index})")
 own("Select", Signature((("dim", REQUIRED), ("index", REQUIRED))), select, Family.SELECT, axes=selected_dim, code=SELECT)
-ADD = Code("{* + }", when=(("other", "torch.add({0}, {other}, alpha={alpha})"), ("alpha", "torch.add({0}, {1}, alpha={alpha})")))
+ADD = Code("{* + }", when=(("other", "torch.add({0}, {other}{+alpha})"), ("alpha", "torch.add({0}, {1}, alpha={alpha})")))
 own("Add", Signature((("other", None),), (("alpha", 1),)), add, Family.MERGE, merges=True, code=ADD)
 own(
     "Multiply",
@@ -1142,7 +1142,7 @@ own(
     multiply,
     Family.MERGE,
     merges=True,
-    code=Code("{* * }", when=(("other", "{0} * {other}"),)),
+    code=Code("{* * }", when=(("other", "{0} * {(other)}"),)),
 )
 CAT = Code("torch.cat([{*}], dim={dim})")
 own("Concat", Signature((("dim", 1),)), pytorch_concat, Family.CONCATENATE, "Cat", merges=True, axes=concatenation_dim, code=CAT)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from math import prod
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Family, LayerType, Positions
+from convcalc.frameworks.base import Build, Code, Family, LayerType, Positions
 from convcalc.frameworks.pytorch.layers import rank_error, torch_type
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length
@@ -166,9 +166,23 @@ def requested_size(args: Args, like: Shape, default: Shape, stride: tuple[int, .
 
 TYPES.append(torch_type("Unfold", unfold, Family.RESHAPE, rank=2))
 TYPES.append(torch_type("Fold", fold, Family.RESHAPE, rank=2, positions=Positions.SPREAD))
+
+
+def unpool_call(shapes: tuple[Shape, ...]) -> str:
+    """forward(input, indices, output_size=None): a third input stands for `other.size()`."""
+    return "{self}({0}, {1}, output_size={2}.size())" if len(shapes) == 3 else ""
+
+
 for _rank in (1, 2, 3):
     TYPES.append(
         torch_type(
-            f"MaxUnpool{_rank}d", max_unpool(_rank), Family.UPSAMPLING, merges=True, rank=_rank, variant="unpool", macs=macs.zero
+            f"MaxUnpool{_rank}d",
+            max_unpool(_rank),
+            Family.UPSAMPLING,
+            merges=True,
+            rank=_rank,
+            variant="unpool",
+            macs=macs.zero,
+            code=Code(choose=unpool_call),
         )
     )

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from functools import partial
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Family, LayerType, Vocabulary, about, inner_layer
+from convcalc.frameworks.base import Code, Family, LayerType, Vocabulary, about, inner_layer
 from convcalc.frameworks.pytorch.layers import CONV_TERMS, conv_window, exact_choice, layer_norm, rank_error, torch_type
 from convcalc.ops import macs
 from convcalc.ops.merge import broadcast
@@ -241,6 +241,7 @@ def register(vocabulary: Vocabulary) -> None:
                 window=partial(conv_block_window, vocabulary, rank),
                 terms=CONV_TERMS,
                 macs=partial(parts_macs, build_parts),
+                code=Code(classes=("norm_layer", "activation_layer")),
             )
         )
     se_parts = partial(squeeze_excitation_parts, vocabulary)
@@ -251,5 +252,6 @@ def register(vocabulary: Vocabulary) -> None:
             Family.ELEMENTWISE,
             variant="squeeze_excitation",
             macs=partial(parts_macs, se_parts),
+            code=Code(classes=("activation", "scale_activation")),
         )
     )

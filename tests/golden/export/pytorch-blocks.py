@@ -38,11 +38,9 @@ class Residual2(nn.Module):
 
 
 class Widen(nn.Module):
-    """Block widen, as keep uses it, worked out (its arithmetic reads input_shape)."""
-
-    def __init__(self):
+    def __init__(self, factor=2, *, input_shape):
         super().__init__()
-        self.conv = nn.Conv2d(16, 16, 1)
+        self.conv = nn.Conv2d(input_shape[1], input_shape[1] * factor, 1)
 
     def forward(self, x):
         x = self.conv(x)
@@ -119,7 +117,7 @@ class ExportBlocks(nn.Module):
         super().__init__()
         self.same = Residual()
         self.down = Residual2(8, 16, 2)
-        self.keep = Widen()
+        self.keep = Widen(1, input_shape=(2, 16, 8, 8))
         self.stem = nn.Identity()
         self.mixer = nn.Sequential()
         self.mixer.add_module("block1", Mix())
