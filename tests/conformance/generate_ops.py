@@ -472,9 +472,27 @@ def torch_unary(g: Gen) -> None:
     """Neg, Cos, Sin keep the shape; a slice after one makes some stacks impossible."""
     g.start(sizes(g, g.int(1, 3)))
     for _ in range(g.int(1, 3)):
-        g.add(g.pick(["Neg", "Cos", "Sin"]))
+        g.add(g.pick(["Neg", "Cos", "Sin", "Exp"]))
     if g.bad or g.chance(0.3):
         t_slice(g)
+
+
+def torch_bounded(g: Gen) -> None:
+    """torch.clamp with a bound or two (none: refused), F.normalize along a dim (out of range: refused)."""
+    g.start(sizes(g, g.int(1, 3)))
+    bad = g.bad_choice(["unbounded", "dim"])
+    for _ in range(g.int(1, 3)):
+        if g.chance(0.5):
+            low, high = g.pick([(None, 2.0), (-1.0, None), (-0.5, 0.5), (0, 3)])
+            if bad == "unbounded":
+                low, high = None, None
+            g.add("Clamp", low, high) if g.chance(0.4) else g.add("Clamp", min=low, max=high)
+        else:
+            dim = len(g.shape) + g.int(0, 1) if bad == "dim" else some_axes(g, len(g.shape), 1)[0]
+            p, eps = g.pick([2.0, 1.0, 3]), g.pick([1e-12, 1e-6])
+            g.add("Normalize", dim=dim) if g.chance(0.5) else g.add("Normalize", p, dim, eps)
+        if not g.alive:
+            return
 
 
 # --- Keras (the batch axis is None, axis 0 of keras.ops)
@@ -586,6 +604,7 @@ TORCH = {
     "slice": (torch_slice, 40),
     "index": (torch_index, 30),
     "unary": (torch_unary, 20),
+    "bounded": (torch_bounded, 30),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

@@ -542,6 +542,71 @@ for _name, _call, _doc in (
     ("Sin", "torch.sin({0})", "torch.sin(input), x.sin(): the sine of each value."),
 ):
     own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
+own("Exp", Signature(()), unary("torch.exp(input), x.exp(): e to the power of each value."), Family.ELEMENTWISE, code=Code("torch.exp({0})"))
+
+
+def clamp(args: Args, shape: Shape) -> Built:
+    """torch.clamp(input, min=None, max=None), x.clamp(...): each value held within [min, max].
+
+    Swin V2 caps its learned logit scale with `torch.clamp(logit_scale, max=math.log(100.0))`.
+
+    Args:
+        min (number, optional): the lower bound; None for none.
+        max (number, optional): the upper bound; None for none.
+    """
+    bounds = [args.number(name) for name in ("min", "max") if args[name] is not None]
+    if not bounds:
+        raise LayerError(
+            "torch.clamp: At least one of 'min' or 'max' must not be None",
+            hint="give min=, max= or both",
+            argument="min",
+            code="CC105",
+        )
+    return Built(shape)
+
+
+def normalized_axis(args: Args, shape: Shape) -> int:
+    """The dim F.normalize divides along, checked as torch's norm checks it."""
+    args.number("p")
+    args.number("eps")
+    return axis_index(args.int("dim"), len(shape))
+
+
+def normalize(args: Args, shape: Shape) -> Built:
+    """F.normalize(input, p=2.0, dim=1, eps=1e-12): each vector along `dim` divided by its p-norm.
+
+    The shape stays (Swin V2's cosine attention normalizes q and k along their last dim).
+
+    Args:
+        p (float): the exponent of the norm.
+        dim (int): the dimension the vectors lie along.
+        eps (float): the smallest norm divided by.
+    """
+    normalized_axis(args, shape)
+    return Built(shape)
+
+
+def normalized_axes(args: Args, shape: Shape) -> Axes:
+    """Every axis stays; values mix along the normalized one (its norm reads all of them)."""
+    return mixing(len(shape), normalized_axis(args, shape))
+
+
+own(
+    "Clamp",
+    Signature((("min", None), ("max", None))),
+    clamp,
+    Family.ELEMENTWISE,
+    code=Code("torch.clamp({0}, min={min}, max={max})"),
+)
+own(
+    "Normalize",
+    Signature((("p", 2.0), ("dim", 1), ("eps", 1e-12))),
+    normalize,
+    Family.ELEMENTWISE,
+    positions=Positions.AXES,
+    axes=normalized_axes,
+    code=Code("torch.nn.functional.normalize({0}, {p}, {dim}, {eps})"),
+)
 
 
 # --- Products: torch.matmul, F.scaled_dot_product_attention
