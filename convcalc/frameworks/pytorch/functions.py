@@ -540,9 +540,9 @@ for _name, _call, _doc in (
     ("Neg", "-{0}", "torch.neg(input), `-x`: each value negated."),
     ("Cos", "torch.cos({0})", "torch.cos(input), x.cos(): the cosine of each value."),
     ("Sin", "torch.sin({0})", "torch.sin(input), x.sin(): the sine of each value."),
+    ("Exp", "torch.exp({0})", "torch.exp(input), x.exp(): e to the power of each value."),
 ):
     own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
-own("Exp", Signature(()), unary("torch.exp(input), x.exp(): e to the power of each value."), Family.ELEMENTWISE, code=Code("torch.exp({0})"))
 
 
 def clamp(args: Args, shape: Shape) -> Built:
