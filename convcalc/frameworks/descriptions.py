@@ -2889,6 +2889,10 @@ PYTORCH = {
             "inplace": ("bool", "can optionally do the operation in-place."),
         },
     ),
+    "Einsum": (
+        "torch.einsum(equation, *operands): the products of the operands' values, summed over the indices the output leaves out (MaxViT's attention, \"B G H I D, B G H...",
+        {"equation": ("str", "the subscripts of each operand, comma-separated, and of the output after ->.")},
+    ),
     "Embedding": (
         "A simple lookup table that stores embeddings of a fixed dictionary and size.",
         {

@@ -477,6 +477,45 @@ def torch_unary(g: Gen) -> None:
         t_slice(g)
 
 
+LETTERS = "abcdefghijABCDEFGHIJ"
+
+
+def torch_einsum(g: Gen) -> None:
+    """torch.einsum of the stack's input and an extra one: shared and summed indices, written
+    with or without spaces and `->`, or an ellipsis; refused: a size that does not broadcast, a
+    subscript too few, an output letter no operand names, one named twice."""
+    rank = g.int(2, 4)  # the batch and rank - 1 sizes
+    letters = g.rng.sample(LETTERS, rank + 2)
+    first = letters[:rank]
+    second = [first[0], *g.rng.sample(letters[1:], rank - 1)]  # the batch is shared
+    sizes_of = {letter: g.pick([1, 2, 3, 4]) for letter in letters}
+    sizes_of[first[0]] = 2
+    bad = g.bad_choice(["size", "count", "unknown", "twice"])
+    left = [sizes_of[c] for c in first[1:]]
+    right = [sizes_of[c] for c in second[1:]]
+    shared = [c for c in second[1:] if c in first]
+    if bad == "size" and shared:
+        right[second.index(shared[0]) - 1] = sizes_of[shared[0]] + 5
+    if bad == "count":
+        right.append(2)
+    g.start(tuple(left), k=tuple(right))
+    counts = {c: (first + second).count(c) for c in first + second}
+    outputs = [first[0], *(c for c in dict.fromkeys(first[1:] + second[1:]) if counts[c] == 1 or g.chance(0.3))]
+    if bad == "unknown":
+        outputs.append(next(c for c in LETTERS if c not in first + second))
+    elif bad == "twice":
+        outputs.append(outputs[0])
+    space = " " if g.chance(0.3) else ""
+    terms = [space.join(first), space.join(second)]
+    if g.chance(0.2) and not bad:
+        terms = ["..." + "".join(first[1:]), "..." + "".join(second[1:])]
+        outputs = ["...", *outputs[1:]]
+    equation = f"{terms[0]},{space}{terms[1]}"
+    if bad or g.chance(0.8) or "..." in terms[0]:
+        equation += f"{space}->{space}{space.join(outputs)}"
+    g.add("Einsum", equation, inputs=(-1, "k"))
+
+
 def torch_bounded(g: Gen) -> None:
     """torch.clamp with a bound or two (none: refused), F.normalize along a dim (out of range: refused)."""
     g.start(sizes(g, g.int(1, 3)))
@@ -605,6 +644,7 @@ TORCH = {
     "index": (torch_index, 30),
     "unary": (torch_unary, 20),
     "bounded": (torch_bounded, 30),
+    "einsum": (torch_einsum, 40),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

@@ -45,6 +45,8 @@ CALLS = {
     "Cos": ("cos",),
     "Sin": ("sin",),
     "Exp": ("exp",),
+    "Einsum": ("einsum",),
+    "Chunk": ("chunk",),
     "Clamp": ("clamp",),
     "Normalize": ("normalize",),
     "Sigmoid": ("sigmoid",),  # torch.sigmoid(x): nn.Sigmoid's own call

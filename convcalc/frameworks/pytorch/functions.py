@@ -38,6 +38,7 @@ from convcalc.ops.axes import (
     split_sizes,
     squeezed,
 )
+from convcalc.ops.einsum import contract, path_macs
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.reshape import reshaped_by_batch
 from convcalc.ops.tensor import Built, Shape
@@ -612,6 +613,30 @@ own(
 # --- Products: torch.matmul, F.scaled_dot_product_attention
 
 
+def equation(args: Args) -> str:
+    value = args["equation"]
+    if not isinstance(value, str):
+        raise args.error("equation", 'an einsum equation such as "bij,bjk->bik"')
+    return value
+
+
+def einsum(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.einsum(equation, *operands): the products of the operands' values, summed over the
+    indices the output leaves out (MaxViT's attention, "B G H I D, B G H J D -> B G H I J").
+
+    Args:
+        equation (str): the subscripts of each operand, comma-separated, and of the output after `->`.
+    """
+    return Built(contract(equation(args), shapes).output)
+
+
+def einsum_macs(layer: macs.Layer) -> int | None:
+    """fvcore's einsum handler (numpy's einsum_path cost, halved), an unknown batch counting one
+    sample; fvcore reads numpy's printed cost, 4 significant digits, so its large counts are rounded."""
+    found = contract(equation(layer.args), layer.input_shapes)
+    return path_macs(tuple(1 if size is None else size for size in found.sizes), found.summed)
+
+
 def matmul(args: Args, shapes: tuple[Shape, ...]) -> Built:
     """torch.matmul(input, other), `a @ b`: the matrix product of its two inputs.
 
@@ -667,6 +692,15 @@ def scaled_dot_product_attention(args: Args, shapes: tuple[Shape, ...]) -> Built
 
 
 own("Matmul", Signature(()), matmul, Family.MATMUL, merges=True, code=Code("torch.matmul({0}, {1})"))
+own(
+    "Einsum",
+    Signature((("equation", REQUIRED),)),
+    einsum,
+    Family.EINSUM,
+    merges=True,
+    macs=einsum_macs,
+    code=Code("torch.einsum({equation}, {*})"),
+)
 own(
     "ScaledDotProductAttention",
     Signature((("attn_mask", None), ("dropout_p", 0.0), ("is_causal", False)), (("scale", None), ("enable_gqa", False))),
