@@ -54,7 +54,7 @@ CALLS = {
 }
 """The torch functions each of convcalc's rows stands for, where it is no module of the model."""
 
-IGNORED = frozenset(("__get__", "size", "dim", "contiguous", "to", "float", "__setitem__"))
+IGNORED = frozenset(("__get__", "size", "dim", "contiguous", "to", "float", "__setitem__", "_assert"))
 """Calls that make no tensor of a new shape: attribute reads, sizes, copies and dtype casts."""
 
 TENSORS = ("Parameter", "Buffer")  # no call: the model holds them (or makes them from sizes)
