@@ -179,6 +179,82 @@ def test_split_concat_and_resize(tmp_path: Path) -> None:
     ]
 
 
+def test_a_deduplicated_operand_is_the_models_own_tensor(tmp_path: Path) -> None:
+    """ConvNeXt's layer scales are equal when fresh: torch.onnx keeps one and hands it on through
+    Identity, but the model has one per block, and so does the spec."""
+    nodes = [
+        helper.make_node("Identity", ["a.layer_scale"], ["b.layer_scale"], "Identity_0"),
+        helper.make_node("Mul", ["a.layer_scale", "x"], ["h"], "/a/Mul"),
+        helper.make_node("Mul", ["b.layer_scale", "h"], ["y"], "/b/Mul"),
+    ]
+    assert layers(save(tmp_path, nodes, [1, 4, 5, 5], [weight("a.layer_scale", 4, 1, 1)])) == [
+        'Parameter((4, 1, 1), name="a_layer_scale")',
+        'Multiply(name="a", inputs=["a_layer_scale", "input"])',
+        'Parameter((4, 1, 1), name="b_layer_scale")',
+        'Multiply(name="b", inputs=["b_layer_scale", "a"])',
+    ]
+
+
+def test_a_transposed_weight_its_matmul_and_bias_are_one_linear(tmp_path: Path) -> None:
+    """nn.Linear on a 3-D input, exported without constant folding: Transpose, MatMul, Add."""
+    nodes = [
+        helper.make_node("Transpose", ["fc.weight"], ["t"], "/fc/Transpose", perm=[1, 0]),
+        helper.make_node("MatMul", ["x", "t"], ["m"], "/fc/MatMul"),
+        helper.make_node("Add", ["fc.bias", "m"], ["y"], "/fc/Add"),
+    ]
+    path = save(tmp_path, nodes, [1, 5, 6], [weight("fc.weight", 8, 6), weight("fc.bias", 8)])
+    assert layers(path) == ['Linear(6, 8, name="fc")']
+    assert any("a Transpose of an initializer" in line for line in convert(path).draft.header)
+
+
+def test_slices_of_a_tensor_are_the_pieces_of_one_split(tmp_path: Path) -> None:
+    """x.chunk(2, dim=1) as torch.onnx exports it: two Slices, one Split."""
+    nodes = [
+        helper.make_node("Slice", ["x", "zero", "three", "one"], ["a"], "/Slice"),
+        helper.make_node("Slice", ["x", "three", "six", "one"], ["b"], "/Slice_1"),
+        helper.make_node("Concat", ["b", "a"], ["y"], "/Concat", axis=1),
+    ]
+    inits = [ints("zero", 0), ints("three", 3), ints("six", 6), ints("one", 1)]
+    assert layers(save(tmp_path, nodes, [1, 6, 4, 4], inits)) == [
+        'Split(3, 1, name="slice")',
+        'Concat(1, name="concat", inputs=["slice[1]", "slice"])',
+    ]
+
+
+def test_a_slice_with_a_step_names_itself(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Slice", ["x", "zero", "six", "one", "two"], ["y"], "/Slice")]
+    inits = [ints("zero", 0), ints("six", 6), ints("one", 1), ints("two", 2)]
+    with pytest.raises(SpecError, match=r"Slice node '/Slice': a Slice of several axes or with a step"):
+        convert(save(tmp_path, nodes, [1, 6, 4], inits))
+
+
+def test_an_expand_by_a_shape_computed_through_where(tmp_path: Path) -> None:
+    """ViT's class_token.expand(n, -1, -1): the shape goes through Equal and Where."""
+    nodes = [
+        helper.make_node("ConstantOfShape", ["three"], ["ones"], "/ConstantOfShape", value=helper.make_tensor("v", 7, (1,), [1])),
+        helper.make_node("Equal", ["sizes", "minus"], ["unset"], "/Equal"),
+        helper.make_node("Where", ["unset", "ones", "sizes"], ["shape"], "/Where"),
+        helper.make_node("Expand", ["class_token", "shape"], ["t"], "/Expand"),
+        helper.make_node("Concat", ["t", "x"], ["y"], "/Concat", axis=1),
+    ]
+    inits = [ints("three", 3), ints("sizes", 1, -1, -1), ints("minus", -1, -1, -1), weight("class_token", 1, 1, 8)]
+    assert layers(save(tmp_path, nodes, [1, 4, 8], inits)) == [
+        'Parameter((1, 1, 8), name="class_token")',
+        'Expand(-1, -1, -1, name="expand")',
+        'Concat(1, name="concat", inputs=["expand", "input"])',
+    ]
+
+
+def test_a_gather_of_a_learned_table_by_stored_indices_is_refused(tmp_path: Path) -> None:
+    """Swin's relative position bias: its index is a buffer, which no layer of the spec counts."""
+    nodes = [
+        helper.make_node("Gather", ["table", "index"], ["g"], "/attn/Gather"),
+        helper.make_node("Add", ["x", "g"], ["y"], "/Add"),
+    ]
+    with pytest.raises(SpecError, match=r"Gather node '/attn/Gather': a Gather of an initializer by indices the file stores"):
+        convert(save(tmp_path, nodes, [1, 4, 3], [weight("table", 9, 3), ints("index", 0, 1, 2, 3)]))
+
+
 def test_an_unknown_operator_names_itself_and_its_node(tmp_path: Path) -> None:
     path = save(tmp_path, [helper.make_node("NonMaxSuppression", ["x"], ["y"], "/nms/NMS")], [1, 4])
     with pytest.raises(SpecError) as caught:

@@ -38,12 +38,15 @@ Value = tuple[Dims, list[Any]]  # a constant's dims and its values, flat; None f
 
 SHAPE_OPS = frozenset(
     {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
-    | {"Reshape", "ConstantOfShape", "Size"}
+    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt"}
 )
 """Operators followed as arithmetic on constants when every input they take is known."""
 DEDUPLICATED = (
     "Identity nodes handing an initializer on under another name (the exporter's deduplication of equal "
     "initializers): read as the initializer"
+)
+TRANSPOSED = (
+    "a Transpose of an initializer (a Linear's weight, exported unfolded): read as an initializer of the transposed shape"
 )
 PARAMETER_SUFFIXES = (".weight", ".bias", ".scale", ".gamma", ".beta")
 ANONYMOUS = re.compile(r"^(onnx::|val_|_v_|const|initializer|_val)|^\d+$")
@@ -95,10 +98,10 @@ class _Node:
     def ref(self, index: int) -> str:
         if not self.given(index):
             raise self.fail(f"input {index} is missing")
-        return self.importer.ref(self.inputs[index], self)
+        return self.importer.ref(self.raw_inputs[index], self)
 
     def refs(self) -> list[str]:
-        return [self.importer.ref(name, self) for name in self.inputs if name]
+        return [self.importer.ref(name, self) for name in self.raw_inputs if name]
 
     def shape(self, index: int) -> Dims | None:
         return self.importer.shapes.get(self.inputs[index]) if self.given(index) else None
@@ -145,8 +148,11 @@ class _Importer:
         self.recorded: dict[str, tuple[Shape | None, ...]] = {}
         self.notes: Counter[str] = Counter()
         self.folded: list[str] = []
+        self.transposed: list[str] = []  # the Linear layers whose weights constant folding transposed
         self.followed: Counter[str] = Counter()
         self.renamed = False
+        self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
+        self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
 
     # --- reading the graph
 
@@ -252,10 +258,14 @@ class _Importer:
     def ref(self, tensor: str, node: _Node | None) -> str:
         """The spec's name for a tensor: a layer's output, a graph input, or a Parameter layer
         written for an initializer taken as an operand."""
+        own = tensor
         tensor = self.resolve(tensor)
         if tensor in self.refs:
             return self.refs[tensor]
         if tensor in self.initializers:
+            if own != tensor and own in self.aliases:  # a deduplicated copy: the model's own tensor
+                tensor = own
+                self.initializers.setdefault(own, self.initializers[self.resolve(own)])
             if tensor not in self.parameters:
                 name = self.unique(tensor.removesuffix(".weight") if not ANONYMOUS.search(tensor) else "parameter")
                 dims = self.initializers[tensor]
@@ -288,6 +298,16 @@ class _Importer:
         if node.op in SHAPE_OPS and self.evaluate(node):
             self.followed[node.op] += 1
             return
+        if node.op == "Transpose" and node.given(0) and node.inputs[0] in self.initializers:
+            dims = self.initializers[node.inputs[0]]
+            perm = [int(p) for p in node.attrs.get("perm", reversed(range(len(dims))))]
+            self.initializers[node.outputs[0]] = tuple(dims[p] for p in perm)
+            self.shapes.setdefault(node.outputs[0], self.initializers[node.outputs[0]])
+            self.notes[TRANSPOSED] += 1
+            return
+        if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values:
+            self.slice(node)
+            return
         if node.op == "Constant" and "value" in node.attrs:  # too large to follow: a tensor like an initializer
             self.initializers[node.outputs[0]] = tuple(int(d) for d in node.attrs["value"].dims)
             self.shapes.setdefault(node.outputs[0], self.initializers[node.outputs[0]])
@@ -319,6 +339,11 @@ class _Importer:
             self.add(layer.replace(name=own, inputs=inputs))
             previous = own
         assert previous is not None
+        if node.outputs and node.outputs[0] not in self.shapes:
+            derived = _derived(node)
+            if derived is not None:  # what the mappings after it read; not checked: ONNX did not state it
+                self.shapes[node.outputs[0]] = derived
+                self.derived.add(node.outputs[0])
         for index, output in enumerate(node.outputs):
             if output:
                 self.refs[output] = previous if index == 0 else f"{previous}[{index}]"
@@ -329,9 +354,47 @@ class _Importer:
                     recorded[index] = shape
                     self.recorded[previous] = tuple(recorded)
 
+    def slice(self, node: _Node) -> None:
+        """`x[:, a:b]` (torch's chunk and narrow, as torch.onnx exports them) is one piece of
+        Split: the pieces before and after it are cut off. The Slices of one tensor that cut
+        it the same way share one Split (ShuffleNet's chunk is two Slices of one Split)."""
+        shape = node.shape(0)
+        starts, ends = node.integers(1, "starts"), node.integers(2, "ends")
+        axes = node.integers(3, "axes") if node.given(3) else list(range(len(starts)))
+        steps = node.integers(4, "steps") if node.given(4) else [1] * len(starts)
+        if len(starts) != 1 or len(ends) != 1 or len(axes) != 1 or steps != [1]:
+            raise node.fail("a Slice of several axes or with a step", hint="convcalc reads x[:, a:b] as a piece of Split")
+        if shape is None:
+            raise node.fail("a Slice of a tensor whose shape the file does not give")
+        axis = axes[0] % len(shape)
+        size = shape[axis]
+        if size is None:
+            raise node.fail(f"a Slice of axis {axis}, whose size the file does not give")
+        start, end = (max(0, min(v + size if v < 0 else v, size)) for v in (starts[0], ends[0]))
+        if end <= start:
+            raise node.fail(f"a Slice [{starts[0]}:{ends[0]}] of {size}: empty")
+        sections = tuple(n for n in (start, end - start, size - end) if n)
+        piece = 1 if start else 0
+        key = (node.inputs[0], axis, sections)
+        if key not in self.splits:
+            source = node.ref(0)
+            args: tuple[object, ...] = (sections[0] if len(set(sections)) == 1 else list(sections), axis)
+            name = self.unique(self.path_of(node))
+            self.add(Layer("Split", args, {}, name, (source,)))
+            self.splits[key] = name
+            self.notes["a Slice of a tensor: the piece of a Split that cuts off what lies before and after it"] += 1
+        name = self.splits[key]
+        self.refs[node.outputs[0]] = name if piece == 0 else f"{name}[{piece}]"
+        found = self.known(node.outputs[0])
+        if found is not None:
+            recorded = list(self.recorded.get(name, ()))
+            recorded += [None] * (piece + 1 - len(recorded))
+            recorded[piece] = found
+            self.recorded[name] = tuple(recorded)
+
     def known(self, tensor: str) -> Dims | None:
         """A tensor's shape where ONNX knows every size but the batch's (what the import checks)."""
-        shape = self.shapes.get(tensor)
+        shape = self.shapes.get(tensor) if tensor not in self.derived else None
         return shape if shape is not None and None not in shape[1:] else None
 
     def add(self, layer: Layer) -> None:
@@ -342,6 +405,10 @@ class _Importer:
 
     def fused(self, node: _Node, layers: list[Layer]) -> list[Layer]:
         """A MatMul's Linear with the bias the Add after it adds; a folded convolution named."""
+        if node.op == "MatMul" and layers[-1].type == "Linear" and node.inputs[1].startswith("onnx::"):
+            self.transposed.append(self.path_of(node))
+            comment = f"weights {node.inputs[1]}: the Linear's, transposed by the exporter"
+            layers = [*layers[:-1], layers[-1].replace(comment=comment)]
         if node.op == "MatMul" and layers[-1].type == "Linear":
             (out_features,) = layers[-1].args[1:2]
             output = node.outputs[0]
@@ -457,9 +524,50 @@ class _Importer:
                 "a BatchNorm folded into each (its scale in the weights, its shift in the bias): the spec counts the folded "
                 "network, which has a bias where the model had a BatchNorm."
             )
+        if self.transposed:
+            lines.append(
+                f"Constant folding: {len(self.transposed)} MatMul nodes take a Linear's weights the exporter transposed "
+                "(a new initializer, (in, out) for Linear's (out, in)): each is its Linear, the same count."
+            )
         for note, count in self.notes.items():
             lines.append(f"{note} ({count}).")
         return tuple(lines)
+
+
+def _derived(node: _Node) -> Dims | None:
+    """The output shape of a node of the shape operators whose sizes are constants, where
+    onnx's shape inference gave up (a Reshape to a shape computed through Mod and Slice)."""
+    shape = node.shape(0)
+    if shape is None or None in shape:
+        return None
+    if node.op == "Reshape":
+        target = node.value(1)
+        if target is None or any(not isinstance(v, int) for v in target):
+            return None
+        sizes = [shape[i] if v == 0 and i < len(shape) else v for i, v in enumerate(target)]
+        if sizes.count(-1) == 1:
+            known = math.prod(v for v in sizes if v != -1 and v is not None)
+            sizes[sizes.index(-1)] = math.prod(d for d in shape if d is not None) // known if known else 0
+        return tuple(sizes)
+    if node.op == "Transpose":
+        perm = node.attrs.get("perm", list(reversed(range(len(shape)))))
+        return tuple(shape[int(p)] for p in perm)
+    if node.op in ("Unsqueeze", "Squeeze"):
+        axes = node.value(1) if node.given(1) else node.attrs.get("axes")
+        if axes is None:
+            return tuple(d for d in shape if d != 1) if node.op == "Squeeze" else None
+        if node.op == "Squeeze":
+            gone = {int(a) % len(shape) for a in axes}
+            return tuple(d for i, d in enumerate(shape) if i not in gone)
+        grown: list[int | None] = list(shape)
+        rank = len(shape) + len(axes)
+        for axis in sorted(int(a) % rank for a in axes):
+            grown.insert(axis, 1)
+        return tuple(grown)
+    if node.op == "Gather" and node.value(1) is not None and node.shape(1) in ((), None):
+        axis = int(node.attrs.get("axis", 0)) % len(shape)
+        return shape[:axis] + shape[axis + 1 :]
+    return None
 
 
 def _scopes(meta: dict[str, str]) -> list[str]:
@@ -550,7 +658,17 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
 
         number = numpy_helper.to_array(fill).reshape(-1).tolist()[0] if fill is not None else 0.0
         return tuple(flat), [number] * math.prod(flat)
-    if op in ("Add", "Sub", "Mul", "Div"):
+    if op == "Sqrt":
+        return dims, [None if v is None else math.sqrt(v) for v in flat]
+    if op == "Where":
+        chosen, other = values[1], values[2]
+        assert chosen is not None and other is not None
+        size = max(len(flat), len(chosen[1]), len(other[1]))
+        if any(len(found) not in (1, size) for found in (flat, chosen[1], other[1])):
+            return None
+        picked = [_at(chosen[1], i) if _at(flat, i) else _at(other[1], i) for i in range(size)]
+        return ((size,) if size > 1 else dims), picked
+    if op in ("Add", "Sub", "Mul", "Div", "Mod", "Equal"):
         other = values[1]
         assert other is not None
         a, b = flat, other[1]
@@ -562,9 +680,18 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
     return None
 
 
+def _at(flat: list[Any], index: int) -> Any:
+    """A broadcast operand's value at `index`: its only one, or its own."""
+    return flat[0] if len(flat) == 1 else flat[index]
+
+
 def _arithmetic(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
+    if op == "Equal":
+        return a == b
+    if op == "Mod":
+        return a % b if isinstance(a, int) and isinstance(b, int) else math.fmod(a, b)  # ONNX's fmod=0 is Python's %
     if op == "Add":
         return a + b
     if op == "Sub":

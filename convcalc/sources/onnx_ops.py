@@ -335,6 +335,11 @@ def matmul(node: Node) -> list[Layer]:
 def gather(node: Node) -> list[Layer]:
     axis = int(node.attrs.get("axis", 0))
     table = node.weight(0)
+    if table is not None and node.weight(1) is not None:
+        raise node.fail(
+            "a Gather of an initializer by indices the file stores (a buffer, as Swin's relative_position_index)",
+            hint="convcalc reads a Gather of an embedding table by the input's ids",
+        )
     if table is not None and len(table) == 2 and axis == 0:
         return [fed("Embedding", (table[0], table[1]), [node.ref(1)])]
     index = node.value(1)
@@ -574,7 +579,7 @@ def split(node: Node) -> list[Layer]:
 @op("Expand")
 def expand(node: Node) -> list[Layer]:
     sizes = node.integers(1, "shape")
-    return [fed("Expand", tuple(-1 if s == 1 else s for s in sizes), [node.refs()[0]])]
+    return [fed("Expand", tuple(-1 if s == 1 else s for s in sizes), [node.ref(0)])]
 
 
 @op("Pad")

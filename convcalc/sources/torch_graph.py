@@ -158,10 +158,13 @@ class Converter:
             if name in PASSED:
                 self.refs[node] = self.ref(node, node.args[0])
                 return
-            if name == "getitem":
+            if name == "getitem" and not isinstance(node.args[1], tuple):
                 self.refs[node] = self.item(node)
                 return
-            layer = self.function_call(node, name)
+            if name == "_assert":
+                self.check(node)
+                return
+            layer = self.selected(node) if name == "getitem" else self.function_call(node, name)
         else:
             raise self.fail(node, "a node convcalc does not read")
         stack = tuple((path, cls.__name__) for path, cls in (node.meta.get("nn_module_stack") or {}).values())
@@ -253,7 +256,7 @@ class Converter:
             self.values[node] = len(shape_of(args[0]) or ())
             return True
         if (
-            name in ("getitem", "mul", "floordiv", "add", "sub")
+            name in ("getitem", "mul", "floordiv", "add", "sub", "eq", "ne")
             and args
             and any(a in self.values for a in args if hasattr(a, "op"))
         ):
@@ -279,6 +282,27 @@ class Converter:
         if isinstance(value, bool | int | float | str) or value is None:
             return value
         raise self.fail(node, f"an argument of type {type(value).__name__}")
+
+    def check(self, node: Any) -> None:
+        """`torch._assert(h == self.image_size, ...)` on sizes the trace knows: true, or the model
+        refuses the input."""
+        condition = node.args[0] if node.args else node.kwargs.get("condition")
+        value = self.values.get(condition, condition) if hasattr(condition, "op") else condition
+        if value is None or hasattr(value, "op"):
+            raise self.fail(node, "an assertion on values the importer cannot follow")
+        if not value:
+            message = node.args[1] if len(node.args) > 1 else ""
+            raise self.fail(node, f"the module refuses this input: {message}", hint="--input gives the shape it takes")
+
+    def selected(self, node: Any) -> Layer:
+        """`x[:, 0]`: whole dims, then one index, is Select(dim, index)."""
+        source, index = node.args[0], node.args[1]
+        whole = 0
+        while whole < len(index) and index[whole] == slice(None):
+            whole += 1
+        if whole != len(index) - 1 or not isinstance(index[whole], int) or not _is_tensor(source):
+            raise self.fail(node, f"indexing a tensor with {index!r}", hint="convcalc reads x[:, 0] (Select), or Split")
+        return Layer("Select", (whole, index[whole]), {}, inputs=(self.ref(node, source),))
 
     def item(self, node: Any) -> str:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""

@@ -97,6 +97,26 @@ def _failed(path: str, doing: str, exc: BaseException) -> SpecError:
     return SpecError.at(Location(path), "CC001", f"{doing} failed: {type(exc).__name__}{': ' + message if message else ''}")
 
 
+LEAVES = frozenset({"LayerNorm2d", "StochasticDepth"})
+"""torchvision classes (torchvision/models/convnext.py, torchvision/ops/stochastic_depth.py) kept
+whole, as convcalc's vocabulary has them: traced through, LayerNorm2d is a permute around
+F.layer_norm with the module's own weights, StochasticDepth a call that passes its input through
+in eval mode."""
+
+
+def _tracer(torch: Any) -> Any:
+    """torch.fx's tracer, with the torchvision classes of LEAVES as leaves besides torch.nn's."""
+
+    class Tracer(torch.fx.Tracer):
+        def is_leaf_module(self, module: Any, qualified_name: str) -> bool:
+            kind = type(module)
+            if kind.__name__ in LEAVES and kind.__module__.startswith("torchvision."):
+                return True
+            return bool(super().is_leaf_module(module, qualified_name))
+
+    return Tracer
+
+
 def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -> tuple[Any, Any]:
     """The module built on the meta device, its fx graph, and each node's tensor shapes."""
     from torch.fx.passes.shape_prop import ShapeProp
@@ -110,7 +130,7 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
         raise SpecError.at(Location(path), "CC001", f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
     model = model.to("meta").eval()
     try:
-        graph = torch.fx.symbolic_trace(model)
+        graph = torch.fx.GraphModule(model, _tracer(torch)().trace(model))
     except BaseException as exc:
         raise _failed(path, "tracing the module with torch.fx", exc) from None
     try:
