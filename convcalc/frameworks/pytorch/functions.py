@@ -634,7 +634,7 @@ def einsum_macs(layer: macs.Layer) -> int | None:
     """fvcore's einsum handler (numpy's einsum_path cost, halved), an unknown batch counting one
     sample; fvcore reads numpy's printed cost, 4 significant digits, so its large counts are rounded.
     Exact for one or two operands; with three or more numpy contracts them pair by pair along its
-    optimal path, which this one-step count does not follow (it counts at least as many)."""
+    optimal path, which this one-step count does not follow."""
     found = contract(equation(layer.args), layer.input_shapes)
     return path_macs(tuple(1 if size is None else size for size in found.sizes), found.summed)
 
