@@ -90,6 +90,7 @@ class Family(enum.Enum):
     PARAMETER = ("parameter tensor", Positions.NONE, macs.zero)
     BUFFER = ("constant tensor", Positions.NONE, macs.zero)  # a buffer: no input, no parameters
     ROLL = ("roll", Positions.AXES, macs.zero)  # torch.roll: positions move along an axis, wrapping around
+    EINSUM = ("einsum", Positions.NONE, None)  # torch.einsum: products of its operands summed over the indices dropped
     # issue 9: the layer classes users met and found missing
     RECURRENT_CELL = ("recurrent cell", Positions.NONE, macs.recurrent)
     CONVOLUTIONAL_RECURRENT = ("convolutional recurrent", Positions.NONE, None)

@@ -2615,6 +2615,13 @@ PYTORCH = {
         "Pads the input tensor using circular padding of the input boundary.",
         {"padding": ("Union[int, tuple[int, int, int, int, int, int]]", "the size of the padding.")},
     ),
+    "Clamp": (
+        "torch.clamp(input, min=None, max=None), x.clamp(...): each value held within [min, max].",
+        {
+            "min": ("number, optional", "the lower bound; None for none."),
+            "max": ("number, optional", "the upper bound; None for none."),
+        },
+    ),
     "Concat": (
         "torch.cat(tensors, dim=0): its inputs joined along dim, the other sizes equal, nothing broadcast. convcalc's default dim is 1, the channels.",
         {"dim": ("int", "the dimension over which the tensors are concatenated.")},
@@ -2882,6 +2889,10 @@ PYTORCH = {
             "inplace": ("bool", "can optionally do the operation in-place."),
         },
     ),
+    "Einsum": (
+        "torch.einsum(equation, *operands): the products of the operands' values, summed over the indices the output leaves out (MaxViT's attention, \"B G H I D, B G H...",
+        {"equation": ("str", "the subscripts of each operand, comma-separated, and of the output after ->.")},
+    ),
     "Embedding": (
         "A simple lookup table that stores embeddings of a fixed dictionary and size.",
         {
@@ -2933,6 +2944,7 @@ PYTORCH = {
             "dtype": ("", ""),
         },
     ),
+    "Exp": ("torch.exp(input), x.exp(): e to the power of each value.", {}),
     "Expand": (
         "x.expand(*size), torch.broadcast_to(input, size): dims of size 1 stretched, new dims in front.",
         {"size": ("tuple of int", "the desired expanded size.")},
@@ -3689,6 +3701,14 @@ PYTORCH = {
         },
     ),
     "Neg": ("torch.neg(input), -x: each value negated.", {}),
+    "Normalize": (
+        "F.normalize(input, p=2.0, dim=1, eps=1e-12): each vector along dim divided by its p-norm.",
+        {
+            "p": ("float", "the exponent of the norm."),
+            "dim": ("int", "the dimension the vectors lie along."),
+            "eps": ("float", "the smallest norm divided by."),
+        },
+    ),
     "PReLU": (
         "Applies the element-wise PReLU function.",
         {

@@ -178,7 +178,160 @@ def einsum_macs(einsum: Einsum, input_shape: Shape) -> int | None:
     1344
     """
     sizes = (1 if input_shape[0] is None else input_shape[0], *input_shape[1:], *einsum.new)
+    return path_macs(sizes, bool(einsum.contracted))
+
+
+def path_macs(sizes: tuple[int | None, ...], summed: bool) -> int | None:
+    """numpy's einsum_path cost of one contraction, halved as fvcore halves it: the product of
+    every index size, twice when some index is summed over (a multiply and an add), once when
+    none is; None when a size is unknown.
+
+    >>> path_macs((7, 3, 64), True), path_macs((7, 3), False)
+    (1344, 11)
+    """
     if not all_known(sizes):
         return None
     total = prod(sizes)
-    return total if einsum.contracted else (total + 1) // 2
+    return total if summed else (total + 1) // 2
+
+
+class Contraction(Record):
+    """torch.einsum of some operands: the output shape, the size of each index (the ellipsis's
+    axes first, then the letters in the order they appear; None unknown) and whether some index
+    is summed over."""
+
+    __slots__ = ("output", "sizes", "summed")
+
+    output: Shape
+    sizes: tuple[int | None, ...]
+    summed: bool
+
+    def __init__(self, output: Shape, sizes: tuple[int | None, ...], summed: bool) -> None:
+        self.output = output
+        self.sizes = sizes
+        self.summed = summed
+
+
+def broadcast(size: int | None, other: int | None) -> int | bool | None:
+    """Two sizes of one index as torch.einsum broadcasts them (1 takes the other); False when they
+    cannot; None when unknown."""
+    if size == 1:
+        return other
+    if other == 1 or other == size:
+        return size
+    return None if size is None or other is None else False
+
+
+def subscripts(term: str, position: str) -> tuple[str, bool]:
+    """One operand's (or the output's) letters without the ellipsis, and whether it has one."""
+    letters = term.replace("...", "", 1)
+    if "." in letters:
+        raise LayerError(
+            f"einsum(): found '.' for {position} that is not part of any ellipsis", argument="equation", code="CC105"
+        )
+    for letter in letters:
+        if not letter.isascii() or not letter.isalpha():
+            raise LayerError(
+                f"einsum(): invalid subscript given at index {term.index(letter)} in the equation string, "
+                "subscripts must be in [a-zA-Z]",
+                argument="equation",
+                code="CC105",
+            )
+    return letters, len(letters) != len(term)
+
+
+def contract(equation: str, shapes: tuple[Shape, ...]) -> Contraction:
+    """What torch.einsum(equation, *operands) makes of operands of `shapes`, with its errors:
+    spaces ignored, an ellipsis standing for the axes no letter names (broadcast across the
+    operands), a letter's sizes broadcasting as 1 against any, and without `->` the output the
+    letters named once, in ASCII order (upper case first), after the ellipsis's axes.
+
+    >>> contract("B G H I D, B G H J D -> B G H I J", ((None, 64, 2, 49, 32), (None, 64, 2, 49, 32))).output
+    (None, 64, 2, 49, 49)
+    >>> contract("...i,...i", ((2, 3), (5, 1, 3))).output
+    (5, 2)
+    """
+    text = equation.replace(" ", "")
+    left, arrow, right = text.partition("->")
+    terms = left.split(",")
+    if len(terms) != len(shapes):
+        raise LayerError(
+            "einsum(): more operands were provided than specified in the equation"
+            if len(shapes) > len(terms)
+            else "einsum(): fewer operands were provided than specified in the equation",
+            hint=f"{len(terms)} in the equation, {len(shapes)} given",
+            argument="equation",
+            code="CC200",
+        )
+    sizes: dict[str, int | None] = {}
+    counts: dict[str, int] = {}
+    ellipsis: list[int | None] = []
+    for number, (term, shape) in enumerate(zip(terms, shapes)):
+        letters, has = subscripts(term, f"operand {number}")
+        if len(letters) > len(shape) or (not has and len(letters) != len(shape)):
+            raise LayerError(
+                f"einsum(): the number of subscripts in the equation ({len(letters)}) does not match the number of "
+                f"dimensions ({len(shape)}) for operand {number}" + ("" if has else " and no ellipsis was given"),
+                argument="equation",
+                code="CC200",
+            )
+        start = term.find("...") if has else len(letters)
+        extra = len(shape) - len(letters)
+        named = [*shape[:start], *shape[start + extra :]]
+        spread = list(shape[start : start + extra])
+        if len(spread) > len(ellipsis):
+            ellipsis[:0] = [1] * (len(spread) - len(ellipsis))
+        for i, size in enumerate(spread):
+            at = len(ellipsis) - len(spread) + i
+            merged = broadcast(ellipsis[at], size)
+            if merged is False:
+                raise LayerError(
+                    f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
+                    f"the ellipsis's axes of operand {number} do not broadcast with the others'",
+                    argument="equation",
+                    code="CC200",
+                )
+            ellipsis[at] = merged
+        seen: dict[str, int | None] = {}
+        for letter, size in zip(letters, named):
+            if letter in seen and seen[letter] != size and None not in (seen[letter], size):
+                raise LayerError(
+                    f"einsum(): subscript {letter} is repeated for operand {number} but the sizes don't match, "
+                    f"{size} != {seen[letter]}",
+                    argument="equation",
+                    code="CC200",
+                )
+            seen[letter] = size
+            counts[letter] = counts.get(letter, 0) + 1
+            if letter not in sizes:
+                sizes[letter] = size
+                continue
+            merged = broadcast(sizes[letter], size)
+            if merged is False:
+                raise LayerError(
+                    f"einsum(): subscript {letter} has size {size} for operand {number} which does not broadcast "
+                    f"with previously seen size {sizes[letter]}",
+                    argument="equation",
+                    code="CC200",
+                )
+            sizes[letter] = merged
+    if arrow:
+        outputs, keeps = subscripts(right, "the output")
+        for i, letter in enumerate(outputs):
+            if letter not in sizes:
+                raise LayerError(
+                    f"einsum(): output subscript {letter} does not appear in the equation for any input operand",
+                    argument="equation",
+                    code="CC105",
+                )
+            if outputs.index(letter) != i:
+                raise LayerError(
+                    f"einsum(): output subscript {letter} appears more than once in the output", argument="equation", code="CC105"
+                )
+        at = right.find("...") if keeps else len(outputs)
+        before, after = outputs[:at], outputs[at:]
+    else:
+        keeps, before, after = True, "", "".join(sorted(letter for letter, n in counts.items() if n == 1))
+    output = (*(sizes[c] for c in before), *(ellipsis if keeps else ()), *(sizes[c] for c in after))
+    summed = (not keeps and bool(ellipsis)) or any(letter not in before + after for letter in sizes)
+    return Contraction(tuple(output), (*ellipsis, *sizes.values()), summed)

@@ -472,9 +472,66 @@ def torch_unary(g: Gen) -> None:
     """Neg, Cos, Sin keep the shape; a slice after one makes some stacks impossible."""
     g.start(sizes(g, g.int(1, 3)))
     for _ in range(g.int(1, 3)):
-        g.add(g.pick(["Neg", "Cos", "Sin"]))
+        g.add(g.pick(["Neg", "Cos", "Sin", "Exp"]))
     if g.bad or g.chance(0.3):
         t_slice(g)
+
+
+LETTERS = "abcdefghijABCDEFGHIJ"
+
+
+def torch_einsum(g: Gen) -> None:
+    """torch.einsum of the stack's input and an extra one: shared and summed indices, written
+    with or without spaces and `->`, or an ellipsis; refused: a size that does not broadcast, a
+    subscript too few, an output letter no operand names, one named twice."""
+    rank = g.int(2, 4)  # the batch and rank - 1 sizes
+    letters = g.rng.sample(LETTERS, rank + 2)
+    first = letters[:rank]
+    second = [first[0], *g.rng.sample(letters[1:], rank - 1)]  # the batch is shared
+    sizes_of = {letter: g.pick([1, 2, 3, 4]) for letter in letters}
+    sizes_of[first[0]] = 2
+    bad = g.bad_choice(["size", "count", "unknown", "twice"])
+    left = [sizes_of[c] for c in first[1:]]
+    right = [sizes_of[c] for c in second[1:]]
+    shared = [c for c in second[1:] if c in first]
+    if bad == "size" and shared:
+        right[second.index(shared[0]) - 1] = sizes_of[shared[0]] + 5
+    if bad == "count":
+        right.append(2)
+    g.start(tuple(left), k=tuple(right))
+    counts = {c: (first + second).count(c) for c in first + second}
+    outputs = [first[0], *(c for c in dict.fromkeys(first[1:] + second[1:]) if counts[c] == 1 or g.chance(0.3))]
+    if bad == "unknown":
+        outputs.append(next(c for c in LETTERS if c not in first + second))
+    elif bad == "twice":
+        outputs.append(outputs[0])
+    space = " " if g.chance(0.3) else ""
+    terms = [space.join(first), space.join(second)]
+    if g.chance(0.2) and not bad:
+        terms = ["..." + "".join(first[1:]), "..." + "".join(second[1:])]
+        outputs = ["...", *outputs[1:]]
+    equation = f"{terms[0]},{space}{terms[1]}"
+    if bad or g.chance(0.8) or "..." in terms[0]:
+        equation += f"{space}->{space}{space.join(outputs)}"
+    g.add("Einsum", equation, inputs=(-1, "k"))
+
+
+def torch_bounded(g: Gen) -> None:
+    """torch.clamp with a bound or two (none: refused), F.normalize along a dim (out of range: refused)."""
+    g.start(sizes(g, g.int(1, 3)))
+    bad = g.bad_choice(["unbounded", "dim"])
+    for _ in range(g.int(1, 3)):
+        if g.chance(0.5):
+            low, high = g.pick([(None, 2.0), (-1.0, None), (-0.5, 0.5), (0, 3)])
+            if bad == "unbounded":
+                low, high = None, None
+            g.add("Clamp", low, high) if g.chance(0.4) else g.add("Clamp", min=low, max=high)
+        else:
+            dim = len(g.shape) + g.int(0, 1) if bad == "dim" else some_axes(g, len(g.shape), 1)[0]
+            p, eps = g.pick([2.0, 1.0, 3]), g.pick([1e-12, 1e-6])
+            g.add("Normalize", dim=dim) if g.chance(0.5) else g.add("Normalize", p, dim, eps)
+        if not g.alive:
+            return
 
 
 # --- Keras (the batch axis is None, axis 0 of keras.ops)
@@ -586,6 +643,8 @@ TORCH = {
     "slice": (torch_slice, 40),
     "index": (torch_index, 30),
     "unary": (torch_unary, 20),
+    "bounded": (torch_bounded, 30),
+    "einsum": (torch_einsum, 40),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

@@ -33,7 +33,7 @@ CALLS = {
     "Slice": ("__getitem__",),
     "Select": ("__getitem__",),
     "Index": ("__getitem__",),
-    "Multiply": ("mul", "__mul__"),
+    "Multiply": ("mul", "__mul__", "__rmul__"),
     "Add": ("add", "__add__"),
     "Subtract": ("sub", "__sub__"),
     "Matmul": ("matmul", "__matmul__"),
@@ -44,11 +44,17 @@ CALLS = {
     "Neg": ("neg", "__neg__"),
     "Cos": ("cos",),
     "Sin": ("sin",),
+    "Exp": ("exp",),
+    "Einsum": ("einsum",),
+    "Chunk": ("chunk",),
+    "Clamp": ("clamp",),
+    "Normalize": ("normalize",),
+    "Sigmoid": ("sigmoid",),  # torch.sigmoid(x): nn.Sigmoid's own call
     "ScaledDotProductAttention": ("scaled_dot_product_attention",),
 }
 """The torch functions each of convcalc's rows stands for, where it is no module of the model."""
 
-IGNORED = frozenset(("__get__", "size", "dim", "contiguous", "to", "float", "__setitem__"))
+IGNORED = frozenset(("__get__", "size", "dim", "contiguous", "to", "float", "__setitem__", "_assert"))
 """Calls that make no tensor of a new shape: attribute reads, sizes, copies and dtype casts."""
 
 TENSORS = ("Parameter", "Buffer")  # no call: the model holds them (or makes them from sizes)

@@ -72,6 +72,10 @@ def torch_calls() -> dict[str, Call]:
         "Neg": lambda: torch.neg,
         "Cos": lambda: torch.cos,
         "Sin": lambda: torch.sin,
+        "Exp": lambda: torch.exp,
+        "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
+        "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
+        "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),
     }
 
 

@@ -115,8 +115,14 @@ TORCH_STACKS = {
         L("Neg"),
         L("Cos"),
         L("Sin"),
+        L("Exp"),
+        L("Clamp", max=2.0),
+        L("Normalize", 2.0, -1),
         L("Roll", 5),
     ),
+    # sizes whose cost numpy prints exactly (4 significant digits), as fvcore reads it
+    "einsum": S((3, 4, 5), Layer("Einsum", ("a b i j, a b j k -> a b i k",), {}, (-1, "k")), k=(3, 5, 2)),
+    "einsum_outer": S((3,), Layer("Einsum", ("bi,bj->bij",), {}, (-1, "k")), k=(5,)),
     "index": S((169, 3), Layer("Index", (), {}, (-1, "i")), L("View", 2, 49, 49, -1), i=(2401,)),
 }
 

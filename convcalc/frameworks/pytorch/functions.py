@@ -38,6 +38,7 @@ from convcalc.ops.axes import (
     split_sizes,
     squeezed,
 )
+from convcalc.ops.einsum import contract, path_macs
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.reshape import reshaped_by_batch
 from convcalc.ops.tensor import Built, Shape, integral
@@ -542,11 +543,102 @@ for _name, _call, _doc in (
     ("Neg", "-{0}", "torch.neg(input), `-x`: each value negated."),
     ("Cos", "torch.cos({0})", "torch.cos(input), x.cos(): the cosine of each value."),
     ("Sin", "torch.sin({0})", "torch.sin(input), x.sin(): the sine of each value."),
+    ("Exp", "torch.exp({0})", "torch.exp(input), x.exp(): e to the power of each value."),
 ):
     own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
 
 
+def clamp(args: Args, shape: Shape) -> Built:
+    """torch.clamp(input, min=None, max=None), x.clamp(...): each value held within [min, max].
+
+    Swin V2 caps its learned logit scale with `torch.clamp(logit_scale, max=math.log(100.0))`.
+
+    Args:
+        min (number, optional): the lower bound; None for none.
+        max (number, optional): the upper bound; None for none.
+    """
+    bounds = [args.number(name) for name in ("min", "max") if args[name] is not None]
+    if not bounds:
+        raise LayerError(
+            "torch.clamp: At least one of 'min' or 'max' must not be None",
+            hint="give min=, max= or both",
+            argument="min",
+            code="CC105",
+        )
+    return Built(shape)
+
+
+def normalized_axis(args: Args, shape: Shape) -> int:
+    """The dim F.normalize divides along, checked as torch's norm checks it."""
+    args.number("p")
+    args.number("eps")
+    return axis_index(args.int("dim"), len(shape))
+
+
+def normalize(args: Args, shape: Shape) -> Built:
+    """F.normalize(input, p=2.0, dim=1, eps=1e-12): each vector along `dim` divided by its p-norm.
+
+    The shape stays (Swin V2's cosine attention normalizes q and k along their last dim).
+
+    Args:
+        p (float): the exponent of the norm.
+        dim (int): the dimension the vectors lie along.
+        eps (float): the smallest norm divided by.
+    """
+    normalized_axis(args, shape)
+    return Built(shape)
+
+
+def normalized_axes(args: Args, shape: Shape) -> Axes:
+    """Every axis stays; values mix along the normalized one (its norm reads all of them)."""
+    return mixing(len(shape), normalized_axis(args, shape))
+
+
+own(
+    "Clamp",
+    Signature((("min", None), ("max", None))),
+    clamp,
+    Family.ELEMENTWISE,
+    code=Code("torch.clamp({0}, min={min}, max={max})"),
+)
+own(
+    "Normalize",
+    Signature((("p", 2.0), ("dim", 1), ("eps", 1e-12))),
+    normalize,
+    Family.ELEMENTWISE,
+    positions=Positions.AXES,
+    axes=normalized_axes,
+    code=Code("torch.nn.functional.normalize({0}, {p}, {dim}, {eps})"),
+)
+
+
 # --- Products: torch.matmul, F.scaled_dot_product_attention
+
+
+def equation(args: Args) -> str:
+    value = args["equation"]
+    if not isinstance(value, str):
+        raise args.error("equation", 'an einsum equation such as "bij,bjk->bik"')
+    return value
+
+
+def einsum(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.einsum(equation, *operands): the products of the operands' values, summed over the
+    indices the output leaves out (MaxViT's attention, "B G H I D, B G H J D -> B G H I J").
+
+    Args:
+        equation (str): the subscripts of each operand, comma-separated, and of the output after `->`.
+    """
+    return Built(contract(equation(args), shapes).output)
+
+
+def einsum_macs(layer: macs.Layer) -> int | None:
+    """fvcore's einsum handler (numpy's einsum_path cost, halved), an unknown batch counting one
+    sample; fvcore reads numpy's printed cost, 4 significant digits, so its large counts are rounded.
+    Exact for one or two operands; with three or more numpy contracts them pair by pair along its
+    optimal path, which this one-step count does not follow."""
+    found = contract(equation(layer.args), layer.input_shapes)
+    return path_macs(tuple(1 if size is None else size for size in found.sizes), found.summed)
 
 
 def matmul(args: Args, shapes: tuple[Shape, ...]) -> Built:
@@ -604,6 +696,15 @@ def scaled_dot_product_attention(args: Args, shapes: tuple[Shape, ...]) -> Built
 
 
 own("Matmul", Signature(()), matmul, Family.MATMUL, merges=True, code=Code("torch.matmul({0}, {1})"))
+own(
+    "Einsum",
+    Signature((("equation", REQUIRED),)),
+    einsum,
+    Family.EINSUM,
+    merges=True,
+    macs=einsum_macs,
+    code=Code("torch.einsum({equation}, {*})"),
+)
 own(
     "ScaledDotProductAttention",
     Signature((("attn_mask", None), ("dropout_p", 0.0), ("is_causal", False)), (("scale", None), ("enable_gqa", False))),
