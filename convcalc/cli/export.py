@@ -41,14 +41,6 @@ def export(spec: str, framework: str | None, output: str | None, settings: tuple
 
     try:
         parsed = with_settings(load_path(spec), settings)
-        unscoped = [block for block in parsed.blocks.values() if not block.scoped]
-        if unscoped:  # convcalc/export writes each block as a module or a function of its own names
-            raise SpecError.at(
-                unscoped[0].location,
-                "CC003",
-                f"export cannot write block {unscoped[0].name!r} yet: it is a builder function (scoped: false)",
-                "summary, check and draw read it; export writes blocks that are modules (scoped: true, the default)",
-            )
         if parsed.symbols:  # the code builds the model on an example input: it needs numbers
             named = " ".join(f"--set {name}=224" for name in parsed.symbols)
             message = f"export writes code for sizes in numbers; the spec's input has symbols ({', '.join(parsed.symbols)})"

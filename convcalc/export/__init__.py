@@ -52,7 +52,7 @@ def export(spec: Spec, framework: str | None = None) -> Exported:
             )
         )
     report, graph = computed(spec)
-    model = structure.build(report, graph)
+    model = structure.build(report, graph, frozenset(name for name, block in spec.blocks.items() if not block.scoped))
     writer: TorchWriter | KerasWriter
     if target == "pytorch":
         from convcalc.export.pytorch import TorchWriter

@@ -142,9 +142,12 @@ def local_name(path: str, prefix: str) -> str:
     return path[len(prefix) + 1 :] if prefix else path
 
 
-def build(report: Report, graph: Graph) -> Scope:
-    """The model's scope tree, with every edge's externals and exports worked out."""
-    instances = {i.path: i for i in graph.instances}
+def build(report: Report, graph: Graph, builders: frozenset[str] = frozenset()) -> Scope:
+    """The model's scope tree, with every edge's externals and exports worked out. An instance of
+    a builder block (`scoped: false`, named in `builders`) is no scope: its layers are written in
+    the scope that uses it, under the names it gave them, as the builder function's call leaves
+    them in a Keras model."""
+    instances = {i.path: i for i in graph.instances if i.block not in builders}
     model = Scope("", "", Ref(graph.inputs[0].name), graph.outputs[0])
     scopes: dict[str, Scope] = {"": model}
     groups: dict[str, Group] = {}

@@ -45,7 +45,6 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-from convcalc import load
 from convcalc.engine import computed
 from convcalc.export import Exported, export
 from convcalc.export.writer import call_template, is_function
@@ -63,7 +62,6 @@ SPECS = sorted(
     path
     for folder in FOLDERS
     for path in (ROOT / folder).glob("*.yaml")
-    if all(block.scoped for block in load(str(path)).blocks.values())  # export refuses builder blocks for now
 )
 UNKNOWN = 16  # the size an unknown (None) input dimension takes when the model is run
 
