@@ -58,11 +58,7 @@ from convcalc.spec.model import Spec
 pytestmark = pytest.mark.conformance
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("specs", "tests/specs/valid", "tests/specs/export", "docs/examples", "docs/examples/torchvision")
-SPECS = sorted(
-    path
-    for folder in FOLDERS
-    for path in (ROOT / folder).glob("*.yaml")
-)
+SPECS = sorted(path for folder in FOLDERS for path in (ROOT / folder).glob("*.yaml"))
 UNKNOWN = 16  # the size an unknown (None) input dimension takes when the model is run
 
 
