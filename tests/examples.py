@@ -75,6 +75,11 @@ TOOLS = ("jq", "dot", "git", "check-jsonschema")
 PYTHON_FILE = re.compile(r"(?:^|[|&;(]\s*)python3?\s+(\S+\.py)\b")
 """A command that runs a Python file (one `convcalc export` wrote): `python resnet18.py`."""
 IMPORT = re.compile(r"^(?:import|from)\s+(\w+)", re.M)
+IMPORTERS = (
+    (re.compile(r"convcalc import\s+(?:onnx:)?\S+\.onnx\b|convcalc import\s+onnx:"), "onnx"),
+    (re.compile(r"convcalc import\s+(?:torch:\S+|\S+\.py:\w+)"), "torch"),
+)
+"""`convcalc import` of an ONNX file or a PyTorch module needs its optional extra's package."""
 
 
 def missing_tools(line: str, cwd: Path | None = None) -> list[str]:
@@ -86,6 +91,7 @@ def missing_tools(line: str, cwd: Path | None = None) -> list[str]:
         path = cwd / name
         imported = IMPORT.findall(path.read_text()) if path.is_file() else []
         missing += [f"the Python module {module}" for module in dict.fromkeys(imported) if not _importable(module)]
+    missing += [f"the Python module {module}" for pattern, module in IMPORTERS if pattern.search(line) and not _importable(module)]
     return missing
 
 
