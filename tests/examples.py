@@ -91,7 +91,8 @@ def missing_tools(line: str, cwd: Path | None = None) -> list[str]:
         path = cwd / name
         imported = IMPORT.findall(path.read_text()) if path.is_file() else []
         missing += [f"the Python module {module}" for module in dict.fromkeys(imported) if not _importable(module)]
-    missing += [f"the Python module {module}" for pattern, module in IMPORTERS if pattern.search(line) and not _importable(module)]
+    needed = [module for pattern, module in IMPORTERS if pattern.search(line)]
+    missing += [f"the Python module {module}" for module in needed if not _importable(module)]
     return missing
 
 
