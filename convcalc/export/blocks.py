@@ -135,38 +135,35 @@ def reads_input_shape(block: BlockSpec) -> bool:
     values: list[object] = list(block.params.values())
     for layer in block.layers:
         values += [*layer.args, *layer.kwargs.values(), layer.name, layer.repeat]
-    while values:
-        value = values.pop()
-        if isinstance(value, Expr):
-            if any(isinstance(n, ast.Name) and n.id == INPUT_SHAPE for n in ast.walk(value.node)):
-                return True
-        elif isinstance(value, Call):
-            values += [*value.args, *value.kwargs.values()]
-        elif isinstance(value, list | tuple):
-            values += list(value)
-        elif isinstance(value, dict):
-            values += list(value.values())
-    return False
+    return any(
+        isinstance(node, ast.Name) and node.id == INPUT_SHAPE for expr in expressions(values) for node in ast.walk(expr.node)
+    )
 
 
 def shape_references(layer: LayerSpec) -> set[str]:
     """The names whose shape a layer's arguments read: `shape(concat)[0]` reads concat's."""
     found: set[str] = set()
-    values: list[object] = [*layer.args, *layer.kwargs.values()]
+    for expr in expressions([*layer.args, *layer.kwargs.values()]):
+        for node in ast.walk(expr.node):
+            named = node.args[0] if isinstance(node, ast.Call) and callee(node) == SHAPE and len(node.args) == 1 else None
+            if isinstance(named, ast.Name):
+                found.add(named.id)
+    return found
+
+
+def expressions(values: list[object]) -> Iterator[Expr]:
+    """The block arithmetic among argument values, at any depth of calls, lists and mappings."""
+    values = list(values)
     while values:
         value = values.pop()
         if isinstance(value, Expr):
-            for node in ast.walk(value.node):
-                named = node.args[0] if isinstance(node, ast.Call) and callee(node) == SHAPE and len(node.args) == 1 else None
-                if isinstance(named, ast.Name):
-                    found.add(named.id)
+            yield value
         elif isinstance(value, Call):
             values += [*value.args, *value.kwargs.values()]
         elif isinstance(value, list | tuple):
             values += list(value)
         elif isinstance(value, dict):
             values += list(value.values())
-    return found
 
 
 class Signature:
