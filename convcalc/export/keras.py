@@ -241,13 +241,12 @@ class KerasWriter(Writer):
         return f"{self.assigned[scope.path][0]}({', '.join([*args, f'name={name}'])})"
 
     def plain(self, member: Member) -> bool:
-        """A layer a Sequential can hold: called on one tensor, giving one."""
-        row, node = member.row, member.node
-        if row is None or node is None or row.layer_type is None:
-            return True
+        """A layer a Sequential can hold: called on one tensor, giving one (no merge, no weight holder)."""
+        row = member.row
+        if row is None or row.layer_type is None:
+            return super().plain(member)
         code = row.layer_type.code
-        default = not call_template(row.layer_type, node.layer, row.input_shapes) and (code is None or code.alone == 1)
-        return default and not row.extra_outputs and not row.layer_type.merges and not (code is not None and code.holds)
+        return super().plain(member) and not row.layer_type.merges and not (code is not None and code.holds)
 
     def sequential(self, scope: Scope, name: str, template: bool, rename: dict[str, str]) -> str:
         """`keras.Sequential([...], name=...)` of a container's layers, each under its own name."""

@@ -217,15 +217,6 @@ class TorchWriter(Writer):
 
     # --- forward
 
-    def plain(self, member: Member) -> bool:
-        """A layer a container's own forward can call: one input, one output, `module(x)`."""
-        row, node = member.row, member.node
-        if row is None or node is None or row.layer_type is None:
-            return True
-        code = row.layer_type.code
-        default = not call_template(row.layer_type, node.layer, row.input_shapes) and (code is None or code.alone == 1)
-        return default and not row.extra_outputs
-
     def steps(self, scope: Scope, attribute_of: dict[int, str]) -> list[tuple[Member, str]]:
         """The members in the order forward runs them, each with the expression that reaches it
         ("" for a function); a repeat that hands values out of its copies runs copy by copy

@@ -8,7 +8,7 @@ from convcalc.export import layout
 from convcalc.export.blocks import INPUT_SHAPE, Signature, layer_call, leaves_first, member_scopes, tensor_params
 from convcalc.export.names import Names, identifier
 from convcalc.export.source import Helpers, Stmt, Unwritable, read_names, value_source
-from convcalc.export.structure import Scope
+from convcalc.export.structure import Member, Scope
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import LayerType
 from convcalc.frameworks.signatures import HOMES
@@ -63,6 +63,15 @@ class Writer:
         self.imported: set[tuple[str, str]] = set()  # (module, name): `from module import name`
         self.helpers = Helpers(spec.functions, lambda name: self.definition_names.take(identifier(name, "function")))
         self.shapes: dict[str, str] | None = None  # while a statement of forward is written: name -> its tensor
+
+    def plain(self, member: Member) -> bool:
+        """A layer a container can run in a chain: one input, one output, `layer(x)`."""
+        row, node = member.row, member.node
+        if row is None or node is None or row.layer_type is None:
+            return True
+        code = row.layer_type.code
+        default = not call_template(row.layer_type, node.layer, row.input_shapes) and (code is None or code.alone == 1)
+        return default and not row.extra_outputs
 
     def source(self, value: object, rename: dict[str, str] | None = None) -> str:
         """A value as Python in the code being written: helpers called, layers constructed, and
