@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from convcalc.symbolic.size import Space
 
 
+MEMO = True
+"""Each distinct layer (type, arguments, input shapes) bound and built once; False builds every
+node afresh (tests/test_memo.py compares both ways)."""
+
+
 def run(spec: Spec) -> Report:
     """The report of a spec; the first problem met raises SpecError."""
     return computed(spec)[0]
@@ -141,7 +146,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not).
             layer = node.layer
             key = (layer.type, repr(layer.args), repr(layer.kwargs), shapes if space is None else space.key(shapes))
-            known = done.get(key)
+            known = done.get(key) if MEMO else None
             if known is None:
                 layer_type = lookup(vocab, layer.type)
                 if space is not None:

@@ -266,22 +266,42 @@ ABSENT = object()
 class _Arithmetic:
     """Each layer template's arithmetic, worked out once for each distinct set of values it
     reads: a block used sixteen times with four values of `filters` makes four layers, not
-    sixteen, and identical layers then share one LayerSpec."""
+    sixteen, and identical layers then share one LayerSpec. A name worked out per instance
+    (a builder block's `f"{name}_conv"`) is read on its own: the rest of the layer (its
+    arguments, `when`, `repeat`) is worked out once for the values *it* reads, and each
+    instance only gets its own name on a copy."""
+
+    memo = True
+    """False works everything out afresh (tests/test_memo.py compares both ways)."""
 
     def __init__(self) -> None:
-        self.reads: dict[int, tuple[str, ...] | None] = {}  # by template: the names its arithmetic reads
+        # by template: the names its arguments (`when`, `repeat`) read, and those its name reads;
+        # None where there is nothing to work out
+        self.reads: dict[int, tuple[tuple[str, ...] | None, tuple[str, ...] | None]] = {}
         self.done: dict[tuple[object, ...], LayerSpec] = {}
+
+    def _reads(self, template: LayerSpec) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        key = id(template)  # templates live as long as the spec that holds them
+        reads = self.reads.get(key)
+        if reads is None:
+            body: set[str] = set()
+            named: set[str] = set()
+            pieces = (template.args, template.kwargs, template.when, template.repeat)
+            worked = any([_names(piece, body) for piece in pieces])
+            reads = self.reads[key] = (
+                tuple(sorted(body)) if worked else None,
+                tuple(sorted(named)) if _names(template.name, named) else None,
+            )
+        return reads
 
     def names(self, template: LayerSpec) -> tuple[str, ...] | None:
         """The names the template's arithmetic reads, None when it has none to work out."""
         if template.plain:
             return None
-        key = id(template)  # templates live as long as the spec that holds them
-        if key not in self.reads:
-            found: set[str] = set()
-            pieces = (template.args, template.kwargs, template.name, template.when, template.repeat)
-            self.reads[key] = tuple(sorted(found)) if any([_names(piece, found) for piece in pieces]) else None
-        return self.reads[key]
+        body, named = self._reads(template)
+        if body is None and named is None:
+            return None
+        return tuple(sorted({*(body or ()), *(named or ())}))
 
     def per_copy(self, template: LayerSpec) -> bool:
         """A repeated layer whose arithmetic reads `copy`: its own copy number, 1, 2..., as its
@@ -291,19 +311,26 @@ class _Arithmetic:
     def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
         if template.plain:
             return template  # read as literals: nothing to work out
-        key = id(template)
-        names = self.names(template)
-        if names is None:
+        body, named = self._reads(template)
+        if body is None and named is None:
             return template  # most layers: no arithmetic, no copy per node
-        if SHAPE_READ in names:
+        if not self.memo or SHAPE_READ in (body or ()) or SHAPE_READ in (named or ()):
             return _evaluated(template, env, instance)
-        # 1, 1.0 and True are equal keys but different arguments: each value is keyed with its type,
-        # and a container by its repr
-        values = (key, instance, *(_keyed(env.get(name, ABSENT)) for name in names))
-        layer = self.done.get(values)
-        if layer is None:
-            layer = self.done[values] = _evaluated(template, env, instance)
-        return layer
+        layer = template
+        if body is not None:
+            # 1, 1.0 and True are equal keys but different arguments: each value is keyed with its type,
+            # and a container by its repr
+            values = (id(template), instance, *(_keyed(env.get(name, ABSENT)) for name in body))
+            found = self.done.get(values)
+            if found is None:
+                try:
+                    found = self.done[values] = _evaluated(template, env, instance, name=False)
+                except SpecError:
+                    return _evaluated(template, env, instance)  # the first problem in the order written
+            layer = found
+        if named is None:
+            return layer
+        return _with_name(layer, _value(template, "name", template.name, env, instance))
 
 
 def _patterned(layer: LayerSpec) -> bool:
@@ -322,34 +349,54 @@ def _keyed(value: object) -> tuple[type, object]:
     return (type(value), value if type(value) in _PLAIN else repr(value))
 
 
-def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = False) -> LayerSpec:
+def _evaluated(template: LayerSpec, env: dict[str, object], instance: bool = False, name: bool = True) -> LayerSpec:
     """The layer with its arithmetic worked out for one block instance (`filters * 4` -> 256).
-    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`)."""
-
-    def value(key: int | str, written: object) -> object:
-        if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
-            return written.node.id
-        try:
-            return resolve(written, env)
-        except LayerError as exc:
-            variables = any(not isinstance(v, Function | ShapeReader) for v in env.values())
-            hint = exc.hint if variables else "outside a block names mean nothing: write the number"
-            raise SpecError.at(template.locate(key), exc.code, exc.message, hint) from None
-
+    For a block `instance`, a bare unknown name is a layer's name (`up(256, skip=enc3)`).
+    Without `name`, the name is left as written (the caller works it out on its own)."""
     return LayerSpec(  # built directly: replace() costs three times as much per layer
         template.type,
-        tuple(value(i, v) for i, v in enumerate(template.args)),
-        {k: value(k, v) for k, v in template.kwargs.items()},
+        tuple(_value(template, i, v, env, instance) for i, v in enumerate(template.args)),
+        {k: _value(template, k, v, env, instance) for k, v in template.kwargs.items()},
         template.location,
         template.arg_locations,
         template.arg_offsets,
-        name=value("name", template.name),
+        name=_value(template, "name", template.name, env, instance) if name else template.name,
         inputs=template.inputs,
         shares=template.shares,
-        when=value("when", template.when),
-        repeat=value("repeat", template.repeat),
+        when=_value(template, "when", template.when, env, instance),
+        repeat=_value(template, "repeat", template.repeat, env, instance),
         children=template.children,
     )
+
+
+def _with_name(template: LayerSpec, name: object) -> LayerSpec:
+    """A layer given its own name (the rest shared by every instance that reads the same values)."""
+    return LayerSpec(
+        template.type,
+        template.args,
+        template.kwargs,
+        template.location,
+        template.arg_locations,
+        template.arg_offsets,
+        name=name,
+        inputs=template.inputs,
+        shares=template.shares,
+        when=template.when,
+        repeat=template.repeat,
+        children=template.children,
+    )
+
+
+def _value(template: LayerSpec, key: int | str, written: object, env: dict[str, object], instance: bool) -> object:
+    """One piece of a template worked out in `env`, a problem located at it."""
+    if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
+        return written.node.id
+    try:
+        return resolve(written, env)
+    except LayerError as exc:
+        variables = any(not isinstance(v, Function | ShapeReader) for v in env.values())
+        hint = exc.hint if variables else "outside a block names mean nothing: write the number"
+        raise SpecError.at(template.locate(key), exc.code, exc.message, hint) from None
 
 
 Visit = Callable[[Node], tuple[Shape, ...]]

@@ -96,6 +96,7 @@ def forget() -> None:
     global _distinct
     _distinct = 0
     _parse_call.cache_clear()
+    _skeleton.cache_clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -125,10 +126,15 @@ Token = tuple[str, str, int]  # kind (number, string, name, mark), text, column
 PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]{0,99})(?:\.[0-9]{1,100}(?:[eE][-+]?[0-9]{1,3})?|[eE][-+]?[0-9]{1,3})?"
 
 
+STRING = r"""("[^"]*"|'[^']*')"""
+"""A string literal as TOKEN reads one in a text without backslashes: split() gives the text
+around them and the literals, quotes and all."""
+
+
 @functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """TOKEN and PLAIN_NUMBER, compiled when the fast path is first used."""
-    return re.compile(TOKEN), re.compile(PLAIN_NUMBER)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """TOKEN, PLAIN_NUMBER and STRING, compiled when the fast path is first used."""
+    return re.compile(TOKEN), re.compile(PLAIN_NUMBER), re.compile(STRING)
 
 
 def plain_call(text: str) -> Call | None:
@@ -138,9 +144,58 @@ def plain_call(text: str) -> Call | None:
     True
     >>> plain_call("Dense(units * 2)") is None
     True
+
+    Calls that differ only in their strings (`Conv2D(16, 3, name="n7", inputs=["n6"])`, a
+    generated network's every layer) are read once: the call with its strings emptied, its
+    skeleton, is read by the tokens, and each text gets its own strings back (and the columns
+    after them moved by their lengths). A string's contents never change how the tokens read.
     """
     if not text.isascii() or "\n" in text or "\r" in text:
         return None
+    if "\\" in text or ('"' not in text and "'" not in text):
+        return _plain_call(text)
+    pieces = _patterns()[2].split(text)
+    if len(pieces) == 1:
+        return _plain_call(text)
+    read = _skeleton("".join([piece if index % 2 == 0 else piece[0] * 2 for index, piece in enumerate(pieces)]))
+    return None if read is None else _filled(*read, pieces)
+
+
+@functools.lru_cache(maxsize=1024)
+def _skeleton(text: str) -> tuple[Call, dict[int | str, int]] | None:
+    """A call read from its skeleton, and for each argument how many strings come before it."""
+    shape = _plain_call(text)
+    if shape is None:
+        return None
+    starts = [match.start() for match in _patterns()[2].finditer(text)]
+    return shape, {key: sum([start < column for start in starts]) for key, column in shape.offsets.items()}
+
+
+def _filled(shape: Call, before: dict[int | str, int], pieces: list[str]) -> Call:
+    """The call read from a skeleton, with the strings of the text (`pieces`: split by STRING)."""
+    strings = [piece[1:-1] for piece in pieces[1::2]]
+    moved = [0]  # how far the strings before an argument move it: the sum of their lengths
+    for string in strings:
+        moved.append(moved[-1] + len(string))
+    strings.reverse()  # popped from the end, in the order they are written
+    args = tuple([_fill(value, strings) for value in shape.args])
+    kwargs = {key: _fill(value, strings) for key, value in shape.kwargs.items()}
+    offsets = {key: column + moved[before[key]] for key, column in shape.offsets.items()}
+    return Call(shape.name, args, kwargs, offsets, plain=True)
+
+
+def _fill(value: object, strings: list[str]) -> object:
+    """A skeleton's value with its (empty) strings replaced, in order, by those of the text."""
+    kind = type(value)
+    if kind is str:
+        return strings.pop()
+    if kind is tuple or kind is list:
+        items = [_fill(item, strings) for item in value]  # type: ignore[attr-defined]
+        return tuple(items) if kind is tuple else items
+    return value
+
+
+def _plain_call(text: str) -> Call | None:
     tokens: list[Token] = []
     column = 0
     for spaces, number, string, name, mark, other in _patterns()[0].findall(text.rstrip(" \t")):

@@ -1,0 +1,117 @@
+"""The memos change no result: every bundled spec, test spec and generated spec computes and
+renders the same with them as without (calls read by `ast` one by one, each block template's
+arithmetic and each layer's binding worked out afresh); and each memo does its work once per
+distinct thing, counted."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from convcalc import engine
+from convcalc.analysis.check import check_path
+from convcalc.analysis.costs import costs
+from convcalc.analysis.receptive import receptive_fields
+from convcalc.errors import SpecError
+from convcalc.graph import _Arithmetic
+from convcalc.render.json import render_json
+from convcalc.spec import calls
+from convcalc.spec.loading import load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+_loader = importlib.util.spec_from_file_location("specgen", ROOT / "bench" / "specgen.py")
+assert _loader and _loader.loader
+specgen = importlib.util.module_from_spec(_loader)
+_loader.loader.exec_module(specgen)
+
+SPECS = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "specs").glob("*/*.yaml"))
+GENERATED = {
+    "deep keras": specgen.deep_stack(300, "keras"),
+    "deep pytorch": specgen.deep_stack(300, "pytorch"),
+    "distinct keras": specgen.deep_stack(300, "keras", distinct=True),
+    "wide graph": specgen.wide_graph(300, width=4, skip=50),
+    "resnet50 main path": specgen.resnet50("keras")[0],
+}
+
+
+def outputs(path: str, text: str) -> tuple[object, ...]:
+    """What convcalc makes of a spec: check's problems and status, and the JSON document."""
+    calls.forget()
+    problems, status = check_path(path) if path else ([], 0)
+    try:
+        report = engine.run(load_text(text, path or "<generated>"))
+        document = render_json(report, costs(report), receptive_fields(report))
+    except SpecError as exc:  # an error is an output too
+        document = str(exc.diagnostic)
+    return [str(p) for p in problems], status, document
+
+
+def read_by_ast(text: str) -> calls.Call:
+    """Every call read by `ast`, the authority, nothing remembered."""
+    return calls._parse_with_ast(text)
+
+
+read_by_ast.cache_clear = lambda: None  # type: ignore[attr-defined]  # what forget() calls
+
+
+@pytest.fixture
+def unmemoized(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(engine, "MEMO", False)
+    monkeypatch.setattr(_Arithmetic, "memo", False)
+    monkeypatch.setattr(calls, "_parse_call", read_by_ast)
+    yield
+    calls.forget()
+
+
+def both_ways(path: str, text: str, request: pytest.FixtureRequest) -> tuple[object, object]:
+    memoized = outputs(path, text)
+    request.getfixturevalue("unmemoized")
+    return memoized, outputs(path, text)
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_memos_change_nothing_on_a_spec(path: Path, request: pytest.FixtureRequest) -> None:
+    memoized, afresh = both_ways(str(path), path.read_text(), request)
+    assert memoized == afresh
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_memos_change_nothing_on_a_generated_spec(name: str, request: pytest.FixtureRequest) -> None:
+    memoized, afresh = both_ways("", GENERATED[name], request)
+    assert memoized == afresh
+
+
+def test_calls_that_differ_only_in_their_strings_are_read_once() -> None:
+    """A generated network's calls differ in their names and inputs only: one skeleton each."""
+    calls.forget()
+    texts = [f'Conv2D(16, 3, padding="same", name="n{i}", inputs=["n{i - 1}", "x{i}"])' for i in range(1, 200)]
+    for text in texts:
+        assert calls.plain_call(text) == calls._parse_with_ast(text)
+    assert calls._skeleton.cache_info().misses == 1
+
+
+def test_a_builder_block_works_out_its_arguments_once_per_distinct_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keras-resnet50's residual blocks name every layer from the instance's name: the names are
+    worked out per instance, the rest of each layer once for each distinct set of values it
+    reads (37 times here, where working out every layer afresh is 204)."""
+    from convcalc import graph
+
+    worked: list[bool] = []
+    original = graph._evaluated
+
+    def counted(*args: object, **kwargs: object) -> object:
+        worked.append(bool(kwargs.get("name", True)))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(graph, "_evaluated", counted)
+    text = (ROOT / "specs" / "keras-resnet50.yaml").read_text()
+    assert len(engine.run(load_text(text, "keras-resnet50.yaml")).rows) == 176
+    memoized = list(worked)
+    worked.clear()
+    monkeypatch.setattr(_Arithmetic, "memo", False)
+    engine.run(load_text(text, "keras-resnet50.yaml"))
+    assert not any(memoized)  # never the name with the rest
+    assert len(worked) > 5 * len(memoized)
