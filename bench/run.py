@@ -47,6 +47,15 @@ SCALE_GROWTH = 12.0  # the 100,000-layer run within 12x the 10,000-layer run
 SCALE_100K_SECONDS = 3.0
 SCALE_100K_MB = 400.0  # peak resident memory of a 100,000-layer run
 
+# The bundled specs when the check target was set (commit bf356de): `check` over these files (as
+# they are now) is the figure comparable over time, beside `check` over the whole of specs/.
+CHECK_SPECS_BF356DE = (
+    "audio-1d-cnn", "bert-base", "gpt2-small", "keras-densenet121", "keras-efficientnetb0", "keras-inceptionv3",
+    "keras-mobilenetv2", "keras-resnet50", "keras-vgg16", "lenet5", "mnist-cnn", "pytorch-alexnet", "pytorch-cnn",
+    "pytorch-mlp", "pytorch-mobilenet_v2", "pytorch-resnet18", "pytorch-resnet50", "pytorch-unet", "pytorch-vgg16",
+    "seed-example-1", "seed-example-2", "video-3d-cnn",
+)  # fmt: skip
+
 KERAS_SCRIPT = """
 import os, sys
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -215,6 +224,11 @@ def speed(args: argparse.Namespace, spawner: Spawner, work: Path, env: dict[str,
     )
     check = Command(f"convcalc check {specs_label} ({len(specs)} files)", [*convcalc, "check", *specs])
     commands = [floor, floor_rich, as_json, as_table, check]
+    fixed = [str(ROOT / "specs" / f"{name}.yaml") for name in CHECK_SPECS_BF356DE]
+    check_fixed = None
+    if all(Path(path).exists() for path in fixed):
+        check_fixed = Command(f"convcalc check, the {len(fixed)} specs of bf356de", [*convcalc, "check", *fixed])
+        commands.append(check_fixed)
     torch_json = None
     frameworks: list[Command] = []
     if not args.no_frameworks and has_module(python, "keras", env):
@@ -249,6 +263,8 @@ def speed(args: argparse.Namespace, spawner: Spawner, work: Path, env: dict[str,
     if torch_json:
         lines.append(row(torch_json, floor, JSON_VS_FLOOR))
     lines.append(row(check, floor, CHECK_VS_FLOOR))
+    if check_fixed:
+        lines.append(row(check_fixed, floor, CHECK_VS_FLOOR))
     lines.append(row(floor_rich, None))
     lines.append(row(as_table, floor_rich, TABLE_VS_FLOOR))
     for command in frameworks:

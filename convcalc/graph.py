@@ -9,6 +9,7 @@ resolved to an earlier node, so the engine only ever walks a list.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 
@@ -222,7 +223,7 @@ def _references(item: object, env: dict[str, object]) -> list[tuple[object, bool
     if isinstance(node, ast.Name) and node.id not in env:
         return [(node.id, False)]
     if isinstance(node, ast.List | ast.Tuple):
-        return [value for e in node.elts for value in _references(Expr(ast.unparse(e), e), env)]
+        return [value for e in item.items() for value in _references(e, env)]
     value = item.evaluate(env)
     given = isinstance(node, ast.Name)
     if isinstance(value, list | tuple):
@@ -337,6 +338,16 @@ def _patterned(layer: LayerSpec) -> bool:
     """A repeated layer's name with `{expression}` in it, worked out for each copy (without
     `repeat`, braces in a name are just characters)."""
     return layer.repeat is not None and isinstance(layer.name, str) and "{" in layer.name
+
+
+@functools.lru_cache(maxsize=256)
+def _name_part(text: str) -> ast.expr | None:
+    """`{expression}` in a repeated layer's name, read once (None: not arithmetic a spec may write)."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    return tree if allowed(tree) is None else None
 
 
 def _checked_name(name: object, layer: LayerSpec) -> str:
@@ -548,10 +559,8 @@ class _Builder:
         for index in range(1, len(parts), 2):
             text = parts[index]
             try:
-                tree = ast.parse(text.strip(), mode="eval").body
-                value = evaluate(tree, env, text) if allowed(tree) is None else None
-            except SyntaxError:
-                value = None
+                tree = _name_part(text)
+                value = None if tree is None else evaluate(tree, env, text)
             except LayerError as exc:
                 raise SpecError.at(layer.locate("name"), exc.code, f"in the name {layer.name!r}: {exc.message}") from None
             if not isinstance(value, int | str) or isinstance(value, bool):

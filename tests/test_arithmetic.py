@@ -358,3 +358,19 @@ def test_a_list_of_names_feeds_every_earlier_layer_as_densenet_does() -> None:
     assert rows["net.block.layer3.concat"].inputs == ("net.stem", "net.block.layer1.conv", "net.block.layer2.conv")
     assert rows["net.block.layer3.concat"].output_shape == (None, 8, 8, 8)
     assert rows["net.block.cat"].output_shape == (None, 10, 8, 8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "filters * 4", "(k, k // 2)", "x[1:]", "x[-1] if a and not b else -c", "a < b <= c is None", "b'x'", "1j * 2",
+        "f'{name}_conv{i:02d}'", "x.real", "(y := 2)", "lambda: 1", "[a for a in b]", "a @ b", "~a", "a | b", "f(*a)",
+        "max(a, b)", "math.ceil(a)", "del_ + 1", "a in (1, 2)", "{'a': 1}", "{1, 2}", "a[b][c]", "'a' 'b'", "...",
+    ],
+)  # fmt: skip
+def test_the_quick_look_at_arithmetic_agrees_with_the_closer_one(text: str) -> None:
+    """allowed() passes plain arithmetic at a glance: only where the closer look passes it too."""
+    from convcalc.spec.expr import _closer_look, allowed
+
+    tree = ast.parse(text, mode="eval")
+    assert (allowed(tree) is None) == (_closer_look(tree) is None), text

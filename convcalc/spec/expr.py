@@ -63,6 +63,16 @@ ALLOWED = (
     ast.Attribute, ast.ListComp, ast.comprehension, ast.JoinedStr, ast.FormattedValue, ast.Store,
 )  # fmt: skip
 
+SIMPLE = frozenset(
+    {ast.Expression, ast.Name, ast.Load, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.Subscript, ast.Slice}
+    | {ast.Compare, ast.BoolOp, ast.IfExp, ast.JoinedStr, ast.FormattedValue}
+    | {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow}
+    | {ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE}
+    | {ast.Is, ast.IsNot, ast.In, ast.NotIn}
+)
+"""Node types `allowed` passes whatever they hold (a Name only loads: a Store is a Name of
+another context, Load, not in here), so arithmetic made of them alone needs no closer look."""
+
 MATH = ("ceil", "floor", "log2", "gcd")
 """The functions of Python's math module a spec may call, as `math.ceil(x)` or `ceil(x)`."""
 TEXT = ("str", "chr")
@@ -82,7 +92,7 @@ MAX_CALL_DEPTH = 32  # helpers calling helpers: deeper than this is a mistake
 class Expr(Record):
     """Arithmetic over names, kept unevaluated until a block instance gives the names values."""
 
-    __slots__ = ("text", "node")
+    __slots__ = ("text", "node", "_names", "_calls", "_items")
 
     text: str
     node: ast.expr
@@ -90,6 +100,10 @@ class Expr(Record):
     def __init__(self, text: str, node: ast.expr) -> None:
         self.text = text
         self.node = node
+        # worked out on first use (an Expr is never changed): the graph asks once per block instance
+        self._names: frozenset[str] | None = None
+        self._calls: frozenset[str] | None = None
+        self._items: tuple[Expr, ...] | None = None
 
     def __repr__(self) -> str:
         return self.text
@@ -100,11 +114,22 @@ class Expr(Record):
         >>> sorted(Expr("", ast.parse("max(a, int(b)) + shape(c)[1]", mode="eval").body).names())
         ['a', 'b']
         """
-        return _variables(self.node)
+        if self._names is None:
+            self._names = frozenset(_variables(self.node))
+        return set(self._names)
 
-    def calls(self) -> set[str]:
+    def calls(self) -> frozenset[str]:
         """The names of the functions it calls (`math.ceil` is `ceil`)."""
-        return {name for node in ast.walk(self.node) if isinstance(node, ast.Call) and (name := callee(node))}
+        if self._calls is None:
+            self._calls = frozenset(name for node in ast.walk(self.node) if isinstance(node, ast.Call) and (name := callee(node)))
+        return self._calls
+
+    def items(self) -> tuple[Expr, ...]:
+        """A list or tuple display's items, each an Expr of its own (`[a, f"{b}_bn"]`)."""
+        if self._items is None:
+            elements = self.node.elts if isinstance(self.node, ast.List | ast.Tuple) else ()
+            self._items = tuple(Expr(ast.unparse(e), e) for e in elements)
+        return self._items
 
     def evaluate(self, env: Mapping[str, object]) -> object:
         return evaluate(self.node, env, self.text)
@@ -151,6 +176,13 @@ def allowed(node: ast.AST) -> ast.AST | None:
     >>> type(allowed(ast.parse("os.system(1)", mode="eval"))).__name__
     'Attribute'
     """
+    if all(type(part) in SIMPLE or (type(part) is ast.Constant and _constant(part)) for part in ast.walk(node)):
+        return None  # most arithmetic: no call, attribute, comprehension or assignment to look into
+    return _closer_look(node)
+
+
+def _closer_look(node: ast.AST) -> ast.AST | None:
+    """allowed() for arithmetic with calls, attributes, comprehensions or anything unusual."""
     callees = set()
     targets = {id(c.target) for c in ast.walk(node) if isinstance(c, ast.comprehension) and isinstance(c.target, ast.Name)}
     for part in ast.walk(node):
@@ -173,6 +205,11 @@ def allowed(node: ast.AST) -> ast.AST | None:
         if stores and id(part) not in targets:
             return part
     return None
+
+
+def _constant(node: ast.Constant) -> bool:
+    """A constant arithmetic may hold: not bytes, not complex."""
+    return not isinstance(node.value, bytes | complex)
 
 
 class Function(Record):
