@@ -172,15 +172,20 @@ def _loader_class() -> Any:
 
         # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
         # cannot check.
+        scalar_node = yaml.ScalarNode
+
         class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+            def __init__(self, stream: Any) -> None:
+                super().__init__(stream)
+                self.memo: dict[tuple[str, Any], str] = {}
+
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-                if kind is not yaml.ScalarNode:
+                if kind is not scalar_node:
                     return super().resolve(kind, value, implicit)
-                memo = self.__dict__.setdefault("memo", {})
                 key = (value, implicit)
-                tag = memo.get(key)
+                tag = self.memo.get(key)
                 if tag is None:
-                    tag = memo[key] = super().resolve(kind, value, implicit)
+                    tag = self.memo[key] = super().resolve(kind, value, implicit)
                 return tag
 
             def descend_resolver(self, current_node: Any, current_index: Any) -> None:
