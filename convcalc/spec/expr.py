@@ -306,18 +306,42 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
         raise LayerError(f"{short(text)} nests too deeply", code="CC105") from None
 
 
+_UNSET = object()
+
+
 def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) -> object:
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
         return node.value
     if isinstance(node, ast.Name):
-        if node.id in env and not isinstance(env[node.id], Function | ShapeReader):
-            return env[node.id]
+        found = env.get(node.id, _UNSET)
+        if found is not _UNSET and not isinstance(found, (Function, ShapeReader)):  # a tuple: quicker than a union
+            return found
         known = ", ".join(sorted(k for k, v in env.items() if not isinstance(v, Function | ShapeReader)))
         raise LayerError(
             f"unknown name {node.id!r} in {text or node.id!r}",
             hint=f"known names: {known or 'none here: names are the parameters of a block'}",
             code="CC105",
         )
+    # the kinds of node tell each case apart: the commonest first
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left = _evaluate(node.left, env, text, depth)
+        right = _evaluate(node.right, env, text, depth)
+        if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, list | tuple | str):
+            joined: Any = left
+            return _items(joined + right, text)  # ["input"] + names, "layer" + f"{i}"
+        if isinstance(node.op, ast.Pow):
+            _number(left, text)
+            if abs(_number(right, text)) > 64:
+                raise LayerError(f"the exponent in {text!r} is too large", code="CC105")
+        try:
+            result = _BINARY[type(node.op)](_number(left, text), _number(right, text))
+        except ZeroDivisionError:
+            raise LayerError(f"division by zero in {text!r}", code="CC105") from None
+        except OverflowError:
+            raise LayerError(f"{text!r} overflows", code="CC105") from None
+        return _bounded(result, text)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_formatted(part, env, text, depth) for part in node.values)
     if isinstance(node, ast.Tuple | ast.List):
         items = tuple(_evaluate(item, env, text, depth) for item in node.elts)
         return items if isinstance(node, ast.Tuple) else list(items)
@@ -347,25 +371,6 @@ def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) 
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.ListComp):
         return _comprehension(node, env, text, depth)
-    if isinstance(node, ast.JoinedStr):
-        return "".join(_formatted(part, env, text, depth) for part in node.values)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left = _evaluate(node.left, env, text, depth)
-        right = _evaluate(node.right, env, text, depth)
-        if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, list | tuple | str):
-            joined: Any = left
-            return _items(joined + right, text)  # ["input"] + names, "layer" + f"{i}"
-        if isinstance(node.op, ast.Pow):
-            _number(left, text)
-            if abs(_number(right, text)) > 64:
-                raise LayerError(f"the exponent in {text!r} is too large", code="CC105")
-        try:
-            result = _BINARY[type(node.op)](_number(left, text), _number(right, text))
-        except ZeroDivisionError:
-            raise LayerError(f"division by zero in {text!r}", code="CC105") from None
-        except OverflowError:
-            raise LayerError(f"{text!r} overflows", code="CC105") from None
-        return _bounded(result, text)
     if isinstance(node, ast.Call) and callee(node) and not any(isinstance(a, ast.Starred) for a in node.args):
         return _call(node, env, text, depth)
     raise LayerError(
