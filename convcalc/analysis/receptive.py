@@ -40,6 +40,8 @@ vocabulary's own argument readers and ops/conv.py's padding rule. What convcalc 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from convcalc.frameworks.base import NoWindow, Positions
 from convcalc.ops.tensor import Shape, all_known
 from convcalc.ops.window import Axes, Window
@@ -115,17 +117,21 @@ def step(field: Field, window: Window) -> Field:
     >>> f.size, f.stride, f.padding                   # 3 + (3 - 1) * 2 = 7; 2 * 1; 1 + 1 * 2
     ((7,), (2,), (3,))
     """
-    shifts_only = set(window.span) <= {1} and set(window.stride) <= {1}
-    if window.axes != field.axes and not shifts_only:
-        if field.trivial:
-            n = len(window.axes)
-            field = Field(field.input, window.axes, (1,) * n, (1,) * n, (0,) * n, field.misaligned)
-        elif not set(window.span) <= {1}:
-            raise Stop(f"its spatial axes {window.axes} are not the ones the field was measured on {field.axes}")
-    per_axis = dict(zip(window.axes, zip(window.span, window.stride, window.before)))
+    windows: Iterable[tuple[int, int, int | None]]
+    if window.axes == field.axes:  # most layers: the window slides along the field's own axes
+        windows = zip(window.span, window.stride, window.before)
+    else:
+        shifts_only = set(window.span) <= {1} and set(window.stride) <= {1}
+        if not shifts_only:
+            if field.trivial:
+                n = len(window.axes)
+                field = Field(field.input, window.axes, (1,) * n, (1,) * n, (0,) * n, field.misaligned)
+            elif not set(window.span) <= {1}:
+                raise Stop(f"its spatial axes {window.axes} are not the ones the field was measured on {field.axes}")
+        per_axis = dict(zip(window.axes, zip(window.span, window.stride, window.before)))
+        windows = [per_axis.get(axis, (1, 1, 0)) for axis in field.axes]
     size, stride, padding = [], [], []
-    for axis, r, j, p_in in zip(field.axes, field.size, field.stride, field.padding):
-        k, s, p = per_axis.get(axis, (1, 1, 0))
+    for r, j, p_in, (k, s, p) in zip(field.size, field.stride, field.padding, windows):
         size.append(r + (k - 1) * j)
         stride.append(j * s)
         padding.append(None if p_in is None or p is None else p_in + p * j)
