@@ -427,6 +427,10 @@ class _Importer:
         if end <= start:
             raise node.fail(f"a Slice [{starts[0]}:{ends[0]}] of {size}: empty")
         sections = tuple(n for n in (start, end - start, size - end) if n)
+        if sections == (size,):  # x[:, :H] of H rows (Swin's crop after padding by nothing): the tensor itself
+            self.aliases[node.outputs[0]] = node.inputs[0]
+            self.notes["a Slice that keeps all of its axis: the tensor it slices"] += 1
+            return True
         piece = 1 if start else 0
         key = (node.inputs[0], axis, sections)
         if key not in self.splits:
