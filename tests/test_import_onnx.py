@@ -288,6 +288,43 @@ def test_a_gather_of_a_learned_table_by_stored_indices_is_a_parameter_a_buffer_a
     assert report.totals.params == 2 * 9 * 3
 
 
+def test_a_tensor_gathered_by_stored_indices_is_index(tmp_path: Path) -> None:
+    """torch.export's as_strided (an adaptive pool's output re-laid): a Reshape to one dim and a
+    Gather by an index the file stores; one stored index of a scalar's shape stays a Select."""
+    nodes = [
+        helper.make_node("Reshape", ["x", "flat"], ["f"], "/Reshape"),
+        helper.make_node("Gather", ["f", "where"], ["g"], "/Gather"),
+        helper.make_node("Gather", ["g", "one"], ["y"], "/Gather_1"),
+    ]
+    inits = [ints("flat", -1), helper.make_tensor("where", TensorProto.INT64, (1, 6), [0, 1, 2, 3, 4, 5])]
+    inits.append(helper.make_tensor("one", TensorProto.INT64, (), [0]))
+    assert layers(save(tmp_path, nodes, [1, 2, 3], inits)) == [
+        'Reshape(-1, name="reshape")',
+        'Buffer((1, 6), dtype="int64", name="where")',
+        'Index(name="gather", inputs=["reshape", "where"])',
+        'Select(0, 0, name="gather_1")',
+    ]
+
+
+def test_what_torch_export_computed_is_what_its_signature_does_not_declare(tmp_path: Path) -> None:
+    """torch.export's exporter lists the model's parameters in the graph's metadata: an
+    initializer outside it (a bias the optimizer computed from a table) says so."""
+    nodes = [helper.make_node("Add", ["x", "unsqueeze"], ["a"], "/Add"), helper.make_node("Add", ["a", "bias"], ["y"], "/Add_1")]
+    path = save(tmp_path, nodes, [1, 4, 3], [weight("unsqueeze", 4, 3), weight("bias", 4, 3)])
+    model = onnx.load(path)
+    entry = model.graph.metadata_props.add()
+    entry.key, entry.value = "pkg.torch.export.ExportedProgram.graph_signature", "p_bias: PARAMETER target='bias'\n"
+    onnx.save(model, path)
+    assert layers(path) == [
+        'Parameter((4, 3), name="unsqueeze")',
+        'Add(name="add", inputs=["input", "unsqueeze"])',
+        'Parameter((4, 3), name="bias")',
+        'Add(name="add_1", inputs=["add", "bias"])',
+    ]
+    said = {str(layer.name): layer.comment for layer in convert(path).draft.layers if "exporter" in layer.comment}
+    assert said == {"unsqueeze": "unsqueeze: computed by the exporter"}
+
+
 def test_pads_computed_through_a_reshape_a_reversing_slice_and_a_transpose(tmp_path: Path) -> None:
     """F.pad(x, (0, 0, 0, 2, 0, 1)) as torch.onnx exports it: PyTorch's pads, last dim first,
     become ONNX's (Reshape to pairs, Slice reversing them, Transpose, Reshape flat), followed

@@ -41,9 +41,7 @@ SHAPE_OPS = frozenset(
     | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow"}
 )
 """Operators followed as arithmetic on constants when every input they take is known."""
-DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16", 9: "bool"} | {
-    number: name for number, name in INTEGER_DTYPES.items()
-}
+DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"} | INTEGER_DTYPES
 """TensorProto's element types as a Buffer's dtype names them."""
 DEDUPLICATED = (
     "Identity nodes handing an initializer on under another name (the exporter's deduplication of equal "
@@ -162,7 +160,8 @@ class _Importer:
         self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
         self.origins: dict[str, str] = {}  # a transposed initializer -> the initializer it transposes
         self.elements: dict[str, int] = {}  # a tensor's element type (TensorProto's), where ONNX gives it
-        self.computed: dict[str, Dims | None] = {}  # a tensor made from constants alone, values not followed -> its shape
+        self.computed: dict[str, Dims | None] = {}
+        self.declared = _declared(self.graph)  # a tensor made from constants alone, values not followed -> its shape
 
     # --- reading the graph
 
@@ -261,6 +260,14 @@ class _Importer:
             raise SpecError.at(Location(self.path), "CC003", f"the inputs have different batch sizes {sorted(map(str, batches))}")
         return tuple(inputs), batches.pop()
 
+    def made_up(self, tensor: str) -> bool:
+        """An initializer the exporter computed rather than a parameter of the model: torch.onnx
+        names those `onnx::MatMul_N`; torch.export's exporter records the model's parameters and
+        buffers in the graph's signature, and anything else (`val_68`, `unsqueeze_1`) is its own."""
+        if tensor.startswith("onnx::"):
+            return True
+        return self.declared is not None and tensor in self.initializers and tensor not in self.declared
+
     def shape(self, tensor: str) -> Dims | None:
         """A tensor's shape: ONNX's, or the one worked out for a tensor computed from constants."""
         found = self.shapes.get(tensor)
@@ -298,7 +305,7 @@ class _Importer:
                     self.notes["an initializer of integers taken as an operand (indices): a Buffer of its shape"] += 1
                 else:
                     name = self.unique(tensor.removesuffix(".weight") if not ANONYMOUS.search(tensor) else "parameter")
-                    comment = f"{tensor}: computed by the exporter" if tensor.startswith("onnx::") else ""
+                    comment = f"{tensor}: computed by the exporter" if self.made_up(tensor) else ""
                     self.layers.append(Layer("Parameter", (dims,), {}, name, comment=comment))
                     if comment:
                         self.exported.append(name)
@@ -354,8 +361,6 @@ class _Importer:
         if node.op in SHAPE_OPS and self.evaluate(node):
             self.followed[node.op] += 1
             return
-        if self.from_constants(node):
-            return
         if node.op == "Transpose" and node.given(0) and node.inputs[0] in self.initializers:
             dims = self.initializers[node.inputs[0]]
             perm = [int(p) for p in node.attrs.get("perm", reversed(range(len(dims))))]
@@ -363,6 +368,8 @@ class _Importer:
             self.shapes.setdefault(node.outputs[0], self.initializers[node.outputs[0]])
             self.origins[node.outputs[0]] = node.raw_inputs[0]
             self.notes[TRANSPOSED] += 1
+            return
+        if self.from_constants(node):
             return
         if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values and self.slice(node):
             return
@@ -464,7 +471,7 @@ class _Importer:
 
     def fused(self, node: _Node, layers: list[Layer]) -> list[Layer]:
         """A MatMul's Linear with the bias the Add after it adds; a folded convolution named."""
-        if node.op == "MatMul" and layers[-1].type == "Linear" and node.inputs[1].startswith("onnx::"):
+        if node.op == "MatMul" and layers[-1].type == "Linear" and self.made_up(node.inputs[1]):
             self.transposed.append(self.path_of(node))
             comment = f"weights {node.inputs[1]}: the Linear's, transposed by the exporter"
             layers = [*layers[:-1], layers[-1].replace(comment=comment)]
@@ -560,7 +567,7 @@ class _Importer:
     def complete(self, node: _Node) -> None:
         """The output's shape where ONNX did not state all of it: what the mappings after it read."""
         stated = self.shapes.get(node.outputs[0]) if node.outputs else ()
-        if stated is None or None in stated:
+        if stated is None or None in stated:  # the batch too: a fixed one ONNX lost through a Reshape to -1
             derived = _derived(node)
             if derived is not None:  # not checked: ONNX did not state it
                 self.shapes[node.outputs[0]] = derived
@@ -607,13 +614,18 @@ class _Importer:
                 self.elements.setdefault(output, int(tensor.elem_type))
 
     def constant(self, tensor: str) -> bool:
-        """A tensor the graph does not compute from its input: a value the importer followed or
-        computed, or an initializer that is no weight (indices, or one the exporter made up)."""
+        """A tensor the graph does not compute from its input, and no weight: a value the
+        importer followed, one computed from such, stored indices, an initializer the exporter
+        named as its own constant (`onnx::Add_647`, torch.export's `val_166`), or a scalar it
+        made (torch.export's `scalar_tensor_default`). A parameter of a few floats (ViT's class
+        token of 8) is a weight whatever its values; so is a large tensor the exporter computed
+        from parameters (torch.export's `index_2`, Swin's bias gathered from its table)."""
         if tensor in self.computed:
             return True
-        if tensor not in self.values:
-            return False
-        return tensor not in self.initializers or tensor in self.integral or bool(ANONYMOUS.search(tensor))
+        if tensor in self.initializers:
+            made = self.made_up(tensor) and tensor in self.values
+            return tensor in self.integral or made or bool(ANONYMOUS.search(tensor))
+        return tensor in self.values
 
     def from_constants(self, node: _Node) -> bool:
         """A node whose inputs are all constants and which is not shape arithmetic the importer
@@ -668,9 +680,9 @@ class _Importer:
             )
         if self.exported:
             lines.append(
-                f"{len(self.exported)} operands are tensors the exporter computed and named (onnx::N; constant folding "
-                "computes them from the model's parameters, as Swin's relative position bias from its table): each is "
-                "a Parameter of its shape, counted as the file holds it, in place of what it was computed from."
+                f"Constant folding: operands the exporter computed from the model's parameters ({len(self.exported)}; "
+                "Swin's relative position bias from its table): each a Parameter of its shape, its comment naming it, "
+                "counted as the file holds it, in place of what it was computed from."
             )
         if self.transposed:
             lines.append(
@@ -720,6 +732,15 @@ def _derived(node: _Node) -> Dims | None:
     if node.op == "Gather" and node.value(1) is not None and node.shape(1) in ((), None):
         axis = int(node.attrs.get("axis", 0)) % len(shape)
         return shape[:axis] + shape[axis + 1 :]
+    return None
+
+
+def _declared(graph: Any) -> set[str] | None:
+    """The parameters' and buffers' names torch.export's exporter records in the graph's
+    signature (`p_fc_weight: PARAMETER target='fc.weight'`), or None where no signature is."""
+    for entry in getattr(graph, "metadata_props", ()):
+        if entry.key == "pkg.torch.export.ExportedProgram.graph_signature":
+            return set(re.findall(r"(?:PARAMETER|BUFFER) target='([^']*)'", entry.value))
     return None
 
 

@@ -335,15 +335,17 @@ def matmul(node: Node) -> list[Layer]:
 def gather(node: Node) -> list[Layer]:
     axis = int(node.attrs.get("axis", 0))
     table = node.weight(0)
-    if table is not None and node.weight(1) is not None:  # Swin's table[relative_position_index]
+    index = node.value(1)
+    one = index is not None and len(index) == 1 and node.shape(1) in ((), None) and isinstance(index[0], int)
+    if node.weight(1) is not None and (table is not None or not one):  # Swin's table[relative_position_index]
         if axis != 0:
-            raise node.fail(f"a Gather of an initializer along axis {axis} by stored indices", hint="table[index] is axis 0")
-        node.note("a Gather of an initializer by indices the file stores: a Parameter, a Buffer of the indices, Index")
+            raise node.fail(f"a Gather along axis {axis} by indices the file stores", hint="x[index] gathers along axis 0")
+        node.note("a Gather by indices the file stores: Index, the indices a Buffer (a table initializer a Parameter)")
         return [fed("Index", (), [node.ref(0), node.ref(1)])]
     if table is not None and len(table) == 2 and axis == 0:
         return [fed("Embedding", (table[0], table[1]), [node.ref(1)])]
-    index = node.value(1)
-    if index is not None and len(index) == 1 and node.shape(1) in ((), None) and isinstance(index[0], int):
+    if one:
+        assert index is not None
         return [fed("Select", (axis, index[0]), [node.ref(0)])]
     raise node.fail("a Gather of computed indices", hint="convcalc reads an embedding table, or one index (x[:, 0])")
 

@@ -181,10 +181,11 @@ def test_onnx_with_folding_says_what_was_folded(real: Any, scratch: Path) -> Non
     assert_folded(imported, model, facts)
 
 
-@pytest.mark.parametrize("name", ["resnet18"])
+@pytest.mark.parametrize("name", ["resnet18", "swin_t"])
 def test_onnx_from_torch_export(name: str, scratch: Path) -> None:
     """torch.onnx's default exporter (torch.export, then onnxscript's optimizer): names from
-    its name scopes, every BatchNorm folded and named in the convolution's comment."""
+    its name scopes, every BatchNorm folded and named in the convolution's comment; Swin's
+    relative position biases computed, the tensors outside the graph's signature."""
     pytest.importorskip("onnxscript", reason="torch.onnx.export(dynamo=True) needs onnxscript")
     torch.manual_seed(0)
     model = getattr(torchvision_models(), name)().eval()
@@ -195,7 +196,11 @@ def test_onnx_from_torch_export(name: str, scratch: Path) -> None:
     imported = onnx_import(model, scratch / f"{name}.onnx", dynamo=True, verbose=False)
     assert_folded(imported, model, facts)
     comments = {str(layer.name): layer.comment for layer in imported.draft.layers}
-    assert comments["layer1_0_conv1"].endswith("layer1.0.bn1 folded in")
+    if name == "resnet18":
+        assert comments["layer1_0_conv1"].endswith("layer1.0.bn1 folded in")
+    else:
+        computed = [layer for layer in imported.draft.layers if layer.comment.endswith("computed by the exporter")]
+        assert len(computed) == 12 and all(layer.type == "Parameter" for layer in computed)
 
 
 @pytest.fixture(scope="module")
