@@ -213,13 +213,30 @@ def test_slices_of_a_tensor_are_the_pieces_of_one_split(tmp_path: Path) -> None:
     nodes = [
         helper.make_node("Slice", ["x", "zero", "three", "one"], ["a"], "/Slice"),
         helper.make_node("Slice", ["x", "three", "six", "one"], ["b"], "/Slice_1"),
-        helper.make_node("Concat", ["b", "a"], ["y"], "/Concat", axis=1),
+        helper.make_node("Relu", ["a"], ["r"], "/Relu"),
+        helper.make_node("Concat", ["b", "r"], ["y"], "/Concat", axis=1),
     ]
     inits = [ints("zero", 0), ints("three", 3), ints("six", 6), ints("one", 1)]
     assert layers(save(tmp_path, nodes, [1, 6, 4, 4], inits)) == [
         'Split(3, 1, name="slice")',
-        'Concat(1, name="concat", inputs=["slice[1]", "slice"])',
+        'ReLU(name="relu")',
+        'Concat(1, name="concat", inputs=["slice[1]", "relu"])',
     ]
+
+
+@pytest.mark.parametrize(("start", "shift"), [(3, -3), (53, 3)])
+def test_two_slices_concatenated_the_other_way_round_are_a_roll(tmp_path: Path, start: int, shift: int) -> None:
+    """torch.roll(x, -3, 1) (Swin's cyclic shift) is x[:, 3:] and x[:, :3] concatenated; its
+    roll back, torch.roll(x, 3, 1), x[:, 53:] and x[:, :53]."""
+    nodes = [
+        helper.make_node("Slice", ["x", "start", "end", "one"], ["a"], "/Slice"),
+        helper.make_node("Slice", ["x", "zero", "start", "one"], ["b"], "/Slice_1"),
+        helper.make_node("Concat", ["a", "b"], ["y"], "/Concat", axis=1),
+    ]
+    inits = [ints("zero", 0), ints("start", start), ints("end", INT64_MAX), ints("one", 1)]
+    path = save(tmp_path, nodes, [1, 56, 4], inits)
+    assert layers(path) == [f'Roll({shift}, 1, name="slice")']
+    assert summarize(convert(path).text, "r.yaml").rows[-1].output_shape == (1, 56, 4)
 
 
 INT64_MAX = 2**63 - 1

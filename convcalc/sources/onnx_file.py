@@ -47,6 +47,7 @@ DEDUPLICATED = (
     "Identity nodes handing an initializer on under another name (the exporter's deduplication of equal "
     "initializers): read as the initializer"
 )
+SPLIT = "a Slice of a tensor: the piece of a Split that cuts off what lies before and after it"
 TRANSPOSED = (
     "a Transpose of an initializer (a Linear's weight, exported unfolded): read as an initializer of the transposed shape"
 )
@@ -371,6 +372,8 @@ class _Importer:
             return
         if self.from_constants(node):
             return
+        if node.op == "Concat" and self.roll(node):
+            return
         if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values and self.slice(node):
             return
         if node.op == "Constant" and "value" in node.attrs:  # too large to follow: a tensor like an initializer
@@ -446,7 +449,7 @@ class _Importer:
             name = self.unique(self.path_of(node))
             self.add(Layer("Split", args, {}, name, (source,)))
             self.splits[key] = name
-            self.notes["a Slice of a tensor: the piece of a Split that cuts off what lies before and after it"] += 1
+            self.notes[SPLIT] += 1
         name = self.splits[key]
         self.refs[node.outputs[0]] = name if piece == 0 else f"{name}[{piece}]"
         self.complete(node)
@@ -456,6 +459,42 @@ class _Importer:
             recorded += [None] * (piece + 1 - len(recorded))
             recorded[piece] = found
             self.recorded[name] = tuple(recorded)
+        return True
+
+    def roll(self, node: _Node) -> bool:
+        """`torch.roll(x, -k, dim)` as torch.onnx writes it, `x[k:]` and `x[:k]` concatenated
+        along the dim: the Split the two Slices made, read by nothing else, becomes a Roll row
+        where it stands, and the Concat is that row (Swin's cyclic shift, one Roll per dim)."""
+        if len(node.inputs) != 2 or not all(node.inputs):
+            return False
+        first, second = (self.refs.get(tensor) for tensor in node.inputs)
+        if second is None or first != f"{second}[1]" or second not in self.splits.values():  # a Split node stays one
+            return False
+        at = next((i for i, layer in enumerate(self.layers) if layer.name == second), None)
+        if at is None or self.layers[at].type != "Split":
+            return False
+        sections, axis = self.layers[at].args
+        rank = len(self.shape(node.inputs[0]) or ())
+        if not isinstance(sections, list) or len(sections) != 2 or rank == 0 or int(node.attrs.get("axis", 0)) % rank != axis:
+            return False
+        readers = [tensor for tensor, ref in self.refs.items() if ref in (second, f"{second}[1]")]
+        if sorted(readers) != sorted(node.inputs) or any(self.consumers[tensor] != 1 for tensor in node.inputs):
+            return False
+        size = sum(sections)
+        shift = -sections[0] if 2 * sections[0] <= size else size - sections[0]
+        self.layers[at] = self.layers[at].replace(type="Roll", args=(shift, axis), comment="")
+        self.splits = {key: name for key, name in self.splits.items() if name != second}
+        self.recorded.pop(second, None)
+        self.refs[node.outputs[0]] = second
+        self.complete(node)
+        found = self.known(node.outputs[0])
+        if found is not None:
+            self.recorded[second] = (found,)
+            self.layers[at] = self.layers[at].replace(comment=shape_text(found))
+        self.notes["two Slices of a tensor concatenated the other way round (torch.roll): a Roll"] += 1
+        self.notes[SPLIT] -= 1
+        if self.notes[SPLIT] <= 0:
+            del self.notes[SPLIT]
         return True
 
     def known(self, tensor: str) -> Dims | None:
