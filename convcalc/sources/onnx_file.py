@@ -14,7 +14,11 @@ What exporters leave in a graph is read as what it stands for, and said in the s
 - a convolution whose weights the exporter computed (constant folding folds the BatchNorm after
   it into its weights and bias) is the convolution the file holds, and is named as folded;
 - a MatMul by an initializer and the Add of a bias after it are one Linear; a Gemm is a Linear,
-  whichever way its weights are stored.
+  whichever way its weights are stored;
+- a tensor computed from constants alone (Swin's shifted-window mask) is one Buffer of its shape
+  where a layer takes it, stored indices a Buffer of their dtype, and a tensor the exporter
+  computed from parameters (Swin's relative position bias, folded) a Parameter, said so;
+- torch.roll (two Slices of a tensor concatenated the other way round) is a Roll.
 Names are the module paths exporters record (`/layer1/layer1.0/conv1/Conv` and torch.export's
 name scopes are `layer1_0_conv1`), or the parameters' names (`layer1.0.conv1.weight`).
 """
