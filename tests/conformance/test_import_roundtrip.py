@@ -179,6 +179,18 @@ def test_onnx_with_folding_says_what_was_folded(real: Any, scratch: Path) -> Non
         pytest.skip(f"{name}: folding is checked on {' and '.join(FOLDED)} (FOLDED says why)")
     imported = onnx_import(model, scratch / f"{name}.onnx", dynamo=False, do_constant_folding=True)
     assert_folded(imported, model, facts)
+    if name == "swin_t":
+        assert_computed_biases(imported, model)
+
+
+def assert_computed_biases(imported: Any, model: Any) -> None:
+    """Swin's relative position biases, which constant folding computes from their tables: a
+    Parameter each, said to be the exporter's, and the header says why the count differs."""
+    computed = [layer for layer in imported.draft.layers if layer.comment.endswith("computed by the exporter")]
+    blocks = [module for module in model.modules() if hasattr(module, "get_relative_position_bias")]
+    assert len(computed) == len(blocks) and all(layer.type == "Parameter" for layer in computed)
+    said = f"operands the exporter computed from the model's parameters ({len(blocks)};"
+    assert any(said in line for line in imported.draft.header)
 
 
 @pytest.mark.parametrize("name", ["resnet18", "swin_t"])
@@ -199,8 +211,7 @@ def test_onnx_from_torch_export(name: str, scratch: Path) -> None:
     if name == "resnet18":
         assert comments["layer1_0_conv1"].endswith("layer1.0.bn1 folded in")
     else:
-        computed = [layer for layer in imported.draft.layers if layer.comment.endswith("computed by the exporter")]
-        assert len(computed) == 12 and all(layer.type == "Parameter" for layer in computed)
+        assert_computed_biases(imported, model)
 
 
 @pytest.fixture(scope="module")
