@@ -56,6 +56,8 @@ FUNCTIONS = {
     "reshape": "Reshape",
     "permute": "Permute",
     "transpose": "Transpose",
+    "swapaxes": "Transpose",
+    "swapdims": "Transpose",
     "unsqueeze": "Unsqueeze",
     "squeeze": "Squeeze",
     "mean": "Mean",
@@ -70,6 +72,10 @@ FUNCTIONS = {
     "scaled_dot_product_attention": "ScaledDotProductAttention",
     "channel_shuffle": "ChannelShuffle",
     "roll": "Roll",
+    "normalize": "Normalize",
+    "clamp": "Clamp",
+    "exp": "Exp",
+    "einsum": "Einsum",
 }
 """Function and method names (torch.*, torch.nn.functional.*, Tensor.*, operator.*) and the
 convcalc layer that stands for each."""
@@ -84,7 +90,7 @@ and device): with the sizes known, constants."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
 ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge"}
 """Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
-DROPPED = {"_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
+DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
 """Function arguments the stand-ins do not take, left out at these (the usual) values."""
 
 
@@ -172,6 +178,8 @@ class Converter:
         if kind == CONSTANT:
             self.constant(node)
             return
+        if kind != INPUT and ((_mutation(node) and not node.users) or _only_mutated(node)):
+            return  # a weight changed in place (Swin V2: qkv_bias.clone()[length:2 * length].zero_()): no new shape, no row
         if node.op == "get_attr":
             self.parameter(node)
             return
@@ -180,6 +188,8 @@ class Converter:
         elif node.op in ("call_function", "call_method"):
             name = _name(node)
             if name in PASSED:
+                if node.args[0] not in self.refs and _linear_weights(node):
+                    return  # `qkv_bias.clone()` for F.linear: the Linear counts it
                 self.refs[node] = self.ref(node, node.args[0])
                 return
             if name == "getitem" and not _is_tensor(node.args[0]):
@@ -294,6 +304,9 @@ class Converter:
             index = args[1] if name == "size" and len(args) > 1 else node.kwargs.get("dim")
             self.values[node] = shape if index is None else shape[index]
             return True
+        if name == "numel" and self.shape(args[0]) is not None:
+            self.values[node] = _product(self.shape(args[0]) or ())
+            return True
         if name == "dim" and self.shape(args[0]) is not None:
             self.values[node] = len(self.shape(args[0]) or ())
             return True
@@ -365,8 +378,8 @@ class Converter:
         """`F.linear(x, self.qkv.weight, self.qkv.bias)`: the Linear those weights are, named by
         the module that holds them (the node's name for weights of no module's)."""
         given: dict[str, Any] = dict(zip(("input", "weight", "bias"), node.args, strict=False)) | dict(node.kwargs)
-        weight: Any = given.get("weight")
-        bias: Any = given.get("bias")
+        weight: Any = _held(given.get("weight"))
+        bias: Any = _held(given.get("bias"))
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, "F.linear with weights computed in the forward", hint="convcalc reads a module's own weights")
         out_features, in_features = (int(d) for d in weight.meta["tensor_meta"].shape)
@@ -398,7 +411,7 @@ class Converter:
         dims = self.shape(node)
         if dims is None:
             raise self.fail(node, "an attribute that is not a tensor")
-        if node.users and all(_name(user) == "linear" and user.args[:1] != (node,) for user in node.users):
+        if _linear_weights(node):
             return
         own = self.unique(target)
         self.add(Layer("Parameter", (dims,), {}, own), ())
@@ -495,6 +508,55 @@ def _name(node: Any) -> str:
 
 def _is_tensor(value: Any) -> bool:
     return hasattr(value, "op") and hasattr(value.meta.get("tensor_meta"), "shape")
+
+
+def _mutation(node: Any) -> bool:
+    """An in-place change: `x.zero_()`, `x[a:b] = v`."""
+    name = _name(node) if node.op in ("call_function", "call_method") else ""
+    return name == "setitem" or (node.op == "call_method" and name.endswith("_") and not name.startswith("_"))
+
+
+def _only_mutated(node: Any) -> bool:
+    """A view of a tensor used only to change it in place (`qkv_bias[length:2 * length].zero_()`)."""
+    return bool(node.users) and all(_mutation(user) and not user.users for user in node.users)
+
+
+def _held(value: Any) -> Any:
+    """The tensor a chain of PASSED calls (`qkv_bias.clone()`) starts from."""
+    while getattr(value, "op", None) == "call_method" and _name(value) in PASSED:
+        value = value.args[0]
+    return value
+
+
+def _linear_weights(node: Any) -> bool:
+    """Whether F.linear alone takes the parameter, as its weight or bias (through PASSED calls
+    and changes in place): the Linear counts it, no Parameter row."""
+    if not node.users:
+        return False
+    for user in node.users:
+        if _name(user) == "linear" and user.args[:1] != (node,):
+            continue
+        if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
+            continue
+        if _only_mutated(user) or (_mutation(user) and not user.users) or _reads_size(user):
+            continue
+        return False
+    return True
+
+
+def _reads_size(node: Any) -> bool:
+    """`x.size(0)`, `x.shape`, `x.numel()`, `x.dim()`: the shape read, not the values."""
+    name = _name(node) if node.op in ("call_function", "call_method") else ""
+    return name in ("size", "numel", "dim") or (name == "getattr" and node.args[1:2] == ("shape",))
+
+
+def _product(shape: Shape) -> int | None:
+    found = 1
+    for size in shape:
+        if size is None:
+            return None
+        found *= size
+    return found
 
 
 def _unknown(value: Any) -> bool:

@@ -67,7 +67,11 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
                 **dict(root.named_parameters(remove_duplicate=False)),
                 **dict(root.named_buffers(remove_duplicate=False)),
             }
-            return super().trace(root, concrete_args)
+            graph = super().trace(root, concrete_args)
+            for node in graph.nodes:  # torch.fx marks the result of a wrapped call: here, the last call of its body
+                if node.meta.get("is_wrapped") and not wrapped_by_fx(torch, node.target):
+                    del node.meta["is_wrapped"]  # (else GraphModule's code would torch.fx.wrap("torch.cat"))
+            return graph
 
         def is_leaf_module(self, module: Any, qualified_name: str) -> bool:
             return leaf(module) or bool(super().is_leaf_module(module, qualified_name))

@@ -29,10 +29,11 @@ from convcalc.sources import convert  # noqa: E402
 pytestmark = pytest.mark.conformance
 SPECS = Path(__file__).parents[2] / "specs"
 MODELS = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0"]
-MODELS += ["efficientnet_b0", "swin_t"]
-"""torchvision's names for the networks of specs/pytorch-*.yaml."""
-TORCH_ONLY = {"swin_t"}
-"""The models only the torch importer reads (REFUSED says where the ONNX importer stops)."""
+MODELS += ["efficientnet_b0"]
+"""torchvision's names for the networks of specs/pytorch-*.yaml the ONNX and torch importers read."""
+TRACED = [*MODELS, "swin_t", "swin_v2_t", "maxvit_t"]
+"""The models the torch importer reads: besides MODELS, Swin-T (the ONNX importer refuses it:
+REFUSED), and Swin-V2-T and MaxViT-T (docs/examples/torchvision/)."""
 FOLDED = ["resnet18", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0", "efficientnet_b0"]
 """The models whose folded export is checked: VGG16 and AlexNet have no batch norm to fold, and
 ResNet-50's folds as ResNet-18's do (one of the family keeps the suite's time down). ViT-B and
@@ -52,8 +53,8 @@ def torchvision_models() -> Any:
         pytest.skip("torchvision is not installed (pip install torchvision --no-deps)")
 
 
-def leaf_facts(model: Any) -> dict[str, Facts]:
-    """Every leaf module with parameters, by path: class, output shape (batch 1), parameter shapes."""
+def leaf_facts(model: Any, batch: int = 1) -> dict[str, Facts]:
+    """Every leaf module with parameters, by path: class, output shape, parameter shapes."""
     found: dict[str, Facts] = {}
 
     def hook(path: str) -> Any:
@@ -64,15 +65,24 @@ def leaf_facts(model: Any) -> dict[str, Facts]:
 
         return record
 
-    for path, module in model.named_modules():
-        if not any(True for _ in module.children()) and any(True for _ in module.parameters(recurse=False)):
-            module.register_forward_hook(hook(path))
+    handles = [
+        module.register_forward_hook(hook(path))
+        for path, module in model.named_modules()
+        if not any(True for _ in module.children()) and any(True for _ in module.parameters(recurse=False))
+    ]
     with torch.no_grad():
-        model(torch.zeros(1, *SHAPE))
+        model(torch.zeros(batch, *SHAPE))
+    for handle in handles:
+        handle.remove()
     return found
 
 
-@pytest.fixture(scope="module", params=MODELS)
+def batched(one: tuple[int, ...], two: tuple[int, ...]) -> tuple[int | None, ...]:
+    """A shape with the dims that differ between batch 1 and 2 unknown, as the importer writes it."""
+    return tuple(None if a != b else a for a, b in zip(one, two, strict=True))
+
+
+@pytest.fixture(scope="module")
 def real(request: pytest.FixtureRequest) -> tuple[str, Any, dict[str, Facts]]:
     torch.manual_seed(0)
     model = getattr(torchvision_models(), request.param)().eval()
@@ -107,10 +117,9 @@ def onnx_import(model: Any, path: Path, **options: Any) -> Any:
     return imported
 
 
+@pytest.mark.parametrize("real", MODELS, indirect=True)
 def test_onnx_without_folding_is_the_model(real: Any, scratch: Path) -> None:
     name, model, facts = real
-    if name in TORCH_ONLY:
-        pytest.skip(f"{name}: the ONNX importer refuses it (REFUSED)")
     imported = onnx_import(model, scratch / f"{name}.onnx", dynamo=False, do_constant_folding=False)
     report, rows = rows_by_name(imported.text)
     assert report.totals.params == sum(p.numel() for p in model.parameters())
@@ -172,6 +181,7 @@ def comments(imported: Any) -> dict[str, str]:
     return {str(layer.name): layer.comment for layer in imported.draft.layers}
 
 
+@pytest.mark.parametrize("real", MODELS, indirect=True)
 def test_onnx_with_folding_says_what_was_folded(real: Any, scratch: Path) -> None:
     name, model, facts = real
     if name not in FOLDED:
@@ -203,19 +213,22 @@ def factories(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torchvision_models()
     path = tmp_path_factory.mktemp("factories") / "models.py"
     stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
-    path.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {', '.join(MODELS)}  # noqa\n")
+    path.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {', '.join(TRACED)}  # noqa\n")
     return path
 
 
+@pytest.mark.parametrize("real", TRACED, indirect=True)
 def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     name, model, facts = real
     imported = convert(f"{factories}:{name}", options={"input_shape": SHAPE})
     assert not imported.problems, [p.text() for p in imported.problems]
     report, rows = rows_by_name(imported.text)
     assert report.totals.params == sum(p.numel() for p in model.parameters())
+    twice = leaf_facts(model, batch=2)  # Swin-V2's cpb_mlp runs on a constant: no batch
     for path, (cls, shape, params) in facts.items():
         row = rows[path.replace(".", "_")]
-        assert (row.type, row.output_shape, {w.name: w.shape for w in row.weights}) == (cls, (None, *shape[1:]), params), path
+        expected = (cls, batched(shape, twice[path][1]), params)
+        assert (row.type, row.output_shape, {w.name: w.shape for w in row.weights}) == expected, path
     for path, module in model.named_modules():  # the rest: weights F.linear reads, tensors read as such
         own = {key: tuple(p.shape) for key, p in module.named_parameters(recurse=False)}
         enclosing = [".".join(path.split(".")[:end]).replace(".", "_") for end in range(1, path.count(".") + 1)]
