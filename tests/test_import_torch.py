@@ -117,6 +117,8 @@ def windowed(tmp_path: Path, batch: str = "") -> list[str]:
     path.write_text(WINDOWS.replace("BATCH", batch))
     result = convert(f"{path}:net", options={"input_shape": (5, 5, 8)})
     assert not result.problems, [p.text() for p in result.problems]
+    assert "# folded: new_zeros, setitem, unsqueeze" in result.text  # the mask's calls, in its comment
+    assert any(line.startswith("Constants: a Buffer commented 'folded:'") for line in result.draft.header)
     return [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
 
 

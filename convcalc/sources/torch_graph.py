@@ -119,6 +119,7 @@ class Converter:
         self.parameters: dict[str, str] = {}
         self.kinds: dict[Any, str] = {}  # a tensor node -> INPUT, PARAMETER or CONSTANT: what it is computed from
         self.constants: set[Any] = set()
+        self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
         self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
         self.transient = {
             f"{path}.{name}".lstrip(".") for path, module in self.modules.items() for name in module._non_persistent_buffers_set
@@ -144,7 +145,10 @@ class Converter:
         from convcalc.sources.torch_blocks import grouped
 
         layers, blocks, recorded = grouped(self.layers, self.paths, self.recorded, self.vocabulary)
-        annotated = tuple(layer.replace(comment=_comment(recorded, layer, blocks)) for layer in layers)
+        annotated = tuple(
+            layer.replace(comment=", ".join(filter(None, (_comment(recorded, layer, blocks), self.notes.get(str(layer.name))))))
+            for layer in layers
+        )
         last = layers[-1].name
         name = type(self.model).__name__
         outputs = self.outputs if self.outputs != (self.layers[-1].name,) else ()
@@ -152,12 +156,17 @@ class Converter:
             outputs = tuple(_outer(ref, layers) for ref in outputs)
             if outputs == (last,):
                 outputs = ()
-        header = (
+        header: tuple[str, ...] = (
             f"Imported by `convcalc import` from {self.path}: the PyTorch module {name}, traced with torch.fx on the meta device "
             f"(input {format_shape((None, *self.input_shape))}).",
             "Names: module paths, '.' written '_' (a spec name has no '.'); a function call is named as torch.fx names it.",
             "Comments: each layer's output shape as torch computes it, checked against convcalc's at import.",
         )
+        if self.notes:
+            header += (
+                "Constants: a Buffer commented 'folded:' is a tensor the forward computes from sizes alone, one row of its "
+                "shape (the comment lists the calls folded into it).",
+            )
         return Draft(
             "pytorch",
             (("input", tuple(self.input_shape)),),
@@ -463,6 +472,8 @@ class Converter:
             kwargs["dtype"] = dtype
         own = self.unique(str(node.target) if held else node.name)
         self.add(Layer("Buffer", (shape,), kwargs, own), ())
+        if not held:
+            self.notes[own] = "folded: " + _folded(node, self.constants)
         self.refs[node] = own
         return own
 
@@ -508,6 +519,29 @@ def _name(node: Any) -> str:
 
 def _is_tensor(value: Any) -> bool:
     return hasattr(value, "op") and hasattr(value.meta.get("tensor_meta"), "shape")
+
+
+def _folded(node: Any, constants: set[Any]) -> str:
+    """The calls a constant is computed by, in order, with counts (`new_zeros, setitem x9, view`):
+    the node, the constants before it, and the changes made to them in place."""
+    seen: dict[Any, None] = {}
+
+    def visit(current: Any) -> None:
+        if current in seen or current.op in ("placeholder", "get_attr"):
+            return
+        for source in current.all_input_nodes:
+            if source in constants:
+                visit(source)
+        seen[current] = None
+        for user in current.users:
+            if _mutation(user) and user.args[:1] == (current,):
+                visit(user)
+
+    visit(node)
+    counts: dict[str, int] = {}
+    for found in seen:
+        counts[_name(found)] = counts.get(_name(found), 0) + 1
+    return ", ".join(f"{name} x{count}" if count > 1 else name for name, count in counts.items())
 
 
 def _mutation(node: Any) -> bool:
