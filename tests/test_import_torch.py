@@ -146,3 +146,9 @@ def test_a_wrapped_function_is_traced_through_on_its_sizes(tmp_path: Path) -> No
 def test_a_branch_on_the_batch_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"a condition on 'gt\w*', which the trace cannot decide: it depends on the batch size"):
         windowed(tmp_path, batch="x if x.size(0) > 1 else")
+
+
+def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
+    """len(x.shape) and a loop over sizes are decided by the trace, as the input's shape has them."""
+    rows = imported(tmp_path, "x.flatten(1) * sum(1 for _ in x.shape[1:]) if len(x.shape) == 3 else x")
+    assert rows[-2:] == ['Flatten(1, name="flatten")', 'Multiply(2, name="mul")']

@@ -51,7 +51,15 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
             self.tracer.create_proxy("call_function", operator.setitem, (self, key, value), {})
 
         def __len__(self) -> int:
-            return len(self.tracer.decided(self, "len()"))
+            return int(self.tracer.decided(self, "len()", len))
+
+        def __getattr__(self, name: str) -> Any:  # `x.shape`: an attribute that knows its value too
+            return Attribute(self, name)
+
+    attribute_class: Any = fx.proxy.Attribute
+
+    class Attribute(Valued, attribute_class):
+        """`x.shape`, `x.dtype`: torch.fx's lazy attribute proxy, valued."""
 
     class Tracer(tracer_base):
         def __init__(self, inputs: tuple[Any, ...]) -> None:
@@ -101,18 +109,23 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
             return attr_val if self.quiet else super().getattr(attr, attr_val, parameter_proxy_cache)
 
         def to_bool(self, obj: Any) -> bool:
-            return bool(self.decided(obj, "a condition"))
+            return bool(self.decided(obj, "a condition", bool))
 
         def iter(self, obj: Any) -> Iterator[Any]:
-            return iter([obj[index] for index in range(len(self.decided(obj, "a loop")))])
+            return iter([obj[index] for index in range(self.decided(obj, "a loop", len))])
 
         # --- values
 
-        def decided(self, proxy: Any, what: str) -> Any:
-            """The proxy's value where it is the same whatever the batch, else torch.fx's refusal."""
+        def decided(self, proxy: Any, what: str, view: Callable[[Any], Any]) -> Any:
+            """`view` of the proxy's value (its truth, its length) where it is the same whatever
+            the batch, else torch.fx's refusal."""
             values = self.values.get(proxy.node, (UNKNOWN,))
-            first = values[0]
-            if first is UNKNOWN or any(_differ(first, other) for other in values[1:]):
+            try:
+                seen = [UNKNOWN] if any(v is UNKNOWN for v in values) else [view(value) for value in values]
+            except Exception:
+                seen = [UNKNOWN]
+            first = seen[0]
+            if first is UNKNOWN or any(_differ(first, other) for other in seen[1:]):
                 reason = "its value is unknown" if first is UNKNOWN else "it depends on the batch size"
                 raise fx.proxy.TraceError(f"{what} on {proxy.node.name!r}, which the trace cannot decide: {reason}")
             return first
