@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import time
 import traceback
 from pathlib import Path
@@ -387,14 +388,34 @@ expectations = st.fixed_dictionaries(
 )
 
 
+def written_shape(value: object) -> bool:
+    """Whether `expect.output_shape` is a shape as docs/spec.md says one is written: a list of sizes
+    (a non-negative int; null, "None", "null" or "?" for any; digits as text), or text of such
+    sizes separated by commas or spaces, in one pair of brackets or none (`(None, 10)`, `28 28 1`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return False
+        if text[:1] in ("(", "[") and text[-1:] in (")", "]"):
+            text = text[1:-1]
+        value = [item for item in re.split(r"[,\s]+", text) if item]
+    if not isinstance(value, list):
+        return False
+    return all(
+        v is None
+        or (type(v) is int and v >= 0)
+        or (isinstance(v, str) and (v.lower() in ("none", "null", "?") or (v.isascii() and v.isdigit() and len(v) < 20)))
+        for v in value
+    )
+
+
 @FUZZ
 @given(valid_specs(), expectations)
 def test_check_of_valid_specs_passes_fails_or_says_why(spec: dict[str, Any], expect: dict[str, Any]) -> None:
     """A computable spec passes (0) or fails (1) its expectations; only a malformed expectation is 2."""
     result = run(["check", "-"], dump({**spec, "expect": expect}))
     well_formed = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in expect.items() if k != "output_shape")
-    shape = expect.get("output_shape", [])
-    well_formed = well_formed and isinstance(shape, list) and all(v is None or (type(v) is int and v >= 0) for v in shape)
+    well_formed = well_formed and written_shape(expect.get("output_shape", []))
     assert result.exit_code in ((0, 1) if well_formed else (2,)), result.output
 
 

@@ -61,6 +61,94 @@ def test_an_assertion_the_input_fails_is_the_modules_refusal(tmp_path: Path) -> 
     assert "CC001 running it on an input of shape (1, 4, 6) failed" in message and "the width must be 8" in message
 
 
+def test_slices_are_slice_rows(tmp_path: Path) -> None:
+    assert imported(tmp_path, "x[..., :2]")[-1] == 'Slice(-1, None, 2, name="getitem_3")'
+    assert imported(tmp_path, "x[:, 1:, ::2]")[-2:] == [
+        'Slice(1, 1, None, name="getitem_3")',
+        'Slice(2, None, None, 2, name="getitem_3_1")',
+    ]
+
+
 def test_other_indexing_names_the_node(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"node 'getitem_3' .*indexing a tensor with \(Ellipsis, slice\(None, 2, None\)\)"):
-        imported(tmp_path, "x[..., :2]")
+    with pytest.raises(SpecError, match=r"node 'getitem_3' .*indexing a tensor with \(slice\(None, None, None\), None\)"):
+        imported(tmp_path, "x[:, None]")
+
+
+WINDOWS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def windows(x, weight, bias, size: int):
+    n, h, w, c = x.shape
+    pad = (size - w % size) % size
+    x = F.pad(x, (0, 0, 0, pad, 0, pad))
+    if h + pad > size:  # a branch on sizes: plain torch.fx stops here
+        x = torch.roll(x, shifts=(-1, -1), dims=(1, 2))
+    mask = x.new_zeros((h + pad, w + pad))
+    mask[:size, :size] = 1
+    x = F.linear(x, weight, bias) + mask.unsqueeze(-1)
+    return x[:, :h, :w, :]
+
+
+torch.fx.wrap("windows")
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+        self.table = nn.Parameter(torch.zeros(9, 8))
+        self.register_buffer("index", torch.zeros(4, dtype=torch.long))
+
+    def forward(self, x):
+        x = windows(x, self.proj.weight, self.proj.bias, 3)
+        return BATCH x + self.table[self.index].view(2, 2, 8).sum((0, 1))
+
+
+def net():
+    return Net()
+"""
+
+
+def windowed(tmp_path: Path, batch: str = "") -> list[str]:
+    path = tmp_path / "windows.py"
+    path.write_text(WINDOWS.replace("BATCH", batch))
+    result = convert(f"{path}:net", options={"input_shape": (5, 5, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    assert "# folded: new_zeros, setitem, unsqueeze" in result.text  # the mask's calls, in its comment
+    assert any(line.startswith("Constants: a Buffer commented 'folded:'") for line in result.draft.header)
+    return [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
+
+
+def test_a_wrapped_function_is_traced_through_on_its_sizes(tmp_path: Path) -> None:
+    """torch.fx.wrap's function traced through, its branch on sizes taken as the input takes it;
+    F.linear with a module's weights is that Linear; the mask made from sizes one Buffer; a
+    module's buffer a Buffer, indexing a parameter an Index."""
+    assert windowed(tmp_path) == [
+        'Pad(pad=(0, 0, 0, 1, 0, 1), name="pad")',
+        'Roll(shifts=(-1, -1), dims=(1, 2), name="roll")',
+        'Linear(8, 8, name="proj")',
+        'Buffer((6, 6, 1), persistent=False, name="unsqueeze")',
+        'Add(name="add_3", inputs=["proj", "unsqueeze"])',
+        'Slice(1, None, 5, name="getitem_4")',
+        'Slice(2, None, 5, name="getitem_4_1")',
+        'Parameter((9, 8), name="table")',
+        'Buffer((4,), dtype="int64", name="index")',
+        'Index(name="getitem_5", inputs=["table", "index"])',
+        'View(2, 2, 8, name="view")',
+        'Sum((0, 1), name="sum_1")',
+        'Add(name="add_4", inputs=["getitem_4_1", "sum_1"])',
+    ]
+
+
+def test_a_branch_on_the_batch_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"a condition on 'gt\w*', which the trace cannot decide: it depends on the batch size"):
+        windowed(tmp_path, batch="x if x.size(0) > 1 else")
+
+
+def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
+    """len(x.shape) and a loop over sizes are decided by the trace, as the input's shape has them."""
+    rows = imported(tmp_path, "x.flatten(1) * sum(1 for _ in x.shape[1:]) if len(x.shape) == 3 else x")
+    assert rows[-2:] == ['Flatten(1, name="flatten")', 'Multiply(2, name="mul")']

@@ -198,7 +198,7 @@ def _chained(layers: list[Layer], first: str) -> list[Layer]:
     found = []
     previous = first
     for layer in layers:
-        if layer.inputs == (previous,) or (layer.type == "Parameter" and not layer.inputs):
+        if layer.inputs == (previous,) or (layer.type in ("Parameter", "Buffer") and not layer.inputs):
             layer = layer.replace(inputs=None)
         found.append(layer)
         previous = str(layer.name)

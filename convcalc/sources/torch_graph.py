@@ -14,6 +14,7 @@ from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
 from convcalc.signature import REQUIRED, Signature
 from convcalc.sources.draft import Draft, Layer
+from convcalc.sources.torch_tracer import SHAPES
 
 SIMPLIFIED = frozenset({"kernel_size", "stride", "padding", "dilation", "output_padding", "output_size", "scale_factor"})
 """Arguments PyTorch stores as a tuple and takes as one int where every axis has it."""
@@ -55,6 +56,8 @@ FUNCTIONS = {
     "reshape": "Reshape",
     "permute": "Permute",
     "transpose": "Transpose",
+    "swapaxes": "Transpose",
+    "swapdims": "Transpose",
     "unsqueeze": "Unsqueeze",
     "squeeze": "Squeeze",
     "mean": "Mean",
@@ -68,6 +71,11 @@ FUNCTIONS = {
     "pad": "Pad",
     "scaled_dot_product_attention": "ScaledDotProductAttention",
     "channel_shuffle": "ChannelShuffle",
+    "roll": "Roll",
+    "normalize": "Normalize",
+    "clamp": "Clamp",
+    "exp": "Exp",
+    "einsum": "Einsum",
 }
 """Function and method names (torch.*, torch.nn.functional.*, Tensor.*, operator.*) and the
 convcalc layer that stands for each."""
@@ -75,8 +83,20 @@ PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
 """Methods that change no shape: the tensor they are called on."""
 BOUND = frozenset({"max_pool2d", "avg_pool2d", "dropout", "softmax", "log_softmax", "interpolate", "pad"})
 """Functions whose positional order is not their module's: their arguments are passed by name."""
-DROPPED = {"_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
+CREATED = frozenset({"new_zeros", "new_ones", "new_full", "new_empty", "zeros_like", "ones_like", "full_like", "empty_like"})
+CREATED |= {"zeros", "ones", "full", "empty", "arange"}
+"""Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
+and device): with the sizes known, constants."""
+ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
+ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge"}
+"""Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
+DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
 """Function arguments the stand-ins do not take, left out at these (the usual) values."""
+
+
+INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
+"""What a tensor is computed from: the input (its dim 0 the batch), parameters and constants
+alone (exactly its shape), or constants alone (buffers, tensors made from sizes: one Buffer)."""
 
 
 class Converter:
@@ -97,6 +117,13 @@ class Converter:
         self.recorded: dict[str, tuple[Shape | None, ...]] = {}
         self.outputs: tuple[str, ...] = ()
         self.parameters: dict[str, str] = {}
+        self.kinds: dict[Any, str] = {}  # a tensor node -> INPUT, PARAMETER or CONSTANT: what it is computed from
+        self.constants: set[Any] = set()
+        self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
+        self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
+        self.transient = {
+            f"{path}.{name}".lstrip(".") for path, module in self.modules.items() for name in module._non_persistent_buffers_set
+        }
 
     def fail(self, node: Any, message: str, hint: str = "") -> SpecError:
         return SpecError.at(Location(self.path), "CC003", f"node {node.name!r} ({node.op} {_target(node)}): {message}", hint)
@@ -118,7 +145,10 @@ class Converter:
         from convcalc.sources.torch_blocks import grouped
 
         layers, blocks, recorded = grouped(self.layers, self.paths, self.recorded, self.vocabulary)
-        annotated = tuple(layer.replace(comment=_comment(recorded, layer, blocks)) for layer in layers)
+        annotated = tuple(
+            layer.replace(comment=", ".join(filter(None, (_comment(recorded, layer, blocks), self.notes.get(str(layer.name))))))
+            for layer in layers
+        )
         last = layers[-1].name
         name = type(self.model).__name__
         outputs = self.outputs if self.outputs != (self.layers[-1].name,) else ()
@@ -126,12 +156,17 @@ class Converter:
             outputs = tuple(_outer(ref, layers) for ref in outputs)
             if outputs == (last,):
                 outputs = ()
-        header = (
+        header: tuple[str, ...] = (
             f"Imported by `convcalc import` from {self.path}: the PyTorch module {name}, traced with torch.fx on the meta device "
             f"(input {format_shape((None, *self.input_shape))}).",
             "Names: module paths, '.' written '_' (a spec name has no '.'); a function call is named as torch.fx names it.",
             "Comments: each layer's output shape as torch computes it, checked against convcalc's at import.",
         )
+        if self.notes:
+            header += (
+                "Constants: a Buffer commented 'folded:' is a tensor the forward computes from sizes alone, one row of its "
+                "shape (the comment lists the calls folded into it).",
+            )
         return Draft(
             "pytorch",
             (("input", tuple(self.input_shape)),),
@@ -146,38 +181,60 @@ class Converter:
     # --- nodes
 
     def convert(self, node: Any) -> None:
+        if self.value(node):
+            return
+        kind = self.kind(node)
+        if kind == CONSTANT:
+            self.constant(node)
+            return
+        if kind != INPUT and ((_mutation(node) and not node.users) or _only_mutated(node)):
+            return  # a weight changed in place (Swin V2: qkv_bias.clone()[length:2 * length].zero_()): no new shape, no row
         if node.op == "get_attr":
             self.parameter(node)
-            return
-        if self.value(node):
             return
         if node.op == "call_module":
             layer = self.module_call(node)
         elif node.op in ("call_function", "call_method"):
             name = _name(node)
             if name in PASSED:
+                if node.args[0] not in self.refs and _linear_weights(node):
+                    return  # `qkv_bias.clone()` for F.linear: the Linear counts it
                 self.refs[node] = self.ref(node, node.args[0])
                 return
-            if name == "getitem" and not isinstance(node.args[1], tuple):
+            if name == "getitem" and not _is_tensor(node.args[0]):
                 self.refs[node] = self.item(node)
                 return
             if name == "_assert":
                 self.check(node)
                 return
-            layer = self.selected(node) if name == "getitem" else self.function_call(node, name)
+            if name == "getitem" and not _is_tensor(node.args[1]):
+                self.indexed(node)
+                return
+            if name == "linear":
+                layer, path = self.linear(node)
+            elif name == "getitem":  # table[index], the index a tensor
+                layer = Layer("Index", (), {}, inputs=(self.ref(node, node.args[0]), self.ref(node, node.args[1])))
+            else:
+                layer = self.function_call(node, name)
         else:
             raise self.fail(node, "a node convcalc does not read")
-        stack = tuple((path, cls.__name__) for path, cls in (node.meta.get("nn_module_stack") or {}).values())
+        stack = self.stack(node)
         if node.op == "call_module":
-            stack = stack[:-1]  # the module called: the layer itself
-        own = self.unique(str(node.target) if node.op == "call_module" else node.name)
+            path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
+        elif name != "linear":
+            path = node.name
+        own = self.unique(path)
         self.add(layer.replace(name=own), stack)
         self.refs[node] = own
-        shape = shape_of(node)
+        shape = self.shape(node)
         if shape is not None:
             self.recorded[own] = (shape,)
         elif isinstance(node.meta.get("tensor_meta"), tuple | list):  # several outputs (a chunk, an LSTM)
             self.recorded[own] = tuple(_shape(meta) for meta in node.meta["tensor_meta"])
+
+    def stack(self, node: Any) -> tuple[tuple[str, str], ...]:
+        """The module calls the node is in, outermost first: (path, class)."""
+        return tuple((path, cls.__name__) for path, cls in (node.meta.get("nn_module_stack") or {}).values())
 
     def add(self, layer: Layer, stack: tuple[tuple[str, str], ...]) -> None:
         self.layers.append(layer)
@@ -210,6 +267,8 @@ class Converter:
             joined = [self.ref(node, t) for t in _flat(args[0] if args else kwargs.pop("tensors"))]
             dim = args[1] if len(args) > 1 else kwargs.pop("dim", 0)
             return Layer(kind, (self.literal(node, dim),), {}, inputs=tuple(joined))
+        signature = self.vocabulary.types[kind].signature if kind in self.vocabulary.types else None
+        defaults = dict((*signature.positional, *signature.keyword_only)) if signature is not None else {}
         tensors: list[str] = []
         rest: list[object] = []
         for arg in args:
@@ -223,6 +282,8 @@ class Converter:
                 tensors.append(self.ref(node, value))
             elif key in DROPPED and value == DROPPED[key]:
                 continue
+            elif node.op == "call_function" and defaults.get(key, REQUIRED) == value:
+                continue  # filled in by the function's Python wrapper (F.pad's mode and value)
             else:
                 extra[key] = self.literal(node, value)
         if kind == "Flatten" and node.op in ("call_function", "call_method"):
@@ -232,7 +293,7 @@ class Converter:
         if kind in ("View", "Reshape", "Permute", "Expand") and len(rest) == 1 and isinstance(rest[0], tuple):
             rest = list(rest[0])
         if kind in ("View", "Reshape"):  # the sizes torch worked out, the batch's unknown
-            traced = shape_of(node)
+            traced = self.shape(node)
             rest = [-1 if size is None else size for size in (traced if traced is not None else rest)]
         if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
@@ -246,26 +307,25 @@ class Converter:
         name = _name(node) if node.op in ("call_function", "call_method") else ""
         args = node.args
         if name == "size" or (name == "getattr" and len(args) > 1 and args[1] == "shape"):
-            shape = shape_of(args[0])
+            shape = self.shape(args[0])
             if shape is None:
                 return False
             index = args[1] if name == "size" and len(args) > 1 else node.kwargs.get("dim")
             self.values[node] = shape if index is None else shape[index]
             return True
-        if name == "dim" and shape_of(args[0]) is not None:
-            self.values[node] = len(shape_of(args[0]) or ())
+        if name == "numel" and self.shape(args[0]) is not None:
+            self.values[node] = _product(self.shape(args[0]) or ())
             return True
-        if (
-            name in ("getitem", "mul", "floordiv", "add", "sub", "eq", "ne")
-            and args
-            and any(a in self.values for a in args if hasattr(a, "op"))
-        ):
+        if name == "dim" and self.shape(args[0]) is not None:
+            self.values[node] = len(self.shape(args[0]) or ())
+            return True
+        if name in ARITHMETIC and args and any(a in self.values for a in args if hasattr(a, "op")):
             operands = [self.values.get(a, a) if hasattr(a, "op") else a for a in args]
             if any(hasattr(o, "op") for o in operands):
                 return False
             if name == "getitem":
                 self.values[node] = operands[0][operands[1]]
-            elif None in operands:
+            elif None in operands or (operands[0] is None and name in ("neg", "pos")):
                 self.values[node] = None
             else:
                 self.values[node] = getattr(operator, name)(*operands)
@@ -279,6 +339,10 @@ class Converter:
             raise self.fail(node, f"an argument computed by {value.name!r}, which the importer cannot follow")
         if isinstance(value, tuple | list):
             return tuple(self.literal(node, v) for v in value)
+        if isinstance(value, slice):
+            return slice(*(self.literal(node, v) for v in (value.start, value.stop, value.step)))
+        if value is Ellipsis:
+            return value
         if isinstance(value, bool | int | float | str) or value is None:
             return value
         raise self.fail(node, f"an argument of type {type(value).__name__}")
@@ -294,15 +358,48 @@ class Converter:
             message = node.args[1] if len(node.args) > 1 else ""
             raise self.fail(node, f"the module refuses this input: {message}", hint="--input gives the shape it takes")
 
-    def selected(self, node: Any) -> Layer:
-        """`x[:, 0]`: whole dims, then one index, is Select(dim, index)."""
+    def indexed(self, node: Any) -> None:
+        """`x[:, 0]`, `x[..., 0::2, 1::2, :]`, `x[:, :H, :W]`: a Select per integer, a Slice per
+        slice that is not whole (torch_indexing.py); whole slices alone are the tensor itself."""
+        from convcalc.sources.torch_indexing import steps
+
         source, index = node.args[0], node.args[1]
-        whole = 0
-        while whole < len(index) and index[whole] == slice(None):
-            whole += 1
-        if whole != len(index) - 1 or not isinstance(index[whole], int) or not _is_tensor(source):
-            raise self.fail(node, f"indexing a tensor with {index!r}", hint="convcalc reads x[:, 0] (Select), or Split")
-        return Layer("Select", (whole, index[whole]), {}, inputs=(self.ref(node, source),))
+        literal = self.literal(node, index if isinstance(index, tuple) else (index,))
+        try:
+            found = steps(literal if isinstance(literal, tuple) else (literal,))
+        except ValueError:
+            raise self.fail(
+                node,
+                f"indexing a tensor with {index!r}",
+                hint="convcalc reads integers, slices and an Ellipsis: x[:, 0], x[..., ::2]",
+            ) from None
+        previous = self.ref(node, source)
+        for kind, args in found:
+            own = self.unique(node.name)
+            self.add(Layer(kind, args, {}, own, (previous,)), self.stack(node))
+            previous = own
+        self.refs[node] = previous
+        shape = self.shape(node)
+        if found and shape is not None:
+            self.recorded[previous] = (shape,)
+
+    def linear(self, node: Any) -> tuple[Layer, str]:
+        """`F.linear(x, self.qkv.weight, self.qkv.bias)`: the Linear those weights are, named by
+        the module that holds them (the node's name for weights of no module's)."""
+        given: dict[str, Any] = dict(zip(("input", "weight", "bias"), node.args, strict=False)) | dict(node.kwargs)
+        weight: Any = _held(given.get("weight"))
+        bias: Any = _held(given.get("bias"))
+        if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
+            raise self.fail(node, "F.linear with weights computed in the forward", hint="convcalc reads a module's own weights")
+        out_features, in_features = (int(d) for d in weight.meta["tensor_meta"].shape)
+        owner, _, leaf = str(weight.target).rpartition(".")
+        path = owner if leaf == "weight" and (bias is None or str(bias.target) == f"{owner}.bias") else node.name
+        return Layer(
+            "Linear",
+            (in_features, out_features),
+            {} if bias is not None else {"bias": False},
+            inputs=(self.ref(node, given["input"]),),
+        ), path
 
     def item(self, node: Any) -> str:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""
@@ -317,19 +414,82 @@ class Converter:
         return base if index == 0 else f"{base}[{index}]"
 
     def parameter(self, node: Any) -> None:
+        """A parameter read as a tensor: a Parameter row, unless F.linear takes it as its weights
+        (the Linear counts them)."""
         target = str(node.target)
-        shape = shape_of(node)
-        meta = node.meta.get("tensor_meta")
-        dims = tuple(int(d) for d in meta.shape) if meta is not None else None
-        if dims is None or shape is None:
+        dims = self.shape(node)
+        if dims is None:
             raise self.fail(node, "an attribute that is not a tensor")
+        if _linear_weights(node):
+            return
         own = self.unique(target)
         self.add(Layer("Parameter", (dims,), {}, own), ())
         self.refs[node] = own
 
+    # --- what a tensor is computed from
+
+    def kind(self, node: Any) -> str:
+        """INPUT, PARAMETER or CONSTANT (see there), from the node's tensor arguments; a size
+        that depends on the batch makes it INPUT."""
+        found = self.kinds.get(node)
+        if found is not None:
+            return found
+        name = _name(node) if node.op in ("call_function", "call_method") else ""
+        sources = [self.kinds[n] for n in node.all_input_nodes if n in self.kinds]
+        batch = any(_unknown(self.values[n]) for n in node.all_input_nodes if n in self.values)
+        if node.op == "placeholder" or batch:
+            found = INPUT
+        elif node.op == "get_attr":
+            found = PARAMETER if str(node.target) in self.learned else CONSTANT
+        elif name in CREATED and node.op != "call_module":
+            found = CONSTANT
+        elif INPUT in sources or not sources:
+            found = INPUT
+        elif PARAMETER in sources or node.op == "call_module":
+            found = PARAMETER
+        else:
+            found = CONSTANT
+        self.kinds[node] = found
+        return found
+
+    def constant(self, node: Any) -> None:
+        """A tensor of constants alone (and assignments into one): no row until a tensor that is
+        not constant takes it (ref), then one Buffer of its shape."""
+        if _is_tensor(node):
+            self.constants.add(node)
+
+    def buffer(self, node: Any) -> str:
+        """The Buffer row of a constant: a module's buffer by its path, a tensor the forward makes
+        from sizes (Swin's shifted-window mask: `x.new_zeros(...)`, filled, reshaped) by the
+        node's name, `persistent=False` as torch keeps it out of state_dict."""
+        shape = self.shape(node) or ()
+        kwargs: dict[str, object] = {}
+        held = node.op == "get_attr"
+        if not held or str(node.target) in self.transient:
+            kwargs["persistent"] = False
+        dtype = str(node.meta["tensor_meta"].dtype).removeprefix("torch.")
+        if dtype != "float32":
+            kwargs["dtype"] = dtype
+        own = self.unique(str(node.target) if held else node.name)
+        self.add(Layer("Buffer", (shape,), kwargs, own), ())
+        if not held:
+            self.notes[own] = "folded: " + _folded(node, self.constants)
+        self.refs[node] = own
+        return own
+
+    def shape(self, node: Any) -> Shape | None:
+        """A node's output shape: the batch (traced as 1) unknown where it is computed from the
+        input, exact where from parameters and constants alone."""
+        if self.kinds.get(node, INPUT) == INPUT:
+            return shape_of(node)
+        meta = node.meta.get("tensor_meta")
+        return tuple(int(d) for d in meta.shape) if hasattr(meta, "shape") else None
+
     def ref(self, node: Any, value: Any) -> str:
         if value in self.refs:
             return self.refs[value]
+        if value in self.constants:
+            return self.buffer(value)
         raise self.fail(node, f"takes {getattr(value, 'name', value)!r}, which is not a tensor the importer followed")
 
     def unique(self, raw: str) -> str:
@@ -359,6 +519,83 @@ def _name(node: Any) -> str:
 
 def _is_tensor(value: Any) -> bool:
     return hasattr(value, "op") and hasattr(value.meta.get("tensor_meta"), "shape")
+
+
+def _folded(node: Any, constants: set[Any]) -> str:
+    """The calls a constant is computed by, in order, with counts (`new_zeros, setitem x9, view`):
+    the node, the constants before it, and the changes made to them in place."""
+    seen: dict[Any, None] = {}
+
+    def visit(current: Any) -> None:
+        if current in seen or current.op in ("placeholder", "get_attr"):
+            return
+        for source in current.all_input_nodes:
+            if source in constants:
+                visit(source)
+        seen[current] = None
+        for user in current.users:
+            if _mutation(user) and user.args[:1] == (current,):
+                visit(user)
+
+    visit(node)
+    counts: dict[str, int] = {}
+    for found in seen:
+        counts[_name(found)] = counts.get(_name(found), 0) + 1
+    return ", ".join(f"{name} x{count}" if count > 1 else name for name, count in counts.items())
+
+
+def _mutation(node: Any) -> bool:
+    """An in-place change: `x.zero_()`, `x[a:b] = v`."""
+    name = _name(node) if node.op in ("call_function", "call_method") else ""
+    return name == "setitem" or (node.op == "call_method" and name.endswith("_") and not name.startswith("_"))
+
+
+def _only_mutated(node: Any) -> bool:
+    """A view of a tensor used only to change it in place (`qkv_bias[length:2 * length].zero_()`)."""
+    return bool(node.users) and all(_mutation(user) and not user.users for user in node.users)
+
+
+def _held(value: Any) -> Any:
+    """The tensor a chain of PASSED calls (`qkv_bias.clone()`) starts from."""
+    while getattr(value, "op", None) == "call_method" and _name(value) in PASSED:
+        value = value.args[0]
+    return value
+
+
+def _linear_weights(node: Any) -> bool:
+    """Whether F.linear alone takes the parameter, as its weight or bias (through PASSED calls
+    and changes in place): the Linear counts it, no Parameter row."""
+    if not node.users:
+        return False
+    for user in node.users:
+        if _name(user) == "linear" and user.args[:1] != (node,):
+            continue
+        if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
+            continue
+        if _only_mutated(user) or (_mutation(user) and not user.users) or _reads_size(user):
+            continue
+        return False
+    return True
+
+
+def _reads_size(node: Any) -> bool:
+    """`x.size(0)`, `x.shape`, `x.numel()`, `x.dim()`: the shape read, not the values."""
+    name = _name(node) if node.op in ("call_function", "call_method") else ""
+    return name in ("size", "numel", "dim") or (name == "getattr" and node.args[1:2] == ("shape",))
+
+
+def _product(shape: Shape) -> int | None:
+    found = 1
+    for size in shape:
+        if size is None:
+            return None
+        found *= size
+    return found
+
+
+def _unknown(value: Any) -> bool:
+    """Whether a size (or a tuple of them) holds the unknown batch."""
+    return value is None or (isinstance(value, tuple | list) and any(_unknown(v) for v in value))
 
 
 def _flat(value: Any) -> list[Any]:
@@ -433,9 +670,13 @@ def simplified(value: object) -> object:
 
 
 def shape_of(node: Any) -> Shape | None:
-    """A node's output shape with the batch (traced as 1) unknown."""
+    """A node's output shape with the batch unknown: the dims that differ between the traces
+    with batch 1 and 2 (torch_tracer.py), else dim 0."""
     meta = node.meta.get("tensor_meta")
     if meta is None or not hasattr(meta, "shape"):
         return None
     dims = tuple(int(d) for d in meta.shape)
+    traced = node.meta.get(SHAPES)
+    if traced is not None and len(traced[0]) == len(dims) and all(len(t) == len(dims) for t in traced):
+        return tuple(None if any(t[i] != traced[0][i] for t in traced) else dims[i] for i in range(len(dims)))
     return (None, *dims[1:]) if dims else dims

@@ -104,17 +104,10 @@ F.layer_norm with the module's own weights, StochasticDepth a call that passes i
 in eval mode."""
 
 
-def _tracer(torch: Any) -> Any:
-    """torch.fx's tracer, with the torchvision classes of LEAVES as leaves besides torch.nn's."""
-
-    class Tracer(torch.fx.Tracer):
-        def is_leaf_module(self, module: Any, qualified_name: str) -> bool:
-            kind = type(module)
-            if kind.__name__ in LEAVES and kind.__module__.startswith("torchvision."):
-                return True
-            return bool(super().is_leaf_module(module, qualified_name))
-
-    return Tracer
+def _leaf(module: Any) -> bool:
+    """The torchvision classes of LEAVES, kept whole besides torch.nn's."""
+    kind = type(module)
+    return kind.__name__ in LEAVES and kind.__module__.startswith("torchvision.")
 
 
 def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -> tuple[Any, Any]:
@@ -130,7 +123,10 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
         raise SpecError.at(Location(path), "CC001", f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
     model = model.to("meta").eval()
     try:
-        graph = torch.fx.GraphModule(model, _tracer(torch)().trace(model))
+        from convcalc.sources.torch_tracer import BATCHES, tracer_class
+
+        inputs = tuple(torch.zeros((batch, *input_shape), device="meta") for batch in BATCHES)
+        graph = torch.fx.GraphModule(model, tracer_class(torch, _leaf)(inputs).trace(model))
     except BaseException as exc:
         raise _failed(path, "tracing the module with torch.fx", exc) from None
     try:

@@ -31,6 +31,9 @@ SPECS = Path(__file__).parents[2] / "specs"
 MODELS = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0"]
 MODELS += ["efficientnet_b0", "swin_t"]
 """torchvision's names for the networks of specs/pytorch-*.yaml."""
+TRACED = [*MODELS, "swin_v2_t", "maxvit_t"]
+"""The models the torch importer reads: besides MODELS, Swin-V2-T and MaxViT-T (their specs are
+in docs/examples/torchvision/)."""
 FOLDED = ["resnet18", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0", "efficientnet_b0", "swin_t"]
 """The models whose folded export is checked: VGG16 and AlexNet have no batch norm to fold, and
 ResNet-50's folds as ResNet-18's do (one of the family keeps the suite's time down). ViT-B and
@@ -51,8 +54,8 @@ def torchvision_models() -> Any:
         pytest.skip("torchvision is not installed (pip install torchvision --no-deps)")
 
 
-def leaf_facts(model: Any) -> dict[str, Facts]:
-    """Every leaf module with parameters, by path: class, output shape (batch 1), parameter shapes."""
+def leaf_facts(model: Any, batch: int = 1) -> dict[str, Facts]:
+    """Every leaf module with parameters, by path: class, output shape, parameter shapes."""
     found: dict[str, Facts] = {}
 
     def hook(path: str) -> Any:
@@ -63,15 +66,24 @@ def leaf_facts(model: Any) -> dict[str, Facts]:
 
         return record
 
-    for path, module in model.named_modules():
-        if not any(True for _ in module.children()) and any(True for _ in module.parameters(recurse=False)):
-            module.register_forward_hook(hook(path))
+    handles = [
+        module.register_forward_hook(hook(path))
+        for path, module in model.named_modules()
+        if not any(True for _ in module.children()) and any(True for _ in module.parameters(recurse=False))
+    ]
     with torch.no_grad():
-        model(torch.zeros(1, *SHAPE))
+        model(torch.zeros(batch, *SHAPE))
+    for handle in handles:
+        handle.remove()
     return found
 
 
-@pytest.fixture(scope="module", params=MODELS)
+def batched(one: tuple[int, ...], two: tuple[int, ...]) -> tuple[int | None, ...]:
+    """A shape with the dims that differ between batch 1 and 2 unknown, as the importer writes it."""
+    return tuple(None if a != b else a for a, b in zip(one, two, strict=True))
+
+
+@pytest.fixture(scope="module")
 def real(request: pytest.FixtureRequest) -> tuple[str, Any, dict[str, Facts]]:
     torch.manual_seed(0)
     model = getattr(torchvision_models(), request.param)().eval()
@@ -106,6 +118,7 @@ def onnx_import(model: Any, path: Path, **options: Any) -> Any:
     return imported
 
 
+@pytest.mark.parametrize("real", MODELS, indirect=True)
 def test_onnx_without_folding_is_the_model(real: Any, scratch: Path) -> None:
     name, model, facts = real
     imported = onnx_import(model, scratch / f"{name}.onnx", dynamo=False, do_constant_folding=False)
@@ -173,6 +186,7 @@ def comments(imported: Any) -> dict[str, str]:
     return {str(layer.name): layer.comment for layer in imported.draft.layers}
 
 
+@pytest.mark.parametrize("real", MODELS, indirect=True)
 def test_onnx_with_folding_says_what_was_folded(real: Any, scratch: Path) -> None:
     name, model, facts = real
     if name not in FOLDED:
@@ -220,54 +234,34 @@ def factories(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torchvision_models()
     path = tmp_path_factory.mktemp("factories") / "models.py"
     stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
-    path.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {', '.join(MODELS)}  # noqa\n")
+    path.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {', '.join(TRACED)}  # noqa\n")
     return path
 
 
+@pytest.mark.parametrize("real", TRACED, indirect=True)
 def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     name, model, facts = real
-    if REFUSED.get(name, (None, None))[1]:
-        pytest.skip(f"{name}: the torch importer refuses it (test_what_cannot_be_imported_is_refused_where_it_is)")
     imported = convert(f"{factories}:{name}", options={"input_shape": SHAPE})
     assert not imported.problems, [p.text() for p in imported.problems]
     report, rows = rows_by_name(imported.text)
     assert report.totals.params == sum(p.numel() for p in model.parameters())
+    twice = leaf_facts(model, batch=2)  # Swin-V2's cpb_mlp runs on a constant: no batch
     for path, (cls, shape, params) in facts.items():
         row = rows[path.replace(".", "_")]
-        assert (row.type, row.output_shape, {w.name: w.shape for w in row.weights}) == (cls, (None, *shape[1:]), params), path
+        expected = (cls, batched(shape, twice[path][1]), params)
+        assert (row.type, row.output_shape, {w.name: w.shape for w in row.weights}) == expected, path
+    for path, module in model.named_modules():  # the rest: weights F.linear reads, tensors read as such
+        own = {key: tuple(p.shape) for key, p in module.named_parameters(recurse=False)}
+        enclosing = [".".join(path.split(".")[:end]).replace(".", "_") for end in range(1, path.count(".") + 1)]
+        if not own or path in facts or any(rows.get(outer, None) is not None for outer in enclosing):
+            continue  # checked, or counted by an enclosing module's row (MultiheadAttention's out_proj)
+        row = rows.get(path.replace(".", "_"))
+        if row is not None:  # a module called, or whose weights F.linear takes: its row holds them
+            assert (row.type, {w.name: w.shape for w in row.weights if w.name in own}) == (type(module).__name__, own), path
+        else:  # its own tensors (ViT's class_token, Swin's relative_position_bias_table): Parameter rows
+            for key, dims in own.items():
+                param = rows[f"{path}.{key}".lstrip(".").replace(".", "_")]
+                assert (param.type, param.output_shape) == ("Parameter", dims), (path, key)
     if name.startswith("resnet"):
         block = "BasicBlock" if name == "resnet18" else "Bottleneck"
         assert {b.name for b in imported.draft.blocks} >= {block, f"{block}_2"}
-
-
-REFUSED: dict[str, tuple[str | None, str | None]] = {
-    "swin_t": (
-        None,
-        "node '_get_relative_position_bias' (call_function torchvision.models.swin_transformer._get_relative_position_bias)",
-    )
-}
-"""The torchvision models of specs/ the importers cannot read yet, and where each says so (the
-ONNX file's node, the torch.fx call; None where it reads it): docs/import.md says why."""
-
-
-@pytest.mark.parametrize("name", sorted(REFUSED))
-def test_what_cannot_be_imported_is_refused_where_it_is(name: str, scratch: Path, tmp_path: Path) -> None:
-    from convcalc.errors import SpecError
-
-    assert (SPECS / f"pytorch-{name}.yaml").exists()
-    in_onnx, in_torch = REFUSED[name]
-    model = getattr(torchvision_models(), name)().eval()
-    if in_onnx is not None:
-        path = scratch / f"{name}.onnx"
-        torch.onnx.export(model, (torch.zeros(1, *SHAPE),), str(path), dynamo=False, do_constant_folding=False)
-        with pytest.raises(SpecError) as caught:
-            convert(str(path))
-        assert f"CC003 {in_onnx}" in caught.value.diagnostic.text()
-    if in_torch is None:
-        return
-    factory = tmp_path / "models.py"
-    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
-    factory.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {name}  # noqa\n")
-    with pytest.raises(SpecError) as caught:
-        convert(f"{factory}:{name}", options={"input_shape": SHAPE})
-    assert f"CC003 {in_torch}" in caught.value.diagnostic.text()
