@@ -29,17 +29,14 @@ from math import ceil, gcd, lcm, prod
 
 from convcalc.errors import Diagnostic
 from convcalc.record import Record
-from convcalc.symbolic.expr import Expr, Floor, Monomial, Symbol
+from convcalc.symbolic.expr import Expr, Floor, Symbol
+from convcalc.symbolic.periodic import Unproven, atom_symbols, slope_period
 from convcalc.symbolic.session import Path, Runner
 from convcalc.symbolic.size import Condition
 
 MAX_SPAN = 100_000  # sizes classified per symbol: a threshold beyond this is left unproven
 MAX_POINTS = 250_000  # classes of sizes over all symbols together
 MAX_RUNS = 2_000
-
-
-class Unproven(Exception):
-    """The conditions are not of a form whose periodicity convcalc can prove."""
 
 
 class Described(Record):
@@ -388,8 +385,8 @@ def _period(s: str, conditions: list[Condition]) -> int:
     period = 1
     for c in conditions:
         for atom in _all_atoms(c.expr):
-            if s in _atom_symbols(atom):
-                period = lcm(period, _slope_period(atom, s)[1])
+            if s in atom_symbols(atom):
+                period = lcm(period, slope_period(atom, s)[1])
     return period
 
 
@@ -398,38 +395,6 @@ def _all_atoms(expr: Expr) -> list[Symbol | Floor]:
     for monomial, _ in expr.terms:
         for atom, _ in monomial:
             found.append(atom)
-    return found
-
-
-def _atom_symbols(atom: Symbol | Floor) -> frozenset[str]:
-    return frozenset((atom.name,)) if isinstance(atom, Symbol) else atom.num.symbols()
-
-
-def _slope_period(atom: Symbol | Floor, s: str) -> tuple[Fraction, int]:
-    """How an atom grows with `s` (its slope) and a period P after which it has grown by an
-    integer, slope * P, for every size: floor(N/c) needs P to make N grow by a multiple of c."""
-    if isinstance(atom, Symbol):
-        return (Fraction(1), 1) if atom.name == s else (Fraction(0), 1)
-    slope, period = Fraction(0), 1
-    for monomial, coefficient in atom.num.terms:
-        if not monomial:
-            continue
-        if len(monomial) != 1 or monomial[0][1] != 1:
-            if s in _monomial_symbols(monomial):
-                raise Unproven(f"floor of a product: {atom}")
-            continue
-        inner_slope, inner_period = _slope_period(monomial[0][0], s)
-        slope += coefficient * inner_slope
-        period = lcm(period, inner_period)
-    need = slope.denominator * atom.den
-    step = need // gcd(need, slope.numerator)
-    return slope / atom.den, lcm(period, step)
-
-
-def _monomial_symbols(monomial: Monomial) -> frozenset[str]:
-    found: frozenset[str] = frozenset()
-    for atom, _ in monomial:
-        found |= _atom_symbols(atom)
     return found
 
 
@@ -457,8 +422,8 @@ def _product_form(expr: Expr, s: str) -> tuple[Expr, int]:
     for monomial, _ in expr.terms:
         if not monomial:
             continue
-        own = tuple((a, p) for a, p in monomial if s in _atom_symbols(a))
-        if any(_atom_symbols(a) - {s} for a, _ in own):
+        own = tuple((a, p) for a, p in monomial if s in atom_symbols(a))
+        if any(atom_symbols(a) - {s} for a, _ in own):
             raise Unproven(f"a condition mixing {s} with other sizes inside a floor: {expr}")
         parts.add(own)
     if len(parts) != 1:
@@ -519,7 +484,7 @@ def _root_bound(coefficients: list[Fraction]) -> int:
 
 
 def _own_atoms(expr: Expr, s: str) -> list[Symbol | Floor]:
-    return [a for m, _ in expr.terms for a, _ in m if s in _atom_symbols(a)]
+    return [a for m, _ in expr.terms for a, _ in m if s in atom_symbols(a)]
 
 
 def _compiled(c: Condition, symbols: tuple[str, ...]) -> Callable[..., bool]:

@@ -175,11 +175,21 @@ class Space:
     def settled(self, made: Condition) -> bool | None:
         """The condition's truth when the symbols' bounds decide it, else None."""
         low, high = bounds(made.expr, self.lower, self.upper)
+        if (low < 0 <= high) if made.op == ">=" else (low <= 0 <= high):
+            low, high = self._repeating(made.expr, low, high)
         if made.op == ">=":
             return True if low >= 0 else False if high < 0 else None
         if low > 0 or high < 0:
             return made.op == "!="
         return None
+
+    def _repeating(self, expr: Expr, low: float, high: float) -> tuple[float, float]:
+        """The exact range of a formula that repeats (a remainder: `2*floor((H + 1)/2) - H`),
+        walked over one period from the lower bounds; others keep their bounds."""
+        from convcalc.symbolic.periodic import values_over_period
+
+        found = values_over_period(expr, self.lower, self.upper)
+        return (low, high) if not found else (min(found), max(found))
 
     def record(self, made: Condition, specialized: bool = False) -> None:
         if made not in self._seen:
