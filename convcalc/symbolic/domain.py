@@ -130,7 +130,70 @@ def explore(symbols: tuple[str, ...], runner: Runner, first: Path) -> Domain:
                 return model.domain()
     except Unproven:
         pass
-    return _unproven(symbols, paths)
+    finite = _equation(symbols, runner, paths)
+    return finite if finite is not None else _unproven(symbols, paths)
+
+
+MAX_LISTED = 24  # sizes listed when an equation leaves finitely many
+
+
+def _equation(symbols: tuple[str, ...], runner: Runner, paths: list[Path]) -> Domain | None:
+    """The domain when one condition decides everything: a path accepts where an equation
+    holds and another rejects where it does not (`H*W == 784`: a Linear after a Flatten). Too
+    many classes to classify, but proven all the same, and the sizes listed when finitely many."""
+    accepting = [p for p in paths if p.accepted and len(p.guards) == 1 and p.guards[0].op == "=="]
+    for path in accepting:
+        (made,) = path.guards
+        denied = made.negated()
+        failing = next((q for q in paths if not q.accepted and q.guards == (denied,)), None)
+        if failing is None:  # run where the equation fails: one more on the first of its sizes
+            name = sorted(made.symbols())[0]
+            point = path.values | {name: path.values[name] + 1}
+            failing = runner(point) if denied.holds(point) else None
+        if failing is None or failing.accepted or failing.guards != (denied,):
+            continue
+        found = solutions(made, {})
+        if found is None or len(made.symbols()) != len(symbols):
+            parts: tuple[str, ...] = (made.text(),)
+        else:
+            listed = ", ".join(" x ".join(str(v[n]) for n in symbols) for v in found[:MAX_LISTED])
+            more = ", ..." if len(found) > MAX_LISTED else ""
+            parts = (f"{made.text()} ({len(found)} sizes, {' x '.join(symbols)}: {listed}{more})",)
+        smallest = _smallest(found) if found else path.values
+        return Domain(symbols, parts, smallest, True, {}, failing, (path, failing), parts[0])  # formulas hold on all of it
+    return None
+
+
+def solutions(made: Condition, others: dict[str, int], limit: int = 4096) -> list[dict[str, int]] | None:
+    """Every size of two symbols meeting an equation F(H)*G(W) + c == 0 with c != 0 (finitely
+    many: |F(H)| and |G(W)| divide c), the other symbols at `others`; None when the equation is
+    of another form or its sizes go beyond `limit`.
+
+    >>> from convcalc.symbolic.parse import conditions, held
+    >>> [(v["H"], v["W"]) for v in solutions(held(conditions("H*W == 12"))[0], {})]
+    [(1, 12), (2, 6), (3, 4), (4, 3), (6, 2), (12, 1)]
+    """
+    names = sorted(made.symbols() - set(others))
+    if made.op != "==" or len(names) != 2:
+        return None
+    first, second = names
+    try:
+        factor, constant = _product_form(made.expr, first)
+    except Unproven:
+        return None
+    bound = abs(constant) + 1
+    if constant == 0 or factor.is_constant or bound > limit:
+        return None
+    test = _compiled(made, (*names, *others))
+    size_of = _compiled_expr(factor, (*names, *others))
+    rest = tuple(others.values())
+    found: list[dict[str, int]] = []
+    for h in range(1, bound + 1):
+        f = size_of(h, 1, *rest)
+        if f == 0 or constant % f:
+            continue
+        found.extend({first: h, second: w} | others for w in range(1, bound + 1) if test(h, w, *rest))
+    return found
 
 
 class Model:
