@@ -30,6 +30,8 @@ class Condition(Record):
     >>> H = Expr.symbol("H")
     >>> print(condition(H - H // 2 * 2, "=="), condition(H // 16 - 1, ">="), condition(2 * H - 6, "!="))
     H % 2 == 0 H >= 16 H != 3
+    >>> print(Condition(H // 2 * 2 - H, ">="))
+    H % 2 <= 0
     """
 
     __slots__ = ("expr", "op")
@@ -102,6 +104,10 @@ def condition_text(expr: Expr, op: str, facts: dict[str, int] | None = None) -> 
         constant = expr.constant_term
         rest = text(expr - constant, facts)
         if "%" in rest and not (expr - constant).is_constant:
+            if rest.startswith("-"):  # `-(6*F) % 7 >= 0` would read as Python's (-(6*F)) % 7: `(6*F) % 7 <= 0`
+                negated = text(constant - expr, facts)
+                if not negated.startswith("-"):
+                    return f"{negated} {_flipped(op)} {constant}"
             return f"{rest} {op} {-constant}"
     if positive.is_constant and not negative.is_constant:  # 16 - H >= 0 reads H <= 16
         return f"{text(negative, facts)} {_flipped(op)} {text(positive, facts)}"
