@@ -19,6 +19,7 @@ from helpers import invoke
 onnx = pytest.importorskip("onnx", reason="the ONNX importer needs onnx (pip install onnx)")
 from onnx import TensorProto, helper  # noqa: E402
 
+from convcalc import summarize  # noqa: E402
 from convcalc.errors import SpecError  # noqa: E402
 from convcalc.sources import convert  # noqa: E402
 from convcalc.sources.onnx_ops import OPS  # noqa: E402
@@ -212,19 +213,52 @@ def test_slices_of_a_tensor_are_the_pieces_of_one_split(tmp_path: Path) -> None:
     nodes = [
         helper.make_node("Slice", ["x", "zero", "three", "one"], ["a"], "/Slice"),
         helper.make_node("Slice", ["x", "three", "six", "one"], ["b"], "/Slice_1"),
-        helper.make_node("Concat", ["b", "a"], ["y"], "/Concat", axis=1),
+        helper.make_node("Relu", ["a"], ["r"], "/Relu"),
+        helper.make_node("Concat", ["b", "r"], ["y"], "/Concat", axis=1),
     ]
     inits = [ints("zero", 0), ints("three", 3), ints("six", 6), ints("one", 1)]
     assert layers(save(tmp_path, nodes, [1, 6, 4, 4], inits)) == [
         'Split(3, 1, name="slice")',
-        'Concat(1, name="concat", inputs=["slice[1]", "slice"])',
+        'ReLU(name="relu")',
+        'Concat(1, name="concat", inputs=["slice[1]", "relu"])',
     ]
 
 
-def test_a_slice_with_a_step_names_itself(tmp_path: Path) -> None:
-    nodes = [helper.make_node("Slice", ["x", "zero", "six", "one", "two"], ["y"], "/Slice")]
-    inits = [ints("zero", 0), ints("six", 6), ints("one", 1), ints("two", 2)]
-    with pytest.raises(SpecError, match=r"Slice node '/Slice': a Slice of several axes or with a step"):
+@pytest.mark.parametrize(("start", "shift"), [(3, -3), (53, 3)])
+def test_two_slices_concatenated_the_other_way_round_are_a_roll(tmp_path: Path, start: int, shift: int) -> None:
+    """torch.roll(x, -3, 1) (Swin's cyclic shift) is x[:, 3:] and x[:, :3] concatenated; its
+    roll back, torch.roll(x, 3, 1), x[:, 53:] and x[:, :53]."""
+    nodes = [
+        helper.make_node("Slice", ["x", "start", "end", "one"], ["a"], "/Slice"),
+        helper.make_node("Slice", ["x", "zero", "start", "one"], ["b"], "/Slice_1"),
+        helper.make_node("Concat", ["a", "b"], ["y"], "/Concat", axis=1),
+    ]
+    inits = [ints("zero", 0), ints("start", start), ints("end", INT64_MAX), ints("one", 1)]
+    path = save(tmp_path, nodes, [1, 56, 4], inits)
+    assert layers(path) == [f'Roll({shift}, 1, name="slice")']
+    assert summarize(convert(path).text, "r.yaml").rows[-1].output_shape == (1, 56, 4)
+
+
+INT64_MAX = 2**63 - 1
+
+
+def test_a_slice_with_steps_and_several_axes_is_a_slice_row_for_each_axis(tmp_path: Path) -> None:
+    """Swin's patch merging x[..., 1::2, 0::2, :]: ONNX clamps as Python does, INT64's maximum
+    is "to the end", and an axis the Slice does not cut (0:7:1) is no row."""
+    nodes = [helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"], "/Slice")]
+    inits = [ints("starts", 1, 0, -100), ints("ends", INT64_MAX, INT64_MAX, 7), ints("axes", 1, -2, 3), ints("steps", 2, 2, 1)]
+    imported = convert(save(tmp_path, nodes, [1, 7, 6, 7], inits))
+    assert [line.split("#")[0].strip()[2:] for line in imported.text.splitlines() if line.startswith("  - ")] == [
+        'Slice(1, 1, None, 2, name="slice_slice")',
+        'Slice(2, 0, None, 2, name="slice")',
+    ]
+    assert summarize(imported.text, "s.yaml").rows[-1].output_shape == (1, 3, 3, 7)
+
+
+def test_a_slice_with_a_negative_step_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Slice", ["x", "minus", "low", "zero", "minus"], ["y"], "/Slice")]
+    inits = [ints("minus", -1), ints("low", -INT64_MAX), ints("zero", 0)]
+    with pytest.raises(SpecError, match=r"Slice node '/Slice': a Slice with step -1: PyTorch's slices step forward"):
         convert(save(tmp_path, nodes, [1, 6, 4], inits))
 
 
@@ -245,14 +279,110 @@ def test_an_expand_by_a_shape_computed_through_where(tmp_path: Path) -> None:
     ]
 
 
-def test_a_gather_of_a_learned_table_by_stored_indices_is_refused(tmp_path: Path) -> None:
-    """Swin's relative position bias: its index is a buffer, which no layer of the spec counts."""
+def test_a_gather_of_a_learned_table_by_stored_indices_is_a_parameter_a_buffer_and_index(tmp_path: Path) -> None:
+    """Swin's relative position bias: the table is counted once, however many blocks' indices
+    torch.onnx deduplicated into one initializer; the indices (a buffer) never."""
     nodes = [
-        helper.make_node("Gather", ["table", "index"], ["g"], "/attn/Gather"),
-        helper.make_node("Add", ["x", "g"], ["y"], "/Add"),
+        helper.make_node("Identity", ["attn.index"], ["attn_1.index"], "/Identity"),
+        helper.make_node("Gather", ["attn.table", "attn.index"], ["g"], "/attn/Gather"),
+        helper.make_node("Add", ["x", "g"], ["a"], "/Add"),
+        helper.make_node("Gather", ["attn_1.table", "attn_1.index"], ["h"], "/attn_1/Gather"),
+        helper.make_node("Add", ["a", "h"], ["y"], "/Add_1"),
     ]
-    with pytest.raises(SpecError, match=r"Gather node '/attn/Gather': a Gather of an initializer by indices the file stores"):
-        convert(save(tmp_path, nodes, [1, 4, 3], [weight("table", 9, 3), ints("index", 0, 1, 2, 3)]))
+    inits = [weight("attn.table", 9, 3), weight("attn_1.table", 9, 3), ints("attn.index", 0, 1, 2, 3)]
+    path = save(tmp_path, nodes, [1, 4, 3], inits)
+    assert layers(path) == [
+        'Parameter((9, 3), name="attn_table")',
+        'Buffer((4,), dtype="int64", name="attn_index")',
+        'Index(name="attn", inputs=["attn_table", "attn_index"])',
+        'Add(name="add", inputs=["input", "attn"])',
+        'Parameter((9, 3), name="attn_1_table")',
+        'Buffer((4,), dtype="int64", name="attn_1_index")',
+        'Index(name="attn_1", inputs=["attn_1_table", "attn_1_index"])',
+        'Add(name="add_1", inputs=["add", "attn_1"])',
+    ]
+    report = summarize(convert(path).text, "g.yaml")
+    assert report.totals.params == 2 * 9 * 3
+
+
+def test_a_tensor_gathered_by_stored_indices_is_index(tmp_path: Path) -> None:
+    """torch.export's as_strided (an adaptive pool's output re-laid): a Reshape to one dim and a
+    Gather by an index the file stores; one stored index of a scalar's shape stays a Select."""
+    nodes = [
+        helper.make_node("Reshape", ["x", "flat"], ["f"], "/Reshape"),
+        helper.make_node("Gather", ["f", "where"], ["g"], "/Gather"),
+        helper.make_node("Gather", ["g", "one"], ["y"], "/Gather_1"),
+    ]
+    inits = [ints("flat", -1), helper.make_tensor("where", TensorProto.INT64, (1, 6), [0, 1, 2, 3, 4, 5])]
+    inits.append(helper.make_tensor("one", TensorProto.INT64, (), [0]))
+    assert layers(save(tmp_path, nodes, [1, 2, 3], inits)) == [
+        'Reshape(-1, name="reshape")',
+        'Buffer((1, 6), dtype="int64", name="where")',
+        'Index(name="gather", inputs=["reshape", "where"])',
+        'Select(0, 0, name="gather_1")',
+    ]
+
+
+def test_what_torch_export_computed_is_what_its_signature_does_not_declare(tmp_path: Path) -> None:
+    """torch.export's exporter lists the model's parameters in the graph's metadata: an
+    initializer outside it (a bias the optimizer computed from a table) says so."""
+    nodes = [helper.make_node("Add", ["x", "unsqueeze"], ["a"], "/Add"), helper.make_node("Add", ["a", "bias"], ["y"], "/Add_1")]
+    path = save(tmp_path, nodes, [1, 4, 3], [weight("unsqueeze", 4, 3), weight("bias", 4, 3)])
+    model = onnx.load(path)
+    entry = model.graph.metadata_props.add()
+    entry.key, entry.value = "pkg.torch.export.ExportedProgram.graph_signature", "p_bias: PARAMETER target='bias'\n"
+    onnx.save(model, path)
+    assert layers(path) == [
+        'Parameter((4, 3), name="unsqueeze")',
+        'Add(name="add", inputs=["input", "unsqueeze"])',
+        'Parameter((4, 3), name="bias")',
+        'Add(name="add_1", inputs=["add", "bias"])',
+    ]
+    said = {str(layer.name): layer.comment for layer in convert(path).draft.layers if "exporter" in layer.comment}
+    assert said == {"unsqueeze": "unsqueeze: computed by the exporter"}
+
+
+def test_pads_computed_through_a_reshape_a_reversing_slice_and_a_transpose(tmp_path: Path) -> None:
+    """F.pad(x, (0, 0, 0, 2, 0, 1)) as torch.onnx exports it: PyTorch's pads, last dim first,
+    become ONNX's (Reshape to pairs, Slice reversing them, Transpose, Reshape flat), followed
+    as constants; the Pad's output shape, which onnx's inference leaves unknown, is worked out."""
+    nodes = [
+        helper.make_node("Concat", ["torch_pads", "zeros"], ["p"], "/Concat", axis=0),
+        helper.make_node("Reshape", ["p", "pairs"], ["r"], "/Reshape"),
+        helper.make_node("Slice", ["r", "minus", "low", "zero", "minus"], ["s"], "/Slice"),
+        helper.make_node("Transpose", ["s"], ["t"], "/Transpose", perm=[1, 0]),
+        helper.make_node("Reshape", ["t", "flat"], ["pads"], "/Reshape_1"),
+        helper.make_node("Pad", ["x", "pads"], ["y"], "/Pad"),
+    ]
+    inits = [ints("torch_pads", 0, 0, 0, 2, 0, 1), ints("zeros", 0, 0), ints("pairs", -1, 2), ints("minus", -1)]
+    inits += [ints("low", -INT64_MAX), ints("zero", 0), ints("flat", -1)]
+    path = save(tmp_path, nodes, [1, 5, 6, 4], inits)
+    assert layers(path) == ['Pad((0, 0, 0, 2, 0, 1), name="pad")']
+    assert summarize(convert(path).text, "p.yaml").rows[-1].output_shape == (1, 6, 8, 4)
+
+
+def test_a_mask_computed_from_constants_is_a_buffer_of_its_shape(tmp_path: Path) -> None:
+    """Swin's shifted-window mask: built from sizes (ConstantOfShape, ScatterND, Unsqueeze) and
+    added to the attention; its values are not followed, its shape is a Buffer's."""
+    fill = helper.make_tensor("v", FLOAT, (1,), [0.0])
+    nodes = [
+        helper.make_node("Constant", [], ["one"], "/attn/Constant", value=helper.make_tensor("c", FLOAT, (1,), [1.0])),
+        helper.make_node("Expand", ["one", "row"], ["updates"], "/attn/Expand"),
+        helper.make_node("ConstantOfShape", ["size"], ["zeros"], "/attn/ConstantOfShape", value=fill),
+        helper.make_node("ScatterND", ["zeros", "where", "updates"], ["mask"], "/attn/ScatterND"),
+        helper.make_node("Unsqueeze", ["mask", "zero"], ["m"], "/attn/Unsqueeze"),
+        helper.make_node("Add", ["x", "m"], ["y"], "/attn/Add"),
+    ]
+    inits = [ints("size", 80, 80), helper.make_tensor("where", TensorProto.INT64, (1, 1), [3]), ints("row", 1, 80)]
+    inits.append(ints("zero", 0))
+    path = save(tmp_path, nodes, [2, 1, 80, 80], inits)
+    imported = convert(path)
+    assert layers(path) == [
+        'Buffer((1, 80, 80), persistent=False, name="attn_constant")',
+        'Add(name="attn", inputs=["input", "attn_constant"])',
+    ]
+    assert any("ConstantOfShape x1, Expand x1, ScatterND x1, Unsqueeze x1" in line for line in imported.draft.header)
+    assert summarize(imported.text, "m.yaml").totals.params == 0
 
 
 def test_an_unknown_operator_names_itself_and_its_node(tmp_path: Path) -> None:

@@ -14,7 +14,11 @@ What exporters leave in a graph is read as what it stands for, and said in the s
 - a convolution whose weights the exporter computed (constant folding folds the BatchNorm after
   it into its weights and bias) is the convolution the file holds, and is named as folded;
 - a MatMul by an initializer and the Add of a bias after it are one Linear; a Gemm is a Linear,
-  whichever way its weights are stored.
+  whichever way its weights are stored;
+- a tensor computed from constants alone (Swin's shifted-window mask) is one Buffer of its shape
+  where a layer takes it, stored indices a Buffer of their dtype, and a tensor the exporter
+  computed from parameters (Swin's relative position bias, folded) a Parameter, said so;
+- torch.roll (two Slices of a tensor concatenated the other way round) is a Roll.
 Names are the module paths exporters record (`/layer1/layer1.0/conv1/Conv` and torch.export's
 name scopes are `layer1_0_conv1`), or the parameters' names (`layer1.0.conv1.weight`).
 """
@@ -30,21 +34,24 @@ from convcalc.errors import Location, SpecError
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
 from convcalc.sources.draft import Draft, Layer
-from convcalc.sources.onnx_model import load
-from convcalc.sources.onnx_ops import OPS
+from convcalc.sources.onnx_model import INTEGER_DTYPES, load
+from convcalc.sources.onnx_ops import OPS, slice_bounds
 
 Dims = tuple[int | None, ...]
 Value = tuple[Dims, list[Any]]  # a constant's dims and its values, flat; None for an unknown size
 
 SHAPE_OPS = frozenset(
     {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
-    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt"}
+    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow"}
 )
 """Operators followed as arithmetic on constants when every input they take is known."""
+DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"} | INTEGER_DTYPES
+"""TensorProto's element types as a Buffer's dtype names them."""
 DEDUPLICATED = (
     "Identity nodes handing an initializer on under another name (the exporter's deduplication of equal "
     "initializers): read as the initializer"
 )
+SPLIT = "a Slice of a tensor: the piece of a Split that cuts off what lies before and after it"
 TRANSPOSED = (
     "a Transpose of an initializer (a Linear's weight, exported unfolded): read as an initializer of the transposed shape"
 )
@@ -104,7 +111,7 @@ class _Node:
         return [self.importer.ref(name, self) for name in self.raw_inputs if name]
 
     def shape(self, index: int) -> Dims | None:
-        return self.importer.shapes.get(self.inputs[index]) if self.given(index) else None
+        return self.importer.shape(self.inputs[index]) if self.given(index) else None
 
     def rank(self, index: int) -> int:
         shape = self.shape(index)
@@ -148,11 +155,18 @@ class _Importer:
         self.recorded: dict[str, tuple[Shape | None, ...]] = {}
         self.notes: Counter[str] = Counter()
         self.folded: list[str] = []
+        self.exported: list[str] = []  # the Parameters of tensors the exporter computed (onnx::Add_N)
         self.transposed: list[str] = []  # the Linear layers whose weights constant folding transposed
         self.followed: Counter[str] = Counter()
+        self.constants: Counter[str] = Counter()  # nodes computing constants whose values are not followed
         self.renamed = False
         self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
         self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
+        self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
+        self.origins: dict[str, str] = {}  # a transposed initializer -> the initializer it transposes
+        self.elements: dict[str, int] = {}  # a tensor's element type (TensorProto's), where ONNX gives it
+        self.computed: dict[str, Dims | None] = {}
+        self.declared = _declared(self.graph)  # a tensor made from constants alone, values not followed -> its shape
 
     # --- reading the graph
 
@@ -199,6 +213,9 @@ class _Importer:
         for tensor in self.graph.initializer:
             dims = tuple(int(d) for d in tensor.dims)
             self.initializers[tensor.name] = dims
+            self.elements[tensor.name] = int(tensor.data_type)
+            if tensor.data_type in INTEGER_DTYPES:
+                self.integral[tensor.name] = INTEGER_DTYPES[tensor.data_type]
             if tensor.raw_data or tensor.int64_data or tensor.int32_data or tensor.float_data or tensor.double_data:
                 try:
                     array = numpy_helper.to_array(tensor)
@@ -222,6 +239,7 @@ class _Importer:
                 if info.name in self.shapes or not info.type.HasField("tensor_type"):
                     continue
                 tensor = info.type.tensor_type
+                self.elements.setdefault(info.name, int(tensor.elem_type))
                 if tensor.HasField("shape"):
                     self.shapes[info.name] = tuple(
                         int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in tensor.shape.dim
@@ -247,6 +265,21 @@ class _Importer:
             raise SpecError.at(Location(self.path), "CC003", f"the inputs have different batch sizes {sorted(map(str, batches))}")
         return tuple(inputs), batches.pop()
 
+    def made_up(self, tensor: str) -> bool:
+        """An initializer the exporter computed rather than a parameter of the model: torch.onnx
+        names those `onnx::MatMul_N`; torch.export's exporter records the model's parameters and
+        buffers in the graph's signature, and anything else (`val_68`, `unsqueeze_1`) is its own."""
+        if tensor.startswith("onnx::"):
+            return True
+        return self.declared is not None and tensor in self.initializers and tensor not in self.declared
+
+    def shape(self, tensor: str) -> Dims | None:
+        """A tensor's shape: ONNX's, or the one worked out for a tensor computed from constants."""
+        found = self.shapes.get(tensor)
+        if found is None and tensor in self.computed:
+            found = self.computed[tensor]
+        return found
+
     def resolve(self, name: str) -> str:
         """A tensor's name, past the Identity nodes that only pass it on."""
         seen = 0
@@ -266,18 +299,53 @@ class _Importer:
             if own != tensor and own in self.aliases:  # a deduplicated copy: the model's own tensor
                 tensor = own
                 self.initializers.setdefault(own, self.initializers[self.resolve(own)])
+                if self.resolve(own) in self.integral:
+                    self.integral.setdefault(own, self.integral[self.resolve(own)])
             if tensor not in self.parameters:
-                name = self.unique(tensor.removesuffix(".weight") if not ANONYMOUS.search(tensor) else "parameter")
                 dims = self.initializers[tensor]
-                self.layers.append(Layer("Parameter", (dims,), {}, name))
+                dtype = self.integral.get(tensor)
+                if dtype is not None:  # indices: torch's parameters are floats, so a buffer
+                    name = self.unique(tensor if not ANONYMOUS.search(tensor) else "buffer")
+                    self.layers.append(Layer("Buffer", (dims,), {"dtype": dtype}, name))
+                    self.notes["an initializer of integers taken as an operand (indices): a Buffer of its shape"] += 1
+                else:
+                    name = self.unique(tensor.removesuffix(".weight") if not ANONYMOUS.search(tensor) else "parameter")
+                    comment = f"{tensor}: computed by the exporter" if self.made_up(tensor) else ""
+                    self.layers.append(Layer("Parameter", (dims,), {}, name, comment=comment))
+                    if comment:
+                        self.exported.append(name)
+                    self.notes["an initializer taken as an operand (not as a layer's weights): a Parameter of its shape"] += 1
                 self.parameters[tensor] = name
-                self.notes["an initializer taken as an operand (not as a layer's weights): a Parameter of its shape"] += 1
             return self.parameters[tensor]
-        if tensor in self.values:
-            where = node.where() if node else "an output"
-            raise SpecError.at(Location(self.path), "CC003", f"{where}: takes a constant tensor {tensor[:60]!r} as a layer input")
+        if tensor in self.computed or tensor in self.values:
+            return self.buffer(tensor, node)
         where = f"{node.where()}: " if node else ""
         raise SpecError.at(Location(self.path), "CC003", f"{where}the tensor {tensor[:60]!r} is made by no node before it")
+
+    def buffer(self, tensor: str, node: _Node | None) -> str:
+        """A tensor the graph computes from constants alone (Swin's shifted-window mask, built
+        from the sizes by ScatterND, Reshape, Equal and Where), taken by a layer: one Buffer of
+        its shape, which holds no parameters."""
+        shape = self.computed[tensor] if tensor in self.computed else self.values[tensor][0]
+        where = f"{node.where()}: " if node else ""
+        if shape is None or None in shape:
+            raise SpecError.at(
+                Location(self.path), "CC003", f"{where}takes a tensor computed from constants whose shape ONNX does not give"
+            )
+        values = self.values[tensor][1] if tensor in self.values else None
+        if values is not None and all(isinstance(v, bool) for v in values):
+            dtype = "bool"
+        elif values is not None and all(isinstance(v, int) for v in values):
+            dtype = "int64"
+        else:
+            dtype = DTYPES.get(self.elements.get(tensor, 1), "float32")
+        kwargs: dict[str, object] = {"persistent": False} | ({"dtype": dtype} if dtype != "float32" else {})
+        module = _module_path(node.node)[0] if node else ""
+        name = self.unique(f"{module}.constant" if module else "constant")
+        self.layers.append(Layer("Buffer", (shape,), kwargs, name))
+        self.notes["a tensor computed from constants alone and taken by a layer (a mask): a Buffer of its shape"] += 1
+        self.refs[tensor] = name
+        return name
 
     # --- one node
 
@@ -303,10 +371,14 @@ class _Importer:
             perm = [int(p) for p in node.attrs.get("perm", reversed(range(len(dims))))]
             self.initializers[node.outputs[0]] = tuple(dims[p] for p in perm)
             self.shapes.setdefault(node.outputs[0], self.initializers[node.outputs[0]])
+            self.origins[node.outputs[0]] = node.raw_inputs[0]
             self.notes[TRANSPOSED] += 1
             return
-        if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values:
-            self.slice(node)
+        if self.from_constants(node):
+            return
+        if node.op == "Concat" and self.roll(node):
+            return
+        if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values and self.slice(node):
             return
         if node.op == "Constant" and "value" in node.attrs:  # too large to follow: a tensor like an initializer
             self.initializers[node.outputs[0]] = tuple(int(d) for d in node.attrs["value"].dims)
@@ -339,11 +411,7 @@ class _Importer:
             self.add(layer.replace(name=own, inputs=inputs))
             previous = own
         assert previous is not None
-        if node.outputs and node.outputs[0] not in self.shapes:
-            derived = _derived(node)
-            if derived is not None:  # what the mappings after it read; not checked: ONNX did not state it
-                self.shapes[node.outputs[0]] = derived
-                self.derived.add(node.outputs[0])
+        self.complete(node)
         for index, output in enumerate(node.outputs):
             if output:
                 self.refs[output] = previous if index == 0 else f"{previous}[{index}]"
@@ -354,16 +422,15 @@ class _Importer:
                     recorded[index] = shape
                     self.recorded[previous] = tuple(recorded)
 
-    def slice(self, node: _Node) -> None:
+    def slice(self, node: _Node) -> bool:
         """`x[:, a:b]` (torch's chunk and narrow, as torch.onnx exports them) is one piece of
         Split: the pieces before and after it are cut off. The Slices of one tensor that cut
-        it the same way share one Split (ShuffleNet's chunk is two Slices of one Split)."""
+        it the same way share one Split (ShuffleNet's chunk is two Slices of one Split).
+        False for a Slice of several axes or with a step: onnx_ops writes its Slice rows."""
         shape = node.shape(0)
-        starts, ends = node.integers(1, "starts"), node.integers(2, "ends")
-        axes = node.integers(3, "axes") if node.given(3) else list(range(len(starts)))
-        steps = node.integers(4, "steps") if node.given(4) else [1] * len(starts)
+        starts, ends, axes, steps = slice_bounds(node)
         if len(starts) != 1 or len(ends) != 1 or len(axes) != 1 or steps != [1]:
-            raise node.fail("a Slice of several axes or with a step", hint="convcalc reads x[:, a:b] as a piece of Split")
+            return False
         if shape is None:
             raise node.fail("a Slice of a tensor whose shape the file does not give")
         axis = axes[0] % len(shape)
@@ -374,6 +441,10 @@ class _Importer:
         if end <= start:
             raise node.fail(f"a Slice [{starts[0]}:{ends[0]}] of {size}: empty")
         sections = tuple(n for n in (start, end - start, size - end) if n)
+        if sections == (size,):  # x[:, :H] of H rows (Swin's crop after padding by nothing): the tensor itself
+            self.aliases[node.outputs[0]] = node.inputs[0]
+            self.notes["a Slice that keeps all of its axis: the tensor it slices"] += 1
+            return True
         piece = 1 if start else 0
         key = (node.inputs[0], axis, sections)
         if key not in self.splits:
@@ -382,15 +453,53 @@ class _Importer:
             name = self.unique(self.path_of(node))
             self.add(Layer("Split", args, {}, name, (source,)))
             self.splits[key] = name
-            self.notes["a Slice of a tensor: the piece of a Split that cuts off what lies before and after it"] += 1
+            self.notes[SPLIT] += 1
         name = self.splits[key]
         self.refs[node.outputs[0]] = name if piece == 0 else f"{name}[{piece}]"
+        self.complete(node)
         found = self.known(node.outputs[0])
         if found is not None:
             recorded = list(self.recorded.get(name, ()))
             recorded += [None] * (piece + 1 - len(recorded))
             recorded[piece] = found
             self.recorded[name] = tuple(recorded)
+        return True
+
+    def roll(self, node: _Node) -> bool:
+        """`torch.roll(x, -k, dim)` as torch.onnx writes it, `x[k:]` and `x[:k]` concatenated
+        along the dim: the Split the two Slices made, read by nothing else, becomes a Roll row
+        where it stands, and the Concat is that row (Swin's cyclic shift, one Roll per dim)."""
+        if len(node.inputs) != 2 or not all(node.inputs):
+            return False
+        first, second = (self.refs.get(tensor) for tensor in node.inputs)
+        if second is None or first != f"{second}[1]" or second not in self.splits.values():  # a Split node stays one
+            return False
+        at = next((i for i, layer in enumerate(self.layers) if layer.name == second), None)
+        if at is None or self.layers[at].type != "Split":
+            return False
+        sections, axis = self.layers[at].args
+        rank = len(self.shape(node.inputs[0]) or ())
+        if not isinstance(sections, list) or len(sections) != 2 or rank == 0 or int(node.attrs.get("axis", 0)) % rank != axis:
+            return False
+        readers = [tensor for tensor, ref in self.refs.items() if ref in (second, f"{second}[1]")]
+        if sorted(readers) != sorted(node.inputs) or any(self.consumers[tensor] != 1 for tensor in node.inputs):
+            return False
+        size = sum(sections)
+        shift = -sections[0] if 2 * sections[0] <= size else size - sections[0]
+        self.layers[at] = self.layers[at].replace(type="Roll", args=(shift, axis), comment="")
+        self.splits = {key: name for key, name in self.splits.items() if name != second}
+        self.recorded.pop(second, None)
+        self.refs[node.outputs[0]] = second
+        self.complete(node)
+        found = self.known(node.outputs[0])
+        if found is not None:
+            self.recorded[second] = (found,)
+            self.layers[at] = self.layers[at].replace(comment=shape_text(found))
+        self.notes["two Slices of a tensor concatenated the other way round (torch.roll): a Roll"] += 1
+        self.notes[SPLIT] -= 1
+        if self.notes[SPLIT] <= 0:
+            del self.notes[SPLIT]
+        return True
 
     def known(self, tensor: str) -> Dims | None:
         """A tensor's shape where ONNX knows every size but the batch's (what the import checks)."""
@@ -405,7 +514,7 @@ class _Importer:
 
     def fused(self, node: _Node, layers: list[Layer]) -> list[Layer]:
         """A MatMul's Linear with the bias the Add after it adds; a folded convolution named."""
-        if node.op == "MatMul" and layers[-1].type == "Linear" and node.inputs[1].startswith("onnx::"):
+        if node.op == "MatMul" and layers[-1].type == "Linear" and self.made_up(node.inputs[1]):
             self.transposed.append(self.path_of(node))
             comment = f"weights {node.inputs[1]}: the Linear's, transposed by the exporter"
             layers = [*layers[:-1], layers[-1].replace(comment=comment)]
@@ -458,6 +567,7 @@ class _Importer:
         recorded, or the node's own name."""
         for index in (1, 0):
             weight = node.raw_inputs[index] if node.given(index) else ""
+            weight = self.origins.get(weight, weight)  # F.linear(x, self.qkv.weight): the Linear's own name
             if (
                 weight
                 and node.inputs[index] in self.initializers
@@ -497,6 +607,87 @@ class _Importer:
         self.values[node.outputs[0]] = result
         return True
 
+    def complete(self, node: _Node) -> None:
+        """The output's shape where ONNX did not state all of it: what the mappings after it read."""
+        stated = self.shapes.get(node.outputs[0]) if node.outputs else ()
+        if stated is None or None in stated:  # the batch too: a fixed one ONNX lost through a Reshape to -1
+            derived = _derived(node)
+            if derived is not None:  # not checked: ONNX did not state it
+                self.shapes[node.outputs[0]] = derived
+                self.derived.add(node.outputs[0])
+            else:
+                self.infer(node)
+
+    def infer(self, node: _Node) -> None:
+        """The output shapes ONNX's inference left unknown, inferred again for this node alone
+        with the values the importer followed: a Pad by pads computed through a Reshape, a
+        reversing Slice and a Transpose (Swin's F.pad), which onnx's data propagation does not
+        follow, and everything after it. Not checked: ONNX did not state them."""
+        import onnx
+        from onnx import TensorProto, helper
+
+        types: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        for raw, name in zip(node.raw_inputs, node.inputs, strict=True):
+            shape = self.shape(name) if name else None
+            if not name or shape is None:
+                continue
+            found = self.values.get(name)
+            integral = found is not None and all(isinstance(v, int) and not isinstance(v, bool) for v in found[1])
+            element = self.elements.get(name) or (TensorProto.INT64 if integral else TensorProto.FLOAT)
+            types[raw] = helper.make_tensor_type_proto(element, list(shape))
+            if found is not None and integral and element == TensorProto.INT64:
+                data[raw] = helper.make_tensor(raw, TensorProto.INT64, [int(d or 0) for d in found[0]], found[1])
+        try:
+            schema = onnx.defs.get_schema(node.op, self.opset, "")
+            inferred = onnx.shape_inference.infer_node_outputs(
+                schema, node.node, types, data, opset_imports=list(self.model.opset_import)
+            )
+        except Exception:  # an operator or input onnx cannot infer alone: the shape stays unknown
+            return
+        for output, found in inferred.items():
+            tensor = found.tensor_type
+            if not tensor.HasField("shape"):
+                continue
+            dims = tuple(int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in tensor.shape.dim)
+            known = self.shapes.get(output)
+            if known is None or (len(known) == len(dims) and sum(d is None for d in dims) < sum(d is None for d in known)):
+                self.shapes[output] = dims
+                self.derived.add(output)
+                self.elements.setdefault(output, int(tensor.elem_type))
+
+    def constant(self, tensor: str) -> bool:
+        """A tensor the graph does not compute from its input, and no weight: a value the
+        importer followed, one computed from such, stored indices, an initializer the exporter
+        named as its own constant (`onnx::Add_647`, torch.export's `val_166`), or a scalar it
+        made (torch.export's `scalar_tensor_default`). A parameter of a few floats (ViT's class
+        token of 8) is a weight whatever its values; so is a large tensor the exporter computed
+        from parameters (torch.export's `index_2`, Swin's bias gathered from its table)."""
+        if tensor in self.computed:
+            return True
+        if tensor in self.initializers:
+            made = self.made_up(tensor) and tensor in self.values
+            return tensor in self.integral or made or bool(ANONYMOUS.search(tensor))
+        return tensor in self.values
+
+    def from_constants(self, node: _Node) -> bool:
+        """A node whose inputs are all constants and which is not shape arithmetic the importer
+        follows (a mask's ScatterND, a large ConstantOfShape): its outputs are constants whose
+        values the importer does not compute, only their shapes (ONNX's)."""
+        given = [name for name in node.inputs if name]
+        if not given or not all(self.constant(name) for name in given):
+            return False
+        if any(output and None in self.shapes.get(output, (None,)) for output in node.outputs):
+            computed = _computed_shape(node)
+            if computed is not None and node.outputs[0] not in self.shapes:
+                self.shapes[node.outputs[0]] = computed
+            self.infer(node)
+        for output in node.outputs:
+            if output:
+                self.computed[output] = self.shapes.get(output)
+        self.constants[node.op] += 1
+        return True
+
     # --- the header
 
     def header(self, nodes: int) -> tuple[str, ...]:
@@ -518,11 +709,23 @@ class _Importer:
                 f"Shape arithmetic followed as constants, not layers ({ops}): "
                 "the sizes it computes are written in the layers that take them."
             )
+        if self.constants:
+            ops = ", ".join(f"{op} x{count}" for op, count in sorted(self.constants.items()))
+            lines.append(
+                f"Constants computed from constants alone ({ops}): not layers; where a layer takes one, "
+                "it is a Buffer of its shape."
+            )
         if self.folded:
             lines.append(
                 f"Constant folding: {len(self.folded)} convolutions hold weights the exporter computed, "
                 "a BatchNorm folded into each (its scale in the weights, its shift in the bias): the spec counts the folded "
                 "network, which has a bias where the model had a BatchNorm."
+            )
+        if self.exported:
+            lines.append(
+                f"Constant folding: operands the exporter computed from the model's parameters ({len(self.exported)}; "
+                "Swin's relative position bias from its table): each a Parameter of its shape, its comment naming it, "
+                "counted as the file holds it, in place of what it was computed from."
             )
         if self.transposed:
             lines.append(
@@ -564,9 +767,23 @@ def _derived(node: _Node) -> Dims | None:
         for axis in sorted(int(a) % rank for a in axes):
             grown.insert(axis, 1)
         return tuple(grown)
+    if node.op == "Pad" and node.given(1):  # F.pad by pads computed in the graph (Swin's)
+        pads = node.value(1)
+        if pads is None or len(pads) != 2 * len(shape) or any(not isinstance(v, int) for v in pads):
+            return None
+        return tuple(d + pads[i] + pads[i + len(shape)] for i, d in enumerate(shape) if d is not None)
     if node.op == "Gather" and node.value(1) is not None and node.shape(1) in ((), None):
         axis = int(node.attrs.get("axis", 0)) % len(shape)
         return shape[:axis] + shape[axis + 1 :]
+    return None
+
+
+def _declared(graph: Any) -> set[str] | None:
+    """The parameters' and buffers' names torch.export's exporter records in the graph's
+    signature (`p_fc_weight: PARAMETER target='fc.weight'`), or None where no signature is."""
+    for entry in getattr(graph, "metadata_props", ()):
+        if entry.key == "pkg.torch.export.ExportedProgram.graph_signature":
+            return set(re.findall(r"(?:PARAMETER|BUFFER) target='([^']*)'", entry.value))
     return None
 
 
@@ -625,31 +842,10 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         return dims, flat
     if op == "Identity":
         return dims, flat
-    if op == "Gather":
-        index = values[1]
-        assert index is not None
-        if len(dims) != 1 or int(node.attrs.get("axis", 0)) != 0:
-            return None
-        picked = [flat[int(i)] for i in index[1]]
-        return index[0], picked
-    if op in ("Unsqueeze", "Squeeze", "Reshape"):
-        count = len(flat)
-        return ((count,) if count != 1 or op != "Squeeze" else ()), flat
-    if op == "Concat":
-        joined: list[Any] = []
-        for found in values:
-            assert found is not None
-            joined += found[1]
-        return (len(joined),), joined
-    if op == "Slice":
-        starts, ends = values[1], values[2]
-        steps = values[4] if len(values) > 4 and values[4] is not None else None
-        assert starts is not None and ends is not None
-        step = int(steps[1][0]) if steps else 1
-        big = 2**62
-        begin, stop = int(starts[1][0]), int(ends[1][0])
-        picked = flat[max(begin, -big) : min(stop, big) : step]
-        return (len(picked),), picked
+    if op in ("Gather", "Unsqueeze", "Squeeze", "Reshape", "Concat", "Slice", "Transpose"):
+        if op == "Transpose" and node.inputs[0] in importer.initializers:
+            return None  # a weight's transpose: onnx_file reads it as the transposed initializer
+        return _rearranged(node, [found for found in values if found is not None])
     if op == "ConstantOfShape":
         if any(v is None for v in flat) or math.prod(flat) > 4096:
             return None
@@ -668,7 +864,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
             return None
         picked = [_at(chosen[1], i) if _at(flat, i) else _at(other[1], i) for i in range(size)]
         return ((size,) if size > 1 else dims), picked
-    if op in ("Add", "Sub", "Mul", "Div", "Mod", "Equal"):
+    if op in ("Add", "Sub", "Mul", "Div", "Mod", "Equal", "Pow"):
         other = values[1]
         assert other is not None
         a, b = flat, other[1]
@@ -678,6 +874,51 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         out = [_arithmetic(op, a[i if len(a) > 1 else 0], b[i if len(b) > 1 else 0]) for i in range(size)]
         return (dims if len(a) >= len(b) else other[0]), out
     return None
+
+
+def _rearranged(node: _Node, values: list[Value]) -> Value | None:
+    """What the operators that move a constant's elements compute, as numpy computes them on
+    the values (Python's ints, None for an unknown size): ONNX's Slice clamps as a Python slice
+    does, an end of INT64's maximum or minimum running to the end."""
+    import numpy
+
+    arrays = [numpy.array(flat, dtype=object).reshape(dims) for dims, flat in values]
+    data, op = arrays[0], node.op
+    if op == "Gather":
+        result = numpy.take(data, numpy.array(values[1][1], dtype=numpy.int64).reshape(values[1][0]), axis=_axis(node, data))
+    elif op == "Concat":
+        result = numpy.concatenate(arrays, axis=int(node.attrs.get("axis", 0)))
+    elif op == "Transpose":
+        result = numpy.transpose(data, node.attrs.get("perm"))
+    elif op == "Slice":
+        cuts = [slice(None)] * data.ndim
+        for start, end, axis, step in zip(*slice_bounds(node), strict=True):
+            cuts[axis % data.ndim] = slice(start, end, step)
+        result = data[tuple(cuts)]
+    elif op == "Reshape":
+        sizes = [data.shape[i] if v == 0 and not node.attrs.get("allowzero", 0) else int(v) for i, v in enumerate(values[1][1])]
+        result = data.reshape(sizes)
+    else:  # Unsqueeze, Squeeze: the axes as an input from opset 13, an attribute before
+        axes = [int(a) for a in (values[1][1] if len(values) > 1 else node.attrs.get("axes", []))]
+        if op == "Unsqueeze":
+            result = numpy.expand_dims(data, tuple(a % (data.ndim + len(axes)) for a in axes))
+        else:
+            result = numpy.squeeze(data, tuple(a % data.ndim for a in axes) if axes else None)
+    result = numpy.asarray(result, dtype=object)  # take() of one index gives the element itself
+    return tuple(int(d) for d in result.shape), result.reshape(-1).tolist()
+
+
+def _axis(node: _Node, data: Any) -> int:
+    return int(node.attrs.get("axis", 0)) % max(data.ndim, 1)
+
+
+def _computed_shape(node: _Node) -> Dims | None:
+    """The shape of a constant whose values the importer does not compute, where ONNX's
+    inference did not give it: a ConstantOfShape's is its input's values."""
+    if node.op == "ConstantOfShape":
+        sizes = node.value(0)
+        return None if sizes is None or any(not isinstance(v, int) for v in sizes) else tuple(sizes)
+    return _derived(node)
 
 
 def _at(flat: list[Any], index: int) -> Any:
@@ -698,6 +939,8 @@ def _arithmetic(op: str, a: Any, b: Any) -> Any:
         return a - b
     if op == "Mul":
         return a * b
+    if op == "Pow":
+        return a**b if isinstance(a, int) and isinstance(b, int) and b >= 0 else float(a) ** b  # (C // heads) ** -0.5
     if isinstance(a, int) and isinstance(b, int):
         return int(a / b)  # ONNX's integer Div truncates
     return a / b

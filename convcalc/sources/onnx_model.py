@@ -38,6 +38,8 @@ INTEGER_TYPES = frozenset({2, 3, 4, 5, 6, 7, 9, 12, 13})  # uint8 int8 uint16 in
 MAX_TENSOR_FIELDS = 100_000
 """A tensor's fields: its name, type, dims and data (packed, as every exporter writes it)."""
 FLOAT_TYPES = frozenset({1, 10, 11, 16})  # float float16 double bfloat16
+INTEGER_DTYPES = {2: "uint8", 3: "int8", 5: "int16", 6: "int32", 7: "int64", 9: "bool"}
+"""TensorProto's integer types as torch names them (a buffer's dtype); uint16/32/64 have no torch tensor."""
 
 
 class Light:

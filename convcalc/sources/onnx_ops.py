@@ -335,15 +335,17 @@ def matmul(node: Node) -> list[Layer]:
 def gather(node: Node) -> list[Layer]:
     axis = int(node.attrs.get("axis", 0))
     table = node.weight(0)
-    if table is not None and node.weight(1) is not None:
-        raise node.fail(
-            "a Gather of an initializer by indices the file stores (a buffer, as Swin's relative_position_index)",
-            hint="convcalc reads a Gather of an embedding table by the input's ids",
-        )
+    index = node.value(1)
+    one = index is not None and len(index) == 1 and node.shape(1) in ((), None) and isinstance(index[0], int)
+    if node.weight(1) is not None and (table is not None or not one):  # Swin's table[relative_position_index]
+        if axis != 0:
+            raise node.fail(f"a Gather along axis {axis} by indices the file stores", hint="x[index] gathers along axis 0")
+        node.note("a Gather by indices the file stores: Index, the indices a Buffer (a table initializer a Parameter)")
+        return [fed("Index", (), [node.ref(0), node.ref(1)])]
     if table is not None and len(table) == 2 and axis == 0:
         return [fed("Embedding", (table[0], table[1]), [node.ref(1)])]
-    index = node.value(1)
-    if index is not None and len(index) == 1 and node.shape(1) in ((), None) and isinstance(index[0], int):
+    if one:
+        assert index is not None
         return [fed("Select", (axis, index[0]), [node.ref(0)])]
     raise node.fail("a Gather of computed indices", hint="convcalc reads an embedding table, or one index (x[:, 0])")
 
@@ -574,6 +576,43 @@ def split(node: Node) -> list[Layer]:
     if len(set(sizes)) == 1:
         return [layer("Split", sizes[0], axis)]
     return [layer("Split", list(sizes), axis)]
+
+
+def slice_bounds(node: Node) -> tuple[list[int], list[int], list[int], list[int]]:
+    """A Slice's starts, ends, axes and steps: its inputs (opset 10 on) or its attributes."""
+    if node.given(1):
+        starts, ends = node.integers(1, "starts"), node.integers(2, "ends")
+        axes = node.integers(3, "axes") if node.given(3) else list(range(len(starts)))
+        steps = node.integers(4, "steps") if node.given(4) else [1] * len(starts)
+    else:
+        starts, ends = attr_ints(node, "starts", []), attr_ints(node, "ends", [])
+        axes, steps = attr_ints(node, "axes", list(range(len(starts)))), [1] * len(starts)
+    if not len(starts) == len(ends) == len(axes) == len(steps):
+        raise node.fail(f"a Slice of {len(axes)} axes with {len(starts)} starts, {len(ends)} ends and {len(steps)} steps")
+    return starts, ends, axes, steps
+
+
+@op("Slice")
+def slice_rows(node: Node) -> list[Layer]:
+    """`x[..., 0::2, 1::2, :]` (Swin's patch merging): a `Slice(dim, start, end, step)` row for
+    each axis it cuts. ONNX clamps starts and ends as Python clamps a slice (an end of INT64's
+    maximum is "to the end"); a negative step reverses, which no PyTorch slice does."""
+    shape = node.shape(0)
+    if shape is None:
+        raise node.fail("a Slice of a tensor whose shape the file does not give")
+    rows: list[Layer] = []
+    for start, end, axis, step in zip(*slice_bounds(node), strict=True):
+        axis %= len(shape)
+        size = shape[axis]
+        if step <= 0:
+            raise node.fail(f"a Slice with step {step}: PyTorch's slices step forward", hint="torch.flip reverses")
+        if size is None:
+            raise node.fail(f"a Slice of axis {axis}, whose size the file does not give")
+        begin, stop, _ = slice(start, end, step).indices(size)
+        if (begin, stop, step) != (0, size, 1):
+            end_at = None if stop >= size else stop
+            rows.append(layer("Slice", axis, begin, end_at, step) if step != 1 else layer("Slice", axis, begin, end_at))
+    return rows
 
 
 @op("Expand")

@@ -29,12 +29,13 @@ from convcalc.sources import convert  # noqa: E402
 pytestmark = pytest.mark.conformance
 SPECS = Path(__file__).parents[2] / "specs"
 MODELS = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0"]
-MODELS += ["efficientnet_b0"]
+MODELS += ["efficientnet_b0", "swin_t"]
 """torchvision's names for the networks of specs/pytorch-*.yaml."""
-FOLDED = ["resnet18", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0", "efficientnet_b0"]
+FOLDED = ["resnet18", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v2_x1_0", "efficientnet_b0", "swin_t"]
 """The models whose folded export is checked: VGG16 and AlexNet have no batch norm to fold, and
 ResNet-50's folds as ResNet-18's do (one of the family keeps the suite's time down). ViT-B and
-ConvNeXt have no batch norm either: constant folding transposes their Linear weights."""
+ConvNeXt have no batch norm either: constant folding transposes their Linear weights. Swin-T's
+folding also computes each block's relative position bias from its table (see assert_folded)."""
 DECOMPOSED = {"LayerNorm2d"}
 """Module classes torch.onnx writes as several nodes: ConvNeXt's LayerNorm2d is a Permute, a
 LayerNormalization and a Permute back, the rows `path`, `path_1`, `path_2`."""
@@ -140,6 +141,10 @@ def folded_counts(model: Any, facts: dict[str, Facts]) -> tuple[set[str], int]:
             total -= sum(math.prod(dims) for dims in params.values())
         elif path in folded:
             total += shape[1]
+    for module in model.modules():  # Swin: the bias gathered from the table, (1, heads, N, N), in its place
+        if hasattr(module, "get_relative_position_bias"):
+            with torch.no_grad():
+                total += module.get_relative_position_bias().numel() - module.relative_position_bias_table.numel()
     return folded, total
 
 
@@ -174,12 +179,25 @@ def test_onnx_with_folding_says_what_was_folded(real: Any, scratch: Path) -> Non
         pytest.skip(f"{name}: folding is checked on {' and '.join(FOLDED)} (FOLDED says why)")
     imported = onnx_import(model, scratch / f"{name}.onnx", dynamo=False, do_constant_folding=True)
     assert_folded(imported, model, facts)
+    if name == "swin_t":
+        assert_computed_biases(imported, model)
 
 
-@pytest.mark.parametrize("name", ["resnet18"])
+def assert_computed_biases(imported: Any, model: Any) -> None:
+    """Swin's relative position biases, which constant folding computes from their tables: a
+    Parameter each, said to be the exporter's, and the header says why the count differs."""
+    computed = [layer for layer in imported.draft.layers if layer.comment.endswith("computed by the exporter")]
+    blocks = [module for module in model.modules() if hasattr(module, "get_relative_position_bias")]
+    assert len(computed) == len(blocks) and all(layer.type == "Parameter" for layer in computed)
+    said = f"operands the exporter computed from the model's parameters ({len(blocks)};"
+    assert any(said in line for line in imported.draft.header)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "swin_t"])
 def test_onnx_from_torch_export(name: str, scratch: Path) -> None:
     """torch.onnx's default exporter (torch.export, then onnxscript's optimizer): names from
-    its name scopes, every BatchNorm folded and named in the convolution's comment."""
+    its name scopes, every BatchNorm folded and named in the convolution's comment; Swin's
+    relative position biases computed, the tensors outside the graph's signature."""
     pytest.importorskip("onnxscript", reason="torch.onnx.export(dynamo=True) needs onnxscript")
     torch.manual_seed(0)
     model = getattr(torchvision_models(), name)().eval()
@@ -190,7 +208,10 @@ def test_onnx_from_torch_export(name: str, scratch: Path) -> None:
     imported = onnx_import(model, scratch / f"{name}.onnx", dynamo=True, verbose=False)
     assert_folded(imported, model, facts)
     comments = {str(layer.name): layer.comment for layer in imported.draft.layers}
-    assert comments["layer1_0_conv1"].endswith("layer1.0.bn1 folded in")
+    if name == "resnet18":
+        assert comments["layer1_0_conv1"].endswith("layer1.0.bn1 folded in")
+    else:
+        assert_computed_biases(imported, model)
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +226,8 @@ def factories(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     name, model, facts = real
+    if REFUSED.get(name, (None, None))[1]:
+        pytest.skip(f"{name}: the torch importer refuses it (test_what_cannot_be_imported_is_refused_where_it_is)")
     imported = convert(f"{factories}:{name}", options={"input_shape": SHAPE})
     assert not imported.problems, [p.text() for p in imported.problems]
     report, rows = rows_by_name(imported.text)
@@ -217,14 +240,14 @@ def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
         assert {b.name for b in imported.draft.blocks} >= {block, f"{block}_2"}
 
 
-REFUSED = {
+REFUSED: dict[str, tuple[str | None, str | None]] = {
     "swin_t": (
-        "Gather node '/features/features.1/features.1.0/attn/Gather': a Gather of an initializer by indices the file stores",
+        None,
         "node '_get_relative_position_bias' (call_function torchvision.models.swin_transformer._get_relative_position_bias)",
     )
 }
 """The torchvision models of specs/ the importers cannot read yet, and where each says so (the
-ONNX file's node, the torch.fx call): docs/import.md says why."""
+ONNX file's node, the torch.fx call; None where it reads it): docs/import.md says why."""
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
@@ -234,11 +257,14 @@ def test_what_cannot_be_imported_is_refused_where_it_is(name: str, scratch: Path
     assert (SPECS / f"pytorch-{name}.yaml").exists()
     in_onnx, in_torch = REFUSED[name]
     model = getattr(torchvision_models(), name)().eval()
-    path = scratch / f"{name}.onnx"
-    torch.onnx.export(model, (torch.zeros(1, *SHAPE),), str(path), dynamo=False, do_constant_folding=False)
-    with pytest.raises(SpecError) as caught:
-        convert(str(path))
-    assert f"CC003 {in_onnx}" in caught.value.diagnostic.text()
+    if in_onnx is not None:
+        path = scratch / f"{name}.onnx"
+        torch.onnx.export(model, (torch.zeros(1, *SHAPE),), str(path), dynamo=False, do_constant_folding=False)
+        with pytest.raises(SpecError) as caught:
+            convert(str(path))
+        assert f"CC003 {in_onnx}" in caught.value.diagnostic.text()
+    if in_torch is None:
+        return
     factory = tmp_path / "models.py"
     stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
     factory.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision.models import {name}  # noqa\n")
