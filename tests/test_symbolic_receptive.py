@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from helpers import invoke
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from convcalc.analysis.receptive import LayerField, receptive_fields
@@ -60,7 +60,11 @@ def network(layers: list[str], side: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+VALID, SAME = "Conv2D(4, 2, strides=2, padding='valid')", "Conv2D(4, 2, strides=2, padding='same')"
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example([VALID, VALID, SAME], [VALID, SAME, VALID], [(14, 22)])  # paths whose paddings agree at 14 only
 @given(
     st.lists(LAYER, min_size=1, max_size=4),
     st.lists(LAYER, max_size=3),
@@ -82,7 +86,10 @@ def test_receptive_field_formulas_equal_the_concrete_fields_at_accepted_sizes(
         if not symbolic.domain.contains(values) or not all(g.condition.holds(values) for g in symbolic.guards):
             continue  # outside the path the formulas were computed on
         concrete = run(load_text(text.replace("[H, W, 4]", f"[{h}, {w}, 4]"), "spec.yaml"))
-        assert evaluated(fields, values) == evaluated(receptive_fields(concrete), values), (h, w)
+        for got, fixed in zip(evaluated(fields, values), evaluated(receptive_fields(concrete), values), strict=True):
+            assert got[:3] == fixed[:3], (h, w)
+            if len(got) > 3 and not got[3]:  # paths whose formulas line up line up at every size;
+                assert not fixed[3], (h, w)  # formulas that differ may still agree at one size
 
 
 def test_same_padding_with_a_stride_gives_a_remainder_formula(tmp_path: Path) -> None:

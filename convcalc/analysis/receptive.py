@@ -301,5 +301,6 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
 
 def _form(value: object) -> object:
     """A value to compare paths by: a formula of the input's symbols (its padding after Keras's
-    'same' with a stride) by its canonical form, as equal formulas are equal for every size."""
+    'same' with a stride) by its canonical form, as equal formulas are equal for every size.
+    Paths whose formulas differ are reported as not lining up, though at some sizes they may."""
     return getattr(value, "expr", value)
