@@ -253,7 +253,12 @@ def _symbolic(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
             break
     else:
         if tried:  # every hint failed: the smallest accepted size, if any, is the hint
-            domain = explore(spec.symbols, functools.partial(path_at, spec), path_at(spec, tried[0]))
+            first = path_at(spec, tried[0])
+            for point in _meeting(first, tried[0]):  # an equation the hint missed (H*W == 784)
+                found = _accepted(spec, point)
+                if isinstance(found, Outcome) and all(c.holds(point) for c in assumed):
+                    return found
+            domain = explore(spec.symbols, functools.partial(path_at, spec), first)
             if domain.smallest is not None and all(c.holds(domain.smallest) for c in assumed):
                 found = _accepted(spec, domain.smallest)
                 if isinstance(found, Outcome):
@@ -265,6 +270,18 @@ def _symbolic(spec: Spec, problems: list[Diagnostic] | None) -> Outcome:
         raise failure
     hints = tried[0] if tried else dict.fromkeys(spec.symbols, 1)
     return _run(spec, problems, make_space(hints, assumed))
+
+
+def _meeting(path: Path, hints: dict[str, int]) -> list[dict[str, int]]:
+    """Sizes that meet the equation a failed run's last guard denies (`H*W != 784`): the first
+    with all symbols alike, else the smallest (convcalc.symbolic.domain.solutions)."""
+    from convcalc.symbolic.domain import solutions
+
+    if path.accepted or not path.guards or path.guards[-1].op != "!=":
+        return []
+    made = path.guards[-1].negated()
+    found = solutions(made, {s: v for s, v in hints.items() if s not in made.symbols()}) or []
+    return sorted(found, key=lambda v: (len(set(v.values())) > 1, max(v.values())))[:1]
 
 
 def _accepted(spec: Spec, hints: dict[str, int]) -> Outcome | tuple[SpecError, bool]:

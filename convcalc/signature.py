@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from convcalc.errors import LayerError, did_you_mean
+from convcalc.ops.tensor import integral
 from convcalc.record import Record
 
 T = TypeVar("T")
@@ -136,12 +137,15 @@ class Args:
         return LayerError(f"{name} must be {expected}, found {found}", hint=hint, argument=name, code="CC105")
 
     def int(self, name: str, minimum: int | None = None) -> int:
+        """An integer argument; a formula of the input's symbols counts as one (a slice's end
+        or a padding computed from `shape(x)` in block arithmetic: convcalc.symbolic.size)."""
         value = self.values[name]
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not integral(value):
             raise self.error(name, "an integer" if minimum is None else f"an integer >= {minimum}")
-        if minimum is not None and value < minimum:
+        number = cast(builtins.int, value)
+        if minimum is not None and number < minimum:
             raise self.error(name, f"an integer >= {minimum}")
-        return value
+        return number
 
     def optional_int(self, name: str, minimum: builtins.int | None = None) -> builtins.int | None:
         return None if self.values[name] is None else self.int(name, minimum)

@@ -173,23 +173,32 @@ def _changes(old: _Layer, new: _Layer, renamed: dict[str, str] | None) -> tuple[
         inputs = tuple(renamed.get(_node(ref), _node(ref)) + ref[len(_node(ref)) :] for ref in a.inputs)
         if inputs != b.inputs:
             changes.append(Difference("inputs", "", a.inputs, b.inputs))
-    if a.outputs != b.outputs:
+    if form(a.outputs) != form(b.outputs):
         changes.append(Difference("output_shape", "", _outputs(a), _outputs(b)))
     old_weights = {w.name: w for w in a.weights}
     new_weights = {w.name: w for w in b.weights}
     for key in dict.fromkeys([*old_weights, *new_weights]):
         before, after = old_weights.get(key), new_weights.get(key)
-        if before is None or after is None or before.shape != after.shape:
+        if before is None or after is None or form(before.shape) != form(after.shape):
             changes.append(Difference("weight", key, before and before.shape, after and after.shape))
         elif (before.trainable, before.shared) != (after.trainable, after.shared):
             changes.append(Difference("weight", key, _flags(before), _flags(after)))
-    if a.params != b.params:
+    if form(a.params) != form(b.params):
         changes.append(Difference("params", "", a.params, b.params))
-    if a.non_trainable_params != b.non_trainable_params:
+    if form(a.non_trainable_params) != form(b.non_trainable_params):
         changes.append(Difference("non_trainable_params", "", a.non_trainable_params, b.non_trainable_params))
-    if old.macs != new.macs:
+    if form(old.macs) != form(new.macs):
         changes.append(Difference("macs", "", old.macs, new.macs))
     return tuple(changes)
+
+
+def form(value: object) -> object:
+    """A value to compare by: a formula of the input's symbols (convcalc.symbolic.size.Size) by
+    its canonical form, so that two specs with the same symbols compare as formulas (comparing
+    the sizes themselves would ask at which sizes they are equal)."""
+    if isinstance(value, tuple):
+        return tuple(form(v) for v in value)
+    return getattr(value, "expr", value)
 
 
 def _node(ref: str) -> str:

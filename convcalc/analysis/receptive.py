@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from convcalc.frameworks.base import NoWindow, Positions
-from convcalc.ops.tensor import Shape, all_known
+from convcalc.ops.tensor import Shape, all_known, at_hint, is_number
 from convcalc.ops.window import Axes, Window
 from convcalc.record import Record
 from convcalc.report import Report, Row
@@ -183,7 +183,13 @@ def broadcast_over(shape: Shape, output: Shape) -> bool:
     """
     if len(shape) < len(output):
         return True
-    return any(s == 1 and o != 1 for s, o in zip(shape[1:], output[1:]))
+    return any(_one(s) and not _one(o) for s, o in zip(shape[1:], output[1:]))
+
+
+def _one(size: object) -> bool:
+    """A size of 1 (a formula of the input's symbols is a map's size, not a broadcast 1: a merge
+    that broadcast it recorded the guard that keeps it apart)."""
+    return is_number(size) and size == 1
 
 
 STOPS = {
@@ -284,16 +290,23 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
     size, stride, padding = [], [], []
     aligned = len({f.input for f in fields}) == 1
     for i in range(len(axes)):
-        best = max(fields, key=lambda f: f.size[i])
+        best = max(fields, key=lambda f: at_hint(f.size[i]) or 0)
         size.append(best.size[i])
         stride.append(best.stride[i])
         paddings = tuple(f.padding[i] for f in fields)
         padding.append(best.padding[i])
-        if len({f.stride[i] for f in fields}) > 1:
+        if len({_form(f.stride[i]) for f in fields}) > 1:
             aligned = False
-        if all_known(paddings) and len({f.size[i] - 1 - 2 * p for f, p in zip(fields, paddings)}) > 1:
+        if all_known(paddings) and len({_form(f.size[i] - 1 - 2 * p) for f, p in zip(fields, paddings)}) > 1:
             aligned = False
     upstream = tuple(dict.fromkeys(name for f in fields for name in f.misaligned))
     marks = upstream if aligned else (*upstream, row.name)
     field = Field(fields[0].input, axes, tuple(size), tuple(stride), tuple(padding), marks)
     return LayerField(row.name, field, paths=() if aligned else tuple(shifted))
+
+
+def _form(value: object) -> object:
+    """A value to compare paths by: a formula of the input's symbols (its padding after Keras's
+    'same' with a stride) by its canonical form, as equal formulas are equal for every size.
+    Paths whose formulas differ are reported as not lining up, though at some sizes they may."""
+    return getattr(value, "expr", value)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, complete_spec, use_color
+from convcalc.cli import abort, color_option, complete_spec, set_option, use_color, with_settings
 from convcalc.errors import SpecError
 
 
@@ -15,13 +15,17 @@ from convcalc.errors import SpecError
 @click.argument("new", shell_complete=complete_spec)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--all", "everything", is_flag=True, help="Show unchanged layers too (the table; JSON always has them).")
+@set_option
 @color_option
-def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
+def diff(old: str, new: str, fmt: str, everything: bool, settings: tuple[str, ...], color: str) -> None:
     """Compare two versions of a network: layers added (+), removed (-), changed (~), and totals.
 
     Layers are matched by the names written in the specs, the rest in order like lines in
     `diff`: unchanged definitions anchor, edited layers pair with their old selves by type.
     Shifted automatic names (conv2d_1 -> conv2d_2) alone are not a change.
+
+    Specs whose input sizes are symbols (`input: [H, W, 3]`) compare as formulas: a change
+    that is a formula is shown as one; `--set H=224` compares both specs at those sizes.
 
     Exit status: 0 the networks are equal, 1 they differ, 2 a spec cannot be read or computed.
 
@@ -44,7 +48,7 @@ def diff(old: str, new: str, fmt: str, everything: bool, color: str) -> None:
     if old == "-" and new == "-":
         raise click.UsageError("only one of OLD and NEW can be standard input")
     try:
-        result = compare(load_path(old), load_path(new))
+        result = compare(with_settings(load_path(old), settings), with_settings(load_path(new), settings))
     except SpecError as exc:
         abort(exc)
     if fmt == "json":

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from convcalc.errors import LayerError
 from convcalc.frameworks.base import Build, Code, Family, LayerType
-from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight, integral
 from convcalc.signature import REQUIRED, Args, Signature
 
 DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
@@ -40,8 +40,8 @@ def parameter_shape(args: Args) -> tuple[int, ...]:
     ((1, 1, 768), (5,))
     """
     value = args["shape"]
-    sizes = (value,) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(sizes, tuple | list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+    sizes = (value,) if integral(value) else value  # a size may be a formula (Swin's mask: num_windows from shape(x))
+    if not isinstance(sizes, tuple | list) or not all(integral(n) for n in sizes):
         raise args.error("shape", "a tuple of sizes such as (1, 1, 768)", hint="the shape of the tensor, batch excluded")
     if any(n < 1 for n in sizes):
         raise LayerError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from convcalc.errors import LayerError
 from convcalc.ops.layout import format_shape
-from convcalc.ops.tensor import Shape
+from convcalc.ops.tensor import Shape, is_number
 
 
 def axis_index(axis: int, rank: int, argument: str = "dim") -> int:
@@ -239,6 +239,34 @@ def sliced(size: int | None, start: int | None, end: int | None, step: int) -> r
     if size is None:
         return None
     return range(*slice(start, end, step).indices(size))
+
+
+def slice_span(size: int | None, start: int | None, end: int | None, step: int) -> tuple[int, int] | None:
+    """The first position `x[start:end:step]` keeps of an axis of `size` and how many it keeps,
+    as `sliced` counts them; written with comparisons and arithmetic only, so that a size or a
+    bound that is a formula of the input's symbols (Swin's `x[:, :H]` after padding to a
+    multiple of the window) gives a formula, each comparison a guard.
+
+    >>> slice_span(7, 1, None, 2), slice_span(56, None, 32, 1), slice_span(5, -10, 100, 1), slice_span(5, 4, 1, 1)
+    ((1, 3), (0, 32), (0, 5), (4, 0))
+    """
+    if size is None:
+        return None
+    if is_number(size) and (start is None or is_number(start)) and (end is None or is_number(end)):
+        kept = range(*slice(start, end, step).indices(size))
+        return kept.start, len(kept)
+    first = _clamped(start, 0, size)
+    stop = _clamped(end, size, size)
+    return first, (stop - first + step - 1) // step if stop > first else 0
+
+
+def _clamped(bound: int | None, default: int, size: int) -> int:
+    """A slice bound as Python clamps it: from the end when negative, within 0 .. size."""
+    if bound is None:
+        return default
+    if bound < 0:
+        return bound + size if bound + size > 0 else 0
+    return bound if bound < size else size
 
 
 def gathered(shape: Shape, index: Shape) -> Shape:

@@ -153,7 +153,9 @@ def padding_sides(
             total = span - 1
         elif length is None:
             return None
-        else:
-            total = max((conv_output_length(length, kernel, stride, "same", dilation) - 1) * stride + span - length, 0)
+        else:  # (ceil(L/s) - 1)*s + k' - L, at least 0; written without a comparison, so that a
+            # formula of the input's symbols (convcalc.symbolic) stays one: the excess is > -s
+            excess = stride * ((length + stride - 1) // stride) - length + span - stride
+            total = excess if span >= stride else excess * ((excess + stride) // stride)
         return total // 2, total - total // 2
     return int(padding), int(padding)

@@ -214,7 +214,7 @@ def axis_text(values: tuple[int | None, ...]) -> str:
     >>> axis_text((212, 212)), axis_text((5,)), axis_text((0, None))
     ('212x212', '5', '0x?')
     """
-    return "x".join("?" if v is None else str(v) for v in values)
+    return "x".join("?" if v is None else str(v) if is_number(v) else f"({v})" for v in values)
 
 
 def field_columns(fields: tuple[LayerField, ...]) -> Columns:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from convcalc.analysis.diff import STATUSES, Diff, Difference, LayerDiff
+from convcalc.analysis.diff import STATUSES, Diff, Difference, LayerDiff, form
 from convcalc.ops.layout import format_shape
+from convcalc.ops.tensor import is_number
 from convcalc.report import Report, Row, Totals
 
 SCHEMA = "convcalc-diff/1"
@@ -39,6 +40,13 @@ def difference_text(change: Difference) -> str:
 
 
 def _delta(old: int, new: int) -> str:
+    """`53,600 -> 126,922 (+73,322)`; figures that are formulas of the input's symbols compare
+    as formulas, and their change is one (`+320*ceil(H/4)*ceil(W/4)`)."""
+    if not (is_number(old) and is_number(new)):
+        if form(old) == form(new):
+            return f"{new} (unchanged)"
+        change = new - old
+        return f"{old} -> {new} ({change:+,})" if is_number(change) else f"{old} -> {new} (change {change})"
     if old == new:
         return f"{new:,} (unchanged)"
     return f"{old:,} -> {new:,} ({new - old:+,})"

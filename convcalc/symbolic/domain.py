@@ -29,17 +29,14 @@ from math import ceil, gcd, lcm, prod
 
 from convcalc.errors import Diagnostic
 from convcalc.record import Record
-from convcalc.symbolic.expr import Expr, Floor, Monomial, Symbol
+from convcalc.symbolic.expr import Expr, Floor, Symbol
+from convcalc.symbolic.periodic import Unproven, atom_symbols, slope_period
 from convcalc.symbolic.session import Path, Runner
 from convcalc.symbolic.size import Condition
 
 MAX_SPAN = 100_000  # sizes classified per symbol: a threshold beyond this is left unproven
 MAX_POINTS = 250_000  # classes of sizes over all symbols together
 MAX_RUNS = 2_000
-
-
-class Unproven(Exception):
-    """The conditions are not of a form whose periodicity convcalc can prove."""
 
 
 class Described(Record):
@@ -133,7 +130,70 @@ def explore(symbols: tuple[str, ...], runner: Runner, first: Path) -> Domain:
                 return model.domain()
     except Unproven:
         pass
-    return _unproven(symbols, paths)
+    finite = _equation(symbols, runner, paths)
+    return finite if finite is not None else _unproven(symbols, paths)
+
+
+MAX_LISTED = 24  # sizes listed when an equation leaves finitely many
+
+
+def _equation(symbols: tuple[str, ...], runner: Runner, paths: list[Path]) -> Domain | None:
+    """The domain when one condition decides everything: a path accepts where an equation
+    holds and another rejects where it does not (`H*W == 784`: a Linear after a Flatten). Too
+    many classes to classify, but proven all the same, and the sizes listed when finitely many."""
+    accepting = [p for p in paths if p.accepted and len(p.guards) == 1 and p.guards[0].op == "=="]
+    for path in accepting:
+        (made,) = path.guards
+        denied = made.negated()
+        failing = next((q for q in paths if not q.accepted and q.guards == (denied,)), None)
+        if failing is None:  # run where the equation fails: one more on the first of its sizes
+            name = sorted(made.symbols())[0]
+            point = path.values | {name: path.values[name] + 1}
+            failing = runner(point) if denied.holds(point) else None
+        if failing is None or failing.accepted or failing.guards != (denied,):
+            continue
+        found = solutions(made, {})
+        if found is None or len(made.symbols()) != len(symbols):
+            parts: tuple[str, ...] = (made.text(),)
+        else:
+            listed = ", ".join(" x ".join(str(v[n]) for n in symbols) for v in found[:MAX_LISTED])
+            more = ", ..." if len(found) > MAX_LISTED else ""
+            parts = (f"{made.text()} ({len(found)} sizes, {' x '.join(symbols)}: {listed}{more})",)
+        smallest = _smallest(found) if found else path.values
+        return Domain(symbols, parts, smallest, True, {}, failing, (path, failing), parts[0])  # formulas hold on all of it
+    return None
+
+
+def solutions(made: Condition, others: dict[str, int], limit: int = 4096) -> list[dict[str, int]] | None:
+    """Every size of two symbols meeting an equation F(H)*G(W) + c == 0 with c != 0 (finitely
+    many: |F(H)| and |G(W)| divide c), the other symbols at `others`; None when the equation is
+    of another form or its sizes go beyond `limit`.
+
+    >>> from convcalc.symbolic.parse import conditions, held
+    >>> [(v["H"], v["W"]) for v in solutions(held(conditions("H*W == 12"))[0], {})]
+    [(1, 12), (2, 6), (3, 4), (4, 3), (6, 2), (12, 1)]
+    """
+    names = sorted(made.symbols() - set(others))
+    if made.op != "==" or len(names) != 2:
+        return None
+    first, second = names
+    try:
+        factor, constant = _product_form(made.expr, first)
+    except Unproven:
+        return None
+    bound = abs(constant) + 1
+    if constant == 0 or factor.is_constant or bound > limit:
+        return None
+    test = _compiled(made, (*names, *others))
+    size_of = _compiled_expr(factor, (*names, *others))
+    rest = tuple(others.values())
+    found: list[dict[str, int]] = []
+    for h in range(1, bound + 1):
+        f = size_of(h, 1, *rest)
+        if f == 0 or constant % f:
+            continue
+        found.extend({first: h, second: w} | others for w in range(1, bound + 1) if test(h, w, *rest))
+    return found
 
 
 class Model:
@@ -388,8 +448,8 @@ def _period(s: str, conditions: list[Condition]) -> int:
     period = 1
     for c in conditions:
         for atom in _all_atoms(c.expr):
-            if s in _atom_symbols(atom):
-                period = lcm(period, _slope_period(atom, s)[1])
+            if s in atom_symbols(atom):
+                period = lcm(period, slope_period(atom, s)[1])
     return period
 
 
@@ -398,38 +458,6 @@ def _all_atoms(expr: Expr) -> list[Symbol | Floor]:
     for monomial, _ in expr.terms:
         for atom, _ in monomial:
             found.append(atom)
-    return found
-
-
-def _atom_symbols(atom: Symbol | Floor) -> frozenset[str]:
-    return frozenset((atom.name,)) if isinstance(atom, Symbol) else atom.num.symbols()
-
-
-def _slope_period(atom: Symbol | Floor, s: str) -> tuple[Fraction, int]:
-    """How an atom grows with `s` (its slope) and a period P after which it has grown by an
-    integer, slope * P, for every size: floor(N/c) needs P to make N grow by a multiple of c."""
-    if isinstance(atom, Symbol):
-        return (Fraction(1), 1) if atom.name == s else (Fraction(0), 1)
-    slope, period = Fraction(0), 1
-    for monomial, coefficient in atom.num.terms:
-        if not monomial:
-            continue
-        if len(monomial) != 1 or monomial[0][1] != 1:
-            if s in _monomial_symbols(monomial):
-                raise Unproven(f"floor of a product: {atom}")
-            continue
-        inner_slope, inner_period = _slope_period(monomial[0][0], s)
-        slope += coefficient * inner_slope
-        period = lcm(period, inner_period)
-    need = slope.denominator * atom.den
-    step = need // gcd(need, slope.numerator)
-    return slope / atom.den, lcm(period, step)
-
-
-def _monomial_symbols(monomial: Monomial) -> frozenset[str]:
-    found: frozenset[str] = frozenset()
-    for atom, _ in monomial:
-        found |= _atom_symbols(atom)
     return found
 
 
@@ -457,8 +485,8 @@ def _product_form(expr: Expr, s: str) -> tuple[Expr, int]:
     for monomial, _ in expr.terms:
         if not monomial:
             continue
-        own = tuple((a, p) for a, p in monomial if s in _atom_symbols(a))
-        if any(_atom_symbols(a) - {s} for a, _ in own):
+        own = tuple((a, p) for a, p in monomial if s in atom_symbols(a))
+        if any(atom_symbols(a) - {s} for a, _ in own):
             raise Unproven(f"a condition mixing {s} with other sizes inside a floor: {expr}")
         parts.add(own)
     if len(parts) != 1:
@@ -519,7 +547,7 @@ def _root_bound(coefficients: list[Fraction]) -> int:
 
 
 def _own_atoms(expr: Expr, s: str) -> list[Symbol | Floor]:
-    return [a for m, _ in expr.terms for a, _ in m if s in _atom_symbols(a)]
+    return [a for m, _ in expr.terms for a, _ in m if s in atom_symbols(a)]
 
 
 def _compiled(c: Condition, symbols: tuple[str, ...]) -> Callable[..., bool]:

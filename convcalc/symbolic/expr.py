@@ -326,6 +326,8 @@ def text(expr: Expr | int, facts: dict[str, int] | None = None) -> str:
     ('H % 2', '768*floor(H/16)*floor(W/16)', '3*H*W')
     >>> text((H + 31) // 32 * 2048 + 1000, {"H": 32}), text(H * H * 5 - 3 * H + 7)
     ('64*H + 1000', '5*H**2 - 3*H + 7')
+    >>> text(3 - (H + 3) % 4)  # the padding Keras's 'same' adds before an axis, four strides in
+    '3 - (H + 3) % 4'
     """
     if isinstance(expr, int):
         return str(expr)
@@ -393,6 +395,8 @@ def _rational_text(poly: RationalPoly, facts: dict[str, int]) -> str:
         parts.append((coefficient, _monomial_text(monomial, facts)))
     if not parts:
         return "0"
+    if parts[0][0] < 0 and "%" in parts[0][1] and parts[-1][0] > 0 and not parts[-1][1]:
+        parts.insert(0, parts.pop())  # `3 - (H + 3) % 4`, not `-(H + 3) % 4 + 3` (which Python reads otherwise)
     out = ""
     for i, (coefficient, body) in enumerate(parts):
         sign = "-" if coefficient < 0 else "+"

@@ -30,6 +30,8 @@ class Condition(Record):
     >>> H = Expr.symbol("H")
     >>> print(condition(H - H // 2 * 2, "=="), condition(H // 16 - 1, ">="), condition(2 * H - 6, "!="))
     H % 2 == 0 H >= 16 H != 3
+    >>> print(Condition(H // 2 * 2 - H, ">="))
+    H % 2 <= 0
     """
 
     __slots__ = ("expr", "op")
@@ -102,6 +104,10 @@ def condition_text(expr: Expr, op: str, facts: dict[str, int] | None = None) -> 
         constant = expr.constant_term
         rest = text(expr - constant, facts)
         if "%" in rest and not (expr - constant).is_constant:
+            if rest.startswith("-"):  # `-(6*F) % 7 >= 0` would read as Python's (-(6*F)) % 7: `(6*F) % 7 <= 0`
+                negated = text(constant - expr, facts)
+                if not negated.startswith("-"):
+                    return f"{negated} {_flipped(op)} {constant}"
             return f"{rest} {op} {-constant}"
     if positive.is_constant and not negative.is_constant:  # 16 - H >= 0 reads H <= 16
         return f"{text(negative, facts)} {_flipped(op)} {text(positive, facts)}"
@@ -175,11 +181,21 @@ class Space:
     def settled(self, made: Condition) -> bool | None:
         """The condition's truth when the symbols' bounds decide it, else None."""
         low, high = bounds(made.expr, self.lower, self.upper)
+        if (low < 0 <= high) if made.op == ">=" else (low <= 0 <= high):
+            low, high = self._repeating(made.expr, low, high)
         if made.op == ">=":
             return True if low >= 0 else False if high < 0 else None
         if low > 0 or high < 0:
             return made.op == "!="
         return None
+
+    def _repeating(self, expr: Expr, low: float, high: float) -> tuple[float, float]:
+        """The exact range of a formula that repeats (a remainder: `2*floor((H + 1)/2) - H`),
+        walked over one period from the lower bounds; others keep their bounds."""
+        from convcalc.symbolic.periodic import values_over_period
+
+        found = values_over_period(expr, self.lower, self.upper)
+        return (low, high) if not found else (min(found), max(found))
 
     def record(self, made: Condition, specialized: bool = False) -> None:
         if made not in self._seen:

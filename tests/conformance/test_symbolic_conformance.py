@@ -105,3 +105,30 @@ def test_the_real_framework_accepts_exactly_the_domain_and_gives_the_formulas(
         formulas = [tuple(_at(d, values) for d in row.outputs[0]) for row in report.rows]
         assert formulas == [layer.output_shape for layer in real.layers], values
     assert 0 < accepted_sizes < len(sizes)  # both answers were put to the test
+
+
+def test_mobilenetv2_with_symbols_agrees_with_real_keras_at_odd_and_even_sizes() -> None:
+    """keras.applications.MobileNetV2 pads by imagenet_utils.correct_pad (1 - H % 2): the bundled
+    spec on [H, W, 3] gives formulas that, on sizes of each parity, are real Keras's shapes."""
+    import warnings
+    from pathlib import Path
+
+    import keras
+
+    text = (Path(__file__).resolve().parents[2] / "specs" / "keras-mobilenetv2.yaml").read_text()
+    report: Report = convcalc.summarize(text.replace("input: [224, 224, 3]", "input: [H, W, 3]"), "mobilenetv2.yaml")
+    assert report.symbolic is not None
+    for h, w in ((96, 97), (129, 112)):
+        values = {"H": h, "W": w}
+        assert report.symbolic.domain.contains(values)
+        assert all(guard.condition.holds(values) for guard in report.symbolic.guards)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input_shape is undefined or non-square": Keras's own note
+            model = keras.applications.MobileNetV2(input_shape=(h, w, 3), weights=None)
+        real = {layer.name: tuple(layer.output.shape) for layer in model.layers}
+        compared = [row for row in report.rows if row.name in real]
+        for row in compared:
+            assert tuple(_at(d, values) for d in row.outputs[0]) == real[row.name], (values, row.name)
+        assert len(compared) > 100
+        pads = [row for row in report.rows if row.type == "ZeroPadding2D"]
+        assert pads and all(row.name in real for row in pads)

@@ -21,7 +21,7 @@ from convcalc.ops.layout import CHANNELS_FIRST, CHANNELS_LAST, Layout, format_sh
 from convcalc.ops.merge import broadcast, concatenate
 from convcalc.ops.norm import check_groups, resolve_axes
 from convcalc.ops.reshape import flattened, permuted, reshaped
-from convcalc.ops.tensor import Built, Shape, Weight
+from convcalc.ops.tensor import Built, Shape, Weight, integral
 from convcalc.ops.window import Axes, Window, mixing, shift, sliding
 from convcalc.signature import Args, Signature
 
@@ -749,9 +749,9 @@ def sides(args: Args, name: str, rank: int, negative_int: bool) -> Sides:
     expected = pair if rank == 1 else f"an integer >= 0, a tuple of {rank} of them, or a tuple of {rank} (before, after) pairs"
 
     def amount(v: object) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        if not integral(v) or v < 0:  # type: ignore[operator]  # an int, or a formula (correct_pad's `1 - H % 2`)
             raise args.error(name, expected)
-        return v
+        return v  # type: ignore[return-value]
 
     def two(v: object) -> tuple[int, int]:
         if isinstance(v, tuple | list) and len(v) == 2:

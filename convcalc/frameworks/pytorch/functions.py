@@ -34,7 +34,7 @@ from convcalc.ops.axes import (
     pieces,
     reduced,
     reordered,
-    sliced,
+    slice_span,
     split_sizes,
     squeezed,
 )
@@ -442,15 +442,16 @@ def rolled_axes(args: Args, shape: Shape) -> Axes:
     return mixing(len(shape), *roll_dims(args, shape))
 
 
-def slice_range(args: Args, shape: Shape) -> tuple[int, range | None]:
-    """The dim sliced and the positions kept of it (None when its size is unknown)."""
+def slice_range(args: Args, shape: Shape) -> tuple[int, tuple[int, int] | None, int]:
+    """The dim sliced, the first position kept and how many (None when its size is unknown),
+    and the step."""
     axis = axis_index(args.int("dim"), len(shape))
     step = args.int("step")
     if step < 1:
         raise LayerError(f"slice step must be positive, found {step}", argument="step", code="CC105")
     start, end = args.optional_int("start"), args.optional_int("end")
-    kept = sliced(shape[axis], start, end, step)
-    if kept is not None and not kept:
+    kept = slice_span(shape[axis], start, end, step)
+    if kept is not None and kept[1] == 0:
         raise LayerError(
             f"the slice [{'' if start is None else start}:{'' if end is None else end}:{step}] of dim {axis} "
             f"(size {shape[axis]}) keeps no position",
@@ -458,7 +459,7 @@ def slice_range(args: Args, shape: Shape) -> tuple[int, range | None]:
             argument="start",
             code="CC200",
         )
-    return axis, kept
+    return axis, kept, step
 
 
 def slice_(args: Args, shape: Shape) -> Built:
@@ -473,19 +474,20 @@ def slice_(args: Args, shape: Shape) -> Built:
         end (int, optional): the position the slice stops before; negative counts from the end.
         step (int): the distance between the positions kept, at least 1.
     """
-    axis, kept = slice_range(args, shape)
-    return Built(shape[:axis] + (None if kept is None else len(kept),) + shape[axis + 1 :])
+    axis, kept, _ = slice_range(args, shape)
+    return Built(shape[:axis] + (None if kept is None else kept[1],) + shape[axis + 1 :])
 
 
 def slice_window(args: Args, shape: Shape) -> Window:
     """A 1-wide window along the dim, stepping `step`, cropping the positions before start."""
-    axis, kept = slice_range(args, shape)
+    axis, kept, step = slice_range(args, shape)
     if kept is None:
         start = args.optional_int("start")
-        return Window((axis,), (1,), (args.int("step"),), (1,), (None if start is None or start < 0 else -start,), (None,))
+        return Window((axis,), (1,), (step,), (1,), (None if start is None or start < 0 else -start,), (None,))
     size = shape[axis]
     assert size is not None
-    return Window((axis,), (1,), (kept.step,), (1,), (-kept.start,), (kept[-1] + 1 - size,))
+    first, count = kept
+    return Window((axis,), (1,), (step,), (1,), (-first,), (first + (count - 1) * step + 1 - size,))
 
 
 def index(args: Args, shapes: tuple[Shape, ...]) -> Built:
