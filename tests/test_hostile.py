@@ -617,6 +617,53 @@ def test_bytes_that_are_not_onnx(tmp_path: Path, onnx_installed: None) -> None:
     assert_clear_error(*import_(write(tmp_path, b"\x0f\xff\xff", "wire.onnx")), "CC002", "wire type 7")
 
 
+def constant_graph(
+    tmp_path: Path, name: str, nodes: list[tuple[str, list[str], dict[str, int]]], integers: dict[str, list[int]]
+) -> str:
+    """A small valid ONNX file: x -> Reshape(x, shape) -> y, `shape` computed from int64
+    initializers by `nodes` (op, inputs, attributes; each node's output is named after its index),
+    so the importer must follow the constants to read the Reshape."""
+    import numpy
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    made = [helper.make_node(op, inputs, [f"c{i}"], **attrs) for i, (op, inputs, attrs) in enumerate(nodes)]
+    made.append(helper.make_node("Reshape", ["x", f"c{len(nodes) - 1}"], ["y"]))
+    inits = [numpy_helper.from_array(numpy.array(v, dtype=numpy.int64), k) for k, v in integers.items()]
+    graph = helper.make_graph(
+        made,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 12])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=inits,
+    )
+    path = tmp_path / name
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return str(path)
+
+
+HOSTILE_CONSTANTS = {
+    # 10 ** 100,000,000: Python's unbounded ints would compute it for minutes
+    "pow": ([("Pow", ["ten", "big"], {})], {"ten": [10], "big": [100_000_000]}),
+    # 4,096 indices into a row of 4,096, concatenated eight times: 134 million elements
+    "gather": (
+        [("Gather", ["row", "zeros"], {"axis": 0}), ("Concat", ["row", *["c0"] * 8], {"axis": 0})],
+        {"row": [[0] * 4096], "zeros": [0] * 4096},
+    ),
+    # 2**62 squared, past int64, handed to ONNX's shape inference (Tile's repeats)
+    "overflow": ([("Mul", ["a", "a"], {}), ("Tile", ["a", "c0"], {})], {"a": [2**62]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CONSTANTS))
+def test_onnx_constants_that_would_grow_are_not_followed(tmp_path: Path, onnx_installed: None, name: str) -> None:
+    """Constant arithmetic is followed within KEEP_INTEGERS elements and int64 values (the reviewer's
+    cases: a hang, 2.3 GB then a MemoryError, an OverflowError traceback): past them the value is
+    unknown and the Reshape that reads it is refused at its node, in a line, within a second."""
+    nodes, integers = HOSTILE_CONSTANTS[name]
+    result, seconds = import_(constant_graph(tmp_path, f"{name}.onnx", nodes, integers))
+    assert_clear_error(result, seconds, "CC003", "Reshape")
+
+
 def test_an_ultralytics_file_alias_bomb_stops_before_expanding(tmp_path: Path) -> None:
     """A YOLO model YAML is read by its own importer (YAML 1.1, as Ultralytics reads it), with the
     same alias check as a spec."""

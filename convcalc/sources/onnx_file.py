@@ -34,7 +34,7 @@ from convcalc.errors import Location, SpecError
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
 from convcalc.sources.draft import Draft, Layer
-from convcalc.sources.onnx_model import INTEGER_DTYPES, load
+from convcalc.sources.onnx_model import INTEGER_DTYPES, KEEP_INTEGERS, load
 from convcalc.sources.onnx_ops import OPS, slice_bounds
 
 Dims = tuple[int | None, ...]
@@ -44,7 +44,11 @@ SHAPE_OPS = frozenset(
     {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
     | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow"}
 )
-"""Operators followed as arithmetic on constants when every input they take is known."""
+"""Operators followed as arithmetic on constants when every input they take is known. A file
+decides the values: a constant is followed only while it has at most KEEP_INTEGERS elements and
+its integers fit in int64, as ONNX's own would, so a crafted graph (a Gather or Concat growing a
+constant, a Pow of a huge exponent) ends the following, never the memory or the time."""
+INT64 = range(-(2**63), 2**63)
 DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"} | INTEGER_DTYPES
 """TensorProto's element types as a Buffer's dtype names them."""
 DEDUPLICATED = (
@@ -602,7 +606,7 @@ class _Importer:
             result = _evaluate(node, self)
         except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError):
             return False
-        if result is None:
+        if result is None or len(result[1]) > KEEP_INTEGERS:
             return False
         self.values[node.outputs[0]] = result
         return True
@@ -636,7 +640,7 @@ class _Importer:
             integral = found is not None and all(isinstance(v, int) and not isinstance(v, bool) for v in found[1])
             element = self.elements.get(name) or (TensorProto.INT64 if integral else TensorProto.FLOAT)
             types[raw] = helper.make_tensor_type_proto(element, list(shape))
-            if found is not None and integral and element == TensorProto.INT64:
+            if found is not None and integral and element == TensorProto.INT64 and all(v in INT64 for v in found[1]):
                 data[raw] = helper.make_tensor(raw, TensorProto.INT64, [int(d or 0) for d in found[0]], found[1])
         try:
             schema = onnx.defs.get_schema(node.op, self.opset, "")
@@ -833,11 +837,9 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
     if any(name and found is None for name, found in zip(node.inputs, values, strict=True)):
         return None
     data = values[0]
-    if data is None:
+    if data is None or any(found is not None and len(found[1]) > KEEP_INTEGERS for found in values):
         return None
     dims, flat = data
-    if len(flat) > 4096:
-        return None
     if op == "Cast":
         return dims, flat
     if op == "Identity":
@@ -847,7 +849,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
             return None  # a weight's transpose: onnx_file reads it as the transposed initializer
         return _rearranged(node, [found for found in values if found is not None])
     if op == "ConstantOfShape":
-        if any(v is None for v in flat) or math.prod(flat) > 4096:
+        if any(v is None for v in flat) or math.prod(flat) > KEEP_INTEGERS:
             return None
         fill = node.attrs.get("value")
         from onnx import numpy_helper
@@ -884,6 +886,10 @@ def _rearranged(node: _Node, values: list[Value]) -> Value | None:
 
     arrays = [numpy.array(flat, dtype=object).reshape(dims) for dims, flat in values]
     data, op = arrays[0], node.op
+    if op == "Gather" and len(values[1][1]) * (data.size // max(data.shape[_axis(node, data)], 1)) > KEEP_INTEGERS:
+        return None
+    if op == "Concat" and sum(len(flat) for _, flat in values) > KEEP_INTEGERS:
+        return None
     if op == "Gather":
         result = numpy.take(data, numpy.array(values[1][1], dtype=numpy.int64).reshape(values[1][0]), axis=_axis(node, data))
     elif op == "Concat":
@@ -934,16 +940,35 @@ def _arithmetic(op: str, a: Any, b: Any) -> Any:
     if op == "Mod":
         return a % b if isinstance(a, int) and isinstance(b, int) else math.fmod(a, b)  # ONNX's fmod=0 is Python's %
     if op == "Add":
-        return a + b
+        return _int64(a + b)
     if op == "Sub":
-        return a - b
+        return _int64(a - b)
     if op == "Mul":
-        return a * b
+        return _int64(a * b)
     if op == "Pow":
-        return a**b if isinstance(a, int) and isinstance(b, int) and b >= 0 else float(a) ** b  # (C // heads) ** -0.5
+        if isinstance(a, int) and isinstance(b, int) and b >= 0:
+            if b > 64 and a not in (-1, 0, 1):  # past 64, only these stay in int64
+                raise OverflowError(f"{a} ** {b} is past int64")
+            return _int64(a**b)
+        return float(a) ** b  # (C // heads) ** -0.5
     if isinstance(a, int) and isinstance(b, int):
         return int(a / b)  # ONNX's integer Div truncates
     return a / b
+
+
+def _int64(value: Any) -> Any:
+    """An integer as ONNX's int64 holds it; past its range the node is not followed (evaluate()
+    catches the OverflowError), where None would read as a size left unknown, like the batch.
+
+    >>> _int64(2**62), _int64(1.5)
+    (4611686018427387904, 1.5)
+    >>> _int64(2**63)
+    Traceback (most recent call last):
+    OverflowError: 9223372036854775808 is past int64
+    """
+    if isinstance(value, int) and value not in INT64:
+        raise OverflowError(f"{value} is past int64")
+    return value
 
 
 def _constant(node: _Node) -> Value | None:
@@ -953,7 +978,7 @@ def _constant(node: _Node) -> Value | None:
     if "value" in attrs:
         tensor = attrs["value"]
         dims = tuple(int(d) for d in tensor.dims)
-        if math.prod(dims) > 4096:
+        if math.prod(dims) > KEEP_INTEGERS:
             return None
         return dims, numpy_helper.to_array(tensor).reshape(-1).tolist()
     for key in ("value_int", "value_float"):
