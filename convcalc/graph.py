@@ -19,7 +19,7 @@ from convcalc.record import Record
 from convcalc.signature import REQUIRED
 from convcalc.spec.calls import Call, resolve
 from convcalc.spec.containers import Container, container_of
-from convcalc.spec.expr import SHAPE, Expr, Function, ShapeReader, allowed, evaluate
+from convcalc.spec.expr import SHAPE, Expr, Function, ShapeReader, allowed
 from convcalc.spec.model import UNSCOPED_NAME, BlockSpec, InputSpec, LayerSpec, Spec
 
 MAX_LAYERS = 1_000_000  # layers after expanding blocks: beyond this a repeat has exploded the graph
@@ -341,13 +341,13 @@ def _patterned(layer: LayerSpec) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _name_part(text: str) -> ast.expr | None:
+def _name_part(text: str) -> Expr | None:
     """`{expression}` in a repeated layer's name, read once (None: not arithmetic a spec may write)."""
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError:
         return None
-    return tree if allowed(tree) is None else None
+    return Expr(text, tree) if allowed(tree) is None else None
 
 
 def _checked_name(name: object, layer: LayerSpec) -> str:
@@ -559,8 +559,8 @@ class _Builder:
         for index in range(1, len(parts), 2):
             text = parts[index]
             try:
-                tree = _name_part(text)
-                value = None if tree is None else evaluate(tree, env, text)
+                part = _name_part(text)
+                value = None if part is None else part.evaluate(env)
             except LayerError as exc:
                 raise SpecError.at(layer.locate("name"), exc.code, f"in the name {layer.name!r}: {exc.message}") from None
             if not isinstance(value, int | str) or isinstance(value, bool):

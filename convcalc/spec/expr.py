@@ -92,7 +92,7 @@ MAX_CALL_DEPTH = 32  # helpers calling helpers: deeper than this is a mistake
 class Expr(Record):
     """Arithmetic over names, kept unevaluated until a block instance gives the names values."""
 
-    __slots__ = ("text", "node", "_names", "_calls", "_items")
+    __slots__ = ("text", "node", "_names", "_calls", "_items", "_code")
 
     text: str
     node: ast.expr
@@ -104,6 +104,7 @@ class Expr(Record):
         self._names: frozenset[str] | None = None
         self._calls: frozenset[str] | None = None
         self._items: tuple[Expr, ...] | None = None
+        self._code: Code | None = None  # compiled on first evaluation: a template is evaluated per instance
 
     def __repr__(self) -> str:
         return self.text
@@ -132,7 +133,13 @@ class Expr(Record):
         return self._items
 
     def evaluate(self, env: Mapping[str, object]) -> object:
-        return evaluate(self.node, env, self.text)
+        """Its value where the names have these values (see `evaluate`)."""
+        try:
+            if self._code is None:
+                self._code = compiled(self.node, self.text)
+            return self._code(env, 0)
+        except RecursionError:
+            raise LayerError(f"{short(self.text)} nests too deeply", code="CC105") from None
 
 
 def callee(call: ast.Call) -> str:
@@ -216,7 +223,7 @@ class Function(Record):
     """A helper formula of the spec (`functions:`): parameters with defaults and a body of
     steps, each `name = expression`, the last an expression giving the result."""
 
-    __slots__ = ("name", "params", "defaults", "steps", "text")
+    __slots__ = ("name", "params", "defaults", "steps", "text", "_codes")
 
     name: str
     params: tuple[str, ...]
@@ -237,6 +244,7 @@ class Function(Record):
         self.defaults = defaults
         self.steps = steps
         self.text = text
+        self._codes: tuple[Code, ...] | None = None  # the steps compiled, on the first call
 
     def __repr__(self) -> str:
         return f"<function {self.text}>"
@@ -269,9 +277,11 @@ class Function(Record):
             raise LayerError(f"helper formulas call each other more than {MAX_CALL_DEPTH} deep", code="CC105")
         env: dict[str, object] = {**functions, **self.bind(args, kwargs)}
         result: object = None
-        for target, node, text in self.steps:
+        if self._codes is None:
+            self._codes = tuple(compiled(node, text) for _, node, text in self.steps)
+        for (target, _, _), code in zip(self.steps, self._codes):
             try:
-                result = _evaluate(node, env, text, depth + 1)
+                result = code(env, depth + 1)
             except LayerError as exc:
                 raise LayerError(f"{exc.message} (in {self.name})", exc.hint, exc.argument, exc.code) from None
             if target is not None:
@@ -290,6 +300,11 @@ class ShapeReader:
         return "<shape>"
 
 
+Code = Callable[[Mapping[str, object], int], object]
+"""An expression compiled (`compiled`): its value in an environment of names, at a depth of
+helper calls (a helper's body runs one deeper than its caller)."""
+
+
 def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> object:
     """The value of an expression tree, or a LayerError naming what is not allowed.
 
@@ -301,7 +316,7 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
     (24, 2, 1)
     """
     try:
-        return _evaluate(node, env, text, 0)
+        return compiled(node, text)(env, 0)
     except RecursionError:
         raise LayerError(f"{short(text)} nests too deeply", code="CC105") from None
 
@@ -309,77 +324,147 @@ def evaluate(node: ast.expr, env: Mapping[str, object], text: str = "") -> objec
 _UNSET = object()
 
 
-def _evaluate(node: ast.expr, env: Mapping[str, object], text: str, depth: int) -> object:
+def compiled(node: ast.expr, text: str) -> Code:
+    """The expression as a closure: what each node is (a name, `a * b`, a call...) is decided once
+    here, not at each evaluation, and the closure does only the arithmetic. It raises exactly
+    what evaluating the tree would, when it would: a part that is not allowed fails when it is
+    reached (the side of `a or b` that is not needed never is). `text` is the expression as the
+    spec wrote it, for the messages.
+
+    >>> compiled(ast.parse("[f'{n}_{i}' for i in range(k)]", mode="eval").body, "")({"n": "conv", "k": 2}, 0)
+    ['conv_0', 'conv_1']
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
-        return node.value
+        value = node.value
+        return lambda env, depth: value
     if isinstance(node, ast.Name):
-        found = env.get(node.id, _UNSET)
+        return _name(node.id, text)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _binary(node, text)
+    if isinstance(node, ast.JoinedStr):
+        return _joined(node, text)
+    if isinstance(node, ast.Tuple | ast.List):
+        codes = [compiled(item, text) for item in node.elts]
+        if isinstance(node, ast.Tuple):
+            return lambda env, depth: tuple([code(env, depth) for code in codes])
+        return lambda env, depth: [code(env, depth) for code in codes]
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):  # input_shape[-1], input_shape[1:]
+        return _subscript(node, text)
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE or isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
+        return _comparison(node, text)
+    if isinstance(node, ast.BoolOp):
+        return _boolean(node, text)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        operand = compiled(node.operand, text)
+        return lambda env, depth: not operand(env, depth)
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = compiled(node.test, text), compiled(node.body, text), compiled(node.orelse, text)
+        return lambda env, depth: body(env, depth) if test(env, depth) else orelse(env, depth)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _sign(node, text)
+    if isinstance(node, ast.ListComp):
+        return _comprehension(node, text)
+    if isinstance(node, ast.Call) and callee(node) and not any(isinstance(a, ast.Starred) for a in node.args):
+        return _call(node, text)
+    return _refused(text)
+
+
+def _refused(text: str) -> Code:
+    """A part of an expression that is not allowed: an error when (if) it is evaluated."""
+
+    def refused(env: Mapping[str, object], depth: int) -> object:
+        raise LayerError(
+            f"{text!r} is not allowed here" if text else "this expression is not allowed here",
+            hint="only literals, block parameters, + - * / // % **, comparisons, and the functions "
+            + ", ".join(BUILTINS)
+            + ", shape and the spec's own",
+            code="CC102",
+        )
+
+    return refused
+
+
+def _name(name: str, text: str) -> Code:
+    def load(env: Mapping[str, object], depth: int) -> object:
+        found = env.get(name, _UNSET)
         if found is not _UNSET and not isinstance(found, (Function, ShapeReader)):  # a tuple: quicker than a union
             return found
         known = ", ".join(sorted(k for k, v in env.items() if not isinstance(v, Function | ShapeReader)))
         raise LayerError(
-            f"unknown name {node.id!r} in {text or node.id!r}",
+            f"unknown name {name!r} in {text or name!r}",
             hint=f"known names: {known or 'none here: names are the parameters of a block'}",
             code="CC105",
         )
-    # the kinds of node tell each case apart: the commonest first
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left = _evaluate(node.left, env, text, depth)
-        right = _evaluate(node.right, env, text, depth)
-        if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, list | tuple | str):
-            joined: Any = left
-            return _items(joined + right, text)  # ["input"] + names, "layer" + f"{i}"
-        if isinstance(node.op, ast.Pow):
-            _number(left, text)
-            if abs(_number(right, text)) > 64:
+
+    return load
+
+
+def _binary(node: ast.BinOp, text: str) -> Code:
+    """+ - * / // % **: `+` also joins two lists, tuples or strings; an exponent is at most 64."""
+    left, right = compiled(node.left, text), compiled(node.right, text)
+    operation = _BINARY[type(node.op)]
+    joins, power = type(node.op) is ast.Add, type(node.op) is ast.Pow
+
+    def binary(env: Mapping[str, object], depth: int) -> object:
+        a = left(env, depth)
+        b = right(env, depth)
+        if joins and type(a) is type(b) and isinstance(a, list | tuple | str):
+            joined: Any = a
+            return _items(joined + b, text)  # ["input"] + names, "layer" + f"{i}"
+        if power:
+            _number(a, text)
+            if abs(_number(b, text)) > 64:
                 raise LayerError(f"the exponent in {text!r} is too large", code="CC105")
         try:
-            result = _BINARY[type(node.op)](_number(left, text), _number(right, text))
+            result = operation(_number(a, text), _number(b, text))
         except ZeroDivisionError:
             raise LayerError(f"division by zero in {text!r}", code="CC105") from None
         except OverflowError:
             raise LayerError(f"{text!r} overflows", code="CC105") from None
         return _bounded(result, text)
-    if isinstance(node, ast.JoinedStr):
-        return "".join(_formatted(part, env, text, depth) for part in node.values)
-    if isinstance(node, ast.Tuple | ast.List):
-        items = tuple(_evaluate(item, env, text, depth) for item in node.elts)
-        return items if isinstance(node, ast.Tuple) else list(items)
-    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):  # input_shape[-1], input_shape[1:]
-        return _subscript(node, env, text, depth)
-    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE or isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
-        left = _evaluate(node.left, env, text, depth)
-        for op, right_node in zip(node.ops, node.comparators):  # a < b < c is a < b and b < c, lazily
-            right = _evaluate(right_node, env, text, depth)
+
+    return binary
+
+
+def _sign(node: ast.UnaryOp, text: str) -> Code:
+    operand, negated = compiled(node.operand, text), isinstance(node.op, ast.USub)
+
+    def sign(env: Mapping[str, object], depth: int) -> object:
+        value = _number(operand(env, depth), text)
+        return -value if negated else value
+
+    return sign
+
+
+def _boolean(node: ast.BoolOp, text: str) -> Code:
+    """Python's and/or: the deciding operand, the rest not evaluated."""
+    codes, deciding = [compiled(item, text) for item in node.values], isinstance(node.op, ast.Or)
+
+    def boolean(env: Mapping[str, object], depth: int) -> object:
+        value: object = None
+        for code in codes:
+            value = code(env, depth)
+            if bool(value) == deciding:
+                return value
+        return value
+
+    return boolean
+
+
+def _comparison(node: ast.Compare, text: str) -> Code:
+    """a < b < c is a < b and b < c, lazily."""
+    first, steps = compiled(node.left, text), [(op, compiled(right, text)) for op, right in zip(node.ops, node.comparators)]
+
+    def comparison(env: Mapping[str, object], depth: int) -> object:
+        left = first(env, depth)
+        for op, code in steps:
+            right = code(env, depth)
             if not _compare(op, left, right, text):
                 return False
             left = right
         return True
-    if isinstance(node, ast.BoolOp):  # Python's and/or: the deciding operand, the rest not evaluated
-        value: object = None
-        for item in node.values:
-            value = _evaluate(item, env, text, depth)
-            if bool(value) == isinstance(node.op, ast.Or):
-                return value
-        return value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return not _evaluate(node.operand, env, text, depth)
-    if isinstance(node, ast.IfExp):
-        return _evaluate(node.body if _evaluate(node.test, env, text, depth) else node.orelse, env, text, depth)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = _number(_evaluate(node.operand, env, text, depth), text)
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.ListComp):
-        return _comprehension(node, env, text, depth)
-    if isinstance(node, ast.Call) and callee(node) and not any(isinstance(a, ast.Starred) for a in node.args):
-        return _call(node, env, text, depth)
-    raise LayerError(
-        f"{text!r} is not allowed here" if text else "this expression is not allowed here",
-        hint="only literals, block parameters, + - * / // % **, comparisons, and the functions "
-        + ", ".join(BUILTINS)
-        + ", shape and the spec's own",
-        code="CC102",
-    )
+
+    return comparison
 
 
 def _items(value: Any, text: str) -> Any:
@@ -388,69 +473,105 @@ def _items(value: Any, text: str) -> Any:
     return value
 
 
-def _comprehension(node: ast.ListComp, env: Mapping[str, object], text: str, depth: int) -> list[object]:
+def _comprehension(node: ast.ListComp, text: str) -> Code:
     """[element for name in items if condition ...], each `for` over a tuple, a list, a string
     or range(); its names are seen by the element and the conditions only."""
-    found: list[object] = []
-    steps = [0]
+    element = compiled(node.elt, text)
+    loops = [
+        (compiled(loop.iter, text), loop.target, loop.is_async, [compiled(c, text) for c in loop.ifs]) for loop in node.generators
+    ]
 
-    def run(index: int, scope: Mapping[str, object]) -> None:
-        if index == len(node.generators):
-            found.append(_evaluate(node.elt, scope, text, depth))
-            return
-        loop = node.generators[index]
-        items = _evaluate(loop.iter, scope, text, depth)
-        if not isinstance(items, tuple | list | str):
-            found_text = f"found {short(items)} in {text!r}"
-            raise LayerError(f"a comprehension runs over a tuple, a list or range(), {found_text}", code="CC105")
-        if not isinstance(loop.target, ast.Name) or loop.is_async:  # allowed() refuses them before
-            raise LayerError(f"a comprehension's `for` takes one name, in {text!r}", code="CC102")
-        for item in items:
-            steps[0] += 1
-            if steps[0] > MAX_ITEMS:
-                raise LayerError(f"{short(text)} runs more than {MAX_ITEMS:,} steps", code="CC105")
-            inner = {**scope, loop.target.id: item}
-            if all(_evaluate(condition, inner, text, depth) for condition in loop.ifs):
-                run(index + 1, inner)
+    def comprehension(env: Mapping[str, object], depth: int) -> object:
+        found: list[object] = []
+        steps = [0]
 
-    run(0, env)
-    return found
+        def run(index: int, scope: Mapping[str, object]) -> None:
+            if index == len(loops):
+                found.append(element(scope, depth))
+                return
+            iterated, target, is_async, conditions = loops[index]
+            items = iterated(scope, depth)
+            if not isinstance(items, tuple | list | str):
+                found_text = f"found {short(items)} in {text!r}"
+                raise LayerError(f"a comprehension runs over a tuple, a list or range(), {found_text}", code="CC105")
+            if not isinstance(target, ast.Name) or is_async:  # allowed() refuses them before
+                raise LayerError(f"a comprehension's `for` takes one name, in {text!r}", code="CC102")
+            for item in items:
+                steps[0] += 1
+                if steps[0] > MAX_ITEMS:
+                    raise LayerError(f"{short(text)} runs more than {MAX_ITEMS:,} steps", code="CC105")
+                inner = {**scope, target.id: item}
+                if all(condition(inner, depth) for condition in conditions):
+                    run(index + 1, inner)
 
+        run(0, env)
+        return found
 
-def _formatted(part: ast.expr, env: Mapping[str, object], text: str, depth: int) -> str:
-    """A piece of an f-string: text, or `{value}` / `{value:spec}` of a number, text, bool or None."""
-    if isinstance(part, ast.Constant):
-        return str(part.value)
-    assert isinstance(part, ast.FormattedValue)
-    value = _evaluate(part.value, env, text, depth)
-    if not isinstance(value, int | float | str | type(None)):
-        raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
-    if part.conversion in (ord("r"), ord("a")):
-        value = repr(value)
-    spec = "" if part.format_spec is None else _evaluate(part.format_spec, env, text, depth)
-    try:
-        return format(value, str(spec))
-    except ValueError as exc:
-        raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
+    return comprehension
 
 
-def _subscript(node: ast.Subscript, env: Mapping[str, object], text: str, depth: int) -> object:
-    container = _evaluate(node.value, env, text, depth)
+def _joined(node: ast.JoinedStr, text: str) -> Code:
+    """An f-string: its text as is, each `{value}` / `{value:spec}` a number, text, bool or None."""
+    parts: list[str | tuple[Code, int, Code | None]] = []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            parts.append(str(part.value))
+        else:
+            assert isinstance(part, ast.FormattedValue)
+            spec = None if part.format_spec is None else compiled(part.format_spec, text)
+            parts.append((compiled(part.value, text), part.conversion, spec))
+
+    def formatted(env: Mapping[str, object], depth: int, code: Code, conversion: int, spec: Code | None) -> str:
+        value = code(env, depth)
+        if not isinstance(value, int | float | str | type(None)):
+            raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
+        if conversion in (ord("r"), ord("a")):
+            value = repr(value)
+        written = "" if spec is None else spec(env, depth)
+        try:
+            return format(value, str(written))
+        except ValueError as exc:
+            raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
+
+    def joined(env: Mapping[str, object], depth: int) -> object:
+        return "".join([part if isinstance(part, str) else formatted(env, depth, *part) for part in parts])
+
+    return joined
+
+
+def _subscript(node: ast.Subscript, text: str) -> Code:
+    """input_shape[-1], input_shape[1:]: a tuple, list or string indexed by an integer or sliced."""
+    container_code = compiled(node.value, text)
+    if isinstance(node.slice, ast.Slice):
+        bounds = [None if p is None else compiled(p, text) for p in (node.slice.lower, node.slice.upper, node.slice.step)]
+
+        def sliced(env: Mapping[str, object], depth: int) -> object:
+            container = _indexable(container_code(env, depth), text)
+            parts = [None if p is None else p(env, depth) for p in bounds]
+            ints: list[int | None] = [p for p in parts if p is None or (isinstance(p, int) and not isinstance(p, bool))]
+            if len(ints) != 3 or ints[2] == 0:
+                raise LayerError(f"a slice takes integers (and a step other than 0) in {text!r}", code="CC105")
+            return container[slice(*ints)]
+
+        return sliced
+    index_code = compiled(node.slice, text)
+
+    def indexed(env: Mapping[str, object], depth: int) -> object:
+        container = _indexable(container_code(env, depth), text)
+        index = index_code(env, depth)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
+        if not -len(container) <= index < len(container):
+            raise LayerError(f"index {index} is out of range for {container!r} in {text!r}", code="CC105")
+        return container[index]
+
+    return indexed
+
+
+def _indexable(container: object, text: str) -> tuple[object, ...] | list[object] | str:
     if not isinstance(container, tuple | list | str):
         raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
-    if isinstance(node.slice, ast.Slice):
-        bounds = (node.slice.lower, node.slice.upper, node.slice.step)
-        parts = [None if p is None else _evaluate(p, env, text, depth) for p in bounds]
-        ints: list[int | None] = [p for p in parts if p is None or (isinstance(p, int) and not isinstance(p, bool))]
-        if len(ints) != 3 or ints[2] == 0:
-            raise LayerError(f"a slice takes integers (and a step other than 0) in {text!r}", code="CC105")
-        return container[slice(*ints)]
-    index = _evaluate(node.slice, env, text, depth)
-    if isinstance(index, bool) or not isinstance(index, int):
-        raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
-    if not -len(container) <= index < len(container):
-        raise LayerError(f"index {index} is out of range for {container!r} in {text!r}", code="CC105")
-    return container[index]
+    return container
 
 
 def _compare(op: ast.cmpop, left: object, right: object, text: str) -> object:
@@ -470,28 +591,38 @@ def _compare(op: ast.cmpop, left: object, right: object, text: str) -> object:
         raise LayerError(f"{short(left)} and {short(right)} cannot be compared in {text!r}", code="CC105") from None
 
 
-def _call(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> object:
+def _call(node: ast.Call, text: str) -> Code:
+    """A call of a builtin, range(), shape() or one of the spec's helpers, which `env` tells apart
+    (a block parameter named as a builtin hides it, as in Python)."""
     name = callee(node)
-    if name == SHAPE and isinstance(env.get(SHAPE), ShapeReader) and isinstance(node.func, ast.Name):
-        return _shape(node, env, text, depth)
-    args = tuple(_evaluate(a, env, text, depth) for a in node.args)
-    kwargs = {str(k.arg): _evaluate(k.value, env, text, depth) for k in node.keywords}
-    function = env.get(name) if isinstance(node.func, ast.Name) else None
-    if isinstance(function, Function):
-        return apply(function, args, kwargs, env, depth)
-    if name == RANGE and name not in env:
-        return _range(args, kwargs, text)
-    if name in BUILTINS and (isinstance(node.func, ast.Attribute) or name not in env):
-        return _bounded(builtin(name, args, kwargs, text), text)
-    if isinstance(node.func, ast.Name) and name in env and not isinstance(env[name], ShapeReader):
-        raise LayerError(f"{name!r} is {short(env[name])} here, not a function, in {text!r}", code="CC105")
-    if name == SHAPE:
-        raise LayerError(f"shape() reads the shape of a layer, which is not known here: {text!r}", code="CC105")
-    raise LayerError(
-        f"unknown function {name!r} in {text!r}",
-        hint="the functions are " + ", ".join(BUILTINS) + ", shape, and those the spec defines under `functions:`",
-        code="CC105",
-    )
+    plain = isinstance(node.func, ast.Name)  # f(x), not math.f(x)
+    shape = _shape(node, text) if name == SHAPE and plain else None
+    codes = [compiled(a, text) for a in node.args]
+    keywords = [(str(k.arg), compiled(k.value, text)) for k in node.keywords]
+
+    def call(env: Mapping[str, object], depth: int) -> object:
+        if shape is not None and isinstance(env.get(SHAPE), ShapeReader):
+            return shape(env, depth)
+        args = tuple([code(env, depth) for code in codes])
+        kwargs = {key: code(env, depth) for key, code in keywords}
+        function = env.get(name) if plain else None
+        if isinstance(function, Function):
+            return apply(function, args, kwargs, env, depth)
+        if name == RANGE and name not in env:
+            return _range(args, kwargs, text)
+        if name in BUILTINS and (not plain or name not in env):
+            return _bounded(builtin(name, args, kwargs, text), text)
+        if plain and name in env and not isinstance(env[name], ShapeReader):
+            raise LayerError(f"{name!r} is {short(env[name])} here, not a function, in {text!r}", code="CC105")
+        if name == SHAPE:
+            raise LayerError(f"shape() reads the shape of a layer, which is not known here: {text!r}", code="CC105")
+        raise LayerError(
+            f"unknown function {name!r} in {text!r}",
+            hint="the functions are " + ", ".join(BUILTINS) + ", shape, and those the spec defines under `functions:`",
+            code="CC105",
+        )
+
+    return call
 
 
 def apply(
@@ -502,20 +633,24 @@ def apply(
     return _bounded(function.call(args, kwargs, functions, depth), function.name)
 
 
-def _shape(node: ast.Call, env: Mapping[str, object], text: str, depth: int) -> object:
+def _shape(node: ast.Call, text: str) -> Code:
     """shape(skip): the argument names a layer (bare, quoted, or a parameter holding a name)."""
-    reader = env[SHAPE]
-    assert isinstance(reader, ShapeReader)
-    if len(node.args) != 1 or node.keywords:
-        raise LayerError(f"shape() takes one layer name, in {text!r}", code="CC104")
-    argument = node.args[0]
-    if isinstance(argument, ast.Name) and argument.id not in env:
-        name: object = argument.id
-    else:
-        name = _evaluate(argument, env, text, depth)
-    if not isinstance(name, str):
-        raise LayerError(f"shape() takes a layer name, found {short(name)} in {text!r}", code="CC105")
-    return reader.reference(name)
+    single = len(node.args) == 1 and not node.keywords
+    argument = node.args[0] if single else None
+    bare = argument.id if isinstance(argument, ast.Name) else None
+    code = compiled(argument, text) if argument is not None else None
+
+    def shape(env: Mapping[str, object], depth: int) -> object:
+        reader = env[SHAPE]
+        assert isinstance(reader, ShapeReader)
+        if code is None:
+            raise LayerError(f"shape() takes one layer name, in {text!r}", code="CC104")
+        name = bare if bare is not None and bare not in env else code(env, depth)
+        if not isinstance(name, str):
+            raise LayerError(f"shape() takes a layer name, found {short(name)} in {text!r}", code="CC105")
+        return reader.reference(name)
+
+    return shape
 
 
 def _range(args: tuple[object, ...], kwargs: dict[str, object], text: str) -> tuple[int, ...]:
