@@ -129,6 +129,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
+    by_identity: dict[tuple[object, ...], tuple[tuple[LayerType, Built, Args], object, object]] = {}
     failed: dict[str, Failure] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
@@ -143,19 +144,27 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
             shapes = tuple(_output(outputs, ref) for ref in node.inputs)
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
             # a network repeats a few definitions many times, so each is bound and built once.
-            # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not).
+            # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not);
+            # the layers of a block's instances share their arguments' very objects (graph's
+            # _Arithmetic), which are found by identity first, without a repr.
             layer = node.layer
-            key = (layer.type, repr(layer.args), repr(layer.kwargs), shapes if space is None else space.key(shapes))
-            known = done.get(key) if MEMO else None
+            sized = shapes if space is None else space.key(shapes)
+            same = (layer.type, id(layer.args), id(layer.kwargs), sized)
+            shared = by_identity.get(same) if MEMO else None
+            known = None if shared is None else shared[0]
             if known is None:
-                layer_type = lookup(vocab, layer.type)
-                if space is not None:
-                    space.layer = node.name
-                built, args = _build(layer_type, node, shapes, spec.framework)
-                if problem := bounded(built.output_shape, built.weights):
-                    label = f"{node.name} ({layer_type.name})"
-                    raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
-                known = done[key] = (layer_type, built, args)
+                key = (layer.type, repr(layer.args), repr(layer.kwargs), sized)
+                known = done.get(key) if MEMO else None
+                if known is None:
+                    layer_type = lookup(vocab, layer.type)
+                    if space is not None:
+                        space.layer = node.name
+                    built, args = _build(layer_type, node, shapes, spec.framework)
+                    if problem := bounded(built.output_shape, built.weights):
+                        label = f"{node.name} ({layer_type.name})"
+                        raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
+                    known = done[key] = (layer_type, built, args)
+                by_identity[same] = (known, layer.args, layer.kwargs)  # held: their ids stay theirs
             layer_type, built, args = known
         except (LayerError, SpecError) as exc:
             if isinstance(exc, LayerError):
