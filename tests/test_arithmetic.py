@@ -374,3 +374,25 @@ def test_the_quick_look_at_arithmetic_agrees_with_the_closer_one(text: str) -> N
 
     tree = ast.parse(text, mode="eval")
     assert (allowed(tree) is None) == (_closer_look(tree) is None), text
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions)
+def test_parts_are_the_nodes_ast_walk_gives(text: str) -> None:
+    """expr.parts (allowed(), an Expr's names and calls) gathers every node ast.walk does."""
+    from convcalc.spec.expr import parts
+
+    tree = ast.parse(f"[{text} for i in range(a) if i]", mode="eval")
+    assert sorted(map(id, parts(tree))) == sorted(map(id, ast.walk(tree)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions)
+def test_an_argument_ast_literal_eval_refuses_is_not_tried(text: str) -> None:
+    """calls.NEVER_LITERAL: each node kind skipped is one ast.literal_eval refuses, whatever it holds."""
+    from convcalc.spec.calls import NEVER_LITERAL
+
+    for node in ast.walk(ast.parse(f"[{text}, f'{{{text}}}', x[{text}], {text} < 1]", mode="eval")):
+        if isinstance(node, NEVER_LITERAL):
+            with pytest.raises(ValueError):
+                ast.literal_eval(node)

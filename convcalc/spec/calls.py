@@ -354,14 +354,22 @@ def _call(tree: ast.Call, text: str, lead: int, column: Callable[[int], int]) ->
     return Call(name, tuple(args), kwargs, offsets, at=lead + column(tree.col_offset))
 
 
+NEVER_LITERAL = (ast.Name, ast.JoinedStr, ast.Subscript, ast.Compare, ast.BoolOp, ast.IfExp, ast.ListComp, ast.Attribute)
+"""Nodes ast.literal_eval always refuses (it takes constants, displays, set(), signed numbers and
+complex sums): arithmetic such as `filters` or `f"{name}_bn"` is not tried, and fails, first."""
+
+
 def _value(node: ast.expr, text: str, lead: int, column: Callable[[int], int]) -> object:
     """A literal; a nested layer call (or a call of one of the spec's helpers, told apart once the
     helpers are known: see `resolve`); a mapping of names to layers; or arithmetic kept as an Expr.
     Anything else is refused."""
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # TypeError: {[1]: 2}
-        pass
+    if type(node) is ast.Constant:
+        return node.value  # what literal_eval gives, without its walk
+    if not isinstance(node, NEVER_LITERAL):
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # TypeError: {[1]: 2}
+            pass
     if isinstance(node, ast.Call) and not arithmetic(node):
         return _call(node, text, lead, column)
     if isinstance(node, ast.Tuple | ast.List) and any(isinstance(e, ast.Call | ast.Dict) for e in node.elts):

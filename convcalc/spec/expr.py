@@ -122,7 +122,7 @@ class Expr(Record):
     def calls(self) -> frozenset[str]:
         """The names of the functions it calls (`math.ceil` is `ceil`)."""
         if self._calls is None:
-            self._calls = frozenset(name for node in ast.walk(self.node) if isinstance(node, ast.Call) and (name := callee(node)))
+            self._calls = frozenset(name for node in parts(self.node) if isinstance(node, ast.Call) and (name := callee(node)))
         return self._calls
 
     def items(self) -> tuple[Expr, ...]:
@@ -152,10 +152,28 @@ def callee(call: ast.Call) -> str:
     return ""
 
 
+def parts(node: ast.AST) -> list[ast.AST]:
+    """Every node of a tree, as ast.walk gives them but in another order, gathered without its
+    generators (three times quicker): for questions whose answer does not depend on the order.
+
+    >>> sorted(type(p).__name__ for p in parts(ast.parse("a * 2", mode="eval").body))
+    ['BinOp', 'Constant', 'Load', 'Mult', 'Name']
+    """
+    found = [node]
+    for item in found:  # a list grown while it is read: each node appended is read in turn
+        for field in item._fields:
+            value = getattr(item, field, None)
+            if isinstance(value, ast.AST):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend([v for v in value if isinstance(v, ast.AST)])
+    return found
+
+
 def _variables(node: ast.AST) -> set[str]:
     found: set[str] = set()
-    loops = [c for c in ast.walk(node) if isinstance(c, ast.comprehension)]
-    bound = {t.id for c in loops for t in ast.walk(c.target) if isinstance(t, ast.Name)}  # a comprehension's own names
+    loops = [c for c in parts(node) if isinstance(c, ast.comprehension)]
+    bound = {t.id for c in loops for t in parts(c.target) if isinstance(t, ast.Name)}  # a comprehension's own names
     stack = [node]
     while stack:
         item = stack.pop()
@@ -183,7 +201,7 @@ def allowed(node: ast.AST) -> ast.AST | None:
     >>> type(allowed(ast.parse("os.system(1)", mode="eval"))).__name__
     'Attribute'
     """
-    if all(type(part) in SIMPLE or (type(part) is ast.Constant and _constant(part)) for part in ast.walk(node)):
+    if all([type(part) in SIMPLE or (type(part) is ast.Constant and _constant(part)) for part in parts(node)]):
         return None  # most arithmetic: no call, attribute, comprehension or assignment to look into
     return _closer_look(node)
 
@@ -191,7 +209,7 @@ def allowed(node: ast.AST) -> ast.AST | None:
 def _closer_look(node: ast.AST) -> ast.AST | None:
     """allowed() for arithmetic with calls, attributes, comprehensions or anything unusual."""
     callees = set()
-    targets = {id(c.target) for c in ast.walk(node) if isinstance(c, ast.comprehension) and isinstance(c.target, ast.Name)}
+    targets = {id(c.target) for c in parts(node) if isinstance(c, ast.comprehension) and isinstance(c.target, ast.Name)}
     for part in ast.walk(node):
         if isinstance(part, ast.comprehension) and (part.is_async or id(part.target) not in targets):
             return part.target
