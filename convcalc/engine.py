@@ -141,7 +141,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         layer_type = None
         shapes: tuple[Shape, ...] = ()
         try:
-            shapes = tuple(_output(outputs, ref) for ref in node.inputs)
+            shapes = tuple([_output(outputs, ref) for ref in node.inputs])
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
             # a network repeats a few definitions many times, so each is bound and built once.
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not);
@@ -357,7 +357,7 @@ def _blocked(node: Node, outputs: dict[str, tuple[Shape, ...]], by_name: dict[st
     """Whether a node takes (or shares the weights of) a layer that failed: its shapes are unknown."""
     if node.shares is not None and node.shares not in by_name:
         return True
-    return any(not outputs.get(ref.node, True) for ref in node.inputs)
+    return any([not outputs.get(ref.node, True) for ref in node.inputs])  # a list: quicker than a generator for 1-2 inputs
 
 
 def _argument_problems(vocab: Vocabulary, node: Node) -> list[Diagnostic]:

@@ -321,7 +321,7 @@ class _Arithmetic:
         if body is not None:
             # 1, 1.0 and True are equal keys but different arguments: each value is keyed with its type,
             # and a container by its repr
-            values = (id(template), instance, *(_keyed(env.get(name, ABSENT)) for name in body))
+            values = (id(template), instance, *[_keyed(env.get(name, ABSENT)) for name in body])
             found = self.done.get(values)
             if found is None:
                 try:
@@ -400,6 +400,8 @@ def _with_name(template: LayerSpec, name: object) -> LayerSpec:
 
 def _value(template: LayerSpec, key: int | str, written: object, env: dict[str, object], instance: bool) -> object:
     """One piece of a template worked out in `env`, a problem located at it."""
+    if type(written) in _PLAIN:
+        return written  # most arguments: a number, a string, True/False/None
     if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
         return written.node.id
     try:
