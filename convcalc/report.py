@@ -183,9 +183,16 @@ class Report(Record):
 
     @property
     def totals(self) -> Totals:
-        """Summed once, on first use (every renderer and analysis reads them)."""
+        """Summed once, on first use (every renderer and analysis reads them). The rows of identical
+        layers share one tuple of weights (the engine builds each distinct layer once), counted once."""
         if self._totals is None:
-            trainable = sum(r.trainable_params for r in self.rows)
-            total = sum(r.params for r in self.rows)
+            total = trainable = 0  # ints, or Sizes (formulas) where the input's sizes are symbols
+            counted: dict[int, tuple[int, int]] = {}  # by the weights' id: the rows hold them meanwhile
+            for row in self.rows:
+                counts = counted.get(id(row.weights))
+                if counts is None:
+                    counts = counted[id(row.weights)] = row.counts
+                total += counts[0]
+                trainable += counts[1]
             self._totals = Totals(total, trainable, total - trainable)
         return self._totals
