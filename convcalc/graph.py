@@ -260,6 +260,8 @@ def _names(value: object, found: set[str]) -> bool:
     return False
 
 
+_Reads = tuple[tuple[str, ...] | None, tuple[str, ...] | None, bool]
+
 ABSENT = object()
 """A name the scope does not define (a bare name in a block instance's call names a layer)."""
 
@@ -276,12 +278,12 @@ class _Arithmetic:
     """False works everything out afresh (tests/test_memo.py compares both ways)."""
 
     def __init__(self) -> None:
-        # by template: the names its arguments (`when`, `repeat`) read, and those its name reads;
-        # None where there is nothing to work out
-        self.reads: dict[int, tuple[tuple[str, ...] | None, tuple[str, ...] | None]] = {}
+        # by template: the names its arguments (`when`, `repeat`) read, and those its name reads
+        # (None where there is nothing to work out), and whether any of it calls shape()
+        self.reads: dict[int, _Reads] = {}
         self.done: dict[tuple[object, ...], LayerSpec] = {}
 
-    def _reads(self, template: LayerSpec) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    def _reads(self, template: LayerSpec) -> _Reads:
         key = id(template)  # templates live as long as the spec that holds them
         reads = self.reads.get(key)
         if reads is None:
@@ -289,9 +291,11 @@ class _Arithmetic:
             named: set[str] = set()
             pieces = (template.args, template.kwargs, template.when, template.repeat)
             worked = any([_names(piece, body) for piece in pieces])
+            named_worked = _names(template.name, named)
             reads = self.reads[key] = (
                 tuple(sorted(body)) if worked else None,
-                tuple(sorted(named)) if _names(template.name, named) else None,
+                tuple(sorted(named)) if named_worked else None,
+                SHAPE_READ in body or SHAPE_READ in named,
             )
         return reads
 
@@ -299,7 +303,7 @@ class _Arithmetic:
         """The names the template's arithmetic reads, None when it has none to work out."""
         if template.plain:
             return None
-        body, named = self._reads(template)
+        body, named, _ = self._reads(template)
         if body is None and named is None:
             return None
         return tuple(sorted({*(body or ()), *(named or ())}))
@@ -312,10 +316,10 @@ class _Arithmetic:
     def evaluated(self, template: LayerSpec, env: dict[str, object], instance: bool) -> LayerSpec:
         if template.plain:
             return template  # read as literals: nothing to work out
-        body, named = self._reads(template)
+        body, named, shaped = self._reads(template)
         if body is None and named is None:
             return template  # most layers: no arithmetic, no copy per node
-        if not self.memo or SHAPE_READ in (body or ()) or SHAPE_READ in (named or ()):
+        if shaped or not self.memo:
             return _evaluated(template, env, instance)
         layer = template
         if body is not None:
