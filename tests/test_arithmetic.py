@@ -145,12 +145,13 @@ def test_lists_of_names_are_made_as_python_makes_them(text: str) -> None:
         ("[i for i in 3]", "a comprehension runs over a tuple, a list or range()"),
         ("f'{s}'", "an f-string formats numbers and text"),
         ("f'{k:q}'", "Unknown format code"),
+        ("f'{n:>3}'", "unsupported format string passed to NoneType.__format__"),  # was a TypeError traceback
         ("[1] + (2,)", "expected a number"),
     ],
 )
 def test_lists_are_bounded_and_checked(text: str, message: str) -> None:
     with pytest.raises(LayerError) as caught:
-        value(text, k=3, s=(1, 2))
+        value(text, k=3, s=(1, 2), n=None)
     assert message in caught.value.message
 
 

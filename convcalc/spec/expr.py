@@ -548,7 +548,7 @@ def _joined(node: ast.JoinedStr, text: str) -> Code:
         written = "" if spec is None else spec(env, depth)
         try:
             return format(value, str(written))
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:  # TypeError: None takes no format spec
             raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
 
     def joined(env: Mapping[str, object], depth: int) -> object:
