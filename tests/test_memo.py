@@ -130,3 +130,30 @@ def test_layers_sharing_their_arguments_are_found_without_a_repr(monkeypatch: py
     text = (ROOT / "specs" / "keras-resnet50.yaml").read_text()
     assert len(engine.run(load_text(text, "keras-resnet50.yaml")).rows) == 176
     assert len(keyed) // 2 <= 60
+
+
+def test_block_arithmetic_is_compiled_once_and_evaluated_per_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """expr.compiled turns each expression into a closure once (each node of it once); the
+    instances then only evaluate it: keras-resnet50's 16 residual blocks evaluate their
+    arithmetic far more often than its nodes are compiled."""
+    from convcalc.spec import expr
+
+    compiled: list[object] = []
+    evaluated: list[object] = []
+    original_compiled, original_evaluate = expr.compiled, expr.Expr.evaluate
+
+    def counted_compiled(node: object, text: str) -> expr.Code:
+        compiled.append(node)
+        return original_compiled(node, text)  # type: ignore[arg-type]
+
+    def counted_evaluate(self: expr.Expr, env: dict[str, object]) -> object:
+        evaluated.append(self)
+        return original_evaluate(self, env)
+
+    monkeypatch.setattr(expr, "compiled", counted_compiled)
+    monkeypatch.setattr(expr.Expr, "evaluate", counted_evaluate)
+    calls.forget()
+    text = (ROOT / "specs" / "keras-resnet50.yaml").read_text()
+    assert len(engine.run(load_text(text, "keras-resnet50.yaml")).rows) == 176
+    assert len(set(map(id, compiled))) == len(compiled)  # no node compiled twice
+    assert len(evaluated) > 4 * len(compiled)  # 316 evaluations, 70 nodes compiled
