@@ -269,6 +269,7 @@ def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     assert not imported.problems, [p.text() for p in imported.problems]
     report, rows = rows_by_name(imported.text)
     assert report.totals.params == sum(p.numel() for p in model.parameters())
+    assert summarize(imported.text, "imported.yaml", batch=3).output_shape == (3, 1000)  # ViT's expand to the batch
     twice = leaf_facts(model, batch=2)  # Swin-V2's cpb_mlp runs on a constant: no batch
     for path, (cls, shape, params) in facts.items():
         row = rows[path.replace(".", "_")]
