@@ -76,7 +76,7 @@ def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
     inits = [weight("conv.weight", 8, 3, 3, 3), weight("fc.weight", 10, 8), weight("fc.bias", 10)]
     inits += [weight(f"bn.{n}", 8) for n in BN]
     inits += [helper.make_tensor("zero", FLOAT, (), [0.0]), helper.make_tensor("six", FLOAT, (), [6.0])]
-    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == [
+    expected = [
         'Conv2d(3, 8, 3, stride=2, padding=1, bias=False, name="conv")',
         'BatchNorm2d(8, name="bn")',
         'ReLU6(name="act")',
@@ -84,6 +84,16 @@ def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
         'Flatten(name="flatten")',
         'Linear(8, 10, name="fc")',
     ]
+    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == expected
+    # with a dynamic batch, ONNX states every shape with its None: nothing is inferred again
+    # (onnx's inference of one node, given what ONNX already had, cannot fill the batch)
+    from convcalc.sources import onnx_file
+
+    inferred = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(onnx_file._Importer, "infer", lambda self, node: inferred.append(node.op))
+        assert layers(save(tmp_path, nodes, ["batch", 3, 32, 32], inits)) == expected
+    assert inferred == []
 
 
 def test_deduplicated_initializers_are_read_through_identity(tmp_path: Path) -> None:

@@ -625,8 +625,15 @@ class _Importer:
             if derived is not None:  # not checked: ONNX did not state it
                 self.shapes[node.outputs[0]] = derived
                 self.derived.add(node.outputs[0])
-            else:
+            elif stated is None or self.knows_more(node):
                 self.infer(node)
+
+    def knows_more(self, node: _Node) -> bool:
+        """Whether the importer knows more of a node's inputs than onnx's inference did: a shape
+        it worked out, or a value it followed. Otherwise inferring the node again gives what ONNX
+        stated (a dynamic batch's None stays None) and is not done: in a dynamic-batch model that
+        was every node."""
+        return any(name in self.derived or (name in self.values and name not in self.initializers) for name in node.inputs)
 
     def infer(self, node: _Node) -> None:
         """The output shapes ONNX's inference left unknown, inferred again for this node alone
