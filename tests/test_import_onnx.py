@@ -317,6 +317,26 @@ def test_with_a_dynamic_batch_an_expand_to_the_batch_reads_the_inputs_size(tmp_p
     assert summarize(text, batch=3).output_shape == (3, 5, 8)
 
 
+@pytest.mark.parametrize(("dims", "size"), [(["batch", "length", 8], ["n1"]), (["batch", 4, 8], ["twice"])])
+def test_an_expand_to_an_unknown_size_other_than_the_batch_is_refused(tmp_path: Path, dims: list[Any], size: list[str]) -> None:
+    """Only the batch's own size is read from the input: a dynamic sequence length (dim 1,
+    another dim_param) or twice the batch (`2 * x.size(0)`) would be misread as it."""
+    index = 1 if dims[1] == "length" else 0
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Gather", ["x_shape", f"i{index}"], ["n"], "/Gather", axis=0),
+        helper.make_node("Mul", ["n", "two"], ["n2"], "/Mul"),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Unsqueeze", ["n2", "zero_axis"], ["twice"], "/Unsqueeze_1"),
+        helper.make_node("Concat", [*size, "minus_one"], ["sizes"], "/Concat", axis=0),
+        helper.make_node("Expand", ["token", "sizes"], ["y"], "/Expand"),
+    ]
+    scalars = [helper.make_tensor(name, TensorProto.INT64, (), [v]) for name, v in (("i0", 0), ("i1", 1), ("two", 2))]
+    inits = [*scalars, ints("zero_axis", 0), ints("minus_one", -1), weight("token", 1, 8)]
+    with pytest.raises(SpecError, match="Expand node '/Expand': shape is computed from values the importer cannot follow"):
+        convert(save(tmp_path, nodes, dims, inits))
+
+
 def test_with_a_dynamic_batch_a_reshape_out_of_windows_keeps_the_sizes_it_is_given(tmp_path: Path) -> None:
     """Swin's window reverse exported with a dynamic batch: windows of (B * nW, 4, 6) viewed as
     `(B, H // 2, W // 2, 2, 2, C)`, B and H, W read from the input's Shape. ONNX's inference
