@@ -133,6 +133,5 @@ def _takes(type_name: str, argument: str) -> bool:
     not the base Layer's input shape)."""
     from convcalc.frameworks import vocabulary
 
-    keras = vocabulary("keras")
-    layer_type = keras.types.get(keras.aliases.get(type_name, type_name))
+    layer_type = vocabulary("keras").find(type_name)
     return layer_type is not None and any(name == argument for name, _ in layer_type.signature.positional)

@@ -45,6 +45,8 @@ TYPES: list[LayerType] = []
 CONV_TERMS = Terms("kernel_size", "strides", "padding", "dilation_rate")
 TRANSPOSED_TERMS = Terms("kernel_size", "strides", "padding", "dilation_rate", "output_padding")
 POOL_TERMS = Terms("pool_size", "strides", "padding")
+SOLVABLE = {Family.CONVOLUTION: CONV_TERMS, Family.TRANSPOSED_CONVOLUTION: TRANSPOSED_TERMS, Family.POOLING: POOL_TERMS}
+"""For `solve --input --output`: the arguments that set each family's window (see Vocabulary)."""
 
 
 def keras_type(name: str, build: Build, family: Family, *aliases: str, extra: Iterable[str] = (), **facts: Any) -> LayerType:

@@ -38,6 +38,8 @@ CONV_TERMS = Terms("kernel_size", "stride", "padding", "dilation")
 TRANSPOSED_TERMS = Terms("kernel_size", "stride", "padding", "dilation", "output_padding")
 MAX_POOL_TERMS = Terms("kernel_size", "stride", "padding", "dilation", None, "ceil_mode")
 AVG_POOL_TERMS = Terms("kernel_size", "stride", "padding", None, None, "ceil_mode")
+SOLVABLE = {Family.CONVOLUTION: CONV_TERMS, Family.TRANSPOSED_CONVOLUTION: TRANSPOSED_TERMS, Family.POOLING: MAX_POOL_TERMS}
+"""For `solve --input --output`: the arguments that set each family's window (see Vocabulary)."""
 
 
 def torch_type(name: str, build: Build, family: Family, signature: Signature | None = None, **facts: Any) -> LayerType:
