@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -249,6 +249,28 @@ class Code(Record):
         self.contiguous = contiguous
 
 
+class Table:
+    """A signature as frameworks/signatures.py holds it, made a Signature the first time its
+    layer type is bound: a vocabulary module defines dozens of types and a network binds a few
+    (building them all was ~0.5 ms of a Keras start-up, more of a PyTorch one; issue 12)."""
+
+    __slots__ = ("entry", "base_kwargs", "extra")
+
+    def __init__(self, entry: tuple, base_kwargs: frozenset[str], extra: Iterable[str] = ()) -> None:
+        self.entry = entry  # (positional, keyword-only, takes **kwargs), as generated
+        self.base_kwargs = base_kwargs  # the framework's base-class keywords, which **kwargs takes
+        self.extra = extra  # keywords the class pops from its **kwargs itself
+
+    def signature(self) -> Signature:
+        positional, keyword_only, var_kwargs = self.entry
+
+        def params(pairs: tuple) -> tuple[tuple[str, object], ...]:
+            return tuple((name, REQUIRED if default == "REQUIRED" else default) for name, default in pairs)
+
+        accepted = (self.base_kwargs if var_kwargs else frozenset()) | frozenset(self.extra)
+        return Signature(params(positional), params(keyword_only), accepted)
+
+
 class LayerType(Record):
     """A real layer class (or one of convcalc's own stand-ins for a framework function): its
     name and `__init__` signature, its shape arithmetic, and what the analyses need to know.
@@ -259,7 +281,7 @@ class LayerType(Record):
 
     __slots__ = (
         "name",
-        "signature",
+        "_signature",
         "build",
         "family",
         "aliases",
@@ -278,7 +300,7 @@ class LayerType(Record):
     )
 
     name: str
-    signature: Signature
+    _signature: Signature | Table  # a Table until the type is first bound (`signature`)
     build: Build
     family: Family
     aliases: tuple[str, ...]
@@ -298,7 +320,7 @@ class LayerType(Record):
     def __init__(
         self,
         name: str,
-        signature: Signature,
+        signature: Signature | Table,
         build: Build,
         family: Family,
         aliases: tuple[str, ...] = (),
@@ -316,7 +338,7 @@ class LayerType(Record):
         code: Code | None = None,
     ) -> None:
         self.name = name
-        self.signature = signature
+        self._signature = signature
         self.build = build
         self.family = family
         self.aliases = aliases
@@ -338,6 +360,14 @@ class LayerType(Record):
 
     def __repr__(self) -> str:
         return f"<LayerType {self.name}>"
+
+    @property
+    def signature(self) -> Signature:
+        """The real class's `__init__` signature (read from its Table the first time)."""
+        signature = self._signature
+        if isinstance(signature, Table):
+            signature = self._signature = signature.signature()
+        return signature
 
     @property
     def reported(self) -> str:
@@ -474,12 +504,7 @@ class Vocabulary:
 def signature_from_table(entry: tuple, base_kwargs: frozenset[str]) -> Signature:
     """A Signature from a generated entry of frameworks/signatures.py; classes that take
     `**kwargs` accept the framework's base-class keywords (`base_kwargs`)."""
-    positional, keyword_only, var_kwargs = entry
-
-    def params(pairs: tuple) -> tuple[tuple[str, object], ...]:
-        return tuple((name, REQUIRED if default == "REQUIRED" else default) for name, default in pairs)
-
-    return Signature(params(positional), params(keyword_only), base_kwargs if var_kwargs else frozenset())
+    return Table(entry, base_kwargs).signature()
 
 
 def snake_case(name: str) -> str:

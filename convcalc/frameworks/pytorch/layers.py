@@ -19,7 +19,7 @@ from math import isinf, prod
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Terms, signature_from_table
+from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Table, Terms
 from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, transposed_output_length
@@ -46,8 +46,7 @@ def torch_type(name: str, build: Build, family: Family, signature: Signature | N
     """The torch.nn class `name`; `facts` are the LayerType's other fields (rank, window, macs...).
     A Lazy module becomes its plain class at its first call (cls_to_become), and reports so."""
     shown = name.removeprefix("Lazy") if name.startswith("Lazy") else ""
-    signature = signature or signature_from_table(SIGNATURES[name], frozenset())
-    return LayerType(name, signature, build, family, shown_as=shown, **facts)
+    return LayerType(name, signature or Table(SIGNATURES[name], frozenset()), build, family, shown_as=shown, **facts)
 
 
 def define(name: str, build: Build, family: Family, **facts: Any) -> None:
