@@ -1,17 +1,21 @@
-"""The vocabularies load module by module: the names written beside each module in the framework's
-`__init__.py` are exactly what the module defines, a lookup imports the one module that defines
-the name, and the whole vocabulary is the same whatever order its parts were loaded in."""
+"""The vocabularies load module by module: the names written beside each module in the
+framework's `__init__.py` are exactly what the module defines, a lookup imports the one module
+that defines the name, and the whole vocabulary is the same whatever order its parts were loaded
+in. And Keras's automatic names are made without regular expressions, as Keras makes them."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from convcalc.errors import LayerError
 from convcalc.frameworks import vocabulary
-from convcalc.frameworks.base import LayerType, Vocabulary
+from convcalc.frameworks.base import LayerType, Vocabulary, snake_case
 
 FRAMEWORKS = ("keras", "pytorch")
 
@@ -109,3 +113,22 @@ def test_a_summary_of_convolutions_loads_only_the_layers_it_uses(spec: str, load
     found = subprocess.run([sys.executable, "-c", SUMMARY, spec], capture_output=True, text=True, check=True).stdout
     modules = {m.removeprefix("convcalc.frameworks.") for m in found.split()}
     assert {m for m in modules if m.startswith(("keras", "pytorch"))} == set(loaded.split())
+
+
+def keras_to_snake_case(name: str) -> str:
+    """keras/src/utils/naming.py to_snake_case, as Keras 3.15 writes it."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def test_snake_case_names_every_keras_class_as_keras_does() -> None:
+    keras = vocabulary("keras")
+    for name in [*keras.types, *keras.aliases, "ABCDef", "aBcD", "HTTPServer2Go", "x", ""]:
+        assert snake_case(name) == keras_to_snake_case(name), name
+
+
+@given(st.text(alphabet="aAbBzZ09_ -.é(É", max_size=12) | st.text(max_size=8))
+def test_snake_case_agrees_with_keras_on_any_text(name: str) -> None:
+    assert snake_case(name) == keras_to_snake_case(name)

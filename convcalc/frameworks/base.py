@@ -10,7 +10,6 @@ its spatial rank, how it moves spatial positions and, for a sliding window, the 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -508,14 +507,39 @@ def signature_from_table(entry: tuple, base_kwargs: frozenset[str]) -> Signature
 
 
 def snake_case(name: str) -> str:
-    """Keras's automatic layer names (keras.src.utils.naming.to_snake_case).
+    """Keras's automatic layer names (keras.src.utils.naming.to_snake_case): non-word characters
+    dropped, then `_` put before a capital that starts a lower-case word and between a lower-case
+    letter and a capital, then lower case. Keras does it with three regular expressions, here
+    written out by hand: compiling them was a start-up cost of every Keras spec (issue 12), and
+    tests/test_vocabulary.py checks the two against each other.
 
-    >>> snake_case("Conv2D"), snake_case("MaxPooling2D"), snake_case("ReLU")
-    ('conv2d', 'max_pooling2d', 're_lu')
+    >>> snake_case("Conv2D"), snake_case("MaxPooling2D"), snake_case("ReLU"), snake_case("PReLU")
+    ('conv2d', 'max_pooling2d', 're_lu', 'p_re_lu')
     """
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    text = "".join(c for c in name if c.isalnum() or c == "_")  # re.sub(r"\W+", "", name)
+    words = []  # re.sub("(.)([A-Z][a-z]+)", r"\1_\2", text)
+    i = 0
+    while i < len(text):
+        if i + 2 < len(text) and "A" <= text[i + 1] <= "Z" and "a" <= text[i + 2] <= "z":
+            end = i + 3
+            while end < len(text) and "a" <= text[end] <= "z":
+                end += 1
+            words.append(f"{text[i]}_{text[i + 1 : end]}")
+            i = end
+        else:
+            words.append(text[i])
+            i += 1
+    text = "".join(words)
+    words = []  # re.sub("([a-z])([A-Z])", r"\1_\2", text)
+    i = 0
+    while i < len(text):
+        if i + 1 < len(text) and "a" <= text[i] <= "z" and "A" <= text[i + 1] <= "Z":
+            words.append(f"{text[i]}_{text[i + 1]}")
+            i += 2
+        else:
+            words.append(text[i])
+            i += 1
+    return "".join(words).lower()
 
 
 def inner_layer(value: object, vocabulary: Vocabulary, argument: str) -> tuple[LayerType, Args]:
