@@ -113,7 +113,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
     collect them; `space` holds the symbols of a spec that has some (their sizes are formulas)."""
     vocab = vocabulary(spec.framework)
 
-    @functools.cache  # once per type name: snake_case is three regex passes
+    @functools.cache  # once per type name
     def auto_name(type_name: str) -> str:
         """Keras's automatic names (conv2d, batch_normalization); for PyTorch the class name in
         lower case (conv2d, batchnorm2d, prelu), as torch users write module names."""

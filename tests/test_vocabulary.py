@@ -103,13 +103,13 @@ print(" ".join(sorted(m for m in sys.modules if m.startswith("convcalc.framework
 @pytest.mark.parametrize(
     ("spec", "loaded"),
     [
-        ("specs/keras-resnet50.yaml", "keras keras.layers"),
-        ("specs/pytorch-resnet50.yaml", "pytorch pytorch.layers"),
+        ("specs/keras-resnet50.yaml", "keras keras.layers keras.signatures"),
+        ("specs/pytorch-resnet50.yaml", "pytorch pytorch.layers pytorch.signatures"),
     ],
 )
 def test_a_summary_of_convolutions_loads_only_the_layers_it_uses(spec: str, loaded: str) -> None:
-    """Start-up (issue 12): a ResNet's summary imports one module of its framework's vocabulary,
-    and nothing of the other framework's."""
+    """Start-up (issue 12): a ResNet's summary imports one module of its framework's vocabulary
+    and its framework's signature table, and nothing of the other framework's."""
     found = subprocess.run([sys.executable, "-c", SUMMARY, spec], capture_output=True, text=True, check=True).stdout
     modules = {m.removeprefix("convcalc.frameworks.") for m in found.split()}
     assert {m for m in modules if m.startswith(("keras", "pytorch"))} == set(loaded.split())

@@ -249,7 +249,7 @@ class Code(Record):
 
 
 class Table:
-    """A signature as frameworks/signatures.py holds it, made a Signature the first time its
+    """A signature as a framework's signatures.py holds it, made a Signature the first time its
     layer type is bound: a vocabulary module defines dozens of types and a network binds a few
     (building them all was ~0.5 ms of a Keras start-up, more of a PyTorch one; issue 12)."""
 
@@ -501,7 +501,7 @@ class Vocabulary:
 
 
 def signature_from_table(entry: tuple, base_kwargs: frozenset[str]) -> Signature:
-    """A Signature from a generated entry of frameworks/signatures.py; classes that take
+    """A Signature from a generated entry of a framework's signatures.py; classes that take
     `**kwargs` accept the framework's base-class keywords (`base_kwargs`)."""
     return Table(entry, base_kwargs).signature()
 

@@ -114,9 +114,9 @@ def _signature(type_name: str) -> Signature:
     if type_name == "Input":
         return INPUT
     from convcalc.frameworks.base import signature_from_table
-    from convcalc.frameworks.signatures import KERAS
+    from convcalc.frameworks.keras.signatures import SIGNATURES
 
-    return signature_from_table(KERAS["InputLayer"], frozenset({"input_shape", "batch_input_shape"}))
+    return signature_from_table(SIGNATURES["InputLayer"], frozenset({"input_shape", "batch_input_shape"}))
 
 
 def _written(layer: LayerSpec, argument: str, values: dict[str, object]) -> int | str:

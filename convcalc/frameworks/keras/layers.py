@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 
 from convcalc.errors import LayerError, did_you_mean
 from convcalc.frameworks.base import Build, Code, Family, LayerType, Table, Terms
-from convcalc.frameworks.signatures import KERAS as SIGNATURES
+from convcalc.frameworks.keras.signatures import SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, CHANNELS_LAST, Layout, format_shape

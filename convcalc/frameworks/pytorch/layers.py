@@ -20,7 +20,7 @@ from typing import Any
 
 from convcalc.errors import LayerError
 from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Table, Terms
-from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
+from convcalc.frameworks.pytorch.signatures import SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, format_shape
