@@ -76,7 +76,7 @@ def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
     inits = [weight("conv.weight", 8, 3, 3, 3), weight("fc.weight", 10, 8), weight("fc.bias", 10)]
     inits += [weight(f"bn.{n}", 8) for n in BN]
     inits += [helper.make_tensor("zero", FLOAT, (), [0.0]), helper.make_tensor("six", FLOAT, (), [6.0])]
-    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == [
+    expected = [
         'Conv2d(3, 8, 3, stride=2, padding=1, bias=False, name="conv")',
         'BatchNorm2d(8, name="bn")',
         'ReLU6(name="act")',
@@ -84,6 +84,16 @@ def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
         'Flatten(name="flatten")',
         'Linear(8, 10, name="fc")',
     ]
+    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == expected
+    # with a dynamic batch, ONNX states every shape with its None: nothing is inferred again
+    # (onnx's inference of one node, given what ONNX already had, cannot fill the batch)
+    from convcalc.sources import onnx_file
+
+    inferred = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(onnx_file._Importer, "infer", lambda self, node: inferred.append(node.op))
+        assert layers(save(tmp_path, nodes, ["batch", 3, 32, 32], inits)) == expected
+    assert inferred == []
 
 
 def test_deduplicated_initializers_are_read_through_identity(tmp_path: Path) -> None:
@@ -276,6 +286,90 @@ def test_an_expand_by_a_shape_computed_through_where(tmp_path: Path) -> None:
         'Parameter((1, 1, 8), name="class_token")',
         'Expand(-1, -1, -1, name="expand")',
         'Concat(1, name="concat", inputs=["expand", "input"])',
+    ]
+
+
+def test_with_a_dynamic_batch_an_expand_to_the_batch_reads_the_inputs_size(tmp_path: Path) -> None:
+    """ViT exported with a dynamic batch: `class_token.expand(n, -1, -1)`'s n is Shape(x)[0],
+    unknown, through Equal and Where (where an unknown condition is an unknown size); the spec
+    reads it from the input, so the spec runs at any batch."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Gather", ["x_shape", "zero"], ["n"], "/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Concat", ["n1", "minus_two"], ["sizes"], "/Concat_1", axis=0),
+        helper.make_node("ConstantOfShape", ["three"], ["ones"], "/ConstantOfShape", value=helper.make_tensor("v", 7, (1,), [1])),
+        helper.make_node("Equal", ["sizes", "minus"], ["unset"], "/Equal"),
+        helper.make_node("Where", ["unset", "ones", "sizes"], ["shape"], "/Where"),
+        helper.make_node("Expand", ["class_token", "shape"], ["t"], "/Expand"),
+        helper.make_node("Concat", ["t", "x"], ["y"], "/Concat", axis=1),
+    ]
+    zero = helper.make_tensor("zero", TensorProto.INT64, (), [0])
+    inits = [zero, ints("zero_axis", 0), ints("minus_two", -1, -1), ints("three", 3), ints("minus", -1, -1, -1)]
+    path = save(tmp_path, nodes, ["batch", 4, 8], [*inits, weight("class_token", 1, 1, 8)])
+    assert layers(path) == [
+        'Parameter((1, 1, 8), name="class_token")',
+        'Expand(shape(input)[0], -1, -1, name="expand")',
+        'Concat(1, name="concat", inputs=["expand", "input"])',
+    ]
+    text = convert(path).text
+    assert summarize(text).output_shape == (None, 5, 8)
+    assert summarize(text, batch=3).output_shape == (3, 5, 8)
+
+
+@pytest.mark.parametrize(("dims", "size"), [(["batch", "length", 8], ["n1"]), (["batch", 4, 8], ["twice"])])
+def test_an_expand_to_an_unknown_size_other_than_the_batch_is_refused(tmp_path: Path, dims: list[Any], size: list[str]) -> None:
+    """Only the batch's own size is read from the input: a dynamic sequence length (dim 1,
+    another dim_param) or twice the batch (`2 * x.size(0)`) would be misread as it."""
+    index = 1 if dims[1] == "length" else 0
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Gather", ["x_shape", f"i{index}"], ["n"], "/Gather", axis=0),
+        helper.make_node("Mul", ["n", "two"], ["n2"], "/Mul"),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Unsqueeze", ["n2", "zero_axis"], ["twice"], "/Unsqueeze_1"),
+        helper.make_node("Concat", [*size, "minus_one"], ["sizes"], "/Concat", axis=0),
+        helper.make_node("Expand", ["token", "sizes"], ["y"], "/Expand"),
+    ]
+    scalars = [helper.make_tensor(name, TensorProto.INT64, (), [v]) for name, v in (("i0", 0), ("i1", 1), ("two", 2))]
+    inits = [*scalars, ints("zero_axis", 0), ints("minus_one", -1), weight("token", 1, 8)]
+    with pytest.raises(SpecError, match="Expand node '/Expand': shape is computed from values the importer cannot follow"):
+        convert(save(tmp_path, nodes, dims, inits))
+
+
+def test_with_a_dynamic_batch_a_reshape_out_of_windows_keeps_the_sizes_it_is_given(tmp_path: Path) -> None:
+    """Swin's window reverse exported with a dynamic batch: windows of (B * nW, 4, 6) viewed as
+    `(B, H // 2, W // 2, 2, 2, C)`, B and H, W read from the input's Shape. ONNX's inference
+    loses the sizes the batch does not hold (B * nW over B); the importer keeps them, the
+    batch's share unknown, so the Slice after it knows its axis."""
+
+    def size(index: int, name: str) -> list[Any]:
+        return [
+            helper.make_node("Gather", ["x_shape", f"i{index}"], [f"{name}0"], f"/Gather_{index}", axis=0),
+            helper.make_node("Div", [f"{name}0", "two"], [f"{name}1"], f"/Div_{index}"),
+            helper.make_node("Unsqueeze", [f"{name}1", "zero_axis"], [name], f"/Unsqueeze_{index}"),
+        ]
+
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Reshape", ["x", "windows"], ["w"], "/Reshape"),
+        helper.make_node("Gather", ["x_shape", "i0"], ["b0"], "/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["b0", "zero_axis"], ["b"], "/Unsqueeze"),
+        *size(1, "h"),
+        *size(2, "w2"),
+        helper.make_node("Concat", ["b", "h", "w2", "rest"], ["target"], "/Concat", axis=0),
+        helper.make_node("Reshape", ["w", "target"], ["r"], "/Reshape_1"),
+        helper.make_node("Slice", ["r", "start", "end", "axis"], ["y"], "/Slice"),
+    ]
+    scalars = [helper.make_tensor(f"i{i}", TensorProto.INT64, (), [i]) for i in range(3)]
+    scalars.append(helper.make_tensor("two", TensorProto.INT64, (), [2]))
+    inits = [*scalars, ints("zero_axis", 0), ints("windows", -1, 4, 6), ints("rest", 2, 2, 6)]
+    inits += [ints("start", 0), ints("end", 1), ints("axis", 1)]
+    path = save(tmp_path, nodes, ["batch", 4, 4, 6], inits)
+    assert layers(path) == [
+        'Reshape(-1, 4, 6, name="reshape")',
+        'Reshape(-1, 2, 2, 2, 2, 6, name="reshape_1")',
+        'Split(1, 1, name="slice")',
     ]
 
 

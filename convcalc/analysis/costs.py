@@ -3,11 +3,15 @@ counts them), output sizes, and memory totals for a dtype. Data only: render/ sh
 
 from __future__ import annotations
 
+import contextlib
+
+from convcalc.frameworks.base import Family
 from convcalc.ops.macs import Layer, elements, multiply, summed
 from convcalc.ops.tensor import Shape, at_hint
 from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
+from convcalc.spec.model import Spec
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 """Bytes per element for `--dtype`."""
@@ -129,6 +133,53 @@ class Costs(Record):
         return multiply(summed(kept, self.params + 3 * self.trainable_params), self.bytes_per_element)
 
 
+REARRANGES = frozenset({Family.FLATTEN, Family.VIEW, Family.PERMUTATION})
+"""The families whose layers keep every element: torch's View/Reshape/Flatten/Permute may move
+the batch (Keras's never do; its Reshape, RepeatVector and torch's Unfold are Family.RESHAPE)."""
+
+
+def folds_batch(report: Report) -> bool:
+    """Whether an unknown batch (None) stands for more than one sample somewhere: a reshape that
+    folds it into another size (Swin's windows: `Reshape(-1, 49, C)` of (None, 8, 7, 8, 7, C) is
+    (None, 49, C), its None the batch times 64), or a permute that moves it off dim 0. Counting
+    such a None as one sample counts one window; the per-sample costs are then those at batch 1.
+
+    >>> from convcalc import summarize
+    >>> spec = "framework: pytorch\\ninput: [4, 6]\\nlayers: ['Reshape({})']"
+    >>> [folds_batch(summarize(spec.format(sizes))) for sizes in ("-1, 6", "-1, 4, 6")]
+    [True, False]
+    """
+    for row in report.rows:
+        kind = row.layer_type.family if row.layer_type is not None else None
+        if kind in REARRANGES and len(row.input_shapes) == 1:
+            before, after = elements(row.input_shapes[0]), elements(row.output_shape)
+            if getattr(before, "expr", before) != getattr(after, "expr", after):  # symbols: their formulas
+                return True
+    return False
+
+
+def _per_sample(spec: Spec) -> tuple[tuple[Row, ...], int] | None:
+    """The spec's rows at a batch of its own, and that batch, where the report's None is not one
+    sample: batch 1, or batch 2 where a layer refuses a batch of 1 (a BatchNorm1d on (1, C));
+    None where neither runs (an Expand to None meeting the batch)."""
+    from convcalc.engine import run
+    from convcalc.errors import SpecError
+
+    for batch in (1, 2):
+        with contextlib.suppress(SpecError):
+            return run(spec.replace(batch=batch)).rows, batch
+    return None
+
+
+def _divided(count: int | None, batch: int, scales: bool) -> int | None:
+    """A row's count at `batch` for one sample: counts scale with the batch where the row's
+    shapes hold it (None at an unknown batch), a row of constants (Swin-V2's cpb_mlp over its
+    table) runs once whatever the batch."""
+    if count is None or batch == 1 or not scales:
+        return count
+    return count // batch if count % batch == 0 else None
+
+
 def share(part: int | float | None, whole: int | float | None) -> float | None:
     """part / whole, or None when either is unknown or the whole is 0; for formulas of the
     input's symbols, their share at the sizes the report was computed at (its hint).
@@ -155,19 +206,28 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     known: dict[tuple[int, object, int], int | None] = {}
     counted = []
     symbolic = report.symbolic is not None
-    for row in report.rows:
+    batch = report.inputs[0].shape[0] if report.inputs else None
+    counted_rows, at = report.rows, 1  # the rows counted, and the batch they hold
+    folded = batch is None and report.spec is not None and folds_batch(report)
+    if folded:
+        found = _per_sample(report.spec) if report.spec is not None else None
+        counted_rows, at = found if found is not None else (report.rows, 0)
+    for row in counted_rows:
         shapes: object = row.input_shapes if not symbolic else _formulas(row.input_shapes)
         key = (id(row.arguments), shapes, id(row.weights))
         if key not in known:
             known[key] = layer_macs(row, report.framework)
         counted.append(known[key])
-    outputs = [summed(*(elements(s) for s in row.outputs)) for row in report.rows]
+    outputs = [summed(*(elements(s) for s in row.outputs)) for row in counted_rows]
+    if folded:  # one sample's counts; none where the spec runs at no batch (not one window's)
+        scales = [any(None in shape for shape in (*row.input_shapes, *row.outputs)) for row in report.rows]
+        counted = [None if at == 0 and s else _divided(m, at, s) for m, s in zip(counted, scales, strict=True)]
+        outputs = [None if at == 0 and s else _divided(n, at, s) for n, s in zip(outputs, scales, strict=True)]
     totals = report.totals
     all_macs = summed(*counted)
     layers = tuple(
         LayerCost(row.name, m, n, multiply(n, size), share(row.params, totals.params), share(m, all_macs))
         for row, m, n in zip(report.rows, counted, outputs)
     )
-    batch = report.inputs[0].shape[0] if report.inputs else None
     inputs = summed(*(elements(i.shape) for i in report.inputs))
     return Costs(dtype, batch, layers, all_macs, inputs, summed(*outputs), totals.params, totals.trainable_params)
