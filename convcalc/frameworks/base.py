@@ -40,7 +40,11 @@ class Constants(type):
     them but at a fraction of the cost: built as Enums, these 49 members took half a millisecond
     of every start-up (issue 12). Each attribute written `NAME: ClassVar[C] = constant(...)` in
     the body of a class C becomes the instance `C(...)` named NAME; the members compare and hash
-    by identity, and the class iterates over them in the order written."""
+    by identity, and the class iterates over them in the order written.
+
+    >>> Family.POOLING.name, Family.POOLING.label, Family.POOLING.positions, list(Positions)[:2]
+    ('POOLING', 'pooling', <Positions.WINDOW>, [<Positions.KEEP>, <Positions.WINDOW>])
+    """
 
     members: tuple[Any, ...]
 
