@@ -140,6 +140,15 @@ def share(part: int | float | None, whole: int | float | None) -> float | None:
     return None if numerator is None or not denominator else numerator / denominator
 
 
+def _share(part: int | float | None, whole: int | float | None, known: dict[object, float | None]) -> float | None:
+    """share(part, whole), each integer part's worked out once (`known`, for one `whole`)."""
+    if type(part) is not int:
+        return share(part, whole)
+    if part not in known:
+        known[part] = share(part, whole)
+    return known[part]
+
+
 def _formulas(shapes: tuple[Shape, ...]) -> tuple[tuple[object, ...], ...]:
     """Shapes compared by their formulas (two sizes equal at the hint may differ elsewhere)."""
     return tuple(tuple(getattr(d, "expr", d) for d in shape) for shape in shapes)
@@ -161,11 +170,28 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
         if key not in known:
             known[key] = layer_macs(row, report.framework)
         counted.append(known[key])
-    outputs = [summed(*(elements(s) for s in row.outputs)) for row in report.rows]
+    # Identical layers share their output shapes (the engine's memo): each tuple of them, known by
+    # identity while the report lives, is counted once; so is each share of a number.
+    sized: dict[tuple[int, int], int | None] = {}
+    outputs = []
+    for row in report.rows:
+        made = (id(row.output_shape), id(row.extra_outputs))
+        if made not in sized:
+            sized[made] = summed(*(elements(s) for s in row.outputs))
+        outputs.append(sized[made])
     totals = report.totals
     all_macs = summed(*counted)
+    params_shares: dict[object, float | None] = {}
+    macs_shares: dict[object, float | None] = {}
     layers = tuple(
-        LayerCost(row.name, m, n, multiply(n, size), share(row.params, totals.params), share(m, all_macs))
+        LayerCost(
+            row.name,
+            m,
+            n,
+            multiply(n, size),
+            _share(row.params, totals.params, params_shares),
+            _share(m, all_macs, macs_shares),
+        )
         for row, m, n in zip(report.rows, counted, outputs)
     )
     batch = report.inputs[0].shape[0] if report.inputs else None

@@ -153,6 +153,9 @@ def receptive_fields(report: Report) -> tuple[LayerField, ...]:
     known: dict[str, Field | None] = {i.name: start(i.name, i.shape, report.framework) for i in report.inputs}
     why: dict[str, str] = {i.name: f"the input {i.name} has no spatial axes" for i in report.inputs}
     windows: dict[tuple[int, Shape], Window | NoWindow] = {}  # identical layers share their arguments
+    # Branches that apply the same window to the same field (a block's parallel convolutions)
+    # share the Field made, so a merge of them compares it once.
+    stepped: dict[tuple[int, int], Field] = {}
     results = []
     for row in report.rows:
         incoming: list[tuple[str, Field]] = []
@@ -164,7 +167,7 @@ def receptive_fields(report: Report) -> tuple[LayerField, ...]:
                 incoming.append((ref, field))
             elif not (len(row.inputs) > 1 and broadcast_over(row.input_shapes[index], row.output_shape)):
                 missing = missing or (why[node] if rest in ("", "0]") else f"{ref} is not a spatial map")
-        result = _layer(row, incoming, missing, windows)
+        result = _layer(row, incoming, missing, windows, stepped)
         known[row.name] = result.field
         if result.field is not None and row.layer_type is not None and row.layer_type.moves is Positions.AXES:
             for k in range(1, len(row.outputs)):  # the pieces of a split: each a map like the first
@@ -202,7 +205,11 @@ STOPS = {
 
 
 def _layer(
-    row: Row, incoming: list[tuple[str, Field]], missing: str, windows: dict[tuple[int, Shape], Window | NoWindow]
+    row: Row,
+    incoming: list[tuple[str, Field]],
+    missing: str,
+    windows: dict[tuple[int, Shape], Window | NoWindow],
+    stepped: dict[tuple[int, int], Field],
 ) -> LayerField:
     layer_type = row.layer_type
     assert layer_type is not None, "a folded block has no receptive field of its own"
@@ -227,7 +234,11 @@ def _layer(
                     window = windows[key] = reason
             if isinstance(window, NoWindow):
                 raise window
-            return LayerField(row.name, step(field, window))
+            made = (id(field), id(window))  # both live as long as the walk: `known` and `windows` hold them
+            after = stepped.get(made)
+            if after is None:
+                after = stepped[made] = step(field, window)
+            return LayerField(row.name, after)
         if moves is Positions.AXES:
             assert layer_type.axes is not None
             return LayerField(row.name, moved(field, layer_type.axes(args, row.input_shapes[0])))
@@ -286,7 +297,7 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
         mixed = layer_type.axes(Args(row.type, row.arguments), row.output_shape).mixed
         if any(axis in axes for axis in mixed):
             return LayerField(row.name, None, "it concatenates along a spatial axis, so positions no longer line up")
-    fields = [f for _, f in shifted]
+    fields = list({id(f): f for _, f in shifted}.values())  # a field taken twice (parallel branches) counts once
     size, stride, padding = [], [], []
     aligned = len({f.input for f in fields}) == 1
     for i in range(len(axes)):

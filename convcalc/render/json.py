@@ -11,7 +11,7 @@ from convcalc.report import Report, Row
 
 if TYPE_CHECKING:
     from convcalc.analysis.costs import Costs, LayerCost
-    from convcalc.analysis.receptive import LayerField
+    from convcalc.analysis.receptive import Field, LayerField
 
 SCHEMA = "convcalc/1"
 
@@ -280,6 +280,10 @@ class _LayerWriter:
         self.computed: dict[tuple[object, ...], str] = {}
         self.costed: dict[tuple[object, ...], str] = {}
         self.values: dict[object, str] = {}
+        # By identity (each object lives as long as the document is written): a receptive
+        # field shared by parallel branches, a share that identical layers hold.
+        self.fields: dict[int, str] = {}
+        self.shares: dict[int, str] = {}
 
     def value(self, value: tuple[object, ...]) -> str:
         """A tuple (shape, names) at indent 6; tuples repeat, so each is laid out once."""
@@ -318,11 +322,18 @@ class _LayerWriter:
             f',\n      "inputs": {self.value(row.inputs)}'
             f',\n      "block": {self.value(tuple(path for path, _ in row.blocks)) if row.blocks else "[]"}'
             f',\n      "shared_with": {_scalar(row.shared_with)}{costed}'
-            f',\n      "params_share": {_share(cost.params_share)}'
-            f',\n      "macs_share": {_share(cost.macs_share)}'
+            f',\n      "params_share": {self.share(cost.params_share)}'
+            f',\n      "macs_share": {self.share(cost.macs_share)}'
             f',\n      "receptive_field": {self.field(field)}'
             "\n    }"
         )
+
+    def share(self, value: float | None) -> str:
+        """A share as json writes it; identical layers hold the same one (analysis/costs.py)."""
+        text = self.shares.get(id(value))
+        if text is None:
+            text = self.shares[id(value)] = _share(value)
+        return text
 
     def field(self, result: LayerField) -> str:
         """A receptive field at indent 6: one line when it fits, else one line per key; one with
@@ -332,6 +343,13 @@ class _LayerWriter:
             return "null"
         if field.misaligned or result.paths:
             return _render(field_data(result), 6)[0]
+        text = self.fields.get(id(field))
+        if text is None:
+            text = self.fields[id(field)] = self.aligned(field)
+        return text
+
+    def aligned(self, field: Field) -> str:
+        """A field whose paths line up: its figures, on one line when they fit."""
         size, stride, padding = _ints(field.size), _ints(field.stride), _ints(field.padding)
         axes, source = _ints(field.axes), quoted(field.input)
         line = (
