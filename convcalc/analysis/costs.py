@@ -9,6 +9,10 @@ from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
 
+MEMO = True
+"""Each share of an integer, and each shared tuple of output shapes, worked out once; False works
+out every row's afresh (tests/test_memo.py)."""
+
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 """Bytes per element for `--dtype`."""
 
@@ -142,7 +146,7 @@ def share(part: int | float | None, whole: int | float | None) -> float | None:
 
 def _share(part: int | float | None, whole: int | float | None, known: dict[object, float | None]) -> float | None:
     """share(part, whole), each integer part's worked out once (`known`, for one `whole`)."""
-    if type(part) is not int:
+    if type(part) is not int or not MEMO:
         return share(part, whole)
     if part not in known:
         known[part] = share(part, whole)
@@ -176,7 +180,7 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     outputs = []
     for row in report.rows:
         made = (id(row.output_shape), id(row.extra_outputs))
-        if made not in sized:
+        if made not in sized or not MEMO:
             sized[made] = summed(*(elements(s) for s in row.outputs))
         outputs.append(sized[made])
     totals = report.totals

@@ -49,6 +49,10 @@ from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
 
+MEMO = True
+"""Parallel branches that apply the same window to the same field share the Field made, and a
+merge compares a field it takes twice once; False makes every field afresh (tests/test_memo.py)."""
+
 
 class Field(Record):
     """The receptive field of a layer's output with respect to the graph input `input`, one value
@@ -234,6 +238,8 @@ def _layer(
                     window = windows[key] = reason
             if isinstance(window, NoWindow):
                 raise window
+            if not MEMO:
+                return LayerField(row.name, step(field, window))
             made = (id(field), id(window))  # both live as long as the walk: `known` and `windows` hold them
             after = stepped.get(made)
             if after is None:
@@ -297,7 +303,9 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
         mixed = layer_type.axes(Args(row.type, row.arguments), row.output_shape).mixed
         if any(axis in axes for axis in mixed):
             return LayerField(row.name, None, "it concatenates along a spatial axis, so positions no longer line up")
-    fields = list({id(f): f for _, f in shifted}.values())  # a field taken twice (parallel branches) counts once
+    fields = [f for _, f in shifted]
+    if MEMO:  # a field taken twice (parallel branches) counts once
+        fields = list({id(f): f for f in fields}.values())
     size, stride, padding = [], [], []
     aligned = len({f.input for f in fields}) == 1
     for i in range(len(axes)):

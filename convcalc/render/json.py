@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 SCHEMA = "convcalc/1"
 
+MEMO = True
+"""The layer writer lays out each distinct part once (a definition's type, shapes and weights; a
+shared receptive field; a shared share); False writes every layer's afresh (tests/test_memo.py)."""
+
 
 def shape_list(shape: Shape) -> list[int | None]:
     return list(shape)
@@ -273,17 +277,25 @@ def json_chunks(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> 
     yield f'\n  ],\n  "totals": {_render(totals_dict(report, cost), 2)[0]}\n}}\n'
 
 
+class _Unremembered(dict):
+    """A memo that keeps nothing (MEMO = False): every part is laid out afresh."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+
 class _LayerWriter:
     """Each layer's object at indent 4, its values at indent 6, as _render lays them out."""
 
     def __init__(self) -> None:
-        self.computed: dict[tuple[object, ...], str] = {}
-        self.costed: dict[tuple[object, ...], str] = {}
-        self.values: dict[object, str] = {}
+        made = dict if MEMO else _Unremembered
+        self.computed: dict[tuple[object, ...], str] = made()
+        self.costed: dict[tuple[object, ...], str] = made()
+        self.values: dict[object, str] = made()
         # By identity (each object lives as long as the document is written): a receptive
         # field shared by parallel branches, a share that identical layers hold.
-        self.fields: dict[int, str] = {}
-        self.shares: dict[int, str] = {}
+        self.fields: dict[int, str] = made()
+        self.shares: dict[int, str] = made()
 
     def value(self, value: tuple[object, ...]) -> str:
         """A tuple (shape, names) at indent 6; tuples repeat, so each is laid out once."""
@@ -291,6 +303,15 @@ class _LayerWriter:
         if text is None:
             text = self.values[value] = _render(value, 6)[0]
         return text
+
+    def names(self, names: tuple[str, ...]) -> str:
+        """A layer's inputs at indent 6, as _render lays them out: most fit one line and are
+        written directly (in a graph each layer's are its own: remembering them would not pay)."""
+        if 0 < len(names) <= _MOST:
+            line = "[" + ", ".join([quoted(name) for name in names]) + "]"
+            if 6 + len(line) <= WIDTH:
+                return line
+        return self.value(names)
 
     def layer(self, row: Row, cost: LayerCost, field: LayerField) -> str:
         definition = (row.type, row.output_shape, id(row.weights))
@@ -319,7 +340,7 @@ class _LayerWriter:
         return (
             f'{{\n      "name": {quoted(row.name)}{computed}'
             f',\n      "source": {{"line": {source.line}, "column": {source.column}}}'
-            f',\n      "inputs": {self.value(row.inputs)}'
+            f',\n      "inputs": {self.names(row.inputs)}'
             f',\n      "block": {self.value(tuple(path for path, _ in row.blocks)) if row.blocks else "[]"}'
             f',\n      "shared_with": {_scalar(row.shared_with)}{costed}'
             f',\n      "params_share": {self.share(cost.params_share)}'
