@@ -128,7 +128,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
     outputs: dict[str, tuple[Shape, ...]] = {name: (shape,) for name, shape in inputs.items()}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
-    done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
+    done: dict[tuple[object, ...], tuple[LayerType, Built, Args, tuple[Shape, ...]]] = {}
     failed: dict[str, Failure] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
@@ -140,7 +140,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         layer_type = None
         shapes: tuple[Shape, ...] = ()
         try:
-            shapes = tuple(_output(outputs, ref) for ref in node.inputs)
+            shapes = tuple([_output(outputs, ref) for ref in node.inputs])
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
             # a network repeats a few definitions many times, so each is bound and built once.
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not).
@@ -155,8 +155,8 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
                 if problem := bounded(built.output_shape, built.weights):
                     label = f"{node.name} ({layer_type.name})"
                     raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
-                known = done[key] = (layer_type, built, args)
-            layer_type, built, args = known
+                known = done[key] = (layer_type, built, args, built.outputs)
+            layer_type, built, args, produced = known
         except (LayerError, SpecError) as exc:
             if isinstance(exc, LayerError):
                 label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
@@ -194,9 +194,10 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         )
         rows.append(row)
         by_name[node.name] = row
-        outputs[node.name] = built.outputs
-        return built.outputs
+        outputs[node.name] = produced
+        return produced
 
+    @functools.cache  # once per type name
     def source(type_name: str) -> str:
         """What the type is when it takes no input ("a learned tensor"), else ""; unknown types
         are reported by visit."""

@@ -197,7 +197,7 @@ def _loader_class() -> Any:
 
         # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
         # cannot check.
-        scalar_node = yaml.ScalarNode
+        scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
         class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
             def __init__(self, stream: Any) -> None:
@@ -205,21 +205,29 @@ def _loader_class() -> Any:
                 self.memo: dict[tuple[str, Any], str] = {}
 
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                # Without path resolvers a collection's tag is its kind's, and text whose first
+                # character starts no implicit resolver's match is a string (a layer call: a
+                # generated network's every one distinct, which the memo would only hold).
                 if kind is not scalar_node:
-                    return super().resolve(kind, value, implicit)
+                    if kind is sequence_node:
+                        return self.DEFAULT_SEQUENCE_TAG
+                    return self.DEFAULT_MAPPING_TAG if kind is mapping_node else super().resolve(kind, value, implicit)
+                if value and value[0] not in starts:
+                    return self.DEFAULT_SCALAR_TAG
                 key = (value, implicit)
                 tag = self.memo.get(key)
                 if tag is None:
                     tag = self.memo[key] = super().resolve(kind, value, implicit)
                 return tag
 
-            def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-                pass  # only path resolvers need it, and SafeLoader has none
-
-            def ascend_resolver(self) -> None:
-                pass
+            # Only path resolvers need these two, and SafeLoader has none: called for every node,
+            # they are functions of C that do nothing (a method would cost a Python call each).
+            descend_resolver = staticmethod(slice)  # called with (parent node, index): a slice of them, dropped
+            ascend_resolver = staticmethod(tuple)  # called with nothing: () is dropped
 
         yaml12.install(Loader)
+        assert not Loader.yaml_path_resolvers and None not in Loader.yaml_implicit_resolvers  # no wildcard resolver
+        starts = frozenset(Loader.yaml_implicit_resolvers)  # the first characters a resolver matches
         _LOADER = Loader
     return _LOADER
 
