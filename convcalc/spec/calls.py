@@ -170,7 +170,7 @@ Skeleton = tuple[
 ]
 """A call read from its skeleton, and how to fill it: for each positional argument, then each
 keyword (with its key and value), whether it holds no string (0), is one (1), or holds some
-(2); each argument's key, column, and how many strings come before it."""
+or is a list (2); each argument's key, column, and how many strings come before it."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -188,10 +188,13 @@ def _skeleton(text: str) -> Skeleton | None:
 
 
 def _holds(value: object) -> int:
-    """Whether a skeleton's value holds no string (0), is one (1) or holds some (2)."""
+    """Whether a skeleton's value holds no string (0), is one (1) or holds some (2); a list counts
+    as holding some, so each call gets a list of its own, as ast gives it."""
     if type(value) is str:
         return 1
-    return 2 if type(value) in (tuple, list) and any([_holds(item) for item in value]) else 0  # type: ignore[attr-defined]
+    if type(value) is list:
+        return 2
+    return 2 if type(value) is tuple and any([_holds(item) for item in value]) else 0
 
 
 def _filled(read: Skeleton, pieces: list[str]) -> Call:
