@@ -222,7 +222,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         return Outcome(None, tuple(rows), (), failed)
     report_outputs = tuple(Endpoint(str(ref), outputs[ref.node][ref.output]) for ref in graph.outputs)
     endpoints = tuple(Endpoint(name, shape) for name, shape in inputs.items())
-    report = Report(spec.name, spec.framework, endpoints, tuple(rows), report_outputs, not graph.sequential)
+    report = Report(spec.name, spec.framework, endpoints, tuple(rows), report_outputs, not graph.sequential, spec=spec)
     return Outcome(report, report.rows, graph=graph)
 
 

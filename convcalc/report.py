@@ -8,7 +8,7 @@ from convcalc.errors import Location
 from convcalc.frameworks.base import LayerType
 from convcalc.ops.tensor import Shape, Weight
 from convcalc.record import Record
-from convcalc.spec.model import LayerSpec
+from convcalc.spec.model import LayerSpec, Spec
 
 if TYPE_CHECKING:
     from convcalc.symbolic.session import Symbolic
@@ -145,7 +145,7 @@ class Totals(Record):
 class Report(Record):
     """Everything computed for one spec."""
 
-    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched", "symbolic", "_totals")
+    __slots__ = ("name", "framework", "inputs", "rows", "outputs", "branched", "symbolic", "spec", "_totals")
 
     name: str | None
     framework: str
@@ -154,6 +154,7 @@ class Report(Record):
     outputs: tuple[Endpoint, ...]
     branched: bool  # some layer takes other than the one before it: show `Connected to`
     symbolic: Symbolic | None  # sizes written as symbols (input: [H, W, 3]): their hints, guards, accepted sizes
+    spec: Spec | None  # what it was computed from: per-sample costs run it again at batch 1 (analysis/costs.py)
 
     def __init__(
         self,
@@ -164,6 +165,7 @@ class Report(Record):
         outputs: tuple[Endpoint, ...] = (),
         branched: bool = False,
         symbolic: Symbolic | None = None,
+        spec: Spec | None = None,
     ) -> None:
         self.name = name
         self.framework = framework
@@ -172,6 +174,7 @@ class Report(Record):
         self.outputs = outputs
         self.branched = branched
         self.symbolic = symbolic
+        self.spec = spec
         self._totals: Totals | None = None
 
     @property

@@ -18,6 +18,7 @@ from helpers import invoke
 from convcalc import summarize
 from convcalc.analysis.costs import DTYPES, costs
 from convcalc.analysis.costs import layer_macs as row_macs
+from convcalc.errors import SpecError
 from convcalc.render.columns import Columns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,6 +119,40 @@ def test_batch_scales_macs_and_activations_but_not_parameters() -> None:
     assert eight.macs == 8 * single.macs == 8 * 21_862_400  # 24 x 24 x 5 x 5 x 3 x 32 + 20 x 20 x 5 x 5 x 32 x 64
     assert eight.activation_elements == 8 * single.activation_elements
     assert eight.param_bytes == single.param_bytes == 53_600 * 4
+
+
+WINDOWS = """framework: pytorch
+input: [8, 8, 16]
+layers:
+  - View(-1, 2, 4, 2, 4, 16)
+  - Permute(0, 1, 3, 2, 4, 5)
+  - Reshape(-1, 16, 16)                 # B * 4 windows of 16 positions: the batch's None folds the 4
+  - Linear(16, 48)
+  - Reshape(-1, 16, 3, 16)
+  - Permute(0, 2, 1, 3)                 # the batch's None moves off dim 0
+"""
+
+
+def test_a_batch_folded_into_windows_is_still_counted_per_sample() -> None:
+    """With the batch unknown, MACs and activations are per sample. Where a reshape folds the
+    batch into another size (Swin's windows), that None is not one sample: the counts are those
+    of batch 1, layer by layer; with a batch given they scale by it."""
+    unknown, one, eight = (costs(summarize(WINDOWS, batch=b)) for b in (None, 1, 8))
+    linear = 4 * 16 * 16 * 48  # 4 windows x 16 positions x 16 -> 48
+    assert unknown.per_sample and unknown.macs == one.macs == linear and eight.macs == 8 * linear
+    assert [layer.macs for layer in unknown.layers] == [layer.macs for layer in one.layers] == [0, 0, 0, linear, 0, 0]
+    assert unknown.activation_elements == one.activation_elements == 3 * 8 * 8 * 16 + 3 * 4 * 16 * 48  # 3 rows of each
+    assert [row.output_shape[0] for row in summarize(WINDOWS).rows[2:5]] == [None, None, None]  # the table still says None
+
+
+def test_a_folded_batch_in_a_spec_that_runs_only_without_a_batch_is_counted_as_it_stands() -> None:
+    """`Expand(None, ...)` (an unknown size) cannot meet a batch of 1 in the Concat after it:
+    the per-sample counts are then the unknown batch's, not an error."""
+    layers = "  - Parameter((1, 8, 8, 16))\n  - Expand(None, -1, -1, -1)\n  - Concat(1, inputs=[expand, input])\n"
+    text = WINDOWS.replace("layers:\n", "layers:\n" + layers)
+    with pytest.raises(SpecError, match=r"torch\.cat does not broadcast"):
+        summarize(text, batch=1)
+    assert costs(summarize(text)).macs == 16 * 16 * 48  # one window's worth: the None counted once
 
 
 def test_an_unknown_size_leaves_the_count_unknown() -> None:

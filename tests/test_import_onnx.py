@@ -279,6 +279,70 @@ def test_an_expand_by_a_shape_computed_through_where(tmp_path: Path) -> None:
     ]
 
 
+def test_with_a_dynamic_batch_an_expand_to_the_batch_reads_the_inputs_size(tmp_path: Path) -> None:
+    """ViT exported with a dynamic batch: `class_token.expand(n, -1, -1)`'s n is Shape(x)[0],
+    unknown, through Equal and Where (where an unknown condition is an unknown size); the spec
+    reads it from the input, so the spec runs at any batch."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Gather", ["x_shape", "zero"], ["n"], "/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Concat", ["n1", "minus_two"], ["sizes"], "/Concat_1", axis=0),
+        helper.make_node("ConstantOfShape", ["three"], ["ones"], "/ConstantOfShape", value=helper.make_tensor("v", 7, (1,), [1])),
+        helper.make_node("Equal", ["sizes", "minus"], ["unset"], "/Equal"),
+        helper.make_node("Where", ["unset", "ones", "sizes"], ["shape"], "/Where"),
+        helper.make_node("Expand", ["class_token", "shape"], ["t"], "/Expand"),
+        helper.make_node("Concat", ["t", "x"], ["y"], "/Concat", axis=1),
+    ]
+    zero = helper.make_tensor("zero", TensorProto.INT64, (), [0])
+    inits = [zero, ints("zero_axis", 0), ints("minus_two", -1, -1), ints("three", 3), ints("minus", -1, -1, -1)]
+    path = save(tmp_path, nodes, ["batch", 4, 8], [*inits, weight("class_token", 1, 1, 8)])
+    assert layers(path) == [
+        'Parameter((1, 1, 8), name="class_token")',
+        'Expand(shape(input)[0], -1, -1, name="expand")',
+        'Concat(1, name="concat", inputs=["expand", "input"])',
+    ]
+    text = convert(path).text
+    assert summarize(text).output_shape == (None, 5, 8)
+    assert summarize(text, batch=3).output_shape == (3, 5, 8)
+
+
+def test_with_a_dynamic_batch_a_reshape_out_of_windows_keeps_the_sizes_it_is_given(tmp_path: Path) -> None:
+    """Swin's window reverse exported with a dynamic batch: windows of (B * nW, 4, 6) viewed as
+    `(B, H // 2, W // 2, 2, 2, C)`, B and H, W read from the input's Shape. ONNX's inference
+    loses the sizes the batch does not hold (B * nW over B); the importer keeps them, the
+    batch's share unknown, so the Slice after it knows its axis."""
+
+    def size(index: int, name: str) -> list[Any]:
+        return [
+            helper.make_node("Gather", ["x_shape", f"i{index}"], [f"{name}0"], f"/Gather_{index}", axis=0),
+            helper.make_node("Div", [f"{name}0", "two"], [f"{name}1"], f"/Div_{index}"),
+            helper.make_node("Unsqueeze", [f"{name}1", "zero_axis"], [name], f"/Unsqueeze_{index}"),
+        ]
+
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Reshape", ["x", "windows"], ["w"], "/Reshape"),
+        helper.make_node("Gather", ["x_shape", "i0"], ["b0"], "/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["b0", "zero_axis"], ["b"], "/Unsqueeze"),
+        *size(1, "h"),
+        *size(2, "w2"),
+        helper.make_node("Concat", ["b", "h", "w2", "rest"], ["target"], "/Concat", axis=0),
+        helper.make_node("Reshape", ["w", "target"], ["r"], "/Reshape_1"),
+        helper.make_node("Slice", ["r", "start", "end", "axis"], ["y"], "/Slice"),
+    ]
+    scalars = [helper.make_tensor(f"i{i}", TensorProto.INT64, (), [i]) for i in range(3)]
+    scalars.append(helper.make_tensor("two", TensorProto.INT64, (), [2]))
+    inits = [*scalars, ints("zero_axis", 0), ints("windows", -1, 4, 6), ints("rest", 2, 2, 6)]
+    inits += [ints("start", 0), ints("end", 1), ints("axis", 1)]
+    path = save(tmp_path, nodes, ["batch", 4, 4, 6], inits)
+    assert layers(path) == [
+        'Reshape(-1, 4, 6, name="reshape")',
+        'Reshape(-1, 2, 2, 2, 2, 6, name="reshape_1")',
+        'Split(1, 1, name="slice")',
+    ]
+
+
 def test_a_gather_of_a_learned_table_by_stored_indices_is_a_parameter_a_buffer_and_index(tmp_path: Path) -> None:
     """Swin's relative position bias: the table is counted once, however many blocks' indices
     torch.onnx deduplicated into one initializer; the indices (a buffer) never."""

@@ -47,7 +47,7 @@ def test_a_class_token_an_assertion_and_x_0(tmp_path: Path) -> None:
     """torch._assert on sizes the trace knows is checked and leaves no layer; x[:, 0] is Select."""
     assert imported(tmp_path, "x[:, 0]") == [
         'Parameter((1, 1, 8), name="token")',
-        'Expand(None, -1, -1, name="expand")',  # n: the batch, unknown
+        'Expand(shape(input)[0], -1, -1, name="expand")',  # n: the batch, read from the input
         'Linear(8, 8, name="proj", inputs=["input"])',
         'Concat(1, name="cat", inputs=["expand", "proj"])',
         'Select(1, 0, name="getitem_3")',  # torch.fx's name: getitem to getitem_2 unpack x.shape

@@ -3,6 +3,9 @@ counts them), output sizes, and memory totals for a dtype. Data only: render/ sh
 
 from __future__ import annotations
 
+import contextlib
+
+from convcalc.frameworks.base import Family, LayerType
 from convcalc.ops.macs import Layer, elements, multiply, summed
 from convcalc.ops.tensor import Shape, at_hint
 from convcalc.record import Record
@@ -133,6 +136,30 @@ class Costs(Record):
         return multiply(summed(kept, self.params + 3 * self.trainable_params), self.bytes_per_element)
 
 
+KEEPS_ELEMENTS = frozenset({Family.FLATTEN, Family.RESHAPE, Family.VIEW, Family.PERMUTATION})
+
+
+def folds_batch(report: Report) -> bool:
+    """Whether an unknown batch (None) stands for more than one sample somewhere: a reshape that
+    folds it into another size (Swin's windows: `Reshape(-1, 49, C)` of (None, 8, 7, 8, 7, C) is
+    (None, 49, C), its None the batch times 64), or a permute that moves it off dim 0. Counting
+    such a None as one sample counts one window; the per-sample costs are then those at batch 1.
+
+    >>> from convcalc import summarize
+    >>> spec = "framework: pytorch\\ninput: [4, 6]\\nlayers: ['Reshape({})']"
+    >>> [folds_batch(summarize(spec.format(sizes))) for sizes in ("-1, 6", "-1, 4, 6")]
+    [True, False]
+    """
+    keeps: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
+    for row in report.rows:
+        layer_type = row.layer_type
+        if layer_type not in keeps:
+            keeps[layer_type] = layer_type is not None and layer_type.family in KEEPS_ELEMENTS
+        if keeps[layer_type] and len(row.input_shapes) == 1 and elements(row.input_shapes[0]) != elements(row.output_shape):
+            return True
+    return False
+
+
 def share(part: int | float | None, whole: int | float | None) -> float | None:
     """part / whole, or None when either is unknown or the whole is 0; for formulas of the
     input's symbols, their share at the sizes the report was computed at (its hint).
@@ -168,7 +195,16 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     known: dict[tuple[int, object, int], int | None] = {}
     counted = []
     symbolic = report.symbolic is not None
-    for row in report.rows:
+    batch = report.inputs[0].shape[0] if report.inputs else None
+    counted_rows = report.rows
+    if batch is None and report.spec is not None and folds_batch(report):
+        from convcalc.engine import run
+        from convcalc.errors import SpecError
+
+        # a spec that runs only with the batch unknown (an Expand to None) is counted as it stands
+        with contextlib.suppress(SpecError):
+            counted_rows = run(report.spec.replace(batch=1)).rows
+    for row in counted_rows:
         shapes: object = row.input_shapes if not symbolic else _formulas(row.input_shapes)
         key = (id(row.arguments), shapes, id(row.weights))
         if key not in known:
@@ -178,7 +214,7 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     # identity while the report lives, is counted once; so is each share of a number.
     sized: dict[tuple[int, int], int | None] = {}
     outputs = []
-    for row in report.rows:
+    for row in counted_rows:
         made = (id(row.output_shape), id(row.extra_outputs))
         if made not in sized or not MEMO:
             sized[made] = summed(*(elements(s) for s in row.outputs))
@@ -198,6 +234,5 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
         )
         for row, m, n in zip(report.rows, counted, outputs)
     )
-    batch = report.inputs[0].shape[0] if report.inputs else None
     inputs = summed(*(elements(i.shape) for i in report.inputs))
     return Costs(dtype, batch, layers, all_macs, inputs, summed(*outputs), totals.params, totals.trainable_params)

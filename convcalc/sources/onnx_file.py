@@ -33,7 +33,7 @@ from typing import Any
 from convcalc.errors import Location, SpecError
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
-from convcalc.sources.draft import Draft, Layer
+from convcalc.sources.draft import Arithmetic, Draft, Layer
 from convcalc.sources.onnx_model import INTEGER_DTYPES, KEEP_INTEGERS, load
 from convcalc.sources.onnx_ops import OPS, slice_bounds
 
@@ -103,6 +103,10 @@ class _Node:
     def count(self) -> int:
         return len(self.inputs)
 
+    def batch(self) -> Arithmetic | None:
+        first = self.importer.first_input
+        return Arithmetic(f"shape({first})[0]") if first is not None else None
+
     def given(self, index: int) -> bool:
         return index < len(self.inputs) and self.inputs[index] != ""
 
@@ -164,6 +168,7 @@ class _Importer:
         self.followed: Counter[str] = Counter()
         self.constants: Counter[str] = Counter()  # nodes computing constants whose values are not followed
         self.renamed = False
+        self.first_input: str | None = None  # with a dynamic batch: the input whose dim 0 is its size
         self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
         self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
         self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
@@ -178,6 +183,7 @@ class _Importer:
         self.read_initializers()
         self.read_shapes()
         inputs, batch = self.graph_inputs()
+        self.first_input = inputs[0][0] if batch is None else None
         nodes = list(self.graph.node)
         self.consumers: Counter[str] = Counter(self.resolve(name) for node in nodes for name in node.input if name)
         self.consumers.update(output.name for output in self.graph.output)
@@ -745,17 +751,10 @@ def _derived(node: _Node) -> Dims | None:
     """The output shape of a node of the shape operators whose sizes are constants, where
     onnx's shape inference gave up (a Reshape to a shape computed through Mod and Slice)."""
     shape = node.shape(0)
-    if shape is None or None in shape:
+    if shape is None:
         return None
     if node.op == "Reshape":
-        target = node.value(1)
-        if target is None or any(not isinstance(v, int) for v in target):
-            return None
-        sizes = [shape[i] if v == 0 and i < len(shape) else v for i, v in enumerate(target)]
-        if sizes.count(-1) == 1:
-            known = math.prod(v for v in sizes if v != -1 and v is not None)
-            sizes[sizes.index(-1)] = math.prod(d for d in shape if d is not None) // known if known else 0
-        return tuple(sizes)
+        return _reshaped(shape, node.value(1), bool(node.attrs.get("allowzero", 0)))
     if node.op == "Transpose":
         perm = node.attrs.get("perm", list(reversed(range(len(shape)))))
         return tuple(shape[int(p)] for p in perm)
@@ -775,11 +774,43 @@ def _derived(node: _Node) -> Dims | None:
         pads = node.value(1)
         if pads is None or len(pads) != 2 * len(shape) or any(not isinstance(v, int) for v in pads):
             return None
-        return tuple(d + pads[i] + pads[i + len(shape)] for i, d in enumerate(shape) if d is not None)
+        return tuple(None if d is None else d + pads[i] + pads[i + len(shape)] for i, d in enumerate(shape))
     if node.op == "Gather" and node.value(1) is not None and node.shape(1) in ((), None):
         axis = int(node.attrs.get("axis", 0)) % len(shape)
         return shape[:axis] + shape[axis + 1 :]
     return None
+
+
+def _reshaped(shape: Dims, target: list[Any] | None, allow_zero: bool) -> Dims | None:
+    """A Reshape's output, the target's sizes with its one unknown worked out: a -1 from the
+    input's known sizes, or, where the input has an unknown size (a dynamic batch), the one size
+    of the target that takes it (a -1, or a size the graph computed from that batch: `x.view(B,
+    nW, 7, 7, C)`), unknown too: the batch's share of it is not known.
+
+    >>> _reshaped((2, 6, 4), [2, -1, 3], False), _reshaped((None, 6, 4), [None, 2, 3, 4], False)
+    ((2, 8, 3), (None, 2, 3, 4))
+    >>> _reshaped((None, 8, 7, 7, 96), [-1, 49, 96], False), _reshaped((None, 49, 96), [None, 8, 8, 7, 7, 96], False)
+    ((None, 49, 96), (None, 8, 8, 7, 7, 96))
+    >>> _reshaped((None, 6), [None, -1], False), _reshaped((6,), [4, -1], False)
+    (None, None)
+    """
+    if target is None or any(v is not None and not isinstance(v, int) for v in target):
+        return None
+    sizes = [shape[i] if v == 0 and not allow_zero and i < len(shape) else v for i, v in enumerate(target)]
+    unknown = [i for i, v in enumerate(sizes) if v is None or v == -1]
+    if len(unknown) > 1 or (not unknown and None in shape):
+        return None
+    if not unknown:
+        return tuple(sizes)
+    if None in shape:
+        sizes[unknown[0]] = None
+        return tuple(sizes)
+    given = math.prod(int(v) for v in sizes if v is not None and v != -1)
+    known = math.prod(d for d in shape if d is not None)
+    if given == 0 or known % given:
+        return None
+    sizes[unknown[0]] = known // given
+    return tuple(sizes)
 
 
 def _declared(graph: Any) -> set[str] | None:
@@ -864,7 +895,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         size = max(len(flat), len(chosen[1]), len(other[1]))
         if any(len(found) not in (1, size) for found in (flat, chosen[1], other[1])):
             return None
-        picked = [_at(chosen[1], i) if _at(flat, i) else _at(other[1], i) for i in range(size)]
+        picked = [_where(_at(flat, i), _at(chosen[1], i), _at(other[1], i)) for i in range(size)]
         return ((size,) if size > 1 else dims), picked
     if op in ("Add", "Sub", "Mul", "Div", "Mod", "Equal", "Pow"):
         other = values[1]
@@ -925,6 +956,18 @@ def _computed_shape(node: _Node) -> Dims | None:
         sizes = node.value(0)
         return None if sizes is None or any(not isinstance(v, int) for v in sizes) else tuple(sizes)
     return _derived(node)
+
+
+def _where(condition: Any, chosen: Any, other: Any) -> Any:
+    """One element of Where; an unknown condition (from the dynamic batch) is an unknown value
+    unless both sides agree.
+
+    >>> _where(True, 1, 5), _where(None, 1, 5), _where(None, 3, 3)
+    (1, None, 3)
+    """
+    if condition is None:
+        return chosen if chosen == other else None
+    return chosen if condition else other
 
 
 def _at(flat: list[Any], index: int) -> Any:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from convcalc.sources.draft import Layer
+from convcalc.sources.draft import Arithmetic, Layer
 
 INF = float("inf")
 
@@ -41,6 +41,7 @@ class Node(Protocol):
     def integers(self, index: int, what: str) -> list[int]: ...  # a constant list of integers, or fail
     def fail(self, message: str, hint: str = "") -> Exception: ...
     def note(self, text: str) -> None: ...  # said in the spec's header
+    def batch(self) -> Arithmetic | None: ...  # a dynamic batch's size as the spec reads it, None for a fixed one
 
 
 Mapping = Callable[[Node], list[Layer]]
@@ -617,8 +618,15 @@ def slice_rows(node: Node) -> list[Layer]:
 
 @op("Expand")
 def expand(node: Node) -> list[Layer]:
-    sizes = node.integers(1, "shape")
-    return [fed("Expand", tuple(-1 if s == 1 else s for s in sizes), [node.ref(0)])]
+    sizes = node.value(1)
+    if sizes is None or not all(s is None or isinstance(s, int) for s in sizes):
+        raise node.fail("shape is computed from values the importer cannot follow")
+    batch = node.batch()
+    if None in sizes and batch is None:
+        raise node.fail("shape is computed from values the importer cannot follow")
+    # a size of 1 keeps the input's; an unknown one is the dynamic batch's (ViT's class token
+    # expanded to the batch: `class_token.expand(n, -1, -1)`)
+    return [fed("Expand", tuple(batch if s is None else -1 if s == 1 else s for s in sizes), [node.ref(0)])]
 
 
 @op("Pad")

@@ -13,8 +13,8 @@ from convcalc.errors import Location, SpecError
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Shape
 from convcalc.signature import REQUIRED, Signature
-from convcalc.sources.draft import Draft, Layer
-from convcalc.sources.torch_tracer import SHAPES
+from convcalc.sources.draft import Arithmetic, Draft, Layer
+from convcalc.sources.torch_tracer import BATCHES, SHAPES
 
 SIMPLIFIED = frozenset({"kernel_size", "stride", "padding", "dilation", "output_padding", "output_size", "scale_factor"})
 """Arguments PyTorch stores as a tuple and takes as one int where every axis has it."""
@@ -295,6 +295,8 @@ class Converter:
         if kind in ("View", "Reshape"):  # the sizes torch worked out, the batch's unknown
             traced = self.shape(node)
             rest = [-1 if size is None else size for size in (traced if traced is not None else rest)]
+        if kind == "Expand":
+            rest = [_batch_size(node, i, len(rest)) if size is None else size for i, size in enumerate(rest)]
         if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
@@ -667,6 +669,19 @@ def simplified(value: object) -> object:
     if isinstance(value, tuple) and value and all(v == value[0] for v in value) and not isinstance(value[0], tuple):
         return value[0]
     return value
+
+
+def _batch_size(node: Any, index: int, rank: int) -> object:
+    """An unknown size in an Expand (ViT's `class_token.expand(n, -1, -1)`, n = x.shape[0]) as
+    the spec reads it from the input, where the traces show it is the batch or a multiple of it,
+    so the spec runs at any batch; else None, an unknown size."""
+    traced = node.meta.get(SHAPES)  # the output's shape under each batch: one size per dim
+    if not traced or any(len(t) != rank for t in traced):
+        return None
+    first, *others = (t[index] for t in traced)
+    if first <= 0 or any(other != first * batch for other, batch in zip(others, BATCHES[1:], strict=True)):
+        return None
+    return Arithmetic("shape(input)[0]" if first == 1 else f"{first} * shape(input)[0]")
 
 
 def shape_of(node: Any) -> Shape | None:

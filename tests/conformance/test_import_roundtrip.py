@@ -23,7 +23,7 @@ pytest.importorskip("onnx", reason="the ONNX round trips need onnx (pip install 
 
 from oracle import TORCHVISION_STUBS, import_module  # noqa: E402
 
-from convcalc import summarize  # noqa: E402
+from convcalc import costs, summarize  # noqa: E402
 from convcalc.sources import convert  # noqa: E402
 
 pytestmark = pytest.mark.conformance
@@ -39,6 +39,10 @@ FOLDED = ["resnet18", "mobilenet_v2", "vit_b_16", "convnext_tiny", "shufflenet_v
 ResNet-50's folds as ResNet-18's do (one of the family keeps the suite's time down). ViT-B and
 ConvNeXt have no batch norm either: constant folding transposes their Linear weights. Swin-T's
 folding also computes each block's relative position bias from its table (see assert_folded)."""
+DYNAMIC = ["shufflenet_v2_x1_0", "vit_b_16", "swin_t", "resnet18"]
+"""The models checked exported with a dynamic batch (`dynamic_axes`), whose graphs compute sizes
+from it: ShuffleNet's channel split and shuffle, ViT's class token expanded to the batch and its
+attention's heads folded into the batch, Swin's windows; ResNet-18 as the plain case."""
 DECOMPOSED = {"LayerNorm2d"}
 """Module classes torch.onnx writes as several nodes: ConvNeXt's LayerNorm2d is a Permute, a
 LayerNormalization and a Permute back, the rows `path`, `path_1`, `path_2`."""
@@ -128,6 +132,26 @@ def test_onnx_without_folding_is_the_model(real: Any, scratch: Path) -> None:
     assert report.totals.params == bundled.totals.params
     for path, (cls, shape, params) in facts.items():
         assert_module(rows, path, cls, shape, params)
+
+
+@pytest.mark.parametrize("real", DYNAMIC, indirect=True)
+def test_onnx_with_a_dynamic_batch_is_the_model(real: Any, scratch: Path) -> None:
+    """Every module as at a fixed batch, the sizes that scale with the batch unknown (Swin's
+    B * nW windows too); per sample, the MACs and activations of the model at batch 1."""
+    name, model, facts = real
+    path = scratch / f"{name}.onnx"
+    dynamic = {"input_names": ["x"], "dynamic_axes": {"x": {0: "batch"}}}
+    imported = onnx_import(model, path, dynamo=False, do_constant_folding=False, **dynamic)
+    report, rows = rows_by_name(imported.text)
+    assert report.totals.params == sum(p.numel() for p in model.parameters())
+    assert report.inputs[0].shape[0] is None
+    twice = leaf_facts(model, batch=2)
+    for module, (cls, shape, params) in facts.items():
+        assert_module(rows, module, cls, batched(shape, twice[module][1]), params)
+    fixed = onnx_import(model, scratch / f"{name}-1.onnx", dynamo=False, do_constant_folding=False)
+    per_sample, at_one = costs(report), costs(summarize(fixed.text, "fixed.yaml"))
+    assert (per_sample.macs, per_sample.activation_elements) == (at_one.macs, at_one.activation_elements)
+    assert summarize(imported.text, "imported.yaml", batch=3).rows[-1].output_shape == (3, 1000)
 
 
 def assert_module(rows: dict[str, Any], path: str, cls: str, shape: tuple[int, ...], params: dict[str, Any]) -> None:
@@ -245,6 +269,7 @@ def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     assert not imported.problems, [p.text() for p in imported.problems]
     report, rows = rows_by_name(imported.text)
     assert report.totals.params == sum(p.numel() for p in model.parameters())
+    assert summarize(imported.text, "imported.yaml", batch=3).output_shape == (3, 1000)  # ViT's expand to the batch
     twice = leaf_facts(model, batch=2)  # Swin-V2's cpb_mlp runs on a constant: no batch
     for path, (cls, shape, params) in facts.items():
         row = rows[path.replace(".", "_")]

@@ -149,3 +149,6 @@ def test_macs_are_fvcores(swin: Swin) -> None:
     analysis.uncalled_modules_warnings(False)
     assert set(analysis.by_operator()) == {"conv", "linear", "matmul", "layer_norm", "adaptive_avg_pool2d"}
     assert costs(report(1, swin=swin)).macs == analysis.total() == swin.macs
+    # with the batch unknown, per sample: the windows' reshapes fold the batch (B * nW), which
+    # counted as one sample would count one window
+    assert costs(summarize(swin.spec.read_text(), str(swin.spec))).macs == swin.macs
