@@ -145,14 +145,30 @@ def test_a_batch_folded_into_windows_is_still_counted_per_sample() -> None:
     assert [row.output_shape[0] for row in summarize(WINDOWS).rows[2:5]] == [None, None, None]  # the table still says None
 
 
-def test_a_folded_batch_in_a_spec_that_runs_only_without_a_batch_is_counted_as_it_stands() -> None:
-    """`Expand(None, ...)` (an unknown size) cannot meet a batch of 1 in the Concat after it:
-    the per-sample counts are then the unknown batch's, not an error."""
+def test_a_folded_batch_where_a_layer_refuses_a_batch_of_one_is_counted_at_two_halved() -> None:
+    """A BatchNorm1d in training refuses (1, C) as torch does ("Expected more than 1 value per
+    channel when training"):
+    the counts are batch 2's, halved."""
+    text = WINDOWS + "  - Reshape(-1, 3072)\n  - BatchNorm1d(3072)\n"
+    with pytest.raises(SpecError, match="more than one value per channel"):
+        summarize(text, batch=1)
+    two = costs(summarize(text, batch=2))
+    unknown = costs(summarize(text))
+    assert two.macs is not None and two.activation_elements is not None
+    assert (unknown.macs, unknown.activation_elements) == (two.macs // 2, two.activation_elements // 2)
+
+
+def test_a_folded_batch_in_a_spec_that_runs_at_no_batch_leaves_the_counts_unknown() -> None:
+    """`Expand(None, ...)` (an unknown size) meets no batch in the Concat after it: the counts of
+    the layers the batch reaches are unknown, not one window's."""
     layers = "  - Parameter((1, 8, 8, 16))\n  - Expand(None, -1, -1, -1)\n  - Concat(1, inputs=[expand, input])\n"
     text = WINDOWS.replace("layers:\n", "layers:\n" + layers)
-    with pytest.raises(SpecError, match=r"torch\.cat does not broadcast"):
-        summarize(text, batch=1)
-    assert costs(summarize(text)).macs == 16 * 16 * 48  # one window's worth: the None counted once
+    for batch in (1, 2):
+        with pytest.raises(SpecError, match=r"torch\.cat does not broadcast"):
+            summarize(text, batch=batch)
+    counted = costs(summarize(text))
+    assert counted.macs is None and counted.activation_elements is None
+    assert [layer.macs for layer in counted.layers][:2] == [0, None]  # the Parameter (no batch), its Expand to None
 
 
 def test_an_unknown_size_leaves_the_count_unknown() -> None:

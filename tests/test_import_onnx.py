@@ -76,7 +76,7 @@ def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
     inits = [weight("conv.weight", 8, 3, 3, 3), weight("fc.weight", 10, 8), weight("fc.bias", 10)]
     inits += [weight(f"bn.{n}", 8) for n in BN]
     inits += [helper.make_tensor("zero", FLOAT, (), [0.0]), helper.make_tensor("six", FLOAT, (), [6.0])]
-    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == [
+    expected = [
         'Conv2d(3, 8, 3, stride=2, padding=1, bias=False, name="conv")',
         'BatchNorm2d(8, name="bn")',
         'ReLU6(name="act")',
@@ -84,6 +84,16 @@ def test_a_convolution_and_its_batch_norm(tmp_path: Path) -> None:
         'Flatten(name="flatten")',
         'Linear(8, 10, name="fc")',
     ]
+    assert layers(save(tmp_path, nodes, [1, 3, 32, 32], inits)) == expected
+    # with a dynamic batch, ONNX states every shape with its None: nothing is inferred again
+    # (onnx's inference of one node, given what ONNX already had, cannot fill the batch)
+    from convcalc.sources import onnx_file
+
+    inferred = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(onnx_file._Importer, "infer", lambda self, node: inferred.append(node.op))
+        assert layers(save(tmp_path, nodes, ["batch", 3, 32, 32], inits)) == expected
+    assert inferred == []
 
 
 def test_deduplicated_initializers_are_read_through_identity(tmp_path: Path) -> None:
@@ -305,6 +315,26 @@ def test_with_a_dynamic_batch_an_expand_to_the_batch_reads_the_inputs_size(tmp_p
     text = convert(path).text
     assert summarize(text).output_shape == (None, 5, 8)
     assert summarize(text, batch=3).output_shape == (3, 5, 8)
+
+
+@pytest.mark.parametrize(("dims", "size"), [(["batch", "length", 8], ["n1"]), (["batch", 4, 8], ["twice"])])
+def test_an_expand_to_an_unknown_size_other_than_the_batch_is_refused(tmp_path: Path, dims: list[Any], size: list[str]) -> None:
+    """Only the batch's own size is read from the input: a dynamic sequence length (dim 1,
+    another dim_param) or twice the batch (`2 * x.size(0)`) would be misread as it."""
+    index = 1 if dims[1] == "length" else 0
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Gather", ["x_shape", f"i{index}"], ["n"], "/Gather", axis=0),
+        helper.make_node("Mul", ["n", "two"], ["n2"], "/Mul"),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Unsqueeze", ["n2", "zero_axis"], ["twice"], "/Unsqueeze_1"),
+        helper.make_node("Concat", [*size, "minus_one"], ["sizes"], "/Concat", axis=0),
+        helper.make_node("Expand", ["token", "sizes"], ["y"], "/Expand"),
+    ]
+    scalars = [helper.make_tensor(name, TensorProto.INT64, (), [v]) for name, v in (("i0", 0), ("i1", 1), ("two", 2))]
+    inits = [*scalars, ints("zero_axis", 0), ints("minus_one", -1), weight("token", 1, 8)]
+    with pytest.raises(SpecError, match="Expand node '/Expand': shape is computed from values the importer cannot follow"):
+        convert(save(tmp_path, nodes, dims, inits))
 
 
 def test_with_a_dynamic_batch_a_reshape_out_of_windows_keeps_the_sizes_it_is_given(tmp_path: Path) -> None:

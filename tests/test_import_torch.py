@@ -54,6 +54,19 @@ def test_a_class_token_an_assertion_and_x_0(tmp_path: Path) -> None:
     ]
 
 
+def test_an_expand_to_twice_the_batch_is_an_unknown_size(tmp_path: Path) -> None:
+    """Traces at batch 1 and 2 cannot tell `2 * n` from `2 ** n`: only the batch itself is read
+    from the input; a multiple of it stays an unknown size."""
+    path = tmp_path / "twice.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n\nclass Twice(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.token = nn.Parameter(torch.zeros(1, 8))\n\n"
+        "    def forward(self, x):\n        return self.token.expand(2 * x.size(0), -1)\n"
+    )
+    lines = [line.split("#")[0].strip() for line in convert(f"{path}:Twice", options={"input_shape": (8,)}).text.splitlines()]
+    assert '- Expand(None, -1, name="expand")' in lines
+
+
 def test_an_assertion_the_input_fails_is_the_modules_refusal(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         imported(tmp_path, "x", shape=(4, 6))

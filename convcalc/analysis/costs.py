@@ -11,6 +11,7 @@ from convcalc.ops.tensor import Shape, at_hint
 from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
+from convcalc.spec.model import Spec
 
 MEMO = True
 """Each share of an integer, and each shared tuple of output shapes, worked out once; False works
@@ -136,7 +137,9 @@ class Costs(Record):
         return multiply(summed(kept, self.params + 3 * self.trainable_params), self.bytes_per_element)
 
 
-KEEPS_ELEMENTS = frozenset({Family.FLATTEN, Family.RESHAPE, Family.VIEW, Family.PERMUTATION})
+REARRANGES = frozenset({Family.FLATTEN, Family.VIEW, Family.PERMUTATION})
+"""The families whose layers keep every element: torch's View/Reshape/Flatten/Permute may move
+the batch (Keras's never do; its Reshape, RepeatVector and torch's Unfold are Family.RESHAPE)."""
 
 
 def folds_batch(report: Report) -> bool:
@@ -150,14 +153,38 @@ def folds_batch(report: Report) -> bool:
     >>> [folds_batch(summarize(spec.format(sizes))) for sizes in ("-1, 6", "-1, 4, 6")]
     [True, False]
     """
-    keeps: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
+    moves_batch: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
     for row in report.rows:
         layer_type = row.layer_type
-        if layer_type not in keeps:
-            keeps[layer_type] = layer_type is not None and layer_type.family in KEEPS_ELEMENTS
-        if keeps[layer_type] and len(row.input_shapes) == 1 and elements(row.input_shapes[0]) != elements(row.output_shape):
-            return True
+        if layer_type not in moves_batch:
+            moves_batch[layer_type] = layer_type is not None and layer_type.family in REARRANGES
+        if moves_batch[layer_type] and len(row.input_shapes) == 1:
+            before, after = elements(row.input_shapes[0]), elements(row.output_shape)
+            if getattr(before, "expr", before) != getattr(after, "expr", after):  # symbols: their formulas
+                return True
     return False
+
+
+def _per_sample(spec: Spec) -> tuple[tuple[Row, ...], int] | None:
+    """The spec's rows at a batch of its own, and that batch, where the report's None is not one
+    sample: batch 1, or batch 2 where a layer refuses a batch of 1 (a BatchNorm1d on (1, C));
+    None where neither runs (an Expand to None meeting the batch)."""
+    from convcalc.engine import run
+    from convcalc.errors import SpecError
+
+    for batch in (1, 2):
+        with contextlib.suppress(SpecError):
+            return run(spec.replace(batch=batch)).rows, batch
+    return None
+
+
+def _divided(count: int | None, batch: int, scales: bool) -> int | None:
+    """A row's count at `batch` for one sample: counts scale with the batch where the row's
+    shapes hold it (None at an unknown batch), a row of constants (Swin-V2's cpb_mlp over its
+    table) runs once whatever the batch."""
+    if count is None or batch == 1 or not scales:
+        return count
+    return count // batch if count % batch == 0 else None
 
 
 def share(part: int | float | None, whole: int | float | None) -> float | None:
@@ -196,14 +223,11 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     counted = []
     symbolic = report.symbolic is not None
     batch = report.inputs[0].shape[0] if report.inputs else None
-    counted_rows = report.rows
-    if batch is None and report.spec is not None and folds_batch(report):
-        from convcalc.engine import run
-        from convcalc.errors import SpecError
-
-        # a spec that runs only with the batch unknown (an Expand to None) is counted as it stands
-        with contextlib.suppress(SpecError):
-            counted_rows = run(report.spec.replace(batch=1)).rows
+    counted_rows, at = report.rows, 1  # the rows counted, and the batch they hold
+    folded = batch is None and report.spec is not None and folds_batch(report)
+    if folded:
+        found = _per_sample(report.spec) if report.spec is not None else None
+        counted_rows, at = found if found is not None else (report.rows, 0)
     for row in counted_rows:
         shapes: object = row.input_shapes if not symbolic else _formulas(row.input_shapes)
         key = (id(row.arguments), shapes, id(row.weights))
@@ -219,6 +243,10 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
         if made not in sized or not MEMO:
             sized[made] = summed(*(elements(s) for s in row.outputs))
         outputs.append(sized[made])
+    if folded:  # one sample's counts; none where the spec runs at no batch (not one window's)
+        scales = [any(None in shape for shape in (*row.input_shapes, *row.outputs)) for row in report.rows]
+        counted = [None if at == 0 and s else _divided(m, at, s) for m, s in zip(counted, scales, strict=True)]
+        outputs = [None if at == 0 and s else _divided(n, at, s) for n, s in zip(outputs, scales, strict=True)]
     totals = report.totals
     all_macs = summed(*counted)
     params_shares: dict[object, float | None] = {}

@@ -40,6 +40,18 @@ from convcalc.sources.onnx_ops import OPS, slice_bounds
 Dims = tuple[int | None, ...]
 Value = tuple[Dims, list[Any]]  # a constant's dims and its values, flat; None for an unknown size
 
+
+class _Batch:
+    """A value that is the dynamic batch's size itself (dim 0 of a tensor ONNX gives the input's
+    batch dim_param), as Shape, Gather, Concat... carry it: an Expand to it is an expand to the
+    batch (`shape(input)[0]`). Any arithmetic on it is an unknown size (None)."""
+
+    def __repr__(self) -> str:
+        return "BATCH"
+
+
+BATCH = _Batch()
+
 SHAPE_OPS = frozenset(
     {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
     | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow"}
@@ -107,6 +119,9 @@ class _Node:
         first = self.importer.first_input
         return Arithmetic(f"shape({first})[0]") if first is not None else None
 
+    def is_batch(self, value: object) -> bool:
+        return value is BATCH
+
     def given(self, index: int) -> bool:
         return index < len(self.inputs) and self.inputs[index] != ""
 
@@ -134,6 +149,11 @@ class _Node:
         return self.importer.initializers.get(self.inputs[index]) if self.given(index) else None
 
     def value(self, index: int) -> list[Any] | None:
+        found = self.sizes(index)
+        return None if found is None else [None if v is BATCH else v for v in found]
+
+    def sizes(self, index: int) -> list[Any] | None:
+        """value(), with the batch's size itself BATCH (an Expand's target: `shape(input)[0]`)."""
         found = self.importer.values.get(self.inputs[index]) if self.given(index) else None
         return None if found is None else found[1]
 
@@ -169,11 +189,13 @@ class _Importer:
         self.constants: Counter[str] = Counter()  # nodes computing constants whose values are not followed
         self.renamed = False
         self.first_input: str | None = None  # with a dynamic batch: the input whose dim 0 is its size
+        self.batch_param = ""
         self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
         self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
         self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
         self.origins: dict[str, str] = {}  # a transposed initializer -> the initializer it transposes
         self.elements: dict[str, int] = {}  # a tensor's element type (TensorProto's), where ONNX gives it
+        self.named: dict[str, tuple[str, ...]] = {}  # a tensor's dim_params ("" for a size or none), where it has one
         self.computed: dict[str, Dims | None] = {}
         self.declared = _declared(self.graph)  # a tensor made from constants alone, values not followed -> its shape
 
@@ -184,6 +206,8 @@ class _Importer:
         self.read_shapes()
         inputs, batch = self.graph_inputs()
         self.first_input = inputs[0][0] if batch is None else None
+        first = next(info.name for info in self.graph.input if info.name not in self.initializers)
+        self.batch_param = self.named.get(first, ("",))[0]  # the dynamic batch's dim_param ("batch"), "" for none
         nodes = list(self.graph.node)
         self.consumers: Counter[str] = Counter(self.resolve(name) for node in nodes for name in node.input if name)
         self.consumers.update(output.name for output in self.graph.output)
@@ -254,6 +278,9 @@ class _Importer:
                     self.shapes[info.name] = tuple(
                         int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in tensor.shape.dim
                     )
+                    params = tuple(str(d.dim_param) if d.HasField("dim_param") else "" for d in tensor.shape.dim)
+                    if any(params):
+                        self.named[info.name] = params
         for name, dims in self.initializers.items():
             self.shapes.setdefault(name, dims)
 
@@ -625,8 +652,15 @@ class _Importer:
             if derived is not None:  # not checked: ONNX did not state it
                 self.shapes[node.outputs[0]] = derived
                 self.derived.add(node.outputs[0])
-            else:
+            elif stated is None or self.knows_more(node):
                 self.infer(node)
+
+    def knows_more(self, node: _Node) -> bool:
+        """Whether the importer knows more of a node's inputs than onnx's inference did: a shape
+        it worked out, or a value it followed. Otherwise inferring the node again gives what ONNX
+        stated (a dynamic batch's None stays None) and is not done: in a dynamic-batch model that
+        was every node."""
+        return any(name in self.derived or (name in self.values and name not in self.initializers) for name in node.inputs)
 
     def infer(self, node: _Node) -> None:
         """The output shapes ONNX's inference left unknown, inferred again for this node alone
@@ -862,7 +896,9 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         if op == "Size":
             return ((), [math.prod(d for d in shape if d is not None) if None not in shape else None])
         start, end = int(node.attrs.get("start", 0)), node.attrs.get("end")
-        kept = list(shape)[start : None if end is None else int(end)]
+        params = importer.named.get(node.inputs[0], ())
+        sizes = [BATCH if d is None and _at_or(params, i) == importer.batch_param != "" else d for i, d in enumerate(shape)]
+        kept = sizes[start : None if end is None else int(end)]
         return ((len(kept),), kept)
     values = [importer.values.get(name) if name else None for name in node.inputs]
     if any(name and found is None for name, found in zip(node.inputs, values, strict=True)):
@@ -880,7 +916,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
             return None  # a weight's transpose: onnx_file reads it as the transposed initializer
         return _rearranged(node, [found for found in values if found is not None])
     if op == "ConstantOfShape":
-        if any(v is None for v in flat) or math.prod(flat) > KEEP_INTEGERS:
+        if any(v is None or v is BATCH for v in flat) or math.prod(flat) > KEEP_INTEGERS:
             return None
         fill = node.attrs.get("value")
         from onnx import numpy_helper
@@ -888,7 +924,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         number = numpy_helper.to_array(fill).reshape(-1).tolist()[0] if fill is not None else 0.0
         return tuple(flat), [number] * math.prod(flat)
     if op == "Sqrt":
-        return dims, [None if v is None else math.sqrt(v) for v in flat]
+        return dims, [None if v is None or v is BATCH else math.sqrt(v) for v in flat]
     if op == "Where":
         chosen, other = values[1], values[2]
         assert chosen is not None and other is not None
@@ -970,13 +1006,25 @@ def _where(condition: Any, chosen: Any, other: Any) -> Any:
     return chosen if condition else other
 
 
+def _at_or(values: tuple[str, ...], index: int) -> str:
+    return values[index] if index < len(values) else ""
+
+
 def _at(flat: list[Any], index: int) -> Any:
     """A broadcast operand's value at `index`: its only one, or its own."""
     return flat[0] if len(flat) == 1 else flat[index]
 
 
 def _arithmetic(op: str, a: Any, b: Any) -> Any:
-    if a is None or b is None:
+    """One element of an arithmetic operator; an unknown size gives an unknown result, but the
+    batch (a size of at least 1) is never equal to a number below 1 (ViT's `Equal(shape, -1)`).
+
+    >>> _arithmetic("Equal", BATCH, -1), _arithmetic("Equal", BATCH, 4), _arithmetic("Mul", BATCH, 2)
+    (False, None, None)
+    """
+    if op == "Equal" and (a is BATCH or b is BATCH) and isinstance(b if a is BATCH else a, int) and (b if a is BATCH else a) < 1:
+        return False
+    if a is None or b is None or a is BATCH or b is BATCH:
         return None
     if op == "Equal":
         return a == b

@@ -41,6 +41,8 @@ class Node(Protocol):
     def integers(self, index: int, what: str) -> list[int]: ...  # a constant list of integers, or fail
     def fail(self, message: str, hint: str = "") -> Exception: ...
     def note(self, text: str) -> None: ...  # said in the spec's header
+    def sizes(self, index: int) -> list[Any] | None: ...  # value(), the dynamic batch's size itself marked (is_batch)
+    def is_batch(self, value: object) -> bool: ...
     def batch(self) -> Arithmetic | None: ...  # a dynamic batch's size as the spec reads it, None for a fixed one
 
 
@@ -618,15 +620,13 @@ def slice_rows(node: Node) -> list[Layer]:
 
 @op("Expand")
 def expand(node: Node) -> list[Layer]:
-    sizes = node.value(1)
-    if sizes is None or not all(s is None or isinstance(s, int) for s in sizes):
-        raise node.fail("shape is computed from values the importer cannot follow")
+    sizes = node.sizes(1)
     batch = node.batch()
-    if None in sizes and batch is None:
+    if sizes is None or not all(isinstance(s, int) or (node.is_batch(s) and batch is not None) for s in sizes):
         raise node.fail("shape is computed from values the importer cannot follow")
-    # a size of 1 keeps the input's; an unknown one is the dynamic batch's (ViT's class token
-    # expanded to the batch: `class_token.expand(n, -1, -1)`)
-    return [fed("Expand", tuple(batch if s is None else -1 if s == 1 else s for s in sizes), [node.ref(0)])]
+    # a size of 1 keeps the input's; the dynamic batch's own size (ViT's class token expanded to
+    # the batch: `class_token.expand(n, -1, -1)`, n = x.shape[0]) is read from the input
+    return [fed("Expand", tuple(batch if node.is_batch(s) else -1 if s == 1 else s for s in sizes), [node.ref(0)])]
 
 
 @op("Pad")

@@ -673,15 +673,15 @@ def simplified(value: object) -> object:
 
 def _batch_size(node: Any, index: int, rank: int) -> object:
     """An unknown size in an Expand (ViT's `class_token.expand(n, -1, -1)`, n = x.shape[0]) as
-    the spec reads it from the input, where the traces show it is the batch or a multiple of it,
-    so the spec runs at any batch; else None, an unknown size."""
+    the spec reads it from the input, where the traces show it is the batch itself, so the spec
+    runs at any batch; else None, an unknown size (a multiple of the batch included: two traces
+    cannot tell `2 * n` from `2 ** n`)."""
     traced = node.meta.get(SHAPES)  # the output's shape under each batch: one size per dim
     if not traced or any(len(t) != rank for t in traced):
         return None
-    first, *others = (t[index] for t in traced)
-    if first <= 0 or any(other != first * batch for other, batch in zip(others, BATCHES[1:], strict=True)):
+    if any(t[index] != batch for t, batch in zip(traced, BATCHES, strict=True)):
         return None
-    return Arithmetic("shape(input)[0]" if first == 1 else f"{first} * shape(input)[0]")
+    return Arithmetic("shape(input)[0]")
 
 
 def shape_of(node: Any) -> Shape | None:
