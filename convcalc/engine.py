@@ -113,11 +113,12 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
     collect them; `space` holds the symbols of a spec that has some (their sizes are formulas)."""
     vocab = vocabulary(spec.framework)
 
-    @functools.cache  # once per type name: snake_case is three regex passes
+    @functools.cache  # once per type name
     def auto_name(type_name: str) -> str:
         """Keras's automatic names (conv2d, batch_normalization); for PyTorch the class name in
         lower case (conv2d, batchnorm2d, prelu), as torch users write module names."""
-        canonical = vocab.aliases.get(type_name, type_name)
+        found = vocab.find(type_name)
+        canonical = type_name if found is None else found.name
         return snake_case(canonical) if spec.framework == "keras" else canonical.lower()
 
     bounded = out_of_bounds if space is None else _symbolic_bounds
@@ -201,7 +202,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
     def source(type_name: str) -> str:
         """What the type is when it takes no input ("a learned tensor"), else ""; unknown types
         are reported by visit."""
-        found = vocab.types.get(vocab.aliases.get(type_name, type_name))
+        found = vocab.find(type_name)
         if found is None or not found.source:
             return ""
         return "a learned tensor" if found.family is Family.PARAMETER else "a constant tensor"

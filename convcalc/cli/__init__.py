@@ -137,11 +137,16 @@ def computed(
     --layer options write, with the --set values for its symbols; a spec that cannot be
     computed ends the command (abort)."""
     from convcalc.engine import run
-    from convcalc.spec.flags import from_flags
-    from convcalc.spec.loading import load_path
 
     try:
-        parsed = load_path(spec) if spec is not None else from_flags(framework, input_shape or "", layers, None)
+        if spec is not None:
+            from convcalc.spec.loading import load_path
+
+            parsed = load_path(spec)
+        else:
+            from convcalc.spec.flags import from_flags
+
+            parsed = from_flags(framework, input_shape or "", layers, None)
         parsed = with_settings(parsed, settings)
         if batch is not None:
             parsed = parsed.replace(batch=batch)

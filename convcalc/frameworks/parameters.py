@@ -129,3 +129,7 @@ BUFFER = LayerType(
     code=Code("{self}", holds="nn.Buffer(torch.zeros({shape}, dtype=torch.{=dtype}), persistent={persistent})"),
 )
 """A PyTorch buffer, or any constant tensor the forward makes from sizes alone."""
+
+KERAS_TYPES = (KERAS,)
+"""What this module adds to each framework's vocabulary (its `__init__.py` names the attribute)."""
+PYTORCH_TYPES = (PYTORCH, BUFFER)

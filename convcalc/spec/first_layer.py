@@ -114,9 +114,9 @@ def _signature(type_name: str) -> Signature:
     if type_name == "Input":
         return INPUT
     from convcalc.frameworks.base import signature_from_table
-    from convcalc.frameworks.signatures import KERAS
+    from convcalc.frameworks.keras.signatures import SIGNATURES
 
-    return signature_from_table(KERAS["InputLayer"], frozenset({"input_shape", "batch_input_shape"}))
+    return signature_from_table(SIGNATURES["InputLayer"], frozenset({"input_shape", "batch_input_shape"}))
 
 
 def _written(layer: LayerSpec, argument: str, values: dict[str, object]) -> int | str:
@@ -133,6 +133,5 @@ def _takes(type_name: str, argument: str) -> bool:
     not the base Layer's input shape)."""
     from convcalc.frameworks import vocabulary
 
-    keras = vocabulary("keras")
-    layer_type = keras.types.get(keras.aliases.get(type_name, type_name))
+    layer_type = vocabulary("keras").find(type_name)
     return layer_type is not None and any(name == argument for name, _ in layer_type.signature.positional)

@@ -1,4 +1,4 @@
-"""convcalc/frameworks/signatures.py holds the real classes' `__init__` signatures.
+"""convcalc/frameworks/{keras,pytorch}/signatures.py hold the real classes' `__init__` signatures.
 
 Checked here against `inspect.signature` of the installed Keras and PyTorch, independently of
 scripts/gen_signatures.py, for every class the vocabularies define: parameter names, their
@@ -16,8 +16,10 @@ from oracle import NEEDS
 
 from convcalc.frameworks import signatures
 from convcalc.frameworks.keras import KERAS
+from convcalc.frameworks.keras import signatures as keras_signatures
 from convcalc.frameworks.keras.layers import BASE_KWARGS
 from convcalc.frameworks.pytorch import PYTORCH
+from convcalc.frameworks.pytorch import signatures as pytorch_signatures
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 torch = pytest.importorskip("torch", reason=NEEDS)
@@ -27,7 +29,7 @@ keras = pytest.importorskip("keras", reason=NEEDS)
 pytestmark = pytest.mark.conformance
 
 LITERALS = (int, float, str, bool, type(None))
-REGENERATE = "regenerate it: KERAS_BACKEND=torch python scripts/gen_signatures.py > convcalc/frameworks/signatures.py"
+REGENERATE = "regenerate them: KERAS_BACKEND=torch python scripts/gen_signatures.py && ruff format convcalc/frameworks"
 
 
 def real_class(framework: str, name: str) -> type:
@@ -159,6 +161,7 @@ def test_keras_base_kwargs() -> None:
 
 def test_table_names_the_installed_versions() -> None:
     """A table generated from other versions could differ anywhere; say so plainly."""
-    header = signatures.__doc__ or ""
-    assert f"Keras {keras.__version__}" in header, f"{header.strip()!r} vs installed Keras {keras.__version__}; {REGENERATE}"
-    assert f"PyTorch {torch.__version__.split('+')[0]}" in header, f"installed PyTorch {torch.__version__}; {REGENERATE}"
+    for table in (keras_signatures, pytorch_signatures):
+        header = table.__doc__ or ""
+        assert f"Keras {keras.__version__}" in header, f"{header.strip()!r} vs installed Keras {keras.__version__}; {REGENERATE}"
+        assert f"PyTorch {torch.__version__.split('+')[0]}" in header, f"installed PyTorch {torch.__version__}; {REGENERATE}"

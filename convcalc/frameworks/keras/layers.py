@@ -13,8 +13,8 @@ from math import isfinite
 from typing import Any, Literal, overload
 
 from convcalc.errors import LayerError, did_you_mean
-from convcalc.frameworks.base import Build, Code, Family, LayerType, Terms, signature_from_table
-from convcalc.frameworks.signatures import KERAS as SIGNATURES
+from convcalc.frameworks.base import Build, Code, Family, LayerType, Table, Terms
+from convcalc.frameworks.keras.signatures import SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, CHANNELS_LAST, Layout, format_shape
@@ -45,6 +45,8 @@ TYPES: list[LayerType] = []
 CONV_TERMS = Terms("kernel_size", "strides", "padding", "dilation_rate")
 TRANSPOSED_TERMS = Terms("kernel_size", "strides", "padding", "dilation_rate", "output_padding")
 POOL_TERMS = Terms("pool_size", "strides", "padding")
+SOLVABLE = {Family.CONVOLUTION: CONV_TERMS, Family.TRANSPOSED_CONVOLUTION: TRANSPOSED_TERMS, Family.POOLING: POOL_TERMS}
+"""For `solve --input --output`: the arguments that set each family's window (see Vocabulary)."""
 
 
 def keras_type(name: str, build: Build, family: Family, *aliases: str, extra: Iterable[str] = (), **facts: Any) -> LayerType:
@@ -54,9 +56,7 @@ def keras_type(name: str, build: Build, family: Family, *aliases: str, extra: It
     `extra` are keywords the class pops from its **kwargs before Layer sees them
     (LeakyReLU's deprecated `alpha`, Conv's `lora_rank`).
     """
-    table = signature_from_table(SIGNATURES[name], BASE_KWARGS)
-    signature = Signature(table.positional, table.keyword_only, table.accepted | frozenset(extra))
-    return LayerType(name, signature, build, family, aliases, **facts)
+    return LayerType(name, Table(SIGNATURES[name], BASE_KWARGS, extra), build, family, aliases, **facts)
 
 
 def define(name: str, build: Build, family: Family, *aliases: str, extra: Iterable[str] = (), **facts: Any) -> None:

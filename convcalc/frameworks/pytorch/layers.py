@@ -19,8 +19,8 @@ from math import isinf, prod
 from typing import Any
 
 from convcalc.errors import LayerError
-from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Terms, signature_from_table
-from convcalc.frameworks.signatures import PYTORCH as SIGNATURES
+from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Table, Terms
+from convcalc.frameworks.pytorch.signatures import SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, transposed_output_length
 from convcalc.ops.layout import CHANNELS_FIRST, format_shape
@@ -38,14 +38,15 @@ CONV_TERMS = Terms("kernel_size", "stride", "padding", "dilation")
 TRANSPOSED_TERMS = Terms("kernel_size", "stride", "padding", "dilation", "output_padding")
 MAX_POOL_TERMS = Terms("kernel_size", "stride", "padding", "dilation", None, "ceil_mode")
 AVG_POOL_TERMS = Terms("kernel_size", "stride", "padding", None, None, "ceil_mode")
+SOLVABLE = {Family.CONVOLUTION: CONV_TERMS, Family.TRANSPOSED_CONVOLUTION: TRANSPOSED_TERMS, Family.POOLING: MAX_POOL_TERMS}
+"""For `solve --input --output`: the arguments that set each family's window (see Vocabulary)."""
 
 
 def torch_type(name: str, build: Build, family: Family, signature: Signature | None = None, **facts: Any) -> LayerType:
     """The torch.nn class `name`; `facts` are the LayerType's other fields (rank, window, macs...).
     A Lazy module becomes its plain class at its first call (cls_to_become), and reports so."""
     shown = name.removeprefix("Lazy") if name.startswith("Lazy") else ""
-    signature = signature or signature_from_table(SIGNATURES[name], frozenset())
-    return LayerType(name, signature, build, family, shown_as=shown, **facts)
+    return LayerType(name, signature or Table(SIGNATURES[name], frozenset()), build, family, shown_as=shown, **facts)
 
 
 def define(name: str, build: Build, family: Family, **facts: Any) -> None:
