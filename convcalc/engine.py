@@ -129,8 +129,9 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
     outputs: dict[str, tuple[Shape, ...]] = {name: (shape,) for name, shape in inputs.items()}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
-    done: dict[tuple[object, ...], tuple[LayerType, Built, Args]] = {}
-    by_identity: dict[tuple[object, ...], tuple[tuple[LayerType, Built, Args], object, object]] = {}
+    Known = tuple[LayerType, Built, Args, tuple[Shape, ...]]
+    done: dict[tuple[object, ...], Known] = {}
+    by_identity: dict[tuple[object, ...], tuple[Known, object, object]] = {}
     failed: dict[str, Failure] = {}
 
     def visit(node: Node) -> tuple[Shape, ...]:
@@ -164,9 +165,9 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
                     if problem := bounded(built.output_shape, built.weights):
                         label = f"{node.name} ({layer_type.name})"
                         raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
-                    known = done[key] = (layer_type, built, args)
+                    known = done[key] = (layer_type, built, args, built.outputs)
                 by_identity[same] = (known, layer.args, layer.kwargs)  # held: their ids stay theirs
-            layer_type, built, args = known
+            layer_type, built, args, produced = known
         except (LayerError, SpecError) as exc:
             if isinstance(exc, LayerError):
                 label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
@@ -204,9 +205,10 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         )
         rows.append(row)
         by_name[node.name] = row
-        outputs[node.name] = built.outputs
-        return built.outputs
+        outputs[node.name] = produced
+        return produced
 
+    @functools.cache  # once per type name
     def source(type_name: str) -> str:
         """What the type is when it takes no input ("a learned tensor"), else ""; unknown types
         are reported by visit."""

@@ -579,6 +579,15 @@ class _Builder:
     def inputs(self, layer: LayerSpec, scope: _Scope) -> tuple[Ref, ...]:
         if layer.inputs is None:
             return (scope.order[-1],)
+        names, entry, found = scope.names, scope.entry, []
+        for item in layer.inputs:  # most often names of this scope's layers, as `reference` finds them first
+            ref = names.get(item) if type(item) is str and item[-1:] != "]" and (entry is None or item != "input") else None
+            if ref is None:
+                break
+            found.append(ref)
+        else:
+            if found:
+                return tuple(found)
         where = layer.locate("inputs")
         refs = []
         try:

@@ -19,6 +19,8 @@ import pytest
 import yaml
 from click.testing import Result
 from helpers import invoke
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convcalc.spec import loading as spec_module
 
@@ -151,6 +153,15 @@ def test_deep_nesting_is_the_same_clear_error_whatever_reads_the_yaml(
     crashed, and the pure-Python loader said CC002 past some 450)."""
     message = assert_clear_error(*summary(tmp_path, text), DEEPER_THAN_64)
     assert message.endswith(f"{where} {DEEPER_THAN_64}\n"), message
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet='[]{}a"', max_size=60), st.integers(0, 8))
+def test_the_quick_bracket_check_never_passes_a_deeper_text(text: str, bound: int) -> None:
+    """The check in C that lets the usual spec skip the exact count (spec/loading.py) answers
+    "shallow" only where the exact count agrees."""
+    if spec_module._brackets_within(text, bound):
+        assert spec_module._bracket_depth(text) <= bound
 
 
 def test_a_character_yaml_refuses_comes_before_deep_nesting(tmp_path: Path, yaml_reader: str) -> None:

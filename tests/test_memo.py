@@ -12,11 +12,15 @@ from pathlib import Path
 import pytest
 
 from convcalc import engine
+from convcalc.analysis import costs as costs_module
+from convcalc.analysis import receptive
 from convcalc.analysis.check import check_path
 from convcalc.analysis.costs import costs
 from convcalc.analysis.receptive import receptive_fields
 from convcalc.errors import SpecError
+from convcalc.frameworks.base import Positions
 from convcalc.graph import _Arithmetic
+from convcalc.render import json as json_module
 from convcalc.render.json import render_json
 from convcalc.spec import calls
 from convcalc.spec.loading import load_text
@@ -62,6 +66,8 @@ def unmemoized(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "MEMO", False)
     monkeypatch.setattr(_Arithmetic, "memo", False)
     monkeypatch.setattr(calls, "_parse_call", read_by_ast)
+    for module in (receptive, costs_module, json_module):
+        monkeypatch.setattr(module, "MEMO", False)
     yield
     calls.forget()
 
@@ -157,3 +163,37 @@ def test_block_arithmetic_is_compiled_once_and_evaluated_per_instance(monkeypatc
     assert len(engine.run(load_text(text, "keras-resnet50.yaml")).rows) == 176
     assert len(set(map(id, compiled))) == len(compiled)  # no node compiled twice
     assert len(evaluated) > 4 * len(compiled)  # 316 evaluations, 70 nodes compiled
+
+
+def test_parallel_branches_step_their_field_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wide graph's four branches apply one window to one field: one step for them all, so
+    the receptive fields make one Field per distinct (input, window) and not one per layer."""
+    report = engine.run(load_text(specgen.wide_graph(300, width=4, skip=50), "<wide>"))
+    stepped: list[object] = []
+    original = receptive.step
+
+    def counted(field: receptive.Field, window: object) -> receptive.Field:
+        stepped.append(window)
+        return original(field, window)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(receptive, "step", counted)
+    receptive_fields(report)
+    windowed = [row for row in report.rows if row.layer_type is not None and row.layer_type.moves is Positions.WINDOW]
+    assert len(stepped) == len({(row.inputs, id(row.arguments)) for row in windowed}) < len(windowed) / 3
+
+
+def test_costs_and_the_json_writer_work_out_each_shared_part_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deep stack repeats four layer definitions: four shares of each kind, and one field text
+    per distinct receptive field."""
+    report = engine.run(load_text(specgen.deep_stack(300, "keras"), "<deep>"))
+    shares: list[object] = []
+    original_share = costs_module.share
+    monkeypatch.setattr(costs_module, "share", lambda part, whole: shares.append(part) or original_share(part, whole))
+    cost = costs(report)
+    assert len(shares) == len({row.params for row in report.rows}) + len({layer.macs for layer in cost.layers}) <= 8
+    fields = receptive_fields(report)
+    laid_out: list[object] = []
+    original_field = json_module._LayerWriter.aligned
+    monkeypatch.setattr(json_module._LayerWriter, "aligned", lambda self, f: laid_out.append(f) or original_field(self, f))
+    render_json(report, cost, fields)
+    assert len(laid_out) == len({id(f.field) for f in fields if f.field is not None})

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import contextlib
 
-from convcalc.frameworks.base import Family
+from convcalc.frameworks.base import Family, LayerType
 from convcalc.ops.macs import Layer, elements, multiply, summed
 from convcalc.ops.tensor import Shape, at_hint
 from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
 from convcalc.spec.model import Spec
+
+MEMO = True
+"""Each share of an integer, and each shared tuple of output shapes, worked out once; False works
+out every row's afresh (tests/test_memo.py)."""
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 """Bytes per element for `--dtype`."""
@@ -149,9 +153,12 @@ def folds_batch(report: Report) -> bool:
     >>> [folds_batch(summarize(spec.format(sizes))) for sizes in ("-1, 6", "-1, 4, 6")]
     [True, False]
     """
+    moves_batch: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
     for row in report.rows:
-        kind = row.layer_type.family if row.layer_type is not None else None
-        if kind in REARRANGES and len(row.input_shapes) == 1:
+        layer_type = row.layer_type
+        if layer_type not in moves_batch:
+            moves_batch[layer_type] = layer_type is not None and layer_type.family in REARRANGES
+        if moves_batch[layer_type] and len(row.input_shapes) == 1:
             before, after = elements(row.input_shapes[0]), elements(row.output_shape)
             if getattr(before, "expr", before) != getattr(after, "expr", after):  # symbols: their formulas
                 return True
@@ -191,6 +198,15 @@ def share(part: int | float | None, whole: int | float | None) -> float | None:
     return None if numerator is None or not denominator else numerator / denominator
 
 
+def _share(part: int | float | None, whole: int | float | None, known: dict[object, float | None]) -> float | None:
+    """share(part, whole), each integer part's worked out once (`known`, for one `whole`)."""
+    if type(part) is not int or not MEMO:
+        return share(part, whole)
+    if part not in known:
+        known[part] = share(part, whole)
+    return known[part]
+
+
 def _formulas(shapes: tuple[Shape, ...]) -> tuple[tuple[object, ...], ...]:
     """Shapes compared by their formulas (two sizes equal at the hint may differ elsewhere)."""
     return tuple(tuple(getattr(d, "expr", d) for d in shape) for shape in shapes)
@@ -218,15 +234,32 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
         if key not in known:
             known[key] = layer_macs(row, report.framework)
         counted.append(known[key])
-    outputs = [summed(*(elements(s) for s in row.outputs)) for row in counted_rows]
+    # Identical layers share their output shapes (the engine's memo): each tuple of them, known by
+    # identity while the report lives, is counted once; so is each share of a number.
+    sized: dict[tuple[int, int], int | None] = {}
+    outputs = []
+    for row in counted_rows:
+        made = (id(row.output_shape), id(row.extra_outputs))
+        if made not in sized or not MEMO:
+            sized[made] = summed(*(elements(s) for s in row.outputs))
+        outputs.append(sized[made])
     if folded:  # one sample's counts; none where the spec runs at no batch (not one window's)
         scales = [any(None in shape for shape in (*row.input_shapes, *row.outputs)) for row in report.rows]
         counted = [None if at == 0 and s else _divided(m, at, s) for m, s in zip(counted, scales, strict=True)]
         outputs = [None if at == 0 and s else _divided(n, at, s) for n, s in zip(outputs, scales, strict=True)]
     totals = report.totals
     all_macs = summed(*counted)
+    params_shares: dict[object, float | None] = {}
+    macs_shares: dict[object, float | None] = {}
     layers = tuple(
-        LayerCost(row.name, m, n, multiply(n, size), share(row.params, totals.params), share(m, all_macs))
+        LayerCost(
+            row.name,
+            m,
+            n,
+            multiply(n, size),
+            _share(row.params, totals.params, params_shares),
+            _share(m, all_macs, macs_shares),
+        )
         for row, m, n in zip(report.rows, counted, outputs)
     )
     inputs = summed(*(elements(i.shape) for i in report.inputs))

@@ -49,6 +49,10 @@ from convcalc.record import Record
 from convcalc.report import Report, Row
 from convcalc.signature import Args
 
+MEMO = True
+"""Parallel branches that apply the same window to the same field share the Field made, and a
+merge compares a field it takes twice once; False makes every field afresh (tests/test_memo.py)."""
+
 
 class Field(Record):
     """The receptive field of a layer's output with respect to the graph input `input`, one value
@@ -152,26 +156,41 @@ def receptive_fields(report: Report) -> tuple[LayerField, ...]:
     """Every row's receptive field with respect to the graph input its paths start from."""
     known: dict[str, Field | None] = {i.name: start(i.name, i.shape, report.framework) for i in report.inputs}
     why: dict[str, str] = {i.name: f"the input {i.name} has no spatial axes" for i in report.inputs}
+    made: dict[str, LayerField] = {}  # each row's, by name: why it has no field is worded when a layer after it asks
     windows: dict[tuple[int, Shape], Window | NoWindow] = {}  # identical layers share their arguments
+    # Branches that apply the same window to the same field (a block's parallel convolutions)
+    # share the Field made, so a merge of them compares it once.
+    stepped: dict[tuple[int, int], Field] = {}
     results = []
     for row in report.rows:
         incoming: list[tuple[str, Field]] = []
         missing = ""
         for index, ref in enumerate(row.inputs):
-            node, _, rest = ref.partition("[")
-            field = known.get(node if rest in ("", "0]") else ref)
+            node, first = ref, True  # a name, or a name[output]: the first output is the name's
+            if "[" in ref:
+                node, _, rest = ref.partition("[")
+                first = rest == "0]"
+            field = known.get(node if first else ref)
             if field is not None:
                 incoming.append((ref, field))
             elif not (len(row.inputs) > 1 and broadcast_over(row.input_shapes[index], row.output_shape)):
-                missing = missing or (why[node] if rest in ("", "0]") else f"{ref} is not a spatial map")
-        result = _layer(row, incoming, missing, windows)
+                missing = missing or (_why(node, why, made) if first else f"{ref} is not a spatial map")
+        result = _layer(row, incoming, missing, windows, stepped)
         known[row.name] = result.field
         if result.field is not None and row.layer_type is not None and row.layer_type.moves is Positions.AXES:
             for k in range(1, len(row.outputs)):  # the pieces of a split: each a map like the first
                 known[f"{row.name}[{k}]"] = result.field
-        why[row.name] = result.reason if result.reason.startswith("after ") else f"after {row.name}: {result.reason}"
+        made[row.name] = result
         results.append(result)
     return tuple(results)
+
+
+def _why(name: str, why: dict[str, str], made: dict[str, LayerField]) -> str:
+    """Why the graph input or layer `name` has no field, as a layer after it says it."""
+    if name in why:
+        return why[name]
+    reason = made[name].reason
+    return reason if reason.startswith("after ") else f"after {name}: {reason}"
 
 
 def broadcast_over(shape: Shape, output: Shape) -> bool:
@@ -202,7 +221,11 @@ STOPS = {
 
 
 def _layer(
-    row: Row, incoming: list[tuple[str, Field]], missing: str, windows: dict[tuple[int, Shape], Window | NoWindow]
+    row: Row,
+    incoming: list[tuple[str, Field]],
+    missing: str,
+    windows: dict[tuple[int, Shape], Window | NoWindow],
+    stepped: dict[tuple[int, int], Field],
 ) -> LayerField:
     layer_type = row.layer_type
     assert layer_type is not None, "a folded block has no receptive field of its own"
@@ -211,10 +234,9 @@ def _layer(
         return _merge(row, incoming, missing)
     if not incoming:
         return LayerField(row.name, None, missing or "it has no spatial input")
-    if moves in STOPS:
+    if moves is not Positions.WINDOW and moves in STOPS:  # (hashing a Positions is a call of Python)
         return LayerField(row.name, None, f"{row.type}: {STOPS[moves]}")
     field = incoming[0][1]
-    args = Args(row.type, row.arguments)
     try:
         if moves is Positions.WINDOW:
             assert layer_type.window is not None
@@ -222,15 +244,21 @@ def _layer(
             window = windows.get(key)
             if window is None:
                 try:
-                    window = windows[key] = layer_type.window(args, row.input_shapes[0])
+                    window = windows[key] = layer_type.window(Args(row.type, row.arguments), row.input_shapes[0])
                 except NoWindow as reason:
                     window = windows[key] = reason
             if isinstance(window, NoWindow):
                 raise window
-            return LayerField(row.name, step(field, window))
+            if not MEMO:
+                return LayerField(row.name, step(field, window))
+            made = (id(field), id(window))  # both live as long as the walk: `known` and `windows` hold them
+            after = stepped.get(made)
+            if after is None:
+                after = stepped[made] = step(field, window)
+            return LayerField(row.name, after)
         if moves is Positions.AXES:
             assert layer_type.axes is not None
-            return LayerField(row.name, moved(field, layer_type.axes(args, row.input_shapes[0])))
+            return LayerField(row.name, moved(field, layer_type.axes(Args(row.type, row.arguments), row.input_shapes[0])))
         return LayerField(row.name, field)  # Positions.KEEP
     except (Stop, NoWindow) as stop:
         return LayerField(row.name, None, f"{row.type}: {stop}")
@@ -287,6 +315,8 @@ def _merge(row: Row, incoming: list[tuple[str, Field]], missing: str) -> LayerFi
         if any(axis in axes for axis in mixed):
             return LayerField(row.name, None, "it concatenates along a spatial axis, so positions no longer line up")
     fields = [f for _, f in shifted]
+    if MEMO:  # a field taken twice (parallel branches) counts once
+        fields = list({id(f): f for f in fields}.values())
     size, stride, padding = [], [], []
     aligned = len({f.input for f in fields}) == 1
     for i in range(len(axes)):

@@ -11,9 +11,13 @@ from convcalc.report import Report, Row
 
 if TYPE_CHECKING:
     from convcalc.analysis.costs import Costs, LayerCost
-    from convcalc.analysis.receptive import LayerField
+    from convcalc.analysis.receptive import Field, LayerField
 
 SCHEMA = "convcalc/1"
+
+MEMO = True
+"""The layer writer lays out each distinct part once (a definition's type, shapes and weights; a
+shared receptive field; a shared share); False writes every layer's afresh (tests/test_memo.py)."""
 
 
 def shape_list(shape: Shape) -> list[int | None]:
@@ -273,13 +277,25 @@ def json_chunks(report: Report, cost: Costs, fields: tuple[LayerField, ...]) -> 
     yield f'\n  ],\n  "totals": {_render(totals_dict(report, cost), 2)[0]}\n}}\n'
 
 
+class _Unremembered(dict):
+    """A memo that keeps nothing (MEMO = False): every part is laid out afresh."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+
 class _LayerWriter:
     """Each layer's object at indent 4, its values at indent 6, as _render lays them out."""
 
     def __init__(self) -> None:
-        self.computed: dict[tuple[object, ...], str] = {}
-        self.costed: dict[tuple[object, ...], str] = {}
-        self.values: dict[object, str] = {}
+        made = dict if MEMO else _Unremembered
+        self.computed: dict[tuple[object, ...], str] = made()
+        self.costed: dict[tuple[object, ...], str] = made()
+        self.values: dict[object, str] = made()
+        # By identity (each object lives as long as the document is written): a receptive
+        # field shared by parallel branches, a share that identical layers hold.
+        self.fields: dict[int, str] = made()
+        self.shares: dict[int, str] = made()
 
     def value(self, value: tuple[object, ...]) -> str:
         """A tuple (shape, names) at indent 6; tuples repeat, so each is laid out once."""
@@ -287,6 +303,15 @@ class _LayerWriter:
         if text is None:
             text = self.values[value] = _render(value, 6)[0]
         return text
+
+    def names(self, names: tuple[str, ...]) -> str:
+        """A layer's inputs at indent 6, as _render lays them out: most fit one line and are
+        written directly (in a graph each layer's are its own: remembering them would not pay)."""
+        if 0 < len(names) <= _MOST:
+            line = "[" + ", ".join([quoted(name) for name in names]) + "]"
+            if 6 + len(line) <= WIDTH:
+                return line
+        return self.value(names)
 
     def layer(self, row: Row, cost: LayerCost, field: LayerField) -> str:
         definition = (row.type, row.output_shape, id(row.weights))
@@ -315,14 +340,21 @@ class _LayerWriter:
         return (
             f'{{\n      "name": {quoted(row.name)}{computed}'
             f',\n      "source": {{"line": {source.line}, "column": {source.column}}}'
-            f',\n      "inputs": {self.value(row.inputs)}'
+            f',\n      "inputs": {self.names(row.inputs)}'
             f',\n      "block": {self.value(tuple(path for path, _ in row.blocks)) if row.blocks else "[]"}'
             f',\n      "shared_with": {_scalar(row.shared_with)}{costed}'
-            f',\n      "params_share": {_share(cost.params_share)}'
-            f',\n      "macs_share": {_share(cost.macs_share)}'
+            f',\n      "params_share": {self.share(cost.params_share)}'
+            f',\n      "macs_share": {self.share(cost.macs_share)}'
             f',\n      "receptive_field": {self.field(field)}'
             "\n    }"
         )
+
+    def share(self, value: float | None) -> str:
+        """A share as json writes it; identical layers hold the same one (analysis/costs.py)."""
+        text = self.shares.get(id(value))
+        if text is None:
+            text = self.shares[id(value)] = _share(value)
+        return text
 
     def field(self, result: LayerField) -> str:
         """A receptive field at indent 6: one line when it fits, else one line per key; one with
@@ -332,6 +364,13 @@ class _LayerWriter:
             return "null"
         if field.misaligned or result.paths:
             return _render(field_data(result), 6)[0]
+        text = self.fields.get(id(field))
+        if text is None:
+            text = self.fields[id(field)] = self.aligned(field)
+        return text
+
+    def aligned(self, field: Field) -> str:
+        """A field whose paths line up: its figures, on one line when they fit."""
         size, stride, padding = _ints(field.size), _ints(field.stride), _ints(field.padding)
         axes, source = _ints(field.axes), quoted(field.input)
         line = (

@@ -13,7 +13,9 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Mapping
+from itertools import accumulate
 from keyword import iskeyword
+from operator import add
 
 from convcalc.errors import LayerError
 from convcalc.record import Record
@@ -157,30 +159,57 @@ def plain_call(text: str) -> Call | None:
     pieces = _patterns()[2].split(text)
     if len(pieces) == 1:
         return _plain_call(text)
-    read = _skeleton("".join([piece if index % 2 == 0 else piece[0] * 2 for index, piece in enumerate(pieces)]))
-    return None if read is None else _filled(*read, pieces)
+    skeleton = pieces.copy()
+    skeleton[1::2] = [piece[0] * 2 for piece in pieces[1::2]]
+    read = _skeleton("".join(skeleton))
+    return None if read is None else _filled(read, pieces)
+
+
+Skeleton = tuple[
+    Call, tuple[int, ...], tuple[tuple[str, object, int], ...], tuple[int | str, ...], tuple[int, ...], tuple[int, ...]
+]
+"""A call read from its skeleton, and how to fill it: for each positional argument, then each
+keyword (with its key and value), whether it holds no string (0), is one (1), or holds some
+or is a list (2); each argument's key, column, and how many strings come before it."""
 
 
 @functools.lru_cache(maxsize=1024)
-def _skeleton(text: str) -> tuple[Call, dict[int | str, int]] | None:
-    """A call read from its skeleton, and for each argument how many strings come before it."""
+def _skeleton(text: str) -> Skeleton | None:
+    """A call read from its skeleton, with how to fill it (Skeleton): what depends only on the
+    skeleton is worked out once, so a text of it costs only the copying of its strings."""
     shape = _plain_call(text)
     if shape is None:
         return None
     starts = [match.start() for match in _patterns()[2].finditer(text)]
-    return shape, {key: sum([start < column for start in starts]) for key, column in shape.offsets.items()}
+    before = tuple([sum([start < column for start in starts]) for column in shape.offsets.values()])
+    positional = tuple([_holds(value) for value in shape.args])
+    keywords = tuple([(key, value, _holds(value)) for key, value in shape.kwargs.items()])
+    return shape, positional, keywords, tuple(shape.offsets), tuple(shape.offsets.values()), before
 
 
-def _filled(shape: Call, before: dict[int | str, int], pieces: list[str]) -> Call:
+def _holds(value: object) -> int:
+    """Whether a skeleton's value holds no string (0), is one (1) or holds some (2); a list counts
+    as holding some, so each call gets a list of its own, as ast gives it."""
+    if type(value) is str:
+        return 1
+    if type(value) is list:
+        return 2
+    return 2 if type(value) is tuple and any([_holds(item) for item in value]) else 0
+
+
+def _filled(read: Skeleton, pieces: list[str]) -> Call:
     """The call read from a skeleton, with the strings of the text (`pieces`: split by STRING)."""
+    shape, positional, keywords, keys, columns, before = read
     strings = [piece[1:-1] for piece in pieces[1::2]]
-    moved = [0]  # how far the strings before an argument move it: the sum of their lengths
-    for string in strings:
-        moved.append(moved[-1] + len(string))
+    # how far the strings before an argument move it: the sum of their lengths
+    moved = list(accumulate(map(len, strings), initial=0))
     strings.reverse()  # popped from the end, in the order they are written
-    args = tuple([_fill(value, strings) for value in shape.args])
-    kwargs = {key: _fill(value, strings) for key, value in shape.kwargs.items()}
-    offsets = {key: column + moved[before[key]] for key, column in shape.offsets.items()}
+    pop = strings.pop
+    args = shape.args
+    if any(positional):
+        args = tuple([v if k == 0 else pop() if k == 1 else _fill(v, strings) for v, k in zip(args, positional)])
+    kwargs = {key: v if k == 0 else pop() if k == 1 else _fill(v, strings) for key, v, k in keywords}
+    offsets = dict(zip(keys, map(add, columns, map(moved.__getitem__, before))))
     return Call(shape.name, args, kwargs, offsets, plain=True)
 
 

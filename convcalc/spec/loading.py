@@ -38,7 +38,9 @@ def load_text(text: str, path: str, problems: list[Diagnostic] | None = None) ->
         fast = issubclass(loader, CParser)
     # Deep flow nesting is read by events first: the pure-Python scanner slows with flow depth.
     # Depth needs as many openers, counted in C, so most texts skip the scan.
-    deep_flow = text.count("[") + text.count("{") > 1000 and _bracket_depth(text) > MAX_DEPTH
+    deep_flow = (
+        text.count("[") + text.count("{") > 1000 and not _brackets_within(text, MAX_DEPTH) and _bracket_depth(text) > MAX_DEPTH
+    )
     if deep_flow or (fast and _unlimited_libyaml() and _nesting_bound(text) > UNLIMITED_LIBYAML_SAFE_DEPTH):
         _refuse_deep_events(text, path, loader)
     try:
@@ -128,6 +130,29 @@ def _nesting_bound(text: str) -> int:
     return 2 * (leading + 1) + 2 * (text.count("[") + text.count("{"))
 
 
+_BRACKETS = (bytes.maketrans(b"[{]}", b"(())"), bytes(sorted(set(range(256)) - set(b"[]{}"))))
+"""A translation that keeps only a text's brackets, each as ( or )."""
+
+
+def _brackets_within(text: str, bound: int) -> bool:
+    """Whether the brackets alone (as _bracket_depth counts them) surely nest at most `bound`
+    deep: a quick answer for the usual text, with its few levels, in C (the exact count walks
+    every run of brackets in Python, some 4% of reading a large spec). Each pass takes away
+    the innermost pairs, `()`, and the deepest nesting by at most one; what is left after the
+    last pass, `)))(((`, nests as deep as its openers. False: count them.
+
+    >>> _brackets_within("a: [[1, 2], {b: [3]}]", 3), _brackets_within("a: [[[1]]]", 2), _brackets_within("]]][[", 2)
+    (True, False, True)
+    """
+    table, others = _BRACKETS
+    brackets = text.encode("utf-8", "surrogatepass").translate(table, others)
+    passes = 0
+    while b"()" in brackets and passes < bound:
+        brackets = brackets.replace(b"()", b"")
+        passes += 1
+    return b"()" not in brackets and passes + brackets.count(b"(") <= bound
+
+
 def _bracket_depth(text: str) -> int:
     """The deepest nesting of [ and { as the brackets alone give it: a shortcut for deep flow,
     not a bound (a quoted or commented ] counts too, and can hide a level)."""
@@ -172,7 +197,7 @@ def _loader_class() -> Any:
 
         # A base chosen at run time (libyaml's loader where PyYAML was built with it), which mypy
         # cannot check.
-        scalar_node = yaml.ScalarNode
+        scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
         class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
             def __init__(self, stream: Any) -> None:
@@ -180,21 +205,29 @@ def _loader_class() -> Any:
                 self.memo: dict[tuple[str, Any], str] = {}
 
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                # Without path resolvers a collection's tag is its kind's, and text whose first
+                # character starts no implicit resolver's match is a string (a layer call: a
+                # generated network's every one distinct, which the memo would only hold).
                 if kind is not scalar_node:
-                    return super().resolve(kind, value, implicit)
+                    if kind is sequence_node:
+                        return self.DEFAULT_SEQUENCE_TAG
+                    return self.DEFAULT_MAPPING_TAG if kind is mapping_node else super().resolve(kind, value, implicit)
+                if value and value[0] not in starts:
+                    return self.DEFAULT_SCALAR_TAG
                 key = (value, implicit)
                 tag = self.memo.get(key)
                 if tag is None:
                     tag = self.memo[key] = super().resolve(kind, value, implicit)
                 return tag
 
-            def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-                pass  # only path resolvers need it, and SafeLoader has none
-
-            def ascend_resolver(self) -> None:
-                pass
+            # Only path resolvers need these two, and SafeLoader has none: called for every node,
+            # they are functions of C that do nothing (a method would cost a Python call each).
+            descend_resolver = staticmethod(slice)  # called with (parent node, index): a slice of them, dropped
+            ascend_resolver = staticmethod(tuple)  # called with nothing: () is dropped
 
         yaml12.install(Loader)
+        assert not Loader.yaml_path_resolvers and None not in Loader.yaml_implicit_resolvers  # no wildcard resolver
+        starts = frozenset(Loader.yaml_implicit_resolvers)  # the first characters a resolver matches
         _LOADER = Loader
     return _LOADER
 

@@ -84,7 +84,7 @@ def layer_from_call(call: Call, where: Location, framework: str, nested: bool = 
         location, offsets = where.shifted(call.at), {key: column - call.at for key, column in call.offsets.items()}
     container = container_of(framework, call.name)
     if container is None:
-        return layer_spec(LayerSpec(call.name, call.args, call.kwargs, location, arg_offsets=offsets, plain=call.plain))
+        return layer_of(call.name, call.args, call.kwargs, location, arg_offsets=offsets, plain=call.plain)
     values = dict(call.kwargs)
     if container.positional == ("*",):  # torch's Sequential(*args), or Sequential(OrderedDict)
         one_mapping = len(call.args) == 1 and isinstance(call.args[0], dict)
@@ -170,35 +170,73 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
     """The layer with the graph keys (`name`, `inputs`, `shares`, `when`, `repeat`) taken out of
     its arguments: they are convcalc's, whatever the class takes. Its kwargs are never changed:
     a call's are shared by every layer written the same way."""
-    if not any(key in layer.kwargs for key in GRAPH_KEYS):
+    if GRAPH_KEY_SET.isdisjoint(layer.kwargs):
         return layer
-    kwargs = dict(layer.kwargs)
-    graph = {key: kwargs.pop(key) for key in GRAPH_KEYS if key in kwargs}
-    inputs = graph.get("inputs")
+    return layer_of(
+        layer.type,
+        layer.args,
+        layer.kwargs,
+        layer.location,
+        layer.arg_locations,
+        layer.arg_offsets,
+        plain=layer.plain,
+        children=layer.children,
+    )
+
+
+GRAPH_KEY_SET = frozenset(GRAPH_KEYS)
+
+
+def layer_of(
+    type_name: str,
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+    location: Location,
+    arg_locations: dict[int | str, Location] | None = None,
+    arg_offsets: dict[int | str, int] | None = None,
+    plain: bool = False,
+    children: tuple[LayerSpec, ...] | None = None,
+    own: bool = False,
+) -> LayerSpec:
+    """The layer written with these arguments, its graph keys taken out of them (as layer_spec
+    does), made once: a 100,000-layer spec makes one per layer. `own`: `kwargs` belongs to this
+    layer alone (a mapping's, just read) and the keys are taken out of it in place; a call's are
+    shared by every layer written the same way, and are copied."""
+    if GRAPH_KEY_SET.isdisjoint(kwargs):
+        return LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets, plain=plain, children=children)
+    if not own:
+        kwargs = dict(kwargs)
+    pop = kwargs.pop
+    name, inputs, shares, when, repeat = (
+        pop("name", None),
+        pop("inputs", None),
+        pop("shares", None),
+        pop("when", None),
+        pop("repeat", None),
+    )
     if inputs is not None:
         inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
         for ref in inputs:
             if isinstance(ref, bool) or (not isinstance(ref, str | int) and type(ref).__name__ != "Expr"):
-                raise SpecError.at(
-                    layer.locate("inputs"), "CC003", f"inputs must name layers (or be -1, -2...), found {short(ref)}"
-                )
-    shares = graph.get("shares")
+                where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("inputs")
+                raise SpecError.at(where, "CC003", f"inputs must name layers (or be -1, -2...), found {short(ref)}")
     if shares is not None and not isinstance(shares, str):
-        raise SpecError.at(layer.locate("shares"), "CC003", f"shares must name a layer, found {short(shares)}")
-    return LayerSpec(  # built directly: replace() costs three times as much per layer
-        layer.type,
-        layer.args,
+        where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("shares")
+        raise SpecError.at(where, "CC003", f"shares must name a layer, found {short(shares)}")
+    return LayerSpec(
+        type_name,
+        args,
         kwargs,
-        layer.location,
-        layer.arg_locations,
-        layer.arg_offsets,
-        name=graph.get("name"),
+        location,
+        arg_locations,
+        arg_offsets,
+        name=name,
         inputs=inputs,
         shares=shares,
-        when=graph.get("when"),
-        repeat=graph.get("repeat"),
-        plain=layer.plain,
-        children=layer.children,
+        when=when,
+        repeat=repeat,
+        plain=plain,
+        children=children,
     )
 
 
@@ -591,9 +629,9 @@ class Reader:
                     "CC003",
                     f"a layer must be a call such as Conv2D(32, 3) or a mapping with `type:`, found {short(node.value)}",
                 )
-            quote = 1 if node.style in ("'", '"') else 0
-            layer = call_layer(node.value, where.shifted(quote), self.framework)
-            if "\n" in node.value.strip():  # folded multi-line text: columns are not reliable
+            text = node.value
+            layer = call_layer(text, where.shifted(1) if node.style in ("'", '"') else where, self.framework)
+            if "\n" in text and "\n" in text.strip():  # folded multi-line text: columns are not reliable
                 return layer.replace(location=where, arg_locations={}, arg_offsets={})
             return layer
         entries = self.mapping(node, "a layer", ())
@@ -608,10 +646,14 @@ class Reader:
         children = None
         if container is not None:
             children = self.children(container, entries, where, params)
-        kwargs = {key: _in_block(_tupled(self.value(value)), params, self.functions) for key, (value, _) in entries.items()}
+        if params or self.functions:
+            kwargs = {key: _in_block(_tupled(self.value(value)), params, self.functions) for key, (value, _) in entries.items()}
+            plain = not params and not _computed(kwargs)
+        else:  # plain data alone (Reader.value): no arithmetic, no helper's call
+            kwargs = {key: _tupled(self.value(value)) for key, (value, _) in entries.items()}
+            plain = True
         locations: dict[int | str, Location] = {key: loc for key, (_, loc) in entries.items()}
-        plain = not params and not _computed(kwargs)
-        layer = layer_spec(LayerSpec(type_name, (), kwargs, where, locations, plain=plain, children=children))
+        layer = layer_of(type_name, (), kwargs, where, locations, plain=plain, children=children, own=True)
         return layer if container is None else _container_checked(layer, container)
 
     def children(
