@@ -190,6 +190,27 @@ def test_pathological_calls_are_clear_errors(tmp_path: Path, call: str) -> None:
     assert_clear_error(result, seconds, "CC102")
 
 
+SUM = "+".join(["f"] * 900)
+"""A long sum in block arithmetic: Python parses it leaning left, 900 levels deep."""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"input: [8, 8, 1]\nblocks:\n  b:\n    params: [f]\n    layers:\n      - Conv2D({SUM}, 1)\nlayers:\n  - b(1)\n",
+        f"input: [8, 8, 1]\nfunctions:\n  width(f): {SUM}\nlayers:\n  - Conv2D(width(1), 1)\n",
+    ],
+)
+def test_a_long_sum_in_block_arithmetic_computes(tmp_path: Path, text: str) -> None:
+    """Compiled once into closures, a sum folds its terms in a loop: it nests no deeper than a
+    short one (a closure per operator ran out of stack at about 500 terms, inside a helper with
+    a traceback)."""
+    result, _ = summary(tmp_path, text)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["layers"][-1]["output_shape"] == [None, 8, 8, 900] and document["totals"]["params"] == 900 + 900
+
+
 def test_a_yaml_int_beyond_pythons_digit_limit(tmp_path: Path) -> None:
     assert_clear_error(*summary(tmp_path, "input: [8]\nlayers:\n  - {type: Dense, units: " + "9" * 5000 + "}\n"), "CC003")
     assert_clear_error(*summary(tmp_path, "input: [" + "9" * 5000 + "]\nlayers: [Dense(1)]\n"), "CC003")

@@ -295,16 +295,25 @@ class Function(Record):
             raise LayerError(f"helper formulas call each other more than {MAX_CALL_DEPTH} deep", code="CC105")
         env: dict[str, object] = {**functions, **self.bind(args, kwargs)}
         result: object = None
-        if self._codes is None:
-            self._codes = tuple(compiled(node, text) for _, node, text in self.steps)
-        for (target, _, _), code in zip(self.steps, self._codes):
+        for (target, _, text), code in zip(self.steps, self.codes()):
             try:
                 result = code(env, depth + 1)
             except LayerError as exc:
                 raise LayerError(f"{exc.message} (in {self.name})", exc.hint, exc.argument, exc.code) from None
+            except RecursionError:
+                raise LayerError(f"{short(text)} nests too deeply (in {self.name})", code="CC105") from None
             if target is not None:
                 env[target] = result
         return result
+
+    def codes(self) -> tuple[Code, ...]:
+        """Its steps compiled, once."""
+        if self._codes is None:
+            try:
+                self._codes = tuple(compiled(node, text) for _, node, text in self.steps)
+            except RecursionError:
+                raise LayerError(f"{short(self.text)} nests too deeply (in {self.name})", code="CC105") from None
+        return self._codes
 
 
 class ShapeReader:
@@ -418,30 +427,41 @@ def _name(name: str, text: str) -> Code:
 
 
 def _binary(node: ast.BinOp, text: str) -> Code:
-    """+ - * / // % **: `+` also joins two lists, tuples or strings; an exponent is at most 64."""
-    left, right = compiled(node.left, text), compiled(node.right, text)
-    operation = _BINARY[type(node.op)]
-    joins, power = type(node.op) is ast.Add, type(node.op) is ast.Pow
+    """+ - * / // % **: `+` also joins two lists, tuples or strings; an exponent is at most 64.
+    A chain `a + b + c` (Python parses it leaning left) is one closure folding its operands in
+    order, so a long sum nests no deeper than a short one."""
+    steps: list[tuple[type[ast.operator], Code]] = []
+    part: ast.expr = node
+    while isinstance(part, ast.BinOp) and type(part.op) in _BINARY:
+        steps.append((type(part.op), compiled(part.right, text)))
+        part = part.left
+    first = compiled(part, text)
+    chain = [(_BINARY[op], op is ast.Add, op is ast.Pow, right) for op, right in reversed(steps)]
 
     def binary(env: Mapping[str, object], depth: int) -> object:
-        a = left(env, depth)
-        b = right(env, depth)
-        if joins and type(a) is type(b) and isinstance(a, list | tuple | str):
-            joined: Any = a
-            return _items(joined + b, text)  # ["input"] + names, "layer" + f"{i}"
-        if power:
-            _number(a, text)
-            if abs(_number(b, text)) > 64:
-                raise LayerError(f"the exponent in {text!r} is too large", code="CC105")
-        try:
-            result = operation(_number(a, text), _number(b, text))
-        except ZeroDivisionError:
-            raise LayerError(f"division by zero in {text!r}", code="CC105") from None
-        except OverflowError:
-            raise LayerError(f"{text!r} overflows", code="CC105") from None
-        return _bounded(result, text)
+        a = first(env, depth)
+        for operation, joins, power, right in chain:
+            a = _operate(operation, joins, power, a, right(env, depth), text)
+        return a
 
     return binary
+
+
+def _operate(operation: Callable[[Any, Any], Any], joins: bool, power: bool, a: object, b: object, text: str) -> object:
+    if joins and type(a) is type(b) and isinstance(a, list | tuple | str):
+        joined: Any = a
+        return _items(joined + b, text)  # ["input"] + names, "layer" + f"{i}"
+    if power:
+        _number(a, text)
+        if abs(_number(b, text)) > 64:
+            raise LayerError(f"the exponent in {text!r} is too large", code="CC105")
+    try:
+        result = operation(_number(a, text), _number(b, text))
+    except ZeroDivisionError:
+        raise LayerError(f"division by zero in {text!r}", code="CC105") from None
+    except OverflowError:
+        raise LayerError(f"{text!r} overflows", code="CC105") from None
+    return _bounded(result, text)
 
 
 def _sign(node: ast.UnaryOp, text: str) -> Code:
