@@ -364,6 +364,17 @@ class LayerType(Record):
     def __repr__(self) -> str:
         return f"<LayerType {self.name}>"
 
+    def replace(self, **changes: Any) -> LayerType:
+        """A copy with some fields changed; its signature is this one's, read or not yet
+        (Record.replace passes only the public slots).
+
+        >>> from convcalc.frameworks import vocabulary
+        >>> conv = vocabulary("keras").find("Conv2D")
+        >>> conv.replace(name="MyConv").signature == conv.signature
+        True
+        """
+        return super().replace(**{"signature": self._signature, **changes})
+
     @property
     def signature(self) -> Signature:
         """The real class's `__init__` signature (read from its Table the first time)."""
