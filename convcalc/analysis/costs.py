@@ -178,12 +178,15 @@ def _per_sample(spec: Spec) -> tuple[tuple[Row, ...], int] | None:
     return None
 
 
-def _divided(count: int | None, batch: int, scales: bool) -> int | None:
+def _divided(count: int | None, batch: int | None, scales: bool) -> int | None:
     """A row's count at `batch` for one sample: counts scale with the batch where the row's
     shapes hold it (None at an unknown batch), a row of constants (Swin-V2's cpb_mlp over its
-    table) runs once whatever the batch."""
+    table) runs once whatever the batch. With no batch the spec runs at (None), a count that
+    scales is unknown, not one window's."""
     if count is None or batch == 1 or not scales:
         return count
+    if batch is None:
+        return None
     return count // batch if count % batch == 0 else None
 
 
@@ -223,11 +226,12 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
     counted = []
     symbolic = report.symbolic is not None
     batch = report.inputs[0].shape[0] if report.inputs else None
-    counted_rows, at = report.rows, 1  # the rows counted, and the batch they hold
+    counted_rows: tuple[Row, ...] = report.rows
+    at: int | None = 1  # the batch counted_rows hold; None where the spec runs at no batch
     folded = batch is None and report.spec is not None and folds_batch(report)
-    if folded:
-        found = _per_sample(report.spec) if report.spec is not None else None
-        counted_rows, at = found if found is not None else (report.rows, 0)
+    if folded and report.spec is not None:
+        found = _per_sample(report.spec)
+        counted_rows, at = found if found is not None else (report.rows, None)
     for row in counted_rows:
         shapes: object = row.input_shapes if not symbolic else _formulas(row.input_shapes)
         key = (id(row.arguments), shapes, id(row.weights))
@@ -245,8 +249,8 @@ def costs(report: Report, dtype: str = "float32") -> Costs:
         outputs.append(sized[made])
     if folded:  # one sample's counts; none where the spec runs at no batch (not one window's)
         scales = [any(None in shape for shape in (*row.input_shapes, *row.outputs)) for row in report.rows]
-        counted = [None if at == 0 and s else _divided(m, at, s) for m, s in zip(counted, scales, strict=True)]
-        outputs = [None if at == 0 and s else _divided(n, at, s) for n, s in zip(outputs, scales, strict=True)]
+        counted = [_divided(m, at, s) for m, s in zip(counted, scales, strict=True)]
+        outputs = [_divided(n, at, s) for n, s in zip(outputs, scales, strict=True)]
     totals = report.totals
     all_macs = summed(*counted)
     params_shares: dict[object, float | None] = {}
