@@ -189,7 +189,7 @@ class _Importer:
         self.constants: Counter[str] = Counter()  # nodes computing constants whose values are not followed
         self.renamed = False
         self.first_input: str | None = None  # with a dynamic batch: the input whose dim 0 is its size
-        self.batch_param = ""
+        self.batch_param = ""  # the dynamic batch's dim_param, "" for none
         self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
         self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
         self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
@@ -205,9 +205,6 @@ class _Importer:
         self.read_initializers()
         self.read_shapes()
         inputs, batch = self.graph_inputs()
-        self.first_input = inputs[0][0] if batch is None else None
-        first = next(info.name for info in self.graph.input if info.name not in self.initializers)
-        self.batch_param = self.named.get(first, ("",))[0]  # the dynamic batch's dim_param ("batch"), "" for none
         nodes = list(self.graph.node)
         self.consumers: Counter[str] = Counter(self.resolve(name) for node in nodes for name in node.input if name)
         self.consumers.update(output.name for output in self.graph.output)
@@ -300,7 +297,11 @@ class _Importer:
             inputs.append((name, shape[1:]))
         if len(batches) > 1:
             raise SpecError.at(Location(self.path), "CC003", f"the inputs have different batch sizes {sorted(map(str, batches))}")
-        return tuple(inputs), batches.pop()
+        batch = batches.pop()
+        if batch is None:  # dynamic: its size is read from the first input, and ONNX names it (dim_param "batch")
+            self.first_input = inputs[0][0]
+            self.batch_param = self.named.get(found[0].name, ("",))[0]
+        return tuple(inputs), batch
 
     def made_up(self, tensor: str) -> bool:
         """An initializer the exporter computed rather than a parameter of the model: torch.onnx
