@@ -265,6 +265,24 @@ def test_a_slice_with_steps_and_several_axes_is_a_slice_row_for_each_axis(tmp_pa
     assert summarize(imported.text, "s.yaml").rows[-1].output_shape == (1, 3, 3, 7)
 
 
+def test_an_einsum_is_the_einsum_of_its_inputs(tmp_path: Path) -> None:
+    """MaxViT's attention, exported: torch.einsum's equation as torch.onnx writes it, an
+    initializer operand a Parameter; the shapes and MACs those of torch.einsum."""
+    nodes = [
+        helper.make_node("Einsum", ["x", "x"], ["s"], "/attn/Einsum", equation="bhid,bhjd->bhij"),
+        helper.make_node("Einsum", ["s", "proj"], ["y"], "/attn/Einsum_1", equation="bhij,jk->bhik"),
+    ]
+    imported = convert(save(tmp_path, nodes, [1, 2, 5, 4], [weight("proj", 5, 3)]))
+    assert [line.split("#")[0].strip()[2:] for line in imported.text.splitlines() if line.startswith("  - ")] == [
+        'Einsum("bhid,bhjd->bhij", name="attn", inputs=["input", "input"])',
+        'Parameter((5, 3), name="proj")',
+        'Einsum("bhij,jk->bhik", name="attn_1", inputs=["attn", "proj"])',
+    ]
+    report = summarize(imported.text, "e.yaml")
+    assert [row.output_shape for row in report.rows] == [(1, 2, 5, 5), (5, 3), (1, 2, 5, 3)]
+    assert report.totals.params == 15
+
+
 def test_a_slice_with_a_negative_step_is_refused(tmp_path: Path) -> None:
     nodes = [helper.make_node("Slice", ["x", "minus", "low", "zero", "minus"], ["y"], "/Slice")]
     inits = [ints("minus", -1), ints("low", -INT64_MAX), ints("zero", 0)]

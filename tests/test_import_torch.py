@@ -3,6 +3,7 @@ torchvision's, are in tests/conformance/test_import_roundtrip.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,58 @@ def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
     """len(x.shape) and a loop over sizes are decided by the trace, as the input's shape has them."""
     rows = imported(tmp_path, "x.flatten(1) * sum(1 for _ in x.shape[1:]) if len(x.shape) == 3 else x")
     assert rows[-2:] == ['Flatten(1, name="flatten")', 'Multiply(2, name="mul")']
+
+
+PARTS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Conv(nn.Conv2d):  # another constructor, nn.Conv2d's forward
+    def __init__(self, channels):
+        super().__init__(channels, channels, 3, padding=1, bias=False)
+
+
+def with_rank(x):
+    return x, x.dim()
+
+
+torch.fx.wrap("with_rank")
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        widths = torch.tensor([4.0, 8.0]).round().int().tolist()  # values: not on the meta device
+        self.conv = Conv(widths[0])
+        self.head = nn.Conv2d(widths[0], widths[1], 1)
+
+    def forward(self, x):
+        x, rank = with_rank(self.conv(x))
+        x = F.max_pool2d(x, 3, 2, 1, 1, True)  # kernel_size, stride, padding, dilation, ceil_mode
+        return {"out": self.head(x), "pooled": x}
+
+
+def net():
+    return Net()
+"""
+
+
+def test_what_the_sweep_of_real_models_found(tmp_path: Path) -> None:
+    """Found importing real models (torchvision's RegNet, Inception-v3, video ResNets, MViT and
+    segmentation models): a constructor that reads a tensor's values is built on the CPU; a
+    subclass of nn.Conv2d that keeps its forward is a Conv2d; F.max_pool2d (torch's
+    `(*args, **kwargs)` dispatcher) has its arguments named as max_pool2d's; a torch.fx.wrap'd
+    function may return a tuple; a dict of outputs gives its tensors, in order."""
+    path = tmp_path / "parts.py"
+    path.write_text(PARTS)
+    result = convert(f"{path}:net", options={"input_shape": (4, 9, 9)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert rows == [
+        'Conv2d(4, 4, 3, padding=1, bias=False, name="conv")  # (None, 4, 9, 9), a Conv, read as the nn.Conv2d it subclasses',
+        'MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, name="max_pool2d")  # (None, 4, 5, 5)',
+        'Conv2d(4, 8, 1, name="head")  # (None, 8, 5, 5)',
+    ]
+    assert 'outputs: ["head", "max_pool2d"]' in result.text

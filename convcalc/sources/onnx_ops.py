@@ -334,6 +334,17 @@ def matmul(node: Node) -> list[Layer]:
     return [fed("Matmul", (), node.refs())]
 
 
+@op("Einsum")
+def einsum(node: Node) -> list[Layer]:
+    """ONNX's Einsum is numpy's, as torch.einsum is (an ellipsis broadcast, without `->` the
+    letters named once in ASCII order): torch.onnx writes torch.einsum's equation unchanged."""
+    equation = node.attrs.get("equation", b"")
+    equation = equation.decode() if isinstance(equation, bytes) else str(equation)
+    if not equation:
+        raise node.fail("an Einsum without an equation")
+    return [fed("Einsum", (equation,), node.refs())]
+
+
 @op("Gather")
 def gather(node: Node) -> list[Layer]:
     axis = int(node.attrs.get("axis", 0))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+from collections.abc import Container
 from typing import Any
 
 from convcalc.errors import Location, SpecError
@@ -120,6 +121,7 @@ class Converter:
         self.kinds: dict[Any, str] = {}  # a tensor node -> INPUT, PARAMETER or CONSTANT: what it is computed from
         self.constants: set[Any] = set()
         self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
+        self.subclassed: dict[str, str] = {}  # a module's path -> the subclass of a torch.nn class it is
         self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
         self.transient = {
             f"{path}.{name}".lstrip(".") for path, module in self.modules.items() for name in module._non_persistent_buffers_set
@@ -162,7 +164,7 @@ class Converter:
             "Names: module paths, '.' written '_' (a spec name has no '.'); a function call is named as torch.fx names it.",
             "Comments: each layer's output shape as torch computes it, checked against convcalc's at import.",
         )
-        if self.notes:
+        if any(note.startswith("folded: ") for note in self.notes.values()):
             header += (
                 "Constants: a Buffer commented 'folded:' is a tensor the forward computes from sizes alone, one row of its "
                 "shape (the comment lists the calls folded into it).",
@@ -226,6 +228,8 @@ class Converter:
         own = self.unique(path)
         self.add(layer.replace(name=own), stack)
         self.refs[node] = own
+        if node.op == "call_module" and path in self.subclassed:
+            self.notes[own] = self.subclassed[path]
         shape = self.shape(node)
         if shape is not None:
             self.recorded[own] = (shape,)
@@ -243,6 +247,10 @@ class Converter:
     def module_call(self, node: Any) -> Layer:
         module = self.modules[str(node.target)]
         kind = type(module).__name__
+        if kind not in self.vocabulary.types:
+            kind = inherited(type(module), self.vocabulary.types) or kind
+            if kind != type(module).__name__:
+                self.subclassed[str(node.target)] = f"a {type(module).__name__}, read as the nn.{kind} it subclasses"
         layer_type = self.vocabulary.types.get(kind)
         if layer_type is None:
             raise self.fail(node, f"the module class {type(module).__module__}.{kind} is not in convcalc's PyTorch vocabulary")
@@ -601,17 +609,53 @@ def _unknown(value: Any) -> bool:
 
 
 def _flat(value: Any) -> list[Any]:
+    """The tensors in a nest of tuples, lists and dicts (a segmentation model returns {"out": x}), in order."""
+    if isinstance(value, dict):
+        value = list(value.values())
     return [v for item in value for v in _flat(item)] if isinstance(value, tuple | list) else [value]
+
+
+def inherited(kind: type, known: Container[str]) -> str | None:
+    """The torch.nn class a module of class `kind` is read as when convcalc's vocabulary does not
+    name `kind` itself: its nearest torch.nn base in the vocabulary whose forward it inherits
+    unchanged (torchvision's video Conv3DSimple is an nn.Conv3d with another constructor), so
+    computing it is computing that base; None when it has none, or overrides forward.
+
+    >>> import torch
+    >>> class Conv(torch.nn.Conv3d): ...
+    >>> class Logged(torch.nn.Conv3d):
+    ...     def forward(self, x): return super().forward(x)
+    >>> inherited(Conv, {"Conv3d"}), inherited(Logged, {"Conv3d"})
+    ('Conv3d', None)
+    """
+    for base in kind.__mro__[1:]:
+        if base.__name__ in known and str(base.__module__).startswith("torch.nn."):
+            return base.__name__ if getattr(kind, "forward", None) is getattr(base, "forward", None) else None
+    return None
 
 
 def _by_name(function: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     """The function's arguments after the first by their names (their modules order them otherwise)."""
     try:
-        names = list(inspect.signature(function).parameters)
+        parameters = inspect.signature(_dispatched(function)).parameters.values()
     except (TypeError, ValueError):
+        return args, kwargs
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(args) > len(names):  # more than it names (a *args): left as they are
         return args, kwargs
     bound = dict(zip(names[1:], args[1:], strict=False))
     return args[:1], {**bound, **kwargs}
+
+
+def _dispatched(function: Any) -> Any:
+    """The function a torch boolean_dispatch wrapper calls: F.max_pool2d is `(*args, **kwargs)`,
+    choosing between _max_pool2d and max_pool2d_with_indices (one signature) by return_indices;
+    torch/_jit_internal.py keeps the pair in `boolean_dispatched`. Any other function is itself."""
+    import sys
+
+    table = getattr(sys.modules.get("torch._jit_internal"), "boolean_dispatched", None)
+    found = table.get(function) if table is not None else None
+    return found["if_false"] if isinstance(found, dict) and "if_false" in found else function
 
 
 def _shape(meta: Any) -> Shape | None:

@@ -1,6 +1,7 @@
 """PyTorch modules (`pip install 'convcalc[torch]'`): `package.module:factory` or
 `path/to/file.py:factory`, the factory called with no arguments on the meta device (no weight is
-allocated), the module traced with torch.fx and its shapes propagated on meta tensors.
+allocated; on the CPU where its constructor reads a tensor's values), the module traced with
+torch.fx and its shapes propagated on meta tensors.
 
 This importer, alone among them, runs code: the user's own, the module and the factory they
 name. Every module call becomes the layer of its class (`nn.Conv2d` is `Conv2d`, its arguments
@@ -105,9 +106,15 @@ in eval mode."""
 
 
 def _leaf(module: Any) -> bool:
-    """The torchvision classes of LEAVES, kept whole besides torch.nn's."""
+    """The torchvision classes of LEAVES, and subclasses of a torch.nn class convcalc knows that
+    inherit its forward (torch_graph.inherited), kept whole besides torch.nn's."""
     kind = type(module)
-    return kind.__name__ in LEAVES and kind.__module__.startswith("torchvision.")
+    if kind.__name__ in LEAVES and kind.__module__.startswith("torchvision."):
+        return True
+    from convcalc.frameworks import vocabulary
+    from convcalc.sources.torch_graph import inherited
+
+    return inherited(kind, vocabulary("pytorch").types) is not None
 
 
 def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -> tuple[Any, Any]:
@@ -117,6 +124,11 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
     try:
         with torch.device("meta"):
             model = factory() if not isinstance(factory, torch.nn.Module) else factory
+    except Exception:  # a constructor that reads a tensor's values (RegNet's widths: .tolist()): on the CPU
+        try:
+            model = factory()
+        except BaseException as exc:
+            raise _failed(path, "building the module", exc) from None
     except BaseException as exc:
         raise _failed(path, "building the module (on the meta device)", exc) from None
     if not isinstance(model, torch.nn.Module):

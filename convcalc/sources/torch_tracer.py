@@ -91,7 +91,7 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
 
         def create_proxy(self, kind: str, target: Any, args: Any, kwargs: Any, *rest: Any, **more: Any) -> Any:
             if kind == "call_function" and wrapped_by_fx(torch, target):
-                return target(*args, **kwargs)  # its body, traced
+                return _marked(target(*args, **kwargs))  # its body, traced
             proxy = super().create_proxy(kind, target, args, kwargs, *rest, **more)
             values = tuple(self.evaluate(kind, target, args, kwargs, which) for which in range(len(BATCHES)))
             self.values[proxy.node] = values
@@ -173,6 +173,36 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
                 self.quiet = before
 
     return Tracer
+
+
+class _Node:
+    """Where torch.fx's wrapper marks what a wrapped call returned (`.node.meta["is_wrapped"]`)."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, Any] = {}
+
+
+class _Tuple(tuple[Any, ...]):
+    node: _Node
+
+
+class _List(list[Any]):
+    node: _Node
+
+
+def _marked(value: Any) -> Any:
+    """A wrapped function's result as torch.fx's wrapper takes it back: it marks the node of the
+    proxy it expects (`return_proxy.node.meta`), so a tuple or list of results (torchvision's
+    MViT: `_unsqueeze` returns the tensor and its rank) carries a node of its own to mark.
+
+    >>> _marked((1, 2))[1], _marked([3]).node.meta
+    (2, {})
+    """
+    if type(value) not in (tuple, list):  # a proxy, a value, a named tuple
+        return value
+    carrier = _Tuple(value) if isinstance(value, tuple) else _List(value)
+    carrier.node = _Node()
+    return carrier
 
 
 def _differ(one: Any, other: Any) -> bool:
