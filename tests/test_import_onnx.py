@@ -335,6 +335,30 @@ def test_with_a_dynamic_batch_an_expand_to_the_batch_reads_the_inputs_size(tmp_p
     assert summarize(text, batch=3).output_shape == (3, 5, 8)
 
 
+def test_with_a_dynamic_batch_a_reshape_reads_the_batch_from_the_input(tmp_path: Path) -> None:
+    """timm's GroupNorm1 exported with a dynamic batch, `x.reshape(B, groups, -1)`: ONNX's 0
+    copies the input's size (`shape(x)[0]`); CoAtNet's attention takes B from Shape(x)[0]. Two
+    unknown sizes, one read from a tensor: the spec runs at any batch."""
+    nodes = [
+        helper.make_node("Reshape", ["x", "copied"], ["a"], "/norm/Reshape"),
+        helper.make_node("Shape", ["a"], ["a_shape"], "/Shape"),
+        helper.make_node("Gather", ["a_shape", "zero"], ["n"], "/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], "/Unsqueeze"),
+        helper.make_node("Concat", ["n1", "rest"], ["sizes"], "/Concat", axis=0),
+        helper.make_node("Reshape", ["a", "sizes"], ["y"], "/attn/Reshape"),
+    ]
+    zero = helper.make_tensor("zero", TensorProto.INT64, (), [0])
+    inits = [ints("copied", 0, 2, -1), zero, ints("zero_axis", 0), ints("rest", 4, -1)]
+    path = save(tmp_path, nodes, ["batch", 4, 6], inits)
+    assert layers(path) == [
+        'Reshape(shape(input)[0], 2, -1, name="norm")',
+        'Reshape(shape(input)[0], 4, -1, name="attn")',
+    ]
+    text = convert(path).text
+    assert summarize(text).output_shape == (None, 4, 6)
+    assert summarize(text, batch=3).output_shape == (3, 4, 6)
+
+
 @pytest.mark.parametrize(("dims", "size"), [(["batch", "length", 8], ["n1"]), (["batch", 4, 8], ["twice"])])
 def test_an_expand_to_an_unknown_size_other_than_the_batch_is_refused(tmp_path: Path, dims: list[Any], size: list[str]) -> None:
     """Only the batch's own size is read from the input: a dynamic sequence length (dim 1,

@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("torch", reason="the PyTorch importer needs torch")
 
+from convcalc import summarize
 from convcalc.errors import SpecError
 from convcalc.sources import convert
 
@@ -221,3 +222,60 @@ def test_what_the_sweep_of_real_models_found(tmp_path: Path) -> None:
         'Conv2d(4, 8, 1, name="head")  # (None, 8, 5, 5)',
     ]
     assert 'outputs: ["head", "max_pool2d"]' in result.text
+
+
+NORMS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class BatchNormAct(nn.BatchNorm2d):  # timm's BatchNormAct2d: F.batch_norm, then its activation
+    def __init__(self, channels):
+        super().__init__(channels, eps=1e-3)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        torch._assert(x.ndim == 4, "expected a 4-D input")
+        x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
+        return self.act(x)
+
+
+class LayerNorm2d(nn.LayerNorm):  # timm's: channels last around F.layer_norm
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps).permute(0, 3, 1, 2)
+
+
+class GroupNorm1(nn.GroupNorm):  # timm's PoolFormer norm
+    def __init__(self, channels):
+        super().__init__(1, channels)
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+
+def net():
+    return nn.Sequential(BatchNormAct(4), LayerNorm2d(4), GroupNorm1(4))
+"""
+
+
+def test_a_norm_subclass_calling_its_function_is_that_norm(tmp_path: Path) -> None:
+    """timm's norms subclass torch.nn's and call F.batch_norm, F.layer_norm, F.group_norm with
+    their own weights: each is its module's norm (its arguments read from it, its weights
+    counted, no Parameter or Buffer rows), x.ndim a value; the input taken first with parameters
+    by a function is still the input, its batch unknown."""
+    path = tmp_path / "norms.py"
+    path.write_text(NORMS)
+    result = convert(f"{path}:net", options={"input_shape": (4, 5, 5)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert rows == [
+        'BatchNorm2d(4, eps=0.001, name="0")  # (None, 4, 5, 5), F.batch_norm in the forward of a BatchNormAct',
+        'ReLU(name="0_act")  # (None, 4, 5, 5)',
+        'Permute(0, 2, 3, 1, name="permute")  # (None, 5, 5, 4)',
+        'LayerNorm((4,), name="1")  # (None, 5, 5, 4), F.layer_norm in the forward of a LayerNorm2d',
+        'Permute(0, 3, 1, 2, name="permute_1")  # (None, 4, 5, 5)',
+        'GroupNorm(1, 4, name="2")  # (None, 4, 5, 5), F.group_norm in the forward of a GroupNorm1',
+    ]
+    assert summarize(result.text, "norms.yaml").totals.params == 3 * 8

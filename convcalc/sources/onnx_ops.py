@@ -515,7 +515,7 @@ def reshape(node: Node) -> list[Layer]:
         raise node.fail("a Reshape to a shape computed from values the importer cannot follow")
     shape = node.shape(0)
     allow_zero = int(node.attrs.get("allowzero", 0))
-    sizes: list[int | None] = []
+    sizes: list[Any] = []
     for position, size in enumerate(target):
         if size == 0 and not allow_zero:
             sizes.append(shape[position] if shape is not None and position < len(shape) else None)
@@ -525,10 +525,28 @@ def reshape(node: Node) -> list[Layer]:
         start = flatten_start(shape, sizes)
         if start is not None:
             return [layer("Flatten", start) if start != 1 else layer("Flatten")]
-    unknown = [i for i, s in enumerate(sizes) if s is None or s == -1]
-    if len(unknown) > 1:
-        raise node.fail(f"a Reshape to {tuple(sizes)}: more than one size unknown")
+    if sum(s is None or s == -1 for s in sizes) > 1:
+        sizes = read_sizes(node, target, sizes)
+    if sum(s is None or s == -1 for s in sizes) > 1:
+        written = ", ".join(s.text if isinstance(s, Arithmetic) else str(s) for s in sizes)
+        raise node.fail(f"a Reshape to ({written}): more than one size unknown")
     return [layer("Reshape", *(-1 if s is None else s for s in sizes))]
+
+
+def read_sizes(node: Node, target: list[Any], sizes: list[Any]) -> list[Any]:
+    """A Reshape's unknown sizes the spec can read from tensors: ONNX's 0 (the input's own size
+    there: `shape(x)[0]`) and the dynamic batch's size (`x.reshape(B, 1, -1)`, B = x.shape[0]:
+    timm's GroupNorm1, CoAtNet's attention)."""
+    marked, batch = node.sizes(1) or target, node.batch()
+    found: list[Any] = []
+    for position, (size, given, mark) in enumerate(zip(sizes, target, marked, strict=True)):
+        if size is None and given == 0 and not node.attrs.get("allowzero", 0):
+            found.append(Arithmetic(f"shape({node.ref(0)})[{position}]"))
+        elif size is None and batch is not None and node.is_batch(mark):
+            found.append(batch)
+        else:
+            found.append(size)
+    return found
 
 
 def flatten_start(shape: tuple[int | None, ...], sizes: list[int | None]) -> int | None:

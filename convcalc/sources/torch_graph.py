@@ -80,6 +80,14 @@ FUNCTIONS = {
 }
 """Function and method names (torch.*, torch.nn.functional.*, Tensor.*, operator.*) and the
 convcalc layer that stands for each."""
+NORMS = {
+    "batch_norm": ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"),
+    "layer_norm": ("input", "normalized_shape", "weight", "bias", "eps"),
+    "group_norm": ("input", "num_groups", "weight", "bias", "eps"),
+}
+"""torch.nn.functional's norms (their arguments in order) that a norm module's subclass calls
+with its own weights: the row is that module's norm."""
+NORM_CLASSES = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"})
 PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
 """Methods that change no shape: the tensor they are called on."""
 BOUND = frozenset({"max_pool2d", "avg_pool2d", "dropout", "softmax", "log_softmax", "interpolate", "pad"})
@@ -138,6 +146,7 @@ class Converter:
                 if placeholders > 1:
                     raise self.fail(node, "a second input: the importer traces modules of one input")
                 self.refs[node] = "input"
+                self.kinds[node] = INPUT  # (else a function of it and a parameter, first, is a parameter's)
             elif node.op == "output":
                 self.outputs = tuple(self.ref(node, value) for value in _flat(node.args[0]))
             else:
@@ -214,6 +223,8 @@ class Converter:
                 return
             if name == "linear":
                 layer, path = self.linear(node)
+            elif name in NORMS:
+                layer, path = self.norm(node, name)
             elif name == "getitem":  # table[index], the index a tensor
                 layer = Layer("Index", (), {}, inputs=(self.ref(node, node.args[0]), self.ref(node, node.args[1])))
             else:
@@ -223,13 +234,13 @@ class Converter:
         stack = self.stack(node)
         if node.op == "call_module":
             path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
-        elif name != "linear":
+        elif name != "linear" and name not in NORMS:
             path = node.name
         own = self.unique(path)
         self.add(layer.replace(name=own), stack)
         self.refs[node] = own
-        if node.op == "call_module" and path in self.subclassed:
-            self.notes[own] = self.subclassed[path]
+        if path in self.subclassed:
+            self.notes[own] = self.subclassed.pop(path)
         shape = self.shape(node)
         if shape is not None:
             self.recorded[own] = (shape,)
@@ -312,8 +323,8 @@ class Converter:
     # --- values: sizes read from tensors
 
     def value(self, node: Any) -> bool:
-        """Follow `x.size(0)`, `x.shape[2]`, `x.dim()`, and arithmetic on them, as values (an
-        unknown batch None)."""
+        """Follow `x.size(0)`, `x.shape[2]`, `x.dim()`, `x.ndim`, and arithmetic on them, as values
+        (an unknown batch None)."""
         name = _name(node) if node.op in ("call_function", "call_method") else ""
         args = node.args
         if name == "size" or (name == "getattr" and len(args) > 1 and args[1] == "shape"):
@@ -326,8 +337,8 @@ class Converter:
         if name == "numel" and self.shape(args[0]) is not None:
             self.values[node] = _product(self.shape(args[0]) or ())
             return True
-        if name == "dim" and self.shape(args[0]) is not None:
-            self.values[node] = len(self.shape(args[0]) or ())
+        if (name == "dim" or (name == "getattr" and len(args) > 1 and args[1] == "ndim")) and self.shape(args[0]) is not None:
+            self.values[node] = len(self.shape(args[0]) or ())  # x.dim(), x.ndim (timm's BatchNormAct2d asserts it)
             return True
         if name in ARITHMETIC and args and any(a in self.values for a in args if hasattr(a, "op")):
             operands = [self.values.get(a, a) if hasattr(a, "op") else a for a in args]
@@ -410,6 +421,27 @@ class Converter:
             {} if bias is not None else {"bias": False},
             inputs=(self.ref(node, given["input"]),),
         ), path
+
+    def norm(self, node: Any, name: str) -> tuple[Layer, str]:
+        """`F.batch_norm(x, self.running_mean, ..., self.weight, self.bias)` in the forward of a
+        subclass of a torch.nn norm (timm's BatchNormAct2d, LayerNorm2d, GroupNorm1): that
+        module's norm, its arguments read from its attributes, named by its path."""
+        names = NORMS[name]
+        given: dict[str, Any] = dict(zip(names, node.args, strict=False)) | dict(node.kwargs)
+        weight: Any = _held(given.get("weight"))
+        if getattr(weight, "op", None) != "get_attr":
+            raise self.fail(node, f"F.{name} without a module's own weight", hint="convcalc reads a norm module's weights")
+        owner = str(weight.target).rpartition(".")[0]
+        module = self.modules.get(owner)
+        kind = norm_class(type(module), self.vocabulary.types) if module is not None else None
+        if kind is None:
+            raise self.fail(node, f"F.{name} with the weights of {owner!r}, which is not a torch.nn norm")
+        shape = self.shape(given["input"])
+        if kind.startswith("BatchNorm") and shape is not None:
+            kind = f"BatchNorm{max(len(shape) - 2, 1)}d"  # the rank it runs on, as F.batch_norm takes any
+        args, kwargs = module_arguments(module, self.vocabulary.types[kind].signature)
+        self.subclassed[owner] = f"F.{name} in the forward of a {type(module).__name__}"
+        return Layer(kind, args, kwargs, inputs=(self.ref(node, given["input"]),)), owner
 
     def item(self, node: Any) -> str:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""
@@ -572,13 +604,28 @@ def _held(value: Any) -> Any:
     return value
 
 
+def norm_class(kind: type, known: Container[str]) -> str | None:
+    """The torch.nn norm class a module subclasses (its nearest base in convcalc's vocabulary
+    among NORM_CLASSES), whatever its forward does around the norm.
+
+    >>> import torch
+    >>> class BatchNormAct(torch.nn.BatchNorm2d): ...
+    >>> norm_class(BatchNormAct, {"BatchNorm2d"}), norm_class(torch.nn.Linear, {"Linear"})
+    ('BatchNorm2d', None)
+    """
+    for base in kind.__mro__:
+        if base.__name__ in NORM_CLASSES and base.__name__ in known and str(base.__module__).startswith("torch.nn."):
+            return base.__name__
+    return None
+
+
 def _linear_weights(node: Any) -> bool:
-    """Whether F.linear alone takes the parameter, as its weight or bias (through PASSED calls
-    and changes in place): the Linear counts it, no Parameter row."""
+    """Whether F.linear or a norm function alone takes the parameter, as its weights (through
+    PASSED calls and changes in place): the Linear or the norm counts it, no Parameter row."""
     if not node.users:
         return False
     for user in node.users:
-        if _name(user) == "linear" and user.args[:1] != (node,):
+        if _name(user) in ("linear", *NORMS) and user.args[:1] != (node,):
             continue
         if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
             continue
