@@ -194,10 +194,12 @@ class Net(nn.Module):
         self.conv = Conv(widths[0])
         self.head = nn.Conv2d(widths[0], widths[1], 1)
 
-    def forward(self, x):
+    def forward(self, x, mask=None, flip=False):  # arguments after the input traced at their defaults
+        if mask is not None or flip:
+            x = x.flip(1)
         x, rank = with_rank(self.conv(x))
         x = F.max_pool2d(x, 3, 2, 1, 1, True)  # kernel_size, stride, padding, dilation, ceil_mode
-        return {"out": self.head(x), "pooled": x}
+        return {"out": self.head(x), "last": x.split(2, 1)[-1]}
 
 
 def net():
@@ -210,7 +212,9 @@ def test_what_the_sweep_of_real_models_found(tmp_path: Path) -> None:
     segmentation models): a constructor that reads a tensor's values is built on the CPU; a
     subclass of nn.Conv2d that keeps its forward is a Conv2d; F.max_pool2d (torch's
     `(*args, **kwargs)` dispatcher) has its arguments named as max_pool2d's; a torch.fx.wrap'd
-    function may return a tuple; a dict of outputs gives its tensors, in order."""
+    function may return a tuple; a dict of outputs gives its tensors, in order; the last of a
+    split's pieces, [-1], is written as a spec reads it (Res2Net); the forward's arguments
+    after the input are traced at their defaults (timm's ViT: `attn_mask=None`)."""
     path = tmp_path / "parts.py"
     path.write_text(PARTS)
     result = convert(f"{path}:net", options={"input_shape": (4, 9, 9)})
@@ -220,11 +224,14 @@ def test_what_the_sweep_of_real_models_found(tmp_path: Path) -> None:
         'Conv2d(4, 4, 3, padding=1, bias=False, name="conv")  # (None, 4, 9, 9), a Conv, read as the nn.Conv2d it subclasses',
         'MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, name="max_pool2d")  # (None, 4, 5, 5)',
         'Conv2d(4, 8, 1, name="head")  # (None, 8, 5, 5)',
+        'Split(2, 1, name="split", inputs=["max_pool2d"])  # (None, 2, 5, 5), (None, 2, 5, 5)',
     ]
-    assert 'outputs: ["head", "max_pool2d"]' in result.text
+    assert 'outputs: ["head", "split[1]"]' in result.text  # [-1]: a spec counts from 0
 
 
 NORMS = """
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -255,16 +262,25 @@ class GroupNorm1(nn.GroupNorm):  # timm's PoolFormer norm
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
 
+class Conv2dSame(nn.Conv2d):  # timm's: "same" padding worked out from the sizes, then F.conv2d unpadded
+    def forward(self, x):
+        height = x.shape[-1]
+        pad = max((math.ceil(height / self.stride[0]) - 1) * self.stride[0] + self.kernel_size[0] - height, 0)
+        x = F.pad(x, [pad // 2, pad - pad // 2, pad // 2, pad - pad // 2])
+        return F.conv2d(x, self.weight, self.bias, self.stride, (0, 0), self.dilation, self.groups)
+
+
 def net():
-    return nn.Sequential(BatchNormAct(4), LayerNorm2d(4), GroupNorm1(4))
+    return nn.Sequential(BatchNormAct(4), LayerNorm2d(4), GroupNorm1(4), Conv2dSame(4, 8, 3, stride=2, bias=False))
 """
 
 
-def test_a_norm_subclass_calling_its_function_is_that_norm(tmp_path: Path) -> None:
+def test_a_subclass_calling_its_function_with_its_weights_is_that_layer(tmp_path: Path) -> None:
     """timm's norms subclass torch.nn's and call F.batch_norm, F.layer_norm, F.group_norm with
     their own weights: each is its module's norm (its arguments read from it, its weights
-    counted, no Parameter or Buffer rows), x.ndim a value; the input taken first with parameters
-    by a function is still the input, its batch unknown."""
+    counted, no Parameter or Buffer rows); Conv2dSame's F.conv2d a Conv2d of the call's own
+    arguments, its padding from math.ceil of sizes; x.ndim a value; the input taken first with
+    parameters by a function is still the input, its batch unknown."""
     path = tmp_path / "norms.py"
     path.write_text(NORMS)
     result = convert(f"{path}:net", options={"input_shape": (4, 5, 5)})
@@ -277,5 +293,7 @@ def test_a_norm_subclass_calling_its_function_is_that_norm(tmp_path: Path) -> No
         'LayerNorm((4,), name="1")  # (None, 5, 5, 4), F.layer_norm in the forward of a LayerNorm2d',
         'Permute(0, 3, 1, 2, name="permute_1")  # (None, 4, 5, 5)',
         'GroupNorm(1, 4, name="2")  # (None, 4, 5, 5), F.group_norm in the forward of a GroupNorm1',
+        'Pad(pad=(1, 1, 1, 1), name="pad")  # (None, 4, 7, 7)',
+        'Conv2d(4, 8, 3, stride=2, bias=False, name="3")  # (None, 8, 3, 3)',
     ]
-    assert summarize(result.text, "norms.yaml").totals.params == 3 * 8
+    assert summarize(result.text, "norms.yaml").totals.params == 3 * 8 + 8 * 4 * 9

@@ -6,6 +6,7 @@ read from tensors (`x.size(0)`, `x.shape[1]`) followed as values, the batch's as
 from __future__ import annotations
 
 import inspect
+import math
 import operator
 from collections.abc import Container
 from typing import Any
@@ -87,6 +88,9 @@ NORMS = {
 }
 """torch.nn.functional's norms (their arguments in order) that a norm module's subclass calls
 with its own weights: the row is that module's norm."""
+CONVOLUTIONS = frozenset({"conv1d", "conv2d", "conv3d"})
+CONVOLUTION_ARGUMENTS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+"""F.conv2d and its kin, with a module's own weights (their arguments in order): a convolution."""
 NORM_CLASSES = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"})
 PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
 """Methods that change no shape: the tensor they are called on."""
@@ -97,7 +101,7 @@ CREATED |= {"zeros", "ones", "full", "empty", "arange"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
 and device): with the sizes known, constants."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
-ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge"}
+ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor"}
 """Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
 DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
 """Function arguments the stand-ins do not take, left out at these (the usual) values."""
@@ -140,8 +144,15 @@ class Converter:
 
     def draft(self) -> Draft:
         placeholders = 0
+        skipped: set[Any] = set()
         for node in self.graph.graph.nodes:
+            if node in skipped:
+                continue
             if node.op == "placeholder":
+                checks = _specialized(node)
+                if placeholders and checks is not None:
+                    skipped |= checks  # an argument left at its default (torch_module._defaults), and its checks
+                    continue
                 placeholders += 1
                 if placeholders > 1:
                     raise self.fail(node, "a second input: the importer traces modules of one input")
@@ -225,6 +236,8 @@ class Converter:
                 layer, path = self.linear(node)
             elif name in NORMS:
                 layer, path = self.norm(node, name)
+            elif name in CONVOLUTIONS:
+                layer, path = self.convolution(node, name)
             elif name == "getitem":  # table[index], the index a tensor
                 layer = Layer("Index", (), {}, inputs=(self.ref(node, node.args[0]), self.ref(node, node.args[1])))
             else:
@@ -234,7 +247,7 @@ class Converter:
         stack = self.stack(node)
         if node.op == "call_module":
             path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
-        elif name != "linear" and name not in NORMS:
+        elif name != "linear" and name not in NORMS and name not in CONVOLUTIONS:
             path = node.name
         own = self.unique(path)
         self.add(layer.replace(name=own), stack)
@@ -348,8 +361,8 @@ class Converter:
                 self.values[node] = operands[0][operands[1]]
             elif None in operands or (operands[0] is None and name in ("neg", "pos")):
                 self.values[node] = None
-            else:
-                self.values[node] = getattr(operator, name)(*operands)
+            else:  # math.ceil, math.floor: timm's "same" padding, worked out from the sizes
+                self.values[node] = getattr(operator if hasattr(operator, name) else math, name)(*operands)
             return True
         return False
 
@@ -443,6 +456,35 @@ class Converter:
         self.subclassed[owner] = f"F.{name} in the forward of a {type(module).__name__}"
         return Layer(kind, args, kwargs, inputs=(self.ref(node, given["input"]),)), owner
 
+    def convolution(self, node: Any, name: str) -> tuple[Layer, str]:
+        """`F.conv2d(x, self.weight, self.bias, self.stride, (0, 0), self.dilation, self.groups)`
+        in the forward of a subclass of nn.Conv2d (timm's Conv2dSame pads first, then convolves
+        unpadded): the convolution its weights and the call's own arguments make, named by the
+        module that holds the weights."""
+        given: dict[str, Any] = dict(zip(CONVOLUTION_ARGUMENTS, node.args, strict=False)) | dict(node.kwargs)
+        weight: Any = _held(given.get("weight"))
+        bias: Any = _held(given.get("bias"))
+        if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
+            raise self.fail(node, f"F.{name} with weights computed in the forward", hint="convcalc reads a module's own weights")
+        dims = [int(d) for d in weight.meta["tensor_meta"].shape]
+        groups = self.literal(node, given.get("groups", 1))
+        if not isinstance(groups, int):
+            raise self.fail(node, f"F.{name} with groups the importer cannot read")
+        kwargs: dict[str, object] = {}
+        for key, default in (("stride", 1), ("padding", 0), ("dilation", 1)):
+            value = _simplified(self.literal(node, given.get(key, default)))
+            if value != default:
+                kwargs[key] = value
+        if groups != 1:
+            kwargs["groups"] = groups
+        if bias is None:
+            kwargs["bias"] = False
+        owner, _, leaf = str(weight.target).rpartition(".")
+        path = owner if leaf == "weight" and (bias is None or str(bias.target) == f"{owner}.bias") else node.name
+        kernel = _simplified(tuple(dims[2:]))
+        layer = Layer(f"Conv{name[-2]}d", (dims[1] * groups, dims[0], kernel), kwargs, inputs=(self.ref(node, given["input"]),))
+        return layer, path
+
     def item(self, node: Any) -> str:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""
         source, index = node.args[0], node.args[1]
@@ -453,6 +495,9 @@ class Converter:
         base = self.ref(node, source)
         if not any(layer.name == base for layer in self.layers):
             raise self.fail(node, "indexing a tensor (x[0])")
+        outputs = source.meta.get("tensor_meta")
+        if index < 0 and isinstance(outputs, tuple | list):  # Res2Net's spx[-1]: a spec counts from 0
+            index += len(outputs)
         return base if index == 0 else f"{base}[{index}]"
 
     def parameter(self, node: Any) -> None:
@@ -619,13 +664,35 @@ def norm_class(kind: type, known: Container[str]) -> str | None:
     return None
 
 
+def _specialized(node: Any) -> set[Any] | None:
+    """The checks torch.fx adds for an argument traced at a fixed value (`concrete_args`):
+    `_assert_is_none(arg)` for None, `_assert(arg == value)` otherwise; None when the
+    placeholder is read otherwise (an input)."""
+    found: set[Any] = set()
+    for user in node.users:
+        if _name(user) == "_assert_is_none":
+            found.add(user)
+        elif _name(user) == "eq" and user.users and all(_name(check) == "_assert" for check in user.users):
+            found |= {user, *user.users}
+        else:
+            return None
+    return found
+
+
+def _simplified(value: object) -> object:
+    """(3, 3) as 3, as PyTorch takes one int where every axis has it."""
+    if isinstance(value, tuple | list) and value and all(v == value[0] for v in value):
+        return value[0]
+    return value
+
+
 def _linear_weights(node: Any) -> bool:
-    """Whether F.linear or a norm function alone takes the parameter, as its weights (through
-    PASSED calls and changes in place): the Linear or the norm counts it, no Parameter row."""
+    """Whether F.linear, a norm or a convolution function alone takes the parameter, as its
+    weights (through PASSED calls and changes in place): that layer counts it, no Parameter row."""
     if not node.users:
         return False
     for user in node.users:
-        if _name(user) in ("linear", *NORMS) and user.args[:1] != (node,):
+        if _name(user) in ("linear", *NORMS, *CONVOLUTIONS) and user.args[:1] != (node,):
             continue
         if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
             continue

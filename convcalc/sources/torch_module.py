@@ -138,7 +138,8 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
         from convcalc.sources.torch_tracer import BATCHES, tracer_class
 
         inputs = tuple(torch.zeros((batch, *input_shape), device="meta") for batch in BATCHES)
-        graph = torch.fx.GraphModule(model, tracer_class(torch, _leaf)(inputs).trace(model))
+        fixed = _defaults(model)
+        graph = torch.fx.GraphModule(model, tracer_class(torch, _leaf)(inputs).trace(model, concrete_args=fixed or None))
     except BaseException as exc:
         raise _failed(path, "tracing the module with torch.fx", exc) from None
     try:
@@ -146,3 +147,16 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
     except BaseException as exc:
         raise _failed(path, f"running it on an input of shape {format_shape((1, *input_shape))}", exc) from None
     return model, graph
+
+
+def _defaults(model: Any) -> dict[str, Any]:
+    """The forward's arguments after the input that have defaults, at their defaults (timm's
+    VisionTransformer takes `attn_mask=None`): the trace takes the one input."""
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name: p.default for p in parameters[1:] if p.kind in kinds and p.default is not inspect.Parameter.empty}
