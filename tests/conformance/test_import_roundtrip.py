@@ -58,7 +58,7 @@ def torchvision_models() -> Any:
         pytest.skip("torchvision is not installed (pip install torchvision --no-deps)")
 
 
-def leaf_facts(model: Any, batch: int = 1) -> dict[str, Facts]:
+def leaf_facts(model: Any, batch: int = 1, shape: tuple[int, ...] = SHAPE) -> dict[str, Facts]:
     """Every leaf module with parameters, by path: class, output shape, parameter shapes."""
     found: dict[str, Facts] = {}
 
@@ -76,7 +76,7 @@ def leaf_facts(model: Any, batch: int = 1) -> dict[str, Facts]:
         if not any(True for _ in module.children()) and any(True for _ in module.parameters(recurse=False))
     ]
     with torch.no_grad():
-        model(torch.zeros(batch, *SHAPE))
+        model(torch.zeros(batch, *shape))
     for handle in handles:
         handle.remove()
     return found
@@ -290,3 +290,53 @@ def test_torch_trace_is_the_model(real: Any, factories: Path) -> None:
     if name.startswith("resnet"):
         block = "BasicBlock" if name == "resnet18" else "Bottleneck"
         assert {b.name for b in imported.draft.blocks} >= {block, f"{block}_2"}
+
+
+SWEPT = {
+    "regnet_x_400mf": ("models.regnet_x_400mf()", (3, 64, 64)),
+    "inception_v3": ("models.inception_v3(aux_logits=False, init_weights=False)", (3, 80, 80)),
+    "r3d_18": ("models.video.r3d_18()", (3, 4, 32, 32)),
+    "lraspp_mobilenet_v3_large": ("models.segmentation.lraspp_mobilenet_v3_large(weights_backbone=None)", (3, 64, 64)),
+}
+"""Models a sweep of torchvision's found the torch importer refusing or failing: RegNet's
+constructor reads its widths' values (built on the CPU); Inception-v3 calls F.max_pool2d
+(torch's `(*args, **kwargs)` dispatcher); the video ResNets' Conv3DSimple subclasses nn.Conv3d;
+the segmentation models return a dict. Each traced at a small input."""
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file of no-argument factories for SWEPT, as a user would write one."""
+    torchvision_models()
+    path = tmp_path_factory.mktemp("swept") / "swept.py"
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    factories = "".join(f"\n\ndef {name}():\n    return {call}\n" for name, (call, _) in SWEPT.items())
+    path.write_text(f"import sys\nimport types\n\n{stubs}\nfrom torchvision import models  # noqa: E402\n{factories}")
+    return path
+
+
+@pytest.mark.parametrize("name", list(SWEPT))
+def test_torch_trace_of_models_a_sweep_found(name: str, swept: Path) -> None:
+    """Each module with parameters as the model has it (class, output shape, weights), the
+    totals, the output at batch 3, and the MACs as fvcore counts them."""
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    call, shape = SWEPT[name]
+    torch.manual_seed(0)
+    model = eval(call, {"models": import_module("torchvision.models")}).eval()
+    imported = convert(f"{swept}:{name}", options={"input_shape": shape})
+    assert not imported.problems, [p.text() for p in imported.problems]
+    report, rows = rows_by_name(imported.text)
+    assert report.totals.params == sum(p.numel() for p in model.parameters())
+    for path, (cls, dims, params) in leaf_facts(model, shape=shape).items():
+        row = rows[path.replace(".", "_")]
+        kind = "Conv3d" if cls == "Conv3DSimple" else cls  # read as the nn.Conv3d it subclasses
+        assert (row.type, row.output_shape[1:], {w.name: w.shape for w in row.weights}) == (kind, dims[1:], params), path
+    x = torch.zeros(1, *shape)
+    with torch.no_grad():
+        out = model(x)
+    first = out["out"] if isinstance(out, dict) else out
+    assert summarize(imported.text, "imported.yaml", batch=3).output_shape == (3, *first.shape[1:])
+    counted = fvcore.FlopCountAnalysis(model, x)
+    counted.unsupported_ops_warnings(False)
+    counted.uncalled_modules_warnings(False)
+    assert costs(report).macs == counted.total()
