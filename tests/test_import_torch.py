@@ -297,3 +297,17 @@ def test_a_subclass_calling_its_function_with_its_weights_is_that_layer(tmp_path
         'Conv2d(4, 8, 3, stride=2, bias=False, name="3")  # (None, 8, 3, 3)',
     ]
     assert summarize(result.text, "norms.yaml").totals.params == 3 * 8 + 8 * 4 * 9
+
+
+def test_reshape_as_and_view_as_are_the_sizes_torch_worked_out(tmp_path: Path) -> None:
+    """LeViT's `bn(x.flatten(0, 1)).reshape_as(x)`: a Reshape to the other tensor's sizes, the batch's unknown."""
+    path = tmp_path / "as.py"
+    path.write_text(
+        "from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(6, 6)\n\n    def forward(self, x):\n"
+        "        return self.fc(x.flatten(0, 1)).reshape_as(x).view_as(x)\n"
+    )
+    result = convert(f"{path}:Net", options={"input_shape": (4, 6)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
+    assert rows[-2:] == ['Reshape(-1, 4, 6, name="reshape_as")', 'View(-1, 4, 6, name="view_as")']

@@ -56,6 +56,8 @@ FUNCTIONS = {
     "avg_pool2d": "AvgPool2d",
     "view": "View",
     "reshape": "Reshape",
+    "reshape_as": "Reshape",
+    "view_as": "View",
     "permute": "Permute",
     "transpose": "Transpose",
     "swapaxes": "Transpose",
@@ -293,6 +295,8 @@ class Converter:
             )
         args = list(node.args)
         kwargs = dict(node.kwargs)
+        if name in ("reshape_as", "view_as"):  # to the other tensor's shape: the sizes torch worked out
+            args, kwargs = args[:1], {}
         if name in BOUND and node.op == "call_function":
             args, kwargs = _by_name(node.target, args, kwargs)
         if kind == "Concat":
