@@ -311,3 +311,23 @@ def test_reshape_as_and_view_as_are_the_sizes_torch_worked_out(tmp_path: Path) -
     assert not result.problems, [p.text() for p in result.problems]
     rows = [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
     assert rows[-2:] == ['Reshape(-1, 4, 6, name="reshape_as")', 'View(-1, 4, 6, name="view_as")']
+
+
+def test_unbind_is_a_select_for_each_piece(tmp_path: Path) -> None:
+    """timm's attention, `q, k, v = qkv.reshape(B, N, 3, C).permute(2, 0, 1, 3).unbind(0)`."""
+    path = tmp_path / "unbind.py"
+    path.write_text(
+        "from torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        q, k, v = x.reshape(x.shape[0], 4, 3, 2).permute(2, 0, 1, 3).unbind(0)\n        return q * k + v\n"
+    )
+    result = convert(f"{path}:Net", options={"input_shape": (4, 6)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
+    assert rows[2:] == [
+        'Select(0, 0, name="unbind")',
+        'Select(0, 1, name="unbind_1", inputs=["permute"])',
+        'Select(0, 2, name="unbind_2", inputs=["permute"])',
+        'Multiply(name="mul", inputs=["unbind", "unbind_1"])',
+        'Add(name="add", inputs=["mul", "unbind_2"])',
+    ]
+    assert summarize(result.text, "unbind.yaml", batch=3).output_shape == (3, 4, 2)

@@ -135,6 +135,7 @@ class Converter:
         self.kinds: dict[Any, str] = {}  # a tensor node -> INPUT, PARAMETER or CONSTANT: what it is computed from
         self.constants: set[Any] = set()
         self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
+        self.unbound: dict[Any, list[str]] = {}  # an unbind's node -> its pieces' Select rows
         self.subclassed: dict[str, str] = {}  # a module's path -> the subclass of a torch.nn class it is
         self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
         self.transient = {
@@ -227,6 +228,9 @@ class Converter:
                 return
             if name == "getitem" and not _is_tensor(node.args[0]):
                 self.refs[node] = self.item(node)
+                return
+            if name == "unbind":
+                self.unbind(node)
                 return
             if name == "_assert":
                 self.check(node)
@@ -489,6 +493,22 @@ class Converter:
         layer = Layer(f"Conv{name[-2]}d", (dims[1] * groups, dims[0], kernel), kwargs, inputs=(self.ref(node, given["input"]),))
         return layer, path
 
+    def unbind(self, node: Any) -> None:
+        """`q, k, v = qkv.unbind(0)` (timm's attention): a `Select(dim, i)` for each piece, which
+        `pieces[i]` then names."""
+        dim = self.literal(node, node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0))
+        shape = self.shape(node.args[0])
+        if not isinstance(dim, int) or shape is None or shape[dim] is None:
+            raise self.fail(node, "an unbind along an axis of unknown size")
+        source, stack = self.ref(node, node.args[0]), self.stack(node)
+        names = []
+        for index in range(shape[dim] or 0):
+            own = self.unique(node.name)
+            self.add(Layer("Select", (dim, index), {}, own, inputs=(source,)), stack)
+            self.recorded[own] = (tuple(size for axis, size in enumerate(shape) if axis != dim % len(shape)),)
+            names.append(own)
+        self.unbound[node] = names
+
     def item(self, node: Any) -> str:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""
         source, index = node.args[0], node.args[1]
@@ -496,6 +516,8 @@ class Converter:
             raise self.fail(
                 node, "indexing a tensor (x[:, 0], x[..., :2])", hint="write it as Select, or take it apart with Split"
             )
+        if source in self.unbound:
+            return self.unbound[source][index]
         base = self.ref(node, source)
         if not any(layer.name == base for layer in self.layers):
             raise self.fail(node, "indexing a tensor (x[0])")
