@@ -166,17 +166,16 @@ def check_stages(children: Children, files: list[str], repeats: int) -> list[str
         total[1] += nodes
         for stage, value in enumerate(figures):
             total[2 + stage] += value
+
+    def line(name: str, figures: list[float]) -> str:
+        specs, nodes, load, engine, expect = figures
+        per_node = 1000 * (load + engine + expect) / nodes if nodes else 0.0
+        return f"  {name:<20}{specs:6.0f}{nodes:7.0f}{load:8.1f}{engine:14.1f}{expect:8.1f}{per_node:9.1f}"
+
     lines = [f"check, {len(files)} specs in one process (first run): ms, median of {repeats} fresh processes"]
     lines.append(f"  {'family':<20}{'specs':>6}{'nodes':>7}{'load':>8}{'graph+engine':>14}{'expect':>8}{'us/node':>9}")
-    every = [0.0] * 5
-    for name, (specs, nodes, load, engine, expect) in sorted(by_family.items()):
-        every = [a + b for a, b in zip(every, (specs, nodes, load, engine, expect))]
-        per_node = 1000 * (load + engine + expect) / nodes if nodes else 0.0
-        lines.append(f"  {name:<20}{specs:6.0f}{nodes:7.0f}{load:8.1f}{engine:14.1f}{expect:8.1f}{per_node:9.1f}")
-    specs, nodes, load, engine, expect = every
-    lines.append(
-        f"  {'all':<20}{specs:6.0f}{nodes:7.0f}{load:8.1f}{engine:14.1f}{expect:8.1f}{1000 * (load + engine + expect) / nodes:9.1f}"
-    )
+    lines += [line(name, figures) for name, figures in sorted(by_family.items())]
+    lines.append(line("all", [sum(column) for column in zip(*by_family.values())]))
     return lines
 
 
