@@ -331,3 +331,18 @@ def test_unbind_is_a_select_for_each_piece(tmp_path: Path) -> None:
         'Add(name="add", inputs=["mul", "unbind_2"])',
     ]
     assert summarize(result.text, "unbind.yaml", batch=3).output_shape == (3, 4, 2)
+
+
+def test_a_block_parameter_of_a_sequentials_layer_is_a_name(tmp_path: Path) -> None:
+    """S3D's TemporalSeparableConv, an nn.Sequential whose convolutions' kernels differ between
+    its instances: the second kernel's parameter is named after its layer, `kernel_size_2`
+    (`2_kernel_size` is no name)."""
+    path = tmp_path / "seq.py"
+    path.write_text(
+        "from torch import nn\n\n\nclass Separable(nn.Sequential):\n    def __init__(self, k, j):\n"
+        "        super().__init__(nn.Conv2d(4, 4, k, padding=k // 2), nn.ReLU(), nn.Conv2d(4, 4, j, padding=j // 2))\n\n\n"
+        "def net():\n    return nn.Sequential(Separable(3, 1), Separable(5, 3))\n"
+    )
+    result = convert(f"{path}:net", options={"input_shape": (4, 8, 8)})
+    assert not result.problems and result.computed, [p.text() for p in result.problems]
+    assert "kernel_size_2" in result.text and "2_kernel_size" not in result.text

@@ -186,6 +186,8 @@ def _column(values: list[object], label: str, layer: str, params: dict[str, list
     key = repr(values)
     if key not in by_values:
         name = label if label not in params else f"{layer}_{label}"
+        if not name.isidentifier():  # a layer of a Sequential's: "1_0" (S3D's TemporalSeparableConv)
+            name = f"{label}_{layer}"
         while name in params:
             name += "_"
         params[name] = list(values)
