@@ -441,6 +441,23 @@ def test_a_gather_of_a_learned_table_by_stored_indices_is_a_parameter_a_buffer_a
     assert report.totals.params == 2 * 9 * 3
 
 
+def test_indices_from_a_large_constant_node_are_a_buffer(tmp_path: Path) -> None:
+    """CoAtNet's relative position index, exported as a Constant node (too large for the
+    importer to follow its values): a Buffer of its dtype, never counted, as an initializer's."""
+    index = helper.make_tensor("v", TensorProto.INT64, (5000,), [0] * 5000)
+    nodes = [
+        helper.make_node("Constant", [], ["onnx::Gather_7"], "Constant_7", value=index),
+        helper.make_node("Gather", ["rel_pos.table", "onnx::Gather_7"], ["y"], "/attn/Gather"),
+    ]
+    path = save(tmp_path, nodes, [1, 4, 3], [weight("rel_pos.table", 9, 3)])
+    assert layers(path) == [
+        'Parameter((9, 3), name="rel_pos_table")',
+        'Buffer((5000,), dtype="int64", name="buffer")',
+        'Index(name="attn", inputs=["rel_pos_table", "buffer"])',
+    ]
+    assert summarize(convert(path).text, "c.yaml").totals.params == 9 * 3
+
+
 def test_a_tensor_gathered_by_stored_indices_is_index(tmp_path: Path) -> None:
     """torch.export's as_strided (an adaptive pool's output re-laid): a Reshape to one dim and a
     Gather by an index the file stores; one stored index of a scalar's shape stays a Select."""

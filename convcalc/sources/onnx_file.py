@@ -419,8 +419,11 @@ class _Importer:
         if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values and self.slice(node):
             return
         if node.op == "Constant" and "value" in node.attrs:  # too large to follow: a tensor like an initializer
-            self.initializers[node.outputs[0]] = tuple(int(d) for d in node.attrs["value"].dims)
+            value = node.attrs["value"]
+            self.initializers[node.outputs[0]] = tuple(int(d) for d in value.dims)
             self.shapes.setdefault(node.outputs[0], self.initializers[node.outputs[0]])
+            if value.data_type in INTEGER_DTYPES:  # CoAtNet's relative position index: a Buffer, as an initializer's
+                self.integral[node.outputs[0]] = INTEGER_DTYPES[value.data_type]
             return
         mapping = OPS.get(node.op)
         if mapping is None:
