@@ -4,7 +4,6 @@ counts them), output sizes, and memory totals for a dtype. Data only: render/ sh
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from convcalc.frameworks.base import Family, LayerType
 from convcalc.ops.macs import Layer, elements, multiply, summed
@@ -176,16 +175,11 @@ def folds_batch(report: Report) -> bool:
     return False
 
 
-def _summed_elements(shapes: tuple[Shape, ...]) -> object:
+def _summed_elements(shapes: tuple[Shape, ...]) -> int | None:
     """The elements of a sample of several tensors (None where one is unknown; a formula of the
-    input's symbols where sizes are)."""
-    counts = [elements(shape) for shape in shapes]
-    if any(count is None for count in counts):
-        return None
-    total: Any = counts[0]
-    for count in counts[1:]:
-        total = total + count
-    return total
+    input's symbols where sizes are: the sum starts from the first count, not from 0)."""
+    known = [count for count in (elements(shape) for shape in shapes) if count is not None]
+    return sum(known[1:], known[0]) if known and len(known) == len(shapes) else None
 
 
 def _per_sample(spec: Spec) -> tuple[tuple[Row, ...], int] | None:
