@@ -136,14 +136,17 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
-        if problems is not None and _blocked(node, outputs, by_name):
+        if problems is not None and (failed or node.shares is not None) and _blocked(node, outputs, by_name):
             problems.extend(_argument_problems(vocab, node))
             outputs[node.name] = ()  # unknown: what takes it is blocked too
             return ()
         layer_type = None
         shapes: tuple[Shape, ...] = ()
         try:
-            shapes = tuple([_output(outputs, ref) for ref in node.inputs])
+            try:  # each output asked for is there, but in a spec that asks for `lstm[5]` of two
+                shapes = tuple([outputs[ref.node][ref.output] for ref in node.inputs])
+            except IndexError:
+                shapes = tuple([_output(outputs, ref) for ref in node.inputs])
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
             # a network repeats a few definitions many times, so each is bound and built once.
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not);

@@ -671,10 +671,11 @@ class _Builder:
         if written is None:
             written = self.written[id(layers)] = frozenset(t.name for t in layers if isinstance(t.name, str))
         scope.written = written
+        arithmetic = self.arithmetic
         for template in layers:
             instance = template.type in self.spec.blocks
-            per_copy = self.arithmetic.per_copy(template)
-            layer = self.arithmetic.evaluated(template, {**scope.env, "copy": 1} if per_copy else scope.env, instance)
+            per_copy = template.repeat is not None and arithmetic.per_copy(template)
+            layer = arithmetic.evaluated(template, {**scope.env, "copy": 1} if per_copy else scope.env, instance)
             if layer.when is not None and not layer.when:
                 continue
             if scope.rules is not None and scope.rules.chained and scope.outer is not None and layer.inputs is not None:
@@ -688,7 +689,7 @@ class _Builder:
             source = bool(tensor)
             if source and layer.inputs is not None:
                 raise SpecError.at(layer.locate("inputs"), "CC104", f"{layer.type} takes no input: it is {tensor}")
-            inputs = () if source else self.inputs(layer, scope)
+            inputs = () if source else (scope.order[-1],) if layer.inputs is None else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
                 self.instance(block, template, layer, inputs, scope, stack, per_copy)
@@ -697,17 +698,20 @@ class _Builder:
             if rules is not None:
                 self.container(rules, template, layer, inputs, scope, stack)
                 continue
-            repeat = _repeat(layer)
-            default = self.auto_name(layer.type)
+            repeat = 1 if layer.repeat is None else _repeat(layer)  # most layers: one, without the checks
+            numbered = scope.rules is not None and scope.rules.numbered and layer.name is None
+            patterned = layer.repeat is not None and _patterned(layer)
             for copy in range(1, repeat + 1):
                 if copy > 1 and not source:
                     inputs = (scope.order[-1],)
-                if scope.numbered and layer.name is None:
+                if numbered:
                     local = scope.number()
-                elif _patterned(layer):
+                elif patterned:
                     local = self.pattern(layer, copy, scope)
-                elif repeat == 1 or layer.name is None:
-                    local = self.name(layer, scope, default)
+                elif layer.name is None:
+                    local = self.name(layer, scope, self.auto_name(layer.type))
+                elif repeat == 1:
+                    local = _checked_name(layer.name, layer)
                 else:
                     local = f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
@@ -716,7 +720,7 @@ class _Builder:
                 ref = self.add(node, this)
                 scope.names[local] = ref
                 scope.order.append(ref)
-            if repeat > 1 and layer.name is not None and not _patterned(layer):
+            if repeat > 1 and layer.name is not None and not patterned:
                 scope.names[str(layer.name)] = scope.order[-1]
 
     def add(self, node: Node, layer: LayerSpec) -> Ref:
