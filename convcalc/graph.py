@@ -559,7 +559,7 @@ def _value(template: LayerSpec, key: int | str, written: object, env: dict[str, 
     if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
         return written.node.id
     try:
-        return resolve(written, env)
+        return written.evaluate(env) if type(written) is Expr else resolve(written, env)
     except LayerError as exc:
         variables = any(not isinstance(v, Function | ShapeReader) for v in env.values())
         hint = exc.hint if variables else "outside a block names mean nothing: write the number"

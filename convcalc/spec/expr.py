@@ -411,9 +411,15 @@ def _refused(text: str) -> Code:
     return refused
 
 
+_VALUES = frozenset((int, str, float, bool, tuple, list, type(None)))
+"""The types most values a name holds have: neither a helper nor the shape reader."""
+
+
 def _name(name: str, text: str) -> Code:
     def load(env: Mapping[str, object], depth: int) -> object:
         found = env.get(name, _UNSET)
+        if type(found) in _VALUES:
+            return found
         if found is not _UNSET and not isinstance(found, (Function, ShapeReader)):  # a tuple: quicker than a union
             return found
         known = ", ".join(sorted(k for k, v in env.items() if not isinstance(v, Function | ShapeReader)))
@@ -571,7 +577,24 @@ def _joined(node: ast.JoinedStr, text: str) -> Code:
         except (ValueError, TypeError) as exc:  # TypeError: None takes no format spec
             raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
 
+    simple = [part if isinstance(part, str) else part[0] for part in parts]  # text, and values formatted as str() does
+    if any(not isinstance(part, str) and (part[1] != -1 or part[2] is not None) for part in parts):
+        simple = []
+
     def joined(env: Mapping[str, object], depth: int) -> object:
+        if simple:  # most f-strings: {name} and {i + 1}, no conversion or format spec
+            pieces = []
+            for part in simple:
+                if type(part) is str:
+                    pieces.append(part)
+                    continue
+                value = part(env, depth)  # type: ignore[operator]
+                if type(value) is not str:
+                    if not isinstance(value, int | float | type(None)):
+                        raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
+                    value = format(value, "")
+                pieces.append(value)
+            return "".join(pieces)
         return "".join([part if isinstance(part, str) else formatted(env, depth, *part) for part in parts])
 
     return joined
@@ -782,6 +805,8 @@ UNARY: dict[str, Callable[[float], object]] = {
 
 
 def _bounded(result: object, text: str) -> object:
+    if type(result) is int and -LIMIT <= result <= LIMIT:  # most results: answered without the isinstance chain
+        return result
     if isinstance(result, complex):  # (-8) ** 0.5
         raise LayerError(f"{text!r} is not a real number", code="CC105")
     if isinstance(result, int | float) and not isinstance(result, bool) and not abs(result) <= LIMIT:
@@ -790,7 +815,9 @@ def _bounded(result: object, text: str) -> object:
 
 
 def _number(value: object, text: str) -> int | float:
-    if type(value) is not int and integral(value):  # a formula of the input's symbols computes as an int does
+    if type(value) is int:
+        return value
+    if integral(value):  # a formula of the input's symbols computes as an int does
         return cast(int, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise LayerError(f"expected a number in {text!r}, found {value!r}", code="CC105")
