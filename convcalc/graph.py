@@ -233,11 +233,11 @@ def _references(item: object, env: dict[str, object]) -> list[tuple[object, bool
     node = item.node
     if isinstance(node, ast.Name) and node.id not in env:
         return [(node.id, False)]
-    if isinstance(node, ast.List | ast.Tuple):
+    if isinstance(node, (ast.List, ast.Tuple)):
         return [value for e in item.items() for value in _references(e, env)]
     value = item.evaluate(env)
     given = isinstance(node, ast.Name)
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [(v, given) for v in value]
     return [(value, given)]
 
@@ -260,7 +260,7 @@ def _names(value: object, found: set[str]) -> bool:
         if SHAPE in value.calls():
             found.add(SHAPE_READ)
         return True
-    if isinstance(value, tuple | list):
+    if isinstance(value, (tuple, list)):
         return any([_names(v, found) for v in value])
     if isinstance(value, dict):
         return any([_names(v, found) for v in value.values()])
@@ -768,7 +768,7 @@ class _Builder:
                 value = None if part is None else part.evaluate(env)
             except LayerError as exc:
                 raise SpecError.at(layer.locate("name"), exc.code, f"in the name {layer.name!r}: {exc.message}") from None
-            if not isinstance(value, int | str) or isinstance(value, bool):
+            if not isinstance(value, (int, str)) or isinstance(value, bool):
                 raise SpecError.at(
                     layer.locate("name"), "CC003", f"{{{text}}} in the name {layer.name!r} must give a number or a word"
                 )
