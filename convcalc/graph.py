@@ -3,7 +3,8 @@
 Blocks are expanded here (`bottleneck(64, repeat=3)`), their arguments evaluated with the
 instance's parameters, names scoped (`stage2.block1.conv2d`; a block with `scoped: false` names
 its layers itself, as a Keras builder function does), and every `inputs` reference
-resolved to an earlier node, so the engine only ever walks a list.
+resolved to an earlier node, so the engine only ever walks a list. The copies of a scoped block
+that are alike (a transformer's layers) are expanded twice and then replayed (_Recording).
 """
 
 from __future__ import annotations
