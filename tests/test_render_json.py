@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from convcalc import load, summarize
 from convcalc.analysis.costs import DTYPES, costs
 from convcalc.analysis.receptive import receptive_fields
-from convcalc.render.json import compact, render_json, report_data
+from convcalc.ops.tensor import Weight
+from convcalc.render.json import _weights, compact, render_json, report_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted([*ROOT.glob("specs/*.yaml"), *ROOT.glob("tests/specs/valid/*.yaml"), *ROOT.glob("tests/specs/*.yaml")])
@@ -68,3 +69,24 @@ json_values = st.recursive(
 @given(json_values)
 def test_compact_is_the_standard_librarys_one_line_json(value: object) -> None:
     assert compact(value) == STDLIB(value)
+
+
+weights = st.lists(
+    st.builds(
+        Weight,
+        st.text(max_size=90),  # long names (one past a line), quotes, escapes
+        st.lists(st.integers(0, 10**12), max_size=30).map(tuple),  # more sizes than a line takes
+        st.booleans(),
+        st.booleans(),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(weights)
+def test_a_layers_weights_are_laid_out_as_the_generic_layout_lays_them_out(layer_weights: list[Weight]) -> None:
+    """The writer writes each weight object directly; the bundled specs' weights all fit their
+    lines, so the layouts they never reach are checked here."""
+    data = [{"name": w.name, "shape": list(w.shape), "trainable": w.trainable, "shared": w.shared} for w in layer_weights]
+    assert _weights(tuple(layer_weights)) == reference(data, 6)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from convcalc.ops.tensor import Shape
+from convcalc.ops.tensor import Shape, Weight
 from convcalc.report import Report, Row
 
 if TYPE_CHECKING:
@@ -317,11 +317,10 @@ class _LayerWriter:
         definition = (row.type, row.output_shape, id(row.weights))
         computed = self.computed.get(definition)
         if computed is None:
-            weights = [{"name": w.name, "shape": w.shape, "trainable": w.trainable, "shared": w.shared} for w in row.weights]
             computed = self.computed[definition] = (
                 f',\n      "type": {quoted(row.type)}'
                 f',\n      "output_shape": {self.value(row.output_shape)}'
-                f',\n      "weights": {_render(weights, 6)[0]}'
+                f',\n      "weights": {_weights(row.weights)}'
                 f',\n      "params": {row.params}'
                 f',\n      "trainable_params": {row.trainable_params}'
                 f',\n      "non_trainable_params": {row.non_trainable_params}'
@@ -385,8 +384,29 @@ class _LayerWriter:
         )
 
 
+def _weights(weights: tuple[Weight, ...]) -> str:
+    """A layer's weights at indent 6, as _render lays their objects out: each written directly,
+    as compact() would write it, and the generic layout where one does not fit its line (a name
+    of some eighty characters; a shape of more sizes than a line holds is always one of those)."""
+    if not weights:
+        return "[]"
+    items = [
+        f'{{"name": {quoted(w.name)}, "shape": {_ints(w.shape)}, "trainable": {_scalar(w.trainable)}, '
+        f'"shared": {_scalar(w.shared)}}}'
+        for w in weights
+    ]
+    if len(items) <= _MOST:
+        line = "[" + ", ".join(items) + "]"
+        if 6 + len(line) <= WIDTH:
+            return line
+    if any(8 + len(item) > WIDTH for item in items):
+        data = [{"name": w.name, "shape": w.shape, "trainable": w.trainable, "shared": w.shared} for w in weights]
+        return _render(data, 6)[0]
+    return "[\n        " + ",\n        ".join(items) + "\n      ]"
+
+
 def _ints(values: tuple[int | None, ...]) -> str:
-    """A short list of sizes as JSON (a field has one per spatial axis: it always fits a line)."""
+    """A tuple of sizes as compact() writes it (None as null)."""
     if None in values:
         return "[" + ", ".join("null" if v is None else str(v) for v in values) + "]"
     return "[" + ", ".join(map(str, values)) + "]"
