@@ -136,14 +136,17 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
 
     def visit(node: Node) -> tuple[Shape, ...]:
         """Compute one node as soon as the graph has it, so blocks can read their input's shape."""
-        if problems is not None and _blocked(node, outputs, by_name):
+        if problems is not None and (failed or node.shares is not None) and _blocked(node, outputs, by_name):
             problems.extend(_argument_problems(vocab, node))
             outputs[node.name] = ()  # unknown: what takes it is blocked too
             return ()
         layer_type = None
         shapes: tuple[Shape, ...] = ()
         try:
-            shapes = tuple([_output(outputs, ref) for ref in node.inputs])
+            try:  # each output asked for is there, but in a spec that asks for `lstm[5]` of two
+                shapes = tuple([outputs[ref.node][ref.output] for ref in node.inputs])
+            except IndexError:
+                shapes = tuple([_output(outputs, ref) for ref in node.inputs])
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
             # a network repeats a few definitions many times, so each is bound and built once.
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not);
@@ -208,6 +211,31 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         outputs[node.name] = produced
         return produced
 
+    def again(node: Node, like: str) -> tuple[Shape, ...]:
+        """A node of a replayed block instance (graph._Recording): the same layer as `like` on
+        inputs of the same shapes (sharing no weights), so its row is `like`'s under its own names."""
+        row = by_name[like]
+        inputs = tuple([ref.node if not ref.output else str(ref) for ref in node.inputs])
+        made = Row(
+            node.name,
+            row.type,
+            row.output_shape,
+            row.weights,
+            row.source,
+            inputs,
+            node.blocks,
+            None,
+            row.extra_outputs,
+            arguments=row.arguments,
+            input_shapes=row.input_shapes,
+            layer_type=row.layer_type,
+            spec=node.written,
+        )
+        rows.append(made)
+        by_name[node.name] = made
+        produced = outputs[node.name] = outputs[like]
+        return produced
+
     @functools.cache  # once per type name
     def source(type_name: str) -> str:
         """What the type is when it takes no input ("a learned tensor"), else ""; unknown types
@@ -218,7 +246,7 @@ def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = No
         return "a learned tensor" if found.family is Family.PARAMETER else "a constant tensor"
 
     try:
-        graph = build_graph(spec, auto_name, visit, source, inputs)
+        graph = build_graph(spec, auto_name, visit, source, inputs, again)
         if not problems:
             for ref, (_, where) in zip(graph.outputs, spec.outputs):
                 if ref.output >= len(outputs[ref.node]):  # `outputs: [lstm[5]]`

@@ -3,7 +3,8 @@
 Blocks are expanded here (`bottleneck(64, repeat=3)`), their arguments evaluated with the
 instance's parameters, names scoped (`stage2.block1.conv2d`; a block with `scoped: false` names
 its layers itself, as a Keras builder function does), and every `inputs` reference
-resolved to an earlier node, so the engine only ever walks a list.
+resolved to an earlier node, so the engine only ever walks a list. The copies of a scoped block
+that are alike (a transformer's layers) are expanded twice and then replayed (_Recording).
 """
 
 from __future__ import annotations
@@ -146,11 +147,17 @@ class Graph(Record):
         return True
 
 
+_MADE = [0]
+"""How many scopes have been made: the next one's serial (a list: a class attribute changed at each
+scope would make Python look every scope attribute up afresh)."""
+
+
 class _Scope(Record):
     """The names visible while expanding one level: the top, a block instance, or a container."""
 
     __slots__ = (
         "prefix", "env", "order", "entry", "parent", "blocks", "names", "used", "rules", "outer", "counter", "written",
+        "serial", "recording",
     )  # fmt: skip
 
     prefix: str
@@ -165,6 +172,8 @@ class _Scope(Record):
     outer: _Scope | None  # a container written inline: names it does not hold are the enclosing scope's
     counter: list[int]  # the next number of a numbered container's layer
     written: frozenset[str]  # the names its layers are given in the spec: automatic names step around them
+    serial: int  # scopes are numbered as made: those made while an instance is recorded are its own
+    recording: _Recording | None  # an instance's scope: the recording made as it expands
 
     def __init__(
         self,
@@ -191,6 +200,9 @@ class _Scope(Record):
         self.outer = outer
         self.counter = [0]
         self.written = frozenset()
+        self.serial = _MADE[0]
+        _MADE[0] += 1
+        self.recording = None
 
     @property
     def numbered(self) -> bool:
@@ -222,11 +234,11 @@ def _references(item: object, env: dict[str, object]) -> list[tuple[object, bool
     node = item.node
     if isinstance(node, ast.Name) and node.id not in env:
         return [(node.id, False)]
-    if isinstance(node, ast.List | ast.Tuple):
+    if isinstance(node, (ast.List, ast.Tuple)):
         return [value for e in item.items() for value in _references(e, env)]
     value = item.evaluate(env)
     given = isinstance(node, ast.Name)
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [(v, given) for v in value]
     return [(value, given)]
 
@@ -249,7 +261,7 @@ def _names(value: object, found: set[str]) -> bool:
         if SHAPE in value.calls():
             found.add(SHAPE_READ)
         return True
-    if isinstance(value, tuple | list):
+    if isinstance(value, (tuple, list)):
         return any([_names(v, found) for v in value])
     if isinstance(value, dict):
         return any([_names(v, found) for v in value.values()])
@@ -338,6 +350,145 @@ class _Arithmetic:
         return _with_name(layer, _value(template, "name", template.name, env, instance))
 
 
+_Input = tuple[str | None, int] | Ref
+"""A recorded node's input: (its name under the instance's prefix, output), (None, output) for
+the instance's input, or a Ref outside the instance, taken as it is."""
+
+
+class _Recording:
+    """One scoped block instance as it was expanded, kept to be replayed for a later instance of
+    the same block with the same arguments, input shape and chain of blocks (_Builder.replayed).
+
+    What an instance makes depends on those, on the shapes of the layers it takes, and on the
+    names it finds around it. The scopes made while it expands (`serial` on) are its own, and
+    every lookup of a full name is logged here (_Builder.logged_look): a name under its own
+    `prefix` must be its own or absent (the replay checks that the new prefix is unused); any
+    other must find what it found, which the replay checks. An instance that reads a scope not
+    its own (a name it was given, looked up where it was called), that finds something made
+    before it under its own prefix, or in which a layer fails, is not kept."""
+
+    __slots__ = (
+        "key", "serial", "prefix", "entry", "depth", "first_node", "first_instance", "sound", "reads", "own", "writes",
+        "plan", "named", "instances", "output", "fresh",
+    )  # fmt: skip
+
+    def __init__(
+        self, key: tuple[object, ...], serial: int, prefix: str, entry: Ref, depth: int, first_node: int, first_instance: int
+    ) -> None:
+        self.key = key  # what it is kept by (_Builder.replay_key)
+        self.serial = serial  # the serial of its own scope: scopes made after it are inside it
+        self.prefix = prefix  # its path and a dot: the full names of everything it makes
+        self.entry = entry
+        self.depth = depth  # how many (path, block) pairs its nodes' `blocks` hold down to its own
+        self.first_node = first_node
+        self.first_instance = first_instance
+        self.sound = True
+        self.reads: list[tuple[str, Ref | None]] = []  # names outside its prefix it looked up, and what it found
+        self.own: set[str] = set()  # names under its prefix it looked up or made
+        self.writes: list[tuple[str, Ref]] = []  # names under its prefix it made
+        # worked out once kept: each node as (name, layer, inputs, blocks inside, shares, as written), names
+        # without the prefix; the instances and containers inside it; its output; the names a replay must find unused
+        self.plan: list[
+            tuple[str, LayerSpec, tuple[_Input, ...], tuple[tuple[str, str], ...], _Input | None, LayerSpec | None]
+        ] = []
+        self.named: list[tuple[str, _Input]] = []  # the names given to instances and containers inside it
+        self.instances: list[tuple[Instance, _Input, _Input]] = []
+        self.output: _Input = (None, entry.output)
+        self.fresh: tuple[str, ...] = ()
+
+    def looked(self, key: str, found: Ref | None) -> None:
+        if key.startswith(self.prefix):
+            if found is not None and key not in self.own:
+                self.sound = False  # something made before it, under its prefix
+            self.own.add(key)
+        else:
+            if found is not None and found.node == self.entry.node:
+                self.sound = False  # its input by a full name: a replay would take its own input
+            self.reads.append((key, found))
+
+    def defined(self, key: str, ref: Ref, existed: bool) -> None:
+        if not key.startswith(self.prefix) or (existed and key not in self.own):
+            self.sound = False
+        self.own.add(key)
+        self.writes.append((key, ref))
+
+    def relative(self, ref: Ref) -> _Input:
+        if ref.node == self.entry.node:
+            return (None, ref.output)
+        return (ref.node[len(self.prefix) :], ref.output) if ref.node.startswith(self.prefix) else ref
+
+    def keep(self, nodes: list[Node], instances: list[Instance], shapes: dict[str, tuple[Shape, ...]], output: Ref) -> bool:
+        """Whether the instance, now expanded, can be replayed (then its plan is worked out): all it
+        made is named under its prefix, no layer in it failed, none shares its input's weights."""
+        prefix, cut, made = self.prefix, len(self.prefix), nodes[self.first_node :]
+        if not self.sound:
+            return False
+        for node in made:
+            inside = node.blocks[self.depth :]
+            if not (node.name.startswith(prefix) and shapes.get(node.name) and all([p.startswith(prefix) for p, _ in inside])):
+                return False
+            if node.shares is not None and node.shares == self.entry.node:
+                return False
+            shares = None if node.shares is None else self.relative(Ref(node.shares))
+            inputs = tuple([self.relative(ref) for ref in node.inputs])
+            blocks = tuple([(p[cut:], b) for p, b in inside])
+            self.plan.append((node.name[cut:], node.layer, inputs, blocks, shares, node.written))
+        for item in instances[self.first_instance :]:
+            if not item.path.startswith(prefix) or not (item.group or prefix).startswith(prefix):
+                return False
+            self.instances.append((item, self.relative(item.entry), self.relative(item.output)))
+        names = {node.name for node in made}  # a replayed node names itself
+        self.named = [(key[cut:], self.relative(ref)) for key, ref in self.writes if key not in names]
+        self.output = self.relative(output)
+        self.fresh = tuple(key[cut:] for key in self.own)
+        return True
+
+
+_UNSEEN = object()
+"""An instance whose key has not been met."""
+_MET = object()
+"""An instance whose key has been met once: it is recorded as it expands, to be replayed after."""
+
+
+def _used_again(spec: Spec) -> frozenset[str]:
+    """The blocks that may have more than one instance: used more than once, repeated, or used
+    inside a block or a repeated container."""
+    seen: set[str] = set()
+    again: set[str] = set()
+
+    def walk(layers: tuple[LayerSpec, ...], many: bool) -> None:
+        for layer in layers:
+            repeated = many or (layer.repeat is not None and layer.repeat != 1)
+            if layer.type in spec.blocks:
+                if repeated or layer.type in seen:
+                    again.add(layer.type)
+                seen.add(layer.type)
+            if layer.children is not None:
+                walk(layer.children, repeated)
+
+    walk(spec.layers, False)
+    for block in spec.blocks.values():
+        walk(block.layers, True)
+    return frozenset(again)
+
+
+def _reads_copy(block: BlockSpec) -> bool:
+    """Whether any of a block's arithmetic (its layers', its containers', its parameters'
+    defaults) reads the instance's `copy`: where none does, the copies of a repeat are alike."""
+    found: set[str] = set()
+
+    def walk(layers: tuple[LayerSpec, ...]) -> None:
+        for layer in layers:
+            for piece in (layer.args, layer.kwargs, layer.when, layer.repeat, layer.name, layer.inputs, layer.shares):
+                _names(piece, found)
+            if layer.children is not None:
+                walk(layer.children)
+
+    walk(block.layers)
+    _names(list(block.params.values()), found)
+    return "copy" in found
+
+
 def _patterned(layer: LayerSpec) -> bool:
     """A repeated layer's name with `{expression}` in it, worked out for each copy (without
     `repeat`, braces in a name are just characters)."""
@@ -409,7 +560,7 @@ def _value(template: LayerSpec, key: int | str, written: object, env: dict[str, 
     if instance and isinstance(written, Expr) and isinstance(written.node, ast.Name) and written.node.id not in env:
         return written.node.id
     try:
-        return resolve(written, env)
+        return written.evaluate(env) if type(written) is Expr else resolve(written, env)
     except LayerError as exc:
         variables = any(not isinstance(v, Function | ShapeReader) for v in env.values())
         hint = exc.hint if variables else "outside a block names mean nothing: write the number"
@@ -417,6 +568,7 @@ def _value(template: LayerSpec, key: int | str, written: object, env: dict[str, 
 
 
 Visit = Callable[[Node], tuple[Shape, ...]]
+Again = Callable[[Node, str], tuple[Shape, ...]]
 
 
 def build_graph(
@@ -425,6 +577,7 @@ def build_graph(
     visit: Visit | None = None,
     source: Callable[[str], str] | None = None,
     inputs: dict[str, Shape] | None = None,
+    again: Again | None = None,
 ) -> Graph:
     """Expand blocks and containers and resolve references; `auto_name("Conv2D")` gives the
     unscoped default name; `source(type_name)` says what a layer type that takes no input at all
@@ -433,8 +586,10 @@ def build_graph(
     `visit`, when given, is called with each node as soon as it exists and returns its output
     shapes: the engine computes as the graph grows, so a block can read `input_shape`. `inputs`
     are the graph inputs' shapes with the batch (the engine's: a symbol's size is a formula).
+    `again(node, like)`, when given, stands for `visit` on a node of a replayed block instance:
+    the same layer as the node named `like`, on inputs of the same shapes, named otherwise.
     """
-    return _Builder(spec, auto_name, visit, source, inputs).graph()
+    return _Builder(spec, auto_name, visit, source, inputs, again).graph()
 
 
 class _Builder:
@@ -445,10 +600,12 @@ class _Builder:
         visit: Visit | None,
         source: Callable[[str], str] | None,
         inputs: dict[str, Shape] | None = None,
+        again: Again | None = None,
     ) -> None:
         self.spec = spec
         self.auto_name = auto_name
         self.visit = visit
+        self.again = again
         self.source = source or (lambda type_name: "")
         self.nodes: list[Node] = []
         self.instances: list[Instance] = []
@@ -458,6 +615,44 @@ class _Builder:
         self.shapes: dict[str, tuple[Shape, ...]] = {name: (shape,) for name, shape in inputs.items()}
         self.arithmetic = _Arithmetic()
         self.written: dict[int, frozenset[str]] = {}  # by layer list (the spec's, a block's): the names written in it
+        self.recordings: list[_Recording] = []  # the instances being recorded, outermost first
+        self.recorded: dict[tuple[object, ...], object] = {}  # by replay_key: _MET, a _Recording, None (not replayable)
+        self.many: frozenset[str] | None = None  # the blocks that may have more than one instance
+        # what a full name refers to, and a full name given (a node's, or the output of an instance or
+        # container): the dict's own methods, or while instances are recorded the logged ones
+        self.look: Callable[[str], Ref | None] = self.everywhere.get
+        self.define: Callable[[str, Ref], None] = self.everywhere.__setitem__
+
+    replay = True
+    """False expands every block instance afresh (tests/test_memo.py compares both ways)."""
+
+    def logged_look(self, key: str) -> Ref | None:
+        found = self.everywhere.get(key)
+        for recording in self.recordings:
+            recording.looked(key, found)
+        return found
+
+    def logged_define(self, key: str, ref: Ref) -> None:
+        existed = key in self.everywhere
+        for recording in self.recordings:
+            recording.defined(key, ref, existed)
+        self.everywhere[key] = ref
+
+    def recording(self, recording: _Recording | None) -> None:
+        """Start recording an instance (inside those being recorded), or end the innermost (None)."""
+        if recording is None:
+            self.recordings.pop()
+        else:
+            self.recordings.append(recording)
+        logged = bool(self.recordings)
+        self.look = self.logged_look if logged else self.everywhere.get
+        self.define = self.logged_define if logged else self.everywhere.__setitem__
+
+    def enter(self, scope: _Scope) -> None:
+        """A scope looked into: one made before an instance being recorded is not its own."""
+        for recording in self.recordings:
+            if scope.serial < recording.serial:
+                recording.sound = False
 
     def graph(self) -> Graph:
         top = _Scope("", dict(self.spec.functions), [Ref(self.spec.inputs[0].name)])
@@ -477,10 +672,11 @@ class _Builder:
         if written is None:
             written = self.written[id(layers)] = frozenset(t.name for t in layers if isinstance(t.name, str))
         scope.written = written
+        arithmetic = self.arithmetic
         for template in layers:
             instance = template.type in self.spec.blocks
-            per_copy = self.arithmetic.per_copy(template)
-            layer = self.arithmetic.evaluated(template, {**scope.env, "copy": 1} if per_copy else scope.env, instance)
+            per_copy = template.repeat is not None and arithmetic.per_copy(template)
+            layer = arithmetic.evaluated(template, {**scope.env, "copy": 1} if per_copy else scope.env, instance)
             if layer.when is not None and not layer.when:
                 continue
             if scope.rules is not None and scope.rules.chained and scope.outer is not None and layer.inputs is not None:
@@ -494,7 +690,7 @@ class _Builder:
             source = bool(tensor)
             if source and layer.inputs is not None:
                 raise SpecError.at(layer.locate("inputs"), "CC104", f"{layer.type} takes no input: it is {tensor}")
-            inputs = () if source else self.inputs(layer, scope)
+            inputs = () if source else (scope.order[-1],) if layer.inputs is None else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
             if block is not None:
                 self.instance(block, template, layer, inputs, scope, stack, per_copy)
@@ -503,17 +699,20 @@ class _Builder:
             if rules is not None:
                 self.container(rules, template, layer, inputs, scope, stack)
                 continue
-            repeat = _repeat(layer)
-            default = self.auto_name(layer.type)
+            repeat = 1 if layer.repeat is None else _repeat(layer)  # most layers: one, without the checks
+            numbered = scope.rules is not None and scope.rules.numbered and layer.name is None
+            patterned = layer.repeat is not None and _patterned(layer)
             for copy in range(1, repeat + 1):
                 if copy > 1 and not source:
                     inputs = (scope.order[-1],)
-                if scope.numbered and layer.name is None:
+                if numbered:
                     local = scope.number()
-                elif _patterned(layer):
+                elif patterned:
                     local = self.pattern(layer, copy, scope)
-                elif repeat == 1 or layer.name is None:
-                    local = self.name(layer, scope, default)
+                elif layer.name is None:
+                    local = self.name(layer, scope, self.auto_name(layer.type))
+                elif repeat == 1:
+                    local = _checked_name(layer.name, layer)
                 else:
                     local = f"{layer.name}_{copy}"
                 shares = self.reference(layer.shares, scope, layer.locate("shares")).node if layer.shares else None
@@ -522,11 +721,11 @@ class _Builder:
                 ref = self.add(node, this)
                 scope.names[local] = ref
                 scope.order.append(ref)
-            if repeat > 1 and layer.name is not None and not _patterned(layer):
+            if repeat > 1 and layer.name is not None and not patterned:
                 scope.names[str(layer.name)] = scope.order[-1]
 
     def add(self, node: Node, layer: LayerSpec) -> Ref:
-        if node.name in self.everywhere:
+        if self.look(node.name) is not None:
             raise SpecError.at(
                 layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique"
             )
@@ -535,7 +734,8 @@ class _Builder:
                 layer.location, "CC003", f"the network grows past {MAX_LAYERS:,} layers", hint="is a repeat too large?"
             )
         self.nodes.append(node)
-        ref = self.everywhere[node.name] = Ref(node.name)
+        ref = Ref(node.name)
+        self.define(node.name, ref)
         if self.visit is not None:
             self.shapes[node.name] = self.visit(node)
         return ref
@@ -549,7 +749,7 @@ class _Builder:
         if layer.name is None:  # Keras's numbering (dense, dense_1...), stepping around the names written
             count = scope.used.get(default, 0)
             local = default if count == 0 else f"{default}_{count}"
-            while local in scope.written or local in scope.names or scope.prefix + local in self.everywhere:
+            while local in scope.written or local in scope.names or self.look(scope.prefix + local) is not None:
                 count += 1
                 local = f"{default}_{count}"
             scope.used[default] = count + 1
@@ -569,7 +769,7 @@ class _Builder:
                 value = None if part is None else part.evaluate(env)
             except LayerError as exc:
                 raise SpecError.at(layer.locate("name"), exc.code, f"in the name {layer.name!r}: {exc.message}") from None
-            if not isinstance(value, int | str) or isinstance(value, bool):
+            if not isinstance(value, (int, str)) or isinstance(value, bool):
                 raise SpecError.at(
                     layer.locate("name"), "CC003", f"{{{text}}} in the name {layer.name!r} must give a number or a word"
                 )
@@ -621,19 +821,21 @@ class _Builder:
             if not index.isdigit():
                 raise SpecError.at(where, "CC003", f"{text!r}: the output index must be a number, as in lstm[1]")
             output = int(index)
+        if self.recordings:
+            self.enter(scope)
         ref = None
         if name == "input" and scope.entry is not None:
             ref = scope.entry
         elif name in scope.names:
             ref = scope.names[name]
-        elif "." in name and scope.prefix + name in self.everywhere:  # inside a container here: `m.0`
-            ref = self.everywhere[scope.prefix + name]
+        elif "." in name and (inside := self.look(scope.prefix + name)) is not None:  # inside a container here: `m.0`
+            ref = inside
         elif scope.outer is not None:  # a container written inline: the rest is its surroundings'
             ref = self.reference(name, scope.outer, where)
         elif name in scope.env and isinstance(scope.env[name], str) and scope.parent is not None:
             ref = self.reference(scope.env[name], scope.parent, where)
-        elif name in self.everywhere:
-            ref = self.everywhere[name]
+        else:
+            ref = self.look(name)
         if ref is None:
             later = self.defined_later(name)
             hint = f"{name!r} is defined later, at line {later.line}" if later else did_you_mean(name, list(scope.names))
@@ -642,8 +844,10 @@ class _Builder:
 
     def visible(self, text: str, scope: _Scope) -> bool:
         """Whether `text` names an output in `scope` itself (or fully, anywhere)."""
+        if self.recordings:
+            self.enter(scope)
         name = text[:-1].partition("[")[0] if text.endswith("]") else text
-        return (name == "input" and scope.entry is not None) or name in scope.names or name in self.everywhere
+        return (name == "input" and scope.entry is not None) or name in scope.names or self.look(name) is not None
 
     def defined_later(self, name: str) -> Location | None:
         for layer in self.spec.layers:
@@ -668,8 +872,29 @@ class _Builder:
             raise SpecError.at(layer.location, "CC003", f"block {block.name!r} uses itself ({chain})")
         rules = container_of(self.spec.framework, block.container) if block.container else None
         copies: dict[str, LayerSpec] = {}  # each copy's call as worked out for it, where it reads `copy`
+        inside = (*stack, block.name)
+        replayable = self.replayable(block)
+        total = layer.repeat if type(layer.repeat) is int else 1
 
-        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...], label: str | None) -> _Scope:
+        def child(path: str, entry: Ref, copy: int, nesting: tuple[tuple[str, str], ...], label: str | None) -> _Scope | Ref:
+            this = copies[path] = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
+            recording = None
+            if replayable and (key := self.replay_key(block, this, entry, inside)) is not None:
+                kept = self.recorded.get(key, _UNSEEN)
+                if type(kept) is _Recording:
+                    output = self.replayed(kept, path, entry, nesting, block.name)
+                    if output is not None:
+                        return output
+                elif kept is _UNSEEN:  # most instances are met once: an instance is recorded when met again
+                    self.recorded[key] = _MET
+                elif kept is _MET and copy < total:  # with copies still to come, which replay it
+                    if _reads_copy(block):  # its copies differ
+                        self.recorded[key] = None
+                    else:
+                        recording = _Recording(
+                            key, _MADE[0], path + ".", entry, len(nesting) + 1, len(self.nodes), len(self.instances)
+                        )
+                        self.recording(recording)
             shape = self.shape_of(entry)
             nested = (*nesting, (path, block.name))
             implicit: dict[str, object] = {"copy": copy} if shape is None else {"copy": copy, "input_shape": shape}
@@ -679,14 +904,83 @@ class _Builder:
                 inner = _Scope(scope.prefix, {}, [entry], entry, scope, nested, used=scope.used)
                 implicit[UNSCOPED_NAME] = label
             inner.env[SHAPE] = self.shape_reader(inner)
-            this = copies[path] = self.arithmetic.evaluated(written, {**scope.env, "copy": copy}, True) if per_copy else layer
-            self.bind(block, this, implicit, inner.env)
+            inner.recording = recording
+            try:
+                self.bind(block, this, implicit, inner.env)
+            except SpecError:
+                if recording is not None:
+                    self.recording(None)
+                raise
             return inner
 
         def record(path: str, entry: Ref, output: Ref, group: str | None) -> None:
             self.instances.append(Instance(path, block.name, written, copies.get(path, layer), entry, output, group, rules))
 
-        self.group(layer, inputs, scope, block.name, block.layers, child, (*stack, block.name), record)
+        self.group(layer, inputs, scope, block.name, block.layers, child, inside, record)
+
+    def replayable(self, block: BlockSpec) -> bool:
+        """Whether instances of a block are replayed: a scoped block that may have more than one
+        instance (builder blocks' names are their arguments), in a spec without symbols (a replay
+        would skip its guards), whose layers are computed as the graph grows."""
+        if self.many is None:
+            self.many = frozenset() if not self.replay or self.visit is None or self.spec.symbols else _used_again(self.spec)
+        return block.scoped and block.name in self.many
+
+    def replay_key(self, block: BlockSpec, this: LayerSpec, entry: Ref, stack: tuple[str, ...]) -> tuple[object, ...] | None:
+        """What an instance's expansion depends on, besides the names it looks up (checked on
+        replay) and its copy number (a block whose arithmetic reads it is not replayed): its
+        block, its arguments (their repr tells 1, 1.0 and True apart), its input's shape (None
+        where it is unknown), and the chain of blocks it is in."""
+        shape = self.shape_of(entry)
+        if shape is None:
+            return None
+        return (block.name, repr(this.args), repr(this.kwargs), shape, stack)
+
+    def replayed(self, kept: _Recording, path: str, entry: Ref, nesting: tuple[tuple[str, str], ...], block: str) -> Ref | None:
+        """An instance made again from one recorded (its nodes named under `path`, its input
+        `entry`), each node still computed by `visit`; None, with nothing made, where a name it
+        looked up now finds something else or one of its names is taken."""
+        prefix = path + "."
+        if entry.output != kept.entry.output or len(self.nodes) + len(kept.plan) > MAX_LAYERS:
+            return None
+        look = self.look
+        for key, found in kept.reads:
+            if key.startswith(prefix) or look(key) != found:
+                return None
+        for key in kept.fresh:
+            if look(prefix + key) is not None:
+                return None
+        node_name = entry.node
+
+        def moved(item: _Input) -> Ref:
+            if type(item) is Ref:
+                return item
+            name, output = item  # type: ignore[misc]
+            return Ref(node_name if name is None else prefix + name, output)
+
+        head = (*nesting, (path, block))
+        fast = not self.recordings  # else each name is logged for the instances recorded around it
+        nodes, everywhere, shapes, again, old = self.nodes, self.everywhere, self.shapes, self.again, kept.prefix
+        for name, layer, inputs, inside, shares, written in kept.plan:
+            refs = tuple([moved(item) for item in inputs])
+            blocks = (*head, *[(prefix + where, kind) for where, kind in inside]) if inside else head
+            node = Node(prefix + name, layer, refs, blocks, None if shares is None else moved(shares).node, written)
+            if fast and again is not None and shares is None:  # its name was found unused above
+                nodes.append(node)
+                everywhere[node.name] = Ref(node.name)
+                shapes[node.name] = again(node, old + name)
+            else:
+                self.add(node, layer)
+        for key, named in kept.named:
+            self.define(prefix + key, moved(named))
+        for item, inner_entry, inner_output in kept.instances:
+            group = None if item.group is None else prefix + item.group[len(kept.prefix) :]
+            path_here = prefix + item.path[len(kept.prefix) :]
+            made = Instance(
+                path_here, item.block, item.written, item.layer, moved(inner_entry), moved(inner_output), group, item.container
+            )
+            self.instances.append(made)
+        return moved(kept.output)
 
     def container(
         self,
@@ -725,14 +1019,15 @@ class _Builder:
         scope: _Scope,
         kind: str,
         layers: tuple[LayerSpec, ...],
-        child: Callable[[str, Ref, int, tuple[tuple[str, str], ...], str | None], _Scope],
+        child: Callable[[str, Ref, int, tuple[tuple[str, str], ...], str | None], _Scope | Ref],
         stack: tuple[str, ...],
         record: Callable[[str, Ref, Ref, str | None], None] | None = None,
     ) -> None:
         """A block instance or a container: its layers expanded in a scope of their own, once per
         repeat (`stage.block1`, `stage.block2`... or, in a torch container, `3`, `4`...); `record`
         hears of each copy (its path, input, output and the path of all the copies). `child` is
-        given each copy's own name (None for an instance written without one)."""
+        given each copy's own name (None for an instance written without one) and makes its
+        scope, or the copy itself, replayed: its output."""
         repeat = _repeat(layer)
         if len(inputs) != 1:
             what = f"block {kind!r}" if kind in self.spec.blocks else f"a {kind}"
@@ -758,25 +1053,39 @@ class _Builder:
                 nesting = (*scope.blocks, (scope.prefix + local, kind)) if repeat > 1 else scope.blocks
                 label = local if layer.name is not None else None
             inner = child(path, entry, copy, nesting, label)
-            try:
-                self.expand(layers, inner, stack)
-            except SpecError as exc:
-                if self.shape_of(entry) is None and self.visit is not None and not isinstance(exc, AfterFailure):
-                    raise AfterFailure(exc.diagnostic) from None  # its input failed to compute
-                raise
-            del inner.env[SHAPE]
+            if type(inner) is Ref:
+                output = inner
+            else:
+                assert isinstance(inner, _Scope)
+                try:
+                    self.expand(layers, inner, stack)
+                except SpecError as exc:
+                    if self.shape_of(entry) is None and self.visit is not None and not isinstance(exc, AfterFailure):
+                        raise AfterFailure(exc.diagnostic) from None  # its input failed to compute
+                    raise
+                finally:
+                    if inner.recording is not None:
+                        self.recording(None)
+                del inner.env[SHAPE]
+                output = inner.order[-1]
+                if inner.recording is not None:
+                    kept = inner.recording
+                    self.recorded[kept.key] = kept if kept.keep(self.nodes, self.instances, self.shapes, output) else None
             if record is not None:
-                record(path, entry, inner.order[-1], None if each or repeat == 1 else scope.prefix + local)
-            entry = inner.order[-1]
+                record(path, entry, output, None if each or repeat == 1 else scope.prefix + local)
+            entry = output
             if each:
-                if path in self.everywhere and self.everywhere[path] != entry:  # a builder's last layer may bear its name
+                held = self.look(path)
+                if held is not None and held != entry:  # a builder's last layer may bear its name
                     raise SpecError.at(
                         layer.locate("name"), "CC003", f"the name {path!r} is used twice", hint="names must be unique"
                     )
-                scope.names[own] = self.everywhere[path] = entry
+                scope.names[own] = entry
+                self.define(path, entry)
                 scope.order.append(entry)
         if not each:
-            scope.names[local] = self.everywhere[scope.prefix + local] = entry
+            scope.names[local] = entry
+            self.define(scope.prefix + local, entry)
             scope.order.append(entry)
         if constructed:
             scope.used[default] += 1  # its own name, counted after those of the Sequentials in it

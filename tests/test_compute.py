@@ -145,6 +145,21 @@ def test_a_batch_folded_into_windows_is_still_counted_per_sample() -> None:
     assert [row.output_shape[0] for row in summarize(WINDOWS).rows[2:5]] == [None, None, None]  # the table still says None
 
 
+def test_a_concatenation_along_the_batch_is_counted_per_sample() -> None:
+    """`torch.cat([x, x], 0)` (test-time augmentation inside a model): with the batch unknown,
+    the None after it is twice the batch, so the Linear after it runs on two rows a sample; along
+    another axis the None stays one sample. Keras's Concatenate(axis=0) alike."""
+    along_batch = spec("pytorch", [4], ["Concat(0, inputs=[input, input])", "Linear(4, 8)"])
+    unknown, one = costs(summarize(along_batch)), costs(summarize(along_batch, batch=1))
+    assert unknown.per_sample and unknown.macs == one.macs == 2 * 4 * 8
+    assert [layer.output_elements for layer in unknown.layers] == [layer.output_elements for layer in one.layers] == [8, 16]
+    assert summarize(along_batch).rows[0].output_shape == (None, 4)  # the table still says None
+    keras = spec("keras", [4], ["Dense(4)", "Concatenate(axis=0, inputs=[input, dense])", "Dense(8)"])
+    assert costs(summarize(keras)).macs == costs(summarize(keras, batch=1)).macs == 4 * 4 + 2 * 4 * 8
+    along_features = spec("pytorch", [4], ["Concat(1, inputs=[input, input])", "Linear(8, 8)"])
+    assert costs(summarize(along_features)).macs == 8 * 8
+
+
 def test_a_folded_batch_where_a_layer_refuses_a_batch_of_one_is_counted_at_two_halved() -> None:
     """A BatchNorm1d in training refuses (1, C) as torch does ("Expected more than 1 value per
     channel when training"):

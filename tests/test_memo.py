@@ -19,7 +19,7 @@ from convcalc.analysis.costs import costs
 from convcalc.analysis.receptive import receptive_fields
 from convcalc.errors import SpecError
 from convcalc.frameworks.base import Positions
-from convcalc.graph import _Arithmetic
+from convcalc.graph import _Arithmetic, _Builder
 from convcalc.render import json as json_module
 from convcalc.render.json import render_json
 from convcalc.spec import calls
@@ -65,6 +65,7 @@ read_by_ast.cache_clear = lambda: None  # type: ignore[attr-defined]  # what for
 def unmemoized(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "MEMO", False)
     monkeypatch.setattr(_Arithmetic, "memo", False)
+    monkeypatch.setattr(_Builder, "replay", False)
     monkeypatch.setattr(calls, "_parse_call", read_by_ast)
     for module in (receptive, costs_module, json_module):
         monkeypatch.setattr(module, "MEMO", False)
@@ -197,3 +198,84 @@ def test_costs_and_the_json_writer_work_out_each_shared_part_once(monkeypatch: p
     monkeypatch.setattr(json_module._LayerWriter, "aligned", lambda self, f: laid_out.append(f) or original_field(self, f))
     render_json(report, cost, fields)
     assert len(laid_out) == len({id(f.field) for f in fields if f.field is not None})
+
+
+def replays(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Each block instance replayed from a recording, with how many nodes it made."""
+    made: list[tuple[str, int]] = []
+    original = _Builder.replayed
+
+    def counted(self: _Builder, kept: object, path: str, *args: object) -> object:
+        output = original(self, kept, path, *args)  # type: ignore[arg-type]
+        if output is not None:
+            made.append((path, len(kept.plan)))  # type: ignore[attr-defined]
+        return output
+
+    monkeypatch.setattr(_Builder, "replayed", counted)
+    return made
+
+
+@pytest.mark.parametrize(("name", "computed", "replayed"), [("bert-base", 29, [10] * 10), ("llama-2-7b", 90, [39] * 30)])
+def test_a_block_repeated_alike_is_recorded_once_and_replayed_after(
+    name: str, computed: int, replayed: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bert-base's twelve encoder layers are alike (llama-2-7b's 32 decoder layers too): the
+    first is expanded, the second recorded as it expands, and the others are replayed, their
+    nodes named under their own paths with nothing worked out again; without replays, none."""
+    made = replays(monkeypatch)
+    text = (ROOT / "specs" / f"{name}.yaml").read_text()
+    rows = engine.run(load_text(text, f"{name}.yaml")).rows
+    assert [count for _, count in made] == replayed
+    assert len(rows) - sum(replayed) == computed
+    made.clear()
+    monkeypatch.setattr(_Builder, "replay", False)
+    assert engine.run(load_text(text, f"{name}.yaml")).rows == rows
+    assert made == []
+
+
+REPLAYS = """\
+framework: pytorch
+input: [8]
+blocks:
+  layer:                   # alike in every copy: the third and fourth are replayed
+    params: {width: 8}
+    layers:
+      - Linear(width, width, name="fc")
+      - Add(inputs=["stack.block1.fc", fc])   # a full name: the first copy's own layer, the others' earlier one
+      - ReLU()
+  skipper:                 # takes a name it is given, looked up where it is called: never replayed
+    params: [skip]
+    layers:
+      - Linear(8, 8)
+      - Add(inputs=[skip, -1])
+  dropped:                 # reads `copy`: its copies differ, and are never replayed
+    layers:
+      - Dropout(0.1 * copy)
+  outer:                   # a block around one: its third copy replayed with the instances inside
+    layers:
+      - layer(repeat=2, name="inner")
+      - type: Sequential
+        name: seq
+        layers: [ReLU, "Linear(8, 8)"]
+layers:
+  - Linear(8, 8, name="first")
+  - layer(repeat=4, name="stack")
+  - skipper(first, repeat=4, name="skips")
+  - dropped(repeat=4, name="drops")
+  - outer(repeat=3, name="outers")
+"""
+
+
+def test_a_replay_makes_what_expanding_afresh_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every node (its name, layer, inputs, blocks), every block instance and every row of a
+    replayed copy is what expanding it would make: references by full name find what they found,
+    and copies that read `copy` or names outside them are expanded afresh."""
+    made = replays(monkeypatch)
+    report, graph = engine.computed(load_text(REPLAYS, "<replays>"))
+    # inside the second `outer`, being recorded, its second `inner` replays the first (met for the second time)
+    assert [path for path, _ in made] == ["stack.block3", "stack.block4", "outers.block2.inner.block2", "outers.block3"]
+    monkeypatch.setattr(_Builder, "replay", False)
+    afresh, expanded = engine.computed(load_text(REPLAYS, "<replays>"))
+    assert graph.nodes == expanded.nodes
+    assert graph.instances == expanded.instances
+    assert [row.fields() for row in report.rows] == [row.fields() for row in afresh.rows]

@@ -145,24 +145,41 @@ the batch (Keras's never do; its Reshape, RepeatVector and torch's Unfold are Fa
 def folds_batch(report: Report) -> bool:
     """Whether an unknown batch (None) stands for more than one sample somewhere: a reshape that
     folds it into another size (Swin's windows: `Reshape(-1, 49, C)` of (None, 8, 7, 8, 7, C) is
-    (None, 49, C), its None the batch times 64), or a permute that moves it off dim 0. Counting
-    such a None as one sample counts one window; the per-sample costs are then those at batch 1.
+    (None, 49, C), its None the batch times 64), a permute that moves it off dim 0, or a
+    concatenation along it (`torch.cat([x, x], 0)`: (None, C), its None twice the batch). Each
+    keeps every element, so a sample's elements differ before and after only where the None
+    changed its meaning. Counting such a None as one sample counts one window; the per-sample
+    costs are then those at batch 1.
 
     >>> from convcalc import summarize
-    >>> spec = "framework: pytorch\\ninput: [4, 6]\\nlayers: ['Reshape({})']"
-    >>> [folds_batch(summarize(spec.format(sizes))) for sizes in ("-1, 6", "-1, 4, 6")]
-    [True, False]
+    >>> spec = "framework: pytorch\\ninput: [4, 6]\\nlayers: ['{}']"
+    >>> layers = ("Reshape(-1, 6)", "Reshape(-1, 4, 6)", "Concat(0, inputs=[input, input])")
+    >>> [folds_batch(summarize(spec.format(layer))) for layer in layers]
+    [True, False, True]
     """
-    moves_batch: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
+    keeps: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
     for row in report.rows:
         layer_type = row.layer_type
-        if layer_type not in moves_batch:
-            moves_batch[layer_type] = layer_type is not None and layer_type.family in REARRANGES
-        if moves_batch[layer_type] and len(row.input_shapes) == 1:
+        if layer_type not in keeps:
+            keeps[layer_type] = layer_type is not None and (
+                layer_type.family in REARRANGES or layer_type.family is Family.CONCATENATE
+            )
+        if not keeps[layer_type]:
+            continue
+        if len(row.input_shapes) == 1:
             before, after = elements(row.input_shapes[0]), elements(row.output_shape)
-            if getattr(before, "expr", before) != getattr(after, "expr", after):  # symbols: their formulas
-                return True
+        else:
+            before, after = _summed_elements(row.input_shapes), elements(row.output_shape)
+        if getattr(before, "expr", before) != getattr(after, "expr", after):  # symbols: their formulas
+            return True
     return False
+
+
+def _summed_elements(shapes: tuple[Shape, ...]) -> int | None:
+    """The elements of a sample of several tensors (None where one is unknown; a formula of the
+    input's symbols where sizes are: the sum starts from the first count, not from 0)."""
+    known = [count for count in (elements(shape) for shape in shapes) if count is not None]
+    return sum(known[1:], known[0]) if known and len(known) == len(shapes) else None
 
 
 def _per_sample(spec: Spec) -> tuple[tuple[Row, ...], int] | None:

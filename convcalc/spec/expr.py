@@ -411,9 +411,15 @@ def _refused(text: str) -> Code:
     return refused
 
 
+_VALUES = frozenset((int, str, float, bool, tuple, list, type(None)))
+"""The types most values a name holds have: neither a helper nor the shape reader."""
+
+
 def _name(name: str, text: str) -> Code:
     def load(env: Mapping[str, object], depth: int) -> object:
         found = env.get(name, _UNSET)
+        if type(found) in _VALUES:
+            return found
         if found is not _UNSET and not isinstance(found, (Function, ShapeReader)):  # a tuple: quicker than a union
             return found
         known = ", ".join(sorted(k for k, v in env.items() if not isinstance(v, Function | ShapeReader)))
@@ -448,7 +454,7 @@ def _binary(node: ast.BinOp, text: str) -> Code:
 
 
 def _operate(operation: Callable[[Any, Any], Any], joins: bool, power: bool, a: object, b: object, text: str) -> object:
-    if joins and type(a) is type(b) and isinstance(a, list | tuple | str):
+    if joins and type(a) is type(b) and isinstance(a, (list, tuple, str)):
         joined: Any = a
         return _items(joined + b, text)  # ["input"] + names, "layer" + f"{i}"
     if power:
@@ -529,7 +535,7 @@ def _comprehension(node: ast.ListComp, text: str) -> Code:
                 return
             iterated, target, is_async, conditions = loops[index]
             items = iterated(scope, depth)
-            if not isinstance(items, tuple | list | str):
+            if not isinstance(items, (tuple, list, str)):
                 found_text = f"found {short(items)} in {text!r}"
                 raise LayerError(f"a comprehension runs over a tuple, a list or range(), {found_text}", code="CC105")
             if not isinstance(target, ast.Name) or is_async:  # allowed() refuses them before
@@ -561,7 +567,7 @@ def _joined(node: ast.JoinedStr, text: str) -> Code:
 
     def formatted(env: Mapping[str, object], depth: int, code: Code, conversion: int, spec: Code | None) -> str:
         value = code(env, depth)
-        if not isinstance(value, int | float | str | type(None)):
+        if not isinstance(value, (int, float, str, type(None))):
             raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
         if conversion in (ord("r"), ord("a")):
             value = repr(value)
@@ -571,7 +577,24 @@ def _joined(node: ast.JoinedStr, text: str) -> Code:
         except (ValueError, TypeError) as exc:  # TypeError: None takes no format spec
             raise LayerError(f"{short(text)}: {exc}", code="CC105") from None
 
+    simple = [part if isinstance(part, str) else part[0] for part in parts]  # text, and values formatted as str() does
+    if any(not isinstance(part, str) and (part[1] != -1 or part[2] is not None) for part in parts):
+        simple = []
+
     def joined(env: Mapping[str, object], depth: int) -> object:
+        if simple:  # most f-strings: {name} and {i + 1}, no conversion or format spec
+            pieces = []
+            for part in simple:
+                if type(part) is str:
+                    pieces.append(part)
+                    continue
+                value = part(env, depth)  # type: ignore[operator]
+                if type(value) is not str:
+                    if not isinstance(value, (int, float, type(None))):
+                        raise LayerError(f"an f-string formats numbers and text, found {short(value)} in {text!r}", code="CC105")
+                    value = format(value, "")
+                pieces.append(value)
+            return "".join(pieces)
         return "".join([part if isinstance(part, str) else formatted(env, depth, *part) for part in parts])
 
     return joined
@@ -607,7 +630,7 @@ def _subscript(node: ast.Subscript, text: str) -> Code:
 
 
 def _indexable(container: object, text: str) -> tuple[object, ...] | list[object] | str:
-    if not isinstance(container, tuple | list | str):
+    if not isinstance(container, (tuple, list, str)):
         raise LayerError(f"only a tuple can be indexed, by an integer, in {text!r}", code="CC105")
     return container
 
@@ -721,7 +744,7 @@ def builtin(name: str, args: tuple[object, ...], kwargs: dict[str, object], text
     if name in TEXT:
         return _text_builtin(name, args, text)
     if name in ("min", "max"):
-        items = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
+        items = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
         if not items:
             raise LayerError(f"{name}() of nothing in {text!r}", code="CC105")
         try:
@@ -764,7 +787,7 @@ def _text_builtin(name: str, args: tuple[object, ...], text: str) -> str:
         raise LayerError(f"{name}() takes one value, found {len(args)} arguments in {text!r}", code="CC104")
     value = args[0]
     if name == "str":
-        if not isinstance(value, int | float | str | bool | type(None)):
+        if not isinstance(value, (int, float, str, bool, type(None))):
             raise LayerError(f"expected a number or text to write as text in {text!r}, found {short(value)}", code="CC105")
         return str(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0x10FFFF:
@@ -782,16 +805,20 @@ UNARY: dict[str, Callable[[float], object]] = {
 
 
 def _bounded(result: object, text: str) -> object:
+    if type(result) is int and -LIMIT <= result <= LIMIT:  # most results: answered without the isinstance chain
+        return result
     if isinstance(result, complex):  # (-8) ** 0.5
         raise LayerError(f"{text!r} is not a real number", code="CC105")
-    if isinstance(result, int | float) and not isinstance(result, bool) and not abs(result) <= LIMIT:
+    if isinstance(result, (int, float)) and not isinstance(result, bool) and not abs(result) <= LIMIT:
         raise LayerError(f"{text!r} is larger than {LIMIT:,}", code="CC105")
     return result
 
 
 def _number(value: object, text: str) -> int | float:
-    if type(value) is not int and integral(value):  # a formula of the input's symbols computes as an int does
+    if type(value) is int:
+        return value
+    if integral(value):  # a formula of the input's symbols computes as an int does
         return cast(int, value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise LayerError(f"expected a number in {text!r}, found {value!r}", code="CC105")
     return value
