@@ -679,9 +679,10 @@ def norm_class(kind: type, known: Container[str]) -> str | None:
     """The torch.nn norm class a module subclasses (its nearest base in convcalc's vocabulary
     among NORM_CLASSES), whatever its forward does around the norm.
 
-    >>> import torch
-    >>> class BatchNormAct(torch.nn.BatchNorm2d): ...
-    >>> norm_class(BatchNormAct, {"BatchNorm2d"}), norm_class(torch.nn.Linear, {"Linear"})
+    >>> BatchNorm2d = type("BatchNorm2d", (), {"__module__": "torch.nn.modules.batchnorm"})  # torch's, as it is named
+    >>> Linear = type("Linear", (), {"__module__": "torch.nn.modules.linear"})
+    >>> class BatchNormAct(BatchNorm2d): ...
+    >>> norm_class(BatchNormAct, {"BatchNorm2d"}), norm_class(Linear, {"Linear"})
     ('BatchNorm2d', None)
     """
     for base in kind.__mro__:
@@ -761,9 +762,9 @@ def inherited(kind: type, known: Container[str]) -> str | None:
     unchanged (torchvision's video Conv3DSimple is an nn.Conv3d with another constructor), so
     computing it is computing that base; None when it has none, or overrides forward.
 
-    >>> import torch
-    >>> class Conv(torch.nn.Conv3d): ...
-    >>> class Logged(torch.nn.Conv3d):
+    >>> Conv3d = type("Conv3d", (), {"__module__": "torch.nn.modules.conv", "forward": lambda self, x: x})  # torch's
+    >>> class Conv(Conv3d): ...
+    >>> class Logged(Conv3d):
     ...     def forward(self, x): return super().forward(x)
     >>> inherited(Conv, {"Conv3d"}), inherited(Logged, {"Conv3d"})
     ('Conv3d', None)
