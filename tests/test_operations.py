@@ -68,6 +68,16 @@ TORCH: list[tuple[str, tuple[Shape, ...], tuple[Shape, ...]]] = [
     ("Expand(2, 4, 5)", ((1, 5),), ((2, 4, 5),)),
     ("Expand(-1, 4, -1)", ((1, 5),), ((2, 4, 5),)),
     ("Expand((3, 2, 4, 5))", ((1, 5),), ((3, 2, 4, 5),)),
+    ("Repeat(2, 1, 3)", ((3, 4),), ((4, 3, 12),)),
+    ("Repeat((3, 2, 1, 1))", ((3, 4),), ((3, 4, 3, 4),)),
+    ("Repeat(repeats=[1, 1, 1])", ((3, 4),), ((2, 3, 4),)),
+    ("Tile((2,))", ((3, 4),), ((2, 3, 8),)),
+    ("Tile(2, 1, 1, 3)", ((3, 4),), ((2, 2, 3, 12),)),
+    ("Tile(())", ((3, 4),), ((2, 3, 4),)),
+    ("RepeatInterleave(2)", ((3, 4),), ((48,),)),
+    ("RepeatInterleave(2, 1)", ((3, 4),), ((2, 6, 4),)),
+    ("RepeatInterleave(3, dim=-1, output_size=12)", ((3, 4),), ((2, 3, 12),)),
+    ("RepeatInterleave(1, 0)", ((3, 4),), ((2, 3, 4),)),
     ("Mean()", ((3, 4, 5),), ((),)),
     ("Mean(1)", ((3, 4, 5),), ((2, 4, 5),)),
     ("Mean((2, 3), keepdim=True)", ((3, 4, 5),), ((2, 3, 1, 1),)),
@@ -174,6 +184,16 @@ TORCH_REJECTS: list[tuple[str, tuple[Shape, ...], str, str]] = [
     ("Expand(4, 5)", ((1, 5),), "CC200", "fewer than the input (2, 1, 5) has axes"),
     ("Expand(-1, 2, 4, 5)", ((1, 5),), "CC200", "-1 cannot size the new leading dim 0"),
     ("Expand(2, 0, 5)", ((1, 5),), "CC105", "has the size 0"),
+    ("Repeat(2, 2)", ((3, 4),), "CC200", "repeats (2, 2) has 2 repeats, fewer than the input (2, 3, 4) has axes"),
+    ("Repeat(-1, 1, 1)", ((3, 4),), "CC105", "has the repeat -1"),
+    ("Repeat(1, 0, 1)", ((3, 4),), "CC200", "repeats (1, 0, 1) repeats an axis 0 times"),
+    ("Repeat(2.0, 1, 1)", ((3, 4),), "CC105", "repeats must be integers"),
+    ("Tile((1, -4))", ((3, 4),), "CC105", "dims (1, 1, -4) has the repeat -4"),
+    ("RepeatInterleave(-1, 1)", ((3, 4),), "CC105", "repeats must be non-negative, found -1"),
+    ("RepeatInterleave(0, 1)", ((3, 4),), "CC200", "repeats 0 leaves no value"),
+    ("RepeatInterleave(2, 3)", ((3, 4),), "CC200", "dim 3 is out of range for a 3-D input"),
+    ("RepeatInterleave(2, 1, output_size=5)", ((3, 4),), "CC201", "Invalid output_size, expected 6 but got 5"),
+    ("RepeatInterleave((1, 2, 3), 1)", ((3, 4),), "CC105", "a tensor of repeats sizes the output by its values"),
     ("Mean((1, 1))", ((3, 4, 5),), "CC200", "names axis 1 twice"),
     ("Mean(4)", ((3, 4, 5),), "CC200", "dim 4 is out of range"),
     ("Amax((1, 1))", ((3, 4, 5),), "CC200", "names axis 1 twice"),
@@ -321,6 +341,18 @@ def test_the_forwards_batch_size_is_read_as_written() -> None:
     assert rejection("pytorch", "View(None, 'a')", (3, 4))[0] == "CC105"
 
 
+def test_a_repeat_of_an_unknown_batch_is_unknown() -> None:
+    """x.repeat(2, 1, 1) of a batch unknown until run time: 2 x None is None, as a repeat of 1 is."""
+    for layer, expected in (
+        ("Repeat(2, 1, 3)", (None, 3, 12)),
+        ("Repeat(3, 1, 1, 1)", (3, None, 3, 4)),
+        ("Tile((2,))", (None, 3, 8)),
+        ("RepeatInterleave(2, 0)", (None, 3, 4)),
+        ("RepeatInterleave(2)", (None,)),
+    ):
+        assert summarize(graph("pytorch", {"x": (3, 4)}, [layer], None)).rows[-1].output_shape == expected, layer
+
+
 def test_an_error_points_at_the_argument() -> None:
     text = graph("pytorch", {"x": (3, 4, 5)}, ["Conv2d(3, 3, 1)", "Permute(0, 1, 1, 2)"])
     with pytest.raises(SpecError) as caught:
@@ -364,6 +396,17 @@ def test_receptive_fields_step_through_a_slice_and_end_at_a_roll() -> None:
     fields = [(r.field.size, r.field.stride, r.field.padding) if r.field else None for r in rows]
     assert fields[:4] == [((3, 3), (1, 1), (1, 1)), ((3, 3), (2, 1), (0, 1)), ((3, 3), (2, 1), (0, 1)), ((7, 5), (2, 1), (0, 1))]
     assert fields[4] is None and "it works along axis 3, which is spatial here" in rows[4].reason
+
+
+def test_receptive_fields_pass_new_leading_axes_and_end_along_a_repeated_axis() -> None:
+    """A repeat of the channels (or new axes in front) leaves the spatial field as it was; positions
+    along a repeated or interleaved spatial axis wrap round or spread, so no window describes them."""
+    layers = ["Conv2d(4, 4, 3)", "Repeat(1, 2, 1, 1)", "Tile((2, 1, 1, 1, 1))", "Tile((1, 2, 1))"]
+    rows = receptive_fields(report("pytorch", layers))
+    assert [r.field.size if r.field else None for r in rows] == [(3, 3), (3, 3), (3, 3), None]
+    assert "it works along axis 3, which is spatial here" in rows[-1].reason  # the new leading axis moved it
+    rows = receptive_fields(report("pytorch", ["Conv2d(4, 4, 3)", "RepeatInterleave(2, 1)", "RepeatInterleave(2, -1)"]))
+    assert [r.field.size if r.field else None for r in rows] == [(3, 3), (3, 3), None]
 
 
 def test_keras_permute_and_transpose_move_the_field() -> None:

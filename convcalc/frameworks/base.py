@@ -156,6 +156,8 @@ class Family(metaclass=Constants):
     BUFFER: ClassVar[Family] = constant("constant tensor", Positions.NONE, macs.zero)  # a buffer: no input, no parameters
     # torch.roll: positions move along an axis, wrapping around
     ROLL: ClassVar[Family] = constant("roll", Positions.AXES, macs.zero)
+    # Tensor.repeat, torch.tile, torch.repeat_interleave: copies of the input laid side by side
+    REPETITION: ClassVar[Family] = constant("repetition", Positions.AXES, macs.zero)
     # torch.einsum: products of its operands summed over the indices dropped
     EINSUM: ClassVar[Family] = constant("einsum", Positions.NONE, None)
     # issue 9: the layer classes users met and found missing

@@ -3849,6 +3849,18 @@ PYTORCH = {
         "Pads the input tensor using the reflection of the input boundary.",
         {"padding": ("Union[int, tuple[int, int, int, int, int, int]]", "the size of the padding.")},
     ),
+    "Repeat": (
+        "x.repeat(*repeats): the input copied repeats[i] times along each dim i.",
+        {"repeats": ("tuple of int", "the number of times to repeat the tensor along each dimension, at least one per dim.")},
+    ),
+    "RepeatInterleave": (
+        "torch.repeat_interleave(input, repeats, dim=None, *, output_size=None): each value repeated in place.",
+        {
+            "repeats": ("int", "the number of repetitions of each element."),
+            "dim": ("int, optional", "the dimension along which to repeat values; None flattens the input."),
+            "output_size": ("int, optional", "the total output size along the dim, checked against it."),
+        },
+    ),
     "ReplicationPad1d": (
         "Pads the input tensor using replication of the input boundary.",
         {"padding": ("Union[int, tuple[int, int]]", "the size of the padding.")},
@@ -4005,6 +4017,10 @@ PYTORCH = {
             "value": ("float", "The value to replace with"),
             "inplace": ("bool", "can optionally do the operation in-place."),
         },
+    ),
+    "Tile": (
+        "torch.tile(input, dims), x.tile(*dims): the input copied dims[i] times along each dim.",
+        {"dims": ("tuple of int", "the number of repetitions per dimension.")},
     ),
     "Transformer": (
         "A basic transformer layer.",

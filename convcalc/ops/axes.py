@@ -1,5 +1,5 @@
 """Axis arguments, and the shapes of the tensor operations that take some: reductions (torch.mean,
-keras.ops.mean...), squeeze, unsqueeze and expand_dims, expand, permutations, chunk and split.
+keras.ops.mean...), squeeze, unsqueeze and expand_dims, expand, repeat, permutations, chunk and split.
 
 Shapes here include every axis, batch first (None where a size is unknown), as torch's tensor
 methods and keras.ops count them; each framework reads its own arguments into the axes these
@@ -184,6 +184,42 @@ def expanded(shape: Shape, sizes: tuple[int | None, ...], argument: str = "size"
                 code="CC200",
             )
     return tuple(out)
+
+
+def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") -> Shape:
+    """`shape` repeated `repeats` times along each axis (Tensor.repeat; torch.tile once its
+    dims are padded): extra leading repeats add axes in front, and each size is multiplied (an
+    unknown size stays unknown). Fewer repeats than axes is torch's "Number of dimensions of
+    repeat dims can not be smaller than number of dimensions of tensor"; a repeat of 0 makes an
+    empty tensor, which convcalc refuses.
+
+    >>> repeated((2, 3, 4), (2, 1, 3)), repeated((None, 3), (2, 1, 2))
+    ((4, 3, 12), (2, None, 6))
+    >>> repeated((2, 3, 4), (2, 2))
+    Traceback (most recent call last):
+    ...
+    convcalc.errors.LayerError: sizes (2, 2) has 2 repeats, fewer than the input (2, 3, 4) has axes
+    """
+    lead = len(repeats) - len(shape)
+    if lead < 0:
+        raise LayerError(
+            f"{argument} {format_shape(repeats)} has {len(repeats)} repeats, fewer than the input {format_shape(shape)} has axes",
+            hint="give a repeat for each axis, batch included (1 keeps an axis)",
+            argument=argument,
+            code="CC200",
+        )
+    for count in repeats:
+        if count < 0:
+            raise LayerError(f"{argument} {format_shape(repeats)} has the repeat {count}", argument=argument, code="CC105")
+        if count == 0:
+            raise LayerError(
+                f"{argument} {format_shape(repeats)} repeats an axis 0 times",
+                hint="torch would return an empty tensor",
+                argument=argument,
+                code="CC200",
+            )
+    kept = tuple(None if n is None else n * r for n, r in zip(shape, repeats[lead:], strict=True))
+    return repeats[:lead] + kept
 
 
 def chunk_sizes(size: int, chunks: int) -> tuple[int, ...]:

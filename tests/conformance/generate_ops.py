@@ -396,6 +396,39 @@ def torch_arithmetic(g: Gen) -> None:
         g.add(kind, inputs=(-1, "y") if g.chance(0.7) else ("y", -1), **kwargs)
 
 
+def torch_repeat(g: Gen) -> None:
+    """x.repeat (a repeat per dim, maybe more in front), torch.tile (fewer dims padded with ones,
+    more add dims) and torch.repeat_interleave (along a dim, or of the flattened tensor)."""
+    g.start(sizes(g, g.int(1, 3), 1, 5))
+    for _ in range(g.int(1, 2)):
+        if not g.alive:
+            return
+        rank = len(g.shape)
+        kind = g.pick(["Repeat", "Tile", "RepeatInterleave"])
+        bad = g.bad_choice(
+            {"Repeat": ["fewer", "negative"], "Tile": ["negative"], "RepeatInterleave": ["range", "negative", "size"]}[kind]
+        )
+        if kind == "RepeatInterleave":
+            count = -g.int(1, 2) if bad == "negative" else g.int(1, 3)
+            if g.chance(0.2) and not bad and prod(g.shape) * count <= 4096:
+                g.add(kind, count)  # the flattened tensor
+                continue
+            dim = rank + g.int(0, 1) if bad == "range" else g.int(-rank, rank - 1)
+            if bad == "size" or g.chance(0.3):
+                size = g.shape[dim] * count + (1 if bad == "size" else 0)
+                g.add(kind, count, dim=dim, output_size=size)
+            else:
+                g.add(kind, count, dim) if g.chance(0.5) else g.add(kind, repeats=count, dim=dim)
+            continue
+        length = rank + g.int(0, 1) if kind == "Repeat" else g.int(0, rank + 1)
+        repeats = [g.int(1, 3) if g.chance(0.5) else 1 for _ in range(length)]
+        if bad == "fewer":
+            repeats = repeats[: rank - 1]
+        elif bad == "negative":
+            repeats = [*repeats, -1] if kind == "Tile" or not repeats else [*repeats[:-1], -1]
+        g.add(kind, *repeats) if repeats and g.chance(0.5) else g.add(kind, tuple(repeats))
+
+
 def torch_roll(g: Gen) -> None:
     """torch.roll along some dims (a shift each), or of the flattened tensor (one shift, no dims)."""
     g.start(sizes(g, g.int(1, 3), 1, 7))
@@ -640,6 +673,7 @@ TORCH = {
     "pad": (torch_pad, 40),
     "arithmetic": (torch_arithmetic, 40),
     "roll": (torch_roll, 40),
+    "repeat": (torch_repeat, 40),
     "slice": (torch_slice, 40),
     "index": (torch_index, 30),
     "unary": (torch_unary, 20),

@@ -50,6 +50,11 @@ def torch_calls() -> dict[str, Call]:
         "Squeeze": squeeze,
         "Unsqueeze": method("unsqueeze"),
         "Expand": method("expand"),
+        "Repeat": method("repeat"),
+        "Tile": lambda *a, **k: (
+            lambda x: torch.tile(x, *a, **k) if k or (len(a) == 1 and isinstance(a[0], tuple)) else x.tile(*a)
+        ),
+        "RepeatInterleave": lambda *a, **k: lambda x: torch.repeat_interleave(x, *a, **k),
         "Mean": lambda *a, **k: lambda x: torch.mean(x, *a, **k),
         "Sum": lambda *a, **k: lambda x: torch.sum(x, *a, **k),
         "Amax": lambda *a, **k: lambda x: torch.amax(x, *a, **k),

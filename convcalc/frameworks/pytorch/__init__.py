@@ -36,8 +36,9 @@ PYTORCH = Vocabulary(
             "TransformerEncoder TransformerDecoder Transformer"
         ),
         "convcalc.frameworks.pytorch.functions": (
-            "Permute Transpose Reshape View Squeeze Unsqueeze Expand Mean Sum Amax Amin Chunk Split Roll Slice Index "
-            "Neg Cos Sin Exp Clamp Normalize Matmul Einsum ScaledDotProductAttention Subtract Divide Interpolate Pad"
+            "Permute Transpose Reshape View Squeeze Unsqueeze Expand Repeat Tile RepeatInterleave Mean Sum Amax Amin Chunk "
+            "Split Roll Slice Index Neg Cos Sin Exp Clamp Normalize Matmul Einsum ScaledDotProductAttention Subtract Divide "
+            "Interpolate Pad"
         ),
         "convcalc.frameworks.parameters:PYTORCH_TYPES": "Parameter Buffer",
         "convcalc.frameworks.pytorch.cells": "RNNCell LSTMCell GRUCell",

@@ -17,6 +17,7 @@ modules for x.unflatten, F.channel_shuffle and F.interpolate without antialias.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from convcalc.errors import LayerError
@@ -34,6 +35,7 @@ from convcalc.ops.axes import (
     pieces,
     reduced,
     reordered,
+    repeated,
     slice_span,
     split_sizes,
     squeezed,
@@ -233,6 +235,131 @@ own(
 )
 EXPAND = Code("{0}.expand({size})", strided=True)
 own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expanded_axes, code=EXPAND)
+
+
+# --- Repetitions: Tensor.repeat, torch.tile, torch.repeat_interleave (aten TensorShape.cpp, Repeat.cpp)
+
+
+def tile_repeats(args: Args, shape: Shape) -> tuple[int, ...]:
+    """torch.tile's dims as Tensor.repeat's repeats: fewer than the input's axes get ones in front
+    (more add axes in front, as repeat's do)."""
+    given = integers(args, "dims")
+    return (1,) * (len(shape) - len(given)) + given
+
+
+def repeat(args: Args, shape: Shape) -> Built:
+    """x.repeat(*repeats): the input copied `repeats[i]` times along each dim i.
+
+    Each output size is the input's times its repeat; repeats beyond the input's dims add dims in
+    front (an unknown batch repeated stays unknown).
+
+    Args:
+        repeats (tuple of int): the number of times to repeat the tensor along each dimension, at least one per dim.
+    """
+    return Built(repeated(shape, integers(args, "repeats"), "repeats"))
+
+
+def tile(args: Args, shape: Shape) -> Built:
+    """torch.tile(input, dims), x.tile(*dims): the input copied `dims[i]` times along each dim.
+
+    Fewer dims than the input has are padded with ones in front; more add dims in front, as
+    x.repeat does.
+
+    Args:
+        dims (tuple of int): the number of repetitions per dimension.
+    """
+    return Built(repeated(shape, tile_repeats(args, shape), "dims"))
+
+
+def repeated_axes(repeats: tuple[int, ...], shape: Shape) -> Axes:
+    """New leading axes come from nowhere; along a repeated axis positions wrap round (a field ends there)."""
+    lead = len(repeats) - len(shape)
+    return Axes((None,) * lead + tuple(range(len(shape))), tuple(i for i, r in enumerate(repeats[lead:]) if r != 1))
+
+
+def interleave_repeats(args: Args) -> int:
+    """An int `repeats`: a tensor of them gives an output whose size depends on their values."""
+    value = args["repeats"]
+    if not integral(value):
+        raise args.error(
+            "repeats",
+            "an int",
+            hint="a tensor of repeats sizes the output by its values, which convcalc does not know",
+        )
+    assert isinstance(value, int)
+    if value < 0:
+        raise LayerError(f"repeats must be non-negative, found {value}", argument="repeats", code="CC105")
+    if value == 0:
+        raise LayerError("repeats 0 leaves no value", hint="torch would return an empty tensor", argument="repeats", code="CC200")
+    return value
+
+
+def interleaved(args: Args, shape: Shape) -> tuple[int | None, Shape]:
+    """The dim repeated (None: the flattened input) and the output's shape."""
+    count = interleave_repeats(args)
+    chosen = args.optional_int("dim")
+    if chosen is None:
+        total = None if None in shape else math.prod(n for n in shape if n is not None)
+        return None, (None if total is None else total * count,)
+    axis = axis_index(chosen, len(shape))
+    size = shape[axis]
+    return axis, shape[:axis] + (None if size is None else size * count,) + shape[axis + 1 :]
+
+
+def repeat_interleave(args: Args, shape: Shape) -> Built:
+    """torch.repeat_interleave(input, repeats, dim=None, *, output_size=None): each value repeated in place.
+
+    Along `dim` each position is copied `repeats` times before the next (the size times
+    `repeats`); without dim, the flattened input's (one dim of numel * repeats). convcalc takes an
+    int `repeats` only: a tensor of them makes the output's size depend on their values.
+
+    Args:
+        repeats (int): the number of repetitions of each element.
+        dim (int, optional): the dimension along which to repeat values; None flattens the input.
+        output_size (int, optional): the total output size along the dim, checked against it.
+    """
+    axis, out = interleaved(args, shape)
+    wanted = args.optional_int("output_size")
+    found = out[0 if axis is None else axis]
+    if wanted is not None and found is not None and wanted != found:
+        raise LayerError(
+            f"repeat_interleave: Invalid output_size, expected {found} but got {wanted}", argument="output_size", code="CC201"
+        )
+    return Built(out)
+
+
+def interleaved_axes(args: Args, shape: Shape) -> Axes:
+    """Along the repeated dim positions spread (a field ends there); flattening mixes every axis."""
+    axis, _ = interleaved(args, shape)
+    if axis is None:
+        return Axes((None,), tuple(range(len(shape))))
+    return mixing(len(shape), axis) if args.int("repeats") != 1 else Axes(tuple(range(len(shape))))
+
+
+own(
+    "Repeat",
+    Sizes((("repeats", REQUIRED),)),
+    repeat,
+    Family.REPETITION,
+    axes=lambda args, shape: repeated_axes(integers(args, "repeats"), shape),
+    code=Code("{0}.repeat({repeats})"),
+)
+own(
+    "Tile",
+    Sizes((("dims", REQUIRED),)),
+    tile,
+    Family.REPETITION,
+    axes=lambda args, shape: repeated_axes(tile_repeats(args, shape), shape),
+    code=Code("torch.tile({0}, {dims})"),
+)
+own(
+    "RepeatInterleave",
+    Signature((("repeats", REQUIRED), ("dim", None)), (("output_size", None),)),
+    repeat_interleave,
+    Family.REPETITION,
+    axes=interleaved_axes,
+    code=Code("torch.repeat_interleave({0}, {repeats}{+dim}{+output_size})"),
+)
 
 
 # --- Reductions: torch.mean, sum, amax, amin (aten ReduceOps.cpp, make_dim_mask)
