@@ -379,6 +379,26 @@ def test_an_expand_to_an_unknown_size_other_than_the_batch_is_refused(tmp_path: 
         convert(save(tmp_path, nodes, dims, inits))
 
 
+def test_a_tile_by_constant_repeats_is_a_tile(tmp_path: Path) -> None:
+    """`x.repeat(1, 2, 3)`, `torch.tile(x, ...)` as torch.onnx writes them; with a dynamic batch a
+    repeat of dim 0 leaves it unknown."""
+    nodes = [helper.make_node("Tile", ["x", "repeats"], ["y"], "/Tile")]
+    path = save(tmp_path, nodes, ["batch", 4, 8], [ints("repeats", 1, 2, 3)])
+    assert layers(path) == ['Tile((1, 2, 3), name="tile")']
+    assert summarize(convert(path).text).output_shape == (None, 8, 24)
+    path = save(tmp_path, nodes, [2, 4, 8], [ints("repeats", 3, 1, 1)])
+    assert summarize(convert(path).text).output_shape == (6, 4, 8)
+
+
+def test_a_tile_by_repeats_computed_from_the_input_is_refused(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Shape", ["x"], ["x_shape"], "/Shape"),
+        helper.make_node("Tile", ["x", "x_shape"], ["y"], "/Tile"),
+    ]
+    with pytest.raises(SpecError, match="Tile node '/Tile': repeats is computed from values the importer cannot follow"):
+        convert(save(tmp_path, nodes, ["batch", 4, 8], []))
+
+
 def test_with_a_dynamic_batch_a_reshape_out_of_windows_keeps_the_sizes_it_is_given(tmp_path: Path) -> None:
     """Swin's window reverse exported with a dynamic batch: windows of (B * nW, 4, 6) viewed as
     `(B, H // 2, W // 2, 2, 2, C)`, B and H, W read from the input's Shape. ONNX's inference

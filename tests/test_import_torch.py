@@ -346,3 +346,59 @@ def test_a_block_parameter_of_a_sequentials_layer_is_a_name(tmp_path: Path) -> N
     result = convert(f"{path}:net", options={"input_shape": (4, 8, 8)})
     assert not result.problems and result.computed, [p.text() for p in result.problems]
     assert "kernel_size_2" in result.text and "2_kernel_size" not in result.text
+
+
+REPEATS = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.spatial = nn.Parameter(torch.zeros(4, 8))  # MViT's positional encoding: tiled, interleaved
+        self.temporal = nn.Parameter(torch.zeros(2, 8))
+
+    def forward(self, x):
+        position = torch.tile(self.spatial, (2, 1)) + torch.repeat_interleave(self.temporal, 4, dim=0)
+        x = x + position
+        a = x.repeat(1, 2, 1)
+        b = x.tile(2, 1)
+        c = x.repeat_interleave(2, dim=1, output_size=16)
+        return torch.cat([a, b, c], dim=-1), x.repeat_interleave(3), x.repeat(3, 1, 1, 1)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_repeat_tile_and_repeat_interleave_import_with_torchs_shapes(tmp_path: Path) -> None:
+    """Each call is its stand-in with the arguments as written (the shapes in the comments are the
+    ones torch's trace recorded; the importer checks convcalc's against them)."""
+    path = tmp_path / "repeats.py"
+    path.write_text(REPEATS)
+    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [line.strip()[2:] for line in result.text.splitlines() if re.match(r"  - (Repeat|Tile)", line)]
+    assert [re.sub(r"\s+#", "  #", line) for line in lines] == [
+        'Tile((2, 1), name="tile")  # (8, 8)',
+        'RepeatInterleave(4, dim=0, name="repeat_interleave")  # (8, 8)',
+        'Repeat(1, 2, 1, name="repeat")  # (None, 16, 8)',
+        'Tile(2, 1, name="tile_1", inputs=["add_1"])  # (None, 16, 8)',
+        'RepeatInterleave(2, dim=1, output_size=16, name="repeat_interleave_1", inputs=["add_1"])  # (None, 16, 8)',
+        'RepeatInterleave(3, name="repeat_interleave_2", inputs=["add_1"])  # (None,)',
+        'Repeat(3, 1, 1, 1, name="repeat_1", inputs=["add_1"])  # (3, None, 8, 8)',
+    ]
+    shapes = [row.output_shape for row in summarize(result.text).rows if row.type == "RepeatInterleave"]
+    assert shapes == [(8, 8), (None, 16, 8), (None,)]
+
+
+def test_a_tensor_of_repeats_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "counts.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n\nclass Counts(nn.Module):\n"
+        "    def forward(self, x):\n        return torch.repeat_interleave(x, torch.tensor([1, 2, 3, 2]), dim=1)\n"
+    )
+    with pytest.raises(SpecError, match="a tensor of repeats: its output's size depends on their values"):
+        convert(f"{path}:Counts", options={"input_shape": (4,)})

@@ -658,6 +658,16 @@ def expand(node: Node) -> list[Layer]:
     return [fed("Expand", tuple(batch if node.is_batch(s) else -1 if s == 1 else s for s in sizes), [node.ref(0)])]
 
 
+@op("Tile")
+def tile(node: Node) -> list[Layer]:
+    """`x.repeat(...)`, `torch.tile(x, ...)` as torch.onnx writes them: a repeat per axis, the
+    `repeats` input a constant (one computed from values the importer cannot follow is refused)."""
+    repeats = node.integers(1, "repeats")
+    if len(repeats) != node.rank(0):
+        raise node.fail(f"a Tile of a {node.rank(0)}-D input with {len(repeats)} repeats")
+    return [fed("Tile", (tuple(repeats),), [node.ref(0)])]
+
+
 @op("Pad")
 def pad(node: Node) -> list[Layer]:
     pads = node.integers(1, "pads") if node.given(1) else attr_ints(node, "pads", [])

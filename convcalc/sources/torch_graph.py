@@ -71,6 +71,9 @@ FUNCTIONS = {
     "chunk": "Chunk",
     "split": "Split",
     "expand": "Expand",
+    "repeat": "Repeat",
+    "tile": "Tile",
+    "repeat_interleave": "RepeatInterleave",
     "interpolate": "Interpolate",
     "pad": "Pad",
     "scaled_dot_product_attention": "ScaledDotProductAttention",
@@ -337,6 +340,12 @@ class Converter:
             rest = [-1 if size is None else size for size in (traced if traced is not None else rest)]
         if kind == "Expand":
             rest = [_batch_size(node, i, len(rest)) if size is None else size for i, size in enumerate(rest)]
+        if kind == "RepeatInterleave" and len(tensors) != 1:
+            raise self.fail(
+                node,
+                "repeat_interleave with a tensor of repeats: its output's size depends on their values",
+                hint="an int repeats is read; a tensor's values are not",
+            )
         if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
