@@ -30,6 +30,9 @@ CALLS = {
     "Unsqueeze": ("unsqueeze", "__getitem__"),  # x[..., None]
     "Pad": ("pad",),
     "Roll": ("roll",),
+    "Repeat": ("repeat",),
+    "Tile": ("tile",),
+    "RepeatInterleave": ("repeat_interleave",),
     "Slice": ("__getitem__",),
     "Select": ("__getitem__",),
     "Index": ("__getitem__",),

@@ -531,6 +531,10 @@ CASES = {
         "- Sum(dim=-1, keepdim=True, dtype='float64', inputs=input)\n- Amax(1, inputs=input)\n- Amin((1, 2), inputs=input)\n"
         "- Squeeze(inputs=input)\n- Squeeze(1, inputs=input)"
     ),
+    "torch-repeats": (
+        "framework: pytorch\ninput: [3, 4]\nlayers:\n- Repeat(1, 2, 1)\n- Tile(2)\n- RepeatInterleave(2, dim=1, output_size=12)\n"
+        "- RepeatInterleave(3)"
+    ),
     "torch-attention-mask": (
         "framework: pytorch\ninputs: {q: [2, 5, 8], k: [2, 6, 8], v: [2, 6, 8], m: [1, 5, 6]}\nbatch: 3\nlayers:\n"
         "- ScaledDotProductAttention(scale=0.5, inputs=[q, k, v, m])"
