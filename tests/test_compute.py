@@ -160,6 +160,19 @@ def test_a_concatenation_along_the_batch_is_counted_per_sample() -> None:
     assert costs(summarize(along_features)).macs == 8 * 8
 
 
+@pytest.mark.parametrize("layer", ["Repeat(2, 1)", "Tile((2, 1))", "RepeatInterleave(2, 0)", "Repeat(3, 1, 1)"])
+def test_a_repetition_of_an_unknown_batch_is_counted_per_sample(layer: str) -> None:
+    """`x.repeat(2, 1)` of (None, 4) is (None, 4) with twice the batch in it (torch.tile and
+    repeat_interleave along dim 0 alike; `repeat(3, 1, 1)` moves it off dim 0): the per-sample
+    counts are those at batch 1, where the Linear after runs on 2 (or 3) rows a sample."""
+    text = spec("pytorch", [4], [layer, "Linear(4, 8)"])
+    unknown, one = costs(summarize(text)), costs(summarize(text, batch=1))
+    rows = 3 if layer.startswith("Repeat(3") else 2
+    assert unknown.per_sample and unknown.macs == one.macs == rows * 4 * 8
+    along_features = spec("pytorch", [4], ["Repeat(1, 2)", "Linear(8, 8)"])
+    assert costs(summarize(along_features)).macs == 8 * 8
+
+
 def test_a_folded_batch_where_a_layer_refuses_a_batch_of_one_is_counted_at_two_halved() -> None:
     """A BatchNorm1d in training refuses (1, C) as torch does ("Expected more than 1 value per
     channel when training"):

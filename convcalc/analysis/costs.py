@@ -148,23 +148,28 @@ def folds_batch(report: Report) -> bool:
     (None, 49, C), its None the batch times 64), a permute that moves it off dim 0, or a
     concatenation along it (`torch.cat([x, x], 0)`: (None, C), its None twice the batch). Each
     keeps every element, so a sample's elements differ before and after only where the None
-    changed its meaning. Counting such a None as one sample counts one window; the per-sample
+    changed its meaning. A repetition (`x.repeat(2, 1)`, torch.tile, repeat_interleave) keeps no
+    count to compare: any on an unknown batch is taken to fold it (the counts at batch 1 are
+    exact either way). Counting such a None as one sample counts one window; the per-sample
     costs are then those at batch 1.
 
     >>> from convcalc import summarize
     >>> spec = "framework: pytorch\\ninput: [4, 6]\\nlayers: ['{}']"
-    >>> layers = ("Reshape(-1, 6)", "Reshape(-1, 4, 6)", "Concat(0, inputs=[input, input])")
+    >>> layers = ("Reshape(-1, 6)", "Reshape(-1, 4, 6)", "Concat(0, inputs=[input, input])", "Repeat(2, 1, 1)")
     >>> [folds_batch(summarize(spec.format(layer))) for layer in layers]
-    [True, False, True]
+    [True, False, True, True]
     """
-    keeps: dict[LayerType | None, bool] = {}  # by type: hashing a Family is a call of Python, each row's would add up
+    kinds: dict[LayerType | None, str] = {}  # by type: hashing a Family is a call of Python, each row's would add up
     for row in report.rows:
         layer_type = row.layer_type
-        if layer_type not in keeps:
-            keeps[layer_type] = layer_type is not None and (
-                layer_type.family in REARRANGES or layer_type.family is Family.CONCATENATE
-            )
-        if not keeps[layer_type]:
+        kind = kinds.get(layer_type)
+        if kind is None:
+            family = layer_type.family if layer_type is not None else None
+            keeps = family in REARRANGES or family is Family.CONCATENATE
+            kind = kinds[layer_type] = "keeps" if keeps else "repeats" if family is Family.REPETITION else ""
+        if kind == "repeats" and any(shape and shape[0] is None for shape in row.input_shapes):
+            return True
+        if kind != "keeps":
             continue
         if len(row.input_shapes) == 1:
             before, after = elements(row.input_shapes[0]), elements(row.output_shape)
