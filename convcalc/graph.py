@@ -692,10 +692,14 @@ class _Builder:
                 raise SpecError.at(layer.locate("inputs"), "CC104", f"{layer.type} takes no input: it is {tensor}")
             inputs = () if source else (scope.order[-1],) if layer.inputs is None else self.inputs(layer, scope)
             block = self.spec.blocks.get(layer.type)
+            rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
+            if layer.shares is not None and block is not None:  # (a container's is refused as it is read)
+                raise SpecError.at(
+                    layer.locate("shares"), "CC003", f"block {layer.type!r} holds layers: shares belongs on one of them"
+                )
             if block is not None:
                 self.instance(block, template, layer, inputs, scope, stack, per_copy)
                 continue
-            rules = container_of(self.spec.framework, layer.type) if layer.children is not None else None
             if rules is not None:
                 self.container(rules, template, layer, inputs, scope, stack)
                 continue
@@ -1040,6 +1044,10 @@ class _Builder:
             constructed = self.unnamed_inside(layer.children, scope.env, kind)
             scope.used[default] = scope.used.get(default, 0) + constructed
         local = "" if each else self.name(layer, scope, default)
+        builder = kind in self.spec.blocks and not self.spec.blocks[kind].scoped  # its name only labels its layers
+        named = layer.name is not None and not each and not builder
+        if named and (local in scope.names or self.look(scope.prefix + local) is not None):
+            raise SpecError.at(layer.locate("name"), "CC003", f"the name {local!r} is used twice", hint="names must be unique")
         if constructed:
             scope.used[default] -= constructed + 1
         entry = inputs[0]

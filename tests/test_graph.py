@@ -425,3 +425,44 @@ def test_unscoped_blocks_are_checked(keys: list[str], expected: str) -> None:
 def test_only_an_unscoped_block_reads_its_instance_name() -> None:
     scoped = 'input: [4]\nblocks:\n  d:\n    layers: [\'Dense(2, name=name + "_x")\']\nlayers:\n  - d(name="a")\n'
     assert problem(scoped) == "<string>:4:24: CC105 unknown name 'name' in 'name + \"_x\"' (known names: copy, input_shape)"
+
+
+TWO_NAMED = """
+    framework: pytorch
+    input: [8]
+    blocks:
+      p: {layers: ['Linear(8, 8, name="fc")']}
+      q: {layers: ['Linear(8, 8, name="g")']}
+    layers:
+      - Linear(8, 8, name="x")
+      - p(name="stack")
+      - SECOND
+"""
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        ('q(name="stack")', ":10:7: CC003 the name 'stack' is used twice (names must be unique)"),
+        ('p(name="x")', ":10:7: CC003 the name 'x' is used twice (names must be unique)"),
+        ("{type: Sequential, name: stack, layers: ['Linear(8, 8)']}", ":10:24: CC003 the name 'stack' is used twice"),
+    ],
+)
+def test_a_block_instance_or_container_takes_a_name_used_before(second: str, expected: str) -> None:
+    """A scoped block instance or a container names the scope its layers live in: a name used
+    before (here by an instance whose layers are named otherwise, or by a layer) is refused, as a
+    layer's own is. Found in review: two instances named alike passed `check` silently."""
+    assert expected in problem(TWO_NAMED.replace("SECOND", second))
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        ('p(name="s", shares="x")', ":10:17: CC003 block 'p' holds layers: shares belongs on one of them"),
+        ("{type: Sequential, name: s, shares: x, layers: ['Linear(8, 8)']}", ":10:33: CC003 a Sequential holds layers"),
+    ],
+)
+def test_shares_on_a_block_instance_or_a_container_is_refused(second: str, expected: str) -> None:
+    """`shares` says whose weights a layer reuses; a block instance holds none of its own, so it
+    was silently ignored there (found in review), where a container's is refused as it is read."""
+    assert expected in problem(TWO_NAMED.replace("SECOND", second))
