@@ -505,6 +505,11 @@ def _name_part(text: str) -> Expr | None:
     return Expr(text, tree) if allowed(tree) is None else None
 
 
+def _used_twice(layer: LayerSpec, name: str) -> SpecError:
+    """A layer, block instance or container given a name something before it has."""
+    return SpecError.at(layer.locate("name"), "CC003", f"the name {name!r} is used twice", hint="names must be unique")
+
+
 def _checked_name(name: object, layer: LayerSpec) -> str:
     if not isinstance(name, str) or not name or "." in name or "[" in name:
         raise SpecError.at(layer.locate("name"), "CC003", f"a name must be non-empty text without '.' or '[', found {name!r}")
@@ -730,9 +735,7 @@ class _Builder:
 
     def add(self, node: Node, layer: LayerSpec) -> Ref:
         if self.look(node.name) is not None:
-            raise SpecError.at(
-                layer.locate("name"), "CC003", f"the name {node.name!r} is used twice", hint="names must be unique"
-            )
+            raise _used_twice(layer, node.name)
         if len(self.nodes) >= MAX_LAYERS:
             raise SpecError.at(
                 layer.location, "CC003", f"the network grows past {MAX_LAYERS:,} layers", hint="is a repeat too large?"
@@ -1047,7 +1050,7 @@ class _Builder:
         builder = kind in self.spec.blocks and not self.spec.blocks[kind].scoped  # its name only labels its layers
         named = layer.name is not None and not each and not builder
         if named and (local in scope.names or self.look(scope.prefix + local) is not None):
-            raise SpecError.at(layer.locate("name"), "CC003", f"the name {local!r} is used twice", hint="names must be unique")
+            raise _used_twice(layer, local)
         if constructed:
             scope.used[default] -= constructed + 1
         entry = inputs[0]
@@ -1085,9 +1088,7 @@ class _Builder:
             if each:
                 held = self.look(path)
                 if held is not None and held != entry:  # a builder's last layer may bear its name
-                    raise SpecError.at(
-                        layer.locate("name"), "CC003", f"the name {path!r} is used twice", hint="names must be unique"
-                    )
+                    raise _used_twice(layer, path)
                 scope.names[own] = entry
                 self.define(path, entry)
                 scope.order.append(entry)

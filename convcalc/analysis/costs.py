@@ -171,18 +171,15 @@ def folds_batch(report: Report) -> bool:
             return True
         if kind != "keeps":
             continue
-        if len(row.input_shapes) == 1:
-            before, after = elements(row.input_shapes[0]), elements(row.output_shape)
-        else:
-            before, after = _summed_elements(row.input_shapes), elements(row.output_shape)
+        before, after = _summed_elements(row.input_shapes), elements(row.output_shape)
         if getattr(before, "expr", before) != getattr(after, "expr", after):  # symbols: their formulas
             return True
     return False
 
 
 def _summed_elements(shapes: tuple[Shape, ...]) -> int | None:
-    """The elements of a sample of several tensors (None where one is unknown; a formula of the
-    input's symbols where sizes are: the sum starts from the first count, not from 0)."""
+    """The elements of a sample of a layer's inputs, one or several (None where one is unknown; a
+    formula of the input's symbols where sizes are: the sum starts from the first count, not 0)."""
     known = [count for count in (elements(shape) for shape in shapes) if count is not None]
     return sum(known[1:], known[0]) if known and len(known) == len(shapes) else None
 

@@ -24,12 +24,16 @@ def shape_list(shape: Shape) -> list[int | None]:
     return list(shape)
 
 
+def weight_data(weight: Weight) -> dict[str, object]:
+    return {"name": weight.name, "shape": list(weight.shape), "trainable": weight.trainable, "shared": weight.shared}
+
+
 def row_data(row: Row) -> dict[str, object]:
     return {
         "name": row.name,
         "type": row.type,
         "output_shape": shape_list(row.output_shape),
-        "weights": [{"name": w.name, "shape": list(w.shape), "trainable": w.trainable, "shared": w.shared} for w in row.weights],
+        "weights": [weight_data(w) for w in row.weights],
         "params": row.params,
         "trainable_params": row.trainable_params,
         "non_trainable_params": row.non_trainable_params,
@@ -400,8 +404,7 @@ def _weights(weights: tuple[Weight, ...]) -> str:
         if 6 + len(line) <= WIDTH:
             return line
     if any(8 + len(item) > WIDTH for item in items):
-        data = [{"name": w.name, "shape": w.shape, "trainable": w.trainable, "shared": w.shared} for w in weights]
-        return _render(data, 6)[0]
+        return _render([weight_data(w) for w in weights], 6)[0]
     return "[\n        " + ",\n        ".join(items) + "\n      ]"
 
 
