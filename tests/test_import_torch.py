@@ -402,3 +402,123 @@ def test_a_tensor_of_repeats_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecError, match="a tensor of repeats: its output's size depends on their values"):
         convert(f"{path}:Counts", options={"input_shape": (4,)})
+
+
+BATCH_REPEATS = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, 1, 8))
+        self.mask = nn.Parameter(torch.zeros(2, 8))
+
+    def forward(self, x):
+        n = x.shape[0]
+        tokens = torch.cat([self.token.repeat(n, 1, 1), x], dim=1)
+        masks = torch.tile(self.mask, (n, 1, 1))
+        return tokens, masks, x.repeat(1, x.size(1), 1)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_repeat_by_the_batch_reads_it_from_the_input(tmp_path: Path) -> None:
+    """`token.repeat(x.shape[0], 1, 1)` (a class token per sample): the count the traces show is
+    the batch is written `shape(input)[0]`, so the spec runs at any batch; a count from a known
+    size is a number."""
+    path = tmp_path / "tokens.py"
+    path.write_text(BATCH_REPEATS)
+    result = convert(f"{path}:net", options={"input_shape": (4, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [line.strip()[2:] for line in result.text.splitlines() if re.match(r"  - (Repeat|Tile)", line)]
+    lines = [re.sub(r"\s+#", "  #", line) for line in rows]
+    assert lines == [
+        'Repeat(shape(input)[0], 1, 1, name="repeat")  # (None, 1, 8)',
+        'Tile(shape(input)[0], 1, 1, name="tile")  # (None, 2, 8)',
+        'Repeat(1, 4, 1, name="repeat_1", inputs=["input"])  # (None, 16, 8)',
+    ]
+    for batch in (None, 3):
+        shapes = {row.name: row.output_shape for row in summarize(result.text, batch=batch).rows}
+        assert (shapes["cat"], shapes["tile"]) == ((batch, 5, 8), (batch, 2, 8))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("self.token.repeat(2 * x.shape[0], 1, 1)", r"repeats \(None, 1, 1\): an axis repeated a number of times computed"),
+        ("x.repeat(x.shape[0], 1, 1)", r"repeats \(None, 1, 1\): the batch's axis repeated a number of times computed"),
+    ],
+)
+def test_a_repeat_by_another_count_from_the_batch_is_refused(tmp_path: Path, call: str, message: str) -> None:
+    """Two traces (batch 1 and 2) cannot tell `2 * n` from `n ** 2`; a batch repeated by the
+    batch is its square: neither is a size a spec can write."""
+    path = tmp_path / "counts.py"
+    path.write_text(BATCH_REPEATS.replace("x.repeat(1, x.size(1), 1)", call))
+    with pytest.raises(SpecError, match=message):
+        convert(f"{path}:net", options={"input_shape": (4, 8)})
+
+
+IN_PLACE = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.temporal = nn.Parameter(torch.zeros(2, 8))  # MViT's positional encoding, summed in place
+        self.spatial = nn.Parameter(torch.zeros(4, 8))
+        self.proj = nn.Linear(8, 8)
+
+    def forward(self, x):
+        position = torch.repeat_interleave(self.temporal, 4, dim=0)
+        position.add_(self.spatial.unsqueeze(0).expand(2, -1, -1).reshape(-1, 8))
+        x = self.proj(x)
+        x.add_(position)
+        x.relu_()
+        token, rest = torch.tensor_split(x, indices=(1,), dim=1)  # MViT parts its class token so
+        return torch.cat([token, rest], dim=1), *x.tensor_split(5, dim=-1)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_change_in_place_is_read_by_every_later_use(tmp_path: Path) -> None:
+    """`position.add_(...)`, `x.add_(position)`, `x.relu_()`: torch.fx's later nodes take the
+    tensor changed (`position`, `x`), not the call's result: each call is its layer, and what
+    reads the tensor after it reads that layer (the positional sum reaches the output)."""
+    path = tmp_path / "in_place.py"
+    path.write_text(IN_PLACE)
+    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [re.sub(r"\s+#.*", "", line.strip()[2:]) for line in result.text.splitlines() if re.match(r"  - (Add|ReLU)", line)]
+    assert lines == [
+        'Add(name="add_", inputs=["repeat_interleave", "reshape"])',
+        'Add(name="add__1", inputs=["proj", "add_"])',
+        'ReLU(name="relu_")',
+    ]
+    report = summarize(result.text, batch=3)
+    assert report.totals.params == 2 * 8 + 4 * 8 + 8 * 8 + 8
+    assert {row.name: row.output_shape for row in report.rows}["cat"] == (3, 8, 8)
+
+
+def test_tensor_split_is_the_split_of_its_pieces(tmp_path: Path) -> None:
+    """torch.tensor_split by indices or into sections: the `Split` of the sizes they make (eight
+    into five: 2, 2, 2, 1, 1, pieces torch.split makes of no one size)."""
+    path = tmp_path / "in_place.py"
+    path.write_text(IN_PLACE)
+    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if re.match(r"  - Split", line)]
+    assert lines == [
+        'Split((1, 7), 1, name="tensor_split")  # (None, 1, 8), (None, 7, 8)',
+        'Split((2, 2, 2, 1, 1), -1, name="tensor_split_1", inputs=["relu_"])  # '
+        + ", ".join(["(None, 8, 2)"] * 3 + ["(None, 8, 1)"] * 2),
+    ]

@@ -186,15 +186,16 @@ def expanded(shape: Shape, sizes: tuple[int | None, ...], argument: str = "size"
     return tuple(out)
 
 
-def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") -> Shape:
+def repeated(shape: Shape, repeats: tuple[int | None, ...], argument: str = "sizes") -> Shape:
     """`shape` repeated `repeats` times along each axis (Tensor.repeat; torch.tile once its
     dims are padded): extra leading repeats add axes in front, and each size is multiplied (an
-    unknown size stays unknown). Fewer repeats than axes is torch's "Number of dimensions of
-    repeat dims can not be smaller than number of dimensions of tensor"; a repeat of 0 makes an
-    empty tensor, which convcalc refuses.
+    unknown size stays unknown, and so does a size repeated an unknown number of times: a count
+    read from the batch, ViT's `cls_token.repeat(x.shape[0], 1, 1)`). Fewer repeats than axes is
+    torch's "Number of dimensions of repeat dims can not be smaller than number of dimensions of
+    tensor"; a repeat of 0 makes an empty tensor, which convcalc refuses.
 
-    >>> repeated((2, 3, 4), (2, 1, 3)), repeated((None, 3), (2, 1, 2))
-    ((4, 3, 12), (2, None, 6))
+    >>> repeated((2, 3, 4), (2, 1, 3)), repeated((None, 3), (2, 1, 2)), repeated((1, 1, 8), (None, 1, 1))
+    ((4, 3, 12), (2, None, 6), (None, 1, 8))
     >>> repeated((2, 3, 4), (2, 2))
     Traceback (most recent call last):
     ...
@@ -209,6 +210,8 @@ def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") ->
             code="CC200",
         )
     for count in repeats:
+        if count is None:
+            continue
         if count < 0:
             raise LayerError(f"{argument} {format_shape(repeats)} has the repeat {count}", argument=argument, code="CC105")
         if count == 0:
@@ -218,7 +221,7 @@ def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") ->
                 argument=argument,
                 code="CC200",
             )
-    kept = tuple(None if n is None else n * r for n, r in zip(shape, repeats[lead:], strict=True))
+    kept = tuple(None if n is None or r is None else n * r for n, r in zip(shape, repeats[lead:], strict=True))
     return repeats[:lead] + kept
 
 
