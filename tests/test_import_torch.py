@@ -522,3 +522,49 @@ def test_tensor_split_is_the_split_of_its_pieces(tmp_path: Path) -> None:
         'Split((2, 2, 2, 1, 1), -1, name="tensor_split_1", inputs=["relu_"])  # '
         + ", ".join(["(None, 8, 2)"] * 3 + ["(None, 8, 1)"] * 2),
     ]
+
+
+BIASES = """
+import torch
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attention_biases = nn.Parameter(torch.zeros(2, 3))  # timm's LeViT: a learned table
+        self.register_buffer("attention_bias_idxs", torch.zeros(4, 4, dtype=torch.long), persistent=False)
+        self.cache = {}
+
+    def biases(self, device):
+        key = str(device)  # a cache per device, as timm keeps one in eval mode
+        if key not in self.cache:
+            self.cache[key] = self.attention_biases[:, self.attention_bias_idxs]
+        return self.cache[key]
+
+    def forward(self, x):
+        return (x @ x.transpose(-2, -1)) + self.biases(x.device)
+
+
+def net():
+    return Attention()
+"""
+
+
+def test_a_table_gathered_by_a_buffer_is_an_index_along_its_dim(tmp_path: Path) -> None:
+    """`attention_biases[:, attention_bias_idxs]` (LeViT, EfficientFormer): `Index(dim=1)` of the
+    table and the buffer, (heads, N, N); `x.device` is read for a cache's key, no row."""
+    path = tmp_path / "biases.py"
+    path.write_text(BIASES)
+    result = convert(f"{path}:net", options={"input_shape": (2, 4, 5)})
+    assert not result.problems, [p.text() for p in result.problems]
+    assert 'Index(dim=1, name="getitem", inputs=["attention_biases", "attention_bias_idxs"])' in result.text
+    report = summarize(result.text, batch=3)
+    assert (report.output_shape, report.totals.params) == ((3, 2, 4, 4), 6)
+
+
+def test_a_tensor_index_beside_other_indices_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "biases.py"
+    path.write_text(BIASES.replace("[:, self.attention_bias_idxs]", "[1:, self.attention_bias_idxs]"))
+    with pytest.raises(SpecError, match=r"indexing with a tensor beside other indices \(convcalc reads one tensor index"):
+        convert(f"{path}:net", options={"input_shape": (2, 4, 5)})

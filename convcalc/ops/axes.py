@@ -308,13 +308,16 @@ def _clamped(bound: int | None, default: int, size: int) -> int:
     return bound if bound < size else size
 
 
-def gathered(shape: Shape, index: Shape) -> Shape:
-    """`x[index]` with an integer tensor `index` (aten.index on dim 0): a row of `x` for each of
-    the index's values, so the index's shape, then the sizes of `x` after its first.
+def gathered(shape: Shape, index: Shape, axis: int = 0) -> Shape:
+    """`x[index]` with an integer tensor `index` (aten.index on dim 0), or `x[:, index]` along
+    `axis` (LeViT's `attention_biases[:, attention_bias_idxs]`): a slice of `x` for each of the
+    index's values, so the sizes of `x` before the axis, the index's shape, then those after it
+    (one tensor index among whole slices: numpy's and torch's advanced indexing).
 
-    >>> gathered((169, 3), (2401,)), gathered((10, 4), (2, 5))
-    ((2401, 3), (2, 5, 4))
+    >>> gathered((169, 3), (2401,)), gathered((10, 4), (2, 5)), gathered((4, 196), (196, 196), 1)
+    ((2401, 3), (2, 5, 4), (4, 196, 196))
     """
     if not shape:
         raise LayerError("too many indices for a tensor of dimension 0", hint="index a tensor of at least one dim", code="CC200")
-    return index + shape[1:]
+    at = axis_index(axis, len(shape))
+    return shape[:at] + index + shape[at + 1 :]

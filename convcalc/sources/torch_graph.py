@@ -421,6 +421,9 @@ class Converter:
             index = args[1] if name == "size" and len(args) > 1 else node.kwargs.get("dim")
             self.values[node] = shape if index is None else shape[index]
             return True
+        if name == "getattr" and len(args) > 1 and args[1] in ("device", "dtype"):
+            self.values[node] = args[1]  # `x.device` (timm's attention bias cache is keyed by it): no size, no row
+            return True
         if name == "numel" and self.shape(args[0]) is not None:
             self.values[node] = _product(self.shape(args[0]) or ())
             return True
@@ -472,6 +475,9 @@ class Converter:
         from convcalc.sources.torch_indexing import steps
 
         source, index = node.args[0], node.args[1]
+        if isinstance(index, tuple) and any(_is_tensor(item) for item in index):
+            self.gather(node, source, index)
+            return
         literal = self.literal(node, index if isinstance(index, tuple) else (index,))
         try:
             found = steps(literal if isinstance(literal, tuple) else (literal,))
@@ -490,6 +496,27 @@ class Converter:
         shape = self.shape(node)
         if found and shape is not None:
             self.recorded[previous] = (shape,)
+
+    def gather(self, node: Any, source: Any, index: tuple[Any, ...]) -> None:
+        """`table[:, index]`, one tensor index after whole slices (LeViT's and EfficientFormer's
+        `attention_biases[:, attention_bias_idxs]`, a learned table gathered by a constant
+        buffer): `Index(dim)` of the table and the index."""
+        at = next(i for i, item in enumerate(index) if _is_tensor(item))
+        whole = all(not _is_tensor(item) and item == slice(None) for i, item in enumerate(index) if i != at)
+        if not whole:
+            raise self.fail(
+                node,
+                "indexing with a tensor beside other indices",
+                hint="convcalc reads one tensor index after whole slices: x[:, index]",
+            )
+        kwargs: dict[str, object] = {"dim": at} if at else {}
+        layer = Layer("Index", (), kwargs, inputs=(self.ref(node, source), self.ref(node, index[at])))
+        own = self.unique(node.name)
+        self.add(layer.replace(name=own), self.stack(node))
+        self.refs[node] = own
+        shape = self.shape(node)
+        if shape is not None:
+            self.recorded[own] = (shape,)
 
     def linear(self, node: Any) -> tuple[Layer, str]:
         """`F.linear(x, self.qkv.weight, self.qkv.bias)`: the Linear those weights are, named by

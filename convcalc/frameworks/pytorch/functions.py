@@ -622,13 +622,20 @@ def index(args: Args, shapes: tuple[Shape, ...]) -> Built:
     """torch.ops.aten.index(input, [index]), `x[index]`: rows of the first input picked by the second.
 
     The second input holds integers (a Buffer, as Swin's relative_position_index); the output
-    has its shape, then the first input's sizes after dim 0.
+    has its shape, then the first input's sizes after dim 0. With `dim`, `x[:, index]` (dim 1;
+    LeViT's attention biases): the input's sizes before `dim`, the index's shape, those after.
+
+    Args:
+        dim (int): the dimension the index picks along, whole slices before it.
     """
     if len(shapes) != 2:
         raise LayerError(
             f"Index takes 2 inputs (the tensor, then the index), found {len(shapes)}", argument="inputs", code="CC200"
         )
-    return Built(gathered(shapes[0], shapes[1]))
+    dim = args.int("dim")
+    if dim < 0:
+        raise args.error("dim", "an int >= 0 (the number of whole slices before the index)")
+    return Built(gathered(shapes[0], shapes[1], dim))
 
 
 def unary(description: str) -> Build:
@@ -661,13 +668,13 @@ own(
 )
 own(
     "Index",
-    Signature(()),
+    Signature((("dim", 0),)),
     index,
     Family.SELECT,
     variant="index",
     merges=True,
     positions=Positions.NONE,
-    code=Code("{0}[{1}]"),
+    code=Code("{0}[{1}]", when=(("dim", "{0}[(slice(None),) * {dim} + ({1},)]"),)),
 )
 for _name, _call, _doc in (
     ("Neg", "-{0}", "torch.neg(input), `-x`: each value negated."),
