@@ -568,3 +568,19 @@ def test_a_tensor_index_beside_other_indices_is_refused(tmp_path: Path) -> None:
     path.write_text(BIASES.replace("[:, self.attention_bias_idxs]", "[1:, self.attention_bias_idxs]"))
     with pytest.raises(SpecError, match=r"indexing with a tensor beside other indices \(convcalc reads one tensor index"):
         convert(f"{path}:net", options={"input_shape": (2, 4, 5)})
+
+
+def test_an_imported_module_is_checked_in_the_eval_mode_it_was_traced_in(tmp_path: Path) -> None:
+    """DeepLabV3's image pooling: a BatchNorm2d on (N, 256, 1, 1). The module was traced after
+    model.eval(), where torch runs it at batch 1 on its running statistics: the spec says
+    `mode: eval` and takes `--batch 1`; written by hand (training mode) it refuses, as torch does."""
+    path = tmp_path / "pooling.py"
+    path.write_text(
+        "from torch import nn\n\n\ndef net():\n"
+        "    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(3, 8, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU())\n"
+    )
+    result = convert(f"{path}:net", options={"input_shape": (3, 8, 8)})
+    assert "\nmode: eval\n" in result.text
+    assert summarize(result.text, batch=1).output_shape == (1, 8, 1, 1)
+    with pytest.raises(SpecError, match="more than one value per channel to normalize when training"):
+        summarize(result.text.replace("\nmode: eval\n", "\n"), batch=1)

@@ -229,6 +229,7 @@ class _Importer:
             expect=expect,
             recorded=self.recorded,
             header=self.header(len(nodes)),
+            mode="train" if any(_trains(node) for node in nodes) else "eval",
         )
 
     def model_name(self) -> str | None:
@@ -1087,3 +1088,9 @@ def _constant(node: _Node) -> Value | None:
 
 def shape_text(shape: Dims) -> str:
     return format_shape(shape)
+
+
+def _trains(node: Any) -> bool:
+    """A BatchNormalization with `training_mode` 1 (the batch's statistics); ONNX's default, 0,
+    uses the running ones, as PyTorch's eval mode does: a graph of those is a spec's `mode: eval`."""
+    return node.op_type == "BatchNormalization" and any(a.name == "training_mode" and a.i for a in node.attribute)

@@ -207,6 +207,7 @@ class Converter:
             outputs=outputs,
             recorded=recorded,
             header=header,
+            mode="train" if self.model.training else "eval",
         )
 
     # --- nodes
