@@ -585,3 +585,46 @@ def test_the_docs_table_lists_every_operator() -> None:
     section = text[text.index("## ONNX") : text.index("## PyTorch")]
     listed = set(re.findall(r"`([A-Z][A-Za-z]+)`", section))
     assert set(OPS) <= listed, sorted(set(OPS) - listed)
+
+
+def group_norm_nodes(prefix: str, source: str, groups: int, weights: tuple[str, str]) -> list[Any]:
+    """torch.onnx's GroupNorm (symbolic_opset9.group_norm), folded: a Reshape to (N, G, -1),
+    InstanceNormalization by G ones and zeros, a Reshape back to the input's shape, the weight's
+    Mul and the bias's Add."""
+
+    def constant(name: str, values: list[float]) -> Any:
+        return helper.make_node("Constant", [], [name], value=helper.make_tensor(name, FLOAT, (len(values),), values))
+
+    return [
+        helper.make_node("Constant", [], [f"{prefix}/g"], value=ints(f"{prefix}/g", 0, groups, -1)),
+        helper.make_node("Reshape", [source, f"{prefix}/g"], [f"{prefix}/r"], f"/{prefix}/Reshape"),
+        constant(f"{prefix}/one", [1.0] * groups),
+        constant(f"{prefix}/zero", [0.0] * groups),
+        helper.make_node(
+            "InstanceNormalization", [f"{prefix}/r", f"{prefix}/one", f"{prefix}/zero"], [f"{prefix}/n"], epsilon=1e-6
+        ),
+        helper.make_node("Shape", [source], [f"{prefix}/s"]),
+        helper.make_node("Reshape", [f"{prefix}/n", f"{prefix}/s"], [f"{prefix}/b"], f"/{prefix}/Reshape_1"),
+        helper.make_node("Mul", [f"{prefix}/b", weights[0]], [f"{prefix}/m"], f"/{prefix}/Mul"),
+        helper.make_node("Add", [f"{prefix}/m", weights[1]], [f"{prefix}/out"], f"/{prefix}/Add"),
+    ]
+
+
+def test_torch_onnxs_group_norm_is_one_group_norm(tmp_path: Path) -> None:
+    """PoolFormer's GroupNorm(1, C), exported by torch.onnx as five nodes on two constants: one
+    GroupNorm row with the module's 2 * C weights; a GroupNorm(affine=False)'s Mul and Add by one
+    value are no weights."""
+    ones = helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", FLOAT, (1, 1, 1), [1.0]))
+    zero = helper.make_node("Constant", [], ["zero"], value=helper.make_tensor("zero", FLOAT, (1, 1, 1), [0.0]))
+    nodes = [
+        *group_norm_nodes("norm1", "x", 1, ("onnx::Mul_7", "onnx::Add_8")),
+        ones,
+        zero,
+        *group_norm_nodes("norm2", "norm1/out", 4, ("one", "zero")),
+    ]
+    path = save(tmp_path, nodes, ["batch", 8, 5, 5], [weight("onnx::Mul_7", 8, 1, 1), weight("onnx::Add_8", 8, 1, 1)])
+    assert layers(path) == [
+        'GroupNorm(1, 8, eps=1e-06, name="norm1")',
+        'GroupNorm(4, 8, eps=1e-06, affine=False, name="norm2")',
+    ]
+    assert summarize(convert(path).text, batch=3).totals.params == 16

@@ -176,6 +176,8 @@ class _Importer:
         self.values: dict[str, Value] = {}
         self.shapes: dict[str, Dims] = {}
         self.aliases: dict[str, str] = {}
+        self.consumed: set[str] = set()  # outputs of nodes a pattern read whole (group_norm): no rows of their own
+        self.makers: dict[str, Any] = {}  # a tensor -> the node that makes it (maker(), built when first asked)
         self.refs: dict[str, str] = {}  # a tensor -> the spec's ref for it
         self.layers: list[Layer] = []
         self.names: set[str] = {"input"}
@@ -389,8 +391,8 @@ class _Importer:
     # --- one node
 
     def convert(self, proto: Any) -> None:
-        if proto.output and proto.output[0] in self.aliases:  # the bias of a Linear, already written
-            return
+        if proto.output and (proto.output[0] in self.aliases or proto.output[0] in self.consumed):
+            return  # the bias of a Linear, a GroupNorm's parts: already written
         node = _Node(self, proto)
         passed = node.op == "Identity" or (node.op == "Cast" and node.given(0) and node.inputs[0] not in self.values)
         if passed and node.given(0):
@@ -414,6 +416,8 @@ class _Importer:
             self.notes[TRANSPOSED] += 1
             return
         if self.from_constants(node):
+            return
+        if node.op == "Reshape" and self.group_norm(node):
             return
         if node.op == "Concat" and self.roll(node):
             return
@@ -463,6 +467,92 @@ class _Importer:
                     recorded += [None] * (index + 1 - len(recorded))
                     recorded[index] = shape
                     self.recorded[previous] = tuple(recorded)
+
+    def group_norm(self, node: _Node) -> bool:
+        """torch.onnx's GroupNorm(G, C) (symbolic_opset9.group_norm): Reshape(x, [0, G, -1]),
+        InstanceNormalization by G constant ones and zeros, Reshape back to Shape(x), then Mul
+        by the weight and Add of the bias, each unsqueezed to (C, 1, ...) (constants of one value
+        when affine=False): one GroupNorm row, named by its module, its weights counted there."""
+        target, shape = node.value(1), node.shape(0)
+        if target is None or len(target) != 3 or target[0] != 0 or target[2] != -1 or shape is None or len(shape) < 3:
+            return False
+        groups, channels = target[1], shape[1]
+        chain = self.chain(node.outputs[0], ("InstanceNormalization", "Reshape", "Mul", "Add"))
+        if not isinstance(groups, int) or channels is None or chain is None:
+            return False
+        norm, back, scale, shift = chain
+        if any(self.constant_dims(name) != (groups,) for name in norm.input[1:3]):
+            return False  # InstanceNormalization's scale and bias: G constants, made by the exporter
+        found = [self.affine_weight(proto, previous) for proto, previous in ((scale, back), (shift, scale))]
+        weights = [weight for weight in found if weight is not None]
+        sizes = {size for size, _ in weights}
+        if len(weights) != 2 or sizes not in ({channels}, {1}):
+            return False
+        affine = sizes == {channels} != {1}
+        kwargs: dict[str, object] = {}
+        eps = float(next((a.f for a in norm.attribute if a.name == "epsilon"), 1e-5))
+        if not math.isclose(eps, 1e-5, rel_tol=1e-6):
+            kwargs["eps"] = float(f"{eps:.6g}")
+        if not affine:
+            kwargs["affine"] = False
+        own = self.unique(self.path_of(node))
+        self.add(Layer("GroupNorm", (groups, channels), kwargs, own, (node.ref(0),), comment=shape_text(shape)))
+        self.consumed |= {norm.output[0], back.output[0], scale.output[0], shift.output[0]}
+        self.consumed |= {unsqueezed for _, unsqueezed in weights if unsqueezed}
+        self.refs[shift.output[0]] = own
+        self.shapes[shift.output[0]] = shape
+        self.recorded[own] = (shape,)
+        self.notes["torch.onnx's GroupNorm (a Reshape, InstanceNormalization, a Reshape back, Mul and Add): one GroupNorm"] += 1
+        return True
+
+    def chain(self, output: str, ops: tuple[str, ...]) -> list[Any] | None:
+        """The nodes that take `output` one after another, each the only taker of the one before
+        and of the operators `ops` in order, or None."""
+        found: list[Any] = []
+        for op in ops:
+            users = [n for n in self.graph.node[self.index + 1 :] if output in n.input]
+            if len(users) != 1 or self.consumers[output] != 1 or users[0].op_type != op:
+                return None
+            found.append(users[0])
+            output = users[0].output[0]
+        return found
+
+    def affine_weight(self, proto: Any, previous: Any) -> tuple[int, str] | None:
+        """The size of what a Mul or Add of a decomposed norm applies besides the tensor before
+        it (`previous`'s output), and the Unsqueeze node's output that shaped an initializer for
+        it ("" when it is an initializer or a constant itself); None when it is neither."""
+        others = [name for name in proto.input if name != previous.output[0]]
+        if len(others) != 1:
+            return None
+        other = self.resolve(others[0])
+        if other in self.initializers:
+            return math.prod(self.initializers[other]), ""
+        dims = self.constant_dims(other)
+        if dims is not None and None not in dims:
+            return math.prod(d or 0 for d in dims), ""
+        maker = self.maker(other)
+        if maker is None or maker.op_type != "Unsqueeze":
+            return None
+        if self.resolve(maker.input[0]) in self.initializers:
+            return math.prod(self.initializers[self.resolve(maker.input[0])]), other
+        dims = self.constant_dims(maker.input[0])  # affine=False's 1 and 0, unfolded
+        return (math.prod(d or 0 for d in dims), other) if dims is not None and None not in dims else None
+
+    def constant_dims(self, name: str) -> Dims | None:
+        """The dims of a constant the graph states (a Constant node, before or after the node
+        being read), or None."""
+        name = self.resolve(name)
+        if name in self.values:
+            return self.values[name][0]
+        maker = self.maker(name)
+        found = _constant(_Node(self, maker)) if maker is not None and maker.op_type == "Constant" else None
+        return None if found is None else found[0]
+
+    def maker(self, name: str) -> Any:
+        """The node whose output `name` is, or None (an input or initializer)."""
+        if not self.makers:
+            self.makers = {output: proto for proto in self.graph.node for output in proto.output}
+        return self.makers.get(name)
 
     def slice(self, node: _Node) -> bool:
         """`x[:, a:b]` (torch's chunk and narrow, as torch.onnx exports them) is one piece of
