@@ -628,3 +628,36 @@ def test_torch_onnxs_group_norm_is_one_group_norm(tmp_path: Path) -> None:
         'GroupNorm(4, 8, eps=1e-06, affine=False, name="norm2")',
     ]
     assert summarize(convert(path).text, batch=3).totals.params == 16
+
+
+def test_same_pads_worked_out_from_the_size_with_ceil_and_clip(tmp_path: Path) -> None:
+    """timm's "same" padding (tf_efficientnet_lite0's Conv2dSame) as torch.onnx exports it:
+    max((ceil(7 / 2) - 1) * 2 + 3 - 7, 0) = 2 through Cast, Div, Ceil, Clip, the half on each side
+    cast back to an integer (truncated): followed as constants, a Pad of (1, 1, 1, 1)."""
+
+    def number(name: str, value: float) -> Any:
+        return helper.make_tensor(name, FLOAT, (), [value])
+
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "two"], ["size"], axis=0),
+        helper.make_node("Cast", ["size"], ["s"], to=TensorProto.FLOAT),
+        helper.make_node("Div", ["s", "stride"], ["d"]),
+        helper.make_node("Ceil", ["d"], ["c"]),
+        helper.make_node("Sub", ["c", "one"], ["e"]),
+        helper.make_node("Mul", ["e", "stride"], ["m"]),
+        helper.make_node("Add", ["m", "three"], ["a"]),
+        helper.make_node("Sub", ["a", "s"], ["total"]),
+        helper.make_node("Clip", ["total", "zero"], ["clipped"]),
+        helper.make_node("Div", ["clipped", "stride"], ["half"]),
+        helper.make_node("Cast", ["half"], ["side"], to=TensorProto.INT64),
+        helper.make_node("Unsqueeze", ["side", "axes"], ["one_side"]),
+        helper.make_node("Concat", ["two_zeros", "one_side", "one_side", "two_zeros", "one_side", "one_side"], ["pads"], axis=0),
+        helper.make_node("Pad", ["x", "pads"], ["y"], "/conv_stem/Pad"),
+    ]
+    two = helper.make_tensor("two", TensorProto.INT64, (), [2])  # a scalar index: Gather gives the size itself
+    inits = [two, ints("axes", 0), ints("two_zeros", 0, 0), number("stride", 2.0), number("one", 1.0)]
+    inits += [number("three", 3.0), number("zero", 0.0)]
+    path = save(tmp_path, nodes, ["batch", 3, 7, 7], inits)
+    assert layers(path) == ['Pad((1, 1, 1, 1), name="conv_stem")']
+    assert summarize(convert(path).text, batch=3).output_shape == (3, 3, 9, 9)

@@ -54,7 +54,7 @@ BATCH = _Batch()
 
 SHAPE_OPS = frozenset(
     {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
-    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow"}
+    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow", "Ceil", "Floor", "Clip"}
 )
 """Operators followed as arithmetic on constants when every input they take is known. A file
 decides the values: a constant is followed only while it has at most KEEP_INTEGERS elements and
@@ -1003,7 +1003,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         return None
     dims, flat = data
     if op == "Cast":
-        return dims, flat
+        return dims, [_cast(v, int(node.attrs.get("to", 0))) for v in flat]
     if op == "Identity":
         return dims, flat
     if op in ("Gather", "Unsqueeze", "Squeeze", "Reshape", "Concat", "Slice", "Transpose"):
@@ -1020,6 +1020,14 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         return tuple(flat), [number] * math.prod(flat)
     if op == "Sqrt":
         return dims, [None if v is None or v is BATCH else math.sqrt(v) for v in flat]
+    if op in ("Ceil", "Floor"):  # timm's "same" padding: math.ceil(size / stride), exported as floats
+        rounding = math.ceil if op == "Ceil" else math.floor
+        return dims, [None if v is None or v is BATCH else float(rounding(v)) for v in flat]
+    if op == "Clip":  # max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0): the bounds as inputs from opset 11
+        bounds = [found[1] if found is not None else [] for found in values[1:3]] + [[], []]
+        low = bounds[0][0] if len(bounds[0]) == 1 else node.attrs.get("min")
+        high = bounds[1][0] if len(bounds[1]) == 1 else node.attrs.get("max")
+        return dims, [_clipped(v, low, high) for v in flat]
     if op == "Where":
         chosen, other = values[1], values[2]
         assert chosen is not None and other is not None
@@ -1099,6 +1107,37 @@ def _where(condition: Any, chosen: Any, other: Any) -> Any:
     if condition is None:
         return chosen if chosen == other else None
     return chosen if condition else other
+
+
+def _cast(value: Any, to: int) -> Any:
+    """One element of Cast: to an integer type truncated toward zero (torch's int(), as exported),
+    to a float type a float; the batch and unknown sizes as they are.
+
+    >>> _cast(2.7, 7), _cast(-2.7, 7), _cast(3, 1), _cast(None, 7)
+    (2, -2, 3.0, None)
+    """
+    if value is None or value is BATCH or isinstance(value, bool):
+        return value
+    if to in INTEGER_DTYPES and to != 9 and isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if to in DTYPES and to not in INTEGER_DTYPES and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _clipped(value: Any, low: Any, high: Any) -> Any:
+    """One element of Clip, its bounds optional; an unknown size stays unknown.
+
+    >>> _clipped(-3.0, 0.0, None), _clipped(5, None, 4), _clipped(None, 0, None)
+    (0.0, 4, None)
+    """
+    if value is None or value is BATCH:
+        return None
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return value
 
 
 def _at_or(values: tuple[str, ...], index: int) -> str:
