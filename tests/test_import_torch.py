@@ -85,8 +85,8 @@ def test_slices_are_slice_rows(tmp_path: Path) -> None:
 
 
 def test_other_indexing_names_the_node(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"node 'getitem_3' .*indexing a tensor with \(slice\(None, None, None\), None\)"):
-        imported(tmp_path, "x[:, None]")
+    with pytest.raises(SpecError, match=r"node 'getitem_3' .*indexing a tensor with \(Ellipsis, None\)"):
+        imported(tmp_path, "x[..., None]")  # a new axis after the Ellipsis (x[:, None] is an Unsqueeze)
 
 
 WINDOWS = """
@@ -584,3 +584,23 @@ def test_an_imported_module_is_checked_in_the_eval_mode_it_was_traced_in(tmp_pat
     assert summarize(result.text, batch=1).output_shape == (1, 8, 1, 1)
     with pytest.raises(SpecError, match="more than one value per channel to normalize when training"):
         summarize(result.text.replace("\nmode: eval\n", "\n"), batch=1)
+
+
+def test_new_axes_an_int_of_a_size_and_an_assignment_into_a_tensor(tmp_path: Path) -> None:
+    """MViT-V2's `rel_h_q[:, :, None]` is an Unsqueeze and its `int(2 * max(q_h, k_h) - 1)` of
+    sizes read from a shape a number; its `attn[:, :, 1:, 1:] += rel_pos` is refused in a line."""
+    path = tmp_path / "axes.py"
+    path.write_text(
+        "from torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        half = int(x.shape[2] / 2)\n        return x[:, None, :, :half]\n"
+    )
+    result = convert(f"{path}:Net", options={"input_shape": (3, 8)})
+    assert [line.strip()[2:].split("  #")[0].strip() for line in result.text.splitlines() if line.startswith("  - ")] == [
+        'Unsqueeze(1, name="getitem_1")',
+        'Slice(3, None, 4, name="getitem_1_1")',
+    ]
+    assert summarize(result.text, batch=2).output_shape == (2, 1, 3, 4)
+    assigned = tmp_path / "assigned.py"
+    assigned.write_text(path.read_text().replace("return x[:, None, :, :half]", "x[:, 1:] += 1\n        return x"))
+    with pytest.raises(SpecError, match=r"an assignment into a tensor computed from the input \(x\[a:b\] = y"):
+        convert(f"{assigned}:Net", options={"input_shape": (3, 8)})

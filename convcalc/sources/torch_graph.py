@@ -225,6 +225,12 @@ class Converter:
         if node.op == "get_attr":
             self.parameter(node)
             return
+        if _name(node) == "setitem" and node.op == "call_function":
+            raise self.fail(
+                node,
+                "an assignment into a tensor computed from the input (x[a:b] = y, x[:, 1:] += y)",
+                hint="convcalc has no layer that writes into part of a tensor; write it as a Pad and an Add",
+            )
         if node.op == "call_module":
             layer = self.module_call(node)
         elif node.op in ("call_function", "call_method"):
