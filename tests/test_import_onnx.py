@@ -661,3 +661,42 @@ def test_same_pads_worked_out_from_the_size_with_ceil_and_clip(tmp_path: Path) -
     path = save(tmp_path, nodes, ["batch", 3, 7, 7], inits)
     assert layers(path) == ['Pad((1, 1, 1, 1), name="conv_stem")']
     assert summarize(convert(path).text, batch=3).output_shape == (3, 3, 9, 9)
+
+
+def test_attention_biases_gathered_along_axis_1_by_constant_indices(tmp_path: Path) -> None:
+    """LeViT's `attention_biases[:, attention_bias_idxs]` as torch.onnx writes it: a Gather along
+    axis 1 of the table by a Constant node of indices (followed, being small): `Index(dim=1)`, the
+    indices a Buffer."""
+    idxs = helper.make_tensor("idxs", TensorProto.INT64, (4, 4), [0] * 16)
+    nodes = [
+        helper.make_node("Constant", [], ["onnx::Gather_9"], value=idxs),
+        helper.make_node("Gather", ["attn.attention_biases", "onnx::Gather_9"], ["g"], "/attn/Gather_2", axis=1),
+        helper.make_node("Add", ["x", "g"], ["y"], "/attn/Add"),
+    ]
+    path = save(tmp_path, nodes, ["batch", 2, 4, 4], [weight("attn.attention_biases", 2, 9)])  # (its values unread)
+    assert layers(path) == [
+        'Parameter((2, 9), name="attn_attention_biases")',
+        'Buffer((4, 4), persistent=False, dtype="int64", name="attn_constant")',
+        'Index(dim=1, name="attn", inputs=["attn_attention_biases", "attn_constant"])',
+        'Add(name="attn_1", inputs=["input", "attn"])',
+    ]
+    assert summarize(convert(path).text, batch=3).output_shape == (3, 2, 4, 4)
+
+
+def test_a_reshape_by_a_multiple_of_the_batch_takes_the_sizes_inferred_at_two_fixed_batches(tmp_path: Path) -> None:
+    """MobileViT's `x.reshape(B * P, N, -1)`: the first size computed from the dynamic batch
+    (Mul of Shape's), the last -1, both unknown to the dynamic-batch inference; with the batch
+    fixed at 2 and at 3 onnx's inference follows them, and the size both agree on is written."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "zero"], ["batch"], axis=0),
+        helper.make_node("Mul", ["batch", "four"], ["folded"]),
+        helper.make_node("Unsqueeze", ["folded", "axes"], ["first"]),
+        helper.make_node("Concat", ["first", "rest"], ["target"], axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["y"], "/block/Reshape"),
+    ]
+    zero = helper.make_tensor("zero", TensorProto.INT64, (), [0])
+    four = helper.make_tensor("four", TensorProto.INT64, (), [4])
+    path = save(tmp_path, nodes, ["batch", 4, 6, 5], [zero, four, ints("axes", 0), ints("rest", 6, -1)])
+    assert layers(path) == ['Reshape(-1, 6, 5, name="block")']
+    assert summarize(convert(path).text, batch=3).output_shape == (12, 6, 5)

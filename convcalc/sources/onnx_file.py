@@ -122,6 +122,10 @@ class _Node:
     def is_batch(self, value: object) -> bool:
         return value is BATCH
 
+    def settled(self) -> Dims | None:
+        """The output's shape as inferred with the dynamic batch fixed (_Importer.settled)."""
+        return self.importer.settled(self.outputs[0]) if self.outputs else None
+
     def given(self, index: int) -> bool:
         return index < len(self.inputs) and self.inputs[index] != ""
 
@@ -192,6 +196,7 @@ class _Importer:
         self.renamed = False
         self.first_input: str | None = None  # with a dynamic batch: the input whose dim 0 is its size
         self.batch_param = ""  # the dynamic batch's dim_param, "" for none
+        self.fixed: dict[str, Dims] | None = None  # settled(): the shapes inferred at two fixed batches, once asked
         self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
         self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
         self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
@@ -305,6 +310,44 @@ class _Importer:
             self.first_input = inputs[0][0]
             self.batch_param = self.named.get(found[0].name, ("",))[0]
         return tuple(inputs), batch
+
+    def settled(self, tensor: str) -> Dims | None:
+        """A tensor's shape as onnx's inference (with data propagation) gives it once the dynamic
+        batch is fixed at 2 and once at 3: each size equal under both, None where they differ (the
+        batch's share, `B * patch_area`) or stay unknown. The dynamic-batch inference loses the
+        sizes a Reshape computes from the batch (MobileViT's `reshape(B * P, N, -1)`, LeViT's
+        `view(B, N, heads, -1)` after a BatchNorm over the flattened tokens); fixed, it follows
+        them. Worked out for the whole graph the first time it is asked."""
+        if self.fixed is None:
+            self.fixed = self.fixed_batches()
+        return self.fixed.get(tensor)
+
+    def fixed_batches(self) -> dict[str, Dims]:
+        import copy
+
+        import onnx
+
+        found: list[dict[str, Dims]] = []
+        for batch in (2, 3) if self.batch_param else ():
+            model = copy.deepcopy(self.model)  # the large tensors' values are not in it (onnx_model.load)
+            for info in (*model.graph.input, *model.graph.output):
+                for dim in info.type.tensor_type.shape.dim:
+                    if dim.HasField("dim_param") and dim.dim_param == self.batch_param:
+                        dim.dim_value = batch  # (dim_value and dim_param are one field: the name goes)
+            del model.graph.value_info[:]  # stated with the batch's name
+            try:
+                inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+            except Exception:
+                return {}
+            found.append({info.name: _dims(info) for info in (*inferred.graph.value_info, *inferred.graph.output)})
+        if len(found) != 2:
+            return {}
+        first, second = found
+        return {
+            name: tuple(a if a == b else None for a, b in zip(dims, second[name], strict=True))
+            for name, dims in first.items()
+            if name in second and len(second[name]) == len(dims)
+        }
 
     def made_up(self, tensor: str) -> bool:
         """An initializer the exporter computed rather than a parameter of the model: torch.onnx
@@ -749,6 +792,12 @@ class _Importer:
                 self.derived.add(node.outputs[0])
             elif stated is None or self.knows_more(node):
                 self.infer(node)
+        found = self.shapes.get(node.outputs[0]) if node.outputs else ()
+        if node.op == "Reshape" and (found is None or sum(d is None for d in found) > 1):
+            settled = self.settled(node.outputs[0])  # sizes from the batch: as inferred at two fixed batches
+            if settled is not None and (found is None or len(found) == len(settled)):
+                self.shapes[node.outputs[0]] = settled if found is None else tuple(a or b for a, b in zip(found, settled))
+                self.derived.add(node.outputs[0])
 
     def knows_more(self, node: _Node) -> bool:
         """Whether the importer knows more of a node's inputs than onnx's inference did: a shape
@@ -1107,6 +1156,12 @@ def _where(condition: Any, chosen: Any, other: Any) -> Any:
     if condition is None:
         return chosen if chosen == other else None
     return chosen if condition else other
+
+
+def _dims(info: Any) -> Dims:
+    """A value_info's shape, None for a size it does not give."""
+    dims = info.type.tensor_type.shape.dim if info.type.HasField("tensor_type") else ()
+    return tuple(int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims)
 
 
 def _cast(value: Any, to: int) -> Any:
