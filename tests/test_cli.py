@@ -226,6 +226,24 @@ def test_the_table_imports_rich_only_when_drawn() -> None:
     assert run_python(code).stderr.strip() == "False"
 
 
+def test_no_command_imports_locale() -> None:
+    """click asks gettext for its --help and --version texts, and gettext's first call imports
+    `locale` (~0.6 ms of every command); convcalc writes those two options itself
+    (cli.EnglishHelp), and `check` takes its paths as str, not click.Path (which asks for its
+    name). A help page still pays it: click's formatter asks for "Usage:"."""
+    code = (
+        "import sys\n"
+        "from convcalc.cli import main\n"
+        "for args in (['summary', sys.argv[1], '--format', 'json'], ['check', sys.argv[1]], ['--version']):\n"
+        "    try: main(args)\n"
+        "    except SystemExit: pass\n"
+        "print('locale' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, SEED], capture_output=True, text=True, check=False)
+    assert result.stderr.strip() == "False"
+    assert result.stdout.endswith(f"convcalc, version {__version__}\n")
+
+
 def test_control_characters_in_names_are_shown_escaped() -> None:
     spec = 'input: [4]\nlayers:\n  - {type: Dense, units: 2, name: "x\\e]0;pwned\\a"}\n'
     result = invoke("summary", "-", input=spec)

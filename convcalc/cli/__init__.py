@@ -185,7 +185,44 @@ COMMANDS = {
 A command named by a Python keyword (`import`) is the function `import_`, in the module `import_`."""
 
 
-class Commands(click.Group):
+def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"convcalc, version {__version__}", color=ctx.color)
+        ctx.exit()
+
+
+class EnglishHelp:
+    """-h/--help as click makes it, but with its text written here: click asks gettext for the
+    text, and gettext's first call imports `locale`, ~0.6 ms of every command (bench/stages.py).
+    convcalc's own texts are English only, so click's translated one would be alone anyway."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        names = self.get_help_option_names(ctx)  # type: ignore[attr-defined]  # click.Command's
+        if not names or not self.add_help_option:  # type: ignore[attr-defined]
+            return None
+        if getattr(self, "_english_help", None) is None:  # one per command, as click keeps its own
+            self._english_help = click.Option(
+                [*names, "show_help"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                help="Show this message and exit.",
+                callback=_show_help,
+            )
+        return self._english_help
+
+
+class Command(EnglishHelp, click.Command):
+    """Every convcalc command: `@click.command(cls=Command)`."""
+
+
+class Commands(EnglishHelp, click.Group):
     """A group whose commands are imported when they are used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -219,7 +256,9 @@ class Commands(click.Group):
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="convcalc")
+@click.option(  # click.version_option asks gettext for its text (see EnglishHelp)
+    "--version", is_flag=True, expose_value=False, is_eager=True, help="Show the version and exit.", callback=_show_version
+)
 def main() -> None:
     """Shapes and parameter counts of Keras and PyTorch networks, by pure arithmetic.
 

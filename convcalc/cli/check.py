@@ -7,11 +7,12 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, complete_spec, set_option
+from convcalc.cli import Command, color_option, complete_spec, set_option
 
 
-@click.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(), shell_complete=complete_spec)
+@click.command(cls=Command)
+# the paths as str: click.Path() asks gettext for its name, which costs every run (see EnglishHelp)
+@click.argument("specs", nargs=-1, required=True, shell_complete=complete_spec)
 @click.option(
     "--format",
     "fmt",

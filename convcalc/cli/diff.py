@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, complete_spec, set_option, use_color, with_settings
+from convcalc.cli import Command, abort, color_option, complete_spec, set_option, use_color, with_settings
 from convcalc.errors import SpecError
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("old", shell_complete=complete_spec)
 @click.argument("new", shell_complete=complete_spec)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import complete_spec, computed, flag_layers, set_option, write_output
+from convcalc.cli import Command, complete_spec, computed, flag_layers, set_option, write_output
 
 DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option(
     "--format",

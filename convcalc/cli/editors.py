@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import write_output
+from convcalc.cli import Command, write_output
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
 @click.option("--path", "show_path", is_flag=True, help="Print where the installed package keeps the schema file instead.")
 def schema(output: str | None, show_path: bool) -> None:
@@ -55,7 +55,7 @@ STARTERS = {
 }
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True)
 @click.option("--schema", "schema_ref", metavar="URL|PATH", help="The schema the modeline names (default: the released file).")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import abort, complete_spec, computed, flag_layers, set_option
+from convcalc.cli import Command, abort, complete_spec, computed, flag_layers, set_option
 from convcalc.errors import SpecError
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec", required=False, shell_complete=complete_spec)
 @click.argument("layer_names", nargs=-1, metavar="[LAYER]...")
 @flag_layers

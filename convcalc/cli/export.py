@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import abort, set_option, with_settings, write_output
+from convcalc.cli import Command, abort, set_option, with_settings, write_output
 from convcalc.errors import Location, SpecError
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec")
 @click.option(
     "--to",

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from convcalc.cli import abort, write_output
+from convcalc.cli import Command, abort, write_output
 from convcalc.sources import SOURCES
 
 
@@ -47,7 +47,7 @@ Examples:
 """
 
 
-@click.command(name="import", help=_help())
+@click.command(cls=Command, name="import", help=_help())
 @click.argument("source")
 @click.option("-o", "--output", metavar="FILE", help="Write the spec here instead of standard output.")
 @click.option(

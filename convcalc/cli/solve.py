@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from convcalc.cli import abort, color_option, complete_spec, set_option, use_color, with_settings
+from convcalc.cli import Command, abort, color_option, complete_spec, set_option, use_color, with_settings
 from convcalc.errors import SpecError
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option("--input", "length", type=click.IntRange(min=1), metavar="N", help="Input length along one axis.")
 @click.option("--output", "target", type=click.IntRange(min=1), metavar="N", help="Wanted output length.")

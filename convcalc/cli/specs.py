@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, use_color
+from convcalc.cli import Command, color_option, use_color
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @color_option
 def specs(fmt: str, color: str) -> None:

@@ -6,10 +6,20 @@ import sys
 
 import click
 
-from convcalc.cli import color_option, complete_spec, computed, flag_layers, set_option, terminal_width, unicode_output, use_color
+from convcalc.cli import (
+    Command,
+    color_option,
+    complete_spec,
+    computed,
+    flag_layers,
+    set_option,
+    terminal_width,
+    unicode_output,
+    use_color,
+)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec", required=False, shell_complete=complete_spec)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
