@@ -8,10 +8,12 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convcalc.errors import LayerError
+from convcalc.spec import calls as calls_module
 from convcalc.spec.calls import Call, _parse_with_ast, _skeleton, forget, plain_call
 from convcalc.spec.expr import Expr
 
@@ -191,3 +193,14 @@ def test_a_skeleton_is_worked_out_once_it_repeats() -> None:
     for text in ('Dense(1, name="b")', 'Dense(1, name="c")'):
         assert plain_call(text) == _parse_with_ast(text)
     assert _skeleton.cache_info().misses == 1
+
+
+def test_the_skeletons_met_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that reads spec after spec remembers at most SKELETONS_SEEN skeletons as met."""
+    forget()
+    monkeypatch.setattr(calls_module, "SKELETONS_SEEN", 3)
+    for index in range(10):
+        text = f'Dense({index}, name="a")'
+        assert plain_call(text) == _parse_with_ast(text)
+        assert len(calls_module._skeletons_seen) <= 3
+    forget()

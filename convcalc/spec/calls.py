@@ -192,6 +192,8 @@ def plain_call(text: str) -> Call | None:
     skeleton[1::2] = [piece[0] * 2 for piece in pieces[1::2]]
     key = "".join(skeleton)
     if key not in _skeletons_seen:  # the first call of a skeleton is read as it is: most never repeat
+        if len(_skeletons_seen) >= SKELETONS_SEEN:
+            _skeletons_seen.clear()
         _skeletons_seen.add(key)
         return _plain_call(text)
     read = _skeleton(key)
@@ -201,6 +203,8 @@ def plain_call(text: str) -> Call | None:
 
 
 _skeletons_seen: set[str] = set()
+SKELETONS_SEEN = 4096
+"""Skeletons remembered as met (a process that reads spec after spec holds no more than these)."""
 
 
 Skeleton = tuple[
