@@ -85,9 +85,13 @@ def parse_call(text: str) -> Call:
 
 
 READ_BY_AST_FIRST = 64
-"""Distinct calls read by `ast` before the fast path takes over: it reads a plain call in ~7 us
-where `ast` takes ~14 us, but compiling its two regular expressions costs ~0.5 ms, which only
-pays off after some seventy calls (a 100,000-layer spec, `check` over many specs)."""
+"""Distinct calls read by `ast` before the fast path takes over. Warm, it reads a literal call in
+~8 us (`ast` ~9), a block template's (`Conv2D(4 * filters, 1, name=f"{name}_conv")`) in ~13 us
+(`ast` ~17) and refuses one with a call inside in ~6 us (`ast` then takes ~35); cold, `ast` builds
+and drops a whole tree a call (`check specs/` reads its specs in 11% fewer instructions with the
+fast path than without). Compiling its regular expressions costs ~0.7 ms, which only pays off
+after some seventy calls (a 100,000-layer spec, whose calls differ only in their strings, read
+once by their skeleton; `check` over many specs)."""
 
 _distinct = 0
 
@@ -99,6 +103,7 @@ def forget() -> None:
     _distinct = 0
     _parse_call.cache_clear()
     _skeleton.cache_clear()
+    _skeletons_seen.clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -110,22 +115,40 @@ def _parse_call(text: str) -> Call:
     return _parse_with_ast(text)
 
 
-# The plain calls most specs are made of, `Conv2D(64, 3, strides=2, padding="same")`, read
-# without `ast`: a name, then arguments that are each a number, a string without escapes,
-# True/False/None, or a tuple or list of integers and such strings, on one line of ASCII.
-# Anything else (or anything odd about these: leading zeros, a keyword repeated, a positional
-# argument after a keyword) is left to `ast`, the authority; tests/test_calls.py checks that both
-# read generated calls alike.
+# The calls most specs are made of, read without `ast`: a name, then arguments that are each a
+# literal (a number, a string without escapes, True/False/None, a tuple or list of them) or the
+# arithmetic of block templates at its simplest: a name (`filters`, `input`), `name[2]`, an
+# f-string of names (`f"{name}_bn"`), two of those joined by one operator (`4 * filters`,
+# `stride == 1`), or a tuple or list holding them (`inputs=[input, -1]`), kept as the Expr `ast`
+# would make, with the same tree; all on one line of ASCII. Anything else (or anything odd about
+# these: leading zeros, a keyword repeated, a positional argument after a keyword) is left to
+# `ast`, the authority; tests/test_calls.py checks that both read generated calls alike.
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+FSTRING = r"f(?:'[^'\\{}]*(?:\{" + NAME + r"\}[^'\\{}]*)*'|\"[^\"\\{}]*(?:\{" + NAME + r"\}[^\"\\{}]*)*\")"
+"""An f-string whose fields are names alone (`f"{name}_bn"`): no escapes, conversions or specs."""
 TOKEN = (
-    r"([ \t]*)(?:(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|('[^'\\]*'|\"[^\"\\]*\")"
-    r"|([A-Za-z_][A-Za-z0-9_]*)|([()\[\],=.])|(.))"
+    r"([ \t]*)(?:(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|('[^'\\]*'|\"[^\"\\]*\")|(" + FSTRING + ")"
+    r"|(" + NAME + r")|(\*\*|//|[=!<>]=|[-+*/%<>])|([()\[\],=.])|(.))"
 )
-"""Spaces, then one token: a number, a string, a name, a mark, or anything else (which ends the
-fast path). findall() gives each as a tuple of its groups; the spaces give each token's column."""
+"""Spaces, then one token: a number, a string, an f-string, a name, an operator, a mark, or
+anything else (which ends the fast path). findall() gives each as a tuple of its groups; the
+spaces give each token's column."""
 
 _CONSTANTS = {"True": True, "False": False, "None": None}
-Token = tuple[str, str, int]  # kind (number, string, name, mark), text, column
+Token = tuple[str, str, int]  # kind (number, string, fstring, name, op, mark), text, column
 PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]{0,99})(?:\.[0-9]{1,100}(?:[eE][-+]?[0-9]{1,3})?|[eE][-+]?[0-9]{1,3})?"
+FIELD = r"\{(" + NAME + r")\}"
+"""A field of an f-string as FSTRING reads one: split() gives the text around the fields and their names."""
+CALLED = r"[A-Za-z0-9_]\s*\("
+"""A name before `(`: the call's own, and any other is a call inside it (or in a string: ast reads those too)."""
+
+_OPERATORS: dict[str, type[ast.operator]] = {
+    "+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "**": ast.Pow,
+}  # fmt: skip
+_COMPARISONS: dict[str, type[ast.cmpop]] = {
+    "==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE,
+}  # fmt: skip
+_LOAD = ast.Load()
 
 
 STRING = r"""("[^"]*"|'[^']*')"""
@@ -134,9 +157,9 @@ around them and the literals, quotes and all."""
 
 
 @functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """TOKEN, PLAIN_NUMBER and STRING, compiled when the fast path is first used."""
-    return re.compile(TOKEN), re.compile(PLAIN_NUMBER), re.compile(STRING)
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """TOKEN, PLAIN_NUMBER, STRING, FIELD and CALLED, compiled when the fast path is first used."""
+    return tuple(re.compile(pattern) for pattern in (TOKEN, PLAIN_NUMBER, STRING, FIELD, CALLED))
 
 
 def plain_call(text: str) -> Call | None:
@@ -144,33 +167,53 @@ def plain_call(text: str) -> Call | None:
 
     >>> plain_call('Conv2D(32, (3, 3), activation="relu")') == _parse_with_ast('Conv2D(32, (3, 3), activation="relu")')
     True
-    >>> plain_call("Dense(units * 2)") is None
+    >>> plain_call('Conv2D(4 * filters, 1, name=f"{name}_conv")').args
+    (4 * filters, 1)
+    >>> plain_call("Dense(units * 2 + 1)") is None
     True
 
     Calls that differ only in their strings (`Conv2D(16, 3, name="n7", inputs=["n6"])`, a
     generated network's every layer) are read once: the call with its strings emptied, its
     skeleton, is read by the tokens, and each text gets its own strings back (and the columns
     after them moved by their lengths). A string's contents never change how the tokens read.
+    A call with an f-string (whose text is arithmetic), or whose arithmetic holds a string, is
+    read as it is.
     """
     if not text.isascii() or "\n" in text or "\r" in text:
         return None
     if "\\" in text or ('"' not in text and "'" not in text):
+        return _plain_call(text)
+    if 'f"' in text or "f'" in text:  # perhaps an f-string, which is arithmetic, not a string to empty
         return _plain_call(text)
     pieces = _patterns()[2].split(text)
     if len(pieces) == 1:
         return _plain_call(text)
     skeleton = pieces.copy()
     skeleton[1::2] = [piece[0] * 2 for piece in pieces[1::2]]
-    read = _skeleton("".join(skeleton))
-    return None if read is None else _filled(read, pieces)
+    key = "".join(skeleton)
+    if key not in _skeletons_seen:  # the first call of a skeleton is read as it is: most never repeat
+        if len(_skeletons_seen) >= SKELETONS_SEEN:
+            _skeletons_seen.clear()
+        _skeletons_seen.add(key)
+        return _plain_call(text)
+    read = _skeleton(key)
+    if read is None:
+        return None
+    return _plain_call(text) if read[6] else _filled(read, pieces)
+
+
+_skeletons_seen: set[str] = set()
+SKELETONS_SEEN = 4096
+"""Skeletons remembered as met (a process that reads spec after spec holds no more than these)."""
 
 
 Skeleton = tuple[
-    Call, tuple[int, ...], tuple[tuple[str, object, int], ...], tuple[int | str, ...], tuple[int, ...], tuple[int, ...]
+    Call, tuple[int, ...], tuple[tuple[str, object, int], ...], tuple[int | str, ...], tuple[int, ...], tuple[int, ...], bool
 ]
 """A call read from its skeleton, and how to fill it: for each positional argument, then each
 keyword (with its key and value), whether it holds no string (0), is one (1), or holds some
-or is a list (2); each argument's key, column, and how many strings come before it."""
+or is a list (2); each argument's key, column, and how many strings come before it; and whether
+its arithmetic holds a string (then the text is read as it is: an Expr is not filled)."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -184,7 +227,9 @@ def _skeleton(text: str) -> Skeleton | None:
     before = tuple([sum([start < column for start in starts]) for column in shape.offsets.values()])
     positional = tuple([_holds(value) for value in shape.args])
     keywords = tuple([(key, value, _holds(value)) for key, value in shape.kwargs.items()])
-    return shape, positional, keywords, tuple(shape.offsets), tuple(shape.offsets.values()), before
+    computed = [value for value in (*shape.args, *shape.kwargs.values()) if type(value) is Expr]
+    strings = any(['"' in value.text or "'" in value.text for value in computed])
+    return shape, positional, keywords, tuple(shape.offsets), tuple(shape.offsets.values()), before, strings
 
 
 def _holds(value: object) -> int:
@@ -199,7 +244,7 @@ def _holds(value: object) -> int:
 
 def _filled(read: Skeleton, pieces: list[str]) -> Call:
     """The call read from a skeleton, with the strings of the text (`pieces`: split by STRING)."""
-    shape, positional, keywords, keys, columns, before = read
+    shape, positional, keywords, keys, columns, before, _ = read
     strings = [piece[1:-1] for piece in pieces[1::2]]
     # how far the strings before an argument move it: the sum of their lengths
     moved = list(accumulate(map(len, strings), initial=0))
@@ -210,7 +255,7 @@ def _filled(read: Skeleton, pieces: list[str]) -> Call:
         args = tuple([v if k == 0 else pop() if k == 1 else _fill(v, strings) for v, k in zip(args, positional)])
     kwargs = {key: v if k == 0 else pop() if k == 1 else _fill(v, strings) for key, v, k in keywords}
     offsets = dict(zip(keys, map(add, columns, map(moved.__getitem__, before))))
-    return Call(shape.name, args, kwargs, offsets, plain=True)
+    return Call(shape.name, args, kwargs, offsets, plain=shape.plain)
 
 
 def _fill(value: object, strings: list[str]) -> object:
@@ -225,21 +270,26 @@ def _fill(value: object, strings: list[str]) -> object:
 
 
 def _plain_call(text: str) -> Call | None:
+    patterns = _patterns()
+    called = patterns[4].search(text)
+    if called is not None and patterns[4].search(text, called.end()):
+        return None  # a call inside the call (`Sequential(Conv2d(...))`, `_depth(x)`): ast reads it, at once
     tokens: list[Token] = []
     column = 0
-    for spaces, number, string, name, mark, other in _patterns()[0].findall(text.rstrip(" \t")):
+    for spaces, number, string, fstring, name, operator, mark, other in patterns[0].findall(text.rstrip(" \t")):
         if other:
             return None
         column += len(spaces)
-        item = number or string or name or mark
-        kind = "number" if number else "string" if string else "name" if name else "mark"
+        item = number or string or fstring or name or operator or mark
+        kind = "number" if number else "string" if string else "fstring" if fstring else "name" if name else ""
+        kind = kind or ("op" if operator else "mark")
         tokens.append((kind, item, column))
         column += len(item)
-    return _read_call(tokens) if tokens else None
+    return _read_call(tokens, text) if tokens else None
 
 
-def _read_call(tokens: list[Token]) -> Call | None:
-    """Name [. Name...] [( arguments )], from the tokens of one line."""
+def _read_call(tokens: list[Token], text: str) -> Call | None:
+    """Name [. Name...] [( arguments )], from the tokens of one line (`text`, which the columns count)."""
     dotted = 1
     while dotted + 1 < len(tokens) and tokens[dotted][1] == "." and tokens[dotted][0] == "mark":
         dotted += 2
@@ -254,6 +304,7 @@ def _read_call(tokens: list[Token]) -> Call | None:
     args: list[object] = []
     kwargs: dict[str, object] = {}
     offsets: dict[int | str, int] = {}
+    plain = True
     index, last = 1, len(rest) - 1
     while index < last:
         key = None
@@ -266,10 +317,11 @@ def _read_call(tokens: list[Token]) -> Call | None:
             return None  # a positional argument after a keyword: ast says why
         else:
             column = rest[index][2]
-        read = _read_value(rest, index, last)
+        read = _read_value(rest, index, last, text)
         if read is None:
             return None
         value, index = read
+        plain = plain and type(value) is not Expr
         if key is None:
             offsets[len(args)] = column
             args.append(value)
@@ -280,36 +332,51 @@ def _read_call(tokens: list[Token]) -> Call | None:
             if rest[index][1] != ",":
                 return None
             index += 1
-    return Call(name, tuple(args), kwargs, offsets, plain=True)
+    return Call(name, tuple(args), kwargs, offsets, plain=plain)
 
 
-def _read_value(tokens: list[Token], index: int, last: int) -> tuple[object, int] | None:
-    """One argument at tokens[index] and the index after it, or None when it is not a plain
-    literal: a number, a string, True/False/None, or a tuple or list of integers and strings."""
-    kind, text, _ = tokens[index]
-    if kind == "number":
-        number = _number(text)
-        return None if number is None else (number, index + 1)
-    if kind == "string":
-        return text[1:-1], index + 1
-    if kind == "name":
-        return (_CONSTANTS[text], index + 1) if text in _CONSTANTS else None
-    if text not in ("(", "["):
+_NOT_LITERAL = object()
+
+
+def _read_value(tokens: list[Token], index: int, last: int, text: str) -> tuple[object, int] | None:
+    """One argument at tokens[index] and the index after it, or None when it is none of the forms
+    the fast path reads: a literal, simple arithmetic (an Expr), or a tuple or list of those."""
+    kind, item, column = tokens[index]
+    if kind == "mark":
+        return _display(tokens, index, last, text) if item in ("(", "[") else None
+    if tokens[index + 1][1] in (",", ")") and tokens[index + 1][0] == "mark":  # a literal alone, most often
+        if kind == "string":
+            return item[1:-1], index + 1
+        if kind == "number":
+            number = _number(item)
+            return None if number is None else (number, index + 1)
+        if item in _CONSTANTS:
+            return _CONSTANTS[item], index + 1
+    read = _arithmetic(tokens, index, last)
+    if read is None:
         return None
-    closing = ")" if text == "(" else "]"
-    items: list[object] = []
+    node, index = read
+    value = _literal(node)
+    if value is _NOT_LITERAL:
+        value = Expr(text[column : _end(tokens[index - 1])], node)
+    return value, index
+
+
+def _display(tokens: list[Token], index: int, last: int, text: str) -> tuple[object, int] | None:
+    """A tuple or list at tokens[index]: of literals, a tuple or list; holding arithmetic, an Expr."""
+    opening, start = tokens[index][1], tokens[index][2]
+    closing = ")" if opening == "(" else "]"
+    nodes: list[ast.expr] = []
     commas = 0
     index += 1
     while index < last and tokens[index][1] != closing:
-        item_kind, item, _ = tokens[index]
-        number = _number(item) if item_kind == "number" else None
-        if isinstance(number, int):
-            items.append(number)
-        elif item_kind == "string":
-            items.append(item[1:-1])
-        else:
+        if tokens[index][0] == "mark":
+            return None  # a display inside, a stray comma: ast reads them
+        read = _arithmetic(tokens, index, last)
+        if read is None:
             return None
-        index += 1
+        node, index = read
+        nodes.append(node)
         if tokens[index][1] == ",":
             commas += 1
             index += 1
@@ -317,7 +384,95 @@ def _read_value(tokens: list[Token], index: int, last: int) -> tuple[object, int
             return None  # two strings side by side are one in Python: ast reads them
     if index >= last or tokens[index][1] != closing or (closing == ")" and commas == 0):
         return None  # unclosed, or `(3)`, which is 3, and `()`: ast reads those
-    return (tuple(items) if closing == ")" else items), index + 1
+    values = [_literal(node) for node in nodes]
+    if _NOT_LITERAL in values:
+        display = ast.Tuple(nodes, _LOAD) if closing == ")" else ast.List(nodes, _LOAD)
+        return Expr(text[start : _end(tokens[index])], display), index + 1
+    return (tuple(values) if closing == ")" else values), index + 1
+
+
+def _arithmetic(tokens: list[Token], index: int, last: int) -> tuple[ast.expr, int] | None:
+    """An operand, or two joined by one operator (`4 * filters`, `n-1`, `stride == 1`), as ast's
+    tree; neither side of an operator may be negative (`-2 ** n` is `-(2 ** n)`)."""
+    read = _operand(tokens, index, last)
+    if read is None:
+        return None
+    left, index = read
+    if index >= last:
+        return left, index
+    kind, item, _ = tokens[index]
+    if kind == "number" and item[0] == "-":  # `n-1`: the minus sign is the operator
+        operator, right_token = "-", (kind, item[1:], 0)
+    elif kind == "op":
+        if index + 1 >= last:
+            return None
+        operator, right_token = item, tokens[index + 1]
+    else:
+        return left, index
+    right = _operand([right_token], 0, 1)
+    if right is None or type(left) is ast.UnaryOp or type(right[0]) is ast.UnaryOp:
+        return None
+    if operator in _COMPARISONS:
+        return ast.Compare(left, [_COMPARISONS[operator]()], [right[0]]), index + 2 - (kind == "number")
+    return ast.BinOp(left, _OPERATORS[operator](), right[0]), index + 2 - (kind == "number")
+
+
+def _operand(tokens: list[Token], index: int, last: int) -> tuple[ast.expr, int] | None:
+    """A number (a negative one as ast reads it: minus applied to a number), a string, an
+    f-string of names, True/False/None, a name, or `name[2]`, as ast's tree."""
+    kind, item, _ = tokens[index]
+    if kind == "number":
+        number = _number(item[1:] if item[0] == "-" else item)
+        if number is None:
+            return None
+        return (ast.UnaryOp(ast.USub(), ast.Constant(number)) if item[0] == "-" else ast.Constant(number)), index + 1
+    if kind == "string":
+        return ast.Constant(item[1:-1]), index + 1
+    if kind == "fstring":
+        joined = _joined(item)
+        return None if joined is None else (joined, index + 1)
+    if kind != "name":
+        return None
+    if item in _CONSTANTS:
+        return ast.Constant(_CONSTANTS[item]), index + 1
+    if iskeyword(item):
+        return None
+    name = ast.Name(item, _LOAD)
+    if index + 1 >= last or tokens[index + 1][1] != "[" or tokens[index + 1][0] != "mark":
+        return name, index + 1
+    # name[2]: an index of digits alone (a negative or computed one is left to ast)
+    if index + 3 < last and tokens[index + 3][1] == "]" and tokens[index + 2][0] == "number":
+        position = _number(tokens[index + 2][1])
+        if type(position) is int and tokens[index + 2][1][0] != "-":
+            return ast.Subscript(name, ast.Constant(position), _LOAD), index + 4
+    return None
+
+
+def _joined(token: str) -> ast.JoinedStr | None:
+    """An f-string of names (FSTRING) as ast's tree: its text, and each `{name}` formatted."""
+    values: list[ast.expr] = []
+    for at, piece in enumerate(_patterns()[3].split(token[2:-1])):
+        if at % 2:
+            if iskeyword(piece):
+                return None
+            values.append(ast.FormattedValue(ast.Name(piece, _LOAD), -1, None))
+        elif piece:
+            values.append(ast.Constant(piece))
+    return ast.JoinedStr(values)
+
+
+def _literal(node: ast.expr) -> object:
+    """The value of a literal's tree (a constant, or a negative number), else _NOT_LITERAL."""
+    if type(node) is ast.Constant:
+        return node.value
+    if type(node) is ast.UnaryOp and type(node.operand) is ast.Constant:
+        return -node.operand.value  # type: ignore[operator]
+    return _NOT_LITERAL
+
+
+def _end(token: Token) -> int:
+    """The column just after a token."""
+    return token[2] + len(token[1])
 
 
 def _number(text: str) -> int | float | None:
