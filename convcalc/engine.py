@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 from convcalc.errors import Diagnostic, LayerError, SpecError
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import Family, LayerType, Vocabulary, snake_case
+from convcalc.frameworks.mode import running
 from convcalc.graph import AfterFailure, Graph, Node, Ref, build_graph
 from convcalc.ops.layout import format_shape
 from convcalc.ops.tensor import Built, Shape, Weight
@@ -110,7 +111,13 @@ def run_all(spec: Spec) -> Outcome:
 
 def _run(spec: Spec, problems: list[Diagnostic] | None, space: Space | None = None) -> Outcome:
     """The work of run() and run_all(): `problems` is None to stop at the first, else where to
-    collect them; `space` holds the symbols of a spec that has some (their sizes are formulas)."""
+    collect them; `space` holds the symbols of a spec that has some (their sizes are formulas).
+    The layers run in the spec's mode (`mode: eval`: as after model.eval())."""
+    with running(spec.mode):
+        return _walk(spec, problems, space)
+
+
+def _walk(spec: Spec, problems: list[Diagnostic] | None, space: Space | None) -> Outcome:
     vocab = vocabulary(spec.framework)
 
     @functools.cache  # once per type name

@@ -268,3 +268,12 @@ def test_docs_list_every_stand_ins_code(framework: str, heading: str) -> None:
     assert shown is not None and shown.group(0).strip() == expected, (
         f"docs/export.md's {framework} table should read:\n{expected}"
     )
+
+
+def test_a_spec_in_eval_mode_runs_its_model_in_eval_mode() -> None:
+    """`mode: eval` (an imported model): the script calls model.eval() before running it, as a
+    BatchNorm on one value per channel runs only there."""
+    text = "framework: pytorch\ninput: [3, 4, 4]\nbatch: 1\nmode: eval\nlayers: [AdaptiveAvgPool2d(1), BatchNorm2d(3)]\n"
+    assert "    model = Model().eval()\n" in export(load_text(text, "eval.yaml")).text
+    training = text.replace("mode: eval", "mode: train").replace("batch: 1", "batch: 2")
+    assert "    model = Model()\n" in export(load_text(training, "train.yaml")).text

@@ -585,3 +585,118 @@ def test_the_docs_table_lists_every_operator() -> None:
     section = text[text.index("## ONNX") : text.index("## PyTorch")]
     listed = set(re.findall(r"`([A-Z][A-Za-z]+)`", section))
     assert set(OPS) <= listed, sorted(set(OPS) - listed)
+
+
+def group_norm_nodes(prefix: str, source: str, groups: int, weights: tuple[str, str]) -> list[Any]:
+    """torch.onnx's GroupNorm (symbolic_opset9.group_norm), folded: a Reshape to (N, G, -1),
+    InstanceNormalization by G ones and zeros, a Reshape back to the input's shape, the weight's
+    Mul and the bias's Add."""
+
+    def constant(name: str, values: list[float]) -> Any:
+        return helper.make_node("Constant", [], [name], value=helper.make_tensor(name, FLOAT, (len(values),), values))
+
+    return [
+        helper.make_node("Constant", [], [f"{prefix}/g"], value=ints(f"{prefix}/g", 0, groups, -1)),
+        helper.make_node("Reshape", [source, f"{prefix}/g"], [f"{prefix}/r"], f"/{prefix}/Reshape"),
+        constant(f"{prefix}/one", [1.0] * groups),
+        constant(f"{prefix}/zero", [0.0] * groups),
+        helper.make_node(
+            "InstanceNormalization", [f"{prefix}/r", f"{prefix}/one", f"{prefix}/zero"], [f"{prefix}/n"], epsilon=1e-6
+        ),
+        helper.make_node("Shape", [source], [f"{prefix}/s"]),
+        helper.make_node("Reshape", [f"{prefix}/n", f"{prefix}/s"], [f"{prefix}/b"], f"/{prefix}/Reshape_1"),
+        helper.make_node("Mul", [f"{prefix}/b", weights[0]], [f"{prefix}/m"], f"/{prefix}/Mul"),
+        helper.make_node("Add", [f"{prefix}/m", weights[1]], [f"{prefix}/out"], f"/{prefix}/Add"),
+    ]
+
+
+def test_torch_onnxs_group_norm_is_one_group_norm(tmp_path: Path) -> None:
+    """PoolFormer's GroupNorm(1, C), exported by torch.onnx as five nodes on two constants: one
+    GroupNorm row with the module's 2 * C weights; a GroupNorm(affine=False)'s Mul and Add by one
+    value are no weights."""
+    ones = helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", FLOAT, (1, 1, 1), [1.0]))
+    zero = helper.make_node("Constant", [], ["zero"], value=helper.make_tensor("zero", FLOAT, (1, 1, 1), [0.0]))
+    nodes = [
+        *group_norm_nodes("norm1", "x", 1, ("onnx::Mul_7", "onnx::Add_8")),
+        ones,
+        zero,
+        *group_norm_nodes("norm2", "norm1/out", 4, ("one", "zero")),
+    ]
+    path = save(tmp_path, nodes, ["batch", 8, 5, 5], [weight("onnx::Mul_7", 8, 1, 1), weight("onnx::Add_8", 8, 1, 1)])
+    assert layers(path) == [
+        'GroupNorm(1, 8, eps=1e-06, name="norm1")',
+        'GroupNorm(4, 8, eps=1e-06, affine=False, name="norm2")',
+    ]
+    assert summarize(convert(path).text, batch=3).totals.params == 16
+
+
+def test_same_pads_worked_out_from_the_size_with_ceil_and_clip(tmp_path: Path) -> None:
+    """timm's "same" padding (tf_efficientnet_lite0's Conv2dSame) as torch.onnx exports it:
+    max((ceil(7 / 2) - 1) * 2 + 3 - 7, 0) = 2 through Cast, Div, Ceil, Clip, the half on each side
+    cast back to an integer (truncated): followed as constants, a Pad of (1, 1, 1, 1)."""
+
+    def number(name: str, value: float) -> Any:
+        return helper.make_tensor(name, FLOAT, (), [value])
+
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "two"], ["size"], axis=0),
+        helper.make_node("Cast", ["size"], ["s"], to=TensorProto.FLOAT),
+        helper.make_node("Div", ["s", "stride"], ["d"]),
+        helper.make_node("Ceil", ["d"], ["c"]),
+        helper.make_node("Sub", ["c", "one"], ["e"]),
+        helper.make_node("Mul", ["e", "stride"], ["m"]),
+        helper.make_node("Add", ["m", "three"], ["a"]),
+        helper.make_node("Sub", ["a", "s"], ["total"]),
+        helper.make_node("Clip", ["total", "zero"], ["clipped"]),
+        helper.make_node("Div", ["clipped", "stride"], ["half"]),
+        helper.make_node("Cast", ["half"], ["side"], to=TensorProto.INT64),
+        helper.make_node("Unsqueeze", ["side", "axes"], ["one_side"]),
+        helper.make_node("Concat", ["two_zeros", "one_side", "one_side", "two_zeros", "one_side", "one_side"], ["pads"], axis=0),
+        helper.make_node("Pad", ["x", "pads"], ["y"], "/conv_stem/Pad"),
+    ]
+    two = helper.make_tensor("two", TensorProto.INT64, (), [2])  # a scalar index: Gather gives the size itself
+    inits = [two, ints("axes", 0), ints("two_zeros", 0, 0), number("stride", 2.0), number("one", 1.0)]
+    inits += [number("three", 3.0), number("zero", 0.0)]
+    path = save(tmp_path, nodes, ["batch", 3, 7, 7], inits)
+    assert layers(path) == ['Pad((1, 1, 1, 1), name="conv_stem")']
+    assert summarize(convert(path).text, batch=3).output_shape == (3, 3, 9, 9)
+
+
+def test_attention_biases_gathered_along_axis_1_by_constant_indices(tmp_path: Path) -> None:
+    """LeViT's `attention_biases[:, attention_bias_idxs]` as torch.onnx writes it: a Gather along
+    axis 1 of the table by a Constant node of indices (followed, being small): `Index(dim=1)`, the
+    indices a Buffer."""
+    idxs = helper.make_tensor("idxs", TensorProto.INT64, (4, 4), [0] * 16)
+    nodes = [
+        helper.make_node("Constant", [], ["onnx::Gather_9"], value=idxs),
+        helper.make_node("Gather", ["attn.attention_biases", "onnx::Gather_9"], ["g"], "/attn/Gather_2", axis=1),
+        helper.make_node("Add", ["x", "g"], ["y"], "/attn/Add"),
+    ]
+    path = save(tmp_path, nodes, ["batch", 2, 4, 4], [weight("attn.attention_biases", 2, 9)])  # (its values unread)
+    assert layers(path) == [
+        'Parameter((2, 9), name="attn_attention_biases")',
+        'Buffer((4, 4), persistent=False, dtype="int64", name="attn_constant")',
+        'Index(dim=1, name="attn", inputs=["attn_attention_biases", "attn_constant"])',
+        'Add(name="attn_1", inputs=["input", "attn"])',
+    ]
+    assert summarize(convert(path).text, batch=3).output_shape == (3, 2, 4, 4)
+
+
+def test_a_reshape_by_a_multiple_of_the_batch_takes_the_sizes_inferred_at_two_fixed_batches(tmp_path: Path) -> None:
+    """MobileViT's `x.reshape(B * P, N, -1)`: the first size computed from the dynamic batch
+    (Mul of Shape's), the last -1, both unknown to the dynamic-batch inference; with the batch
+    fixed at 2 and at 3 onnx's inference follows them, and the size both agree on is written."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "zero"], ["batch"], axis=0),
+        helper.make_node("Mul", ["batch", "four"], ["folded"]),
+        helper.make_node("Unsqueeze", ["folded", "axes"], ["first"]),
+        helper.make_node("Concat", ["first", "rest"], ["target"], axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["y"], "/block/Reshape"),
+    ]
+    zero = helper.make_tensor("zero", TensorProto.INT64, (), [0])
+    four = helper.make_tensor("four", TensorProto.INT64, (), [4])
+    path = save(tmp_path, nodes, ["batch", 4, 6, 5], [zero, four, ints("axes", 0), ints("rest", 6, -1)])
+    assert layers(path) == ['Reshape(-1, 6, 5, name="block")']
+    assert summarize(convert(path).text, batch=3).output_shape == (12, 6, 5)

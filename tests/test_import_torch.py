@@ -85,8 +85,8 @@ def test_slices_are_slice_rows(tmp_path: Path) -> None:
 
 
 def test_other_indexing_names_the_node(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"node 'getitem_3' .*indexing a tensor with \(slice\(None, None, None\), None\)"):
-        imported(tmp_path, "x[:, None]")
+    with pytest.raises(SpecError, match=r"node 'getitem_3' .*indexing a tensor with \(Ellipsis, None\)"):
+        imported(tmp_path, "x[..., None]")  # a new axis after the Ellipsis (x[:, None] is an Unsqueeze)
 
 
 WINDOWS = """
@@ -402,3 +402,205 @@ def test_a_tensor_of_repeats_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecError, match="a tensor of repeats: its output's size depends on their values"):
         convert(f"{path}:Counts", options={"input_shape": (4,)})
+
+
+BATCH_REPEATS = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, 1, 8))
+        self.mask = nn.Parameter(torch.zeros(2, 8))
+
+    def forward(self, x):
+        n = x.shape[0]
+        tokens = torch.cat([self.token.repeat(n, 1, 1), x], dim=1)
+        masks = torch.tile(self.mask, (n, 1, 1))
+        return tokens, masks, x.repeat(1, x.size(1), 1)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_repeat_by_the_batch_reads_it_from_the_input(tmp_path: Path) -> None:
+    """`token.repeat(x.shape[0], 1, 1)` (a class token per sample): the count the traces show is
+    the batch is written `shape(input)[0]`, so the spec runs at any batch; a count from a known
+    size is a number."""
+    path = tmp_path / "tokens.py"
+    path.write_text(BATCH_REPEATS)
+    result = convert(f"{path}:net", options={"input_shape": (4, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [line.strip()[2:] for line in result.text.splitlines() if re.match(r"  - (Repeat|Tile)", line)]
+    lines = [re.sub(r"\s+#", "  #", line) for line in rows]
+    assert lines == [
+        'Repeat(shape(input)[0], 1, 1, name="repeat")  # (None, 1, 8)',
+        'Tile(shape(input)[0], 1, 1, name="tile")  # (None, 2, 8)',
+        'Repeat(1, 4, 1, name="repeat_1", inputs=["input"])  # (None, 16, 8)',
+    ]
+    for batch in (None, 3):
+        shapes = {row.name: row.output_shape for row in summarize(result.text, batch=batch).rows}
+        assert (shapes["cat"], shapes["tile"]) == ((batch, 5, 8), (batch, 2, 8))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("self.token.repeat(2 * x.shape[0], 1, 1)", r"repeats \(None, 1, 1\): an axis repeated a number of times computed"),
+        ("x.repeat(x.shape[0], 1, 1)", r"repeats \(None, 1, 1\): the batch's axis repeated a number of times computed"),
+    ],
+)
+def test_a_repeat_by_another_count_from_the_batch_is_refused(tmp_path: Path, call: str, message: str) -> None:
+    """Two traces (batch 1 and 2) cannot tell `2 * n` from `n ** 2`; a batch repeated by the
+    batch is its square: neither is a size a spec can write."""
+    path = tmp_path / "counts.py"
+    path.write_text(BATCH_REPEATS.replace("x.repeat(1, x.size(1), 1)", call))
+    with pytest.raises(SpecError, match=message):
+        convert(f"{path}:net", options={"input_shape": (4, 8)})
+
+
+IN_PLACE = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.temporal = nn.Parameter(torch.zeros(2, 8))  # MViT's positional encoding, summed in place
+        self.spatial = nn.Parameter(torch.zeros(4, 8))
+        self.proj = nn.Linear(8, 8)
+
+    def forward(self, x):
+        position = torch.repeat_interleave(self.temporal, 4, dim=0)
+        position.add_(self.spatial.unsqueeze(0).expand(2, -1, -1).reshape(-1, 8))
+        x = self.proj(x)
+        x.add_(position)
+        x.relu_()
+        token, rest = torch.tensor_split(x, indices=(1,), dim=1)  # MViT parts its class token so
+        return torch.cat([token, rest], dim=1), *x.tensor_split(5, dim=-1)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_change_in_place_is_read_by_every_later_use(tmp_path: Path) -> None:
+    """`position.add_(...)`, `x.add_(position)`, `x.relu_()`: torch.fx's later nodes take the
+    tensor changed (`position`, `x`), not the call's result: each call is its layer, and what
+    reads the tensor after it reads that layer (the positional sum reaches the output)."""
+    path = tmp_path / "in_place.py"
+    path.write_text(IN_PLACE)
+    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [re.sub(r"\s+#.*", "", line.strip()[2:]) for line in result.text.splitlines() if re.match(r"  - (Add|ReLU)", line)]
+    assert lines == [
+        'Add(name="add_", inputs=["repeat_interleave", "reshape"])',
+        'Add(name="add__1", inputs=["proj", "add_"])',
+        'ReLU(name="relu_")',
+    ]
+    report = summarize(result.text, batch=3)
+    assert report.totals.params == 2 * 8 + 4 * 8 + 8 * 8 + 8
+    assert {row.name: row.output_shape for row in report.rows}["cat"] == (3, 8, 8)
+
+
+def test_tensor_split_is_the_split_of_its_pieces(tmp_path: Path) -> None:
+    """torch.tensor_split by indices or into sections: the `Split` of the sizes they make (eight
+    into five: 2, 2, 2, 1, 1, pieces torch.split makes of no one size)."""
+    path = tmp_path / "in_place.py"
+    path.write_text(IN_PLACE)
+    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if re.match(r"  - Split", line)]
+    assert lines == [
+        'Split((1, 7), 1, name="tensor_split")  # (None, 1, 8), (None, 7, 8)',
+        'Split((2, 2, 2, 1, 1), -1, name="tensor_split_1", inputs=["relu_"])  # '
+        + ", ".join(["(None, 8, 2)"] * 3 + ["(None, 8, 1)"] * 2),
+    ]
+
+
+BIASES = """
+import torch
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attention_biases = nn.Parameter(torch.zeros(2, 3))  # timm's LeViT: a learned table
+        self.register_buffer("attention_bias_idxs", torch.zeros(4, 4, dtype=torch.long), persistent=False)
+        self.cache = {}
+
+    def biases(self, device):
+        key = str(device)  # a cache per device, as timm keeps one in eval mode
+        if key not in self.cache:
+            self.cache[key] = self.attention_biases[:, self.attention_bias_idxs]
+        return self.cache[key]
+
+    def forward(self, x):
+        return (x @ x.transpose(-2, -1)) + self.biases(x.device)
+
+
+def net():
+    return Attention()
+"""
+
+
+def test_a_table_gathered_by_a_buffer_is_an_index_along_its_dim(tmp_path: Path) -> None:
+    """`attention_biases[:, attention_bias_idxs]` (LeViT, EfficientFormer): `Index(dim=1)` of the
+    table and the buffer, (heads, N, N); `x.device` is read for a cache's key, no row."""
+    path = tmp_path / "biases.py"
+    path.write_text(BIASES)
+    result = convert(f"{path}:net", options={"input_shape": (2, 4, 5)})
+    assert not result.problems, [p.text() for p in result.problems]
+    assert 'Index(dim=1, name="getitem", inputs=["attention_biases", "attention_bias_idxs"])' in result.text
+    report = summarize(result.text, batch=3)
+    assert (report.output_shape, report.totals.params) == ((3, 2, 4, 4), 6)
+
+
+def test_a_tensor_index_beside_other_indices_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "biases.py"
+    path.write_text(BIASES.replace("[:, self.attention_bias_idxs]", "[1:, self.attention_bias_idxs]"))
+    with pytest.raises(SpecError, match=r"indexing with a tensor beside other indices \(convcalc reads one tensor index"):
+        convert(f"{path}:net", options={"input_shape": (2, 4, 5)})
+
+
+def test_an_imported_module_is_checked_in_the_eval_mode_it_was_traced_in(tmp_path: Path) -> None:
+    """DeepLabV3's image pooling: a BatchNorm2d on (N, 256, 1, 1). The module was traced after
+    model.eval(), where torch runs it at batch 1 on its running statistics: the spec says
+    `mode: eval` and takes `--batch 1`; written by hand (training mode) it refuses, as torch does."""
+    path = tmp_path / "pooling.py"
+    path.write_text(
+        "from torch import nn\n\n\ndef net():\n"
+        "    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(3, 8, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU())\n"
+    )
+    result = convert(f"{path}:net", options={"input_shape": (3, 8, 8)})
+    assert "\nmode: eval\n" in result.text
+    assert summarize(result.text, batch=1).output_shape == (1, 8, 1, 1)
+    with pytest.raises(SpecError, match="more than one value per channel to normalize when training"):
+        summarize(result.text.replace("\nmode: eval\n", "\n"), batch=1)
+
+
+def test_new_axes_an_int_of_a_size_and_an_assignment_into_a_tensor(tmp_path: Path) -> None:
+    """MViT-V2's `rel_h_q[:, :, None]` is an Unsqueeze and its `int(2 * max(q_h, k_h) - 1)` of
+    sizes read from a shape a number; its `attn[:, :, 1:, 1:] += rel_pos` is refused in a line."""
+    path = tmp_path / "axes.py"
+    path.write_text(
+        "from torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        half = int(x.shape[2] / 2)\n        return x[:, None, :, :half]\n"
+    )
+    result = convert(f"{path}:Net", options={"input_shape": (3, 8)})
+    assert [line.strip()[2:].split("  #")[0].strip() for line in result.text.splitlines() if line.startswith("  - ")] == [
+        'Unsqueeze(1, name="getitem_1")',
+        'Slice(3, None, 4, name="getitem_1_1")',
+    ]
+    assert summarize(result.text, batch=2).output_shape == (2, 1, 3, 4)
+    assigned = tmp_path / "assigned.py"
+    assigned.write_text(path.read_text().replace("return x[:, None, :, :half]", "x[:, 1:] += 1\n        return x"))
+    with pytest.raises(SpecError, match=r"an assignment into a tensor computed from the input \(x\[a:b\] = y"):
+        convert(f"{assigned}:Net", options={"input_shape": (3, 8)})

@@ -356,6 +356,23 @@ def test_batch_norm_needs_more_than_one_value_per_channel_when_training() -> Non
     assert row("BatchNorm2d(3)", (3, 1, 1), batch=None).output_shape == (None, 3, 1, 1)  # unknown batch: no verdict
 
 
+def test_in_eval_mode_a_batch_norm_with_running_statistics_takes_a_batch_of_one() -> None:
+    """torch's _BatchNorm.forward normalizes with the batch's statistics when `self.training or
+    running_mean is None`: after model.eval() (`mode: eval`) BatchNorm2d(3) runs on (1, 3, 1, 1)
+    (DeepLabV3's image pooling at batch 1), one with track_running_stats=False still refuses it."""
+    text = spec(["BatchNorm2d(3)"], (3, 1, 1), batch=1)
+    assert summarize(text.replace("batch: 1", "batch: 1\nmode: eval")).output_shape == (1, 3, 1, 1)
+    with pytest.raises(SpecError, match=r"more than one value per channel to normalize when training.*`mode: eval`"):
+        summarize(text.replace("batch: 1", "batch: 1\nmode: train"))
+    untracked = spec(["BatchNorm2d(3, track_running_stats=False)"], (3, 1, 1), batch=1).replace(
+        "batch: 1", "batch: 1\nmode: eval"
+    )
+    with pytest.raises(SpecError, match=r"without running statistics \(track_running_stats=False\); the input \(1, 3, 1, 1\)"):
+        summarize(untracked)
+    with pytest.raises(SpecError, match=r":2:7: CC003 mode must be one of train, eval, found 'inference'"):
+        summarize("framework: pytorch\nmode: inference\ninput: [3]\nlayers: [ReLU]")
+
+
 def test_glu_may_halve_the_batch() -> None:
     # torch: GLU(0) on zeros((2, 4, 5)) gives (1, 4, 5); an odd batch is an error
     assert row("GLU(0)", (4, 5), batch=2).output_shape == (1, 4, 5)

@@ -415,7 +415,7 @@ class TorchWriter(Writer):
     def demo(self) -> list[Stmt]:
         """Run as a script: build the model, count its parameters, run it on zeros."""
         statements = [
-            Stmt(f"model = {self.entry}()"),
+            Stmt(f"model = {self.entry}()" + (".eval()" if self.spec.mode == "eval" else "")),  # `mode: eval`
             Stmt(f"# {self.report.totals.params:,} parameters by convcalc's count"),
             Stmt("print(sum(p.numel() for p in model.parameters()))"),
         ]

@@ -3086,7 +3086,10 @@ PYTORCH = {
         },
     ),
     "Identity": ("A placeholder identity operator that is argument-insensitive.", {}),
-    "Index": ("torch.ops.aten.index(input, [index]), x[index]: rows of the first input picked by the second.", {}),
+    "Index": (
+        "torch.ops.aten.index(input, [index]), x[index]: rows of the first input picked by the second.",
+        {"dim": ("int", "the dimension the index picks along, whole slices before it.")},
+    ),
     "InstanceNorm1d": (
         "Applies Instance Normalization.",
         {

@@ -186,15 +186,16 @@ def expanded(shape: Shape, sizes: tuple[int | None, ...], argument: str = "size"
     return tuple(out)
 
 
-def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") -> Shape:
+def repeated(shape: Shape, repeats: tuple[int | None, ...], argument: str = "sizes") -> Shape:
     """`shape` repeated `repeats` times along each axis (Tensor.repeat; torch.tile once its
     dims are padded): extra leading repeats add axes in front, and each size is multiplied (an
-    unknown size stays unknown). Fewer repeats than axes is torch's "Number of dimensions of
-    repeat dims can not be smaller than number of dimensions of tensor"; a repeat of 0 makes an
-    empty tensor, which convcalc refuses.
+    unknown size stays unknown, and so does a size repeated an unknown number of times: a count
+    read from the batch, ViT's `cls_token.repeat(x.shape[0], 1, 1)`). Fewer repeats than axes is
+    torch's "Number of dimensions of repeat dims can not be smaller than number of dimensions of
+    tensor"; a repeat of 0 makes an empty tensor, which convcalc refuses.
 
-    >>> repeated((2, 3, 4), (2, 1, 3)), repeated((None, 3), (2, 1, 2))
-    ((4, 3, 12), (2, None, 6))
+    >>> repeated((2, 3, 4), (2, 1, 3)), repeated((None, 3), (2, 1, 2)), repeated((1, 1, 8), (None, 1, 1))
+    ((4, 3, 12), (2, None, 6), (None, 1, 8))
     >>> repeated((2, 3, 4), (2, 2))
     Traceback (most recent call last):
     ...
@@ -209,6 +210,8 @@ def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") ->
             code="CC200",
         )
     for count in repeats:
+        if count is None:
+            continue
         if count < 0:
             raise LayerError(f"{argument} {format_shape(repeats)} has the repeat {count}", argument=argument, code="CC105")
         if count == 0:
@@ -218,7 +221,7 @@ def repeated(shape: Shape, repeats: tuple[int, ...], argument: str = "sizes") ->
                 argument=argument,
                 code="CC200",
             )
-    kept = tuple(None if n is None else n * r for n, r in zip(shape, repeats[lead:], strict=True))
+    kept = tuple(None if n is None or r is None else n * r for n, r in zip(shape, repeats[lead:], strict=True))
     return repeats[:lead] + kept
 
 
@@ -305,13 +308,16 @@ def _clamped(bound: int | None, default: int, size: int) -> int:
     return bound if bound < size else size
 
 
-def gathered(shape: Shape, index: Shape) -> Shape:
-    """`x[index]` with an integer tensor `index` (aten.index on dim 0): a row of `x` for each of
-    the index's values, so the index's shape, then the sizes of `x` after its first.
+def gathered(shape: Shape, index: Shape, axis: int = 0) -> Shape:
+    """`x[index]` with an integer tensor `index` (aten.index on dim 0), or `x[:, index]` along
+    `axis` (LeViT's `attention_biases[:, attention_bias_idxs]`): a slice of `x` for each of the
+    index's values, so the sizes of `x` before the axis, the index's shape, then those after it
+    (one tensor index among whole slices: numpy's and torch's advanced indexing).
 
-    >>> gathered((169, 3), (2401,)), gathered((10, 4), (2, 5))
-    ((2401, 3), (2, 5, 4))
+    >>> gathered((169, 3), (2401,)), gathered((10, 4), (2, 5)), gathered((4, 196), (196, 196), 1)
+    ((2401, 3), (2, 5, 4), (4, 196, 196))
     """
     if not shape:
         raise LayerError("too many indices for a tensor of dimension 0", hint="index a tensor of at least one dim", code="CC200")
-    return index + shape[1:]
+    at = axis_index(axis, len(shape))
+    return shape[:at] + index + shape[at + 1 :]

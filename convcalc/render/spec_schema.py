@@ -24,6 +24,7 @@ from typing import Any
 from convcalc.frameworks import vocabulary
 from convcalc.signature import REQUIRED
 from convcalc.spec.containers import CONTAINERS, Container
+from convcalc.spec.model import MODES
 
 SCHEMA_FILE = "convcalc-spec-1.schema.json"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / SCHEMA_FILE
@@ -294,6 +295,12 @@ def spec_schema() -> dict[str, Any]:
                 "description": "Named inputs: {image: [224, 224, 3]}.",
             },
             "batch": {"type": ["integer", "null"], "minimum": 1, "description": "Batch size (absent: unknown)."},
+            "mode": {
+                "enum": list(MODES),
+                "default": "train",
+                "description": "The mode the layers run in, as model.train() / model.eval() set it: train (modules as "
+                "built) or eval (an imported model, traced after model.eval()).",
+            },
             "assume": {
                 "description": "What the input's symbols satisfy: a condition or a list of them, e.g. "
                 "[H % 32 == 0, 32 <= H <= 1024].",

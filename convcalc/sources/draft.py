@@ -105,7 +105,7 @@ class Draft(Record):
     `header` are the comment lines at the top of the spec (where it came from, what was read).
     """
 
-    __slots__ = ("framework", "inputs", "layers", "name", "batch", "blocks", "outputs", "expect", "recorded", "header")
+    __slots__ = ("framework", "inputs", "layers", "name", "batch", "blocks", "outputs", "expect", "recorded", "header", "mode")
 
     framework: str
     inputs: tuple[tuple[str, Shape], ...]  # name and shape without the batch dimension
@@ -117,6 +117,7 @@ class Draft(Record):
     expect: dict[str, object]
     recorded: dict[str, tuple[Shape | None, ...]]
     header: tuple[str, ...]
+    mode: str  # "eval" for a model traced or exported for inference (a spec's `mode:`), "train" as a spec's default
 
     def __init__(
         self,
@@ -130,6 +131,7 @@ class Draft(Record):
         expect: dict[str, object] | None = None,
         recorded: dict[str, tuple[Shape | None, ...]] | None = None,
         header: tuple[str, ...] = (),
+        mode: str = "train",
     ) -> None:
         self.framework = framework
         self.inputs = inputs
@@ -141,3 +143,4 @@ class Draft(Record):
         self.expect = {} if expect is None else expect
         self.recorded = {} if recorded is None else recorded
         self.header = header
+        self.mode = mode

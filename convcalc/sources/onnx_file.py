@@ -54,7 +54,7 @@ BATCH = _Batch()
 
 SHAPE_OPS = frozenset(
     {"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Identity", "Add", "Sub", "Mul", "Div"}
-    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow"}
+    | {"Reshape", "ConstantOfShape", "Size", "Equal", "Where", "Mod", "Sqrt", "Transpose", "Pow", "Ceil", "Floor", "Clip"}
 )
 """Operators followed as arithmetic on constants when every input they take is known. A file
 decides the values: a constant is followed only while it has at most KEEP_INTEGERS elements and
@@ -122,6 +122,10 @@ class _Node:
     def is_batch(self, value: object) -> bool:
         return value is BATCH
 
+    def settled(self) -> Dims | None:
+        """The output's shape as inferred with the dynamic batch fixed (_Importer.settled)."""
+        return self.importer.settled(self.outputs[0]) if self.outputs else None
+
     def given(self, index: int) -> bool:
         return index < len(self.inputs) and self.inputs[index] != ""
 
@@ -176,6 +180,8 @@ class _Importer:
         self.values: dict[str, Value] = {}
         self.shapes: dict[str, Dims] = {}
         self.aliases: dict[str, str] = {}
+        self.consumed: set[str] = set()  # outputs of nodes a pattern read whole (group_norm): no rows of their own
+        self.makers: dict[str, Any] = {}  # a tensor -> the node that makes it (maker(), built when first asked)
         self.refs: dict[str, str] = {}  # a tensor -> the spec's ref for it
         self.layers: list[Layer] = []
         self.names: set[str] = {"input"}
@@ -190,6 +196,7 @@ class _Importer:
         self.renamed = False
         self.first_input: str | None = None  # with a dynamic batch: the input whose dim 0 is its size
         self.batch_param = ""  # the dynamic batch's dim_param, "" for none
+        self.fixed: dict[str, Dims] | None = None  # settled(): the shapes inferred at two fixed batches, once asked
         self.derived: set[str] = set()  # shapes ONNX's inference left unknown, worked out from constants
         self.splits: dict[tuple[str, int, tuple[int, ...]], str] = {}  # (tensor, axis, sections) -> its Split
         self.integral: dict[str, str] = {}  # an initializer of integers (indices, a buffer) -> its dtype, torch's name
@@ -229,6 +236,7 @@ class _Importer:
             expect=expect,
             recorded=self.recorded,
             header=self.header(len(nodes)),
+            mode="train" if any(_trains(node) for node in nodes) else "eval",
         )
 
     def model_name(self) -> str | None:
@@ -302,6 +310,44 @@ class _Importer:
             self.first_input = inputs[0][0]
             self.batch_param = self.named.get(found[0].name, ("",))[0]
         return tuple(inputs), batch
+
+    def settled(self, tensor: str) -> Dims | None:
+        """A tensor's shape as onnx's inference (with data propagation) gives it once the dynamic
+        batch is fixed at 2 and once at 3: each size equal under both, None where they differ (the
+        batch's share, `B * patch_area`) or stay unknown. The dynamic-batch inference loses the
+        sizes a Reshape computes from the batch (MobileViT's `reshape(B * P, N, -1)`, LeViT's
+        `view(B, N, heads, -1)` after a BatchNorm over the flattened tokens); fixed, it follows
+        them. Worked out for the whole graph the first time it is asked."""
+        if self.fixed is None:
+            self.fixed = self.fixed_batches()
+        return self.fixed.get(tensor)
+
+    def fixed_batches(self) -> dict[str, Dims]:
+        import copy
+
+        import onnx
+
+        found: list[dict[str, Dims]] = []
+        for batch in (2, 3) if self.batch_param else ():
+            model = copy.deepcopy(self.model)  # the large tensors' values are not in it (onnx_model.load)
+            for info in (*model.graph.input, *model.graph.output):
+                for dim in info.type.tensor_type.shape.dim:
+                    if dim.HasField("dim_param") and dim.dim_param == self.batch_param:
+                        dim.dim_value = batch  # (dim_value and dim_param are one field: the name goes)
+            del model.graph.value_info[:]  # stated with the batch's name
+            try:
+                inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+            except Exception:
+                return {}
+            found.append({info.name: _dims(info) for info in (*inferred.graph.value_info, *inferred.graph.output)})
+        if len(found) != 2:
+            return {}
+        first, second = found
+        return {
+            name: tuple(a if a == b else None for a, b in zip(dims, second[name], strict=True))
+            for name, dims in first.items()
+            if name in second and len(second[name]) == len(dims)
+        }
 
     def made_up(self, tensor: str) -> bool:
         """An initializer the exporter computed rather than a parameter of the model: torch.onnx
@@ -388,8 +434,8 @@ class _Importer:
     # --- one node
 
     def convert(self, proto: Any) -> None:
-        if proto.output and proto.output[0] in self.aliases:  # the bias of a Linear, already written
-            return
+        if proto.output and (proto.output[0] in self.aliases or proto.output[0] in self.consumed):
+            return  # the bias of a Linear, a GroupNorm's parts: already written
         node = _Node(self, proto)
         passed = node.op == "Identity" or (node.op == "Cast" and node.given(0) and node.inputs[0] not in self.values)
         if passed and node.given(0):
@@ -413,6 +459,8 @@ class _Importer:
             self.notes[TRANSPOSED] += 1
             return
         if self.from_constants(node):
+            return
+        if node.op == "Reshape" and self.group_norm(node):
             return
         if node.op == "Concat" and self.roll(node):
             return
@@ -462,6 +510,92 @@ class _Importer:
                     recorded += [None] * (index + 1 - len(recorded))
                     recorded[index] = shape
                     self.recorded[previous] = tuple(recorded)
+
+    def group_norm(self, node: _Node) -> bool:
+        """torch.onnx's GroupNorm(G, C) (symbolic_opset9.group_norm): Reshape(x, [0, G, -1]),
+        InstanceNormalization by G constant ones and zeros, Reshape back to Shape(x), then Mul
+        by the weight and Add of the bias, each unsqueezed to (C, 1, ...) (constants of one value
+        when affine=False): one GroupNorm row, named by its module, its weights counted there."""
+        target, shape = node.value(1), node.shape(0)
+        if target is None or len(target) != 3 or target[0] != 0 or target[2] != -1 or shape is None or len(shape) < 3:
+            return False
+        groups, channels = target[1], shape[1]
+        chain = self.chain(node.outputs[0], ("InstanceNormalization", "Reshape", "Mul", "Add"))
+        if not isinstance(groups, int) or channels is None or chain is None:
+            return False
+        norm, back, scale, shift = chain
+        if any(self.constant_dims(name) != (groups,) for name in norm.input[1:3]):
+            return False  # InstanceNormalization's scale and bias: G constants, made by the exporter
+        found = [self.affine_weight(proto, previous) for proto, previous in ((scale, back), (shift, scale))]
+        weights = [weight for weight in found if weight is not None]
+        sizes = {size for size, _ in weights}
+        if len(weights) != 2 or sizes not in ({channels}, {1}):
+            return False
+        affine = sizes == {channels} != {1}
+        kwargs: dict[str, object] = {}
+        eps = float(next((a.f for a in norm.attribute if a.name == "epsilon"), 1e-5))
+        if not math.isclose(eps, 1e-5, rel_tol=1e-6):
+            kwargs["eps"] = float(f"{eps:.6g}")
+        if not affine:
+            kwargs["affine"] = False
+        own = self.unique(self.path_of(node))
+        self.add(Layer("GroupNorm", (groups, channels), kwargs, own, (node.ref(0),), comment=shape_text(shape)))
+        self.consumed |= {norm.output[0], back.output[0], scale.output[0], shift.output[0]}
+        self.consumed |= {unsqueezed for _, unsqueezed in weights if unsqueezed}
+        self.refs[shift.output[0]] = own
+        self.shapes[shift.output[0]] = shape
+        self.recorded[own] = (shape,)
+        self.notes["torch.onnx's GroupNorm (a Reshape, InstanceNormalization, a Reshape back, Mul and Add): one GroupNorm"] += 1
+        return True
+
+    def chain(self, output: str, ops: tuple[str, ...]) -> list[Any] | None:
+        """The nodes that take `output` one after another, each the only taker of the one before
+        and of the operators `ops` in order, or None."""
+        found: list[Any] = []
+        for op in ops:
+            users = [n for n in self.graph.node[self.index + 1 :] if output in n.input]
+            if len(users) != 1 or self.consumers[output] != 1 or users[0].op_type != op:
+                return None
+            found.append(users[0])
+            output = users[0].output[0]
+        return found
+
+    def affine_weight(self, proto: Any, previous: Any) -> tuple[int, str] | None:
+        """The size of what a Mul or Add of a decomposed norm applies besides the tensor before
+        it (`previous`'s output), and the Unsqueeze node's output that shaped an initializer for
+        it ("" when it is an initializer or a constant itself); None when it is neither."""
+        others = [name for name in proto.input if name != previous.output[0]]
+        if len(others) != 1:
+            return None
+        other = self.resolve(others[0])
+        if other in self.initializers:
+            return math.prod(self.initializers[other]), ""
+        dims = self.constant_dims(other)
+        if dims is not None and None not in dims:
+            return math.prod(d or 0 for d in dims), ""
+        maker = self.maker(other)
+        if maker is None or maker.op_type != "Unsqueeze":
+            return None
+        if self.resolve(maker.input[0]) in self.initializers:
+            return math.prod(self.initializers[self.resolve(maker.input[0])]), other
+        dims = self.constant_dims(maker.input[0])  # affine=False's 1 and 0, unfolded
+        return (math.prod(d or 0 for d in dims), other) if dims is not None and None not in dims else None
+
+    def constant_dims(self, name: str) -> Dims | None:
+        """The dims of a constant the graph states (a Constant node, before or after the node
+        being read), or None."""
+        name = self.resolve(name)
+        if name in self.values:
+            return self.values[name][0]
+        maker = self.maker(name)
+        found = _constant(_Node(self, maker)) if maker is not None and maker.op_type == "Constant" else None
+        return None if found is None else found[0]
+
+    def maker(self, name: str) -> Any:
+        """The node whose output `name` is, or None (an input or initializer)."""
+        if not self.makers:
+            self.makers = {output: proto for proto in self.graph.node for output in proto.output}
+        return self.makers.get(name)
 
     def slice(self, node: _Node) -> bool:
         """`x[:, a:b]` (torch's chunk and narrow, as torch.onnx exports them) is one piece of
@@ -658,6 +792,12 @@ class _Importer:
                 self.derived.add(node.outputs[0])
             elif stated is None or self.knows_more(node):
                 self.infer(node)
+        found = self.shapes.get(node.outputs[0]) if node.outputs else ()
+        if node.op == "Reshape" and (found is None or sum(d is None for d in found) > 1):
+            settled = self.settled(node.outputs[0])  # sizes from the batch: as inferred at two fixed batches
+            if settled is not None and (found is None or len(found) == len(settled)):
+                self.shapes[node.outputs[0]] = settled if found is None else tuple(a or b for a, b in zip(found, settled))
+                self.derived.add(node.outputs[0])
 
     def knows_more(self, node: _Node) -> bool:
         """Whether the importer knows more of a node's inputs than onnx's inference did: a shape
@@ -912,7 +1052,7 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         return None
     dims, flat = data
     if op == "Cast":
-        return dims, flat
+        return dims, [_cast(v, int(node.attrs.get("to", 0))) for v in flat]
     if op == "Identity":
         return dims, flat
     if op in ("Gather", "Unsqueeze", "Squeeze", "Reshape", "Concat", "Slice", "Transpose"):
@@ -929,6 +1069,14 @@ def _evaluate(node: _Node, importer: _Importer) -> Value | None:
         return tuple(flat), [number] * math.prod(flat)
     if op == "Sqrt":
         return dims, [None if v is None or v is BATCH else math.sqrt(v) for v in flat]
+    if op in ("Ceil", "Floor"):  # timm's "same" padding: math.ceil(size / stride), exported as floats
+        rounding = math.ceil if op == "Ceil" else math.floor
+        return dims, [None if v is None or v is BATCH else float(rounding(v)) for v in flat]
+    if op == "Clip":  # max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0): the bounds as inputs from opset 11
+        bounds = [found[1] if found is not None else [] for found in values[1:3]] + [[], []]
+        low = bounds[0][0] if len(bounds[0]) == 1 else node.attrs.get("min")
+        high = bounds[1][0] if len(bounds[1]) == 1 else node.attrs.get("max")
+        return dims, [_clipped(v, low, high) for v in flat]
     if op == "Where":
         chosen, other = values[1], values[2]
         assert chosen is not None and other is not None
@@ -1010,6 +1158,43 @@ def _where(condition: Any, chosen: Any, other: Any) -> Any:
     return chosen if condition else other
 
 
+def _dims(info: Any) -> Dims:
+    """A value_info's shape, None for a size it does not give."""
+    dims = info.type.tensor_type.shape.dim if info.type.HasField("tensor_type") else ()
+    return tuple(int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims)
+
+
+def _cast(value: Any, to: int) -> Any:
+    """One element of Cast: to an integer type truncated toward zero (torch's int(), as exported),
+    to a float type a float; the batch and unknown sizes as they are.
+
+    >>> _cast(2.7, 7), _cast(-2.7, 7), _cast(3, 1), _cast(None, 7)
+    (2, -2, 3.0, None)
+    """
+    if value is None or value is BATCH or isinstance(value, bool):
+        return value
+    if to in INTEGER_DTYPES and to != 9 and isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if to in DTYPES and to not in INTEGER_DTYPES and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _clipped(value: Any, low: Any, high: Any) -> Any:
+    """One element of Clip, its bounds optional; an unknown size stays unknown.
+
+    >>> _clipped(-3.0, 0.0, None), _clipped(5, None, 4), _clipped(None, 0, None)
+    (0.0, 4, None)
+    """
+    if value is None or value is BATCH:
+        return None
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return value
+
+
 def _at_or(values: tuple[str, ...], index: int) -> str:
     return values[index] if index < len(values) else ""
 
@@ -1087,3 +1272,9 @@ def _constant(node: _Node) -> Value | None:
 
 def shape_text(shape: Dims) -> str:
     return format_shape(shape)
+
+
+def _trains(node: Any) -> bool:
+    """A BatchNormalization with `training_mode` 1 (the batch's statistics); ONNX's default, 0,
+    uses the running ones, as PyTorch's eval mode does: a graph of those is a spec's `mode: eval`."""
+    return node.op_type == "BatchNormalization" and any(a.name == "training_mode" and a.i for a in node.attribute)

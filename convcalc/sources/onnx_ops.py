@@ -43,6 +43,7 @@ class Node(Protocol):
     def note(self, text: str) -> None: ...  # said in the spec's header
     def sizes(self, index: int) -> list[Any] | None: ...  # value(), the dynamic batch's size itself marked (is_batch)
     def is_batch(self, value: object) -> bool: ...
+    def settled(self) -> tuple[int | None, ...] | None: ...  # the output's sizes inferred alike at two fixed batches
     def batch(self) -> Arithmetic | None: ...  # a dynamic batch's size as the spec reads it, None for a fixed one
 
 
@@ -351,11 +352,16 @@ def gather(node: Node) -> list[Layer]:
     table = node.weight(0)
     index = node.value(1)
     one = index is not None and len(index) == 1 and node.shape(1) in ((), None) and isinstance(index[0], int)
-    if node.weight(1) is not None and (table is not None or not one):  # Swin's table[relative_position_index]
-        if axis != 0:
-            raise node.fail(f"a Gather along axis {axis} by indices the file stores", hint="x[index] gathers along axis 0")
+    stored = node.weight(1) is not None or (index is not None and not one)  # an initializer, or a Constant followed
+    if stored and (table is not None or not one):  # Swin's table[relative_position_index]
+        rank = len(node.shape(0) or ())
+        if axis < 0:
+            axis += rank
+        if not 0 <= axis < max(rank, 1):
+            raise node.fail(f"a Gather along axis {axis} of a rank-{rank} input", hint="x[index] gathers along axis 0")
         node.note("a Gather by indices the file stores: Index, the indices a Buffer (a table initializer a Parameter)")
-        return [fed("Index", (), [node.ref(0), node.ref(1)])]
+        # along a later axis, LeViT's attention_biases[:, attention_bias_idxs]: Index(dim=axis)
+        return [fed("Index", (), [node.ref(0), node.ref(1)], **({"dim": axis} if axis else {}))]
     if table is not None and len(table) == 2 and axis == 0:
         return [fed("Embedding", (table[0], table[1]), [node.ref(1)])]
     if one:
@@ -527,6 +533,10 @@ def reshape(node: Node) -> list[Layer]:
             return [layer("Flatten", start) if start != 1 else layer("Flatten")]
     if sum(s is None or s == -1 for s in sizes) > 1:
         sizes = read_sizes(node, target, sizes)
+    if sum(s is None or s == -1 for s in sizes) > 1:
+        settled = node.settled()  # MobileViT's (B * P, N, -1): N and the -1 as inferred at two fixed batches
+        if settled is not None and len(settled) == len(sizes):
+            sizes = [known if (size is None or size == -1) and known is not None else size for size, known in zip(sizes, settled)]
     if sum(s is None or s == -1 for s in sizes) > 1:
         written = ", ".join(s.text if isinstance(s, Arithmetic) else str(s) for s in sizes)
         raise node.fail(f"a Reshape to ({written}): more than one size unknown")

@@ -6,6 +6,7 @@ read from tensors (`x.size(0)`, `x.shape[1]`) followed as values, the batch's as
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import operator
 from collections.abc import Container
@@ -108,6 +109,8 @@ and device): with the sizes known, constants."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
 ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor"}
 """Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
+SPLIT_POINTS = ("indices", "sections", "indices_or_sections", "tensor_indices_or_sections")
+"""torch.tensor_split's names for where it cuts (its overloads name them differently)."""
 DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
 """Function arguments the stand-ins do not take, left out at these (the usual) values."""
 
@@ -204,6 +207,7 @@ class Converter:
             outputs=outputs,
             recorded=recorded,
             header=header,
+            mode="train" if self.model.training else "eval",
         )
 
     # --- nodes
@@ -215,15 +219,22 @@ class Converter:
         if kind == CONSTANT:
             self.constant(node)
             return
-        if kind != INPUT and ((_mutation(node) and not node.users) or _only_mutated(node)):
+        computed = _in_place(node)
+        if kind != INPUT and not computed and ((_mutation(node) and not node.users) or _only_mutated(node)):
             return  # a weight changed in place (Swin V2: qkv_bias.clone()[length:2 * length].zero_()): no new shape, no row
         if node.op == "get_attr":
             self.parameter(node)
             return
+        if _name(node) == "setitem" and node.op == "call_function":
+            raise self.fail(
+                node,
+                "an assignment into a tensor computed from the input (x[a:b] = y, x[:, 1:] += y)",
+                hint="convcalc has no layer that writes into part of a tensor; write it as a Pad and an Add",
+            )
         if node.op == "call_module":
             layer = self.module_call(node)
         elif node.op in ("call_function", "call_method"):
-            name = _name(node)
+            name = computed or _name(node)
             if name in PASSED:
                 if node.args[0] not in self.refs and _linear_weights(node):
                     return  # `qkv_bias.clone()` for F.linear: the Linear counts it
@@ -247,6 +258,8 @@ class Converter:
                 layer, path = self.norm(node, name)
             elif name in CONVOLUTIONS:
                 layer, path = self.convolution(node, name)
+            elif name == "tensor_split":
+                layer = self.tensor_split(node)
             elif name == "getitem":  # table[index], the index a tensor
                 layer = Layer("Index", (), {}, inputs=(self.ref(node, node.args[0]), self.ref(node, node.args[1])))
             else:
@@ -261,6 +274,8 @@ class Converter:
         own = self.unique(path)
         self.add(layer.replace(name=own), stack)
         self.refs[node] = own
+        if computed:  # `x.add_(y)`: every later read of x reads the sum
+            self.refs[node.args[0]] = own
         if path in self.subclassed:
             self.notes[own] = self.subclassed.pop(path)
         shape = self.shape(node)
@@ -333,13 +348,15 @@ class Converter:
             start = rest[0] if rest else extra.pop("start_dim", 0)  # torch.flatten starts at 0, nn.Flatten at 1
             end = rest[1] if len(rest) > 1 else extra.pop("end_dim", -1)
             rest = [start] if end == -1 else [start, end]
-        if kind in ("View", "Reshape", "Permute", "Expand") and len(rest) == 1 and isinstance(rest[0], tuple):
+        if kind in ("View", "Reshape", "Permute", "Expand", "Repeat") and len(rest) == 1 and isinstance(rest[0], tuple):
             rest = list(rest[0])
         if kind in ("View", "Reshape"):  # the sizes torch worked out, the batch's unknown
             traced = self.shape(node)
             rest = [-1 if size is None else size for size in (traced if traced is not None else rest)]
         if kind == "Expand":
             rest = [_batch_size(node, i, len(rest)) if size is None else size for i, size in enumerate(rest)]
+        if kind in ("Repeat", "Tile"):
+            rest = self.repeats(node, rest)
         if kind == "RepeatInterleave" and len(tensors) != 1:
             raise self.fail(
                 node,
@@ -349,6 +366,53 @@ class Converter:
         if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
+
+    def tensor_split(self, node: Any) -> Layer:
+        """torch.tensor_split(x, indices=(1,), dim=2) (MViT parts its class token so), or into a
+        number of sections: the Split of the sizes those make along an axis the trace knows."""
+        given = list(node.args[1:])
+        cut = given[0] if given else next((node.kwargs[key] for key in SPLIT_POINTS if key in node.kwargs), None)
+        dim = self.literal(node, given[1] if len(given) > 1 else node.kwargs.get("dim", 0))
+        cut = self.literal(node, cut) if not _is_tensor(cut) else None
+        shape = self.shape(node.args[0])
+        size = shape[dim] if shape is not None and isinstance(dim, int) and -len(shape) <= dim < len(shape) else None
+        if size is None or not (isinstance(cut, int) or (isinstance(cut, tuple) and all(isinstance(i, int) for i in cut))):
+            raise self.fail(
+                node, "a tensor_split the importer cannot read", hint="it reads int sections or indices along a known axis"
+            )
+        try:
+            sections = split_points(size, cut)
+        except ValueError as exc:
+            raise self.fail(node, f"tensor_split: {exc}") from None
+        return Layer("Split", (sections, dim) if dim else (sections,), {}, inputs=(self.ref(node, node.args[0]),))
+
+    def repeats(self, node: Any, rest: list[object]) -> list[object]:
+        """x.repeat(n, 1, 1), torch.tile(x, (n, 1)) with `n = x.shape[0]` (ViT-style class tokens,
+        a mask per sample): a count the traces show is the batch itself, read from the input
+        (`shape(input)[0]`), the counts one by one; any other count computed from the batch is
+        refused."""
+        given = rest[0] if len(rest) == 1 and isinstance(rest[0], tuple) else tuple(rest)
+        if None not in given:
+            return rest
+        shape = self.shape(node.args[0]) if node.args and _is_tensor(node.args[0]) else None
+        if shape is None:
+            raise self.fail(node, "repeats of a tensor of unknown shape")
+        counts = (1,) * (len(shape) - len(given)) + tuple(given)  # torch.tile pads its dims with ones in front
+        lead = len(counts) - len(shape)
+        found = list(counts)
+        for index, count in enumerate(counts):
+            if count is not None:
+                continue
+            size = shape[index - lead] if index >= lead else 1
+            found[index] = None if size is None else _batch_size(node, index, len(counts), size)
+            if found[index] is None:
+                what = "the batch's axis" if size is None else "an axis"
+                raise self.fail(
+                    node,
+                    f"repeats {counts}: {what} repeated a number of times computed from the batch",
+                    hint="convcalc reads a number, or the batch itself (x.shape[0]) for an axis of known size",
+                )
+        return found[len(counts) - len(given) :]  # one by one: `Tile((shape(input)[0], 1))` exports as a tuple in a tuple
 
     # --- values: sizes read from tensors
 
@@ -363,6 +427,9 @@ class Converter:
                 return False
             index = args[1] if name == "size" and len(args) > 1 else node.kwargs.get("dim")
             self.values[node] = shape if index is None else shape[index]
+            return True
+        if name == "getattr" and len(args) > 1 and args[1] in ("device", "dtype"):
+            self.values[node] = args[1]  # `x.device` (timm's attention bias cache is keyed by it): no size, no row
             return True
         if name == "numel" and self.shape(args[0]) is not None:
             self.values[node] = _product(self.shape(args[0]) or ())
@@ -415,6 +482,9 @@ class Converter:
         from convcalc.sources.torch_indexing import steps
 
         source, index = node.args[0], node.args[1]
+        if isinstance(index, tuple) and any(_is_tensor(item) for item in index):
+            self.gather(node, source, index)
+            return
         literal = self.literal(node, index if isinstance(index, tuple) else (index,))
         try:
             found = steps(literal if isinstance(literal, tuple) else (literal,))
@@ -433,6 +503,27 @@ class Converter:
         shape = self.shape(node)
         if found and shape is not None:
             self.recorded[previous] = (shape,)
+
+    def gather(self, node: Any, source: Any, index: tuple[Any, ...]) -> None:
+        """`table[:, index]`, one tensor index after whole slices (LeViT's and EfficientFormer's
+        `attention_biases[:, attention_bias_idxs]`, a learned table gathered by a constant
+        buffer): `Index(dim)` of the table and the index."""
+        at = next(i for i, item in enumerate(index) if _is_tensor(item))
+        whole = all(not _is_tensor(item) and item == slice(None) for i, item in enumerate(index) if i != at)
+        if not whole:
+            raise self.fail(
+                node,
+                "indexing with a tensor beside other indices",
+                hint="convcalc reads one tensor index after whole slices: x[:, index]",
+            )
+        kwargs: dict[str, object] = {"dim": at} if at else {}
+        layer = Layer("Index", (), kwargs, inputs=(self.ref(node, source), self.ref(node, index[at])))
+        own = self.unique(node.name)
+        self.add(layer.replace(name=own), self.stack(node))
+        self.refs[node] = own
+        shape = self.shape(node)
+        if shape is not None:
+            self.recorded[own] = (shape,)
 
     def linear(self, node: Any) -> tuple[Layer, str]:
         """`F.linear(x, self.qkv.weight, self.qkv.bias)`: the Linear those weights are, named by
@@ -672,9 +763,40 @@ def _mutation(node: Any) -> bool:
     return name == "setitem" or (node.op == "call_method" and name.endswith("_") and not name.startswith("_"))
 
 
+def _in_place(node: Any) -> str:
+    """The function a tensor method that changes its tensor in place computes, where convcalc
+    maps it (`x.add_(y)`: "add"; MViT adds its positional embedding so), else ""."""
+    name = _name(node) if node.op == "call_method" else ""
+    return name[:-1] if name.endswith("_") and not name.startswith("_") and name[:-1] in FUNCTIONS else ""
+
+
+def split_points(size: int, cut: int | tuple[int, ...]) -> tuple[int, ...]:
+    """The sizes of torch.tensor_split's pieces of an axis of `size`: `cut` sections (the first
+    size % cut one longer), or the pieces between the indices (each clamped to the axis, as
+    Python's slices are: aten TensorShape.cpp tensor_split). ValueError for an empty piece,
+    which convcalc's Split refuses.
+
+    >>> split_points(7, 3), split_points(8, (1,)), split_points(8, (2, 5))
+    ((3, 2, 2), (1, 7), (2, 3, 3))
+    """
+    if isinstance(cut, int):
+        if cut <= 0:
+            raise ValueError(f"{cut} sections")
+        sections = tuple(size // cut + (1 if i < size % cut else 0) for i in range(cut))
+    else:
+        bounds = [min(max(i if i >= 0 else i + size, 0), size) for i in cut]
+        edges = [0, *bounds, size]
+        sections = tuple(max(end - start, 0) for start, end in itertools.pairwise(edges))
+    if 0 in sections:
+        raise ValueError(f"the pieces {sections} of an axis of {size} include an empty one")
+    return sections
+
+
 def _only_mutated(node: Any) -> bool:
     """A view of a tensor used only to change it in place (`qkv_bias[length:2 * length].zero_()`)."""
-    return bool(node.users) and all(_mutation(user) and not user.users for user in node.users)
+    return bool(node.users) and all(
+        _mutation(user) and not user.users and user.args[:1] == (node,) and not _in_place(user) for user in node.users
+    )
 
 
 def _held(value: Any) -> Any:
@@ -865,15 +987,16 @@ def simplified(value: object) -> object:
     return value
 
 
-def _batch_size(node: Any, index: int, rank: int) -> object:
-    """An unknown size in an Expand (ViT's `class_token.expand(n, -1, -1)`, n = x.shape[0]) as
-    the spec reads it from the input, where the traces show it is the batch itself, so the spec
-    runs at any batch; else None, an unknown size (a multiple of the batch included: two traces
-    cannot tell `2 * n` from `2 ** n`)."""
+def _batch_size(node: Any, index: int, rank: int, factor: int = 1) -> object:
+    """An unknown size in an Expand (ViT's `class_token.expand(n, -1, -1)`, n = x.shape[0]), or an
+    unknown count in a Repeat of an axis of `factor` (`class_token.repeat(n, 1, 1)`), as the spec
+    reads it from the input, where the traces show it is the batch itself, so the spec runs at any
+    batch; else None, an unknown size (a multiple of the batch included: two traces cannot tell
+    `2 * n` from `2 ** n`)."""
     traced = node.meta.get(SHAPES)  # the output's shape under each batch: one size per dim
     if not traced or any(len(t) != rank for t in traced):
         return None
-    if any(t[index] != batch for t, batch in zip(traced, BATCHES, strict=True)):
+    if any(t[index] != factor * batch for t, batch in zip(traced, BATCHES, strict=True)):
         return None
     return Arithmetic("shape(input)[0]")
 

@@ -53,6 +53,9 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
         def __len__(self) -> int:
             return int(self.tracer.decided(self, "len()", len))
 
+        def __int__(self) -> int:  # MViT-V2's `int(2 * max(q_h, k_h) - 1)`, q_h read from a shape
+            return int(self.tracer.decided(self, "int()", int))
+
         def __getattr__(self, name: str) -> Any:  # `x.shape`: an attribute that knows its value too
             return Attribute(self, name)
 

@@ -203,6 +203,8 @@ def spec_text(draft: Draft) -> str:
         lines += [f"  {key(name)}: {dims(shape)}" for name, shape in draft.inputs]
     if draft.batch is not None:
         lines.append(f"batch: {draft.batch}")
+    if draft.mode != "train":
+        lines.append(f"mode: {draft.mode}")
     if draft.blocks:
         lines.append("")
         lines.append("blocks:")

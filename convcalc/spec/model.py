@@ -12,9 +12,10 @@ if TYPE_CHECKING:
     from convcalc.spec.expr import Function
 
 FRAMEWORKS = ("keras", "pytorch")
+MODES = ("train", "eval")  # `mode:`, as torch's model.train() / model.eval() set it (frameworks/mode.py)
 TOP_LEVEL_KEYS = (
-    "name", "description", "framework", "input", "inputs", "batch", "assume", "functions", "blocks", "layers", "outputs",
-    "expect",
+    "name", "description", "framework", "input", "inputs", "batch", "mode", "assume", "functions", "blocks", "layers",
+    "outputs", "expect",
 )  # fmt: skip
 BLOCK_KEYS = ("params", "layers", "description", "container", "scoped")
 GRAPH_KEYS = ("name", "inputs", "shares", "when", "repeat")  # what any layer may carry, whatever its class takes
@@ -192,6 +193,7 @@ class Spec(Record):
 
     __slots__ = (
         "path", "framework", "inputs", "layers", "name", "batch", "expect", "outputs", "blocks", "functions", "assume",
+        "mode",
     )  # fmt: skip
 
     path: str
@@ -205,6 +207,7 @@ class Spec(Record):
     blocks: dict[str, BlockSpec]
     functions: dict[str, Function]  # the helper formulas of `functions:`
     assume: tuple[Assumption, ...]  # what the symbols of the inputs satisfy
+    mode: str  # "train" (modules as built) or "eval" (after model.eval()): frameworks/mode.py
 
     def __init__(
         self,
@@ -219,6 +222,7 @@ class Spec(Record):
         blocks: dict[str, BlockSpec] | None = None,
         functions: dict[str, Function] | None = None,
         assume: tuple[Assumption, ...] = (),
+        mode: str = "train",
     ) -> None:
         self.path = path
         self.framework = framework
@@ -231,6 +235,7 @@ class Spec(Record):
         self.blocks = {} if blocks is None else blocks
         self.functions = {} if functions is None else functions
         self.assume = assume
+        self.mode = mode
 
     @property
     def symbols(self) -> tuple[str, ...]:

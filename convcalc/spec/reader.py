@@ -20,6 +20,7 @@ from convcalc.spec.model import (
     MAX_DEPTH,
     MAX_DIM,
     MAX_NODES,
+    MODES,
     TOP_LEVEL_KEYS,
     UNSCOPED_NAME,
     Assumption,
@@ -387,6 +388,17 @@ class Reader:
                 raise SpecError.at(
                     self.at(node), "CC003", f"batch {batch:,} is over convcalc's bound of 2**40 elements per dimension"
                 )
+        mode = "train"
+        if "mode" in top:
+            node = top["mode"][0]
+            mode = str(self.value(node))
+            if mode not in MODES:
+                raise SpecError.at(
+                    self.at(node),
+                    "CC003",
+                    f"mode must be one of {', '.join(MODES)}, found {short(mode)}",
+                    hint="train: modules as built (the default); eval: as after model.eval()",
+                )
         if "layers" not in top:
             raise SpecError.at(
                 self.at(root),
@@ -425,7 +437,7 @@ class Reader:
             outputs = tuple((v, self.at(node)) for v in value)
         symbols = tuple(dict.fromkeys(d for i in inputs for d in i.shape if isinstance(d, str)))
         expect = self.expect(top["expect"][0], symbols) if "expect" in top else None
-        spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks, functions)
+        spec = Spec(self.path, framework, inputs, layers, name, batch, expect, outputs, blocks, functions, mode=mode)
         spec = with_input_from_first_layer(spec, self.at(root))
         if "assume" in top:
             spec = spec.replace(assume=self.assume(top["assume"][0], spec.symbols))

@@ -490,12 +490,14 @@ def torch_slice(g: Gen) -> None:
 
 
 def torch_index(g: Gen) -> None:
-    """x[index]: the index (an extra input, of integers) picks rows of dim 0 of x; a view after
-    the gather, sometimes impossible, sizes what came out."""
+    """x[index]: the index (an extra input, of integers) picks rows of dim 0 of x, or along a
+    later dim after whole slices (`x[:, index]`, dim=1); a view after the gather, sometimes
+    impossible, sizes what came out."""
     table = sizes(g, g.int(1, 2), 1, 6)  # a spec's inputs have a size besides the batch
     index = sizes(g, g.int(1, 2), 1, 5)
     g.start(table, i=index)
-    g.add("Index", inputs=(-1, "i"))
+    dim = g.int(1, len(table)) if g.chance(0.4) else 0
+    g.add("Index", inputs=(-1, "i"), **({"dim": dim} if dim else {}))
     if g.alive and (g.bad or g.chance(0.3)):
         total = prod(n for n in g.shape if n is not None)
         g.add("Reshape", total + 1 if g.bad else -1)

@@ -73,7 +73,7 @@ def torch_calls() -> dict[str, Call]:
         "Select": lambda *a, **k: lambda x: torch.select(x, *a, **k),
         "Roll": lambda *a, **k: lambda x: torch.roll(x, *a, **k),
         "Slice": lambda *a, **k: lambda x: torch.ops.aten.slice.Tensor(x, *a, **k),
-        "Index": lambda: lambda x, index: x[index.long()],  # the harness's extra inputs are float zeros
+        "Index": lambda dim=0: lambda x, index: x[(slice(None),) * dim + (index.long(),)],  # extra inputs: float zeros
         "Neg": lambda: torch.neg,
         "Cos": lambda: torch.cos,
         "Sin": lambda: torch.sin,

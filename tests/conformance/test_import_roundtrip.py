@@ -297,11 +297,16 @@ SWEPT = {
     "inception_v3": ("models.inception_v3(aux_logits=False, init_weights=False)", (3, 80, 80)),
     "r3d_18": ("models.video.r3d_18()", (3, 4, 32, 32)),
     "lraspp_mobilenet_v3_large": ("models.segmentation.lraspp_mobilenet_v3_large(weights_backbone=None)", (3, 64, 64)),
+    "deeplabv3_mobilenet_v3_large": ("models.segmentation.deeplabv3_mobilenet_v3_large(weights_backbone=None)", (3, 64, 64)),
 }
 """Models a sweep of torchvision's found the torch importer refusing or failing: RegNet's
 constructor reads its widths' values (built on the CPU); Inception-v3 calls F.max_pool2d
 (torch's `(*args, **kwargs)` dispatcher); the video ResNets' Conv3DSimple subclasses nn.Conv3d;
-the segmentation models return a dict. Each traced at a small input."""
+the segmentation models return a dict; DeepLabV3's image pooling normalizes (N, 256, 1, 1), which
+takes a batch of 1 only in the eval mode it was traced in. Each traced at a small input."""
+TIMM = {"levit_128s": (3, 224, 224), "efficientformer_l1": (3, 224, 224)}
+"""timm's models a sweep found refused: LeViT's and EfficientFormer's attention biases gathered
+by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`)."""
 
 
 @pytest.fixture(scope="module")
@@ -317,18 +322,46 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", list(SWEPT))
 def test_torch_trace_of_models_a_sweep_found(name: str, swept: Path) -> None:
-    """Each module with parameters as the model has it (class, output shape, weights), the
-    totals, the output at batch 3, and the MACs as fvcore counts them."""
-    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
     call, shape = SWEPT[name]
     torch.manual_seed(0)
     model = eval(call, {"models": import_module("torchvision.models")}).eval()
-    imported = convert(f"{swept}:{name}", options={"input_shape": shape})
+    assert_swept(model, f"{swept}:{name}", shape)
+
+
+@pytest.fixture(scope="module")
+def timm_factories(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file of no-argument factories for TIMM (timm imports torchvision: stubbed first)."""
+    torchvision_models()
+    pytest.importorskip("timm", reason="the timm models need timm (pip install timm)")
+    path = tmp_path_factory.mktemp("timm") / "timm_models.py"
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    factories = "".join(f"\n\ndef {name}():\n    return timm.create_model({name!r})\n" for name in TIMM)
+    path.write_text(f"import sys\nimport types\n\n{stubs}\nimport timm  # noqa: E402\n{factories}")
+    return path
+
+
+@pytest.mark.parametrize("name", list(TIMM))
+def test_torch_trace_of_timm_models_a_sweep_found(name: str, timm_factories: Path) -> None:
+    timm = import_module("timm")
+    torch.manual_seed(0)
+    assert_swept(timm.create_model(name).eval(), f"{timm_factories}:{name}", TIMM[name])
+
+
+def assert_swept(model: Any, factory: str, shape: tuple[int, ...]) -> None:
+    """Each module with parameters as the model has it (class, output shape, weights), the
+    totals, the output at batch 3 and at batch 1 (the eval mode it was traced in), and the MACs
+    as fvcore counts them."""
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    imported = convert(factory, options={"input_shape": shape})
     assert not imported.problems, [p.text() for p in imported.problems]
     report, rows = rows_by_name(imported.text)
     assert report.totals.params == sum(p.numel() for p in model.parameters())
     for path, (cls, dims, params) in leaf_facts(model, shape=shape).items():
-        row = rows[path.replace(".", "_")]
+        row = rows.get(path.replace(".", "_"))
+        if row is None:  # traced through (timm's LayerScale2d, `x * gamma.view(...)`): its tensors are Parameter rows
+            found = {key: rows[f"{path}.{key}".replace(".", "_")] for key in params}
+            assert {key: (r.type, r.output_shape) for key, r in found.items()} == {k: ("Parameter", d) for k, d in params.items()}
+            continue
         kind = "Conv3d" if cls == "Conv3DSimple" else cls  # read as the nn.Conv3d it subclasses
         assert (row.type, row.output_shape[1:], {w.name: w.shape for w in row.weights}) == (kind, dims[1:], params), path
     x = torch.zeros(1, *shape)
@@ -336,6 +369,7 @@ def test_torch_trace_of_models_a_sweep_found(name: str, swept: Path) -> None:
         out = model(x)
     first = out["out"] if isinstance(out, dict) else out
     assert summarize(imported.text, "imported.yaml", batch=3).output_shape == (3, *first.shape[1:])
+    assert summarize(imported.text, "imported.yaml", batch=1).output_shape == tuple(first.shape)
     counted = fvcore.FlopCountAnalysis(model, x)
     counted.unsupported_ops_warnings(False)
     counted.uncalled_modules_warnings(False)

@@ -124,6 +124,7 @@ TORCH_STACKS = {
     "einsum": S((3, 4, 5), Layer("Einsum", ("a b i j, a b j k -> a b i k",), {}, (-1, "k")), k=(3, 5, 2)),
     "einsum_outer": S((3,), Layer("Einsum", ("bi,bj->bij",), {}, (-1, "k")), k=(5,)),
     "index": S((169, 3), Layer("Index", (), {}, (-1, "i")), L("View", 2, 49, 49, -1), i=(2401,)),
+    "index_dim": S((4, 49), Layer("Index", (), {"dim": 2}, (-1, "i")), i=(49, 49)),  # LeViT's attention biases
 }
 
 

@@ -240,10 +240,10 @@ own("Expand", Sizes((("size", REQUIRED),)), expand, Family.UNIT_AXES, axes=expan
 # --- Repetitions: Tensor.repeat, torch.tile, torch.repeat_interleave (aten TensorShape.cpp, Repeat.cpp)
 
 
-def tile_repeats(args: Args, shape: Shape) -> tuple[int, ...]:
+def tile_repeats(args: Args, shape: Shape) -> tuple[int | None, ...]:
     """torch.tile's dims as Tensor.repeat's repeats: fewer than the input's axes get ones in front
     (more add axes in front, as repeat's do)."""
-    given = integers(args, "dims")
+    given = sizes(args, "dims")
     return (1,) * (len(shape) - len(given)) + given
 
 
@@ -251,12 +251,13 @@ def repeat(args: Args, shape: Shape) -> Built:
     """x.repeat(*repeats): the input copied `repeats[i]` times along each dim i.
 
     Each output size is the input's times its repeat; repeats beyond the input's dims add dims in
-    front (an unknown batch repeated stays unknown).
+    front (an unknown batch repeated stays unknown, as does a size repeated a count unknown until
+    run time: `shape(input)[0]` in a spec, the batch).
 
     Args:
         repeats (tuple of int): the number of times to repeat the tensor along each dimension, at least one per dim.
     """
-    return Built(repeated(shape, integers(args, "repeats"), "repeats"))
+    return Built(repeated(shape, sizes(args, "repeats"), "repeats"))
 
 
 def tile(args: Args, shape: Shape) -> Built:
@@ -271,7 +272,7 @@ def tile(args: Args, shape: Shape) -> Built:
     return Built(repeated(shape, tile_repeats(args, shape), "dims"))
 
 
-def repeated_axes(repeats: tuple[int, ...], shape: Shape) -> Axes:
+def repeated_axes(repeats: tuple[int | None, ...], shape: Shape) -> Axes:
     """New leading axes come from nowhere; along a repeated axis positions wrap round (a field ends there)."""
     lead = len(repeats) - len(shape)
     return Axes((None,) * lead + tuple(range(len(shape))), tuple(i for i, r in enumerate(repeats[lead:]) if r != 1))
@@ -341,7 +342,7 @@ own(
     Sizes((("repeats", REQUIRED),)),
     repeat,
     Family.REPETITION,
-    axes=lambda args, shape: repeated_axes(integers(args, "repeats"), shape),
+    axes=lambda args, shape: repeated_axes(sizes(args, "repeats"), shape),
     code=Code("{0}.repeat({repeats})"),
 )
 own(
@@ -621,13 +622,20 @@ def index(args: Args, shapes: tuple[Shape, ...]) -> Built:
     """torch.ops.aten.index(input, [index]), `x[index]`: rows of the first input picked by the second.
 
     The second input holds integers (a Buffer, as Swin's relative_position_index); the output
-    has its shape, then the first input's sizes after dim 0.
+    has its shape, then the first input's sizes after dim 0. With `dim`, `x[:, index]` (dim 1;
+    LeViT's attention biases): the input's sizes before `dim`, the index's shape, those after.
+
+    Args:
+        dim (int): the dimension the index picks along, whole slices before it.
     """
     if len(shapes) != 2:
         raise LayerError(
             f"Index takes 2 inputs (the tensor, then the index), found {len(shapes)}", argument="inputs", code="CC200"
         )
-    return Built(gathered(shapes[0], shapes[1]))
+    dim = args.int("dim")
+    if dim < 0:
+        raise args.error("dim", "an int >= 0 (the number of whole slices before the index)")
+    return Built(gathered(shapes[0], shapes[1], dim))
 
 
 def unary(description: str) -> Build:
@@ -660,13 +668,13 @@ own(
 )
 own(
     "Index",
-    Signature(()),
+    Signature((("dim", 0),)),
     index,
     Family.SELECT,
     variant="index",
     merges=True,
     positions=Positions.NONE,
-    code=Code("{0}[{1}]"),
+    code=Code("{0}[{1}]", when=(("dim", "{0}[(slice(None),) * {dim} + ({1},)]"),)),
 )
 for _name, _call, _doc in (
     ("Neg", "-{0}", "torch.neg(input), `-x`: each value negated."),

@@ -20,6 +20,7 @@ from typing import Any
 
 from convcalc.errors import LayerError
 from convcalc.frameworks.base import Build, Code, Family, LayerType, NoWindow, Positions, Table, Terms
+from convcalc.frameworks.mode import training
 from convcalc.frameworks.pytorch.signatures import SIGNATURES
 from convcalc.ops import macs
 from convcalc.ops.conv import conv_output_length, transposed_output_length
@@ -586,17 +587,21 @@ def affine_weights(args: Args, size: tuple[int, ...], flag: str = "affine", with
 
 def batch_norm(ranks: tuple[int, ...], lazy: bool = False) -> Build:
     """BatchNorm1d takes (N, C) or (N, C, L), 2d (N, C, H, W), 3d (N, C, D, H, W);
-    SyncBatchNorm (ranks empty) any input of at least 2 dimensions. Training (torch's default
-    mode) needs more than one value per channel (F.batch_norm's _verify_batch_size)."""
+    SyncBatchNorm (ranks empty) any input of at least 2 dimensions. Normalizing with the batch's
+    statistics needs more than one value per channel (F.batch_norm's _verify_batch_size): torch
+    does so in training mode (its default; a spec's `mode: train`), and in eval mode too without
+    running statistics (`_BatchNorm.forward`: bn_training = training or running_mean is None)."""
 
     def build(args: Args, shape: Shape) -> Built:
         features = norm_features(args, channels(args, shape, ranks), lazy)
         values = (shape[0], *shape[2:])
-        if all_known(values) and prod(values) == 1:
+        batch_statistics = training() or not args.bool("track_running_stats")
+        if batch_statistics and all_known(values) and prod(values) == 1:
+            when = "when training" if training() else "without running statistics (track_running_stats=False)"
             raise LayerError(
-                f"{args.type_name} needs more than one value per channel to normalize when training; "
+                f"{args.type_name} needs more than one value per channel to normalize {when}; "
                 f"the input {format_shape(shape)} has one",
-                hint="use a batch of 2 or more (in eval mode torch would run it)",
+                hint="use a batch of 2 or more" + (" (in eval mode torch would run it: `mode: eval`)" if training() else ""),
                 code="CC200",
             )
         return Built(shape, affine_weights(args, (features,)) if features is not None else ())
