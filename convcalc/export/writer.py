@@ -15,8 +15,9 @@ from convcalc.frameworks.signatures import HOMES
 from convcalc.graph import Graph, Ref
 from convcalc.ops.tensor import Shape
 from convcalc.report import Report
-from convcalc.signature import REQUIRED
+from convcalc.signature import REQUIRED, Args, Sizes
 from convcalc.spec.calls import Call
+from convcalc.spec.expr import Expr
 from convcalc.spec.model import LayerSpec, Spec
 
 STANDARD = ("math", "collections", "functools")  # the standard library's modules the code may import
@@ -226,7 +227,7 @@ class Writer:
     ) -> dict[str, str]:
         """A stand-in's bound arguments as source, each also under "+name" where it is given and
         not its default (`read` collects the block parameters that those `template` fills in use)."""
-        args = layer_type.signature.bind(layer.type, layer.args, layer.kwargs)
+        args = bound(layer_type, layer)
         defaults = dict(layer_type.signature.positional + layer_type.signature.keyword_only)
         used = {p.strip("()=") for p in placeholders(template)} if template is not None else None  # {(other)}, {=dtype}
         found: dict[str, str] = {}
@@ -237,6 +238,16 @@ class Writer:
             if read is not None and (used is None or key in used or "+" + key in used):
                 read.update(read_names(value))
         return found
+
+
+def bound(layer_type: LayerType, layer: LayerSpec) -> Args:
+    """The layer's arguments as written, bound to its signature. A tensor method's sizes given as
+    one tuple holding arithmetic (`Reshape((c, -1))` in a block) are that one sequence, as its
+    value is when computed (a tuple): not one size, which Sizes makes of anything else."""
+    signature, args = layer_type.signature, layer.args
+    if isinstance(signature, Sizes) and len(args) == 1 and type(args[0]) is Expr and args[0].items():
+        return super(Sizes, signature).bind(layer.type, args, layer.kwargs)
+    return signature.bind(layer.type, args, layer.kwargs)
 
 
 def placeholders(template: str) -> set[str]:
@@ -284,7 +295,7 @@ def call_template(layer_type: LayerType, layer: LayerSpec, shapes: tuple[Shape, 
             raise Unwritable(f"convcalc's {layer_type.name} has no code to be written with (LayerType.code)")
         return ""
     if code.when:
-        given = layer_type.signature.bind(layer.type, layer.args, layer.kwargs).values
+        given = bound(layer_type, layer).values
         defaults = dict(layer_type.signature.positional + layer_type.signature.keyword_only)
         for argument, template in code.when:
             if argument in given and given[argument] != defaults.get(argument):
