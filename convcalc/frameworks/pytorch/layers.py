@@ -601,7 +601,7 @@ def batch_norm(ranks: tuple[int, ...], lazy: bool = False) -> Build:
             raise LayerError(
                 f"{args.type_name} needs more than one value per channel to normalize {when}; "
                 f"the input {format_shape(shape)} has one",
-                hint="use a batch of 2 or more" + (" (in eval mode torch would run it: `mode: eval`)" if training() else ""),
+                hint="use a batch of 2 or more" + (", or `mode: eval`: torch runs it after model.eval()" if training() else ""),
                 code="CC200",
             )
         return Built(shape, affine_weights(args, (features,)) if features is not None else ())
