@@ -179,7 +179,7 @@ def plain_call(text: str) -> Call | None:
     A call with an f-string (whose text is arithmetic), or whose arithmetic holds a string, is
     read as it is.
     """
-    if not text.isascii() or "\n" in text or "\r" in text:
+    if not text.isascii() or "\n" in text or "\r" in text or "\0" in text:  # NUL: ast refuses the text
         return None
     if "\\" in text or ('"' not in text and "'" not in text):
         return _plain_call(text)
