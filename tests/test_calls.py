@@ -140,10 +140,11 @@ def test_arithmetic_read_fast_is_read_as_ast_reads_it(text: str) -> None:
 
 def read(value: object) -> object:
     """A reading as it can be compared: each value with its type, an Expr by its text and its
-    tree (an Expr compares its tree by identity), a Call by its fields and whether it holds one."""
+    tree (an Expr compares its tree by identity), a Call by its fields, its column and whether it
+    holds one."""
     if isinstance(value, Call):
         computed = [v for v in (*value.args, *value.kwargs.values()) if isinstance(v, Expr)]
-        return (value.name, read(value.args), read(value.kwargs), value.offsets, bool(computed))
+        return (value.name, read(value.args), read(value.kwargs), value.offsets, value.at, bool(computed))
     if isinstance(value, Expr):
         return ("Expr", value.text, ast.dump(value.node))
     if isinstance(value, tuple | list):
@@ -166,6 +167,18 @@ def test_a_nul_byte_in_a_string_is_left_to_ast(text: str) -> None:
     assert plain_call(text) is None
     with pytest.raises(LayerError, match="null bytes"):
         _parse_with_ast(text)
+    forget()
+
+
+@pytest.mark.parametrize("text", ["  Conv2D(3)", "\tDense(units=8, name='a')", " nn . Conv2d(x - 1)", "  Dense()", "  Flatten"])
+def test_a_call_after_spaces_is_at_its_own_column(text: str) -> None:
+    """A call's own column (`at`) is where its name starts, as ast gives it: the fast path gave
+    0 for a call after spaces or tabs (review of the fast path), and so did a skeleton's call."""
+    forget()
+    for _ in range(3):  # read as it is, then by its skeleton (met, then worked out)
+        fast = plain_call(text)
+        assert fast is not None
+        assert read(fast) == read(_parse_with_ast(text)), text
     forget()
 
 

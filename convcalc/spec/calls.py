@@ -255,7 +255,7 @@ def _filled(read: Skeleton, pieces: list[str]) -> Call:
         args = tuple([v if k == 0 else pop() if k == 1 else _fill(v, strings) for v, k in zip(args, positional)])
     kwargs = {key: v if k == 0 else pop() if k == 1 else _fill(v, strings) for key, v, k in keywords}
     offsets = dict(zip(keys, map(add, columns, map(moved.__getitem__, before))))
-    return Call(shape.name, args, kwargs, offsets, plain=shape.plain)
+    return Call(shape.name, args, kwargs, offsets, plain=shape.plain, at=shape.at)
 
 
 def _fill(value: object, strings: list[str]) -> object:
@@ -332,7 +332,7 @@ def _read_call(tokens: list[Token], text: str) -> Call | None:
             if rest[index][1] != ",":
                 return None
             index += 1
-    return Call(name, tuple(args), kwargs, offsets, plain=plain)
+    return Call(name, tuple(args), kwargs, offsets, plain=plain, at=tokens[0][2])
 
 
 _NOT_LITERAL = object()
