@@ -30,8 +30,8 @@ number = st.one_of(
     st.sampled_from(["1e-3", "1E5", "1.001e-5", "1.", ".5", "1e", "2e+3", "0.0", "-0.5"]),
 )
 string = st.one_of(
-    st.text(alphabet="abc ,()=[]'#:-_", max_size=8).map(lambda t: '"' + t.replace('"', "") + '"'),
-    st.text(alphabet='abc ,()=[]"#:-_', max_size=8).map(lambda t: "'" + t.replace("'", "") + "'"),
+    st.text(alphabet="abc ,()=[]'#:-_{}\t\f\0", max_size=8).map(lambda t: '"' + t.replace('"', "") + '"'),
+    st.text(alphabet='abc ,()=[]"#:-_{}\t\f\0', max_size=8).map(lambda t: "'" + t.replace("'", "") + "'"),
     st.sampled_from(['"a\\"b"', "'\\n'", 'b"x"', 'f"{x}"', '"""x"""', "'é'"]),
 )
 name = st.sampled_from(["x", "filters", "input", "True", "None", "lambda", "match", "_", "a1", "if", "int"])
@@ -136,6 +136,19 @@ def computed_calls(draw: st.DrawFn) -> str:
 def test_arithmetic_read_fast_is_read_as_ast_reads_it(text: str) -> None:
     """Arithmetic the fast path reads is the Expr ast makes: the same text, the same tree."""
     test_a_call_read_fast_is_read_as_ast_reads_it.hypothesis.inner_test(text)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=500, deadline=None)
+@given(calls(), st.lists(st.text(alphabet="ab ,()=[]{}#'\"f\0", max_size=4), min_size=3, max_size=3))
+def test_calls_that_differ_in_their_strings_are_read_as_ast_reads_each(text: str, contents: list[str]) -> None:
+    """A call, then calls with other strings in its strings' places (the same skeleton: met,
+    worked out, then filled), each read by the fast path as ast reads it."""
+    forget()
+    test_a_call_read_fast_is_read_as_ast_reads_it.hypothesis.inner_test(text)  # type: ignore[attr-defined]
+    for content in contents:
+        other = re.sub(r"""("[^"]*"|'[^']*')""", lambda m, c=content: m[0][0] + c.replace(m[0][0], "") + m[0][0], text)
+        test_a_call_read_fast_is_read_as_ast_reads_it.hypothesis.inner_test(other)  # type: ignore[attr-defined]
+    forget()
 
 
 def read(value: object) -> object:
