@@ -12,6 +12,7 @@ import functools
 import re
 import sys
 import warnings
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from itertools import accumulate
 from keyword import iskeyword
@@ -224,7 +225,7 @@ def _skeleton(text: str) -> Skeleton | None:
     if shape is None:
         return None
     starts = [match.start() for match in _patterns()[2].finditer(text)]
-    before = tuple([sum([start < column for start in starts]) for column in shape.offsets.values()])
+    before = tuple([bisect_left(starts, column) for column in shape.offsets.values()])  # strings before each
     positional = tuple([_holds(value) for value in shape.args])
     keywords = tuple([(key, value, _holds(value)) for key, value in shape.kwargs.items()])
     computed = [value for value in (*shape.args, *shape.kwargs.values()) if type(value) is Expr]
