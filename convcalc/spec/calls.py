@@ -12,6 +12,7 @@ import functools
 import re
 import sys
 import warnings
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from itertools import accumulate
 from keyword import iskeyword
@@ -179,7 +180,7 @@ def plain_call(text: str) -> Call | None:
     A call with an f-string (whose text is arithmetic), or whose arithmetic holds a string, is
     read as it is.
     """
-    if not text.isascii() or "\n" in text or "\r" in text:
+    if not text.isascii() or "\n" in text or "\r" in text or "\0" in text:  # NUL: ast refuses the text
         return None
     if "\\" in text or ('"' not in text and "'" not in text):
         return _plain_call(text)
@@ -224,7 +225,7 @@ def _skeleton(text: str) -> Skeleton | None:
     if shape is None:
         return None
     starts = [match.start() for match in _patterns()[2].finditer(text)]
-    before = tuple([sum([start < column for start in starts]) for column in shape.offsets.values()])
+    before = tuple([bisect_left(starts, column) for column in shape.offsets.values()])  # strings before each
     positional = tuple([_holds(value) for value in shape.args])
     keywords = tuple([(key, value, _holds(value)) for key, value in shape.kwargs.items()])
     computed = [value for value in (*shape.args, *shape.kwargs.values()) if type(value) is Expr]
@@ -255,7 +256,7 @@ def _filled(read: Skeleton, pieces: list[str]) -> Call:
         args = tuple([v if k == 0 else pop() if k == 1 else _fill(v, strings) for v, k in zip(args, positional)])
     kwargs = {key: v if k == 0 else pop() if k == 1 else _fill(v, strings) for key, v, k in keywords}
     offsets = dict(zip(keys, map(add, columns, map(moved.__getitem__, before))))
-    return Call(shape.name, args, kwargs, offsets, plain=shape.plain)
+    return Call(shape.name, args, kwargs, offsets, plain=shape.plain, at=shape.at)
 
 
 def _fill(value: object, strings: list[str]) -> object:
@@ -332,7 +333,7 @@ def _read_call(tokens: list[Token], text: str) -> Call | None:
             if rest[index][1] != ",":
                 return None
             index += 1
-    return Call(name, tuple(args), kwargs, offsets, plain=plain)
+    return Call(name, tuple(args), kwargs, offsets, plain=plain, at=tokens[0][2])
 
 
 _NOT_LITERAL = object()
