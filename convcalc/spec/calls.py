@@ -12,7 +12,6 @@ import functools
 import re
 import sys
 import warnings
-from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from itertools import accumulate
 from keyword import iskeyword
@@ -224,6 +223,8 @@ def _skeleton(text: str) -> Skeleton | None:
     shape = _plain_call(text)
     if shape is None:
         return None
+    from bisect import bisect_left  # here: only the fast path needs it, and only for a skeleton met twice
+
     starts = [match.start() for match in _patterns()[2].finditer(text)]
     before = tuple([bisect_left(starts, column) for column in shape.offsets.values()])  # strings before each
     positional = tuple([_holds(value) for value in shape.args])
