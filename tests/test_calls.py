@@ -196,16 +196,23 @@ def test_a_call_after_spaces_is_at_its_own_column(text: str) -> None:
     forget()
 
 
+def written_calls(item: str) -> list[str]:
+    """The one-line calls of the bundled specs: each line's list item (`item`, a pattern whose
+    group 1 is the call) without its comment."""
+    written = []
+    for spec in sorted((ROOT / "specs").glob("*.yaml")):
+        for line in spec.read_text().splitlines():
+            found = re.fullmatch(item, line.split("  #")[0].rstrip())
+            if found:
+                written.append(found.group(1).strip())
+    return written
+
+
 def test_the_calls_of_real_specs_take_the_fast_path() -> None:
     """Nearly every one-line call written in the bundled specs is a plain call; the rest hold
     arithmetic, bare layer names, nested tuples or containers' nested calls (torchvision's
     `Sequential(Conv2d(...), ...)`), which `ast` reads."""
-    written = []
-    for spec in sorted((ROOT / "specs").glob("*.yaml")):
-        for line in spec.read_text().splitlines():
-            found = re.fullmatch(r"  - ([A-Z][A-Za-z0-9]*\(.*\)|[A-Z][A-Za-z0-9]*)", line.split("  #")[0].rstrip())
-            if found:
-                written.append(found.group(1).strip())
+    written = written_calls(r"  - ([A-Z][A-Za-z0-9]*\(.*\)|[A-Z][A-Za-z0-9]*)")
     assert len(written) > 100
     slow = [text for text in written if plain_call(text) is None]
     assert len(slow) / len(written) < 0.1, slow
@@ -216,12 +223,7 @@ def test_the_calls_of_blocks_take_the_fast_path() -> None:
     parameters (`Conv2D(4 * filters, 1, name=f"{name}_0_conv", when=conv_shortcut)`): 975 of
     1,134 written are read without `ast` (160 before it read arithmetic); the rest call helpers or
     nest calls, or hold longer arithmetic."""
-    written = []
-    for spec in sorted((ROOT / "specs").glob("*.yaml")):
-        for line in spec.read_text().splitlines():
-            found = re.fullmatch(r" *- ([A-Za-z_][A-Za-z0-9_]*\(.*\)|[A-Z][A-Za-z0-9]*)", line.split("  #")[0].rstrip())
-            if found:
-                written.append(found.group(1).strip())
+    written = written_calls(r" *- ([A-Za-z_][A-Za-z0-9_]*\(.*\)|[A-Z][A-Za-z0-9]*)")
     assert len(written) > 1000
     slow = [text for text in written if plain_call(text) is None]
     assert len(slow) / len(written) < 0.2, slow

@@ -12,7 +12,7 @@ pytest.importorskip("torch", reason="the PyTorch importer needs torch")
 
 from convcalc import summarize
 from convcalc.errors import SpecError
-from convcalc.sources import convert
+from convcalc.sources import Imported, convert
 
 NET = """
 import torch
@@ -490,14 +490,20 @@ def net():
 """
 
 
-def test_a_change_in_place_is_read_by_every_later_use(tmp_path: Path) -> None:
-    """`position.add_(...)`, `x.add_(position)`, `x.relu_()`: torch.fx's later nodes take the
-    tensor changed (`position`, `x`), not the call's result: each call is its layer, and what
-    reads the tensor after it reads that layer (the positional sum reaches the output)."""
+def in_place_imported(tmp_path: Path) -> Imported:
+    """IN_PLACE's network imported at (8, 8), read without a problem."""
     path = tmp_path / "in_place.py"
     path.write_text(IN_PLACE)
     result = convert(f"{path}:net", options={"input_shape": (8, 8)})
     assert not result.problems, [p.text() for p in result.problems]
+    return result
+
+
+def test_a_change_in_place_is_read_by_every_later_use(tmp_path: Path) -> None:
+    """`position.add_(...)`, `x.add_(position)`, `x.relu_()`: torch.fx's later nodes take the
+    tensor changed (`position`, `x`), not the call's result: each call is its layer, and what
+    reads the tensor after it reads that layer (the positional sum reaches the output)."""
+    result = in_place_imported(tmp_path)
     lines = [re.sub(r"\s+#.*", "", line.strip()[2:]) for line in result.text.splitlines() if re.match(r"  - (Add|ReLU)", line)]
     assert lines == [
         'Add(name="add_", inputs=["repeat_interleave", "reshape"])',
@@ -512,10 +518,7 @@ def test_a_change_in_place_is_read_by_every_later_use(tmp_path: Path) -> None:
 def test_tensor_split_is_the_split_of_its_pieces(tmp_path: Path) -> None:
     """torch.tensor_split by indices or into sections: the `Split` of the sizes they make (eight
     into five: 2, 2, 2, 1, 1, pieces torch.split makes of no one size)."""
-    path = tmp_path / "in_place.py"
-    path.write_text(IN_PLACE)
-    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = in_place_imported(tmp_path)
     lines = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if re.match(r"  - Split", line)]
     assert lines == [
         'Split((1, 7), 1, name="tensor_split")  # (None, 1, 8), (None, 7, 8)',
