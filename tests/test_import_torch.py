@@ -607,3 +607,57 @@ def test_new_axes_an_int_of_a_size_and_an_assignment_into_a_tensor(tmp_path: Pat
     assigned.write_text(path.read_text().replace("return x[:, None, :, :half]", "x[:, 1:] += 1\n        return x"))
     with pytest.raises(SpecError, match=r"an assignment into a tensor computed from the input \(x\[a:b\] = y"):
         convert(f"{assigned}:Net", options={"input_shape": (3, 8)})
+
+
+SLICED = """
+import torch
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rel = nn.Linear(4, 4)
+
+    def forward(self, x):  # (n, 5, 4): a class token, then 4 positions
+        attn = x @ x.transpose(-2, -1)
+        attn[:, 1:, 1:] += self.rel(x[:, 1:])  # MViT-V2's relative positions, added past the token
+        return attn.softmax(-1)
+
+
+def net():
+    return Attention()
+"""
+
+
+def test_an_addition_into_a_slice_is_a_pad_and_an_add(tmp_path: Path) -> None:
+    """`attn[:, 1:, 1:] += rel` (fx: a slice, an add, a setitem) is attn plus rel padded with zeros
+    to attn's shape; the softmax after it reads the sum, as torch's later reads of attn do."""
+    path = tmp_path / "sliced.py"
+    path.write_text(SLICED)
+    result = convert(f"{path}:net", options={"input_shape": (5, 4)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert lines[-3:] == [
+        'Pad((1, 0, 1, 0), name="setitem_pad")  # (None, 5, 5)',  # rel's output: the layer before it
+        'Add(name="setitem", inputs=["matmul", "setitem_pad"])  # (None, 5, 5)',
+        'Softmax(-1, name="softmax")  # (None, 5, 5)',
+    ]
+    assert summarize(result.text, batch=3).output_shape == (3, 5, 5)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("attn[:, 1:, 1:] = self.rel(x[:, 1:])", r"node 'setitem' .*an assignment into a tensor computed from the input"),
+        ("attn[:, ::2, 1:] += self.rel(x[:, ::2])", r"node 'setitem' .*an addition into a slice .* cannot write as a Pad"),
+        ("attn[:, 1:, 1:] += self.rel(x[:, :1])", r"node 'setitem' .*an addition into a slice .* cannot write as a Pad"),
+    ],
+)
+def test_other_assignments_into_part_of_a_tensor_are_refused(tmp_path: Path, assignment: str, message: str) -> None:
+    """A plain assignment, a slice with a step, a value broadcast to the slice: no Pad and Add
+    writes them, each refused in a line that names the node."""
+    path = tmp_path / "sliced.py"
+    path.write_text(SLICED.replace("attn[:, 1:, 1:] += self.rel(x[:, 1:])", assignment))
+    with pytest.raises(SpecError, match=message):
+        convert(f"{path}:net", options={"input_shape": (5, 4)})
