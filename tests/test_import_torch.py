@@ -661,3 +661,54 @@ def test_other_assignments_into_part_of_a_tensor_are_refused(tmp_path: Path, ass
     path.write_text(SLICED.replace("attn[:, 1:, 1:] += self.rel(x[:, 1:])", assignment))
     with pytest.raises(SpecError, match=message):
         convert(f"{path}:net", options={"input_shape": (5, 4)})
+
+
+SHARED = """
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.proj = nn.Conv1d(8, 8, 1)
+        self.register_buffer("blur", torch.ones(8, 1, 3) / 3)
+
+    def forward(self, x):  # (n, 8, 4)
+        grid = torch.zeros(4, device=self.proj.weight.device, dtype=self.proj.weight.dtype)  # XCiT asks so
+        x = self.proj(x) + grid
+        x = self.fc(torch.relu(self.fc(x.transpose(1, 2))))  # one module called twice (CoaT's shared encodings)
+        return BLUR
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_module_called_twice_counts_its_weights_once(tmp_path: Path) -> None:
+    """The second call of `fc` shares the first's weights (torch counts a module's parameters
+    once); `proj.weight`, asked only for its device and dtype, is no Parameter row beside the
+    Conv1d that counts it: 8 * 8 + 8 twice, not four times."""
+    path = tmp_path / "shared.py"
+    path.write_text(SHARED.replace("BLUR", "x"))
+    result = convert(f"{path}:net", options={"input_shape": (8, 4)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [re.sub(r"\s+#.*", "", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert [row for row in rows if row.startswith(("Linear", "Conv1d", "Parameter"))] == [
+        'Conv1d(8, 8, 1, name="proj")',
+        'Linear(8, 8, name="fc")',
+        'Linear(8, 8, name="fc_1", shares="fc")',
+    ]
+    assert summarize(result.text).totals.params == 2 * (8 * 8 + 8)
+
+
+def test_a_convolution_with_a_buffer_for_weights_is_refused(tmp_path: Path) -> None:
+    """`F.conv1d(x, self.blur, groups=8)` (TResNet's anti-aliasing, timm's blur pooling): a
+    fixed filter torch does not count, which a Conv1d row would count as parameters."""
+    path = tmp_path / "shared.py"
+    path.write_text(SHARED.replace("BLUR", "F.conv1d(x.transpose(1, 2), self.blur, padding=1, groups=8)"))
+    with pytest.raises(SpecError, match=r"F.conv1d with the buffer 'blur' as its weights \(a fixed filter, not parameters\)"):
+        convert(f"{path}:net", options={"input_shape": (8, 4)})

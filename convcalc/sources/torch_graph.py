@@ -143,6 +143,7 @@ class Converter:
         self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
         self.unbound: dict[Any, list[str]] = {}  # an unbind's node -> its pieces' Select rows
         self.subclassed: dict[str, str] = {}  # a module's path -> the subclass of a torch.nn class it is
+        self.called: dict[str, str] = {}  # a module's path -> the row of its first call
         self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
         self.transient = {
             f"{path}.{name}".lstrip(".") for path, module in self.modules.items() for name in module._non_persistent_buffers_set
@@ -274,7 +275,12 @@ class Converter:
             path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
         elif name != "linear" and name not in NORMS and name not in CONVOLUTIONS:
             path = node.name
+        elif stack and stack[-1][0] == path:
+            stack = stack[:-1]  # F.layer_norm in the forward of the module whose weights it takes: that module, a row
         own = self.unique(path)
+        if path in self.called and path in self.modules and any(True for _ in self.modules[path].parameters()):
+            layer = layer.replace(shares=self.called[path])  # a module (or its weights) called again: counted once
+        self.called.setdefault(path, own)
         self.add(layer.replace(name=own), stack)
         self.refs[node] = own
         if computed:  # `x.add_(y)`: every later read of x reads the sum
@@ -561,6 +567,7 @@ class Converter:
         bias: Any = _held(given.get("bias"))
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, "F.linear with weights computed in the forward", hint="convcalc reads a module's own weights")
+        self.learned_weights(node, "F.linear", weight, bias)
         out_features, in_features = (int(d) for d in weight.meta["tensor_meta"].shape)
         owner, _, leaf = str(weight.target).rpartition(".")
         path = owner if leaf == "weight" and (bias is None or str(bias.target) == f"{owner}.bias") else node.name
@@ -570,6 +577,18 @@ class Converter:
             {} if bias is not None else {"bias": False},
             inputs=(self.ref(node, given["input"]),),
         ), path
+
+    def learned_weights(self, node: Any, call: str, *tensors: Any) -> None:
+        """Refuse a functional layer whose weights include a buffer (TResNet's and timm's blur
+        pooling convolve with a fixed filter, `F.conv2d(x, self.filt, groups=C)`): the layer
+        would count as parameters what torch does not."""
+        for tensor in tensors:
+            if tensor is not None and str(tensor.target) not in self.learned:
+                raise self.fail(
+                    node,
+                    f"{call} with the buffer {str(tensor.target)!r} as its weights (a fixed filter, not parameters)",
+                    hint="convcalc's layers count their weights as parameters; torch does not count a buffer",
+                )
 
     def norm(self, node: Any, name: str) -> tuple[Layer, str]:
         """`F.batch_norm(x, self.running_mean, ..., self.weight, self.bias)` in the forward of a
@@ -602,6 +621,7 @@ class Converter:
         bias: Any = _held(given.get("bias"))
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, f"F.{name} with weights computed in the forward", hint="convcalc reads a module's own weights")
+        self.learned_weights(node, f"F.{name}", weight, bias)
         dims = [int(d) for d in weight.meta["tensor_meta"].shape]
         groups = self.literal(node, given.get("groups", 1))
         if not isinstance(groups, int):
@@ -956,9 +976,10 @@ def _linear_weights(node: Any) -> bool:
 
 
 def _reads_size(node: Any) -> bool:
-    """`x.size(0)`, `x.shape`, `x.numel()`, `x.dim()`: the shape read, not the values."""
+    """`x.size(0)`, `x.shape`, `x.numel()`, `x.dim()`, and `x.device`, `x.dtype` (XCiT's
+    positional encoding asks its projection's weight where to make its grid): no values read."""
     name = _name(node) if node.op in ("call_function", "call_method") else ""
-    return name in ("size", "numel", "dim") or (name == "getattr" and node.args[1:2] == ("shape",))
+    return name in ("size", "numel", "dim") or (name == "getattr" and node.args[1:2] in (("shape",), ("device",), ("dtype",)))
 
 
 def _product(shape: Shape) -> int | None:

@@ -310,8 +310,12 @@ place (`pos_embedding.add_(...)`), and MViT-V2 its relative positions into a sli
 (`attn[:, :, 1:, 1:] += rel_pos`). Each traced at a small input (MViT built for it: its positional
 tables are sized by the input)."""
 TIMM = {"levit_128s": (3, 224, 224), "efficientformer_l1": (3, 224, 224)}
+TIMM |= {"xcit_nano_12_p16_224": (3, 224, 224), "convit_tiny": (3, 224, 224), "coat_lite_tiny": (3, 224, 224)}
 """timm's models a sweep found refused: LeViT's and EfficientFormer's attention biases gathered
-by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`)."""
+by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`); and counted
+wrong: XCiT's and ConViT's weights asked only for their `.device` (a Parameter row beside the
+module that counts them), CoaT's convolutional position encodings, one module called by every
+block of a stage (its weights counted at each call)."""
 
 
 @pytest.fixture(scope="module")
@@ -378,9 +382,22 @@ def assert_swept(model: Any, factory: str, shape: tuple[int, ...]) -> None:
     counted = fvcore.FlopCountAnalysis(model, x)
     counted.unsupported_ops_warnings(False)
     counted.uncalled_modules_warnings(False)
+    assert as_fvcore_reports(report) == counted.total()
+
+
+def as_fvcore_reports(report: Any) -> int:
+    """convcalc's MACs of the report as fvcore's total states them, where docs/operations.md
+    says the two differ by design: fvcore has no handler for F.scaled_dot_product_attention (0
+    there; convcalc counts QK^T and AV, XCiT's class attention), and it reads an einsum's cost as
+    numpy's einsum_path prints it (printed_einsum_macs)."""
     found = costs(report)
-    einsums = [cost.macs for row, cost in zip(report.rows, found.layers, strict=True) if row.type == "Einsum"]
-    assert found.macs - sum(einsums) + sum(map(printed_einsum_macs, einsums)) == counted.total()
+    total = found.macs
+    for row, cost in zip(report.rows, found.layers, strict=True):
+        if row.type == "ScaledDotProductAttention":
+            total -= cost.macs
+        elif row.type == "Einsum":
+            total += printed_einsum_macs(cost.macs) - cost.macs
+    return total
 
 
 def printed_einsum_macs(macs: int) -> int:
