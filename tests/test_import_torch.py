@@ -712,3 +712,49 @@ def test_a_convolution_with_a_buffer_for_weights_is_refused(tmp_path: Path) -> N
     path.write_text(SHARED.replace("BLUR", "F.conv1d(x.transpose(1, 2), self.blur, padding=1, groups=8)"))
     with pytest.raises(SpecError, match=r"F.conv1d with the buffer 'blur' as its weights \(a fixed filter, not parameters\)"):
         convert(f"{path}:net", options={"input_shape": (8, 4)})
+
+
+CALLS = """
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.context = nn.Linear(4, 1)
+
+    def forward(self, x):  # (n, 8, 4)
+        weights = self.context(x)  # (n, 8, 1)
+        spread = weights.expand_as(x)  # MobileViT-V2's context vector, to the input's shape
+        both = torch.stack([x, spread], dim=-1)  # SKNet's branches: (n, 8, 4, 2)
+        patches = F.unfold(x.unsqueeze(1), kernel_size=2)  # (n, 4, 21)
+        return both, F.fold(patches, output_size=(8, 4), kernel_size=2)  # VOLO's outlook attention folds back
+
+
+def net():
+    return Net()
+"""
+
+
+def test_expand_as_stack_and_the_functional_fold(tmp_path: Path) -> None:
+    """`expand_as` is the Expand to the sizes torch worked out (the batch read from the input);
+    torch.stack the Concat of its tensors unsqueezed at dim; F.fold and F.unfold the nn.Fold and
+    nn.Unfold of the same arguments."""
+    path = tmp_path / "calls.py"
+    path.write_text(CALLS)
+    result = convert(f"{path}:net", options={"input_shape": (8, 4)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert rows[1:] == [
+        'Expand(shape(input)[0], 8, 4, name="expand_as")  # (None, 8, 4)',
+        'Unsqueeze(3, name="stack_unsqueeze", inputs=["input"])  # (None, 8, 4, 1)',
+        'Unsqueeze(3, name="stack_unsqueeze_1", inputs=["expand_as"])  # (None, 8, 4, 1)',
+        'Concat(3, name="stack", inputs=["stack_unsqueeze", "stack_unsqueeze_1"])  # (None, 8, 4, 2)',
+        'Unsqueeze(1, name="unsqueeze", inputs=["input"])  # (None, 1, 8, 4)',
+        'Unfold(2, name="unfold")  # (None, 4, 21)',
+        'Fold((8, 4), 2, name="fold")  # (None, 1, 8, 4)',
+    ]
+    shapes = {row.name: row.output_shape for row in summarize(result.text, batch=3).rows}
+    assert (shapes["stack"], shapes["fold"]) == ((3, 8, 4, 2), (3, 1, 8, 4))

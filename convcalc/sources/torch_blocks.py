@@ -28,7 +28,7 @@ def grouped(
     """The top-level layers (block calls among them), the blocks, and the recorded shapes under
     the rows' names."""
     instances = _instances(layers, stacks)
-    spans = [span for span in instances if _self_contained(layers, span)]
+    spans = [span for span in instances if _self_contained(layers, span) and not _one_row(layers, span)]
     blocks: list[Block] = []
     calls: dict[int, Layer] = {}  # the first layer of a span -> the call that replaces it
     renamed: dict[str, str] = {}  # a layer's name -> its row's name
@@ -108,6 +108,13 @@ def _self_contained(layers: list[Layer], span: tuple[str, str, int, int]) -> boo
     if any(layer.type == "Parameter" or layer.shares is not None for layer in layers[start:end]):
         return False
     return not any(layer.shares in names for layer in layers)  # a module called again elsewhere: rows keep their names
+
+
+def _one_row(layers: list[Layer], span: tuple[str, str, int, int]) -> bool:
+    """An instance that is one row named as it is (timm's LayerNorm, whose forward is F.layer_norm
+    with its own weights): that row, not a block of one layer."""
+    path, _, start, end = span
+    return end - start == 1 and layers[start].name == path.replace(".", "_")
 
 
 def _refs(layer: Layer) -> tuple[str, ...]:

@@ -72,6 +72,7 @@ FUNCTIONS = {
     "chunk": "Chunk",
     "split": "Split",
     "expand": "Expand",
+    "expand_as": "Expand",
     "repeat": "Repeat",
     "tile": "Tile",
     "repeat_interleave": "RepeatInterleave",
@@ -84,6 +85,8 @@ FUNCTIONS = {
     "clamp": "Clamp",
     "exp": "Exp",
     "einsum": "Einsum",
+    "fold": "Fold",
+    "unfold": "Unfold",
 }
 """Function and method names (torch.*, torch.nn.functional.*, Tensor.*, operator.*) and the
 convcalc layer that stands for each."""
@@ -229,6 +232,9 @@ class Converter:
         if _sliced_sum(node) is not None or _in_sliced_sum(node):
             self.sliced_sum(node)
             return
+        if node.op == "call_function" and _name(node) == "stack":
+            self.stacked(node)
+            return
         if _name(node) == "setitem" and node.op == "call_function":
             raise self.fail(
                 node,
@@ -275,8 +281,6 @@ class Converter:
             path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
         elif name != "linear" and name not in NORMS and name not in CONVOLUTIONS:
             path = node.name
-        elif stack and stack[-1][0] == path:
-            stack = stack[:-1]  # F.layer_norm in the forward of the module whose weights it takes: that module, a row
         own = self.unique(path)
         if path in self.called and path in self.modules and any(True for _ in self.modules[path].parameters()):
             layer = layer.replace(shares=self.called[path])  # a module (or its weights) called again: counted once
@@ -318,6 +322,28 @@ class Converter:
         self.recorded[own] = (shape,)
         self.refs[target] = own
 
+    def stacked(self, node: Any) -> None:
+        """torch.stack(tensors, dim) (SKNet's and CrossViT's branches): each tensor unsqueezed at
+        dim, then their Concat along it, which is what stacking is."""
+        tensors = list(_flat(node.args[0] if node.args else node.kwargs["tensors"]))
+        dim = self.literal(node, node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0))
+        shapes = [self.shape(tensor) for tensor in tensors]
+        if not tensors or not isinstance(dim, int) or any(shape is None for shape in shapes):
+            raise self.fail(node, "a torch.stack the importer cannot read", hint="it reads tensors of known rank and an int dim")
+        rank = len(shapes[0] or ())
+        axis = dim + rank + 1 if dim < 0 else dim
+        stack = self.stack(node)
+        pieces = []
+        for tensor, shape in zip(tensors, shapes, strict=True):
+            own = self.unique(f"{node.name}_unsqueeze")
+            self.add(Layer("Unsqueeze", (axis,), {}, own, inputs=(self.ref(node, tensor),)), stack)
+            self.recorded[own] = ((*(shape or ())[:axis], 1, *(shape or ())[axis:]),)
+            pieces.append(own)
+        own = self.unique(node.name)
+        self.add(Layer("Concat", (axis,), {}, own, inputs=tuple(pieces)), stack)
+        self.recorded[own] = (self.shape(node),)
+        self.refs[node] = own
+
     def stack(self, node: Any) -> tuple[tuple[str, str], ...]:
         """The module calls the node is in, outermost first: (path, class)."""
         return tuple((path, cls.__name__) for path, cls in (node.meta.get("nn_module_stack") or {}).values())
@@ -345,13 +371,15 @@ class Converter:
 
     def function_call(self, node: Any, name: str) -> Layer:
         kind = FUNCTIONS.get(name)
+        if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dim, size, step), not F.unfold
+            kind = None
         if kind is None:
             raise self.fail(
                 node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"
             )
         args = list(node.args)
         kwargs = dict(node.kwargs)
-        if name in ("reshape_as", "view_as"):  # to the other tensor's shape: the sizes torch worked out
+        if name in ("reshape_as", "view_as", "expand_as"):  # to the other tensor's shape: the sizes torch worked out
             args, kwargs = args[:1], {}
         if name in BOUND and node.op == "call_function":
             args, kwargs = _by_name(node.target, args, kwargs)
@@ -388,6 +416,8 @@ class Converter:
             traced = self.shape(node)
             rest = [-1 if size is None else size for size in (traced if traced is not None else rest)]
         if kind == "Expand":
+            if name == "expand_as":  # MobileViT-V2's context vector, to its input's shape
+                rest = list(self.shape(node) or ())
             rest = [_batch_size(node, i, len(rest)) if size is None else size for i, size in enumerate(rest)]
         if kind in ("Repeat", "Tile"):
             rest = self.repeats(node, rest)

@@ -311,11 +311,15 @@ place (`pos_embedding.add_(...)`), and MViT-V2 its relative positions into a sli
 tables are sized by the input)."""
 TIMM = {"levit_128s": (3, 224, 224), "efficientformer_l1": (3, 224, 224)}
 TIMM |= {"xcit_nano_12_p16_224": (3, 224, 224), "convit_tiny": (3, 224, 224), "coat_lite_tiny": (3, 224, 224)}
+TIMM |= {"skresnet18": (3, 224, 224), "crossvit_tiny_240": (3, 240, 240), "mobilevitv2_050": (3, 256, 256)}
+TIMM |= {"efficientnet_b0": (3, 224, 224)}
 """timm's models a sweep found refused: LeViT's and EfficientFormer's attention biases gathered
-by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`); and counted
-wrong: XCiT's and ConViT's weights asked only for their `.device` (a Parameter row beside the
-module that counts them), CoaT's convolutional position encodings, one module called by every
-block of a stage (its weights counted at each call)."""
+by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`), SKNet's and
+CrossViT's torch.stack, MobileViT-V2's expand_as; and counted wrong: XCiT's and ConViT's
+weights asked only for their `.device` (a Parameter row beside the module that counts them),
+CoaT's convolutional position encodings, one module called by every block of a stage (its
+weights counted at each call). EfficientNet-B0's BatchNormAct2d (F.batch_norm and an activation
+in one module) guards the blocks a module of one row must not become."""
 
 
 @pytest.fixture(scope="module")
@@ -371,8 +375,11 @@ def assert_swept(model: Any, factory: str, shape: tuple[int, ...]) -> None:
             found = {key: rows[f"{path}.{key}".replace(".", "_")] for key in params}
             assert {key: (r.type, r.output_shape) for key, r in found.items()} == {k: ("Parameter", d) for k, d in params.items()}
             continue
-        kind = "Conv3d" if cls == "Conv3DSimple" else cls  # read as the nn.Conv3d it subclasses
-        assert (row.type, row.output_shape[1:], {w.name: w.shape for w in row.weights}) == (kind, dims[1:], params), path
+        # a subclass convcalc does not know is read as the torch.nn class it subclasses (the video
+        # ResNets' Conv3DSimple as nn.Conv3d, timm's GroupNorm1 as nn.GroupNorm)
+        base = next(c.__name__ for c in type(model.get_submodule(path)).__mro__ if c.__module__.startswith("torch.nn."))
+        assert row.type in (cls, base), path
+        assert (row.output_shape[1:], {w.name: w.shape for w in row.weights}) == (dims[1:], params), path
     x = torch.zeros(1, *shape)
     with torch.no_grad():
         out = model(x)
