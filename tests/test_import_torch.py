@@ -728,6 +728,7 @@ class Net(nn.Module):
     def forward(self, x):  # (n, 8, 4)
         weights = self.context(x)  # (n, 8, 1)
         spread = weights.expand_as(x)  # MobileViT-V2's context vector, to the input's shape
+        spread = torch.addcmul(x, spread, x.norm(p=2, dim=1, keepdim=True), value=0.5)  # ConvNeXt-V2's GRN
         both = torch.stack([x, spread], dim=-1)  # SKNet's branches: (n, 8, 4, 2)
         patches = F.unfold(x.unsqueeze(1), kernel_size=2)  # (n, 4, 21)
         return both, F.fold(patches, output_size=(8, 4), kernel_size=2)  # VOLO's outlook attention folds back
@@ -738,10 +739,11 @@ def net():
 """
 
 
-def test_expand_as_stack_and_the_functional_fold(tmp_path: Path) -> None:
+def test_expand_as_norm_addcmul_stack_and_the_functional_fold(tmp_path: Path) -> None:
     """`expand_as` is the Expand to the sizes torch worked out (the batch read from the input);
-    torch.stack the Concat of its tensors unsqueezed at dim; F.fold and F.unfold the nn.Fold and
-    nn.Unfold of the same arguments."""
+    `x.norm` the Norm reduction; torch.addcmul a Multiply of its two tensors (and of its value)
+    and an Add; torch.stack the Concat of its tensors unsqueezed at dim; F.fold and F.unfold the
+    nn.Fold and nn.Unfold of the same arguments."""
     path = tmp_path / "calls.py"
     path.write_text(CALLS)
     result = convert(f"{path}:net", options={"input_shape": (8, 4)})
@@ -749,8 +751,12 @@ def test_expand_as_stack_and_the_functional_fold(tmp_path: Path) -> None:
     rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
     assert rows[1:] == [
         'Expand(shape(input)[0], 8, 4, name="expand_as")  # (None, 8, 4)',
+        'Norm(p=2, dim=1, keepdim=True, name="norm", inputs=["input"])  # (None, 1, 4)',
+        'Multiply(name="addcmul_mul", inputs=["expand_as", "norm"])',
+        'Multiply(0.5, name="addcmul_scale")',
+        'Add(name="addcmul", inputs=["input", "addcmul_scale"])  # (None, 8, 4)',
         'Unsqueeze(3, name="stack_unsqueeze", inputs=["input"])  # (None, 8, 4, 1)',
-        'Unsqueeze(3, name="stack_unsqueeze_1", inputs=["expand_as"])  # (None, 8, 4, 1)',
+        'Unsqueeze(3, name="stack_unsqueeze_1", inputs=["addcmul"])  # (None, 8, 4, 1)',
         'Concat(3, name="stack", inputs=["stack_unsqueeze", "stack_unsqueeze_1"])  # (None, 8, 4, 2)',
         'Unsqueeze(1, name="unsqueeze", inputs=["input"])  # (None, 1, 8, 4)',
         'Unfold(2, name="unfold")  # (None, 4, 21)',

@@ -3704,6 +3704,15 @@ PYTORCH = {
         },
     ),
     "Neg": ("torch.neg(input), -x: each value negated.", {}),
+    "Norm": (
+        "torch.norm(input, p='fro', dim=None, keepdim=False, dtype=None), x.norm(...): the p-norm over dim.",
+        {
+            "p": ("float or str", "the order of the norm (2, 1, inf, 'fro', 'nuc')."),
+            "dim": ("int or tuple of ints, optional", "the dimension or dimensions to reduce."),
+            "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
+            "dtype": ("str, optional", "the data type of the result; no effect on its shape."),
+        },
+    ),
     "Normalize": (
         "F.normalize(input, p=2.0, dim=1, eps=1e-12): each vector along dim divided by its p-norm.",
         {

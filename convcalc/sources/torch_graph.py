@@ -69,6 +69,7 @@ FUNCTIONS = {
     "sum": "Sum",
     "amax": "Amax",
     "amin": "Amin",
+    "norm": "Norm",
     "chunk": "Chunk",
     "split": "Split",
     "expand": "Expand",
@@ -235,6 +236,9 @@ class Converter:
         if node.op == "call_function" and _name(node) == "stack":
             self.stacked(node)
             return
+        if node.op in ("call_function", "call_method") and _name(node) == "addcmul":
+            self.addcmul(node)
+            return
         if _name(node) == "setitem" and node.op == "call_function":
             raise self.fail(
                 node,
@@ -342,6 +346,27 @@ class Converter:
         own = self.unique(node.name)
         self.add(Layer("Concat", (axis,), {}, own, inputs=tuple(pieces)), stack)
         self.recorded[own] = (self.shape(node),)
+        self.refs[node] = own
+
+    def addcmul(self, node: Any) -> None:
+        """torch.addcmul(input, tensor1, tensor2, value=1) (ResMLP's affine, ConvNeXt-V2's global
+        response normalization): input + value * tensor1 * tensor2, a Multiply of the two (and of
+        the value, where it is not 1) and an Add."""
+        given: dict[str, Any] = dict(zip(("input", "tensor1", "tensor2", "value"), node.args, strict=False)) | dict(node.kwargs)
+        value = self.literal(node, given.get("value", 1))
+        if not all(_is_tensor(given.get(key)) for key in ("input", "tensor1", "tensor2")) or not isinstance(value, int | float):
+            raise self.fail(node, "an addcmul the importer cannot read", hint="it reads three tensors and a number value")
+        stack, shape = self.stack(node), self.shape(node)
+        product = self.unique(f"{node.name}_mul")
+        factors = (self.ref(node, given["tensor1"]), self.ref(node, given["tensor2"]))
+        self.add(Layer("Multiply", (), {}, product, inputs=factors), stack)
+        if value != 1:
+            scaled = self.unique(f"{node.name}_scale")
+            self.add(Layer("Multiply", (value,), {}, scaled, inputs=(product,)), stack)
+            product = scaled
+        own = self.unique(node.name)
+        self.add(Layer("Add", (), {}, own, inputs=(self.ref(node, given["input"]), product)), stack)
+        self.recorded[own] = (shape,)
         self.refs[node] = own
 
     def stack(self, node: Any) -> tuple[tuple[str, str], ...]:

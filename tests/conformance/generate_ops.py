@@ -152,12 +152,16 @@ def torch_unit(g: Gen) -> None:
 
 def t_reduce(g: Gen) -> bool:
     rank = len(g.shape)
-    kind = g.pick(["Mean", "Sum", "Amax", "Amin"])
+    kind = g.pick(["Mean", "Sum", "Amax", "Amin", "Norm"])
     bad = g.bad_choice(["twice", "range"])
     kwargs: dict[str, Any] = {"keepdim": True} if g.chance(0.4) else {}
+    if kind == "Norm":  # the order first; 'fro' over more than 2 dims and 'nuc' are matrix norms (2 dims)
+        kwargs["p"] = g.pick([2, 1, 0.5, "fro", "fro", "nuc"])
     choice = g.pick(["one", "one", "several", "all"])
     if choice == "all" and not bad:
-        dim: Any = g.pick([None, ()]) if kind in ("Mean", "Sum") else ()
+        dim: Any = g.pick([None, ()]) if kind in ("Mean", "Sum", "Norm") else ()
+        if kind == "Norm":
+            return g.add(kind, dim=dim, **kwargs)
         return g.add(kind, dim, **kwargs) if dim is not None or kwargs else g.add(kind)
     dims = some_axes(g, rank, g.int(1, rank) if choice == "several" else 1)
     if bad == "twice":
@@ -165,6 +169,8 @@ def t_reduce(g: Gen) -> bool:
     elif bad == "range":
         dims[0] = rank + g.int(0, 1)
     value = dims[0] if len(dims) == 1 and g.chance(0.6) else tuple(dims)
+    if kind == "Norm":
+        return g.add(kind, kwargs.pop("p"), value, **kwargs) if g.chance(0.7) else g.add(kind, dim=value, **kwargs)
     return g.add(kind, value, **kwargs) if g.chance(0.7) else g.add(kind, dim=value, **kwargs)
 
 

@@ -59,6 +59,7 @@ def torch_calls() -> dict[str, Call]:
         "Sum": lambda *a, **k: lambda x: torch.sum(x, *a, **k),
         "Amax": lambda *a, **k: lambda x: torch.amax(x, *a, **k),
         "Amin": lambda *a, **k: lambda x: torch.amin(x, *a, **k),
+        "Norm": lambda *a, **k: lambda x: torch.norm(x, *a, **k),
         "Chunk": lambda *a, **k: lambda x: torch.chunk(x, *a, **k),
         "Split": lambda *a, **k: lambda x: torch.split(x, *a, **k),
         "Matmul": lambda: torch.matmul,

@@ -103,6 +103,7 @@ TORCH_STACKS = {
         L("Squeeze", 1),
         L("Mean", -1, keepdim=True),
         L("Amax", 1),
+        L("Norm", 2, -1, keepdim=True),
         L("Add", 3),
         L("Multiply", 0.5),
         L("View", -1),

@@ -36,7 +36,7 @@ PYTORCH = Vocabulary(
             "TransformerEncoder TransformerDecoder Transformer"
         ),
         "convcalc.frameworks.pytorch.functions": (
-            "Permute Transpose Reshape View Squeeze Unsqueeze Expand Repeat Tile RepeatInterleave Mean Sum Amax Amin Chunk "
+            "Permute Transpose Reshape View Squeeze Unsqueeze Expand Repeat Tile RepeatInterleave Mean Sum Amax Amin Norm Chunk "
             "Split Roll Slice Index Neg Cos Sin Exp Clamp Normalize Matmul Einsum ScaledDotProductAttention Subtract Divide "
             "Interpolate Pad"
         ),

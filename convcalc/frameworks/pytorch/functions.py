@@ -41,6 +41,7 @@ from convcalc.ops.axes import (
     squeezed,
 )
 from convcalc.ops.einsum import contract, path_macs
+from convcalc.ops.layout import format_shape
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.reshape import reshaped_by_batch
 from convcalc.ops.tensor import Built, Shape, integral
@@ -439,6 +440,39 @@ def reduced_axes(args: Args, shape: Shape) -> Axes:
 
 
 WITH_DTYPE = Signature((("dim", None), ("keepdim", False)), (("dtype", None),))
+
+
+def norm(args: Args, shape: Shape) -> Built:
+    """torch.norm(input, p='fro', dim=None, keepdim=False, dtype=None), x.norm(...): the p-norm over `dim`.
+
+    ConvNeXt-V2's global response normalization takes `x.norm(p=2, dim=(1, 2), keepdim=True)`.
+    Every dim when `dim` is None or empty; `p` changes the values, not the shape, except that
+    'nuc', and 'fro' over more than 2 dims, are matrix norms (torch/functional.py `norm` calls
+    linalg.matrix_norm), which take exactly 2 dims.
+
+    Args:
+        p (float or str): the order of the norm (2, 1, inf, 'fro', 'nuc').
+        dim (int or tuple of ints, optional): the dimension or dimensions to reduce.
+        keepdim (bool): whether the output keeps the reduced dims, as size 1.
+        dtype (str, optional): the data type of the result; no effect on its shape.
+    """
+    order = args["p"]
+    number = isinstance(order, int | float) and not isinstance(order, bool)
+    if not number and order not in ("fro", "nuc"):
+        raise args.error("p", "a number (2, 1, inf) or 'fro' or 'nuc'")
+    chosen = dims(args, "dim")
+    matrix = order == "nuc" or (order == "fro" and chosen is not None and len(chosen) > 2)
+    if matrix and len(chosen if chosen is not None else shape) != 2:
+        named = "every dim" if chosen is None else f"dim {format_shape(chosen)}"
+        raise LayerError(
+            f"p={order!r} over {named} is a matrix norm, which takes exactly 2 dims",
+            hint="name two dims, or use a number p for a vector norm",
+            argument="dim",
+            code="CC105" if chosen is not None else "CC200",
+        )
+    return reduce(args, shape)
+
+
 for _name, _build in (("Mean", mean), ("Sum", total)):
     _call = f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}}"
     _code = Code(_call + ")", when=(("dtype", _call + ", dtype=torch.{=dtype})"),))  # torch's dtype, by its name
@@ -446,6 +480,15 @@ for _name, _build in (("Mean", mean), ("Sum", total)):
 for _name, _build in (("Amax", amax), ("Amin", amin)):
     _code = Code(f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}})")
     own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
+_NORM_CALL = "torch.norm({0}{+p}{+dim}{+keepdim}"
+own(
+    "Norm",
+    Signature((("p", "fro"), ("dim", None), ("keepdim", False)), (("dtype", None),)),
+    norm,
+    Family.REDUCTION,
+    axes=reduced_axes,
+    code=Code(_NORM_CALL + ")", when=(("dtype", _NORM_CALL + ", dtype=torch.{=dtype})"),)),
+)
 
 
 # --- Splits: torch.chunk, torch.split (aten TensorShape.cpp chunk, split, split_with_sizes)
