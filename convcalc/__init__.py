@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from convcalc.analysis.costs import Costs
@@ -29,28 +29,21 @@ if TYPE_CHECKING:
     from convcalc.report import Report
     from convcalc.spec.model import Spec
 
-    Source = Spec | str | os.PathLike[str] | Mapping[str, Any]
-    """What the functions take as a spec: a Spec, YAML text, a path (str or Path) or a bundled
-    network's name, or a dict."""
-
 __version__ = "0.1.0"
+
+Source = Union["Spec", str, "os.PathLike[str]", Mapping[str, Any]]
+"""What the functions take as a spec: a Spec, YAML text, a path (str or Path) or a bundled
+network's name, or a dict."""
 
 __all__ = ["Diagnostic", "Source", "SpecError", "check", "costs", "document", "explain", "load", "receptive_fields", "summarize"]
 
 
 def __getattr__(name: str) -> Any:
-    """SpecError and Diagnostic, imported when first asked for (`import convcalc` stays light),
-    and the type Source, made when first asked for: its Union of forward references compiled
-    their text at every start-up (~0.4 M instructions, issue 12), for the annotations alone."""
+    """SpecError and Diagnostic, imported when first asked for (`import convcalc` stays light)."""
     if name in ("SpecError", "Diagnostic"):
         from convcalc import errors
 
         return getattr(errors, name)
-    if name == "Source":
-        from convcalc.spec.model import Spec
-
-        source = globals()["Source"] = Spec | str | os.PathLike[str] | Mapping[str, Any]
-        return source
     raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
 
 
