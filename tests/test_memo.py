@@ -200,6 +200,26 @@ def test_costs_and_the_json_writer_work_out_each_shared_part_once(monkeypatch: p
     assert len(laid_out) == len({id(f.field) for f in fields if f.field is not None})
 
 
+def test_the_json_writer_lays_out_each_block_path_and_field_figure_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ResNet-50's 176 rows sit in 17 block instances, each holding one tuple of paths: each is
+    laid out once; and each distinct tuple of a field's figures (size, stride...) is written once."""
+    report = engine.run(load_text((ROOT / "specs" / "keras-resnet50.yaml").read_text(), "resnet50"))
+    cost, fields = costs(report), receptive_fields(report)
+    paths = {tuple(path for path, _ in row.blocks) for row in report.rows}
+    laid_out: list[tuple[object, ...]] = []
+    original_value = json_module._LayerWriter.value
+    monkeypatch.setattr(json_module._LayerWriter, "value", lambda self, v: laid_out.append(v) or original_value(self, v))
+    written: list[tuple[object, ...]] = []
+    original_ints = json_module._ints
+    monkeypatch.setattr(json_module, "_ints", lambda values: written.append(values) or original_ints(values))
+    render_json(report, cost, fields)
+    blocks = [value for value in laid_out if value in paths]
+    assert len(blocks) == len({id(row.blocks) for row in report.rows}) < len(report.rows) / 10
+    figures = [(f.size, f.stride, f.padding, f.axes) for f in {id(f.field): f.field for f in fields if f.field}.values()]
+    distinct = {values for four in figures for values in four}
+    assert len([values for values in written if values in distinct]) == len(distinct) < 4 * len(figures) / 5
+
+
 def replays(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Each block instance replayed from a recording, with how many nodes it made."""
     made: list[tuple[str, int]] = []

@@ -220,7 +220,7 @@ def compact(value: object) -> str:
     """
     if isinstance(value, dict):
         return "{" + ", ".join(f"{quoted(str(k))}: {compact(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):  # a tuple of types: `list | tuple` makes a union at every call
         return "[" + ", ".join([compact(v) for v in value]) + "]"
     return _scalar(value)
 
@@ -232,13 +232,13 @@ def _render(value: object, indent: int) -> tuple[str, bool]:
     """The text of `value` at `indent`, and whether it is a single line."""
     if isinstance(value, dict):
         items = list(value.values())
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
         return _scalar(value), True
     if not items:
         return ("{}" if isinstance(value, dict) else "[]"), True
-    if len(items) <= _MOST and not any(isinstance(v, dict | list | tuple) and len(v) > _MOST for v in items):
+    if len(items) <= _MOST and not any(isinstance(v, (dict, list, tuple)) and len(v) > _MOST for v in items):
         line = compact(value)
         if indent + len(line) <= WIDTH:
             return line, True
@@ -300,6 +300,8 @@ class _LayerWriter:
         # field shared by parallel branches, a share that identical layers hold.
         self.fields: dict[int, str] = made()
         self.shares: dict[int, str] = made()
+        self.blocks: dict[int, str] = made()  # the rows of one block instance share its path tuple
+        self.sizes: dict[tuple[int | None, ...], str] = made()  # a field's figures: (2, 2), (7, 7)... repeat
 
     def value(self, value: tuple[object, ...]) -> str:
         """A tuple (shape, names) at indent 6; tuples repeat, so each is laid out once."""
@@ -312,9 +314,11 @@ class _LayerWriter:
         """A layer's inputs at indent 6, as _render lays them out: most fit one line and are
         written directly (in a graph each layer's are its own: remembering them would not pay)."""
         if 0 < len(names) <= _MOST:
-            line = "[" + ", ".join([quoted(name) for name in names]) + "]"
-            if 6 + len(line) <= WIDTH:
-                return line
+            text = "".join(names)  # every name checked at once, as quoted() checks one
+            if text.isprintable() and '"' not in text and "\\" not in text:
+                line = '["' + '", "'.join(names) + '"]'
+                if 6 + len(line) <= WIDTH:
+                    return line
         return self.value(names)
 
     def layer(self, row: Row, cost: LayerCost, field: LayerField) -> str:
@@ -333,7 +337,7 @@ class _LayerWriter:
         costed = self.costed.get(figures)
         if costed is None:
             costed = self.costed[figures] = (
-                f',\n      "outputs": {_render(row.outputs, 6)[0]}'
+                f',\n      "outputs": {self.value(row.outputs)}'
                 f',\n      "macs": {_scalar(cost.macs)}'
                 f',\n      "flops": {_scalar(cost.flops)}'
                 f',\n      "output_elements": {_scalar(cost.output_elements)}'
@@ -344,13 +348,20 @@ class _LayerWriter:
             f'{{\n      "name": {quoted(row.name)}{computed}'
             f',\n      "source": {{"line": {source.line}, "column": {source.column}}}'
             f',\n      "inputs": {self.names(row.inputs)}'
-            f',\n      "block": {self.value(tuple(path for path, _ in row.blocks)) if row.blocks else "[]"}'
+            f',\n      "block": {self.block(row.blocks)}'
             f',\n      "shared_with": {_scalar(row.shared_with)}{costed}'
             f',\n      "params_share": {self.share(cost.params_share)}'
             f',\n      "macs_share": {self.share(cost.macs_share)}'
             f',\n      "receptive_field": {self.field(field)}'
             "\n    }"
         )
+
+    def block(self, blocks: tuple[tuple[str, str], ...]) -> str:
+        """A row's block paths at indent 6, by identity: the rows of an instance hold one tuple."""
+        text = self.blocks.get(id(blocks))
+        if text is None:
+            text = self.blocks[id(blocks)] = self.value(tuple([path for path, _ in blocks])) if blocks else "[]"
+        return text
 
     def share(self, value: float | None) -> str:
         """A share as json writes it; identical layers hold the same one (analysis/costs.py)."""
@@ -372,10 +383,17 @@ class _LayerWriter:
             text = self.fields[id(field)] = self.aligned(field)
         return text
 
+    def ints(self, values: tuple[int | None, ...]) -> str:
+        """_ints(values), each tuple once."""
+        text = self.sizes.get(values)
+        if text is None:
+            text = self.sizes[values] = _ints(values)
+        return text
+
     def aligned(self, field: Field) -> str:
         """A field whose paths line up: its figures, on one line when they fit."""
-        size, stride, padding = _ints(field.size), _ints(field.stride), _ints(field.padding)
-        axes, source = _ints(field.axes), quoted(field.input)
+        size, stride, padding, axes = [self.ints(values) for values in (field.size, field.stride, field.padding, field.axes)]
+        source = quoted(field.input)
         line = (
             f'{{"size": {size}, "stride": {stride}, "padding": {padding}, "axes": {axes}, "input": {source}, '
             '"misaligned": [], "paths": []}'
