@@ -764,3 +764,67 @@ def test_expand_as_norm_addcmul_stack_and_the_functional_fold(tmp_path: Path) ->
     ]
     shapes = {row.name: row.output_shape for row in summarize(result.text, batch=3).rows}
     assert (shapes["stack"], shapes["fold"]) == ((3, 8, 4, 2), (3, 1, 8, 4))
+
+
+TIED = """
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        width = int(torch.tensor([8]).tolist()[0]) if CPU else 8  # a value read: built on the CPU
+        self.fc = nn.Linear(8, width)
+        self.pos = nn.Embedding(4, 8)
+        self.other = nn.Linear(8, 8)
+        TIE
+
+    def forward(self, x):  # (n, 8)
+        return FORWARD
+
+
+def net():
+    return Net()
+"""
+
+
+@pytest.mark.parametrize(
+    ("tie", "forward", "cpu"),
+    [
+        ("self.other.weight, self.other.bias = self.fc.weight, self.fc.bias", "self.other(self.fc(x))", False),
+        ("self.other.weight, self.other.bias = self.fc.weight, self.fc.bias", "self.other(self.fc(x))", True),
+        ("", "x @ self.fc.weight + self.fc(x)", False),  # a Parameter row first, then the Linear
+        ("", "self.fc(x) + self.fc.bias", False),
+        ("", "self.fc(x).unsqueeze(1) + F.linear(self.pos.weight, self.fc.weight)", False),  # pos is F.linear's input
+    ],
+)
+def test_a_tensor_read_by_several_rows_is_counted_once(tmp_path: Path, tie: str, forward: str, cpu: bool) -> None:
+    """torch counts each parameter tensor once, whichever modules hold it (weights tied by
+    assignment, also in a module built on the CPU, whose move to the meta device unties them)
+    and whichever calls read it: the later row shares the first's (fails before: 144, 144, 136, 80)."""
+    path = tmp_path / "tied.py"
+    path.write_text(TIED.replace("TIE", tie or "pass").replace("FORWARD", forward).replace("CPU", str(cpu)))
+    result = convert(f"{path}:net", options={"input_shape": (8,)})
+    assert not result.problems, [p.text() for p in result.problems]
+    used = 8 * 8 + 8 + (4 * 8 if "pos" in forward else 0)
+    assert summarize(result.text).totals.params == used
+    assert "shares=" in result.text
+
+
+@pytest.mark.parametrize(
+    ("tie", "forward", "message"),
+    [
+        ("self.other.weight = self.fc.weight", "self.other(self.fc(x))", r"node 'other' .*weights shared in part with 'fc'"),
+        ("", "F.linear(self.fc(x), self.fc.weight, self.other.bias) + self.other(x)", r"node 'linear' .*in part with 'fc'"),
+    ],
+)
+def test_weights_shared_in_part_are_refused(tmp_path: Path, tie: str, forward: str, message: str) -> None:
+    """A Linear whose weight is another's and whose bias is its own: `shares` marks every weight
+    of a shape the other layer has (engine._shared), which would leave the bias uncounted
+    (fails before: counted twice, 144 and 216 for torch's 80 and 144)."""
+    path = tmp_path / "tied.py"
+    path.write_text(TIED.replace("TIE", tie).replace("FORWARD", forward).replace("CPU", "False"))
+    with pytest.raises(SpecError, match=message):
+        convert(f"{path}:net", options={"input_shape": (8,)})

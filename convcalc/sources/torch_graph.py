@@ -147,8 +147,14 @@ class Converter:
         self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
         self.unbound: dict[Any, list[str]] = {}  # an unbind's node -> its pieces' Select rows
         self.subclassed: dict[str, str] = {}  # a module's path -> the subclass of a torch.nn class it is
-        self.called: dict[str, str] = {}  # a module's path -> the row of its first call
-        self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
+        self.learned: dict[str, str] = {}  # every name of a parameter -> the first name of the same tensor (tied weights)
+        self.sizes: dict[str, tuple[int, ...]] = {}  # a parameter's first name -> its shape
+        firsts: dict[int, str] = {}  # a tensor's id -> its first name
+        for name, tensor in model.named_parameters(remove_duplicate=False):
+            first = self.learned[name] = firsts.setdefault(id(tensor), name)
+            self.sizes.setdefault(first, tuple(tensor.shape))
+        self.counted: dict[str, str] = {}  # a parameter's first name -> the row that counts it
+        self.counts: dict[str, list[str]] = {}  # a row -> the parameters it counts or shares (first names)
         self.transient = {
             f"{path}.{name}".lstrip(".") for path, module in self.modules.items() for name in module._non_persistent_buffers_set
         }
@@ -286,10 +292,12 @@ class Converter:
         elif name != "linear" and name not in NORMS and name not in CONVOLUTIONS:
             path = node.name
         own = self.unique(path)
-        if path in self.called and path in self.modules and any(True for _ in self.modules[path].parameters()):
-            layer = layer.replace(shares=self.called[path])  # a module (or its weights) called again: counted once
-        self.called.setdefault(path, own)
-        self.add(layer.replace(name=own), stack)
+        if node.op == "call_module":
+            weights = [self.learned[f"{path}.{name}"] for name, _ in self.modules[path].named_parameters(remove_duplicate=False)]
+        else:
+            weights = [self.learned[str(arg.target)] for arg in _attributes(node) if str(arg.target) in self.learned]
+        shares = self.ledger(node, own, weights)
+        self.add(layer.replace(name=own, shares=shares), stack)
         self.refs[node] = own
         if computed:  # `x.add_(y)`: every later read of x reads the sum
             self.refs[node.args[0]] = own
@@ -633,6 +641,30 @@ class Converter:
             inputs=(self.ref(node, given["input"]),),
         ), path
 
+    def ledger(self, node: Any, own: str, weights: list[str]) -> str | None:
+        """The row whose weights the row `own` shares, None if it shares none; records the
+        parameters (first names: a tied tensor is one) it counts. torch counts each tensor once,
+        whichever modules hold it or calls read it (a module called again, a decoder tied to its
+        embedding, `x @ self.fc.weight` beside `self.fc(x)`); a row shares its weights with
+        one other row, those of the same shapes (engine._shared): a row that would share with
+        two rows, or whose shared weights cannot be told apart by shape, is refused."""
+        self.counts[own] = weights
+        owners = {self.counted[weight] for weight in weights if weight in self.counted}
+        for weight in weights:
+            self.counted.setdefault(weight, own)
+        if not owners:
+            return None
+        owner = owners.pop()
+        shared = [self.sizes[weight] for weight in weights if weight in self.counts[owner]]
+        theirs, mine = [self.sizes[w] for w in self.counts[owner]], [self.sizes[w] for w in weights]
+        if owners or any(min(mine.count(size), theirs.count(size)) != shared.count(size) for size in set(mine)):
+            raise self.fail(
+                node,
+                f"weights shared in part with {owner!r}" + (f" and {sorted(owners)[0]!r}" if owners else ""),
+                hint="convcalc shares all of a layer's weights of a shape with one other layer (shares=)",
+            )
+        return owner
+
     def learned_weights(self, node: Any, call: str, *tensors: Any) -> None:
         """Refuse a functional layer whose weights include a buffer (TResNet's and timm's blur
         pooling convolve with a fixed filter, `F.conv2d(x, self.filt, groups=C)`): the layer
@@ -739,7 +771,8 @@ class Converter:
         if _linear_weights(node):
             return
         own = self.unique(target)
-        self.add(Layer("Parameter", (dims,), {}, own), ())
+        shares = self.ledger(node, own, [self.learned[target]] if target in self.learned else [])
+        self.add(Layer("Parameter", (dims,), {}, own, shares=shares), ())
         self.refs[node] = own
 
     # --- what a tensor is computed from
@@ -967,6 +1000,17 @@ def _only_mutated(node: Any) -> bool:
     return bool(node.users) and all(
         _mutation(user) and not user.users and user.args[:1] == (node,) and not _in_place(user) for user in node.users
     )
+
+
+def _attributes(node: Any) -> list[Any]:
+    """The module attributes (get_attr nodes) a call takes besides its input, through PASSED
+    calls: F.linear's and a convolution's weights and bias, a norm's."""
+    found = []
+    for value in _flat([*node.args[1:], *(v for k, v in node.kwargs.items() if k != "input")]):
+        held = _held(value)
+        if getattr(held, "op", None) == "get_attr":
+            found.append(held)
+    return found
 
 
 def _held(value: Any) -> Any:

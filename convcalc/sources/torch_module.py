@@ -133,7 +133,11 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
         raise _failed(path, "building the module (on the meta device)", exc) from None
     if not isinstance(model, torch.nn.Module):
         raise SpecError.at(Location(path), "CC001", f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
+    ties = _ties(model)
     model = model.to("meta").eval()
+    for name, first in ties:  # moved from the CPU, each module's parameters became tensors of their own
+        owner, _, leaf = name.rpartition(".")
+        setattr(model.get_submodule(owner), leaf, model.get_parameter(first))
     try:
         from convcalc.sources.torch_tracer import BATCHES, tracer_class
 
@@ -147,6 +151,18 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
     except BaseException as exc:
         raise _failed(path, f"running it on an input of shape {format_shape((1, *input_shape))}", exc) from None
     return model, graph
+
+
+def _ties(model: Any) -> list[tuple[str, str]]:
+    """(name, first name) of each parameter that is an earlier one's tensor (a decoder tied to
+    its embedding): `.to("meta")` of a module built on the CPU unties them, and torch counts a
+    tied tensor once."""
+    firsts: dict[int, str] = {}
+    return [
+        (name, first)
+        for name, tensor in model.named_parameters(remove_duplicate=False)
+        if (first := firsts.setdefault(id(tensor), name)) != name
+    ]
 
 
 def _defaults(model: Any) -> dict[str, Any]:
