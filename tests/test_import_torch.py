@@ -828,3 +828,61 @@ def test_weights_shared_in_part_are_refused(tmp_path: Path, tie: str, forward: s
     path.write_text(TIED.replace("TIE", tie).replace("FORWARD", forward).replace("CPU", "False"))
     with pytest.raises(SpecError, match=message):
         convert(f"{path}:net", options={"input_shape": (8,)})
+
+
+AGAIN = """
+import torch
+from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return x + self.fc(torch.relu(self.fc(x)))  # called twice in each of the repeated blocks
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.blocks = nn.Sequential(Block(), Block(), Block())
+
+    def forward(self, x):  # (n, 8)
+        return FORWARD
+
+
+def net():
+    return Net()
+"""
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        "self.fc(self.blocks(self.fc(x)).unsqueeze(1).expand(-1, 3, -1))",  # fc on 2-D, then on 3-D
+        "torch.stack([self.fc(x), x]).flatten(0, 1)",  # stacked along the batch: (2, n, 8), then (2n, 8)
+        "torch.stack([self.blocks(x)], dim=-1)",  # one tensor
+    ],
+)
+def test_calls_again_and_stacks_are_torch_s_counts_and_shapes(tmp_path: Path, forward: str) -> None:
+    """Suspects of the review that hold: a module called on inputs of different ranks, modules
+    called twice inside repeated blocks, a stack along the batch or of one tensor: the imported
+    spec's parameters and output at batch 3 are torch's."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "again.py"
+    path.write_text(AGAIN.replace("FORWARD", forward))
+    result = convert(f"{path}:net", options={"input_shape": (8,)})
+    assert not result.problems, [p.text() for p in result.problems]
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    model = namespace["net"]()  # type: ignore[operator]
+    called: list[object] = []  # the modules the forward calls: torch's count of the weights used
+    for module in model.modules():
+        module.register_forward_hook(lambda module, *_: called.append(module))
+    output = model(torch.zeros(3, 8))
+    used = {id(p): p.numel() for module in called for p in module.parameters(recurse=False)}  # type: ignore[attr-defined]
+    report = summarize(result.text, batch=3)
+    assert (report.totals.params, report.output_shape) == (sum(used.values()), tuple(output.shape))
