@@ -274,6 +274,8 @@ def _names(value: object, found: set[str]) -> bool:
 
 
 _Reads = tuple[tuple[str, ...] | None, tuple[str, ...] | None, bool]
+_LITERAL: _Reads = (None, None, False)
+"""The reads of a template with no arithmetic anywhere."""
 
 ABSENT = object()
 """A name the scope does not define (a bare name in a block instance's call names a layer)."""
@@ -303,6 +305,8 @@ class _Arithmetic:
         reads = self.reads.get(key)
         if reads is None:
             worked, read = self._arguments(template)
+            if not worked and type(template.when) in _PLAIN and type(template.repeat) in _PLAIN and type(template.name) in _PLAIN:
+                return _LITERAL  # most layers of a long spec, each its own template: nothing kept per template
             body = set(read)
             worked = any([_names(piece, body) for piece in (template.when, template.repeat)]) or worked
             named: set[str] = set()
