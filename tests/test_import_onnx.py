@@ -700,3 +700,22 @@ def test_a_reshape_by_a_multiple_of_the_batch_takes_the_sizes_inferred_at_two_fi
     path = save(tmp_path, nodes, ["batch", 4, 6, 5], [zero, four, ints("axes", 0), ints("rest", 6, -1)])
     assert layers(path) == ['Reshape(-1, 6, 5, name="block")']
     assert summarize(convert(path).text, batch=3).output_shape == (12, 6, 5)
+
+
+def test_a_nan_guard_after_a_softmax_is_read_as_its_input(tmp_path: Path) -> None:
+    """torch.export writes scaled_dot_product_attention's softmax as `Where(IsNaN(s), 0, s)` (a
+    row masked whole gives zeros, not NaN): s itself, no row; a Where of anything else is not."""
+    guard = [
+        helper.make_node("Softmax", ["x"], ["s"], "/Softmax", axis=-1),
+        helper.make_node("IsNaN", ["s"], ["nan"], "/IsNaN"),
+        helper.make_node("Where", ["nan", "val_0", "s"], ["w"], "/Where"),
+        helper.make_node("MatMul", ["w", "x"], ["y"], "/MatMul"),
+    ]
+    zero = helper.make_tensor("val_0", FLOAT, (), [0.0])  # torch.export names its scalars so
+    assert layers(save(tmp_path, guard, [1, 4, 4], [zero])) == [
+        'Softmax(-1, name="softmax")',
+        'Matmul(name="matmul", inputs=["softmax", "input"])',
+    ]
+    other = [*guard[:2], helper.make_node("Where", ["nan", "val_0", "x"], ["w"], "/Where"), guard[3]]
+    with pytest.raises(SpecError, match=r"IsNaN node '/IsNaN': an operator convcalc does not map to a layer"):
+        convert(save(tmp_path, other, [1, 4, 4], [zero]))

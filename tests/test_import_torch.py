@@ -607,3 +607,108 @@ def test_new_axes_an_int_of_a_size_and_an_assignment_into_a_tensor(tmp_path: Pat
     assigned.write_text(path.read_text().replace("return x[:, None, :, :half]", "x[:, 1:] += 1\n        return x"))
     with pytest.raises(SpecError, match=r"an assignment into a tensor computed from the input \(x\[a:b\] = y"):
         convert(f"{assigned}:Net", options={"input_shape": (3, 8)})
+
+
+SLICED = """
+import torch
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rel = nn.Linear(4, 4)
+
+    def forward(self, x):  # (n, 5, 4): a class token, then 4 positions
+        attn = x @ x.transpose(-2, -1)
+        attn[:, 1:, 1:] += self.rel(x[:, 1:])  # MViT-V2's relative positions, added past the token
+        return attn.softmax(-1)
+
+
+def net():
+    return Attention()
+"""
+
+
+def test_an_addition_into_a_slice_is_a_pad_and_an_add(tmp_path: Path) -> None:
+    """`attn[:, 1:, 1:] += rel` (fx: a slice, an add, a setitem) is attn plus rel padded with zeros
+    to attn's shape; the softmax after it reads the sum, as torch's later reads of attn do."""
+    path = tmp_path / "sliced.py"
+    path.write_text(SLICED)
+    result = convert(f"{path}:net", options={"input_shape": (5, 4)})
+    assert not result.problems, [p.text() for p in result.problems]
+    lines = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert lines[-3:] == [
+        'Pad((1, 0, 1, 0), name="setitem_pad")  # (None, 5, 5)',  # rel's output: the layer before it
+        'Add(name="setitem", inputs=["matmul", "setitem_pad"])  # (None, 5, 5)',
+        'Softmax(-1, name="softmax")  # (None, 5, 5)',
+    ]
+    assert summarize(result.text, batch=3).output_shape == (3, 5, 5)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("attn[:, 1:, 1:] = self.rel(x[:, 1:])", r"node 'setitem' .*an assignment into a tensor computed from the input"),
+        ("attn[:, ::2, 1:] += self.rel(x[:, ::2])", r"node 'setitem' .*an addition into a slice .* cannot write as a Pad"),
+        ("attn[:, 1:, 1:] += self.rel(x[:, :1])", r"node 'setitem' .*an addition into a slice .* cannot write as a Pad"),
+    ],
+)
+def test_other_assignments_into_part_of_a_tensor_are_refused(tmp_path: Path, assignment: str, message: str) -> None:
+    """A plain assignment, a slice with a step, a value broadcast to the slice: no Pad and Add
+    writes them, each refused in a line that names the node."""
+    path = tmp_path / "sliced.py"
+    path.write_text(SLICED.replace("attn[:, 1:, 1:] += self.rel(x[:, 1:])", assignment))
+    with pytest.raises(SpecError, match=message):
+        convert(f"{path}:net", options={"input_shape": (5, 4)})
+
+
+SHARED = """
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.proj = nn.Conv1d(8, 8, 1)
+        self.register_buffer("blur", torch.ones(8, 1, 3) / 3)
+
+    def forward(self, x):  # (n, 8, 4)
+        grid = torch.zeros(4, device=self.proj.weight.device, dtype=self.proj.weight.dtype)  # XCiT asks so
+        x = self.proj(x) + grid
+        x = self.fc(torch.relu(self.fc(x.transpose(1, 2))))  # one module called twice (CoaT's shared encodings)
+        return BLUR
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_module_called_twice_counts_its_weights_once(tmp_path: Path) -> None:
+    """The second call of `fc` shares the first's weights (torch counts a module's parameters
+    once); `proj.weight`, asked only for its device and dtype, is no Parameter row beside the
+    Conv1d that counts it: 8 * 8 + 8 twice, not four times."""
+    path = tmp_path / "shared.py"
+    path.write_text(SHARED.replace("BLUR", "x"))
+    result = convert(f"{path}:net", options={"input_shape": (8, 4)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [re.sub(r"\s+#.*", "", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert [row for row in rows if row.startswith(("Linear", "Conv1d", "Parameter"))] == [
+        'Conv1d(8, 8, 1, name="proj")',
+        'Linear(8, 8, name="fc")',
+        'Linear(8, 8, name="fc_1", shares="fc")',
+    ]
+    assert summarize(result.text).totals.params == 2 * (8 * 8 + 8)
+
+
+def test_a_convolution_with_a_buffer_for_weights_is_refused(tmp_path: Path) -> None:
+    """`F.conv1d(x, self.blur, groups=8)` (TResNet's anti-aliasing, timm's blur pooling): a
+    fixed filter torch does not count, which a Conv1d row would count as parameters."""
+    path = tmp_path / "shared.py"
+    path.write_text(SHARED.replace("BLUR", "F.conv1d(x.transpose(1, 2), self.blur, padding=1, groups=8)"))
+    with pytest.raises(SpecError, match=r"F.conv1d with the buffer 'blur' as its weights \(a fixed filter, not parameters\)"):
+        convert(f"{path}:net", options={"input_shape": (8, 4)})

@@ -71,6 +71,7 @@ SPLIT = "a Slice of a tensor: the piece of a Split that cuts off what lies befor
 TRANSPOSED = (
     "a Transpose of an initializer (a Linear's weight, exported unfolded): read as an initializer of the transposed shape"
 )
+NAN_GUARD = "Where(IsNaN(x), 0, x) after a softmax (a row masked whole is zeros, not NaN): read as x"
 PARAMETER_SUFFIXES = (".weight", ".bias", ".scale", ".gamma", ".beta")
 ANONYMOUS = re.compile(r"^(onnx::|val_|_v_|const|initializer|_val)|^\d+$")
 """Initializer names an exporter made up (torch.onnx's `onnx::Conv_193`, torch.export's `val_226`)."""
@@ -462,6 +463,8 @@ class _Importer:
             return
         if node.op == "Reshape" and self.group_norm(node):
             return
+        if node.op == "IsNaN" and self.nan_guard(node):
+            return
         if node.op == "Concat" and self.roll(node):
             return
         if node.op == "Slice" and node.given(0) and node.inputs[0] not in self.values and self.slice(node):
@@ -546,6 +549,22 @@ class _Importer:
         self.shapes[shift.output[0]] = shape
         self.recorded[own] = (shape,)
         self.notes["torch.onnx's GroupNorm (a Reshape, InstanceNormalization, a Reshape back, Mul and Add): one GroupNorm"] += 1
+        return True
+
+    def nan_guard(self, node: _Node) -> bool:
+        """`Where(IsNaN(x), 0, x)`, which torch.export writes after the softmax of
+        scaled_dot_product_attention (a row masked whole is zeros, not NaN): x itself, the same
+        shape, no row."""
+        found = self.chain(node.outputs[0], ("Where",))
+        if found is None or len(found[0].input) != 3:
+            return False
+        where = _Node(self, found[0])
+        fill = where.inputs[1]
+        dims = self.initializers[fill] if fill in self.initializers else self.constant_dims(fill)
+        if where.inputs[2] != node.inputs[0] or not self.constant(fill) or dims not in ((), (1,)):
+            return False
+        self.aliases[where.outputs[0]] = node.inputs[0]
+        self.notes[NAN_GUARD] += 1
         return True
 
     def chain(self, output: str, ops: tuple[str, ...]) -> list[Any] | None:

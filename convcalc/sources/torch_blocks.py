@@ -105,7 +105,9 @@ def _self_contained(layers: list[Layer], span: tuple[str, str, int, int]) -> boo
         for ref in _refs(layer):
             if _base(ref) in names and ref != last:
                 return False
-    return not any(layer.type == "Parameter" for layer in layers[start:end])
+    if any(layer.type == "Parameter" or layer.shares is not None for layer in layers[start:end]):
+        return False
+    return not any(layer.shares in names for layer in layers)  # a module called again elsewhere: rows keep their names
 
 
 def _refs(layer: Layer) -> tuple[str, ...]:

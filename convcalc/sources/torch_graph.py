@@ -143,6 +143,7 @@ class Converter:
         self.notes: dict[str, str] = {}  # a row's name -> what its comment says besides its shape
         self.unbound: dict[Any, list[str]] = {}  # an unbind's node -> its pieces' Select rows
         self.subclassed: dict[str, str] = {}  # a module's path -> the subclass of a torch.nn class it is
+        self.called: dict[str, str] = {}  # a module's path -> the row of its first call
         self.learned = {name for name, _ in model.named_parameters(remove_duplicate=False)}
         self.transient = {
             f"{path}.{name}".lstrip(".") for path, module in self.modules.items() for name in module._non_persistent_buffers_set
@@ -225,11 +226,14 @@ class Converter:
         if node.op == "get_attr":
             self.parameter(node)
             return
+        if _sliced_sum(node) is not None or _in_sliced_sum(node):
+            self.sliced_sum(node)
+            return
         if _name(node) == "setitem" and node.op == "call_function":
             raise self.fail(
                 node,
-                "an assignment into a tensor computed from the input (x[a:b] = y, x[:, 1:] += y)",
-                hint="convcalc has no layer that writes into part of a tensor; write it as a Pad and an Add",
+                "an assignment into a tensor computed from the input (x[a:b] = y, x[:, 1:] = y)",
+                hint="convcalc has no layer that writes into part of a tensor (an addition into a slice is a Pad and an Add)",
             )
         if node.op == "call_module":
             layer = self.module_call(node)
@@ -271,7 +275,12 @@ class Converter:
             path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
         elif name != "linear" and name not in NORMS and name not in CONVOLUTIONS:
             path = node.name
+        elif stack and stack[-1][0] == path:
+            stack = stack[:-1]  # F.layer_norm in the forward of the module whose weights it takes: that module, a row
         own = self.unique(path)
+        if path in self.called and path in self.modules and any(True for _ in self.modules[path].parameters()):
+            layer = layer.replace(shares=self.called[path])  # a module (or its weights) called again: counted once
+        self.called.setdefault(path, own)
         self.add(layer.replace(name=own), stack)
         self.refs[node] = own
         if computed:  # `x.add_(y)`: every later read of x reads the sum
@@ -283,6 +292,31 @@ class Converter:
             self.recorded[own] = (shape,)
         elif isinstance(node.meta.get("tensor_meta"), tuple | list):  # several outputs (a chunk, an LSTM)
             self.recorded[own] = tuple(_shape(meta) for meta in node.meta["tensor_meta"])
+
+    def sliced_sum(self, node: Any) -> None:
+        """`x[:, :, 1:, 1:] += y` (MViT-V2 adds its relative positions so) is x plus y padded with
+        zeros to x's shape: a Pad and an Add, and every later read of x reads the sum. The slice
+        and the sum fx records before the assignment are read there, not as rows of their own."""
+        found = _sliced_sum(node)
+        if found is None:
+            return  # the slice or the sum: the assignment writes both
+        target, index, view, added = found
+        shape = self.shape(target)
+        pads = _slice_padding(index, shape) if shape is not None else None
+        if pads is None or self.shape(added) != self.shape(view):
+            raise self.fail(
+                node,
+                f"an addition into a slice {index!r} convcalc cannot write as a Pad: a step, a size unknown, "
+                "or a value broadcast to the slice",
+            )
+        stack = self.stack(node)
+        padding = self.unique(f"{node.name}_pad")
+        self.add(Layer("Pad", (pads,), {}, padding, inputs=(self.ref(node, added),)), stack)
+        self.recorded[padding] = (shape,)
+        own = self.unique(node.name)
+        self.add(Layer("Add", (), {}, own, inputs=(self.ref(node, target), padding)), stack)
+        self.recorded[own] = (shape,)
+        self.refs[target] = own
 
     def stack(self, node: Any) -> tuple[tuple[str, str], ...]:
         """The module calls the node is in, outermost first: (path, class)."""
@@ -533,6 +567,7 @@ class Converter:
         bias: Any = _held(given.get("bias"))
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, "F.linear with weights computed in the forward", hint="convcalc reads a module's own weights")
+        self.learned_weights(node, "F.linear", weight, bias)
         out_features, in_features = (int(d) for d in weight.meta["tensor_meta"].shape)
         owner, _, leaf = str(weight.target).rpartition(".")
         path = owner if leaf == "weight" and (bias is None or str(bias.target) == f"{owner}.bias") else node.name
@@ -542,6 +577,18 @@ class Converter:
             {} if bias is not None else {"bias": False},
             inputs=(self.ref(node, given["input"]),),
         ), path
+
+    def learned_weights(self, node: Any, call: str, *tensors: Any) -> None:
+        """Refuse a functional layer whose weights include a buffer (TResNet's and timm's blur
+        pooling convolve with a fixed filter, `F.conv2d(x, self.filt, groups=C)`): the layer
+        would count as parameters what torch does not."""
+        for tensor in tensors:
+            if tensor is not None and str(tensor.target) not in self.learned:
+                raise self.fail(
+                    node,
+                    f"{call} with the buffer {str(tensor.target)!r} as its weights (a fixed filter, not parameters)",
+                    hint="convcalc's layers count their weights as parameters; torch does not count a buffer",
+                )
 
     def norm(self, node: Any, name: str) -> tuple[Layer, str]:
         """`F.batch_norm(x, self.running_mean, ..., self.weight, self.bias)` in the forward of a
@@ -574,6 +621,7 @@ class Converter:
         bias: Any = _held(given.get("bias"))
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, f"F.{name} with weights computed in the forward", hint="convcalc reads a module's own weights")
+        self.learned_weights(node, f"F.{name}", weight, bias)
         dims = [int(d) for d in weight.meta["tensor_meta"].shape]
         groups = self.literal(node, given.get("groups", 1))
         if not isinstance(groups, int):
@@ -757,6 +805,73 @@ def _folded(node: Any, constants: set[Any]) -> str:
     return ", ".join(f"{name} x{count}" if count > 1 else name for name, count in counts.items())
 
 
+def _sliced_sum(node: Any) -> tuple[Any, tuple[Any, ...], Any, Any] | None:
+    """(x, the slices, x[slices], y) of `x[slices] += y`, which fx records as `setitem(x, slices, add(x[slices], y))`
+    (a traced `+=` is an add), the slice and the sum used nowhere else; else None."""
+    if node.op != "call_function" or _name(node) != "setitem" or len(node.args) != 3:
+        return None
+    target, index, total = node.args
+    if not (hasattr(total, "op") and _name(total) in ("add", "iadd") and len(total.args) == 2 and not total.kwargs):
+        return None
+    if len(total.users) != 1:
+        return None
+    for view, added in (total.args, total.args[::-1]):
+        if (
+            hasattr(view, "op")
+            and _name(view) == "getitem"
+            and view.args == (target, index)
+            and len(view.users) == 1
+            and _is_tensor(added)
+        ):
+            return target, index if isinstance(index, tuple) else (index,), view, added
+    return None
+
+
+def _in_sliced_sum(node: Any) -> bool:
+    """The slice or the sum of an `x[slices] += y` (_sliced_sum), written at the assignment."""
+    users = list(node.users)
+    if len(users) != 1:
+        return False
+    user = users[0]
+    if _name(node) == "getitem" and _name(user) in ("add", "iadd") and len(user.users) == 1:
+        user = next(iter(user.users))
+    found = _sliced_sum(user)
+    return found is not None and node in (found[2], user.args[2])
+
+
+def _slice_padding(index: tuple[Any, ...], shape: Shape) -> tuple[int, ...] | None:
+    """The F.pad amounts (last axis first) that take a tensor of the slices' shape back to
+    `shape`, the zeros around the slices; None where a slice has a step, bounds that are not
+    numbers, or an unknown size to cut.
+
+    >>> _slice_padding((slice(None), slice(None), slice(1, None), slice(1, None)), (None, 2, 5, 7))
+    (1, 0, 1, 0)
+    >>> _slice_padding((slice(None), slice(2, -1)), (4, 9)), _slice_padding((slice(None), slice(1, None)), (None, 3, 8, 8))
+    ((2, 1), (0, 0, 0, 0, 1, 0))
+    >>> _slice_padding((slice(None, None, 2),), (4,)), _slice_padding((slice(None),), (None, 4))
+    (None, None)
+    """
+    if len(index) > len(shape):
+        return None
+    pads: list[int] = []
+    for part, size in zip(index, shape, strict=False):
+        if not isinstance(part, slice) or not all(b is None or isinstance(b, int) for b in (part.start, part.stop, part.step)):
+            return None
+        if part.step not in (None, 1):
+            return None
+        if part.start is None and part.stop is None:
+            pads += [0, 0]
+            continue
+        if size is None:
+            return None
+        start, stop, _ = part.indices(size)
+        pads += [start, size - max(stop, start)]
+    pads += [0, 0] * (len(shape) - len(index))
+    while pads[:2] == [0, 0]:
+        del pads[:2]
+    return tuple(amount for axis in range(len(pads) // 2 - 1, -1, -1) for amount in pads[2 * axis : 2 * axis + 2]) or None
+
+
 def _mutation(node: Any) -> bool:
     """An in-place change: `x.zero_()`, `x[a:b] = v`."""
     name = _name(node) if node.op in ("call_function", "call_method") else ""
@@ -861,9 +976,10 @@ def _linear_weights(node: Any) -> bool:
 
 
 def _reads_size(node: Any) -> bool:
-    """`x.size(0)`, `x.shape`, `x.numel()`, `x.dim()`: the shape read, not the values."""
+    """`x.size(0)`, `x.shape`, `x.numel()`, `x.dim()`, and `x.device`, `x.dtype` (XCiT's
+    positional encoding asks its projection's weight where to make its grid): no values read."""
     name = _name(node) if node.op in ("call_function", "call_method") else ""
-    return name in ("size", "numel", "dim") or (name == "getattr" and node.args[1:2] == ("shape",))
+    return name in ("size", "numel", "dim") or (name == "getattr" and node.args[1:2] in (("shape",), ("device",), ("dtype",)))
 
 
 def _product(shape: Shape) -> int | None:
