@@ -136,7 +136,8 @@ def _walk(spec: Spec, problems: list[Diagnostic] | None, space: Space | None) ->
     outputs: dict[str, tuple[Shape, ...]] = {name: (shape,) for name, shape in inputs.items()}
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
-    Known = tuple[LayerType, Built, Args, tuple[Shape, ...]]
+    # each distinct layer: its type, the type's name as shown, what it built, its bound arguments, its outputs
+    Known = tuple[LayerType, str, Built, dict[str, object], tuple[Shape, ...]]
     done: dict[tuple[object, ...], Known] = {}
     by_identity: dict[tuple[object, ...], tuple[Known, object, object]] = {}
     failed: dict[str, Failure] = {}
@@ -149,11 +150,12 @@ def _walk(spec: Spec, problems: list[Diagnostic] | None, space: Space | None) ->
             return ()
         layer_type = None
         shapes: tuple[Shape, ...] = ()
+        refs = node.inputs
         try:
             try:  # each output asked for is there, but in a spec that asks for `lstm[5]` of two
-                shapes = tuple([outputs[ref.node][ref.output] for ref in node.inputs])
+                shapes = tuple([outputs[ref.node][ref.output] for ref in refs])
             except IndexError:
-                shapes = tuple([_output(outputs, ref) for ref in node.inputs])
+                shapes = tuple([_output(outputs, ref) for ref in refs])
             # A layer's arithmetic depends only on its type, its arguments and its input shapes:
             # a network repeats a few definitions many times, so each is bound and built once.
             # The key is the arguments' repr, which tells 1, 1.0 and True apart (== does not);
@@ -175,9 +177,8 @@ def _walk(spec: Spec, problems: list[Diagnostic] | None, space: Space | None) ->
                     if problem := bounded(built.output_shape, built.weights):
                         label = f"{node.name} ({layer_type.name})"
                         raise SpecError(Diagnostic(layer.location, "CC200", problem, layer=label, node=node.name))
-                    known = done[key] = (layer_type, built, args, built.outputs)
+                    known = done[key] = (layer_type, layer_type.reported, built, args.values, built.outputs)
                 by_identity[same] = (known, layer.args, layer.kwargs)  # held: their ids stay theirs
-            layer_type, built, args, produced = known
         except (LayerError, SpecError) as exc:
             if isinstance(exc, LayerError):
                 label = f"{node.name} ({node.layer.type if layer_type is None else layer_type.name})"
@@ -193,29 +194,32 @@ def _walk(spec: Spec, problems: list[Diagnostic] | None, space: Space | None) ->
             failed[node.name] = Failure(node, shapes, exc.argument if isinstance(exc, LayerError) else "")
             outputs[node.name] = ()
             return ()
+        layer_type, reported, built, values, produced = known
         weights = built.weights
         if layer_type.source:  # a parameter tensor's one weight is named as the layer is (`class_token`)
             weights = tuple(w.replace(name=node.name.rpartition(".")[2]) for w in weights)
         if node.shares is not None:
             weights = _shared(weights, by_name[node.shares].weights)
-        row = Row(
-            node.name,
-            layer_type.reported,
+        name = node.name
+        row = Row(  # by position: a call with keywords costs more, once per node
+            name,
+            reported,
             built.output_shape,
             weights,
-            node.layer.location,
-            tuple([ref.node if not ref.output else str(ref) for ref in node.inputs]),
+            layer.location,
+            tuple([ref.node if not ref.output else str(ref) for ref in refs]),
             node.blocks,
             node.shares,
             built.extra_outputs,
-            arguments=args.values,
-            input_shapes=shapes,
-            layer_type=layer_type,
-            spec=node.written,
+            0,
+            values,
+            shapes,
+            layer_type,
+            node.written,
         )
         rows.append(row)
-        by_name[node.name] = row
-        outputs[node.name] = produced
+        by_name[name] = row
+        outputs[name] = produced
         return produced
 
     def again(node: Node, like: str) -> tuple[Shape, ...]:

@@ -139,11 +139,12 @@ class Graph(Record):
     @property
     def sequential(self) -> bool:
         """True when every node takes just the one before it: no `Connected to` column needed."""
-        previous = Ref(self.inputs[0].name) if len(self.inputs) == 1 else None
-        for node in self.nodes:
-            if node.inputs != (previous,):
+        previous = self.inputs[0].name if len(self.inputs) == 1 else None
+        for node in self.nodes:  # fields compared one by one: Ref's == would build tuples of them, per node
+            inputs = node.inputs
+            if len(inputs) != 1 or inputs[0].node != previous or inputs[0].output != 0:
                 return False
-            previous = Ref(node.name)
+            previous = node.name
         return True
 
 
@@ -273,6 +274,8 @@ def _names(value: object, found: set[str]) -> bool:
 
 
 _Reads = tuple[tuple[str, ...] | None, tuple[str, ...] | None, bool]
+_LITERAL: _Reads = (None, None, False)
+"""The reads of a template with no arithmetic anywhere."""
 
 ABSENT = object()
 """A name the scope does not define (a bare name in a block instance's call names a layer)."""
@@ -294,15 +297,19 @@ class _Arithmetic:
         # (None where there is nothing to work out), and whether any of it calls shape()
         self.reads: dict[int, _Reads] = {}
         self.done: dict[tuple[object, ...], LayerSpec] = {}
+        # by the identity of a template's arguments: whether they hold arithmetic, and the names it reads
+        self.arguments: dict[tuple[int, int], tuple[bool, frozenset[str], object]] = {}
 
     def _reads(self, template: LayerSpec) -> _Reads:
         key = id(template)  # templates live as long as the spec that holds them
         reads = self.reads.get(key)
         if reads is None:
-            body: set[str] = set()
+            worked, read = self._arguments(template)
+            if not worked and type(template.when) in _PLAIN and type(template.repeat) in _PLAIN and type(template.name) in _PLAIN:
+                return _LITERAL  # most layers of a long spec, each its own template: nothing kept per template
+            body = set(read)
+            worked = any([_names(piece, body) for piece in (template.when, template.repeat)]) or worked
             named: set[str] = set()
-            pieces = (template.args, template.kwargs, template.when, template.repeat)
-            worked = any([_names(piece, body) for piece in pieces])
             named_worked = _names(template.name, named)
             reads = self.reads[key] = (
                 tuple(sorted(body)) if worked else None,
@@ -310,6 +317,18 @@ class _Arithmetic:
                 SHAPE_READ in body or SHAPE_READ in named,
             )
         return reads
+
+    def _arguments(self, template: LayerSpec) -> tuple[bool, frozenset[str]]:
+        """Whether a template's arguments hold arithmetic, and the names it reads. The layers
+        written with one call's text share its arguments' very objects (calls.parse_call
+        remembers a call), so a deep stack looks through each distinct call once."""
+        key = (id(template.args), id(template.kwargs))
+        found = self.arguments.get(key)
+        if found is None:
+            names: set[str] = set()
+            worked = any([_names(piece, names) for piece in (template.args, template.kwargs)])
+            found = self.arguments[key] = (worked, frozenset(names), template)  # held: the ids stay theirs
+        return found[0], found[1]
 
     def names(self, template: LayerSpec) -> tuple[str, ...] | None:
         """The names the template's arithmetic reads, None when it has none to work out."""

@@ -886,3 +886,38 @@ def test_calls_again_and_stacks_are_torch_s_counts_and_shapes(tmp_path: Path, fo
     used = {id(p): p.numel() for module in called for p in module.parameters(recurse=False)}  # type: ignore[attr-defined]
     report = summarize(result.text, batch=3)
     assert (report.totals.params, report.output_shape) == (sum(used.values()), tuple(output.shape))
+
+
+ROPE = """
+import torch
+from torch import nn
+
+
+class Rope(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.freqs = nn.Parameter(torch.zeros(4, 16))  # timm's mixed RoPE: learned frequencies
+
+    def forward(self, x):  # (n, 4, 8)
+        sin, cos = self.freqs.chunk(2, -1)  # two outputs of parameters alone: (4, 8) each, no batch
+        rotated = torch.stack([-x[..., 1::2], x[..., ::2]], -1).reshape(x.shape)
+        return x * cos.cos() + rotated * sin.sin()
+
+
+def net():
+    return Rope()
+"""
+
+
+def test_rotary_embeddings_neg_sin_cos_and_a_chunk_of_parameters(tmp_path: Path) -> None:
+    """`-x` is Neg, `t.sin()` and `t.cos()` Sin and Cos; a chunk of a learned table has no batch,
+    and the shapes the import records for its pieces say so (else the import reports them
+    differing from convcalc's, as it did for timm's mixed-RoPE ViT)."""
+    path = tmp_path / "rope.py"
+    path.write_text(ROPE)
+    result = convert(f"{path}:net", options={"input_shape": (4, 8)})
+    assert not result.problems, [p.text() for p in result.problems]
+    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    assert 'Chunk(2, -1, name="chunk")  # (4, 8), (4, 8)' in rows
+    assert [row.split("(")[0] for row in rows if row.startswith(("Neg", "Sin", "Cos"))] == ["Neg", "Cos", "Sin"]
+    assert summarize(result.text, batch=3).output_shape == (3, 4, 8)

@@ -189,3 +189,26 @@ def test_memory_grows_linearly_on_the_wide_graph() -> None:
     peak(8)
     small, large = peak(400), peak(1600)
     assert large <= 4.4 * small, (small, large)
+
+
+def test_a_call_written_on_many_layers_is_looked_through_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layers written with one call's text share its arguments (calls.parse_call remembers a
+    call): the graph looks for arithmetic in them once per distinct call, not once per layer."""
+    from convcalc import graph
+
+    looked: list[object] = []
+    original = graph._names
+
+    def counting(value: object, found: set[str]) -> bool:
+        looked.append(value)
+        return original(value, found)
+
+    monkeypatch.setattr(graph, "_names", counting)
+
+    def looks(n: int) -> int:
+        looked.clear()
+        calls.forget()  # read by ast, as the first calls of a process are: not marked plain at reading
+        run(load_text(specgen.deep_stack(n), "<scale>"))
+        return len(looked)
+
+    assert 0 < looks(100) == looks(400)

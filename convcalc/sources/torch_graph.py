@@ -85,6 +85,9 @@ FUNCTIONS = {
     "normalize": "Normalize",
     "clamp": "Clamp",
     "exp": "Exp",
+    "neg": "Neg",
+    "sin": "Sin",
+    "cos": "Cos",
     "einsum": "Einsum",
     "fold": "Fold",
     "unfold": "Unfold",
@@ -307,7 +310,8 @@ class Converter:
         if shape is not None:
             self.recorded[own] = (shape,)
         elif isinstance(node.meta.get("tensor_meta"), tuple | list):  # several outputs (a chunk, an LSTM)
-            self.recorded[own] = tuple(_shape(meta) for meta in node.meta["tensor_meta"])
+            exact = self.kinds.get(node, INPUT) != INPUT  # of parameters and constants alone: no batch (RoPE tables)
+            self.recorded[own] = tuple(_shape(meta, exact) for meta in node.meta["tensor_meta"])
 
     def sliced_sum(self, node: Any) -> None:
         """`x[:, :, 1:, 1:] += y` (MViT-V2 adds its relative positions so) is x plus y padded with
@@ -1145,11 +1149,12 @@ def _dispatched(function: Any) -> Any:
     return found["if_false"] if isinstance(found, dict) and "if_false" in found else function
 
 
-def _shape(meta: Any) -> Shape | None:
+def _shape(meta: Any, exact: bool = False) -> Shape | None:
+    """One output's shape from its tensor metadata: the batch unknown, unless `exact`."""
     if not hasattr(meta, "shape"):
         return None
     dims = tuple(int(d) for d in meta.shape)
-    return (None, *dims[1:]) if dims else dims
+    return (None, *dims[1:]) if dims and not exact else dims
 
 
 def _comment(recorded: dict[str, tuple[Shape | None, ...]], layer: Layer, blocks: list[Any]) -> str:

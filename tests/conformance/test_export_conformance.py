@@ -529,7 +529,8 @@ CASES = {
     "torch-reductions": (
         "framework: pytorch\ninput: [3, 4, 5]\nlayers:\n- Mean(1, dtype='float64', name='m')\n- Mean(inputs=input)\n"
         "- Sum(dim=-1, keepdim=True, dtype='float64', inputs=input)\n- Amax(1, inputs=input)\n- Amin((1, 2), inputs=input)\n"
-        "- Squeeze(inputs=input)\n- Squeeze(1, inputs=input)"
+        "- Squeeze(inputs=input)\n- Squeeze(1, inputs=input)\n- Norm(2, (1, 2), True, inputs=input)\n"
+        "- Norm(dim=-1, dtype='float64', inputs=input)\n- Norm('nuc', (0, 2), inputs=input)"
     ),
     "torch-repeats": (
         "framework: pytorch\ninput: [3, 4]\nlayers:\n- Repeat(1, 2, 1)\n- Tile(2)\n- RepeatInterleave(2, dim=1, output_size=12)\n"
