@@ -798,6 +798,7 @@ def net():
         ("", "x @ self.fc.weight + self.fc(x)", False),  # a Parameter row first, then the Linear
         ("", "self.fc(x) + self.fc.bias", False),
         ("", "self.fc(x).unsqueeze(1) + F.linear(self.pos.weight, self.fc.weight)", False),  # pos is F.linear's input
+        ("", "self.fc(x) @ self.other.weight + x @ self.other.weight", False),  # one Parameter row, no layer shares it
     ],
 )
 def test_a_tensor_read_by_several_rows_is_counted_once(tmp_path: Path, tie: str, forward: str, cpu: bool) -> None:
@@ -808,9 +809,10 @@ def test_a_tensor_read_by_several_rows_is_counted_once(tmp_path: Path, tie: str,
     path.write_text(TIED.replace("TIE", tie or "pass").replace("FORWARD", forward).replace("CPU", str(cpu)))
     result = convert(f"{path}:net", options={"input_shape": (8,)})
     assert not result.problems, [p.text() for p in result.problems]
-    used = 8 * 8 + 8 + (4 * 8 if "pos" in forward else 0)
+    used = 8 * 8 + 8 + (4 * 8 if "pos" in forward else 0) + (8 * 8 if "@ self.other" in forward else 0)
     assert summarize(result.text).totals.params == used
-    assert "shares=" in result.text
+    shared = [line.split("(")[0].strip(" -") for line in result.text.splitlines() if "shares=" in line]
+    assert shared == ([] if "@ self.other" in forward else [shared[0]]) and "Matmul" not in shared
 
 
 @pytest.mark.parametrize(

@@ -297,8 +297,10 @@ class Converter:
         own = self.unique(path)
         if node.op == "call_module":
             weights = [self.learned[f"{path}.{name}"] for name, _ in self.modules[path].named_parameters(remove_duplicate=False)]
-        else:
+        elif name == "linear" or name in NORMS or name in CONVOLUTIONS:  # a layer of the weights it is handed
             weights = [self.learned[str(arg.target)] for arg in _attributes(node) if str(arg.target) in self.learned]
+        else:  # an operation on a parameter's tensor (x @ self.m): the Parameter row counts it
+            weights = []
         shares = self.ledger(node, own, weights)
         self.add(layer.replace(name=own, shares=shares), stack)
         self.refs[node] = own
