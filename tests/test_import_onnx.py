@@ -719,3 +719,19 @@ def test_a_nan_guard_after_a_softmax_is_read_as_its_input(tmp_path: Path) -> Non
     other = [*guard[:2], helper.make_node("Where", ["nan", "val_0", "x"], ["w"], "/Where"), guard[3]]
     with pytest.raises(SpecError, match=r"IsNaN node '/IsNaN': an operator convcalc does not map to a layer"):
         convert(save(tmp_path, other, [1, 4, 4], [zero]))
+
+
+def test_weights_taken_by_two_layers_are_noted(tmp_path: Path) -> None:
+    """torch.onnx writes a module called twice, or weights tied, as one initializer taken by both
+    nodes, and torch.export merges equal initializers so too: ONNX cannot tell a tied tensor
+    (torch counts it once) from two equal ones (twice). Each layer counts it, and the header
+    says so (found by the review: a Linear called twice, exported, counted 2 x 72 for torch's 72)."""
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["h"], "/fc/MatMul"),
+        helper.make_node("MatMul", ["h", "w"], ["y"], "/fc_1/MatMul"),
+    ]
+    imported = convert(save(tmp_path, nodes, ["n", 8], [weight("w", 8, 8)]))
+    assert summarize(imported.text).totals.params == 2 * 8 * 8
+    assert any("the weights of two layers or more" in line for line in imported.draft.header)
+    single = convert(save(tmp_path, nodes[:1], ["n", 8], [weight("w", 8, 8)]))
+    assert not any("the weights of two layers" in line for line in single.draft.header)

@@ -72,6 +72,12 @@ TRANSPOSED = (
     "a Transpose of an initializer (a Linear's weight, exported unfolded): read as an initializer of the transposed shape"
 )
 NAN_GUARD = "Where(IsNaN(x), 0, x) after a softmax (a row masked whole is zeros, not NaN): read as x"
+WEIGHTED = frozenset({"Conv", "ConvTranspose", "Gemm", "MatMul"})
+"""Operators whose second input, an initializer, is the weights of the layer they become."""
+SHARED_WEIGHTS = (
+    "an initializer that is the weights of two layers or more (tied in the model, or equal values the exporter merged, "
+    "which ONNX cannot tell apart): counted at each layer, as torch counts untied weights"
+)
 PARAMETER_SUFFIXES = (".weight", ".bias", ".scale", ".gamma", ".beta")
 ANONYMOUS = re.compile(r"^(onnx::|val_|_v_|const|initializer|_val)|^\d+$")
 """Initializer names an exporter made up (torch.onnx's `onnx::Conv_193`, torch.export's `val_226`)."""
@@ -181,6 +187,7 @@ class _Importer:
         self.values: dict[str, Value] = {}
         self.shapes: dict[str, Dims] = {}
         self.aliases: dict[str, str] = {}
+        self.weighed: set[str] = set()  # the initializers a Conv, Gemm or MatMul took as its weights, by the names given
         self.consumed: set[str] = set()  # outputs of nodes a pattern read whole (group_norm): no rows of their own
         self.makers: dict[str, Any] = {}  # a tensor -> the node that makes it (maker(), built when first asked)
         self.refs: dict[str, str] = {}  # a tensor -> the spec's ref for it
@@ -487,6 +494,10 @@ class _Importer:
         if not layers:
             self.aliases[node.outputs[0]] = node.inputs[0]
             return
+        if node.op in WEIGHTED and node.given(1) and node.inputs[1] in self.initializers:
+            if node.raw_inputs[1] in self.weighed:  # one tensor under one name (a copy would be an Identity's)
+                self.notes[SHARED_WEIGHTS] += 1
+            self.weighed.add(node.raw_inputs[1])
         name = self.unique(self.path_of(node))
         layers = self.fused(node, layers)
         previous = None
