@@ -331,14 +331,8 @@ class Converter:
                 f"an addition into a slice {index!r} convcalc cannot write as a Pad: a step, a size unknown, "
                 "or a value broadcast to the slice",
             )
-        stack = self.stack(node)
-        padding = self.unique(f"{node.name}_pad")
-        self.add(Layer("Pad", (pads,), {}, padding, inputs=(self.ref(node, added),)), stack)
-        self.recorded[padding] = (shape,)
-        own = self.unique(node.name)
-        self.add(Layer("Add", (), {}, own, inputs=(self.ref(node, target), padding)), stack)
-        self.recorded[own] = (shape,)
-        self.refs[target] = own
+        padding = self.written(node, Layer("Pad", (pads,), {}, inputs=(self.ref(node, added),)), f"{node.name}_pad", shape)
+        self.refs[target] = self.written(node, Layer("Add", (), {}, inputs=(self.ref(node, target), padding)), node.name, shape)
 
     def stacked(self, node: Any) -> None:
         """torch.stack(tensors, dim) (SKNet's and CrossViT's branches): each tensor unsqueezed at
@@ -350,17 +344,16 @@ class Converter:
             raise self.fail(node, "a torch.stack the importer cannot read", hint="it reads tensors of known rank and an int dim")
         rank = len(shapes[0] or ())
         axis = dim + rank + 1 if dim < 0 else dim
-        stack = self.stack(node)
-        pieces = []
-        for tensor, shape in zip(tensors, shapes, strict=True):
-            own = self.unique(f"{node.name}_unsqueeze")
-            self.add(Layer("Unsqueeze", (axis,), {}, own, inputs=(self.ref(node, tensor),)), stack)
-            self.recorded[own] = ((*(shape or ())[:axis], 1, *(shape or ())[axis:]),)
-            pieces.append(own)
-        own = self.unique(node.name)
-        self.add(Layer("Concat", (axis,), {}, own, inputs=tuple(pieces)), stack)
-        self.recorded[own] = (self.shape(node),)
-        self.refs[node] = own
+        pieces = tuple(
+            self.written(
+                node,
+                Layer("Unsqueeze", (axis,), {}, inputs=(self.ref(node, tensor),)),
+                f"{node.name}_unsqueeze",
+                (*(shape or ())[:axis], 1, *(shape or ())[axis:]),
+            )
+            for tensor, shape in zip(tensors, shapes, strict=True)
+        )
+        self.refs[node] = self.written(node, Layer("Concat", (axis,), {}, inputs=pieces), node.name, self.shape(node))
 
     def addcmul(self, node: Any) -> None:
         """torch.addcmul(input, tensor1, tensor2, value=1) (ResMLP's affine, ConvNeXt-V2's global
@@ -370,18 +363,21 @@ class Converter:
         value = self.literal(node, given.get("value", 1))
         if not all(_is_tensor(given.get(key)) for key in ("input", "tensor1", "tensor2")) or not isinstance(value, int | float):
             raise self.fail(node, "an addcmul the importer cannot read", hint="it reads three tensors and a number value")
-        stack, shape = self.stack(node), self.shape(node)
-        product = self.unique(f"{node.name}_mul")
         factors = (self.ref(node, given["tensor1"]), self.ref(node, given["tensor2"]))
-        self.add(Layer("Multiply", (), {}, product, inputs=factors), stack)
+        product = self.written(node, Layer("Multiply", (), {}, inputs=factors), f"{node.name}_mul")
         if value != 1:
-            scaled = self.unique(f"{node.name}_scale")
-            self.add(Layer("Multiply", (value,), {}, scaled, inputs=(product,)), stack)
-            product = scaled
-        own = self.unique(node.name)
-        self.add(Layer("Add", (), {}, own, inputs=(self.ref(node, given["input"]), product)), stack)
-        self.recorded[own] = (shape,)
-        self.refs[node] = own
+            product = self.written(node, Layer("Multiply", (value,), {}, inputs=(product,)), f"{node.name}_scale")
+        added = Layer("Add", (), {}, inputs=(self.ref(node, given["input"]), product))
+        self.refs[node] = self.written(node, added, node.name, self.shape(node))
+
+    def written(self, node: Any, layer: Layer, name: str, shape: Shape | None = None) -> str:
+        """A row of `layer` that `node` makes, under a unique name from `name`, in the node's
+        module stack, its output shape recorded where known: its name, for the rows after it."""
+        own = self.unique(name)
+        self.add(layer.replace(name=own), self.stack(node))
+        if shape is not None:
+            self.recorded[own] = (shape,)
+        return own
 
     def stack(self, node: Any) -> tuple[tuple[str, str], ...]:
         """The module calls the node is in, outermost first: (path, class)."""
@@ -621,12 +617,7 @@ class Converter:
             )
         kwargs: dict[str, object] = {"dim": at} if at else {}
         layer = Layer("Index", (), kwargs, inputs=(self.ref(node, source), self.ref(node, index[at])))
-        own = self.unique(node.name)
-        self.add(layer.replace(name=own), self.stack(node))
-        self.refs[node] = own
-        shape = self.shape(node)
-        if shape is not None:
-            self.recorded[own] = (shape,)
+        self.refs[node] = self.written(node, layer, node.name, self.shape(node))
 
     def linear(self, node: Any) -> tuple[Layer, str]:
         """`F.linear(x, self.qkv.weight, self.qkv.bias)`: the Linear those weights are, named by
@@ -741,14 +732,12 @@ class Converter:
         shape = self.shape(node.args[0])
         if not isinstance(dim, int) or shape is None or shape[dim] is None:
             raise self.fail(node, "an unbind along an axis of unknown size")
-        source, stack = self.ref(node, node.args[0]), self.stack(node)
-        names = []
-        for index in range(shape[dim] or 0):
-            own = self.unique(node.name)
-            self.add(Layer("Select", (dim, index), {}, own, inputs=(source,)), stack)
-            self.recorded[own] = (tuple(size for axis, size in enumerate(shape) if axis != dim % len(shape)),)
-            names.append(own)
-        self.unbound[node] = names
+        source = self.ref(node, node.args[0])
+        piece = tuple(size for axis, size in enumerate(shape) if axis != dim % len(shape))
+        self.unbound[node] = [
+            self.written(node, Layer("Select", (dim, index), {}, inputs=(source,)), node.name, piece)
+            for index in range(shape[dim] or 0)
+        ]
 
     def item(self, node: Any) -> str:
         """`pieces[1]` of a call with several outputs (chunk, split, an LSTM)."""
