@@ -37,11 +37,22 @@ def net():
 """
 
 
-def imported(tmp_path: Path, index: str, shape: tuple[int, ...] = (4, 8)) -> list[str]:
-    path = tmp_path / "net.py"
-    path.write_text(NET.replace("INDEX", index))
-    result = convert(f"{path}:net", options={"input_shape": shape})
+def traced(path: Path, source: str, shape: tuple[int, ...], factory: str = "net") -> Imported:
+    """`source` saved at `path` and imported through its factory at the input `shape`, read
+    without a problem."""
+    path.write_text(source)
+    result = convert(f"{path}:{factory}", options={"input_shape": shape})
     assert not result.problems, [p.text() for p in result.problems]
+    return result
+
+
+def spec_rows(text: str) -> list[str]:
+    """The spec's layer lines, each comment two spaces after its call."""
+    return [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in text.splitlines() if line.startswith("  - ")]
+
+
+def imported(tmp_path: Path, index: str, shape: tuple[int, ...] = (4, 8)) -> list[str]:
+    result = traced(tmp_path / "net.py", NET.replace("INDEX", index), shape)
     return [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
 
 
@@ -128,10 +139,7 @@ def net():
 
 
 def windowed(tmp_path: Path, batch: str = "") -> list[str]:
-    path = tmp_path / "windows.py"
-    path.write_text(WINDOWS.replace("BATCH", batch))
-    result = convert(f"{path}:net", options={"input_shape": (5, 5, 8)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(tmp_path / "windows.py", WINDOWS.replace("BATCH", batch), (5, 5, 8))
     assert "# folded: new_zeros, setitem, unsqueeze" in result.text  # the mask's calls, in its comment
     assert any(line.startswith("Constants: a Buffer commented 'folded:'") for line in result.draft.header)
     return [line.split("#")[0].strip()[2:] for line in result.text.splitlines() if line.startswith("  - ")]
@@ -215,11 +223,8 @@ def test_what_the_sweep_of_real_models_found(tmp_path: Path) -> None:
     function may return a tuple; a dict of outputs gives its tensors, in order; the last of a
     split's pieces, [-1], is written as a spec reads it (Res2Net); the forward's arguments
     after the input are traced at their defaults (timm's ViT: `attn_mask=None`)."""
-    path = tmp_path / "parts.py"
-    path.write_text(PARTS)
-    result = convert(f"{path}:net", options={"input_shape": (4, 9, 9)})
-    assert not result.problems, [p.text() for p in result.problems]
-    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    result = traced(tmp_path / "parts.py", PARTS, (4, 9, 9))
+    rows = spec_rows(result.text)
     assert rows == [
         'Conv2d(4, 4, 3, padding=1, bias=False, name="conv")  # (None, 4, 9, 9), a Conv, read as the nn.Conv2d it subclasses',
         'MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, name="max_pool2d")  # (None, 4, 5, 5)',
@@ -281,11 +286,8 @@ def test_a_subclass_calling_its_function_with_its_weights_is_that_layer(tmp_path
     counted, no Parameter or Buffer rows); Conv2dSame's F.conv2d a Conv2d of the call's own
     arguments, its padding from math.ceil of sizes; x.ndim a value; the input taken first with
     parameters by a function is still the input, its batch unknown."""
-    path = tmp_path / "norms.py"
-    path.write_text(NORMS)
-    result = convert(f"{path}:net", options={"input_shape": (4, 5, 5)})
-    assert not result.problems, [p.text() for p in result.problems]
-    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    result = traced(tmp_path / "norms.py", NORMS, (4, 5, 5))
+    rows = spec_rows(result.text)
     assert rows == [
         'BatchNorm2d(4, eps=0.001, name="0")  # (None, 4, 5, 5), F.batch_norm in the forward of a BatchNormAct',
         'ReLU(name="0_act")  # (None, 4, 5, 5)',
@@ -376,10 +378,7 @@ def net():
 def test_repeat_tile_and_repeat_interleave_import_with_torchs_shapes(tmp_path: Path) -> None:
     """Each call is its stand-in with the arguments as written (the shapes in the comments are the
     ones torch's trace recorded; the importer checks convcalc's against them)."""
-    path = tmp_path / "repeats.py"
-    path.write_text(REPEATS)
-    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(tmp_path / "repeats.py", REPEATS, (8, 8))
     lines = [line.strip()[2:] for line in result.text.splitlines() if re.match(r"  - (Repeat|Tile)", line)]
     assert [re.sub(r"\s+#", "  #", line) for line in lines] == [
         'Tile((2, 1), name="tile")  # (8, 8)',
@@ -431,10 +430,7 @@ def test_a_repeat_by_the_batch_reads_it_from_the_input(tmp_path: Path) -> None:
     """`token.repeat(x.shape[0], 1, 1)` (a class token per sample): the count the traces show is
     the batch is written `shape(input)[0]`, so the spec runs at any batch; a count from a known
     size is a number."""
-    path = tmp_path / "tokens.py"
-    path.write_text(BATCH_REPEATS)
-    result = convert(f"{path}:net", options={"input_shape": (4, 8)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(tmp_path / "tokens.py", BATCH_REPEATS, (4, 8))
     rows = [line.strip()[2:] for line in result.text.splitlines() if re.match(r"  - (Repeat|Tile)", line)]
     lines = [re.sub(r"\s+#", "  #", line) for line in rows]
     assert lines == [
@@ -492,10 +488,7 @@ def net():
 
 def in_place_imported(tmp_path: Path) -> Imported:
     """IN_PLACE's network imported at (8, 8), read without a problem."""
-    path = tmp_path / "in_place.py"
-    path.write_text(IN_PLACE)
-    result = convert(f"{path}:net", options={"input_shape": (8, 8)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(tmp_path / "in_place.py", IN_PLACE, (8, 8))
     return result
 
 
@@ -557,10 +550,7 @@ def net():
 def test_a_table_gathered_by_a_buffer_is_an_index_along_its_dim(tmp_path: Path) -> None:
     """`attention_biases[:, attention_bias_idxs]` (LeViT, EfficientFormer): `Index(dim=1)` of the
     table and the buffer, (heads, N, N); `x.device` is read for a cache's key, no row."""
-    path = tmp_path / "biases.py"
-    path.write_text(BIASES)
-    result = convert(f"{path}:net", options={"input_shape": (2, 4, 5)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(tmp_path / "biases.py", BIASES, (2, 4, 5))
     assert 'Index(dim=1, name="getitem", inputs=["attention_biases", "attention_bias_idxs"])' in result.text
     report = summarize(result.text, batch=3)
     assert (report.output_shape, report.totals.params) == ((3, 2, 4, 4), 6)
@@ -633,11 +623,8 @@ def net():
 def test_an_addition_into_a_slice_is_a_pad_and_an_add(tmp_path: Path) -> None:
     """`attn[:, 1:, 1:] += rel` (fx: a slice, an add, a setitem) is attn plus rel padded with zeros
     to attn's shape; the softmax after it reads the sum, as torch's later reads of attn do."""
-    path = tmp_path / "sliced.py"
-    path.write_text(SLICED)
-    result = convert(f"{path}:net", options={"input_shape": (5, 4)})
-    assert not result.problems, [p.text() for p in result.problems]
-    lines = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    result = traced(tmp_path / "sliced.py", SLICED, (5, 4))
+    lines = spec_rows(result.text)
     assert lines[-3:] == [
         'Pad((1, 0, 1, 0), name="setitem_pad")  # (None, 5, 5)',  # rel's output: the layer before it
         'Add(name="setitem", inputs=["matmul", "setitem_pad"])  # (None, 5, 5)',
@@ -692,10 +679,7 @@ def test_a_module_called_twice_counts_its_weights_once(tmp_path: Path) -> None:
     """The second call of `fc` shares the first's weights (torch counts a module's parameters
     once); `proj.weight`, asked only for its device and dtype, is no Parameter row beside the
     Conv1d that counts it: 8 * 8 + 8 twice, not four times."""
-    path = tmp_path / "shared.py"
-    path.write_text(SHARED.replace("BLUR", "x"))
-    result = convert(f"{path}:net", options={"input_shape": (8, 4)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(tmp_path / "shared.py", SHARED.replace("BLUR", "x"), (8, 4))
     rows = [re.sub(r"\s+#.*", "", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
     assert [row for row in rows if row.startswith(("Linear", "Conv1d", "Parameter"))] == [
         'Conv1d(8, 8, 1, name="proj")',
@@ -744,11 +728,8 @@ def test_expand_as_norm_addcmul_stack_and_the_functional_fold(tmp_path: Path) ->
     `x.norm` the Norm reduction; torch.addcmul a Multiply of its two tensors (and of its value)
     and an Add; torch.stack the Concat of its tensors unsqueezed at dim; F.fold and F.unfold the
     nn.Fold and nn.Unfold of the same arguments."""
-    path = tmp_path / "calls.py"
-    path.write_text(CALLS)
-    result = convert(f"{path}:net", options={"input_shape": (8, 4)})
-    assert not result.problems, [p.text() for p in result.problems]
-    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    result = traced(tmp_path / "calls.py", CALLS, (8, 4))
+    rows = spec_rows(result.text)
     assert rows[1:] == [
         'Expand(shape(input)[0], 8, 4, name="expand_as")  # (None, 8, 4)',
         'Norm(p=2, dim=1, keepdim=True, name="norm", inputs=["input"])  # (None, 1, 4)',
@@ -805,10 +786,8 @@ def test_a_tensor_read_by_several_rows_is_counted_once(tmp_path: Path, tie: str,
     """torch counts each parameter tensor once, whichever modules hold it (weights tied by
     assignment, also in a module built on the CPU, whose move to the meta device unties them)
     and whichever calls read it: the later row shares the first's (fails before: 144, 144, 136, 80)."""
-    path = tmp_path / "tied.py"
-    path.write_text(TIED.replace("TIE", tie or "pass").replace("FORWARD", forward).replace("CPU", str(cpu)))
-    result = convert(f"{path}:net", options={"input_shape": (8,)})
-    assert not result.problems, [p.text() for p in result.problems]
+    source = TIED.replace("TIE", tie or "pass").replace("FORWARD", forward).replace("CPU", str(cpu))
+    result = traced(tmp_path / "tied.py", source, (8,))
     used = 8 * 8 + 8 + (4 * 8 if "pos" in forward else 0) + (8 * 8 if "@ self.other" in forward else 0)
     assert summarize(result.text).totals.params == used
     shared = [line.split("(")[0].strip(" -") for line in result.text.splitlines() if "shares=" in line]
@@ -875,9 +854,7 @@ def test_calls_again_and_stacks_are_torch_s_counts_and_shapes(tmp_path: Path, fo
     spec's parameters and output at batch 3 are torch's."""
     torch = pytest.importorskip("torch")
     path = tmp_path / "again.py"
-    path.write_text(AGAIN.replace("FORWARD", forward))
-    result = convert(f"{path}:net", options={"input_shape": (8,)})
-    assert not result.problems, [p.text() for p in result.problems]
+    result = traced(path, AGAIN.replace("FORWARD", forward), (8,))
     namespace: dict[str, object] = {}
     exec(compile(path.read_text(), str(path), "exec"), namespace)
     model = namespace["net"]()  # type: ignore[operator]
@@ -915,11 +892,8 @@ def test_rotary_embeddings_neg_sin_cos_and_a_chunk_of_parameters(tmp_path: Path)
     """`-x` is Neg, `t.sin()` and `t.cos()` Sin and Cos; a chunk of a learned table has no batch,
     and the shapes the import records for its pieces say so (else the import reports them
     differing from convcalc's, as it did for timm's mixed-RoPE ViT)."""
-    path = tmp_path / "rope.py"
-    path.write_text(ROPE)
-    result = convert(f"{path}:net", options={"input_shape": (4, 8)})
-    assert not result.problems, [p.text() for p in result.problems]
-    rows = [re.sub(r"\s+#", "  #", line.strip()[2:]) for line in result.text.splitlines() if line.startswith("  - ")]
+    result = traced(tmp_path / "rope.py", ROPE, (4, 8))
+    rows = spec_rows(result.text)
     assert 'Chunk(2, -1, name="chunk")  # (4, 8), (4, 8)' in rows
     assert [row.split("(")[0] for row in rows if row.startswith(("Neg", "Sin", "Cos"))] == ["Neg", "Cos", "Sin"]
     assert summarize(result.text, batch=3).output_shape == (3, 4, 8)
