@@ -100,6 +100,54 @@ def test_calls_that_differ_only_in_their_strings_are_read_once() -> None:
     assert calls._skeleton.cache_info().misses == 1
 
 
+def read_split_and_whole(text: str, path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """A spec read with its calls' graph keywords split from the rest (every skeleton met, as a
+    second read meets them), and read without that path, each as its repr (an Expr equals only
+    itself, and a block's mapping is read afresh each time); an error is a result too."""
+    from convcalc.spec import reader
+
+    def read() -> object:
+        try:
+            return repr(load_text(text, path))
+        except SpecError as exc:
+            return str(exc.diagnostic)
+
+    calls.forget()
+    read()
+    split = read()
+    monkeypatch.setattr(reader, "split_call", lambda text: None)
+    return split, read()
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_calls_split_from_their_graph_keywords_read_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    split, whole = read_split_and_whole(path.read_text(), str(path), monkeypatch)
+    assert split == whole
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_generated_calls_split_from_their_graph_keywords_read_the_same(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    split, whole = read_split_and_whole(GENERATED[name], "<generated>", monkeypatch)
+    assert split == whole
+
+
+def test_the_wide_graph_fills_each_call_once_and_is_computed_without_a_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wide graph's calls differ in their names and inputs alone: the rest of each is filled
+    once (one distinct set of strings) and its objects shared, so the engine finds those layers
+    by identity, writing no repr key for them (but for the first ones, read by ast)."""
+    filled: list[object] = []
+    original = calls._filled
+    monkeypatch.setattr(calls, "_filled", lambda read, pieces: filled.append(pieces) or original(read, pieces))
+    keyed: list[object] = []
+    monkeypatch.setattr(engine, "repr", lambda value: keyed.append(value) or repr(value), raising=False)
+    calls.forget()
+    report = engine.run(load_text(GENERATED["wide graph"], "<generated>"))
+    assert len(report.rows) == 300
+    assert len(filled) <= 2  # the second call of the skeleton (plain_call), and the first split
+    mappings = GENERATED["wide graph"].count("- {")  # read afresh: each layer's own arguments
+    assert len(keyed) // 2 <= calls.READ_BY_AST_FIRST + 2 + mappings < len(report.rows) / 2
+
+
 def test_a_builder_block_works_out_its_arguments_once_per_distinct_value(monkeypatch: pytest.MonkeyPatch) -> None:
     """keras-resnet50's residual blocks name every layer from the instance's name: the names are
     worked out per instance, the rest of each layer once for each distinct set of values it

@@ -7,7 +7,7 @@ from typing import Any
 
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
-from convcalc.spec.calls import Call, expression, parse_call
+from convcalc.spec.calls import Call, expression, parse_call, split_call
 from convcalc.spec.containers import CONTAINERS, Container, container_of
 from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RANGE, RESERVED, SHAPE, Expr, Function, allowed, evaluate
 from convcalc.spec.first_layer import with_input_from_first_layer
@@ -70,6 +70,10 @@ def first_too_deep(root: Any) -> Any:
 
 
 def call_layer(text: str, where: Location, framework: str = "") -> LayerSpec:
+    split = split_call(text)  # a generated network's calls, which differ in their names and inputs
+    if split is not None and container_of(framework, split[0].name) is None:
+        call, graph = split
+        return _with_graph_keys(call.name, call.args, call.kwargs, where, None, call.offsets, graph, call.plain, None)
     try:
         call = parse_call(text)
     except LayerError as exc:
@@ -207,14 +211,24 @@ def layer_of(
         return LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets, plain=plain, children=children)
     if not own:
         kwargs = dict(kwargs)
-    pop = kwargs.pop
-    name, inputs, shares, when, repeat = (
-        pop("name", None),
-        pop("inputs", None),
-        pop("shares", None),
-        pop("when", None),
-        pop("repeat", None),
-    )
+    graph = {key: kwargs.pop(key) for key in GRAPH_KEYS if key in kwargs}
+    return _with_graph_keys(type_name, args, kwargs, location, arg_locations, arg_offsets, graph, plain, children)
+
+
+def _with_graph_keys(
+    type_name: str,
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+    location: Location,
+    arg_locations: dict[int | str, Location] | None,
+    arg_offsets: dict[int | str, int] | None,
+    graph: dict[str, object],
+    plain: bool,
+    children: tuple[LayerSpec, ...] | None,
+) -> LayerSpec:
+    """The layer with its graph keys (`graph`) checked and set apart from its arguments (`kwargs`)."""
+    get = graph.get
+    name, inputs, shares, when, repeat = get("name"), get("inputs"), get("shares"), get("when"), get("repeat")
     if inputs is not None:
         inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
         for ref in inputs:
