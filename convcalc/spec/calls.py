@@ -107,6 +107,7 @@ def forget() -> None:
     _skeletons_seen.clear()
     _layout.cache_clear()
     _shared.clear()
+    _layer_call.cache_clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -215,24 +216,38 @@ def _skeleton_key(pieces: list[str]) -> str:
     return "".join(skeleton)
 
 
-def split_call(text: str) -> tuple[Call, dict[str, object]] | None:
-    """`text` read as parse_call reads it, with the keywords every layer may carry (`name=`,
-    `inputs=`...: spec/model.py's GRAPH_KEYS) taken apart, or None where its skeleton was not met
-    before or holds arithmetic (then parse_call reads it).
+def layer_call(text: str) -> tuple[Call, dict[str, object] | None]:
+    """`text` read as parse_call reads it, for a layer: with the keywords every layer may carry
+    (`name=`, `inputs=`...: spec/model.py's GRAPH_KEYS) taken apart where its skeleton was met
+    before and it holds no arithmetic, else None for them (they are in the call's kwargs).
 
     >>> forget(); texts = [f'Conv2D(16, 3, padding="same", name="n{i}", inputs=["n{i - 1}"])' for i in range(2, 5)]
     >>> for text in texts: _ = plain_call(text)  # the skeleton met and worked out
-    >>> (call, graph), (other, _) = split_call(texts[1]), split_call(texts[2])
+    >>> (call, graph), (other, _) = layer_call(texts[1]), layer_call(texts[2])
     >>> call.kwargs, graph, call.kwargs is other.kwargs
     ({'padding': 'same'}, {'name': 'n3', 'inputs': ['n2']}, True)
 
     A generated network's calls differ in their names and inputs alone: the rest of a call (its
-    positional arguments, its other keywords) is filled once for each distinct set of strings in
-    it and its objects shared by every call that has them, as parse_call shares one text's (so
-    the engine finds the layer by identity, without a repr); only the graph keywords and the
-    columns are filled per text.
+    positional arguments, its other keywords, and the columns, which move only with the lengths
+    of the strings before them) is filled once for each distinct set of its strings and of the
+    lengths of all, and shared by every call that has them, as parse_call shares one text's
+    (so the engine finds the layer by identity, without a repr); only the graph keywords are
+    filled per text. A text written on many layers (a deep stack's) is read once.
     """
-    if not _skeletons_seen or len(text) > MAX_CALL_LENGTH:  # none met yet: no pattern compiled for nothing
+    if len(text) > MAX_CALL_LENGTH:
+        return parse_call(text), None  # its error
+    return _layer_call(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _layer_call(text: str) -> tuple[Call, dict[str, object] | None]:
+    split = _split_call(text)
+    return (_parse_call(text), None) if split is None else split
+
+
+def _split_call(text: str) -> tuple[Call, dict[str, object]] | None:
+    """layer_call's split, or None where the skeleton was not met or the text is not plain."""
+    if not _skeletons_seen or ('"' not in text and "'" not in text):  # none met yet, or no string to empty
         return None
     if not text.isascii() or "\n" in text or "\r" in text or "\0" in text or "\\" in text or 'f"' in text or "f'" in text:
         return None
@@ -247,31 +262,29 @@ def split_call(text: str) -> tuple[Call, dict[str, object]] | None:
         return None
     rest, graph_strings = _layout(key)
     strings = [piece[1:-1] for piece in pieces[1::2]]
-    shared_key = (key, *[strings[index] for index in rest])
-    shared = _shared.get(shared_key)
-    if shared is None:
+    # the strings of the rest, and the lengths of all, which move the columns after them
+    shared_key = (key, *[strings[index] for index in rest], *map(len, strings))
+    call = _shared.get(shared_key)
+    if call is None:
         if len(_shared) >= SKELETONS_SEEN:
             _shared.clear()
         whole = _filled(read, pieces)
         kept = {keyword: value for keyword, value in whole.kwargs.items() if keyword not in GRAPH_KEY_SET}
-        shared = _shared[shared_key] = (whole.args, kept)
+        call = _shared[shared_key] = Call(whole.name, whole.args, kept, whole.offsets, plain=True, at=whole.at)
     graph: dict[str, object] = {}
     for name, value, kind, start, end in graph_strings:
         graph[name] = value if kind == 0 else strings[start] if kind == 1 else _fill(value, strings[start:end][::-1])
-    moved = list(accumulate(map(len, strings), initial=0))
-    shape, keys, columns, before = read[0], read[3], read[4], read[5]
-    offsets = dict(zip(keys, map(add, columns, map(moved.__getitem__, before))))
-    return Call(shape.name, shared[0], shared[1], offsets, plain=shape.plain, at=shape.at), graph
+    return call, graph
 
 
 GRAPH_KEY_SET = frozenset(GRAPH_KEYS)
-_shared: dict[tuple[str, ...], tuple[tuple[object, ...], dict[str, object]]] = {}
-"""The arguments of a call apart from its graph keywords, by skeleton and the strings in them (split_call)."""
+_shared: dict[tuple[str | int, ...], Call] = {}
+"""A call without its graph keywords, by skeleton, the strings in it and the lengths of all (layer_call)."""
 
 
 @functools.lru_cache(maxsize=1024)
 def _layout(key: str) -> tuple[tuple[int, ...], tuple[tuple[str, object, int, int, int], ...]]:
-    """Where a skeleton's strings go (split_call): the indices of those in the arguments other
+    """Where a skeleton's strings go (layer_call): the indices of those in the arguments other
     than the graph keywords, and for each graph keyword its value in the skeleton, whether it
     holds no string (0), is one (1) or holds some (2), and the indices of its strings (from, to).
     An argument's strings are those between its column and the next argument's."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
-from convcalc.spec.calls import Call, expression, parse_call, split_call
+from convcalc.spec.calls import Call, expression, layer_call, parse_call
 from convcalc.spec.containers import CONTAINERS, Container, container_of
 from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RANGE, RESERVED, SHAPE, Expr, Function, allowed, evaluate
 from convcalc.spec.first_layer import with_input_from_first_layer
@@ -70,14 +70,14 @@ def first_too_deep(root: Any) -> Any:
 
 
 def call_layer(text: str, where: Location, framework: str = "") -> LayerSpec:
-    split = split_call(text)  # a generated network's calls, which differ in their names and inputs
-    if split is not None and container_of(framework, split[0].name) is None:
-        call, graph = split
-        return _with_graph_keys(call.name, call.args, call.kwargs, where, None, call.offsets, graph, call.plain, None)
     try:
-        call = parse_call(text)
+        call, graph = layer_call(text)
     except LayerError as exc:
         raise SpecError.at(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
+    if graph is not None:  # its graph keywords already apart (a generated network's calls)
+        if container_of(framework, call.name) is None:
+            return _with_graph_keys(call.name, call.args, call.kwargs, where, None, call.offsets, graph, call.plain, None)
+        call = parse_call(text)  # a container reads its keywords itself
     return layer_from_call(call, where, framework)
 
 
