@@ -273,7 +273,12 @@ def _split_call(text: str) -> tuple[Call, dict[str, object]] | None:
         call = _shared[shared_key] = Call(whole.name, whole.args, kept, whole.offsets, plain=True, at=whole.at)
     graph: dict[str, object] = {}
     for name, value, kind, start, end in graph_strings:
-        graph[name] = value if kind == 0 else strings[start] if kind == 1 else _fill(value, strings[start:end][::-1])
+        if kind == 0:
+            graph[name] = value
+        elif kind == 1:
+            graph[name] = strings[start]
+        else:  # a list of strings alone, most often (inputs=["n3", "n4"]), is the slice of them
+            graph[name] = strings[start:end] if kind == 3 else _fill(value, strings[start:end][::-1])
     return call, graph
 
 
@@ -286,8 +291,9 @@ _shared: dict[tuple[str | int, ...], Call] = {}
 def _layout(key: str) -> tuple[tuple[int, ...], tuple[tuple[str, object, int, int, int], ...]]:
     """Where a skeleton's strings go (layer_call): the indices of those in the arguments other
     than the graph keywords, and for each graph keyword its value in the skeleton, whether it
-    holds no string (0), is one (1) or holds some (2), and the indices of its strings (from, to).
-    An argument's strings are those between its column and the next argument's."""
+    holds no string (0), is one (1), holds some (2) or is a list of strings alone (3), and the
+    indices of its strings (from, to). An argument's strings are those between its column and
+    the next argument's."""
     read = _skeleton(key)
     assert read is not None
     shape, _, keywords, keys, _, before, _ = read
@@ -298,7 +304,11 @@ def _layout(key: str) -> tuple[tuple[int, ...], tuple[tuple[str, object, int, in
     graph = []
     for argument, start, end in zip(keys, before, ends):
         if argument in GRAPH_KEY_SET:
-            graph.append((str(argument), shape.kwargs[str(argument)], kinds[str(argument)], start, end))
+            value = shape.kwargs[str(argument)]
+            kind = kinds[str(argument)]
+            if type(value) is list and all([type(item) is str for item in value]):
+                kind = 3
+            graph.append((str(argument), value, kind, start, end))
         else:
             rest.extend(range(start, end))
     return tuple(rest), tuple(graph)

@@ -190,6 +190,8 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
 
 
 GRAPH_KEY_SET = frozenset(GRAPH_KEYS)
+SEQUENCES, REFERENCES = (tuple, list), (str, int)
+"""As isinstance takes them: `str | int` would make a union object at each layer."""
 
 
 def layer_of(
@@ -230,9 +232,9 @@ def _with_graph_keys(
     get = graph.get
     name, inputs, shares, when, repeat = get("name"), get("inputs"), get("shares"), get("when"), get("repeat")
     if inputs is not None:
-        inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+        inputs = tuple(inputs) if isinstance(inputs, SEQUENCES) else (inputs,)
         for ref in inputs:
-            if isinstance(ref, bool) or (not isinstance(ref, str | int) and type(ref).__name__ != "Expr"):
+            if isinstance(ref, bool) or (not isinstance(ref, REFERENCES) and type(ref).__name__ != "Expr"):
                 where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("inputs")
                 raise SpecError.at(where, "CC003", f"inputs must name layers (or be -1, -2...), found {short(ref)}")
     if shares is not None and not isinstance(shares, str):
@@ -345,10 +347,8 @@ class Reader:
     def mapping(self, node: Any, what: str, keys: tuple[str, ...], lenient: bool = False) -> dict[str, tuple[Any, Location]]:
         """A mapping's entries by key; an unknown key is an error (only reported, and left out,
         when `lenient`), as is a key given twice."""
-        import yaml
-
         self.check_tag(node)
-        if not isinstance(node, yaml.MappingNode):
+        if not isinstance(node, self.yaml.MappingNode):
             raise SpecError.at(self.at(node), "CC003", f"{what} must be a mapping of keys to values, found {_kind(node)}")
         entries: dict[str, tuple[Any, Location]] = {}
         for key_node, value_node in node.value:
@@ -644,11 +644,9 @@ class Reader:
 
     def layer(self, node: Any, params: frozenset[str] = frozenset()) -> LayerSpec:
         """One layer; inside a block (`params` given) mapping values may be arithmetic of them."""
-        import yaml
-
         where = self.at(node)
         self.check_tag(node)
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, self.yaml.ScalarNode):  # PyYAML as the reader holds it: an import costs, once a layer
             if not isinstance(node.value, str) or node.tag != "tag:yaml.org,2002:str":
                 raise SpecError.at(
                     where,
