@@ -234,26 +234,17 @@ def _with_graph_keys(
     if inputs is not None:
         inputs = tuple(inputs) if isinstance(inputs, SEQUENCES) else (inputs,)
         for ref in inputs:
+            if type(ref) is str:  # most often
+                continue
             if isinstance(ref, bool) or (not isinstance(ref, REFERENCES) and type(ref).__name__ != "Expr"):
                 where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("inputs")
                 raise SpecError.at(where, "CC003", f"inputs must name layers (or be -1, -2...), found {short(ref)}")
     if shares is not None and not isinstance(shares, str):
         where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("shares")
         raise SpecError.at(where, "CC003", f"shares must name a layer, found {short(shares)}")
+    # by position: keywords cost more, once a layer
     return LayerSpec(
-        type_name,
-        args,
-        kwargs,
-        location,
-        arg_locations,
-        arg_offsets,
-        name=name,
-        inputs=inputs,
-        shares=shares,
-        when=when,
-        repeat=repeat,
-        plain=plain,
-        children=children,
+        type_name, args, kwargs, location, arg_locations, arg_offsets, name, inputs, shares, when, repeat, plain, children
     )
 
 
