@@ -358,3 +358,26 @@ def test_a_replay_makes_what_expanding_afresh_makes(monkeypatch: pytest.MonkeyPa
     assert graph.nodes == expanded.nodes
     assert graph.instances == expanded.instances
     assert [row.fields() for row in report.rows] == [row.fields() for row in afresh.rows]
+
+
+def test_generated_names_reach_no_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wide graph names its layers n0, n1...: each name, though it starts as `null` does, is
+    text at once (spec/loading.py), and only the few texts that may be numbers or words reach
+    PyYAML's resolver, each once."""
+    import yaml
+
+    from convcalc.spec.loading import _loader_class
+
+    resolved: list[object] = []
+    original = yaml.resolver.BaseResolver.resolve
+
+    def counted(self: object, kind: object, value: object, implicit: object) -> object:
+        resolved.append(value)
+        return original(self, kind, value, implicit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yaml.resolver.BaseResolver, "resolve", counted)
+    text = GENERATED["wide graph"]
+    yaml.compose(text, Loader=_loader_class())
+    assert text.count(" n") > 300
+    assert not [value for value in resolved if isinstance(value, str) and value.startswith("n")]
+    assert len(resolved) == len(set(resolved)) < 10
