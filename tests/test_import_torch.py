@@ -747,6 +747,54 @@ def test_expand_as_norm_addcmul_stack_and_the_functional_fold(tmp_path: Path) ->
     assert (shapes["stack"], shapes["fold"]) == ((3, 8, 4, 2), (3, 1, 8, 4))
 
 
+LIKE = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.scale = nn.Parameter(torch.ones(8))
+
+    def forward(self, x):  # (n, 4, 8)
+        start = self.fc(torch.ones_like(x))  # a constant as large as the input, at any batch
+        mask = torch.full_like(x, True, dtype=torch.bool)
+        fixed = torch.zeros_like(self.scale)  # of a parameter: a constant of its shape
+        return start + torch.zeros_like(x) * mask + fixed
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_tensor_made_like_the_input_is_as_large_as_the_input(tmp_path: Path) -> None:
+    """torch.zeros_like / ones_like / full_like of a tensor computed from the input is a FullLike
+    of it, whose batch is the input's: folded into a Buffer, it was the traced batch of 1 at
+    every --batch (the model's output at batch 3 was (1, 4, 8)); of a parameter it stays a Buffer."""
+    result = traced(tmp_path / "like.py", LIKE, (4, 8))
+    rows = spec_rows(result.text)
+    assert rows[:2] == ['FullLike(1, name="ones_like")  # (None, 4, 8)', 'Linear(8, 8, name="fc")  # (None, 4, 8)']
+    assert 'FullLike(True, name="full_like", inputs=["input"])  # (None, 4, 8)' in rows
+    assert 'FullLike(0, name="zeros_like_1", inputs=["input"])  # (None, 4, 8)' in rows
+    assert 'Buffer((8,), persistent=False, name="zeros_like")  # folded: zeros_like' in rows
+    namespace: dict[str, object] = {}
+    exec(LIKE, namespace)
+    torch = namespace["torch"]
+    expected = namespace["net"]()(torch.zeros(3, 4, 8)).shape  # type: ignore[attr-defined,operator]
+    assert summarize(result.text, batch=3).output_shape == tuple(expected) == (3, 4, 8)
+
+
+def test_an_empty_tensor_like_the_input_is_refused(tmp_path: Path) -> None:
+    """torch.empty_like of a tensor from the input: its values are whatever memory held, which no
+    stand-in says; one line, not a Buffer of the traced batch."""
+    (tmp_path / "empty.py").write_text(LIKE.replace("torch.ones_like(x)", "torch.empty_like(x)"))
+    with pytest.raises(SpecError, match="'empty_like' is a call convcalc does not map to a layer"):
+        convert(f"{tmp_path / 'empty.py'}:net", options={"input_shape": (4, 8)})
+
+
 TIED = """
 import torch
 from torch import nn

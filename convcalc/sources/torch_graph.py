@@ -85,6 +85,9 @@ FUNCTIONS = {
     "normalize": "Normalize",
     "clamp": "Clamp",
     "exp": "Exp",
+    "zeros_like": "FullLike",
+    "ones_like": "FullLike",
+    "full_like": "FullLike",
     "neg": "Neg",
     "sin": "Sin",
     "cos": "Cos",
@@ -109,10 +112,17 @@ PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
 """Methods that change no shape: the tensor they are called on."""
 BOUND = frozenset({"max_pool2d", "avg_pool2d", "dropout", "softmax", "log_softmax", "interpolate", "pad"})
 """Functions whose positional order is not their module's: their arguments are passed by name."""
-CREATED = frozenset({"new_zeros", "new_ones", "new_full", "new_empty", "zeros_like", "ones_like", "full_like", "empty_like"})
-CREATED |= {"zeros", "ones", "full", "empty", "arange"}
+LIKE = frozenset({"zeros_like", "ones_like", "full_like", "empty_like"})
+"""Calls that make a tensor of another's shape: of a tensor computed from the input, as large as
+the input at any batch (a FullLike; empty_like's values are whatever memory held, which no
+stand-in says)."""
+FILLED = {"zeros_like": 0, "ones_like": 1}
+"""The value each fills with (full_like: its argument)."""
+CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
 and device): with the sizes known, constants."""
+MADE = frozenset({"dtype", "layout", "device", "pin_memory", "requires_grad", "memory_format"})
+"""Keywords of the calls that make tensors that change no shape."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
 ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor"}
 """Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
@@ -414,6 +424,9 @@ class Converter:
             )
         args = list(node.args)
         kwargs = dict(node.kwargs)
+        if name in LIKE:  # torch.zeros_like(x, dtype=torch.bool): a FullLike of x, its value the call's
+            args = args[:1] + ([FILLED[name]] if name in FILLED else args[1:2])
+            kwargs = {key: value for key, value in kwargs.items() if key not in MADE}
         if name in ("reshape_as", "view_as", "expand_as"):  # to the other tensor's shape: the sizes torch worked out
             args, kwargs = args[:1], {}
         if name in BOUND and node.op == "call_function":
@@ -785,7 +798,7 @@ class Converter:
             found = INPUT
         elif node.op == "get_attr":
             found = PARAMETER if str(node.target) in self.learned else CONSTANT
-        elif name in CREATED and node.op != "call_module":
+        elif name in CREATED and node.op != "call_module" and not (name in LIKE and INPUT in sources):
             found = CONSTANT
         elif INPUT in sources or not sources:
             found = INPUT
