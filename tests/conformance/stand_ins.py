@@ -79,6 +79,7 @@ def torch_calls() -> dict[str, Call]:
         "Cos": lambda: torch.cos,
         "Sin": lambda: torch.sin,
         "Exp": lambda: torch.exp,
+        "FullLike": lambda *a, **k: lambda x: torch.full_like(x, *a, **k),
         "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
         "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
         "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),

@@ -117,6 +117,7 @@ TORCH_STACKS = {
         L("Cos"),
         L("Sin"),
         L("Exp"),
+        L("FullLike", 0.5),
         L("Clamp", max=2.0),
         L("Normalize", 2.0, -1),
         L("Roll", 5),
