@@ -264,3 +264,57 @@ def test_the_skeletons_met_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert plain_call(text) == _parse_with_ast(text)
         assert len(calls_module._skeletons_seen) <= 3
     forget()
+
+
+@st.composite
+def graph_calls(draw: st.DrawFn) -> str:
+    """Calls with the keywords every layer may carry (name=, inputs=...) among others, with strings
+    in many places: the form of a generated network's layers."""
+    value = st.sampled_from(["16", "3", "-1", "1.5", "True", "None", "(3, 3)", '"a"', "'b'", '("a", 2)', '["x", -1]', "[]"])
+    graph = {
+        "name": st.sampled_from(['"n1"', "'layer_two'", '""', "3"]),
+        "inputs": st.sampled_from(['["n0"]', '["n0", "n12"]', '"n0"', "-1", '[-1, "a"]', "[]", '("a", "b")']),
+        "shares": st.sampled_from(['"n0"', "'other'"]),
+        "when": st.sampled_from(["True", "False", '"x"']),
+        "repeat": st.sampled_from(["2", '"3"']),
+    }
+    arguments = draw(st.lists(value, max_size=3))
+    for key in draw(st.lists(st.sampled_from([*graph, "padding", "activation"]), unique=True, max_size=5)):
+        arguments.append(f"{key}={draw(graph[key]) if key in graph else draw(value)}")
+    return "Conv2D(" + ", ".join(arguments) + ")"
+
+
+@settings(max_examples=400, deadline=None)
+@given(graph_calls(), st.lists(st.text(alphabet="abn0123 ,=[]", max_size=6), min_size=3, max_size=3))
+def test_layers_split_from_their_graph_keywords_read_as_ast_reads_each(text: str, contents: list[str]) -> None:
+    """A call, then calls with other strings (of other lengths) in its strings' places: each layer
+    read with its graph keywords split off by its skeleton (calls.layer_call) is the layer read
+    from ast's call, arguments, graph keys and columns alike, or the same error."""
+    from convcalc.errors import Location, SpecError
+    from convcalc.spec.reader import call_layer, layer_from_call
+
+    def both(text: str) -> tuple[str, str]:
+        where = Location("t.yaml", 3, 5)
+        try:
+            fast = repr(call_layer(text, where, "keras"))
+        except SpecError as exc:
+            fast = str(exc.diagnostic)
+        try:
+            slow = repr(layer_from_call(_parse_with_ast(text), where, "keras"))
+        except SpecError as exc:
+            slow = str(exc.diagnostic)
+        return fast, slow
+
+    forget()
+    first = calls_module.READ_BY_AST_FIRST
+    calls_module.READ_BY_AST_FIRST = 0  # the fast path at once: the second text meets the skeleton
+    try:
+        texts = [text] + [
+            re.sub(r"""("[^"]*"|'[^']*')""", lambda m, c=content: m[0][0] + c + m[0][0], text) for content in contents
+        ]
+        for each in texts:
+            fast, slow = both(each)
+            assert fast == slow, each
+    finally:
+        calls_module.READ_BY_AST_FIRST = first
+        forget()

@@ -6,6 +6,7 @@ distinct thing, counted."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,12 +62,20 @@ def read_by_ast(text: str) -> calls.Call:
 read_by_ast.cache_clear = lambda: None  # type: ignore[attr-defined]  # what forget() calls
 
 
+def read_layer_by_ast(text: str) -> tuple[calls.Call, None]:
+    return read_by_ast(text), None
+
+
+read_layer_by_ast.cache_clear = lambda: None  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def unmemoized(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "MEMO", False)
     monkeypatch.setattr(_Arithmetic, "memo", False)
     monkeypatch.setattr(_Builder, "replay", False)
     monkeypatch.setattr(calls, "_parse_call", read_by_ast)
+    monkeypatch.setattr(calls, "_layer_call", read_layer_by_ast)
     for module in (receptive, costs_module, json_module):
         monkeypatch.setattr(module, "MEMO", False)
     yield
@@ -98,6 +107,56 @@ def test_calls_that_differ_only_in_their_strings_are_read_once() -> None:
     for text in texts:
         assert calls.plain_call(text) == calls._parse_with_ast(text)
     assert calls._skeleton.cache_info().misses == 1
+
+
+def read_split_and_whole(text: str, path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """A spec read with its calls' graph keywords split from the rest (every skeleton met, as a
+    second read meets them), and read without that path, each as its repr (an Expr equals only
+    itself, and a block's mapping is read afresh each time); an error is a result too."""
+    from convcalc.spec import reader
+
+    def read() -> object:
+        try:
+            return repr(load_text(text, path))
+        except SpecError as exc:
+            return str(exc.diagnostic)
+
+    calls.forget()
+    read()
+    split = read()
+    monkeypatch.setattr(reader, "layer_call", lambda text: (calls.parse_call(text), None))
+    return split, read()
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_calls_split_from_their_graph_keywords_read_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    split, whole = read_split_and_whole(path.read_text(), str(path), monkeypatch)
+    assert split == whole
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_generated_calls_split_from_their_graph_keywords_read_the_same(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    split, whole = read_split_and_whole(GENERATED[name], "<generated>", monkeypatch)
+    assert split == whole
+
+
+def test_the_wide_graph_fills_each_call_once_and_is_computed_without_a_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wide graph's calls differ in their names and inputs alone: the rest of each is filled
+    once per distinct lengths of its strings and its objects shared, so the engine finds those
+    layers by identity, writing no repr key for them (but for the first ones, read by ast)."""
+    filled: list[object] = []
+    original = calls._filled
+    monkeypatch.setattr(calls, "_filled", lambda read, pieces: filled.append(pieces) or original(read, pieces))
+    keyed: list[object] = []
+    monkeypatch.setattr(engine, "repr", lambda value: keyed.append(value) or repr(value), raising=False)
+    calls.forget()
+    report = engine.run(load_text(GENERATED["wide graph"], "<generated>"))
+    assert len(report.rows) == 300
+    # names of 2, 3 and 4 characters: the columns after them move, so a few fills in all
+    lengths = {tuple(map(len, re.findall(r'"([^"]*)"', text))) for text in re.findall(r"Conv2D\(.*\)", GENERATED["wide graph"])}
+    assert len(filled) <= 1 + len(lengths) < 10
+    mappings = GENERATED["wide graph"].count("- {")  # read afresh: each layer's own arguments
+    assert len(keyed) // 2 <= calls.READ_BY_AST_FIRST + 1 + len(lengths) + mappings < len(report.rows) / 2
 
 
 def test_a_builder_block_works_out_its_arguments_once_per_distinct_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -299,3 +358,26 @@ def test_a_replay_makes_what_expanding_afresh_makes(monkeypatch: pytest.MonkeyPa
     assert graph.nodes == expanded.nodes
     assert graph.instances == expanded.instances
     assert [row.fields() for row in report.rows] == [row.fields() for row in afresh.rows]
+
+
+def test_generated_names_reach_no_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wide graph names its layers n0, n1...: each name, though it starts as `null` does, is
+    text at once (spec/loading.py), and only the few texts that may be numbers or words reach
+    PyYAML's resolver, each once."""
+    import yaml
+
+    from convcalc.spec.loading import _loader_class
+
+    resolved: list[object] = []
+    original = yaml.resolver.BaseResolver.resolve
+
+    def counted(self: object, kind: object, value: object, implicit: object) -> object:
+        resolved.append(value)
+        return original(self, kind, value, implicit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yaml.resolver.BaseResolver, "resolve", counted)
+    text = GENERATED["wide graph"]
+    yaml.compose(text, Loader=_loader_class())
+    assert text.count(" n") > 300
+    assert not [value for value in resolved if isinstance(value, str) and value.startswith("n")]
+    assert len(resolved) == len(set(resolved)) < 10

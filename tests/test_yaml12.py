@@ -44,3 +44,21 @@ def test_longer_numbers() -> None:
         agrees(text)
         agrees("+" + text)
         agrees(".inf" + text)
+
+
+def test_the_loader_resolves_a_plain_scalar_as_pyyaml_does_with_the_same_resolvers() -> None:
+    """The loader's shortcuts (a text no resolver can match, or a word's first letter that is
+    no word, is text at once) give PyYAML's own answer, on every text of up to three characters
+    from the characters that matter and on names such as a generated network's."""
+    import yaml
+
+    from convcalc.spec.loading import _loader_class
+
+    loader = _loader_class()("")
+    texts = ["".join(t) for n in range(4) for t in itertools.product("nNtTfFul~x0.", repeat=n)]
+    texts += ["n7", "null", "NULL", "nulls", "true", "tanh", "False", "f", "~", "~x", "n0", "1e3"]
+    for text in texts:
+        for implicit in ((True, False), (False, True)):
+            ours = loader.resolve(yaml.ScalarNode, text, implicit)
+            assert ours == yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, text, implicit), text
+    assert all(first in {c for tag, _, starts in yaml12.RESOLVERS for c in starts} for first in yaml12.WORD_STARTS)

@@ -20,6 +20,7 @@ from operator import add
 from convcalc.errors import LayerError
 from convcalc.record import Record
 from convcalc.spec.expr import BUILTINS, RANGE, SHAPE, Expr, Function, allowed, apply
+from convcalc.spec.model import GRAPH_KEYS
 
 
 class Call(Record):
@@ -104,6 +105,9 @@ def forget() -> None:
     _parse_call.cache_clear()
     _skeleton.cache_clear()
     _skeletons_seen.clear()
+    _layout.cache_clear()
+    _shared.clear()
+    _layer_call.cache_clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -188,9 +192,7 @@ def plain_call(text: str) -> Call | None:
     pieces = _patterns()[2].split(text)
     if len(pieces) == 1:
         return _plain_call(text)
-    skeleton = pieces.copy()
-    skeleton[1::2] = [piece[0] * 2 for piece in pieces[1::2]]
-    key = "".join(skeleton)
+    key = _skeleton_key(pieces)
     if key not in _skeletons_seen:  # the first call of a skeleton is read as it is: most never repeat
         if len(_skeletons_seen) >= SKELETONS_SEEN:
             _skeletons_seen.clear()
@@ -205,6 +207,111 @@ def plain_call(text: str) -> Call | None:
 _skeletons_seen: set[str] = set()
 SKELETONS_SEEN = 4096
 """Skeletons remembered as met (a process that reads spec after spec holds no more than these)."""
+
+
+def _skeleton_key(pieces: list[str]) -> str:
+    """The skeleton of a text split by STRING: its strings emptied, their quotes kept."""
+    skeleton = pieces.copy()
+    skeleton[1::2] = [piece[0] * 2 for piece in pieces[1::2]]
+    return "".join(skeleton)
+
+
+def layer_call(text: str) -> tuple[Call, dict[str, object] | None]:
+    """`text` read as parse_call reads it, for a layer: with the keywords every layer may carry
+    (`name=`, `inputs=`...: spec/model.py's GRAPH_KEYS) taken apart where its skeleton was met
+    before and it holds no arithmetic, else None for them (they are in the call's kwargs).
+
+    >>> forget(); texts = [f'Conv2D(16, 3, padding="same", name="n{i}", inputs=["n{i - 1}"])' for i in range(2, 5)]
+    >>> for text in texts: _ = plain_call(text)  # the skeleton met and worked out
+    >>> (call, graph), (other, _) = layer_call(texts[1]), layer_call(texts[2])
+    >>> call.kwargs, graph, call.kwargs is other.kwargs
+    ({'padding': 'same'}, {'name': 'n3', 'inputs': ['n2']}, True)
+
+    A generated network's calls differ in their names and inputs alone: the rest of a call (its
+    positional arguments, its other keywords, and the columns, which move only with the lengths
+    of the strings before them) is filled once for each distinct set of its strings and of the
+    lengths of all, and shared by every call that has them, as parse_call shares one text's
+    (so the engine finds the layer by identity, without a repr); only the graph keywords are
+    filled per text. A text written on many layers (a deep stack's) is read once.
+    """
+    if len(text) > MAX_CALL_LENGTH:
+        return parse_call(text), None  # its error
+    return _layer_call(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _layer_call(text: str) -> tuple[Call, dict[str, object] | None]:
+    split = _split_call(text)
+    return (_parse_call(text), None) if split is None else split
+
+
+def _split_call(text: str) -> tuple[Call, dict[str, object]] | None:
+    """layer_call's split, or None where the skeleton was not met or the text is not plain."""
+    if not _skeletons_seen or ('"' not in text and "'" not in text):  # none met yet, or no string to empty
+        return None
+    if not text.isascii() or "\n" in text or "\r" in text or "\0" in text or "\\" in text or 'f"' in text or "f'" in text:
+        return None
+    pieces = _patterns()[2].split(text)
+    if len(pieces) == 1:
+        return None
+    key = _skeleton_key(pieces)
+    if key not in _skeletons_seen:
+        return None
+    read = _skeleton(key)
+    if read is None or not read[0].plain:  # arithmetic: an Expr equals only itself, as parse_call shares it
+        return None
+    rest, graph_strings = _layout(key)
+    strings = [piece[1:-1] for piece in pieces[1::2]]
+    # the strings of the rest, and the lengths of all, which move the columns after them
+    shared_key = (key, *[strings[index] for index in rest], *map(len, strings))
+    call = _shared.get(shared_key)
+    if call is None:
+        if len(_shared) >= SKELETONS_SEEN:
+            _shared.clear()
+        whole = _filled(read, pieces)
+        kept = {keyword: value for keyword, value in whole.kwargs.items() if keyword not in GRAPH_KEY_SET}
+        call = _shared[shared_key] = Call(whole.name, whole.args, kept, whole.offsets, plain=True, at=whole.at)
+    graph: dict[str, object] = {}
+    for name, value, kind, start, end in graph_strings:
+        if kind == 0:
+            graph[name] = value
+        elif kind == 1:
+            graph[name] = strings[start]
+        else:  # a list of strings alone, most often (inputs=["n3", "n4"]), is the slice of them
+            graph[name] = strings[start:end] if kind == 3 else _fill(value, strings[start:end][::-1])
+    return call, graph
+
+
+GRAPH_KEY_SET = frozenset(GRAPH_KEYS)
+_shared: dict[tuple[str | int, ...], Call] = {}
+"""A call without its graph keywords, by skeleton, the strings in it and the lengths of all (layer_call)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _layout(key: str) -> tuple[tuple[int, ...], tuple[tuple[str, object, int, int, int], ...]]:
+    """Where a skeleton's strings go (layer_call): the indices of those in the arguments other
+    than the graph keywords, and for each graph keyword its value in the skeleton, whether it
+    holds no string (0), is one (1), holds some (2) or is a list of strings alone (3), and the
+    indices of its strings (from, to). An argument's strings are those between its column and
+    the next argument's."""
+    read = _skeleton(key)
+    assert read is not None
+    shape, _, keywords, keys, _, before, _ = read
+    count = len(_patterns()[2].findall(key))
+    ends = (*before[1:], count)
+    kinds = {key: kind for key, _, kind in keywords}
+    rest: list[int] = []
+    graph = []
+    for argument, start, end in zip(keys, before, ends):
+        if argument in GRAPH_KEY_SET:
+            value = shape.kwargs[str(argument)]
+            kind = kinds[str(argument)]
+            if type(value) is list and all([type(item) is str for item in value]):
+                kind = 3
+            graph.append((str(argument), value, kind, start, end))
+        else:
+            rest.extend(range(start, end))
+    return tuple(rest), tuple(graph)
 
 
 Skeleton = tuple[

@@ -188,7 +188,9 @@ def _loader_class() -> Any:
     """PyYAML's C loader where present (its composer is C; the pure-Python one is 10x slower),
     reading plain scalars by YAML 1.2's core schema (spec/yaml12.py: `1e-3` is a number, `yes`
     is text) and resolving each distinct plain scalar once: SafeLoader has no path resolvers, so
-    a scalar's tag depends on its text alone, and a network repeats the same few texts many times."""
+    a scalar's tag depends on its text alone, and a network repeats the same few texts many times.
+    A text that starts as no resolver's match does, or as only a word's (null, true) and is none
+    of those words, is text at once: a generated network's names (`n7`) are each distinct."""
     global _LOADER
     if _LOADER is None:
         import yaml
@@ -212,8 +214,8 @@ def _loader_class() -> Any:
                     if kind is sequence_node:
                         return self.DEFAULT_SEQUENCE_TAG
                     return self.DEFAULT_MAPPING_TAG if kind is mapping_node else super().resolve(kind, value, implicit)
-                if value and value[0] not in starts:
-                    return self.DEFAULT_SCALAR_TAG
+                if value and (value[0] not in starts or (value[0] in word_starts and value not in words)):
+                    return self.DEFAULT_SCALAR_TAG  # `n7`, `tanh`: no number starts so, and no word it is
                 key = (value, implicit)
                 tag = self.memo.get(key)
                 if tag is None:
@@ -228,6 +230,9 @@ def _loader_class() -> Any:
         yaml12.install(Loader)
         assert not Loader.yaml_path_resolvers and None not in Loader.yaml_implicit_resolvers  # no wildcard resolver
         starts = frozenset(Loader.yaml_implicit_resolvers)  # the first characters a resolver matches
+        words, word_starts = yaml12.WORDS, yaml12.WORD_STARTS
+        resolvers = Loader.yaml_implicit_resolvers
+        assert {tag for first in word_starts for tag, _ in resolvers[first]} <= {yaml12.NULL_TAG, yaml12.BOOL_TAG}
         _LOADER = Loader
     return _LOADER
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from convcalc.errors import Diagnostic, LayerError, Location, SpecError, did_you_mean, short
 from convcalc.signature import REQUIRED
-from convcalc.spec.calls import Call, expression, parse_call
+from convcalc.spec.calls import Call, expression, layer_call, parse_call
 from convcalc.spec.containers import CONTAINERS, Container, container_of
 from convcalc.spec.expr import BUILTINS, MAX_CALL_DEPTH, RANGE, RESERVED, SHAPE, Expr, Function, allowed, evaluate
 from convcalc.spec.first_layer import with_input_from_first_layer
@@ -71,9 +71,13 @@ def first_too_deep(root: Any) -> Any:
 
 def call_layer(text: str, where: Location, framework: str = "") -> LayerSpec:
     try:
-        call = parse_call(text)
+        call, graph = layer_call(text)
     except LayerError as exc:
         raise SpecError.at(where.shifted(exc.offset), exc.code, exc.message, exc.hint) from None
+    if graph is not None:  # its graph keywords already apart (a generated network's calls)
+        if container_of(framework, call.name) is None:
+            return _with_graph_keys(call.name, call.args, call.kwargs, where, None, call.offsets, graph, call.plain, None)
+        call = parse_call(text)  # a container reads its keywords itself
     return layer_from_call(call, where, framework)
 
 
@@ -186,6 +190,8 @@ def layer_spec(layer: LayerSpec) -> LayerSpec:
 
 
 GRAPH_KEY_SET = frozenset(GRAPH_KEYS)
+SEQUENCES, REFERENCES = (tuple, list), (str, int)
+"""As isinstance takes them: `str | int` would make a union object at each layer."""
 
 
 def layer_of(
@@ -207,37 +213,38 @@ def layer_of(
         return LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets, plain=plain, children=children)
     if not own:
         kwargs = dict(kwargs)
-    pop = kwargs.pop
-    name, inputs, shares, when, repeat = (
-        pop("name", None),
-        pop("inputs", None),
-        pop("shares", None),
-        pop("when", None),
-        pop("repeat", None),
-    )
+    graph = {key: kwargs.pop(key) for key in GRAPH_KEYS if key in kwargs}
+    return _with_graph_keys(type_name, args, kwargs, location, arg_locations, arg_offsets, graph, plain, children)
+
+
+def _with_graph_keys(
+    type_name: str,
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+    location: Location,
+    arg_locations: dict[int | str, Location] | None,
+    arg_offsets: dict[int | str, int] | None,
+    graph: dict[str, object],
+    plain: bool,
+    children: tuple[LayerSpec, ...] | None,
+) -> LayerSpec:
+    """The layer with its graph keys (`graph`) checked and set apart from its arguments (`kwargs`)."""
+    get = graph.get
+    name, inputs, shares, when, repeat = get("name"), get("inputs"), get("shares"), get("when"), get("repeat")
     if inputs is not None:
-        inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+        inputs = tuple(inputs) if isinstance(inputs, SEQUENCES) else (inputs,)
         for ref in inputs:
-            if isinstance(ref, bool) or (not isinstance(ref, str | int) and type(ref).__name__ != "Expr"):
+            if type(ref) is str:  # most often
+                continue
+            if isinstance(ref, bool) or (not isinstance(ref, REFERENCES) and type(ref).__name__ != "Expr"):
                 where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("inputs")
                 raise SpecError.at(where, "CC003", f"inputs must name layers (or be -1, -2...), found {short(ref)}")
     if shares is not None and not isinstance(shares, str):
         where = LayerSpec(type_name, args, kwargs, location, arg_locations, arg_offsets).locate("shares")
         raise SpecError.at(where, "CC003", f"shares must name a layer, found {short(shares)}")
+    # by position: keywords cost more, once a layer
     return LayerSpec(
-        type_name,
-        args,
-        kwargs,
-        location,
-        arg_locations,
-        arg_offsets,
-        name=name,
-        inputs=inputs,
-        shares=shares,
-        when=when,
-        repeat=repeat,
-        plain=plain,
-        children=children,
+        type_name, args, kwargs, location, arg_locations, arg_offsets, name, inputs, shares, when, repeat, plain, children
     )
 
 
@@ -331,10 +338,8 @@ class Reader:
     def mapping(self, node: Any, what: str, keys: tuple[str, ...], lenient: bool = False) -> dict[str, tuple[Any, Location]]:
         """A mapping's entries by key; an unknown key is an error (only reported, and left out,
         when `lenient`), as is a key given twice."""
-        import yaml
-
         self.check_tag(node)
-        if not isinstance(node, yaml.MappingNode):
+        if not isinstance(node, self.yaml.MappingNode):
             raise SpecError.at(self.at(node), "CC003", f"{what} must be a mapping of keys to values, found {_kind(node)}")
         entries: dict[str, tuple[Any, Location]] = {}
         for key_node, value_node in node.value:
@@ -630,11 +635,9 @@ class Reader:
 
     def layer(self, node: Any, params: frozenset[str] = frozenset()) -> LayerSpec:
         """One layer; inside a block (`params` given) mapping values may be arithmetic of them."""
-        import yaml
-
         where = self.at(node)
         self.check_tag(node)
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, self.yaml.ScalarNode):  # PyYAML as the reader holds it: an import costs, once a layer
             if not isinstance(node.value, str) or node.tag != "tag:yaml.org,2002:str":
                 raise SpecError.at(
                     where,

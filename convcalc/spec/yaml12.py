@@ -20,6 +20,9 @@ INT_TAG, FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 # each test below against the regular expression it stands for.
 NULLS = frozenset(("~", "null", "Null", "NULL", ""))  # ~ | null | Null | NULL | (empty)
 BOOLS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE"))
+WORDS = NULLS | BOOLS
+WORD_STARTS = frozenset("~nNtTfF")
+"""The first characters of the core schema's words (null, true...), with which no number starts."""
 INFINITIES = frozenset((".inf", ".Inf", ".INF"))
 NANS = frozenset((".nan", ".NaN", ".NAN"))
 DECIMAL, OCTAL, HEXADECIMAL = "0123456789", "01234567", "0123456789abcdefABCDEF"
