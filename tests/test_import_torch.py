@@ -897,3 +897,43 @@ def test_rotary_embeddings_neg_sin_cos_and_a_chunk_of_parameters(tmp_path: Path)
     assert 'Chunk(2, -1, name="chunk")  # (4, 8), (4, 8)' in rows
     assert [row.split("(")[0] for row in rows if row.startswith(("Neg", "Sin", "Cos"))] == ["Neg", "Cos", "Sin"]
     assert summarize(result.text, batch=3).output_shape == (3, 4, 8)
+
+
+CONCATENATED_BIAS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(8, 24, bias=False)
+        self.q_bias = nn.Parameter(torch.zeros(8))
+        self.register_buffer("k_bias", torch.zeros(8), persistent=False)
+        self.v_bias = nn.Parameter(torch.zeros(8))
+
+    def forward(self, x):
+        qkv_bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
+        return F.linear(x, weight=self.qkv.weight, bias=qkv_bias)
+
+
+def net():
+    return Attention()
+"""
+
+
+def test_a_linear_bias_the_forward_concatenates_is_an_add_after_the_product(tmp_path: Path) -> None:
+    """BEiT, EVA and Swin-V2 (timm) pass F.linear a bias concatenated from two parameters and a
+    zero buffer: the Linear of the module's weight alone, then an Add of the concatenation, each
+    parameter counted once (torch: 8 * 24 + 8 + 8)."""
+    result = traced(tmp_path / "qkv.py", CONCATENATED_BIAS, (4, 8))
+    assert spec_rows(result.text) == [
+        'Parameter((8,), name="q_bias")',
+        'Parameter((8,), name="v_bias")',
+        'Buffer((8,), persistent=False, name="k_bias")',
+        'Concat(0, name="cat", inputs=["q_bias", "k_bias", "v_bias"])  # (24,)',
+        'Linear(8, 24, bias=False, name="qkv", inputs=["input"])  # (None, 4, 24)',
+        'Add(name="linear_bias", inputs=["qkv", "cat"])  # (None, 4, 24)',
+    ]
+    assert summarize(result.text, "qkv.yaml").totals.params == 8 * 24 + 8 + 8

@@ -306,6 +306,8 @@ class Converter:
         self.refs[node] = own
         if computed:  # `x.add_(y)`: every later read of x reads the sum
             self.refs[node.args[0]] = own
+        if node.op != "call_module" and name == "linear" and self.computed_bias(node) is not None:
+            self.refs[node] = self.linear_bias(node, own)
         if path in self.subclassed:
             self.notes[own] = self.subclassed.pop(path)
         shape = self.shape(node)
@@ -625,6 +627,8 @@ class Converter:
         given: dict[str, Any] = dict(zip(("input", "weight", "bias"), node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
         bias: Any = _held(given.get("bias"))
+        if self.computed_bias(node) is not None:
+            bias = None  # added after the product (linear_bias)
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, "F.linear with weights computed in the forward", hint="convcalc reads a module's own weights")
         self.learned_weights(node, "F.linear", weight, bias)
@@ -637,6 +641,23 @@ class Converter:
             {} if bias is not None else {"bias": False},
             inputs=(self.ref(node, given["input"]),),
         ), path
+
+    def computed_bias(self, node: Any) -> Any:
+        """The bias of `F.linear(x, self.qkv.weight, bias)` where the forward computes it from
+        parameters and buffers alone (BEiT's, EVA's and Swin-V2's `torch.cat((self.q_bias,
+        self.k_bias, self.v_bias))`, k's a zero buffer), else None: x @ W.T + b is the Linear of
+        W without a bias and an Add of b (linear_bias), each parameter counted once by its own
+        Parameter row and fvcore's count the product's alone, as torch's linear_flop_jit."""
+        given: dict[str, Any] = dict(zip(("input", "weight", "bias"), node.args, strict=False)) | dict(node.kwargs)
+        bias = _held(given.get("bias"))
+        if not _is_tensor(bias) or bias.op == "get_attr" or self.kinds.get(bias) not in (PARAMETER, CONSTANT):
+            return None
+        return bias
+
+    def linear_bias(self, node: Any, product: str) -> str:
+        """The Add of a computed bias (computed_bias) to the Linear row `product`: its name."""
+        added = Layer("Add", (), {}, inputs=(product, self.ref(node, self.computed_bias(node))))
+        return self.written(node, added, f"{node.name}_bias", self.shape(node))
 
     def ledger(self, node: Any, own: str, weights: list[str]) -> str | None:
         """The row whose weights the row `own` shares, None if it shares none; records the

@@ -313,12 +313,14 @@ TIMM = {"levit_128s": (3, 224, 224), "efficientformer_l1": (3, 224, 224)}
 TIMM |= {"xcit_nano_12_p16_224": (3, 224, 224), "convit_tiny": (3, 224, 224), "coat_lite_tiny": (3, 224, 224)}
 TIMM |= {"skresnet18": (3, 224, 224), "crossvit_tiny_240": (3, 240, 240), "mobilevitv2_050": (3, 256, 256)}
 TIMM |= {"efficientnet_b0": (3, 224, 224), "convnextv2_atto": (3, 224, 224), "resmlp_12_224": (3, 224, 224)}
-TIMM |= {"vit_small_patch16_rope_mixed_224": (3, 224, 224)}
+TIMM |= {"vit_small_patch16_rope_mixed_224": (3, 224, 224), "eva02_tiny_patch14_224": (3, 224, 224)}
+TIMM |= {"swinv2_tiny_window8_256": (3, 256, 256)}
 """timm's models a sweep found refused: LeViT's and EfficientFormer's attention biases gathered
 by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`), SKNet's and
 CrossViT's torch.stack, MobileViT-V2's expand_as, ConvNeXt-V2's x.norm and torch.addcmul (its
 global response normalization; ResMLP's affine), the rotary ViTs' `-x`, `sin` and `cos` (the
-mixed RoPE's chunk of learned frequencies recorded with no batch); and counted wrong: XCiT's and ConViT's
+mixed RoPE's chunk of learned frequencies recorded with no batch), EVA-02's and Swin-V2's
+F.linear with a bias the forward concatenates (`torch.cat((q_bias, k_bias, v_bias))`); and counted wrong: XCiT's and ConViT's
 weights asked only for their `.device` (a Parameter row beside the module that counts them),
 CoaT's convolutional position encodings, one module called by every block of a stage (its
 weights counted at each call). EfficientNet-B0's BatchNormAct2d (F.batch_norm and an activation
