@@ -937,3 +937,66 @@ def test_a_linear_bias_the_forward_concatenates_is_an_add_after_the_product(tmp_
         'Add(name="linear_bias", inputs=["qkv", "cat"])  # (None, 4, 24)',
     ]
     assert summarize(result.text, "qkv.yaml").totals.params == 8 * 24 + 8 + 8
+
+
+POWERS = """
+import math
+
+import torch
+from torch import nn
+
+
+class StarReLU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return self.scale * torch.relu(x) ** 2
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        side = int(math.sqrt(x.shape[1]))
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
+        x = torch.pow(x, exponent=3).sqrt() + torch.pow(x, torch.square(x))
+        return x.reshape(-1, side, side, 8)
+
+
+def net():
+    return nn.Sequential(StarReLU(), Net())
+
+
+def number_to_a_power():
+    class Two(nn.Module):
+        def forward(self, x):
+            return 2 ** x
+
+    return Two()
+"""
+
+
+def test_powers_and_square_roots_are_element_wise_and_math_sqrt_of_a_size_a_value(tmp_path: Path) -> None:
+    """CAFormer's StarReLU squares (`x ** 2`), an RMS norm written out squares and takes
+    torch.rsqrt, NesT takes math.sqrt of its token count (a size: no row); a tensor exponent
+    broadcasts as Multiply's inputs do; torch.square is Pow(2)."""
+    result = traced(tmp_path / "powers.py", POWERS, (4, 8))
+    assert spec_rows(result.text) == [
+        'Parameter((1,), name="0_scale")',
+        'ReLU(name="relu", inputs=["input"])  # (None, 4, 8)',
+        'Pow(2, name="pow_1")  # (None, 4, 8)',
+        'Multiply(name="mul", inputs=["0_scale", "pow_1"])  # (None, 4, 8)',
+        'Pow(2, name="pow_2")  # (None, 4, 8)',
+        'Mean(-1, keepdim=True, name="mean")  # (None, 4, 1)',
+        'Add(1e-06, name="add")  # (None, 4, 1)',
+        'Rsqrt(name="rsqrt")  # (None, 4, 1)',
+        'Multiply(name="mul_1", inputs=["mul", "rsqrt"])  # (None, 4, 8)',
+        'Pow(exponent=3, name="pow_3")  # (None, 4, 8)',
+        'Sqrt(name="sqrt_1")  # (None, 4, 8)',
+        'Pow(2, name="square", inputs=["mul_1"])  # (None, 4, 8)',
+        'Pow(name="pow_4", inputs=["mul_1", "square"])  # (None, 4, 8)',
+        'Add(name="add_1", inputs=["sqrt_1", "pow_4"])  # (None, 4, 8)',
+        'Reshape(-1, 2, 2, 8, name="reshape")  # (None, 2, 2, 8)',
+    ]
+    with pytest.raises(SpecError, match=r"a number raised to a tensor's power \(2 \*\* x\)"):
+        traced(tmp_path / "powers.py", POWERS, (4, 8), factory="number_to_a_power")

@@ -3778,6 +3778,10 @@ PYTORCH = {
             "reduction": ("str", "Specifies the reduction to apply to the output: 'none' | 'mean' | 'sum'."),
         },
     ),
+    "Pow": (
+        "torch.pow(input, exponent), x.pow(2), x ** 2, x ** y: each value raised to a power.",
+        {"exponent": ("Number, optional", "the power; without it, the second input.")},
+    ),
     "RMSNorm": (
         "Applies Root Mean Square Layer Normalization over a mini-batch of inputs.",
         {
@@ -3896,6 +3900,7 @@ PYTORCH = {
             "dims": ("int or tuple of ints, optional", "the axes along which to roll; one for each shift."),
         },
     ),
+    "Rsqrt": ("torch.rsqrt(input), x.rsqrt(): the reciprocal of each value's square root.", {}),
     "SELU": ("Applies the SELU function element-wise.", {"inplace": ("bool", "can optionally do the operation in-place.")}),
     "ScaledDotProductAttention": (
         "F.scaled_dot_product_attention(query, key, value, ...): attention, (..., L, Ev) from its inputs.",
@@ -3969,6 +3974,7 @@ PYTORCH = {
             "dim": ("int", "the dimension along which to split the tensor."),
         },
     ),
+    "Sqrt": ("torch.sqrt(input), x.sqrt(): the square root of each value.", {}),
     "Squeeze": (
         "torch.squeeze(input, dim=None), x.squeeze(dim): the input without its dims of size 1.",
         {

@@ -85,6 +85,10 @@ FUNCTIONS = {
     "normalize": "Normalize",
     "clamp": "Clamp",
     "exp": "Exp",
+    "sqrt": "Sqrt",
+    "rsqrt": "Rsqrt",
+    "pow": "Pow",
+    "square": "Pow",  # torch.square(x) is x ** 2: Pow(2)
     "neg": "Neg",
     "sin": "Sin",
     "cos": "Cos",
@@ -114,8 +118,9 @@ CREATED |= {"zeros", "ones", "full", "empty", "arange"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
 and device): with the sizes known, constants."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
-ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor"}
-"""Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
+ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor", "sqrt"}
+"""Operators on sizes the importer follows as values (an unknown batch stays unknown); math's
+functions among them (math.sqrt(N): NesT's grid side) are math's."""
 SPLIT_POINTS = ("indices", "sections", "indices_or_sections", "tensor_indices_or_sections")
 """torch.tensor_split's names for where it cuts (its overloads name them differently)."""
 DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
@@ -464,8 +469,12 @@ class Converter:
                 "repeat_interleave with a tensor of repeats: its output's size depends on their values",
                 hint="an int repeats is read; a tensor's values are not",
             )
-        if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
+        if name == "square":
+            rest = [2]
+        if kind in ("Add", "Subtract", "Multiply", "Divide", "Pow") and len(tensors) == 1 and not rest and not extra:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
+        if kind == "Pow" and not _is_tensor(args[0] if args else kwargs.get("input")):
+            raise self.fail(node, "a number raised to a tensor's power (2 ** x)", hint="convcalc's Pow raises a tensor")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
 
     def tensor_split(self, node: Any) -> Layer:

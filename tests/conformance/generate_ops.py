@@ -377,7 +377,7 @@ def torch_pad(g: Gen) -> None:
 
 def torch_arithmetic(g: Gen) -> None:
     shape = sizes(g, g.int(1, 3))
-    kind = g.pick(["Add", "Multiply", "Subtract", "Divide"])
+    kind = g.pick(["Add", "Multiply", "Subtract", "Divide", "Pow"])
     bad = g.bad_choice(["broadcast", "two_and_number"])
     if g.chance(0.5) and not bad:
         g.start(shape)
@@ -385,7 +385,7 @@ def torch_arithmetic(g: Gen) -> None:
         if g.chance(0.5):
             g.add(kind, number)
         else:
-            g.add(kind, other=number)
+            g.add(kind, **{"exponent" if kind == "Pow" else "other": number})  # torch.pow names its number so
         return
     other = tuple(1 if g.chance(0.4) else n for n in shape)  # the batch of 2 leads both
     if bad == "broadcast":
@@ -510,10 +510,10 @@ def torch_index(g: Gen) -> None:
 
 
 def torch_unary(g: Gen) -> None:
-    """Neg, Cos, Sin keep the shape; a slice after one makes some stacks impossible."""
+    """Neg, Cos, Sin, Exp, Sqrt, Rsqrt keep the shape; a slice after one makes some stacks impossible."""
     g.start(sizes(g, g.int(1, 3)))
     for _ in range(g.int(1, 3)):
-        g.add(g.pick(["Neg", "Cos", "Sin", "Exp"]))
+        g.add(g.pick(["Neg", "Cos", "Sin", "Exp", "Sqrt", "Rsqrt"]))
     if g.bad or g.chance(0.3):
         t_slice(g)
 

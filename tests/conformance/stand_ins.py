@@ -68,6 +68,7 @@ def torch_calls() -> dict[str, Call]:
         "Multiply": lambda *a, **k: operand(torch.multiply, a, k),
         "Subtract": lambda *a, **k: operand(torch.subtract, a, k),
         "Divide": lambda *a, **k: operand(torch.divide, a, k),
+        "Pow": lambda *a, **k: lambda x, *rest: torch.pow(x, *a, *k.values(), *rest),  # a number and a tensor: refused
         "Interpolate": lambda *a, **k: lambda x: F.interpolate(x, *a, **k),
         "Pad": lambda *a, **k: lambda x: F.pad(x, *a, **k),
         "Concat": lambda dim=1: lambda *xs: torch.cat(xs, dim),
@@ -79,6 +80,8 @@ def torch_calls() -> dict[str, Call]:
         "Cos": lambda: torch.cos,
         "Sin": lambda: torch.sin,
         "Exp": lambda: torch.exp,
+        "Sqrt": lambda: torch.sqrt,
+        "Rsqrt": lambda: torch.rsqrt,
         "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
         "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
         "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),

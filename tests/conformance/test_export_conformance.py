@@ -526,6 +526,7 @@ CASES = {
         "framework: pytorch\ninputs: {x: [4], y: [4]}\nlayers:\n- Divide(inputs=[x, y])\n"
         "- Divide(2, rounding_mode='floor')\n- Divide(rounding_mode='trunc', inputs=[-1, y])"
     ),
+    "torch-pow": "framework: pytorch\ninputs: {x: [4], y: [1]}\nlayers:\n- Pow(2)\n- Pow(exponent=0.5)\n- Pow(inputs=[-1, y])",
     "torch-reductions": (
         "framework: pytorch\ninput: [3, 4, 5]\nlayers:\n- Mean(1, dtype='float64', name='m')\n- Mean(inputs=input)\n"
         "- Sum(dim=-1, keepdim=True, dtype='float64', inputs=input)\n- Amax(1, inputs=input)\n- Amin((1, 2), inputs=input)\n"

@@ -42,6 +42,7 @@ from convcalc.ops.axes import (
 )
 from convcalc.ops.einsum import contract, path_macs
 from convcalc.ops.layout import format_shape
+from convcalc.ops.merge import broadcast
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.reshape import reshaped_by_batch
 from convcalc.ops.tensor import Built, Shape, integral
@@ -724,6 +725,8 @@ for _name, _call, _doc in (
     ("Cos", "torch.cos({0})", "torch.cos(input), x.cos(): the cosine of each value."),
     ("Sin", "torch.sin({0})", "torch.sin(input), x.sin(): the sine of each value."),
     ("Exp", "torch.exp({0})", "torch.exp(input), x.exp(): e to the power of each value."),
+    ("Sqrt", "torch.sqrt({0})", "torch.sqrt(input), x.sqrt(): the square root of each value."),
+    ("Rsqrt", "torch.rsqrt({0})", "torch.rsqrt(input), x.rsqrt(): the reciprocal of each value's square root."),
 ):
     own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
 
@@ -938,6 +941,33 @@ DIVIDE = Code(
     ),
 )
 own("Divide", Signature((("other", None),), (("rounding_mode", None),)), divide, Family.MERGE, merges=True, code=DIVIDE)
+
+
+def power(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.pow(input, exponent), x.pow(2), `x ** 2`, `x ** y`: each value raised to a power.
+
+    The exponent a number, or a second input that broadcasts with the first as Multiply's do
+    (CAFormer's StarReLU squares its input so; an RMS norm squares before its mean).
+
+    Args:
+        exponent (Number, optional): the power; without it, the second input.
+    """
+    if args["exponent"] is not None:
+        args.number("exponent")
+        if len(shapes) != 1:
+            raise LayerError(
+                f"Pow with exponent={args['exponent']!r} takes one input, found {len(shapes)}",
+                hint="a number stands for the exponent; leave exponent out to raise to a second input",
+                argument="inputs",
+                code="CC200",
+            )
+    elif len(shapes) != 2:
+        raise LayerError(f"Pow takes 2 inputs (or 1 and exponent=), found {len(shapes)}", argument="inputs", code="CC200")
+    return Built(broadcast(*shapes) if len(shapes) == 2 else shapes[0])
+
+
+POW = Code("torch.pow({0}, {1})", when=(("exponent", "torch.pow({0}, {exponent})"),))
+own("Pow", Signature((("exponent", None),)), power, Family.MERGE, merges=True, code=POW)
 
 
 # --- Resampling and padding: F.interpolate, F.pad (nn.Upsample and the padding modules' rules)
