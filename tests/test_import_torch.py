@@ -1000,3 +1000,89 @@ def test_powers_and_square_roots_are_element_wise_and_math_sqrt_of_a_size_a_valu
     ]
     with pytest.raises(SpecError, match=r"a number raised to a tensor's power \(2 \*\* x\)"):
         traced(tmp_path / "powers.py", POWERS, (4, 8), factory="number_to_a_power")
+
+
+STANDARDIZED = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ScaledStdConv2d(nn.Conv2d):  # timm's (NFNet), as its forward computes its weight
+    def __init__(self, cin, cout, k, stride=1, padding=0, bias=True):
+        super().__init__(cin, cout, k, stride=stride, padding=padding, bias=bias)
+        self.scale = self.weight[0].numel() ** -0.5
+        self.gain = nn.Parameter(torch.ones(cout, 1, 1, 1))
+
+    def forward(self, x):
+        weight = F.batch_norm(
+            self.weight.reshape(1, self.out_channels, -1), None, None,
+            weight=(self.gain * self.scale).view(-1), training=True, momentum=0., eps=1e-6,
+        ).reshape_as(self.weight)
+        return F.conv2d(x, weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class StdConv2d(nn.Conv2d):  # timm's (BiT)
+    def forward(self, x):
+        weight = F.batch_norm(
+            self.weight.reshape(1, self.out_channels, -1), None, None, training=True, momentum=0., eps=1e-8
+        ).reshape_as(self.weight)
+        return F.conv2d(x, weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class SkipInit(nn.Module):  # DM-NFNet's: a gain multiplied into x in place
+    def __init__(self):
+        super().__init__()
+        self.gain = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return x.mul_(self.gain)
+
+
+def net():
+    return nn.Sequential(ScaledStdConv2d(3, 8, 3, stride=2, padding=1), StdConv2d(8, 4, 1, bias=False), SkipInit())
+
+
+def eval_statistics():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mean", torch.zeros(3))
+            self.register_buffer("var", torch.ones(3))
+
+        def forward(self, x):
+            return F.batch_norm(x, self.mean, self.var)
+
+    return Net()
+"""
+
+
+def test_a_convolution_of_a_weight_the_forward_standardizes(tmp_path: Path) -> None:
+    """NFNet's ScaledStdConv2d and BiT's StdConv2d normalize each filter (F.batch_norm of the
+    batch's statistics on the weight, scaled by a gain) and convolve with it (F.conv2d): the
+    parameters are Parameter rows (torch's count: each once), the computation rows on them, the
+    BatchNorm and Convolution stand-ins take them as inputs; DM-NFNet's `x.mul_(self.gain)` reads
+    its gain as a Parameter."""
+    result = traced(tmp_path / "standardized.py", STANDARDIZED, (3, 8, 8))
+    assert spec_rows(result.text) == [
+        'Parameter((8, 3, 3, 3), name="0_weight")',
+        'Reshape(1, 8, 27, name="reshape")  # (1, 8, 27)',
+        'Parameter((8, 1, 1, 1), name="0_gain")',
+        'Multiply(0.19245008972987526, name="mul")  # (8, 1, 1, 1)',
+        'View(8, name="view")  # (8,)',
+        'BatchNorm(training=True, momentum=0.0, eps=1e-06, name="batch_norm", inputs=["reshape", "view"])  # (1, 8, 27)',
+        'Reshape(8, 3, 3, 3, name="reshape_as")  # (8, 3, 3, 3)',
+        'Parameter((8,), name="0_bias")',
+        'Convolution(stride=2, padding=1, name="conv2d", inputs=["input", "reshape_as", "0_bias"])  # (None, 8, 4, 4)',
+        'Parameter((4, 8, 1, 1), name="1_weight")',
+        'Reshape(1, 4, 8, name="reshape_1")  # (1, 4, 8)',
+        'BatchNorm(training=True, momentum=0.0, eps=1e-08, name="batch_norm_1")  # (1, 4, 8)',
+        'Reshape(4, 8, 1, 1, name="reshape_as_1")  # (4, 8, 1, 1)',
+        'Convolution(name="conv2d_1", inputs=["conv2d", "reshape_as_1"])  # (None, 4, 4, 4)',
+        'Parameter((), name="2_gain")',
+        'Multiply(name="mul_", inputs=["conv2d_1", "2_gain"])  # (None, 4, 4, 4)',
+    ]
+    report = summarize(result.text, "standardized.yaml")
+    assert report.totals.params == 8 * 27 + 8 + 8 + 4 * 8 + 1
+    with pytest.raises(SpecError, match=r"F\.batch_norm with running statistics but no norm module's weight"):
+        traced(tmp_path / "standardized.py", STANDARDIZED, (3, 4), factory="eval_statistics")

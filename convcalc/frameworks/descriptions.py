@@ -2510,6 +2510,14 @@ PYTORCH = {
             "pos_weight": ("Tensor | None", "a weight of positive examples to be broadcasted with target."),
         },
     ),
+    "BatchNorm": (
+        "F.batch_norm(input, None, None, weight=None, bias=None, training=True, momentum=0.1, eps=1e-05).",
+        {
+            "training": ("bool", "True: the batch's statistics (False needs running statistics, which this form has none of)."),
+            "momentum": ("float", "the running statistics' update rate (none here to update)."),
+            "eps": ("float", "added to the variance for numerical stability."),
+        },
+    ),
     "BatchNorm1d": (
         "Applies Batch Normalization over a 2D or 3D input.",
         {
@@ -2804,6 +2812,15 @@ PYTORCH = {
             "padding_mode": ("Literal['zeros', 'reflect', 'replicate', 'circular']", ""),
             "device": ("", ""),
             "dtype": ("", ""),
+        },
+    ),
+    "Convolution": (
+        "F.conv1d, F.conv2d, F.conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1).",
+        {
+            "stride": ("int or tuple of int", "the stride of the convolving kernel."),
+            "padding": ("int, tuple of int or str", "implicit padding on both sides, or 'valid' or 'same'."),
+            "dilation": ("int or tuple of int", "the spacing between kernel elements."),
+            "groups": ("int", "split the input into groups; in_channels must be divisible by it."),
         },
     ),
     "Cos": ("torch.cos(input), x.cos(): the cosine of each value.", {}),

@@ -105,6 +105,9 @@ NORMS = {
 }
 """torch.nn.functional's norms (their arguments in order) that a norm module's subclass calls
 with its own weights: the row is that module's norm."""
+GIVEN = frozenset({"Convolution", "BatchNorm"})
+"""The stand-ins of F.conv2d and F.batch_norm on weights the forward computes: the weights are
+their inputs, counted by their own rows."""
 CONVOLUTIONS = frozenset({"conv1d", "conv2d", "conv3d"})
 CONVOLUTION_ARGUMENTS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
 """F.conv2d and its kin, with a module's own weights (their arguments in order): a convolution."""
@@ -302,7 +305,7 @@ class Converter:
         own = self.unique(path)
         if node.op == "call_module":
             weights = [self.learned[f"{path}.{name}"] for name, _ in self.modules[path].named_parameters(remove_duplicate=False)]
-        elif name == "linear" or name in NORMS or name in CONVOLUTIONS:  # a layer of the weights it is handed
+        elif (name == "linear" or name in NORMS or name in CONVOLUTIONS) and layer.type not in GIVEN:  # of the weights handed
             weights = [self.learned[str(arg.target)] for arg in _attributes(node) if str(arg.target) in self.learned]
         else:  # an operation on a parameter's tensor (x @ self.m): the Parameter row counts it
             weights = []
@@ -711,6 +714,8 @@ class Converter:
         names = NORMS[name]
         given: dict[str, Any] = dict(zip(names, node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
+        if name == "batch_norm" and not _owns_weights(node):
+            return self.given_batch_norm(node, given), node.name
         if getattr(weight, "op", None) != "get_attr":
             raise self.fail(node, f"F.{name} without a module's own weight", hint="convcalc reads a norm module's weights")
         owner = str(weight.target).rpartition(".")[0]
@@ -725,6 +730,30 @@ class Converter:
         self.subclassed[owner] = f"F.{name} in the forward of a {type(module).__name__}"
         return Layer(kind, args, kwargs, inputs=(self.ref(node, given["input"]),)), owner
 
+    def given_batch_norm(self, node: Any, given: dict[str, Any]) -> Layer:
+        """`F.batch_norm(w, None, None, weight=gain, training=True, momentum=0., eps=eps)` on
+        tensors the forward computes (timm's weight standardization, each filter normalized):
+        the `BatchNorm` stand-in of the batch's statistics, its weight and bias (if any) inputs.
+        Running statistics without a norm module's weight are refused, as is a bias without a weight."""
+        if any(given.get(key) is not None for key in ("running_mean", "running_var")):
+            raise self.fail(
+                node,
+                "F.batch_norm with running statistics but no norm module's weight",
+                hint="convcalc reads a norm module's, or the batch's statistics (running_mean=None, training=True)",
+            )
+        tensors = [given.get("input"), given.get("weight"), given.get("bias")]
+        if tensors[1] is None and tensors[2] is not None:
+            raise self.fail(
+                node, "F.batch_norm with a bias and no weight", hint="convcalc's BatchNorm takes [input, weight, bias]"
+            )
+        inputs = tuple(self.ref(node, tensor) for tensor in tensors if tensor is not None)
+        kwargs: dict[str, object] = {}
+        for key, default in (("training", False), ("momentum", 0.1), ("eps", 1e-5)):
+            value = self.literal(node, given.get(key, default))
+            if value != default:
+                kwargs[key] = value
+        return Layer("BatchNorm", (), kwargs, inputs=inputs)
+
     def convolution(self, node: Any, name: str) -> tuple[Layer, str]:
         """`F.conv2d(x, self.weight, self.bias, self.stride, (0, 0), self.dilation, self.groups)`
         in the forward of a subclass of nn.Conv2d (timm's Conv2dSame pads first, then convolves
@@ -733,6 +762,8 @@ class Converter:
         given: dict[str, Any] = dict(zip(CONVOLUTION_ARGUMENTS, node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
         bias: Any = _held(given.get("bias"))
+        if not _owns_weights(node):
+            return self.given_convolution(node, given), node.name
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, f"F.{name} with weights computed in the forward", hint="convcalc reads a module's own weights")
         self.learned_weights(node, f"F.{name}", weight, bias)
@@ -754,6 +785,19 @@ class Converter:
         kernel = _simplified(tuple(dims[2:]))
         layer = Layer(f"Conv{name[-2]}d", (dims[1] * groups, dims[0], kernel), kwargs, inputs=(self.ref(node, given["input"]),))
         return layer, path
+
+    def given_convolution(self, node: Any, given: dict[str, Any]) -> Layer:
+        """`F.conv2d(x, weight, self.bias, ...)` with a weight the forward computes from the
+        module's parameters (NFNet's ScaledStdConv2d, BiT's StdConv2d standardize theirs): the
+        `Convolution` stand-in of the call's arguments, the weight and bias its inputs, the
+        parameters counted by their own rows."""
+        kwargs: dict[str, object] = {}
+        for key, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
+            value = _simplified(self.literal(node, given.get(key, default)))
+            if value != default:
+                kwargs[key] = value
+        tensors = [given["input"], given["weight"], given.get("bias")]
+        return Layer("Convolution", (), kwargs, inputs=tuple(self.ref(node, tensor) for tensor in tensors if tensor is not None))
 
     def unbind(self, node: Any) -> None:
         """`q, k, v = qkv.unbind(0)` (timm's attention): a `Select(dim, i)` for each piece, which
@@ -1089,14 +1133,26 @@ def _linear_weights(node: Any) -> bool:
     if not node.users:
         return False
     for user in node.users:
-        if _name(user) in ("linear", *NORMS, *CONVOLUTIONS) and user.args[:1] != (node,):
+        if _name(user) in ("linear", *NORMS, *CONVOLUTIONS) and user.args[:1] != (node,) and _owns_weights(user):
             continue
         if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
             continue
-        if _only_mutated(user) or (_mutation(user) and not user.users) or _reads_size(user):
-            continue
+        if _only_mutated(user) or (_mutation(user) and not user.users and user.args[:1] == (node,)) or _reads_size(user):
+            continue  # (changed in place itself: `x.mul_(gain)` reads the gain, DM-NFNet's skip-init)
         return False
     return True
+
+
+def _owns_weights(node: Any) -> bool:
+    """Whether F.conv2d (1-3 d) or F.batch_norm reads a module's own weight (through PASSED
+    calls), the layer then that module's; False where the forward computes it (a weight
+    standardized), or where F.batch_norm takes neither weight nor running statistics of one."""
+    name = _name(node)
+    arguments = CONVOLUTION_ARGUMENTS if name in CONVOLUTIONS else NORMS.get(name)
+    if arguments is None:
+        return True
+    given: dict[str, Any] = dict(zip(arguments, node.args, strict=False)) | dict(node.kwargs)
+    return getattr(_held(given.get("weight")), "op", None) == "get_attr"
 
 
 def _reads_size(node: Any) -> bool:

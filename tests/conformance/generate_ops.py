@@ -575,6 +575,49 @@ def torch_bounded(g: Gen) -> None:
             return
 
 
+def torch_given(g: Gen) -> None:
+    """F.conv1d/2d/3d (`Convolution`) and F.batch_norm of the batch's statistics (`BatchNorm`)
+    on weights given as inputs: each weight the first sample of an extra input (`Select(0, 0)`,
+    as a spec's inputs lead with the batch); refused: channels the weight does not take, groups
+    that do not divide, a bias or norm weight of the wrong size, a kernel larger than the
+    padded input, training=False (no running statistics)."""
+    if g.chance(0.3):
+        channels, length = g.int(1, 5), g.int(1, 6)
+        bad = g.bad_choice(["eval", "weight"])
+        g.start((channels, length), w=(channels + (1 if bad == "weight" else 0),))
+        g.add("Select", 0, 0, inputs=("w",))
+        kwargs: dict[str, Any] = {"momentum": g.pick([0.0, 0.1])} | ({"eps": 1e-6} if g.chance(0.5) else {})
+        training = bad != "eval"
+        given = ("x", "l0") if g.chance(0.7) else ("x",)
+        g.add("BatchNorm", training, **kwargs, inputs=given) if g.chance(0.5) else g.add(
+            "BatchNorm", training=training, **kwargs, inputs=given
+        )
+        return
+    rank = g.int(1, 3)
+    groups = g.pick([1, 1, 2])
+    bad = g.bad_choice(["channels", "groups", "bias", "kernel"])
+    spatial = [g.int(3, 7) for _ in range(rank)]
+    per_group = g.int(1, 3)
+    out = groups * g.int(1, 3) + (1 if bad == "groups" and groups > 1 else 0)
+    if bad == "groups" and groups == 1:
+        groups, out = 2, 3
+    kernel = [g.int(1, 3) for _ in range(rank)]
+    padding = g.pick([0, 1, "same", "valid"])
+    stride = 1 if padding == "same" else g.pick([1, 2])
+    if bad == "kernel":
+        padding, kernel = 0, [n + 1 for n in spatial]
+    channels = per_group * groups + (1 if bad == "channels" else 0)
+    bias = out + (1 if bad == "bias" else 0)
+    g.start((channels, *spatial), w=(out, per_group, *kernel), b=(bias,))
+    g.add("Select", 0, 0, inputs=("w",))
+    g.add("Select", 0, 0, inputs=("b",))
+    kwargs = {"stride": stride, "padding": padding, "groups": groups} if g.chance(0.7) else {}
+    if not kwargs and (groups > 1 or bad == "kernel"):
+        kwargs = {"groups": groups}
+    given = ("x", "l0", "l1") if g.chance(0.6) or bad == "bias" else ("x", "l0")
+    g.add("Convolution", **kwargs, inputs=given)
+
+
 # --- Keras (the batch axis is None, axis 0 of keras.ops)
 
 
@@ -687,6 +730,7 @@ TORCH = {
     "unary": (torch_unary, 20),
     "bounded": (torch_bounded, 30),
     "einsum": (torch_einsum, 40),
+    "given": (torch_given, 40),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

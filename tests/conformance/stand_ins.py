@@ -31,6 +31,10 @@ def operand(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     return lambda first: function(first, other, **kwargs)
 
 
+BATCH_NORM = ("training", "momentum", "eps")
+"""F.batch_norm's arguments after its tensors, as convcalc's BatchNorm takes them positionally."""
+
+
 @cache
 def torch_calls() -> dict[str, Call]:
     import torch
@@ -85,6 +89,8 @@ def torch_calls() -> dict[str, Call]:
         "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
         "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
         "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),
+        "Convolution": lambda *a, **k: lambda x, w, *b: getattr(F, f"conv{w.dim() - 2}d")(x, w, *b, *a, **k),
+        "BatchNorm": lambda *a, **k: lambda x, *w: F.batch_norm(x, None, None, *w, **dict(zip(BATCH_NORM, a)), **k),
     }
 
 

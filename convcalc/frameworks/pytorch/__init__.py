@@ -4,7 +4,8 @@ modules: layers.py (convolutions, pooling, padding, normalization, activations, 
 merges), sequence.py (embedding, recurrent modules, attention, the Transformer family),
 functions.py (tensor functions and methods: permute, view, chunk, matmul,
 scaled_dot_product_attention...), cells.py (RNNCell, LSTMCell, GRUCell), bilinear.py, bags.py
-(EmbeddingBag), sliding.py (Fold, Unfold, MaxUnpool) and torchvision.py (Conv2dNormActivation,
+(EmbeddingBag), sliding.py (Fold, Unfold, MaxUnpool), given.py (F.conv2d and F.batch_norm on
+weights the forward computes) and torchvision.py (Conv2dNormActivation,
 SqueezeExcitation, StochasticDepth); parameters.py holds the parameter tensor and the buffer.
 
 Each module is imported the first time one of the names written beside it is looked up
@@ -42,6 +43,7 @@ PYTORCH = Vocabulary(
         ),
         "convcalc.frameworks.parameters:PYTORCH_TYPES": "Parameter Buffer",
         "convcalc.frameworks.pytorch.cells": "RNNCell LSTMCell GRUCell",
+        "convcalc.frameworks.pytorch.given": "Convolution BatchNorm",
         "convcalc.frameworks.pytorch.bilinear": "Bilinear",
         "convcalc.frameworks.pytorch.bags": "EmbeddingBag",
         "convcalc.frameworks.pytorch.sliding": "Unfold Fold MaxUnpool1d MaxUnpool2d MaxUnpool3d",
