@@ -1086,3 +1086,30 @@ def test_a_convolution_of_a_weight_the_forward_standardizes(tmp_path: Path) -> N
     assert report.totals.params == 8 * 27 + 8 + 8 + 4 * 8 + 1
     with pytest.raises(SpecError, match=r"F\.batch_norm with running statistics but no norm module's weight"):
         traced(tmp_path / "standardized.py", STANDARDIZED, (3, 4), factory="eval_statistics")
+
+
+HALOS = """
+import torch
+from torch import nn
+
+
+class Halo(nn.Module):  # timm's HaloAttn takes each block's halo so
+    def forward(self, x):
+        kv = x.unfold(2, 6, 4).unfold(3, 6, 4)
+        return kv.reshape(-1, 4, 9, 36)
+
+
+def net():
+    return Halo()
+"""
+
+
+def test_tensor_unfold_is_a_window_per_step_along_a_dim(tmp_path: Path) -> None:
+    """HaloNet's x.unfold(dimension, size, step) (Tensor's, not F.unfold): TensorUnfold, the
+    dim counting windows, a new last dim holding each."""
+    result = traced(tmp_path / "halos.py", HALOS, (4, 14, 14))
+    assert spec_rows(result.text) == [
+        'TensorUnfold(2, 6, 4, name="unfold")  # (None, 4, 3, 14, 6)',
+        'TensorUnfold(3, 6, 4, name="unfold_1")  # (None, 4, 3, 3, 6, 6)',
+        'Reshape(-1, 4, 9, 36, name="reshape")  # (None, 4, 9, 36)',
+    ]

@@ -4045,6 +4045,14 @@ PYTORCH = {
     ),
     "Tanh": ("Applies the Hyperbolic Tangent (Tanh) function element-wise.", {}),
     "Tanhshrink": ("Applies the element-wise Tanhshrink function.", {}),
+    "TensorUnfold": (
+        "x.unfold(dimension, size, step): every window of size along dimension, step apart.",
+        {
+            "dimension": ("int", "the dimension in which unfolding happens."),
+            "size": ("int", "the size of each slice that is unfolded."),
+            "step": ("int", "the step between each slice."),
+        },
+    ),
     "Threshold": (
         "Thresholds each element of the input Tensor.",
         {

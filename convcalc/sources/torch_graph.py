@@ -416,8 +416,8 @@ class Converter:
 
     def function_call(self, node: Any, name: str) -> Layer:
         kind = FUNCTIONS.get(name)
-        if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dim, size, step), not F.unfold
-            kind = None
+        if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dimension, size, step), not F.unfold
+            kind = "TensorUnfold"
         if kind is None:
             raise self.fail(
                 node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"

@@ -575,6 +575,25 @@ def torch_bounded(g: Gen) -> None:
             return
 
 
+def torch_unfold(g: Gen) -> None:
+    """x.unfold(dimension, size, step), once or twice (HaloNet's blocks: along H, then W); a
+    reshape after it sometimes; refused: a window longer than the dim, a step of 0, a dim out
+    of range."""
+    g.start(sizes(g, g.int(1, 3), 1, 7))
+    bad = g.bad_choice(["size", "step", "dim"])
+    for _ in range(g.int(1, 2)):
+        if not g.alive:
+            return
+        rank = len(g.shape)
+        dim = rank + g.int(0, 1) if bad == "dim" else some_axes(g, rank, 1)[0]
+        length = g.shape[dim] if bad != "dim" and g.shape[dim] is not None else 2
+        size = length + 1 if bad == "size" else g.int(1, length)
+        step = 0 if bad == "step" else g.int(1, 3)
+        g.add("TensorUnfold", dim, size, step) if g.chance(0.6) else g.add("TensorUnfold", dimension=dim, size=size, step=step)
+    if g.alive and g.chance(0.3):
+        g.add("Reshape", -1)
+
+
 def torch_given(g: Gen) -> None:
     """F.conv1d/2d/3d (`Convolution`) and F.batch_norm of the batch's statistics (`BatchNorm`)
     on weights given as inputs: each weight the first sample of an extra input (`Select(0, 0)`,
@@ -731,6 +750,7 @@ TORCH = {
     "bounded": (torch_bounded, 30),
     "einsum": (torch_einsum, 40),
     "given": (torch_given, 40),
+    "tensor_unfold": (torch_unfold, 30),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

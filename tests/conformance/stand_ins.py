@@ -78,6 +78,7 @@ def torch_calls() -> dict[str, Call]:
         "Concat": lambda dim=1: lambda *xs: torch.cat(xs, dim),
         "Select": lambda *a, **k: lambda x: torch.select(x, *a, **k),
         "Roll": lambda *a, **k: lambda x: torch.roll(x, *a, **k),
+        "TensorUnfold": method("unfold"),
         "Slice": lambda *a, **k: lambda x: torch.ops.aten.slice.Tensor(x, *a, **k),
         "Index": lambda dim=0: lambda x, index: x[(slice(None),) * dim + (index.long(),)],  # extra inputs: float zeros
         "Neg": lambda: torch.neg,

@@ -614,6 +614,46 @@ def rolled_axes(args: Args, shape: Shape) -> Axes:
     return mixing(len(shape), *roll_dims(args, shape))
 
 
+def unfolded(args: Args, shape: Shape) -> tuple[int, Shape]:
+    """The dim Tensor.unfold slides along, and its output shape, with torch's checks."""
+    axis = axis_index(args.int("dimension"), len(shape), "dimension")
+    size, step = args.int("size"), args.int("step")
+    if size < 0:
+        raise args.error("size", f"an integer >= 0 (size is {size} but must be >= 0)")
+    if step <= 0:
+        raise args.error("step", f"an integer > 0 (step is {step} but must be > 0)")
+    if size == 0:
+        raise args.error("size", "an integer > 0", hint="a window of 0 makes an empty tensor")
+    length = shape[axis]
+    if length is not None and size > length:
+        raise LayerError(
+            f"maximum size for tensor at dimension {axis} is {length} but size is {size}", argument="size", code="CC200"
+        )
+    count = None if length is None else (length - size) // step + 1
+    return axis, (*shape[:axis], count, *shape[axis + 1 :], size)
+
+
+def tensor_unfold(args: Args, shape: Shape) -> Built:
+    """x.unfold(dimension, size, step): every window of `size` along `dimension`, `step` apart.
+
+    The dim becomes the number of windows, (length - size) // step + 1, and a new last dim
+    holds each window's `size` values (HaloNet's attention takes its blocks' halos so).
+
+    Args:
+        dimension (int): the dimension in which unfolding happens.
+        size (int): the size of each slice that is unfolded.
+        step (int): the step between each slice.
+    """
+    return Built(unfolded(args, shape)[1])
+
+
+def tensor_unfolded_axes(args: Args, shape: Shape) -> Axes:
+    """Each axis stays in place, the unfolded one now counting windows (values of several
+    positions in each: a field ends there); the new last axis is a window's own."""
+    axis, _ = unfolded(args, shape)
+    return Axes((*range(len(shape)), None), (axis,))
+
+
 def slice_range(args: Args, shape: Shape) -> tuple[int, tuple[int, int] | None, int]:
     """The dim sliced, the first position kept and how many (None when its size is unknown),
     and the step."""
@@ -699,6 +739,15 @@ own(
     Family.ROLL,
     axes=rolled_axes,
     code=Code("torch.roll({0}, {shifts}, {dims})"),
+)
+own(
+    "TensorUnfold",
+    Signature((("dimension", REQUIRED), ("size", REQUIRED), ("step", REQUIRED))),
+    tensor_unfold,
+    Family.RESHAPE,
+    positions=Positions.AXES,
+    axes=tensor_unfolded_axes,
+    code=Code("{0}.unfold({dimension}, {size}, {step})"),
 )
 own(
     "Slice",
