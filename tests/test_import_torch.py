@@ -1113,3 +1113,53 @@ def test_tensor_unfold_is_a_window_per_step_along_a_dim(tmp_path: Path) -> None:
         'TensorUnfold(3, 6, 4, name="unfold_1")  # (None, 4, 3, 3, 6, 6)',
         'Reshape(-1, 4, 9, 36, name="reshape")  # (None, 4, 9, 36)',
     ]
+
+
+EXTREMES = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        values, indices = x.min(dim=-1, keepdim=True)
+        return x.max(1)[0] + values.squeeze(-1) + indices.squeeze(-1) + torch.max(x)
+
+
+def net():
+    return Net()
+
+
+def pairwise():
+    class Larger(nn.Module):
+        def forward(self, x):
+            return torch.max(x, x + 1)
+
+    return Larger()
+"""
+
+
+def test_max_and_min_over_a_dim_are_values_and_indices(tmp_path: Path) -> None:
+    """VOLO's `aux.max(1)[0]`: Max(1), its first output the values; the indices `name[1]`; over
+    every dim a 0-d tensor; torch.max of two tensors is refused in a line."""
+    result = traced(tmp_path / "extremes.py", EXTREMES, (6, 6))
+    rows = spec_rows(result.text)
+    assert rows[:2] == [
+        'Min(dim=-1, keepdim=True, name="min_1")  # (None, 6, 1), (None, 6, 1)',
+        'Max(1, name="max_1", inputs=["input"])  # (None, 6), (None, 6)',
+    ]
+    assert 'Squeeze(-1, name="squeeze_1", inputs=["min_1[1]"])  # (None, 6)' in rows
+    assert 'Max(name="max_2", inputs=["input"])  # ()' in rows
+    with pytest.raises(SpecError, match=r"torch.max of two tensors"):
+        traced(tmp_path / "extremes.py", EXTREMES, (6, 6), factory="pairwise")
+
+
+def test_a_tensor_made_from_the_batchs_size_is_refused_in_a_line(tmp_path: Path) -> None:
+    """EdgeNeXt's positional encoding starts from torch.zeros(B, H, W): a constant but for its
+    batch, which a Buffer (no batch) cannot be; refused, saying so."""
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        return x + torch.zeros((x.shape[0], 4)).to(x.device)\n\n\ndef net():\n    return Net()\n"
+    )
+    with pytest.raises(SpecError, match=r"torch.zeros of sizes that include the batch"):
+        traced(tmp_path / "zeros.py", source, (4,))

@@ -3572,6 +3572,13 @@ PYTORCH = {
         },
     ),
     "Matmul": ("torch.matmul(input, other), a @ b: the matrix product of its two inputs.", {}),
+    "Max": (
+        "torch.max(input, dim=None, keepdim=False), x.max(...): the largest value over dim.",
+        {
+            "dim": ("int, optional", "the dimension to reduce; None for every one."),
+            "keepdim": ("bool", "whether the output keeps the reduced dim, as size 1."),
+        },
+    ),
     "MaxPool1d": (
         "Applies a 1D max pooling over an input signal composed of several input planes.",
         {
@@ -3638,6 +3645,13 @@ PYTORCH = {
             "dim": ("int or tuple of ints, optional", "the dimension or dimensions to reduce."),
             "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
             "dtype": ("str, optional", "the data type of the result; no effect on its shape."),
+        },
+    ),
+    "Min": (
+        "torch.min(input, dim=None, keepdim=False), x.min(...): the smallest value over dim.",
+        {
+            "dim": ("int, optional", "the dimension to reduce; None for every one."),
+            "keepdim": ("bool", "whether the output keeps the reduced dim, as size 1."),
         },
     ),
     "Mish": ("Applies the Mish function, element-wise.", {"inplace": ("bool", "")}),

@@ -69,6 +69,8 @@ FUNCTIONS = {
     "sum": "Sum",
     "amax": "Amax",
     "amin": "Amin",
+    "max": "Max",
+    "min": "Min",
     "norm": "Norm",
     "chunk": "Chunk",
     "split": "Split",
@@ -418,6 +420,12 @@ class Converter:
         kind = FUNCTIONS.get(name)
         if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dimension, size, step), not F.unfold
             kind = "TensorUnfold"
+        if kind is None and name in CREATED:  # a size of the batch made it the input's (kind)
+            raise self.fail(
+                node,
+                f"torch.{name} of sizes that include the batch (EdgeNeXt's torch.zeros(B, H, W))",
+                hint="convcalc folds a tensor made from sizes alone into one Buffer, which has no batch",
+            )
         if kind is None:
             raise self.fail(
                 node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"
@@ -474,6 +482,12 @@ class Converter:
             )
         if name == "square":
             rest = [2]
+        if kind in ("Max", "Min") and len(tensors) != 1:
+            raise self.fail(
+                node,
+                f"torch.{name} of two tensors (the larger or smaller of each pair)",
+                hint=f"convcalc's {kind} reduces one tensor: torch.{name}(x) or torch.{name}(x, dim)",
+            )
         if kind in ("Add", "Subtract", "Multiply", "Divide", "Pow") and len(tensors) == 1 and not rest and not extra:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
         if kind == "Pow" and not _is_tensor(args[0] if args else kwargs.get("input")):

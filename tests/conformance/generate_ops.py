@@ -181,6 +181,24 @@ def torch_reduce(g: Gen) -> None:
             t_reduce(g)
 
 
+def torch_extremum(g: Gen) -> None:
+    """torch.max and torch.min over a dim (the values, and the indices read as `l0[1]`) or over
+    every dim (a 0-d tensor); refused: a dim out of range, a tuple of dims, keepdim without a dim."""
+    g.start(sizes(g, g.int(1, 3), 1, 6))
+    kind = g.pick(["Max", "Min"])
+    bad = g.bad_choice(["range", "tuple", "keepdim"])
+    rank = len(g.shape)
+    if bad == "keepdim" or (not bad and g.chance(0.2)):
+        g.add(kind, keepdim=True) if bad else g.add(kind)
+        return
+    dim = rank + g.int(0, 1) if bad == "range" else some_axes(g, rank, 1)[0]
+    value: Any = (dim,) if bad == "tuple" else dim
+    kwargs: dict[str, Any] = {"keepdim": True} if g.chance(0.4) else {}
+    g.add(kind, value, **kwargs) if g.chance(0.6) else g.add(kind, dim=value, **kwargs)
+    if g.alive and g.chance(0.5):
+        g.add("Neg", inputs=("l0[1]",))
+
+
 def t_split(g: Gen) -> bool:
     shape = g.shape
     rank = len(shape)
@@ -751,6 +769,7 @@ TORCH = {
     "einsum": (torch_einsum, 40),
     "given": (torch_given, 40),
     "tensor_unfold": (torch_unfold, 30),
+    "extremum": (torch_extremum, 30),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

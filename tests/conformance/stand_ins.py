@@ -63,6 +63,8 @@ def torch_calls() -> dict[str, Call]:
         "Sum": lambda *a, **k: lambda x: torch.sum(x, *a, **k),
         "Amax": lambda *a, **k: lambda x: torch.amax(x, *a, **k),
         "Amin": lambda *a, **k: lambda x: torch.amin(x, *a, **k),
+        "Max": lambda *a, **k: lambda x: torch.max(x, *a, **k),
+        "Min": lambda *a, **k: lambda x: torch.min(x, *a, **k),
         "Norm": lambda *a, **k: lambda x: torch.norm(x, *a, **k),
         "Chunk": lambda *a, **k: lambda x: torch.chunk(x, *a, **k),
         "Split": lambda *a, **k: lambda x: torch.split(x, *a, **k),

@@ -433,6 +433,56 @@ def amin(args: Args, shape: Shape) -> Built:
     return reduce(args, shape)
 
 
+def extremum_axis(args: Args, shape: Shape) -> int | None:
+    """The dim torch.max and torch.min reduce (an int: they take no tuple), None for every dim."""
+    if args["dim"] is None:
+        if args.bool("keepdim"):
+            raise args.error("keepdim", "False without dim", hint="torch.max(input) reduces every dim; give dim to keep it")
+        return None
+    return axis_index(args.int("dim"), len(shape))
+
+
+def extremum(args: Args, shape: Shape) -> Built:
+    axis = extremum_axis(args, shape)
+    if axis is None:
+        return Built(())
+    values = reduced(shape, (axis,), args.bool("keepdim"))
+    return Built(values, extra_outputs=(values,))
+
+
+def maximum(args: Args, shape: Shape) -> Built:
+    """torch.max(input, dim=None, keepdim=False), x.max(...): the largest value over `dim`.
+
+    With a dim, two outputs: the values, and `name[1]` the indices where they lie (VOLO takes
+    `aux.max(1)[0]`); without one, the largest of all, a 0-d tensor.
+
+    Args:
+        dim (int, optional): the dimension to reduce; None for every one.
+        keepdim (bool): whether the output keeps the reduced dim, as size 1.
+    """
+    return extremum(args, shape)
+
+
+def minimum(args: Args, shape: Shape) -> Built:
+    """torch.min(input, dim=None, keepdim=False), x.min(...): the smallest value over `dim`.
+
+    With a dim, two outputs: the values, and `name[1]` the indices where they lie; without one,
+    the smallest of all, a 0-d tensor.
+
+    Args:
+        dim (int, optional): the dimension to reduce; None for every one.
+        keepdim (bool): whether the output keeps the reduced dim, as size 1.
+    """
+    return extremum(args, shape)
+
+
+def extremum_axes(args: Args, shape: Shape) -> Axes:
+    """Values are mixed along the reduced dim (every dim without one), which stays (keepdim) or goes."""
+    axis = extremum_axis(args, shape)
+    axes = tuple(range(len(shape))) if axis is None else (axis,)
+    return Axes(tuple(i for i in range(len(shape)) if args.bool("keepdim") or i not in axes), axes)
+
+
 def reduced_axes(args: Args, shape: Shape) -> Axes:
     """Values are mixed along the reduced axes, which stay (keepdim) or go."""
     axes = reduction_axes(args, shape)
@@ -481,6 +531,9 @@ for _name, _build in (("Mean", mean), ("Sum", total)):
 for _name, _build in (("Amax", amax), ("Amin", amin)):
     _code = Code(f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}})")
     own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
+for _name, _build in (("Max", maximum), ("Min", minimum)):
+    _code = Code(f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}})")
+    own(_name, Signature((("dim", None), ("keepdim", False))), _build, Family.REDUCTION, axes=extremum_axes, code=_code)
 _NORM_CALL = "torch.norm({0}{+p}{+dim}{+keepdim}"
 own(
     "Norm",
