@@ -1163,3 +1163,41 @@ def test_a_tensor_made_from_the_batchs_size_is_refused_in_a_line(tmp_path: Path)
     )
     with pytest.raises(SpecError, match=r"torch.zeros of sizes that include the batch"):
         traced(tmp_path / "zeros.py", source, (4,))
+
+
+RMS_NORMS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class RmsNorm(nn.Module):  # timm's: an nn.Module of its own, no torch.nn norm's subclass
+    def __init__(self, channels, eps=1e-6):
+        super().__init__()
+        self.normalized_shape, self.eps = (channels,), eps
+        self.weight = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+
+class Plain(nn.Module):
+    def forward(self, x):
+        return F.rms_norm(x, (8,))
+
+
+def net():
+    return nn.Sequential(RmsNorm(8), Plain())
+"""
+
+
+def test_f_rms_norm_is_the_rms_norm_of_the_calls_arguments(tmp_path: Path) -> None:
+    """F.rms_norm with a module's own weight (timm's RmsNorm, ViT-XP's and AIMv2's norms) is
+    nn.RMSNorm of the call's shape and eps, its weight counted, named by that module; without a
+    weight, elementwise_affine=False."""
+    result = traced(tmp_path / "rms.py", RMS_NORMS, (4, 8))
+    assert spec_rows(result.text) == [
+        'RMSNorm(8, eps=1e-06, name="0")  # (None, 4, 8)',
+        'RMSNorm(8, elementwise_affine=False, name="rms_norm_1")  # (None, 4, 8)',
+    ]
+    assert summarize(result.text, "rms.yaml").totals.params == 8

@@ -104,6 +104,7 @@ NORMS = {
     "batch_norm": ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"),
     "layer_norm": ("input", "normalized_shape", "weight", "bias", "eps"),
     "group_norm": ("input", "num_groups", "weight", "bias", "eps"),
+    "rms_norm": ("input", "normalized_shape", "weight", "eps"),
 }
 """torch.nn.functional's norms (their arguments in order) that a norm module's subclass calls
 with its own weights: the row is that module's norm."""
@@ -728,6 +729,8 @@ class Converter:
         names = NORMS[name]
         given: dict[str, Any] = dict(zip(names, node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
+        if name == "rms_norm":
+            return self.rms_norm(node, given)
         if name == "batch_norm" and not _owns_weights(node):
             return self.given_batch_norm(node, given), node.name
         if getattr(weight, "op", None) != "get_attr":
@@ -743,6 +746,24 @@ class Converter:
         args, kwargs = module_arguments(module, self.vocabulary.types[kind].signature)
         self.subclassed[owner] = f"F.{name} in the forward of a {type(module).__name__}"
         return Layer(kind, args, kwargs, inputs=(self.ref(node, given["input"]),)), owner
+
+    def rms_norm(self, node: Any, given: dict[str, Any]) -> tuple[Layer, str]:
+        """`F.rms_norm(x, self.normalized_shape, self.weight, self.eps)` (timm's RmsNorm, an
+        nn.Module of its own): nn.RMSNorm of the call's own arguments, whose weight is the one
+        it is handed, named by the module that holds it (the node's name without a weight)."""
+        weight: Any = _held(given.get("weight"))
+        if weight is not None and getattr(weight, "op", None) != "get_attr":
+            raise self.fail(node, "F.rms_norm with a weight computed in the forward", hint="convcalc reads a module's own weight")
+        self.learned_weights(node, "F.rms_norm", weight)
+        kwargs: dict[str, object] = {}
+        eps = self.literal(node, given.get("eps"))
+        if eps is not None:
+            kwargs["eps"] = eps
+        if weight is None:
+            kwargs["elementwise_affine"] = False
+        shape = _simplified(self.literal(node, given["normalized_shape"]))
+        owner = str(weight.target).rpartition(".")[0] if weight is not None else ""
+        return Layer("RMSNorm", (shape,), kwargs, inputs=(self.ref(node, given["input"]),)), owner or node.name
 
     def given_batch_norm(self, node: Any, given: dict[str, Any]) -> Layer:
         """`F.batch_norm(w, None, None, weight=gain, training=True, momentum=0., eps=eps)` on
