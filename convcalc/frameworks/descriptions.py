@@ -3022,6 +3022,10 @@ PYTORCH = {
             "_random_samples": ("", ""),
         },
     ),
+    "FullLike": (
+        "torch.full_like(input, fill_value), torch.zeros_like / ones_like(input): a tensor of the input's shape, every value fill_value.",
+        {"fill_value": ("number or bool", "the value of every element.")},
+    ),
     "GELU": (
         "Applies the Gaussian Error Linear Units function.",
         {"approximate": ("str", "the gelu approximation algorithm to use: 'none' | 'tanh'.")},

@@ -91,6 +91,9 @@ FUNCTIONS = {
     "rsqrt": "Rsqrt",
     "pow": "Pow",
     "square": "Pow",  # torch.square(x) is x ** 2: Pow(2)
+    "zeros_like": "FullLike",
+    "ones_like": "FullLike",
+    "full_like": "FullLike",
     "neg": "Neg",
     "sin": "Sin",
     "cos": "Cos",
@@ -119,10 +122,17 @@ PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
 """Methods that change no shape: the tensor they are called on."""
 BOUND = frozenset({"max_pool2d", "avg_pool2d", "dropout", "softmax", "log_softmax", "interpolate", "pad"})
 """Functions whose positional order is not their module's: their arguments are passed by name."""
-CREATED = frozenset({"new_zeros", "new_ones", "new_full", "new_empty", "zeros_like", "ones_like", "full_like", "empty_like"})
-CREATED |= {"zeros", "ones", "full", "empty", "arange"}
+LIKE = frozenset({"zeros_like", "ones_like", "full_like", "empty_like"})
+"""Calls that make a tensor of another's shape: of a tensor computed from the input, as large as
+the input at any batch (a FullLike; empty_like's values are whatever memory held, which no
+stand-in says)."""
+FILLED = {"zeros_like": 0, "ones_like": 1}
+"""The value each fills with (full_like: its argument)."""
+CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
 and device): with the sizes known, constants."""
+MADE = frozenset({"dtype", "layout", "device", "pin_memory", "requires_grad", "memory_format"})
+"""Keywords of the calls that make tensors that change no shape."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
 ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor", "sqrt"}
 """Operators on sizes the importer follows as values (an unknown batch stays unknown); math's
@@ -260,11 +270,8 @@ class Converter:
             self.addcmul(node)
             return
         if _name(node) == "setitem" and node.op == "call_function":
-            raise self.fail(
-                node,
-                "an assignment into a tensor computed from the input (x[a:b] = y, x[:, 1:] = y)",
-                hint="convcalc has no layer that writes into part of a tensor (an addition into a slice is a Pad and an Add)",
-            )
+            self.assigned(node)
+            return
         if node.op == "call_module":
             layer = self.module_call(node)
         elif node.op in ("call_function", "call_method"):
@@ -347,6 +354,32 @@ class Converter:
         padding = self.written(node, Layer("Pad", (pads,), {}, inputs=(self.ref(node, added),)), f"{node.name}_pad", shape)
         self.refs[target] = self.written(node, Layer("Add", (), {}, inputs=(self.ref(node, target), padding)), node.name, shape)
 
+    def assigned(self, node: Any) -> None:
+        """`x[slices] = v`, v computed from what it replaces (timm's MViT-V2 adds its relative
+        positions through views: `attn[:, :, 1:, 1:] = (attn[:, :, 1:, 1:].view(...) + rel).view(...)`)
+        is x plus the change, v - x[slices], padded with zeros to x's shape: a Subtract, a Pad and
+        an Add, and every later read of x reads the sum. Of a value that does not read the slice it
+        replaces, convcalc would have to invent the slice: refused."""
+        target, index, value = node.args
+        shape = self.shape(target)
+        parts = index if isinstance(index, tuple) else (index,)
+        pads = _slice_padding(parts, shape) if shape is not None else None
+        read = next((user for user in target.users if _name(user) == "getitem" and user.args == (target, index)), None)
+        if read in self.refs and _is_tensor(value) and _covers(parts, shape, self.shape(read)) and self.shape(value) == shape:
+            self.refs[target] = self.ref(node, value)  # every position replaced (MViT-V2 without a class token): x is v
+            return
+        if pads is None or read not in self.refs or not _is_tensor(value) or self.shape(value) != self.shape(read):
+            raise self.fail(
+                node,
+                f"an assignment into a slice {index!r} of a tensor computed from the input, convcalc cannot write as a Pad: "
+                "a step, an integer index, a size unknown, a value broadcast to the slice, or one that does not read it",
+                hint="convcalc has no layer that writes into part of a tensor; x[s] = f(x[s]) is x plus f(x[s]) - x[s], padded",
+            )
+        change = Layer("Subtract", (), {}, inputs=(self.ref(node, value), self.refs[read]))
+        change_name = self.written(node, change, f"{node.name}_change", self.shape(read))
+        padding = self.written(node, Layer("Pad", (pads,), {}, inputs=(change_name,)), f"{node.name}_pad", shape)
+        self.refs[target] = self.written(node, Layer("Add", (), {}, inputs=(self.ref(node, target), padding)), node.name, shape)
+
     def stacked(self, node: Any) -> None:
         """torch.stack(tensors, dim) (SKNet's and CrossViT's branches): each tensor unsqueezed at
         dim, then their Concat along it, which is what stacking is."""
@@ -421,10 +454,10 @@ class Converter:
         kind = FUNCTIONS.get(name)
         if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dimension, size, step), not F.unfold
             kind = "TensorUnfold"
-        if kind is None and name in CREATED:  # a size of the batch made it the input's (kind)
+        if kind is None and name in CREATED and not name.endswith("_like"):  # a size of the batch made it the input's
             raise self.fail(
                 node,
-                f"torch.{name} of sizes that include the batch (EdgeNeXt's torch.zeros(B, H, W))",
+                f"{name}() of sizes that include the batch (EdgeNeXt's torch.zeros(B, H, W))",
                 hint="convcalc folds a tensor made from sizes alone into one Buffer, which has no batch",
             )
         if kind is None:
@@ -433,6 +466,9 @@ class Converter:
             )
         args = list(node.args)
         kwargs = dict(node.kwargs)
+        if name in LIKE:  # torch.zeros_like(x, dtype=torch.bool): a FullLike of x, its value the call's
+            args = args[:1] + ([FILLED[name]] if name in FILLED else args[1:2])
+            kwargs = {key: value for key, value in kwargs.items() if key not in MADE}
         if name in ("reshape_as", "view_as", "expand_as"):  # to the other tensor's shape: the sizes torch worked out
             args, kwargs = args[:1], {}
         if name in BOUND and node.op == "call_function":
@@ -894,7 +930,7 @@ class Converter:
             found = INPUT
         elif node.op == "get_attr":
             found = PARAMETER if str(node.target) in self.learned else CONSTANT
-        elif name in CREATED and node.op != "call_module":
+        elif name in CREATED and node.op != "call_module" and not (name in LIKE and INPUT in sources):
             found = CONSTANT
         elif INPUT in sources or not sources:
             found = INPUT
@@ -1062,6 +1098,18 @@ def _slice_padding(index: tuple[Any, ...], shape: Shape) -> tuple[int, ...] | No
     while pads[:2] == [0, 0]:
         del pads[:2]
     return tuple(amount for axis in range(len(pads) // 2 - 1, -1, -1) for amount in pads[2 * axis : 2 * axis + 2]) or None
+
+
+def _covers(index: tuple[Any, ...], shape: Shape | None, sliced: Shape | None) -> bool:
+    """Whether slices without a step take every position of a tensor: of the shape it had, the
+    batch's slice whole (its size is unknown).
+
+    >>> _covers((slice(None), slice(0, None)), (None, 4), (None, 4)), _covers((slice(1, None),), (None, 4), (None, 4))
+    (True, False)
+    """
+    if shape is None or sliced != shape or not all(isinstance(part, slice) and part.step in (None, 1) for part in index):
+        return False
+    return shape[0] is not None or not index or index[0] == slice(None)
 
 
 def _mutation(node: Any) -> bool:

@@ -528,10 +528,14 @@ def torch_index(g: Gen) -> None:
 
 
 def torch_unary(g: Gen) -> None:
-    """Neg, Cos, Sin, Exp, Sqrt, Rsqrt keep the shape; a slice after one makes some stacks impossible."""
+    """Neg, Cos, Sin, Exp, Sqrt, Rsqrt and FullLike keep the shape; a slice after one makes some
+    stacks impossible."""
     g.start(sizes(g, g.int(1, 3)))
     for _ in range(g.int(1, 3)):
-        g.add(g.pick(["Neg", "Cos", "Sin", "Exp", "Sqrt", "Rsqrt"]))
+        if g.chance(0.25):  # torch.full_like(x, value): the input's shape, its batch too
+            g.add("FullLike", g.pick([0, 1, 0.5, True]))
+        else:
+            g.add(g.pick(["Neg", "Cos", "Sin", "Exp", "Sqrt", "Rsqrt"]))
     if g.bad or g.chance(0.3):
         t_slice(g)
 

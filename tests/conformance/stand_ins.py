@@ -89,6 +89,7 @@ def torch_calls() -> dict[str, Call]:
         "Exp": lambda: torch.exp,
         "Sqrt": lambda: torch.sqrt,
         "Rsqrt": lambda: torch.rsqrt,
+        "FullLike": lambda *a, **k: lambda x: torch.full_like(x, *a, **k),
         "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
         "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
         "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),

@@ -542,6 +542,7 @@ CASES = {
         "- Squeeze(inputs=input)\n- Squeeze(1, inputs=input)\n- Norm(2, (1, 2), True, inputs=input)\n"
         "- Norm(dim=-1, dtype='float64', inputs=input)\n- Norm('nuc', (0, 2), inputs=input)"
     ),
+    "torch-full-like": "framework: pytorch\ninput: [3, 4]\nbatch: 2\nlayers:\n- FullLike(1)\n- Linear(4, 2)\n- FullLike(True)",
     "torch-repeats": (
         "framework: pytorch\ninput: [3, 4]\nlayers:\n- Repeat(1, 2, 1)\n- Tile(2)\n- RepeatInterleave(2, dim=1, output_size=12)\n"
         "- RepeatInterleave(3)"

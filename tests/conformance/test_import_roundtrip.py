@@ -313,11 +313,11 @@ TIMM = {"levit_128s": (3, 224, 224), "efficientformer_l1": (3, 224, 224)}
 TIMM |= {"xcit_nano_12_p16_224": (3, 224, 224), "convit_tiny": (3, 224, 224), "coat_lite_tiny": (3, 224, 224)}
 TIMM |= {"skresnet18": (3, 224, 224), "crossvit_tiny_240": (3, 240, 240), "mobilevitv2_050": (3, 256, 256)}
 TIMM |= {"efficientnet_b0": (3, 224, 224), "convnextv2_atto": (3, 224, 224), "resmlp_12_224": (3, 224, 224)}
-TIMM |= {"vit_small_patch16_rope_mixed_224": (3, 224, 224), "eva02_tiny_patch14_224": (3, 224, 224)}
-TIMM |= {"swinv2_tiny_window8_256": (3, 256, 256), "poolformerv2_s12": (3, 224, 224), "convnext_atto_rms": (3, 224, 224)}
-TIMM |= {"caformer_s18": (3, 224, 224), "nest_tiny": (3, 224, 224)}
-TIMM |= {"nf_regnet_b0": (3, 192, 192), "dm_nfnet_f0": (3, 192, 192), "halonet26t": (3, 256, 256)}
-TIMM |= {"volo_d1_224": (3, 224, 224)}
+TIMM |= {"vit_small_patch16_rope_mixed_224": (3, 224, 224), "mvitv2_tiny": (3, 224, 224)}
+TIMM |= {"eva02_tiny_patch14_224": (3, 224, 224), "swinv2_tiny_window8_256": (3, 256, 256)}
+TIMM |= {"poolformerv2_s12": (3, 224, 224), "convnext_atto_rms": (3, 224, 224), "caformer_s18": (3, 224, 224)}
+TIMM |= {"nest_tiny": (3, 224, 224), "nf_regnet_b0": (3, 192, 192), "dm_nfnet_f0": (3, 192, 192)}
+TIMM |= {"halonet26t": (3, 256, 256), "volo_d1_224": (3, 224, 224)}
 """timm's models a sweep found refused: LeViT's and EfficientFormer's attention biases gathered
 by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`), SKNet's and
 CrossViT's torch.stack, MobileViT-V2's expand_as, ConvNeXt-V2's x.norm and torch.addcmul (its

@@ -121,6 +121,7 @@ TORCH_STACKS = {
         L("Sqrt"),
         L("Rsqrt"),
         L("Pow", 2),
+        L("FullLike", 0.5),
         L("Clamp", max=2.0),
         L("Normalize", 2.0, -1),
         L("Roll", 5),

@@ -833,6 +833,21 @@ for _name, _call, _doc in (
     own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
 
 
+def full_like(args: Args, shape: Shape) -> Built:
+    """torch.full_like(input, fill_value), torch.zeros_like / ones_like(input): a tensor of the input's
+    shape, every value fill_value.
+
+    A mask or a constant sized like the input, made in the forward: it is as large as the input at
+    every batch size, where a tensor made from fixed sizes would not be.
+
+    Args:
+        fill_value (number or bool): the value of every element.
+    """
+    if not isinstance(args["fill_value"], int | float):  # bool is an int: torch fills a mask with True
+        raise args.error("fill_value", "a number or a bool")
+    return Built(shape)
+
+
 def clamp(args: Args, shape: Shape) -> Built:
     """torch.clamp(input, min=None, max=None), x.clamp(...): each value held within [min, max].
 
@@ -879,6 +894,14 @@ def normalized_axes(args: Args, shape: Shape) -> Axes:
     return mixing(len(shape), normalized_axis(args, shape))
 
 
+own(
+    "FullLike",
+    Signature((("fill_value", REQUIRED),)),
+    full_like,
+    Family.ELEMENTWISE,
+    positions=Positions.NONE,  # no value comes from an input position: only the size does
+    code=Code("torch.full_like({0}, {fill_value})"),
+)
 own(
     "Clamp",
     Signature((("min", None), ("max", None))),
