@@ -526,6 +526,7 @@ CASES = {
         "framework: pytorch\ninputs: {x: [4], y: [4]}\nlayers:\n- Divide(inputs=[x, y])\n"
         "- Divide(2, rounding_mode='floor')\n- Divide(rounding_mode='trunc', inputs=[-1, y])"
     ),
+    "torch-roots": "framework: pytorch\ninput: [4]\nlayers:\n- Sqrt()\n- Rsqrt()",
     "torch-pow": "framework: pytorch\ninputs: {x: [4], y: [1]}\nlayers:\n- Pow(2)\n- Pow(exponent=0.5)\n- Pow(inputs=[-1, y])",
     "torch-given-weights": (
         "framework: pytorch\ninputs: {x: [4, 8, 8], w: [8, 4, 3, 3], g: [8]}\nlayers:\n- Select(0, 0, inputs=w, name='w0')\n"
