@@ -1311,3 +1311,113 @@ def test_f_rms_norm_is_the_rms_norm_of_the_calls_arguments(tmp_path: Path) -> No
         'RMSNorm(8, elementwise_affine=False, name="rms_norm_1")  # (None, 4, 8)',
     ]
     assert summarize(result.text, "rms.yaml").totals.params == 8
+
+
+HUGGING_FACE = """
+import functools
+
+import torch
+from torch import nn
+
+
+def with_defaults(forward):
+    \"\"\"As Hugging Face's decorators (check_model_inputs...) do: write into the forward's kwargs.\"\"\"
+
+    @functools.wraps(forward)
+    def wrapper(self, *args, **kwargs):
+        kwargs.setdefault("scale", 2.0)
+        return forward(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Conv1D(nn.Module):
+    \"\"\"GPT-2's projection: a Linear whose weight is stored (in, out), applied by torch.addmm.\"\"\"
+
+    def __init__(self, nf, nx):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(nx, nf))
+        self.bias = nn.Parameter(torch.zeros(nf))
+
+    def forward(self, x):
+        size_out = x.size()[:-1] + (self.weight.shape[1],)
+        return torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight).view(size_out)
+
+
+class Layer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = Conv1D(8, 8)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x):
+        return self.norm(x + self.proj(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.words = nn.Embedding(100, 8)
+        self.types = nn.Embedding(2, 8)
+        self.register_buffer("type_ids", torch.zeros(1, 16, dtype=torch.long), persistent=False)
+        self.layers = nn.ModuleList([Layer(), Layer()])
+        self.pooler = nn.Linear(8, 8)
+
+    @with_defaults
+    def forward(self, input_ids, attention_mask=None, **kwargs):
+        types = self.type_ids.expand(input_ids.shape[0], -1)  # BERT's token types, a buffer to the batch
+        x = self.words(input_ids) + self.types(types)
+        x = x / torch.full([], x.size(-1) ** 0.5, dtype=x.dtype) * kwargs["scale"]  # GPT-2's scale, a tensor of a size
+        for layer in self.layers:
+            x = layer(x)
+        return {"last_hidden_state": x, "pooler_output": self.pooler(x[:, 0])}
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_language_model_written_as_hugging_face_writes_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Token ids, which nn.Embedding reads and a float input fails, are traced as int64; a forward
+    taking `**kwargs` that its decorator writes into is traced through a forward of one input; a
+    buffer expanded to the batch is traced, not run; torch.addmm of a module's bias, the input
+    and its weight is that module's Linear (its weight stored transposed: as many parameters);
+    the outputs are the last block instance and the pooler, and nothing is printed on the way."""
+    result = traced(tmp_path / "hf.py", HUGGING_FACE, (16,))
+    rows = spec_rows(result.text)
+    assert rows[:4] == [
+        'Buffer((1, 16), persistent=False, dtype="int64", name="type_ids")',
+        'Expand(shape(input)[0], -1, name="expand")  # (None, 16)',
+        'Embedding(100, 8, name="words", inputs=["input"])  # (None, 16, 8)',
+        'Embedding(2, 8, name="types", inputs=["expand"])  # (None, 16, 8)',
+    ]
+    assert 'Linear(8, 8, name="proj")' in result.text  # the Conv1D's addmm, in the Layer block
+    assert result.text.splitlines()[-1] == 'outputs: ["layers_1", "pooler"]'
+    namespace: dict[str, Any] = {}
+    exec(HUGGING_FACE, namespace)
+    model = namespace["net"]()
+    torch = namespace["torch"]
+    out = model(torch.zeros(3, 16, dtype=torch.long))
+    report = summarize(result.text, batch=3)
+    assert report.totals.params == sum(p.numel() for p in model.parameters()) == 100 * 8 + 2 * 8 + 2 * (8 * 8 + 8 + 16) + 72
+    assert [o.shape for o in report.outputs] == [tuple(out["last_hidden_state"].shape), tuple(out["pooler_output"].shape)]
+    assert capsys.readouterr().err == ""
+
+
+def test_a_module_that_fails_on_its_input_says_where_and_prints_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torch's shape propagation prints the failing node's traceback itself: convcalc's one line
+    names the node and the error, and nothing else reaches the terminal."""
+    path = tmp_path / "bad.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    with pytest.raises(
+        SpecError,
+        match=r"input of shape \(1, 3, 5\) failed at node 'fc': RuntimeError: a and b must have same reduction dim",
+    ):
+        convert(f"{path}:Net", options={"input_shape": (3, 5)})
+    assert capsys.readouterr().err == ""

@@ -23,10 +23,15 @@ Stack = tuple[tuple[str, str], ...]
 
 
 def grouped(
-    layers: list[Layer], stacks: list[Stack], recorded: dict[str, tuple[Shape | None, ...]], vocabulary: Any
-) -> tuple[list[Layer], list[Block], dict[str, tuple[Shape | None, ...]]]:
-    """The top-level layers (block calls among them), the blocks, and the recorded shapes under
-    the rows' names."""
+    layers: list[Layer],
+    stacks: list[Stack],
+    recorded: dict[str, tuple[Shape | None, ...]],
+    vocabulary: Any,
+    outputs: tuple[str, ...] = (),
+) -> tuple[list[Layer], list[Block], dict[str, tuple[Shape | None, ...]], tuple[str, ...]]:
+    """The top-level layers (block calls among them), the blocks, the recorded shapes under the
+    rows' names, and the module's outputs: an instance's last layer is the instance (Hugging
+    Face's BertModel returns its last BertLayer's output)."""
     instances = _instances(layers, stacks)
     spans = [span for span in instances if _self_contained(layers, span) and not _one_row(layers, span)]
     blocks: list[Block] = []
@@ -60,7 +65,7 @@ def grouped(
         refs = tuple(outer_refs.get(ref, ref) if isinstance(ref, str) else ref for ref in chosen.inputs or ())
         top.append(chosen.replace(inputs=refs))
     rows = {renamed.get(name, name): shapes for name, shapes in recorded.items()}
-    return _chained(top, "input"), blocks, rows
+    return _chained(top, "input"), blocks, rows, tuple(outer_refs.get(ref, ref) for ref in outputs)
 
 
 def _instances(layers: list[Layer], stacks: list[Stack]) -> list[tuple[str, str, int, int]]:

@@ -117,6 +117,8 @@ their inputs, counted by their own rows."""
 CONVOLUTIONS = frozenset({"conv1d", "conv2d", "conv3d"})
 CONVOLUTION_ARGUMENTS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
 """F.conv2d and its kin, with a module's own weights (their arguments in order): a convolution."""
+WEIGHTED = frozenset({"linear", "addmm", *NORMS, *CONVOLUTIONS})
+"""Functions a module calls with its own weights: each call is the layer those weights are."""
 NORM_CLASSES = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"})
 PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
 """Methods that change no shape: the tensor they are called on."""
@@ -130,7 +132,8 @@ FILLED = {"zeros_like": 0, "ones_like": 1}
 """The value each fills with (full_like: its argument)."""
 CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
-and device): with the sizes known, constants."""
+and device; torch.tensor of numbers, GPT-2's attention scale from a size): with the sizes known,
+constants."""
 MADE = frozenset({"dtype", "layout", "device", "pin_memory", "requires_grad", "memory_format"})
 """Keywords of the calls that make tensors that change no shape."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
@@ -210,18 +213,15 @@ class Converter:
             raise SpecError.at(Location(self.path), "CC003", "the module computes nothing convcalc writes as a layer")
         from convcalc.sources.torch_blocks import grouped
 
-        layers, blocks, recorded = grouped(self.layers, self.paths, self.recorded, self.vocabulary)
+        layers, blocks, recorded, outputs = grouped(self.layers, self.paths, self.recorded, self.vocabulary, self.outputs)
         annotated = tuple(
             layer.replace(comment=", ".join(filter(None, (_comment(recorded, layer, blocks), self.notes.get(str(layer.name))))))
             for layer in layers
         )
         last = layers[-1].name
         name = type(self.model).__name__
-        outputs = self.outputs if self.outputs != (self.layers[-1].name,) else ()
-        if outputs and blocks:
-            outputs = tuple(_outer(ref, layers) for ref in outputs)
-            if outputs == (last,):
-                outputs = ()
+        if outputs == (last,):
+            outputs = ()  # the last layer's output: what a spec gives without `outputs:`
         header: tuple[str, ...] = (
             f"Imported by `convcalc import` from {self.path}: the PyTorch module {name}, traced with torch.fx on the meta device "
             f"(input {format_shape((None, *self.input_shape))}).",
@@ -295,6 +295,8 @@ class Converter:
                 return
             if name == "linear":
                 layer, path = self.linear(node)
+            elif name == "addmm":
+                layer, path = self.addmm(node)
             elif name in NORMS:
                 layer, path = self.norm(node, name)
             elif name in CONVOLUTIONS:
@@ -310,12 +312,12 @@ class Converter:
         stack = self.stack(node)
         if node.op == "call_module":
             path, stack = str(node.target), stack[:-1]  # the module called: the layer itself
-        elif name != "linear" and name not in NORMS and name not in CONVOLUTIONS:
+        elif name not in WEIGHTED:
             path = node.name
         own = self.unique(path)
         if node.op == "call_module":
             weights = [self.learned[f"{path}.{name}"] for name, _ in self.modules[path].named_parameters(remove_duplicate=False)]
-        elif (name == "linear" or name in NORMS or name in CONVOLUTIONS) and layer.type not in GIVEN:  # of the weights handed
+        elif name in WEIGHTED and layer.type not in GIVEN:  # a layer of the weights it is handed
             weights = [self.learned[str(arg.target)] for arg in _attributes(node) if str(arg.target) in self.learned]
         else:  # an operation on a parameter's tensor (x @ self.m): the Parameter row counts it
             weights = []
@@ -721,6 +723,20 @@ class Converter:
         """The Add of a computed bias (computed_bias) to the Linear row `product`: its name."""
         added = Layer("Add", (), {}, inputs=(product, self.ref(node, self.computed_bias(node))))
         return self.written(node, added, f"{node.name}_bias", self.shape(node))
+
+    def addmm(self, node: Any) -> tuple[Layer, str]:
+        """`torch.addmm(self.bias, x, self.weight)`: Hugging Face's Conv1D (GPT-2's projections),
+        a Linear whose weight is stored (in, out), transposed: as many parameters, the same MACs."""
+        given: dict[str, Any] = dict(zip(("input", "mat1", "mat2"), node.args, strict=False)) | dict(node.kwargs)
+        bias, weight = _held(given.get("input")), _held(given.get("mat2"))
+        held = [getattr(tensor, "op", None) == "get_attr" for tensor in (bias, weight)]
+        if not all(held) or given.get("beta", 1) != 1 or given.get("alpha", 1) != 1 or len(bias.meta["tensor_meta"].shape) != 1:
+            raise self.fail(node, "torch.addmm other than a module's bias plus the input times its weight")
+        self.learned_weights(node, "torch.addmm", weight, bias)
+        in_features, out_features = (int(d) for d in weight.meta["tensor_meta"].shape)
+        owner = str(weight.target).rpartition(".")[0]
+        path = owner if str(bias.target) == f"{owner}.bias" else node.name
+        return Layer("Linear", (in_features, out_features), {}, inputs=(self.ref(node, given["mat1"]),)), path
 
     def ledger(self, node: Any, own: str, weights: list[str]) -> str | None:
         """The row whose weights the row `own` shares, None if it shares none; records the
@@ -1216,7 +1232,7 @@ def _linear_weights(node: Any) -> bool:
     if not node.users:
         return False
     for user in node.users:
-        if _name(user) in ("linear", *NORMS, *CONVOLUTIONS) and user.args[:1] != (node,) and _owns_weights(user):
+        if _name(user) in WEIGHTED and _input(user) is not node and _owns_weights(user):
             continue
         if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
             continue
@@ -1236,6 +1252,12 @@ def _owns_weights(node: Any) -> bool:
         return True
     given: dict[str, Any] = dict(zip(arguments, node.args, strict=False)) | dict(node.kwargs)
     return getattr(_held(given.get("weight")), "op", None) == "get_attr"
+
+
+def _input(node: Any) -> Any:
+    """The tensor a WEIGHTED call computes on: addmm's second argument (its first is the bias),
+    the others' first."""
+    return node.args[1] if _name(node) == "addmm" else node.args[0]
 
 
 def _reads_size(node: Any) -> bool:
@@ -1320,10 +1342,6 @@ def _shape(meta: Any, exact: bool = False) -> Shape | None:
 def _comment(recorded: dict[str, tuple[Shape | None, ...]], layer: Layer, blocks: list[Any]) -> str:
     shapes = recorded.get(str(layer.name), ())
     return ", ".join(format_shape(s) for s in shapes if s is not None)
-
-
-def _outer(ref: str, layers: list[Layer]) -> str:
-    return ref
 
 
 def module_arguments(module: Any, signature: Signature) -> tuple[tuple[object, ...], dict[str, object]]:

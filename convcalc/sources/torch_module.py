@@ -14,9 +14,11 @@ one block, whose parameters are the arguments that differ between them (torch_bl
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from convcalc.errors import Location, SpecError
@@ -93,9 +95,11 @@ def _factory(path: str, where: str, name: str, is_file: bool) -> Any:
     return getattr(module, name)
 
 
-def _failed(path: str, doing: str, exc: BaseException) -> SpecError:
+def _failed(path: str, doing: str, exc: BaseException, where: str = "") -> SpecError:
     message = " ".join(str(exc).split())[:200]
-    return SpecError.at(Location(path), "CC001", f"{doing} failed: {type(exc).__name__}{': ' + message if message else ''}")
+    return SpecError.at(
+        Location(path), "CC001", f"{doing} failed{where}: {type(exc).__name__}{': ' + message if message else ''}"
+    )
 
 
 LEAVES = frozenset({"LayerNorm2d", "StochasticDepth"})
@@ -119,8 +123,6 @@ def _leaf(module: Any) -> bool:
 
 def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -> tuple[Any, Any]:
     """The module built on the meta device, its fx graph, and each node's tensor shapes."""
-    from torch.fx.passes.shape_prop import ShapeProp
-
     try:
         with torch.device("meta"):
             model = factory() if not isinstance(factory, torch.nn.Module) else factory
@@ -138,19 +140,76 @@ def _traced(path: str, torch: Any, factory: Any, input_shape: tuple[int, ...]) -
     for name, first in ties:  # moved from the CPU, each module's parameters became tensors of their own
         owner, _, leaf = name.rpartition(".")
         setattr(model.get_submodule(owner), leaf, model.get_parameter(first))
+    failures: list[SpecError] = []
+    for dtype in INPUT_DTYPES:
+        try:
+            return model, _graph(path, torch, model, input_shape, dtype)
+        except SpecError as error:
+            failures.append(error)
+    floats, *others = (failure.diagnostic for failure in failures)  # a float input's: what most modules take
+    tried = "; ".join(f"with {dtype} token ids: {other.message}" for dtype, other in zip(INPUT_DTYPES[1:], others))
+    raise SpecError.at(floats.location, floats.code, floats.message, hint=tried)
+
+
+INPUT_DTYPES = ("float32", "int64")
+"""The input's dtypes tried, in turn: values for most modules, token ids for one whose input an
+nn.Embedding reads (a language model), which refuses floats."""
+
+
+def _graph(path: str, torch: Any, model: Any, input_shape: tuple[int, ...], dtype: str) -> Any:
+    """The module's fx graph, traced and its shapes propagated on an input of `dtype`."""
+    import io
+
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    def zeros(batch: int) -> Any:
+        return torch.zeros((batch, *input_shape), device="meta", dtype=getattr(torch, dtype))
+
     try:
         from convcalc.sources.torch_tracer import BATCHES, tracer_class
 
-        inputs = tuple(torch.zeros((batch, *input_shape), device="meta") for batch in BATCHES)
         fixed = _defaults(model)
-        graph = torch.fx.GraphModule(model, tracer_class(torch, _leaf)(inputs).trace(model, concrete_args=fixed or None))
+        tracer = tracer_class(torch, _leaf)(tuple(zeros(batch) for batch in BATCHES))
+        with _one_input(model):
+            traced = tracer.trace(model, concrete_args=fixed or None)
+        graph = torch.fx.GraphModule(model, traced)
     except BaseException as exc:
         raise _failed(path, "tracing the module with torch.fx", exc) from None
     try:
-        ShapeProp(graph).propagate(torch.zeros((1, *input_shape), device="meta"))
+        with contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints a failing node's traceback itself
+            ShapeProp(graph).propagate(zeros(1))
     except BaseException as exc:
-        raise _failed(path, f"running it on an input of shape {format_shape((1, *input_shape))}", exc) from None
-    return model, graph
+        node = re.search(r"node=%(\w+)", str(exc))  # ShapeProp's wrapper names the node; its cause says what failed
+        where = f" at node {node.group(1)!r}" if node else ""
+        doing = f"running it on an input of shape {format_shape((1, *input_shape))}"
+        raise _failed(path, doing, exc.__cause__ or exc, where) from None
+    return graph
+
+
+@contextlib.contextmanager
+def _one_input(model: Any) -> Iterator[None]:
+    """The model, while traced, with a forward of one input calling its own, where its own takes
+    `*args` or `**kwargs` (Hugging Face's `**kwargs: Unpack[TransformersKwargs]`, which its
+    decorators write into): torch.fx would make a proxy of each, and the decorators fail on it."""
+    import inspect
+
+    kind = type(model)
+    try:
+        parameters = list(inspect.signature(inspect.unwrap(kind.forward)).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    if not any(p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD) for p in parameters):
+        yield
+        return
+
+    def forward(self: Any, input: Any) -> Any:
+        return kind.forward(self, input)
+
+    model.__class__ = type(kind.__name__, (kind,), {"forward": forward, "__module__": kind.__module__})
+    try:
+        yield
+    finally:
+        model.__class__ = kind
 
 
 def _ties(model: Any) -> list[tuple[str, str]]:

@@ -72,6 +72,7 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
             self.quiet = False
             self.forward: Any = None
             self.tensors: dict[str, Any] = {}
+            self.proxy_buffer_attributes = True
 
         def trace(self, root: Any, concrete_args: Any = None) -> Any:
             self.tensors = {

@@ -437,3 +437,47 @@ def printed_einsum_macs(macs: int) -> int:
     (16860000, 1344)
     """
     return math.floor(float(f"{2 * macs:.3e}") / 2)
+
+
+BERT = """
+import sys
+import types
+
+STUBS
+from transformers import BertConfig, BertModel  # noqa: E402
+
+
+def bert():
+    config = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    return BertModel(config)
+"""
+
+
+def test_torch_import_of_hugging_face_bert(tmp_path: Path) -> None:
+    """Hugging Face's BertModel, as a user's factory returns it: its forward takes `**kwargs`
+    that its decorators write into, its input is token ids, its token types a buffer expanded to
+    the batch, and it returns the last layer's output and the pooler's. Parameters as torch
+    counts them, both outputs at batch 3, and the MACs as fvcore counts them (less attention's
+    products, which fvcore does not count: as_fvcore_reports)."""
+    transformers = import_module("transformers")
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    path = tmp_path / "bert.py"
+    path.write_text(BERT.replace("STUBS\n", stubs))
+    imported = convert(f"{path}:bert", options={"input_shape": (16,)})
+    assert not imported.problems, [p.text() for p in imported.problems]
+    assert {block.name for block in imported.draft.blocks} == {"BertLayer"}
+    torch.manual_seed(0)
+    config = transformers.BertConfig(
+        vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    )
+    model = transformers.BertModel(config).eval()
+    report = summarize(imported.text, "bert.yaml", batch=3)
+    assert report.totals.params == sum(p.numel() for p in model.parameters())
+    with torch.no_grad():
+        out = model(torch.zeros(3, 16, dtype=torch.long))
+    assert [o.shape for o in report.outputs] == [tuple(out.last_hidden_state.shape), tuple(out.pooler_output.shape)]
+    counted = fvcore.FlopCountAnalysis(model, torch.zeros(1, 16, dtype=torch.long))
+    counted.unsupported_ops_warnings(False)
+    counted.uncalled_modules_warnings(False)
+    assert as_fvcore_reports(summarize(imported.text, "bert.yaml")) == counted.total()
