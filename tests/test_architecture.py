@@ -138,6 +138,7 @@ def test_explain_words_or_leaves_generic_each_family() -> None:
         Family.BUFFER,  # no input, no weights: its shape is the tensor's
         Family.EINSUM,  # the equation says it: the generic words give the shapes in and out
         Family.REPETITION,  # each size times its repeat: the generic words give the shapes in and out
+        Family.GIVEN_WEIGHTS,  # its weights are inputs, their shapes given: the generic words give the shapes in and out
     }
     assert set(EXPLAINERS) | generic == set(Family)
     assert not set(EXPLAINERS) & generic

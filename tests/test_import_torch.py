@@ -1009,6 +1009,310 @@ def test_rotary_embeddings_neg_sin_cos_and_a_chunk_of_parameters(tmp_path: Path)
     assert summarize(result.text, batch=3).output_shape == (3, 4, 8)
 
 
+CONCATENATED_BIAS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(8, 24, bias=False)
+        self.q_bias = nn.Parameter(torch.zeros(8))
+        self.register_buffer("k_bias", torch.zeros(8), persistent=False)
+        self.v_bias = nn.Parameter(torch.zeros(8))
+
+    def forward(self, x):
+        qkv_bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
+        return F.linear(x, weight=self.qkv.weight, bias=qkv_bias)
+
+
+def net():
+    return Attention()
+"""
+
+
+def test_a_linear_bias_the_forward_concatenates_is_an_add_after_the_product(tmp_path: Path) -> None:
+    """BEiT, EVA and Swin-V2 (timm) pass F.linear a bias concatenated from two parameters and a
+    zero buffer: the Linear of the module's weight alone, then an Add of the concatenation, each
+    parameter counted once (torch: 8 * 24 + 8 + 8)."""
+    result = traced(tmp_path / "qkv.py", CONCATENATED_BIAS, (4, 8))
+    assert spec_rows(result.text) == [
+        'Parameter((8,), name="q_bias")',
+        'Parameter((8,), name="v_bias")',
+        'Buffer((8,), persistent=False, name="k_bias")',
+        'Concat(0, name="cat", inputs=["q_bias", "k_bias", "v_bias"])  # (24,)',
+        'Linear(8, 24, bias=False, name="qkv", inputs=["input"])  # (None, 4, 24)',
+        'Add(name="linear_bias", inputs=["qkv", "cat"])  # (None, 4, 24)',
+    ]
+    assert summarize(result.text, "qkv.yaml").totals.params == 8 * 24 + 8 + 8
+
+
+POWERS = """
+import math
+
+import torch
+from torch import nn
+
+
+class StarReLU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return self.scale * torch.relu(x) ** 2
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        side = int(math.sqrt(x.shape[1]))
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
+        x = torch.pow(x, exponent=3).sqrt() + torch.pow(x, torch.square(x))
+        return x.reshape(-1, side, side, 8)
+
+
+def net():
+    return nn.Sequential(StarReLU(), Net())
+
+
+def number_to_a_power():
+    class Two(nn.Module):
+        def forward(self, x):
+            return 2 ** x
+
+    return Two()
+"""
+
+
+def test_powers_and_square_roots_are_element_wise_and_math_sqrt_of_a_size_a_value(tmp_path: Path) -> None:
+    """CAFormer's StarReLU squares (`x ** 2`), an RMS norm written out squares and takes
+    torch.rsqrt, NesT takes math.sqrt of its token count (a size: no row); a tensor exponent
+    broadcasts as Multiply's inputs do; torch.square is Pow(2)."""
+    result = traced(tmp_path / "powers.py", POWERS, (4, 8))
+    assert spec_rows(result.text) == [
+        'Parameter((1,), name="0_scale")',
+        'ReLU(name="relu", inputs=["input"])  # (None, 4, 8)',
+        'Pow(2, name="pow_1")  # (None, 4, 8)',
+        'Multiply(name="mul", inputs=["0_scale", "pow_1"])  # (None, 4, 8)',
+        'Pow(2, name="pow_2")  # (None, 4, 8)',
+        'Mean(-1, keepdim=True, name="mean")  # (None, 4, 1)',
+        'Add(1e-06, name="add")  # (None, 4, 1)',
+        'Rsqrt(name="rsqrt")  # (None, 4, 1)',
+        'Multiply(name="mul_1", inputs=["mul", "rsqrt"])  # (None, 4, 8)',
+        'Pow(exponent=3, name="pow_3")  # (None, 4, 8)',
+        'Sqrt(name="sqrt_1")  # (None, 4, 8)',
+        'Pow(2, name="square", inputs=["mul_1"])  # (None, 4, 8)',
+        'Pow(name="pow_4", inputs=["mul_1", "square"])  # (None, 4, 8)',
+        'Add(name="add_1", inputs=["sqrt_1", "pow_4"])  # (None, 4, 8)',
+        'Reshape(-1, 2, 2, 8, name="reshape")  # (None, 2, 2, 8)',
+    ]
+    with pytest.raises(SpecError, match=r"a number raised to a tensor's power \(2 \*\* x\)"):
+        traced(tmp_path / "powers.py", POWERS, (4, 8), factory="number_to_a_power")
+
+
+STANDARDIZED = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ScaledStdConv2d(nn.Conv2d):  # timm's (NFNet), as its forward computes its weight
+    def __init__(self, cin, cout, k, stride=1, padding=0, bias=True):
+        super().__init__(cin, cout, k, stride=stride, padding=padding, bias=bias)
+        self.scale = self.weight[0].numel() ** -0.5
+        self.gain = nn.Parameter(torch.ones(cout, 1, 1, 1))
+
+    def forward(self, x):
+        weight = F.batch_norm(
+            self.weight.reshape(1, self.out_channels, -1), None, None,
+            weight=(self.gain * self.scale).view(-1), training=True, momentum=0., eps=1e-6,
+        ).reshape_as(self.weight)
+        return F.conv2d(x, weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class StdConv2d(nn.Conv2d):  # timm's (BiT)
+    def forward(self, x):
+        weight = F.batch_norm(
+            self.weight.reshape(1, self.out_channels, -1), None, None, training=True, momentum=0., eps=1e-8
+        ).reshape_as(self.weight)
+        return F.conv2d(x, weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class SkipInit(nn.Module):  # DM-NFNet's: a gain multiplied into x in place
+    def __init__(self):
+        super().__init__()
+        self.gain = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return x.mul_(self.gain)
+
+
+def net():
+    return nn.Sequential(ScaledStdConv2d(3, 8, 3, stride=2, padding=1), StdConv2d(8, 4, 1, bias=False), SkipInit())
+
+
+def eval_statistics():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mean", torch.zeros(3))
+            self.register_buffer("var", torch.ones(3))
+
+        def forward(self, x):
+            return F.batch_norm(x, self.mean, self.var)
+
+    return Net()
+"""
+
+
+def test_a_convolution_of_a_weight_the_forward_standardizes(tmp_path: Path) -> None:
+    """NFNet's ScaledStdConv2d and BiT's StdConv2d normalize each filter (F.batch_norm of the
+    batch's statistics on the weight, scaled by a gain) and convolve with it (F.conv2d): the
+    parameters are Parameter rows (torch's count: each once), the computation rows on them, the
+    BatchNorm and Convolution stand-ins take them as inputs; DM-NFNet's `x.mul_(self.gain)` reads
+    its gain as a Parameter."""
+    result = traced(tmp_path / "standardized.py", STANDARDIZED, (3, 8, 8))
+    assert spec_rows(result.text) == [
+        'Parameter((8, 3, 3, 3), name="0_weight")',
+        'Reshape(1, 8, 27, name="reshape")  # (1, 8, 27)',
+        'Parameter((8, 1, 1, 1), name="0_gain")',
+        'Multiply(0.19245008972987526, name="mul")  # (8, 1, 1, 1)',
+        'View(8, name="view")  # (8,)',
+        'BatchNorm(training=True, momentum=0.0, eps=1e-06, name="batch_norm", inputs=["reshape", "view"])  # (1, 8, 27)',
+        'Reshape(8, 3, 3, 3, name="reshape_as")  # (8, 3, 3, 3)',
+        'Parameter((8,), name="0_bias")',
+        'Convolution(stride=2, padding=1, name="conv2d", inputs=["input", "reshape_as", "0_bias"])  # (None, 8, 4, 4)',
+        'Parameter((4, 8, 1, 1), name="1_weight")',
+        'Reshape(1, 4, 8, name="reshape_1")  # (1, 4, 8)',
+        'BatchNorm(training=True, momentum=0.0, eps=1e-08, name="batch_norm_1")  # (1, 4, 8)',
+        'Reshape(4, 8, 1, 1, name="reshape_as_1")  # (4, 8, 1, 1)',
+        'Convolution(name="conv2d_1", inputs=["conv2d", "reshape_as_1"])  # (None, 4, 4, 4)',
+        'Parameter((), name="2_gain")',
+        'Multiply(name="mul_", inputs=["conv2d_1", "2_gain"])  # (None, 4, 4, 4)',
+    ]
+    report = summarize(result.text, "standardized.yaml")
+    assert report.totals.params == 8 * 27 + 8 + 8 + 4 * 8 + 1
+    with pytest.raises(SpecError, match=r"F\.batch_norm with running statistics but no norm module's weight"):
+        traced(tmp_path / "standardized.py", STANDARDIZED, (3, 4), factory="eval_statistics")
+
+
+HALOS = """
+import torch
+from torch import nn
+
+
+class Halo(nn.Module):  # timm's HaloAttn takes each block's halo so
+    def forward(self, x):
+        kv = x.unfold(2, 6, 4).unfold(3, 6, 4)
+        return kv.reshape(-1, 4, 9, 36)
+
+
+def net():
+    return Halo()
+"""
+
+
+def test_tensor_unfold_is_a_window_per_step_along_a_dim(tmp_path: Path) -> None:
+    """HaloNet's x.unfold(dimension, size, step) (Tensor's, not F.unfold): TensorUnfold, the
+    dim counting windows, a new last dim holding each."""
+    result = traced(tmp_path / "halos.py", HALOS, (4, 14, 14))
+    assert spec_rows(result.text) == [
+        'TensorUnfold(2, 6, 4, name="unfold")  # (None, 4, 3, 14, 6)',
+        'TensorUnfold(3, 6, 4, name="unfold_1")  # (None, 4, 3, 3, 6, 6)',
+        'Reshape(-1, 4, 9, 36, name="reshape")  # (None, 4, 9, 36)',
+    ]
+
+
+EXTREMES = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        values, indices = x.min(dim=-1, keepdim=True)
+        return x.max(1)[0] + values.squeeze(-1) + indices.squeeze(-1) + torch.max(x)
+
+
+def net():
+    return Net()
+
+
+def pairwise():
+    class Larger(nn.Module):
+        def forward(self, x):
+            return torch.max(x, x + 1)
+
+    return Larger()
+"""
+
+
+def test_max_and_min_over_a_dim_are_values_and_indices(tmp_path: Path) -> None:
+    """VOLO's `aux.max(1)[0]`: Max(1), its first output the values; the indices `name[1]`; over
+    every dim a 0-d tensor; torch.max of two tensors is refused in a line."""
+    result = traced(tmp_path / "extremes.py", EXTREMES, (6, 6))
+    rows = spec_rows(result.text)
+    assert rows[:2] == [
+        'Min(dim=-1, keepdim=True, name="min_1")  # (None, 6, 1), (None, 6, 1)',
+        'Max(1, name="max_1", inputs=["input"])  # (None, 6), (None, 6)',
+    ]
+    assert 'Squeeze(-1, name="squeeze_1", inputs=["min_1[1]"])  # (None, 6)' in rows
+    assert 'Max(name="max_2", inputs=["input"])  # ()' in rows
+    with pytest.raises(SpecError, match=r"torch.max of two tensors"):
+        traced(tmp_path / "extremes.py", EXTREMES, (6, 6), factory="pairwise")
+
+
+def test_a_tensor_made_from_the_batchs_size_is_refused_in_a_line(tmp_path: Path) -> None:
+    """EdgeNeXt's positional encoding starts from torch.zeros(B, H, W): a constant but for its
+    batch, which a Buffer (no batch) cannot be; refused, saying so."""
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        return x + torch.zeros((x.shape[0], 4)).to(x.device)\n\n\ndef net():\n    return Net()\n"
+    )
+    with pytest.raises(SpecError, match=r"zeros\(\) of sizes that include the batch"):
+        traced(tmp_path / "zeros.py", source, (4,))
+
+
+RMS_NORMS = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class RmsNorm(nn.Module):  # timm's: an nn.Module of its own, no torch.nn norm's subclass
+    def __init__(self, channels, eps=1e-6):
+        super().__init__()
+        self.normalized_shape, self.eps = (channels,), eps
+        self.weight = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+
+class Plain(nn.Module):
+    def forward(self, x):
+        return F.rms_norm(x, (8,))
+
+
+def net():
+    return nn.Sequential(RmsNorm(8), Plain())
+"""
+
+
+def test_f_rms_norm_is_the_rms_norm_of_the_calls_arguments(tmp_path: Path) -> None:
+    """F.rms_norm with a module's own weight (timm's RmsNorm, ViT-XP's and AIMv2's norms) is
+    nn.RMSNorm of the call's shape and eps, its weight counted, named by that module; without a
+    weight, elementwise_affine=False."""
+    result = traced(tmp_path / "rms.py", RMS_NORMS, (4, 8))
+    assert spec_rows(result.text) == [
+        'RMSNorm(8, eps=1e-06, name="0")  # (None, 4, 8)',
+        'RMSNorm(8, elementwise_affine=False, name="rms_norm_1")  # (None, 4, 8)',
+    ]
+    assert summarize(result.text, "rms.yaml").totals.params == 8
+
+
 HUGGING_FACE = """
 import functools
 

@@ -164,6 +164,9 @@ class Family(metaclass=Constants):
     RECURRENT_CELL: ClassVar[Family] = constant("recurrent cell", Positions.NONE, macs.recurrent)
     CONVOLUTIONAL_RECURRENT: ClassVar[Family] = constant("convolutional recurrent", Positions.NONE, None)
     AUGMENTATION: ClassVar[Family] = constant("random augmentation", Positions.KEEP, macs.zero)
+    # torch.nn.functional's layers on weights the forward computes (F.conv2d, F.batch_norm): the
+    # weights are inputs, the layer counts none; each type gives its MACs rule
+    GIVEN_WEIGHTS: ClassVar[Family] = constant("layer of weights given as inputs", Positions.KEEP, None)
 
 
 class Terms(Record):

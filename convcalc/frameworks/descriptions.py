@@ -2510,6 +2510,14 @@ PYTORCH = {
             "pos_weight": ("Tensor | None", "a weight of positive examples to be broadcasted with target."),
         },
     ),
+    "BatchNorm": (
+        "F.batch_norm(input, None, None, weight=None, bias=None, training=True, momentum=0.1, eps=1e-05).",
+        {
+            "training": ("bool", "True: the batch's statistics (False needs running statistics, which this form has none of)."),
+            "momentum": ("float", "the running statistics' update rate (none here to update)."),
+            "eps": ("float", "added to the variance for numerical stability."),
+        },
+    ),
     "BatchNorm1d": (
         "Applies Batch Normalization over a 2D or 3D input.",
         {
@@ -2804,6 +2812,15 @@ PYTORCH = {
             "padding_mode": ("Literal['zeros', 'reflect', 'replicate', 'circular']", ""),
             "device": ("", ""),
             "dtype": ("", ""),
+        },
+    ),
+    "Convolution": (
+        "F.conv1d, F.conv2d, F.conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1).",
+        {
+            "stride": ("int or tuple of int", "the stride of the convolving kernel."),
+            "padding": ("int, tuple of int or str", "implicit padding on both sides, or 'valid' or 'same'."),
+            "dilation": ("int or tuple of int", "the spacing between kernel elements."),
+            "groups": ("int", "split the input into groups; in_channels must be divisible by it."),
         },
     ),
     "Cos": ("torch.cos(input), x.cos(): the cosine of each value.", {}),
@@ -3559,6 +3576,13 @@ PYTORCH = {
         },
     ),
     "Matmul": ("torch.matmul(input, other), a @ b: the matrix product of its two inputs.", {}),
+    "Max": (
+        "torch.max(input, dim=None, keepdim=False), x.max(...): the largest value over dim.",
+        {
+            "dim": ("int, optional", "the dimension to reduce; None for every one."),
+            "keepdim": ("bool", "whether the output keeps the reduced dim, as size 1."),
+        },
+    ),
     "MaxPool1d": (
         "Applies a 1D max pooling over an input signal composed of several input planes.",
         {
@@ -3625,6 +3649,13 @@ PYTORCH = {
             "dim": ("int or tuple of ints, optional", "the dimension or dimensions to reduce."),
             "keepdim": ("bool", "whether the output keeps the reduced dims, as size 1."),
             "dtype": ("str, optional", "the data type of the result; no effect on its shape."),
+        },
+    ),
+    "Min": (
+        "torch.min(input, dim=None, keepdim=False), x.min(...): the smallest value over dim.",
+        {
+            "dim": ("int, optional", "the dimension to reduce; None for every one."),
+            "keepdim": ("bool", "whether the output keeps the reduced dim, as size 1."),
         },
     ),
     "Mish": ("Applies the Mish function, element-wise.", {"inplace": ("bool", "")}),
@@ -3782,6 +3813,10 @@ PYTORCH = {
             "reduction": ("str", "Specifies the reduction to apply to the output: 'none' | 'mean' | 'sum'."),
         },
     ),
+    "Pow": (
+        "torch.pow(input, exponent), x.pow(2), x ** 2, x ** y: each value raised to a power.",
+        {"exponent": ("Number, optional", "the power; without it, the second input.")},
+    ),
     "RMSNorm": (
         "Applies Root Mean Square Layer Normalization over a mini-batch of inputs.",
         {
@@ -3900,6 +3935,7 @@ PYTORCH = {
             "dims": ("int or tuple of ints, optional", "the axes along which to roll; one for each shift."),
         },
     ),
+    "Rsqrt": ("torch.rsqrt(input), x.rsqrt(): the reciprocal of each value's square root.", {}),
     "SELU": ("Applies the SELU function element-wise.", {"inplace": ("bool", "can optionally do the operation in-place.")}),
     "ScaledDotProductAttention": (
         "F.scaled_dot_product_attention(query, key, value, ...): attention, (..., L, Ev) from its inputs.",
@@ -3973,6 +4009,7 @@ PYTORCH = {
             "dim": ("int", "the dimension along which to split the tensor."),
         },
     ),
+    "Sqrt": ("torch.sqrt(input), x.sqrt(): the square root of each value.", {}),
     "Squeeze": (
         "torch.squeeze(input, dim=None), x.squeeze(dim): the input without its dims of size 1.",
         {
@@ -4026,6 +4063,14 @@ PYTORCH = {
     ),
     "Tanh": ("Applies the Hyperbolic Tangent (Tanh) function element-wise.", {}),
     "Tanhshrink": ("Applies the element-wise Tanhshrink function.", {}),
+    "TensorUnfold": (
+        "x.unfold(dimension, size, step): every window of size along dimension, step apart.",
+        {
+            "dimension": ("int", "the dimension in which unfolding happens."),
+            "size": ("int", "the size of each slice that is unfolded."),
+            "step": ("int", "the step between each slice."),
+        },
+    ),
     "Threshold": (
         "Thresholds each element of the input Tensor.",
         {

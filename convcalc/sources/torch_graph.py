@@ -69,6 +69,8 @@ FUNCTIONS = {
     "sum": "Sum",
     "amax": "Amax",
     "amin": "Amin",
+    "max": "Max",
+    "min": "Min",
     "norm": "Norm",
     "chunk": "Chunk",
     "split": "Split",
@@ -85,6 +87,10 @@ FUNCTIONS = {
     "normalize": "Normalize",
     "clamp": "Clamp",
     "exp": "Exp",
+    "sqrt": "Sqrt",
+    "rsqrt": "Rsqrt",
+    "pow": "Pow",
+    "square": "Pow",  # torch.square(x) is x ** 2: Pow(2)
     "zeros_like": "FullLike",
     "ones_like": "FullLike",
     "full_like": "FullLike",
@@ -101,9 +107,13 @@ NORMS = {
     "batch_norm": ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"),
     "layer_norm": ("input", "normalized_shape", "weight", "bias", "eps"),
     "group_norm": ("input", "num_groups", "weight", "bias", "eps"),
+    "rms_norm": ("input", "normalized_shape", "weight", "eps"),
 }
 """torch.nn.functional's norms (their arguments in order) that a norm module's subclass calls
 with its own weights: the row is that module's norm."""
+GIVEN = frozenset({"Convolution", "BatchNorm"})
+"""The stand-ins of F.conv2d and F.batch_norm on weights the forward computes: the weights are
+their inputs, counted by their own rows."""
 CONVOLUTIONS = frozenset({"conv1d", "conv2d", "conv3d"})
 CONVOLUTION_ARGUMENTS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
 """F.conv2d and its kin, with a module's own weights (their arguments in order): a convolution."""
@@ -127,8 +137,9 @@ constants."""
 MADE = frozenset({"dtype", "layout", "device", "pin_memory", "requires_grad", "memory_format"})
 """Keywords of the calls that make tensors that change no shape."""
 ARITHMETIC = frozenset({"getitem", "add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "neg", "pos"})
-ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor"}
-"""Operators on sizes the importer follows as values (an unknown batch stays unknown)."""
+ARITHMETIC |= {"eq", "ne", "lt", "le", "gt", "ge", "ceil", "floor", "sqrt"}
+"""Operators on sizes the importer follows as values (an unknown batch stays unknown); math's
+functions among them (math.sqrt(N): NesT's grid side) are math's."""
 SPLIT_POINTS = ("indices", "sections", "indices_or_sections", "tensor_indices_or_sections")
 """torch.tensor_split's names for where it cuts (its overloads name them differently)."""
 DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inplace": False, "return_indices": False}
@@ -306,7 +317,7 @@ class Converter:
         own = self.unique(path)
         if node.op == "call_module":
             weights = [self.learned[f"{path}.{name}"] for name, _ in self.modules[path].named_parameters(remove_duplicate=False)]
-        elif name in WEIGHTED:  # a layer of the weights it is handed
+        elif name in WEIGHTED and layer.type not in GIVEN:  # a layer of the weights it is handed
             weights = [self.learned[str(arg.target)] for arg in _attributes(node) if str(arg.target) in self.learned]
         else:  # an operation on a parameter's tensor (x @ self.m): the Parameter row counts it
             weights = []
@@ -315,6 +326,8 @@ class Converter:
         self.refs[node] = own
         if computed:  # `x.add_(y)`: every later read of x reads the sum
             self.refs[node.args[0]] = own
+        if node.op != "call_module" and name == "linear" and self.computed_bias(node) is not None:
+            self.refs[node] = self.linear_bias(node, own)
         if path in self.subclassed:
             self.notes[own] = self.subclassed.pop(path)
         shape = self.shape(node)
@@ -441,8 +454,14 @@ class Converter:
 
     def function_call(self, node: Any, name: str) -> Layer:
         kind = FUNCTIONS.get(name)
-        if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dim, size, step), not F.unfold
-            kind = None
+        if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dimension, size, step), not F.unfold
+            kind = "TensorUnfold"
+        if kind is None and name in CREATED and not name.endswith("_like"):  # a size of the batch made it the input's
+            raise self.fail(
+                node,
+                f"{name}() of sizes that include the batch (EdgeNeXt's torch.zeros(B, H, W))",
+                hint="convcalc folds a tensor made from sizes alone into one Buffer, which has no batch",
+            )
         if kind is None:
             raise self.fail(
                 node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"
@@ -500,8 +519,18 @@ class Converter:
                 "repeat_interleave with a tensor of repeats: its output's size depends on their values",
                 hint="an int repeats is read; a tensor's values are not",
             )
-        if kind in ("Add", "Subtract", "Multiply", "Divide") and len(tensors) == 1 and not rest:
+        if name == "square":
+            rest = [2]
+        if kind in ("Max", "Min") and len(tensors) != 1:
+            raise self.fail(
+                node,
+                f"torch.{name} of two tensors (the larger or smaller of each pair)",
+                hint=f"convcalc's {kind} reduces one tensor: torch.{name}(x) or torch.{name}(x, dim)",
+            )
+        if kind in ("Add", "Subtract", "Multiply", "Divide", "Pow") and len(tensors) == 1 and not rest and not extra:
             raise self.fail(node, "an operand that is neither a tensor nor a number")
+        if kind == "Pow" and not _is_tensor(args[0] if args else kwargs.get("input")):
+            raise self.fail(node, "a number raised to a tensor's power (2 ** x)", hint="convcalc's Pow raises a tensor")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
 
     def tensor_split(self, node: Any) -> Layer:
@@ -663,6 +692,8 @@ class Converter:
         given: dict[str, Any] = dict(zip(("input", "weight", "bias"), node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
         bias: Any = _held(given.get("bias"))
+        if self.computed_bias(node) is not None:
+            bias = None  # added after the product (linear_bias)
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, "F.linear with weights computed in the forward", hint="convcalc reads a module's own weights")
         self.learned_weights(node, "F.linear", weight, bias)
@@ -675,6 +706,23 @@ class Converter:
             {} if bias is not None else {"bias": False},
             inputs=(self.ref(node, given["input"]),),
         ), path
+
+    def computed_bias(self, node: Any) -> Any:
+        """The bias of `F.linear(x, self.qkv.weight, bias)` where the forward computes it from
+        parameters and buffers alone (BEiT's, EVA's and Swin-V2's `torch.cat((self.q_bias,
+        self.k_bias, self.v_bias))`, k's a zero buffer), else None: x @ W.T + b is the Linear of
+        W without a bias and an Add of b (linear_bias), each parameter counted once by its own
+        Parameter row and fvcore's count the product's alone, as torch's linear_flop_jit."""
+        given: dict[str, Any] = dict(zip(("input", "weight", "bias"), node.args, strict=False)) | dict(node.kwargs)
+        bias = _held(given.get("bias"))
+        if not _is_tensor(bias) or bias.op == "get_attr" or self.kinds.get(bias) not in (PARAMETER, CONSTANT):
+            return None
+        return bias
+
+    def linear_bias(self, node: Any, product: str) -> str:
+        """The Add of a computed bias (computed_bias) to the Linear row `product`: its name."""
+        added = Layer("Add", (), {}, inputs=(product, self.ref(node, self.computed_bias(node))))
+        return self.written(node, added, f"{node.name}_bias", self.shape(node))
 
     def addmm(self, node: Any) -> tuple[Layer, str]:
         """`torch.addmm(self.bias, x, self.weight)`: Hugging Face's Conv1D (GPT-2's projections),
@@ -733,6 +781,10 @@ class Converter:
         names = NORMS[name]
         given: dict[str, Any] = dict(zip(names, node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
+        if name == "rms_norm":
+            return self.rms_norm(node, given)
+        if name == "batch_norm" and not _owns_weights(node):
+            return self.given_batch_norm(node, given), node.name
         if getattr(weight, "op", None) != "get_attr":
             raise self.fail(node, f"F.{name} without a module's own weight", hint="convcalc reads a norm module's weights")
         owner = str(weight.target).rpartition(".")[0]
@@ -747,6 +799,48 @@ class Converter:
         self.subclassed[owner] = f"F.{name} in the forward of a {type(module).__name__}"
         return Layer(kind, args, kwargs, inputs=(self.ref(node, given["input"]),)), owner
 
+    def rms_norm(self, node: Any, given: dict[str, Any]) -> tuple[Layer, str]:
+        """`F.rms_norm(x, self.normalized_shape, self.weight, self.eps)` (timm's RmsNorm, an
+        nn.Module of its own): nn.RMSNorm of the call's own arguments, whose weight is the one
+        it is handed, named by the module that holds it (the node's name without a weight)."""
+        weight: Any = _held(given.get("weight"))
+        if weight is not None and getattr(weight, "op", None) != "get_attr":
+            raise self.fail(node, "F.rms_norm with a weight computed in the forward", hint="convcalc reads a module's own weight")
+        self.learned_weights(node, "F.rms_norm", weight)
+        kwargs: dict[str, object] = {}
+        eps = self.literal(node, given.get("eps"))
+        if eps is not None:
+            kwargs["eps"] = eps
+        if weight is None:
+            kwargs["elementwise_affine"] = False
+        shape = _simplified(self.literal(node, given["normalized_shape"]))
+        owner = str(weight.target).rpartition(".")[0] if weight is not None else ""
+        return Layer("RMSNorm", (shape,), kwargs, inputs=(self.ref(node, given["input"]),)), owner or node.name
+
+    def given_batch_norm(self, node: Any, given: dict[str, Any]) -> Layer:
+        """`F.batch_norm(w, None, None, weight=gain, training=True, momentum=0., eps=eps)` on
+        tensors the forward computes (timm's weight standardization, each filter normalized):
+        the `BatchNorm` stand-in of the batch's statistics, its weight and bias (if any) inputs.
+        Running statistics without a norm module's weight are refused, as is a bias without a weight."""
+        if any(given.get(key) is not None for key in ("running_mean", "running_var")):
+            raise self.fail(
+                node,
+                "F.batch_norm with running statistics but no norm module's weight",
+                hint="convcalc reads a norm module's, or the batch's statistics (running_mean=None, training=True)",
+            )
+        tensors = [given.get("input"), given.get("weight"), given.get("bias")]
+        if tensors[1] is None and tensors[2] is not None:
+            raise self.fail(
+                node, "F.batch_norm with a bias and no weight", hint="convcalc's BatchNorm takes [input, weight, bias]"
+            )
+        inputs = tuple(self.ref(node, tensor) for tensor in tensors if tensor is not None)
+        kwargs: dict[str, object] = {}
+        for key, default in (("training", False), ("momentum", 0.1), ("eps", 1e-5)):
+            value = self.literal(node, given.get(key, default))
+            if value != default:
+                kwargs[key] = value
+        return Layer("BatchNorm", (), kwargs, inputs=inputs)
+
     def convolution(self, node: Any, name: str) -> tuple[Layer, str]:
         """`F.conv2d(x, self.weight, self.bias, self.stride, (0, 0), self.dilation, self.groups)`
         in the forward of a subclass of nn.Conv2d (timm's Conv2dSame pads first, then convolves
@@ -755,6 +849,8 @@ class Converter:
         given: dict[str, Any] = dict(zip(CONVOLUTION_ARGUMENTS, node.args, strict=False)) | dict(node.kwargs)
         weight: Any = _held(given.get("weight"))
         bias: Any = _held(given.get("bias"))
+        if not _owns_weights(node):
+            return self.given_convolution(node, given), node.name
         if getattr(weight, "op", None) != "get_attr" or not (bias is None or getattr(bias, "op", None) == "get_attr"):
             raise self.fail(node, f"F.{name} with weights computed in the forward", hint="convcalc reads a module's own weights")
         self.learned_weights(node, f"F.{name}", weight, bias)
@@ -776,6 +872,19 @@ class Converter:
         kernel = _simplified(tuple(dims[2:]))
         layer = Layer(f"Conv{name[-2]}d", (dims[1] * groups, dims[0], kernel), kwargs, inputs=(self.ref(node, given["input"]),))
         return layer, path
+
+    def given_convolution(self, node: Any, given: dict[str, Any]) -> Layer:
+        """`F.conv2d(x, weight, self.bias, ...)` with a weight the forward computes from the
+        module's parameters (NFNet's ScaledStdConv2d, BiT's StdConv2d standardize theirs): the
+        `Convolution` stand-in of the call's arguments, the weight and bias its inputs, the
+        parameters counted by their own rows."""
+        kwargs: dict[str, object] = {}
+        for key, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
+            value = _simplified(self.literal(node, given.get(key, default)))
+            if value != default:
+                kwargs[key] = value
+        tensors = [given["input"], given["weight"], given.get("bias")]
+        return Layer("Convolution", (), kwargs, inputs=tuple(self.ref(node, tensor) for tensor in tensors if tensor is not None))
 
     def unbind(self, node: Any) -> None:
         """`q, k, v = qkv.unbind(0)` (timm's attention): a `Select(dim, i)` for each piece, which
@@ -1123,14 +1232,26 @@ def _linear_weights(node: Any) -> bool:
     if not node.users:
         return False
     for user in node.users:
-        if _name(user) in WEIGHTED and _input(user) is not node:
+        if _name(user) in WEIGHTED and _input(user) is not node and _owns_weights(user):
             continue
         if user.op == "call_method" and _name(user) in PASSED and _linear_weights(user):
             continue
-        if _only_mutated(user) or (_mutation(user) and not user.users) or _reads_size(user):
-            continue
+        if _only_mutated(user) or (_mutation(user) and not user.users and user.args[:1] == (node,)) or _reads_size(user):
+            continue  # (changed in place itself: `x.mul_(gain)` reads the gain, DM-NFNet's skip-init)
         return False
     return True
+
+
+def _owns_weights(node: Any) -> bool:
+    """Whether F.conv2d (1-3 d) or F.batch_norm reads a module's own weight (through PASSED
+    calls), the layer then that module's; False where the forward computes it (a weight
+    standardized), or where F.batch_norm takes neither weight nor running statistics of one."""
+    name = _name(node)
+    arguments = CONVOLUTION_ARGUMENTS if name in CONVOLUTIONS else NORMS.get(name)
+    if arguments is None:
+        return True
+    given: dict[str, Any] = dict(zip(arguments, node.args, strict=False)) | dict(node.kwargs)
+    return getattr(_held(given.get("weight")), "op", None) == "get_attr"
 
 
 def _input(node: Any) -> Any:

@@ -181,6 +181,24 @@ def torch_reduce(g: Gen) -> None:
             t_reduce(g)
 
 
+def torch_extremum(g: Gen) -> None:
+    """torch.max and torch.min over a dim (the values, and the indices read as `l0[1]`) or over
+    every dim (a 0-d tensor); refused: a dim out of range, a tuple of dims, keepdim without a dim."""
+    g.start(sizes(g, g.int(1, 3), 1, 6))
+    kind = g.pick(["Max", "Min"])
+    bad = g.bad_choice(["range", "tuple", "keepdim"])
+    rank = len(g.shape)
+    if bad == "keepdim" or (not bad and g.chance(0.2)):
+        g.add(kind, keepdim=True) if bad else g.add(kind)
+        return
+    dim = rank + g.int(0, 1) if bad == "range" else some_axes(g, rank, 1)[0]
+    value: Any = (dim,) if bad == "tuple" else dim
+    kwargs: dict[str, Any] = {"keepdim": True} if g.chance(0.4) else {}
+    g.add(kind, value, **kwargs) if g.chance(0.6) else g.add(kind, dim=value, **kwargs)
+    if g.alive and g.chance(0.5):
+        g.add("Neg", inputs=("l0[1]",))
+
+
 def t_split(g: Gen) -> bool:
     shape = g.shape
     rank = len(shape)
@@ -377,7 +395,7 @@ def torch_pad(g: Gen) -> None:
 
 def torch_arithmetic(g: Gen) -> None:
     shape = sizes(g, g.int(1, 3))
-    kind = g.pick(["Add", "Multiply", "Subtract", "Divide"])
+    kind = g.pick(["Add", "Multiply", "Subtract", "Divide", "Pow"])
     bad = g.bad_choice(["broadcast", "two_and_number"])
     if g.chance(0.5) and not bad:
         g.start(shape)
@@ -385,7 +403,7 @@ def torch_arithmetic(g: Gen) -> None:
         if g.chance(0.5):
             g.add(kind, number)
         else:
-            g.add(kind, other=number)
+            g.add(kind, **{"exponent" if kind == "Pow" else "other": number})  # torch.pow names its number so
         return
     other = tuple(1 if g.chance(0.4) else n for n in shape)  # the batch of 2 leads both
     if bad == "broadcast":
@@ -510,13 +528,14 @@ def torch_index(g: Gen) -> None:
 
 
 def torch_unary(g: Gen) -> None:
-    """Neg, Cos, Sin, Exp and FullLike keep the shape; a slice after one makes some stacks impossible."""
+    """Neg, Cos, Sin, Exp, Sqrt, Rsqrt and FullLike keep the shape; a slice after one makes some
+    stacks impossible."""
     g.start(sizes(g, g.int(1, 3)))
     for _ in range(g.int(1, 3)):
         if g.chance(0.25):  # torch.full_like(x, value): the input's shape, its batch too
             g.add("FullLike", g.pick([0, 1, 0.5, True]))
         else:
-            g.add(g.pick(["Neg", "Cos", "Sin", "Exp"]))
+            g.add(g.pick(["Neg", "Cos", "Sin", "Exp", "Sqrt", "Rsqrt"]))
     if g.bad or g.chance(0.3):
         t_slice(g)
 
@@ -576,6 +595,68 @@ def torch_bounded(g: Gen) -> None:
             g.add("Normalize", dim=dim) if g.chance(0.5) else g.add("Normalize", p, dim, eps)
         if not g.alive:
             return
+
+
+def torch_unfold(g: Gen) -> None:
+    """x.unfold(dimension, size, step), once or twice (HaloNet's blocks: along H, then W); a
+    reshape after it sometimes; refused: a window longer than the dim, a step of 0, a dim out
+    of range."""
+    g.start(sizes(g, g.int(1, 3), 1, 7))
+    bad = g.bad_choice(["size", "step", "dim"])
+    for _ in range(g.int(1, 2)):
+        if not g.alive:
+            return
+        rank = len(g.shape)
+        dim = rank + g.int(0, 1) if bad == "dim" else some_axes(g, rank, 1)[0]
+        length = g.shape[dim] if bad != "dim" and g.shape[dim] is not None else 2
+        size = length + 1 if bad == "size" else g.int(1, length)
+        step = 0 if bad == "step" else g.int(1, 3)
+        g.add("TensorUnfold", dim, size, step) if g.chance(0.6) else g.add("TensorUnfold", dimension=dim, size=size, step=step)
+    if g.alive and g.chance(0.3):
+        g.add("Reshape", -1)
+
+
+def torch_given(g: Gen) -> None:
+    """F.conv1d/2d/3d (`Convolution`) and F.batch_norm of the batch's statistics (`BatchNorm`)
+    on weights given as inputs: each weight the first sample of an extra input (`Select(0, 0)`,
+    as a spec's inputs lead with the batch); refused: channels the weight does not take, groups
+    that do not divide, a bias or norm weight of the wrong size, a kernel larger than the
+    padded input, training=False (no running statistics)."""
+    if g.chance(0.3):
+        channels, length = g.int(1, 5), g.int(1, 6)
+        bad = g.bad_choice(["eval", "weight"])
+        g.start((channels, length), w=(channels + (1 if bad == "weight" else 0),))
+        g.add("Select", 0, 0, inputs=("w",))
+        kwargs: dict[str, Any] = {"momentum": g.pick([0.0, 0.1])} | ({"eps": 1e-6} if g.chance(0.5) else {})
+        training = bad != "eval"
+        given = ("x", "l0") if g.chance(0.7) else ("x",)
+        g.add("BatchNorm", training, **kwargs, inputs=given) if g.chance(0.5) else g.add(
+            "BatchNorm", training=training, **kwargs, inputs=given
+        )
+        return
+    rank = g.int(1, 3)
+    groups = g.pick([1, 1, 2])
+    bad = g.bad_choice(["channels", "groups", "bias", "kernel"])
+    spatial = [g.int(3, 7) for _ in range(rank)]
+    per_group = g.int(1, 3)
+    out = groups * g.int(1, 3) + (1 if bad == "groups" and groups > 1 else 0)
+    if bad == "groups" and groups == 1:
+        groups, out = 2, 3
+    kernel = [g.int(1, 3) for _ in range(rank)]
+    padding = g.pick([0, 1, "same", "valid"])
+    stride = 1 if padding == "same" else g.pick([1, 2])
+    if bad == "kernel":
+        padding, kernel = 0, [n + 1 for n in spatial]
+    channels = per_group * groups + (1 if bad == "channels" else 0)
+    bias = out + (1 if bad == "bias" else 0)
+    g.start((channels, *spatial), w=(out, per_group, *kernel), b=(bias,))
+    g.add("Select", 0, 0, inputs=("w",))
+    g.add("Select", 0, 0, inputs=("b",))
+    kwargs = {"stride": stride, "padding": padding, "groups": groups} if g.chance(0.7) else {}
+    if not kwargs and (groups > 1 or bad == "kernel"):
+        kwargs = {"groups": groups}
+    given = ("x", "l0", "l1") if g.chance(0.6) or bad == "bias" else ("x", "l0")
+    g.add("Convolution", **kwargs, inputs=given)
 
 
 # --- Keras (the batch axis is None, axis 0 of keras.ops)
@@ -690,6 +771,9 @@ TORCH = {
     "unary": (torch_unary, 20),
     "bounded": (torch_bounded, 30),
     "einsum": (torch_einsum, 40),
+    "given": (torch_given, 40),
+    "tensor_unfold": (torch_unfold, 30),
+    "extremum": (torch_extremum, 30),
 }
 KERAS = {
     "ops_reduce": (keras_reduce, 40),

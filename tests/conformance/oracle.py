@@ -276,15 +276,16 @@ def _layer_facts(type_name: str, output_shape: Shape, weights: list[WeightFact],
 def pick(
     first: Any, outputs: list[tuple[Any, ...]], refs: tuple[int | str, ...], previous: Any, named: dict[str, Any]
 ) -> list[Any]:
-    """The tensors `refs` name (-1 the previous output, "input", an extra input's name, "l2",
-    "l2[1]"), or the previous layer's output when there are none."""
+    """The tensors `refs` name (-1 the previous output, "input" or "x" as a spec with extra inputs
+    names it (Stack.header), an extra input's name, "l2", "l2[1]"), or the previous layer's output
+    when there are none."""
     if not refs:
         return [previous]
     found = []
     for ref in refs:
         if ref == -1:
             found.append(previous)
-        elif ref == "input":
+        elif ref in ("input", "x"):
             found.append(first)
         elif ref in named:
             found.append(named[ref])

@@ -31,6 +31,10 @@ def operand(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     return lambda first: function(first, other, **kwargs)
 
 
+BATCH_NORM = ("training", "momentum", "eps")
+"""F.batch_norm's arguments after its tensors, as convcalc's BatchNorm takes them positionally."""
+
+
 @cache
 def torch_calls() -> dict[str, Call]:
     import torch
@@ -59,6 +63,8 @@ def torch_calls() -> dict[str, Call]:
         "Sum": lambda *a, **k: lambda x: torch.sum(x, *a, **k),
         "Amax": lambda *a, **k: lambda x: torch.amax(x, *a, **k),
         "Amin": lambda *a, **k: lambda x: torch.amin(x, *a, **k),
+        "Max": lambda *a, **k: lambda x: torch.max(x, *a, **k),
+        "Min": lambda *a, **k: lambda x: torch.min(x, *a, **k),
         "Norm": lambda *a, **k: lambda x: torch.norm(x, *a, **k),
         "Chunk": lambda *a, **k: lambda x: torch.chunk(x, *a, **k),
         "Split": lambda *a, **k: lambda x: torch.split(x, *a, **k),
@@ -68,21 +74,27 @@ def torch_calls() -> dict[str, Call]:
         "Multiply": lambda *a, **k: operand(torch.multiply, a, k),
         "Subtract": lambda *a, **k: operand(torch.subtract, a, k),
         "Divide": lambda *a, **k: operand(torch.divide, a, k),
+        "Pow": lambda *a, **k: lambda x, *rest: torch.pow(x, *a, *k.values(), *rest),  # a number and a tensor: refused
         "Interpolate": lambda *a, **k: lambda x: F.interpolate(x, *a, **k),
         "Pad": lambda *a, **k: lambda x: F.pad(x, *a, **k),
         "Concat": lambda dim=1: lambda *xs: torch.cat(xs, dim),
         "Select": lambda *a, **k: lambda x: torch.select(x, *a, **k),
         "Roll": lambda *a, **k: lambda x: torch.roll(x, *a, **k),
+        "TensorUnfold": method("unfold"),
         "Slice": lambda *a, **k: lambda x: torch.ops.aten.slice.Tensor(x, *a, **k),
         "Index": lambda dim=0: lambda x, index: x[(slice(None),) * dim + (index.long(),)],  # extra inputs: float zeros
         "Neg": lambda: torch.neg,
         "Cos": lambda: torch.cos,
         "Sin": lambda: torch.sin,
         "Exp": lambda: torch.exp,
+        "Sqrt": lambda: torch.sqrt,
+        "Rsqrt": lambda: torch.rsqrt,
         "FullLike": lambda *a, **k: lambda x: torch.full_like(x, *a, **k),
         "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
         "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
         "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),
+        "Convolution": lambda *a, **k: lambda x, w, *b: getattr(F, f"conv{w.dim() - 2}d")(x, w, *b, *a, **k),
+        "BatchNorm": lambda *a, **k: lambda x, *w: F.batch_norm(x, None, None, *w, **dict(zip(BATCH_NORM, a)), **k),
     }
 
 

@@ -526,6 +526,17 @@ CASES = {
         "framework: pytorch\ninputs: {x: [4], y: [4]}\nlayers:\n- Divide(inputs=[x, y])\n"
         "- Divide(2, rounding_mode='floor')\n- Divide(rounding_mode='trunc', inputs=[-1, y])"
     ),
+    "torch-roots": "framework: pytorch\ninput: [4]\nlayers:\n- Sqrt()\n- Rsqrt()",
+    "torch-pow": "framework: pytorch\ninputs: {x: [4], y: [1]}\nlayers:\n- Pow(2)\n- Pow(exponent=0.5)\n- Pow(inputs=[-1, y])",
+    "torch-given-weights": (
+        "framework: pytorch\ninputs: {x: [4, 8, 8], w: [8, 4, 3, 3], g: [8]}\nlayers:\n- Select(0, 0, inputs=w, name='w0')\n"
+        "- Select(0, 0, inputs=g, name='g0')\n- Reshape(1, 8, -1, inputs=w0)\n- BatchNorm(True, 0.0, inputs=[-1, g0])\n"
+        "- BatchNorm(True, inputs=-1, name='plain')\n- Reshape(8, 4, 3, 3)\n- Convolution(2, 1, inputs=[x, -1, g0])"
+    ),
+    "torch-extremum": (
+        "framework: pytorch\ninput: [3, 4]\nlayers:\n- Max(1, keepdim=True, name='m')\n- Min(-1, inputs='m[1]', name='n')\n"
+        "- Max(inputs=n)"
+    ),
     "torch-reductions": (
         "framework: pytorch\ninput: [3, 4, 5]\nlayers:\n- Mean(1, dtype='float64', name='m')\n- Mean(inputs=input)\n"
         "- Sum(dim=-1, keepdim=True, dtype='float64', inputs=input)\n- Amax(1, inputs=input)\n- Amin((1, 2), inputs=input)\n"

@@ -314,11 +314,20 @@ TIMM |= {"xcit_nano_12_p16_224": (3, 224, 224), "convit_tiny": (3, 224, 224), "c
 TIMM |= {"skresnet18": (3, 224, 224), "crossvit_tiny_240": (3, 240, 240), "mobilevitv2_050": (3, 256, 256)}
 TIMM |= {"efficientnet_b0": (3, 224, 224), "convnextv2_atto": (3, 224, 224), "resmlp_12_224": (3, 224, 224)}
 TIMM |= {"vit_small_patch16_rope_mixed_224": (3, 224, 224), "mvitv2_tiny": (3, 224, 224)}
+TIMM |= {"eva02_tiny_patch14_224": (3, 224, 224), "swinv2_tiny_window8_256": (3, 256, 256)}
+TIMM |= {"poolformerv2_s12": (3, 224, 224), "convnext_atto_rms": (3, 224, 224), "caformer_s18": (3, 224, 224)}
+TIMM |= {"nest_tiny": (3, 224, 224), "nf_regnet_b0": (3, 192, 192), "dm_nfnet_f0": (3, 192, 192)}
+TIMM |= {"halonet26t": (3, 256, 256), "volo_d1_224": (3, 224, 224)}
 """timm's models a sweep found refused: LeViT's and EfficientFormer's attention biases gathered
 by a buffer (`attention_biases[:, attention_bias_idxs]`, cached by `x.device`), SKNet's and
 CrossViT's torch.stack, MobileViT-V2's expand_as, ConvNeXt-V2's x.norm and torch.addcmul (its
 global response normalization; ResMLP's affine), the rotary ViTs' `-x`, `sin` and `cos` (the
-mixed RoPE's chunk of learned frequencies recorded with no batch); and counted wrong: XCiT's and ConViT's
+mixed RoPE's chunk of learned frequencies recorded with no batch), EVA-02's and Swin-V2's
+F.linear with a bias the forward concatenates (`torch.cat((q_bias, k_bias, v_bias))`),
+PoolFormer-V2's, CAFormer's and the RMS-normed ConvNeXt's powers (`x ** 2`, torch.rsqrt),
+NesT's math.sqrt of a size, NF-RegNet's and DM-NFNet's weight-standardized convolutions
+(F.batch_norm of each filter, then F.conv2d with it: the BatchNorm and Convolution stand-ins)
+and DM-NFNet's `x.mul_(gain)`; and counted wrong: XCiT's and ConViT's
 weights asked only for their `.device` (a Parameter row beside the module that counts them),
 CoaT's convolutional position encodings, one module called by every block of a stage (its
 weights counted at each call). EfficientNet-B0's BatchNormAct2d (F.batch_norm and an activation

@@ -41,18 +41,19 @@ F = torch.nn.functional
 
 
 class Replay(torch.nn.Module):
-    """A stack of stand-ins as one module: x, then the extra inputs in the stack's order."""
+    """A stack of stand-ins as one module: x, then the extra inputs in the stack's order; a layer
+    reads the previous output (-1), the input ("x"), an extra input or an earlier layer ("l0")."""
 
     def __init__(self, stack: Stack) -> None:
         super().__init__()
         self.stack = stack
 
     def forward(self, x: Any, *extras: Any) -> Any:
-        named = dict(zip((name for name, _ in self.stack.extras), extras))
-        for layer in self.stack.layers:
+        named = {"x": x} | dict(zip((name for name, _ in self.stack.extras), extras))
+        for index, layer in enumerate(self.stack.layers):
             tensors = [x if ref == -1 else named[ref] for ref in layer.inputs] if layer.inputs else [x]
             x = torch_calls()[layer.type](*layer.args, **layer.kwargs)(*tensors)
-            x = x[0] if isinstance(x, tuple) else x
+            x = named[f"l{index}"] = x[0] if isinstance(x, tuple) else x
         return x
 
 
@@ -117,6 +118,9 @@ TORCH_STACKS = {
         L("Cos"),
         L("Sin"),
         L("Exp"),
+        L("Sqrt"),
+        L("Rsqrt"),
+        L("Pow", 2),
         L("FullLike", 0.5),
         L("Clamp", max=2.0),
         L("Normalize", 2.0, -1),
@@ -127,6 +131,19 @@ TORCH_STACKS = {
     "einsum_outer": S((3,), Layer("Einsum", ("bi,bj->bij",), {}, (-1, "k")), k=(5,)),
     "index": S((169, 3), Layer("Index", (), {}, (-1, "i")), L("View", 2, 49, 49, -1), i=(2401,)),
     "index_dim": S((4, 49), Layer("Index", (), {"dim": 2}, (-1, "i")), i=(49, 49)),  # LeViT's attention biases
+    # NFNet's weight standardization: each filter normalized with a gain (x 5), BiT's without (x 4), then convolved
+    "given_weights": S(
+        (4, 8, 8),
+        Layer("Select", (0, 0), {}, ("w",)),
+        Layer("Select", (0, 0), {}, ("g",)),
+        Layer("Reshape", (1, 8, -1), {}, ("l0",)),
+        Layer("BatchNorm", (True, 0.0), {}, (-1, "l1")),
+        Layer("BatchNorm", (True,), {}, (-1,)),
+        Layer("Reshape", (8, 4, 3, 3), {}, ()),
+        Layer("Convolution", (2, 1), {}, ("x", -1, "l1")),
+        w=(8, 4, 3, 3),
+        g=(8,),
+    ),
 }
 
 

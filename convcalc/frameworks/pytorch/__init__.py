@@ -4,7 +4,8 @@ modules: layers.py (convolutions, pooling, padding, normalization, activations, 
 merges), sequence.py (embedding, recurrent modules, attention, the Transformer family),
 functions.py (tensor functions and methods: permute, view, chunk, matmul,
 scaled_dot_product_attention...), cells.py (RNNCell, LSTMCell, GRUCell), bilinear.py, bags.py
-(EmbeddingBag), sliding.py (Fold, Unfold, MaxUnpool) and torchvision.py (Conv2dNormActivation,
+(EmbeddingBag), sliding.py (Fold, Unfold, MaxUnpool), given.py (F.conv2d and F.batch_norm on
+weights the forward computes) and torchvision.py (Conv2dNormActivation,
 SqueezeExcitation, StochasticDepth); parameters.py holds the parameter tensor and the buffer.
 
 Each module is imported the first time one of the names written beside it is looked up
@@ -36,12 +37,13 @@ PYTORCH = Vocabulary(
             "TransformerEncoder TransformerDecoder Transformer"
         ),
         "convcalc.frameworks.pytorch.functions": (
-            "Permute Transpose Reshape View Squeeze Unsqueeze Expand Repeat Tile RepeatInterleave Mean Sum Amax Amin Norm Chunk "
-            "Split Roll Slice Index Neg Cos Sin Exp FullLike Clamp Normalize Matmul Einsum ScaledDotProductAttention Subtract "
-            "Divide Interpolate Pad"
+            "Permute Transpose Reshape View Squeeze Unsqueeze Expand Repeat Tile RepeatInterleave Mean Sum Amax Amin Max Min "
+            "Norm Chunk Split Roll TensorUnfold Slice Index Neg Cos Sin Exp Sqrt Rsqrt FullLike Clamp Normalize Matmul "
+            "Einsum ScaledDotProductAttention Subtract Divide Pow Interpolate Pad"
         ),
         "convcalc.frameworks.parameters:PYTORCH_TYPES": "Parameter Buffer",
         "convcalc.frameworks.pytorch.cells": "RNNCell LSTMCell GRUCell",
+        "convcalc.frameworks.pytorch.given": "Convolution BatchNorm",
         "convcalc.frameworks.pytorch.bilinear": "Bilinear",
         "convcalc.frameworks.pytorch.bags": "EmbeddingBag",
         "convcalc.frameworks.pytorch.sliding": "Unfold Fold MaxUnpool1d MaxUnpool2d MaxUnpool3d",

@@ -42,6 +42,7 @@ from convcalc.ops.axes import (
 )
 from convcalc.ops.einsum import contract, path_macs
 from convcalc.ops.layout import format_shape
+from convcalc.ops.merge import broadcast
 from convcalc.ops.merge import matmul as matmul_shape
 from convcalc.ops.reshape import reshaped_by_batch
 from convcalc.ops.tensor import Built, Shape, integral
@@ -432,6 +433,56 @@ def amin(args: Args, shape: Shape) -> Built:
     return reduce(args, shape)
 
 
+def extremum_axis(args: Args, shape: Shape) -> int | None:
+    """The dim torch.max and torch.min reduce (an int: they take no tuple), None for every dim."""
+    if args["dim"] is None:
+        if args.bool("keepdim"):
+            raise args.error("keepdim", "False without dim", hint="torch.max(input) reduces every dim; give dim to keep it")
+        return None
+    return axis_index(args.int("dim"), len(shape))
+
+
+def extremum(args: Args, shape: Shape) -> Built:
+    axis = extremum_axis(args, shape)
+    if axis is None:
+        return Built(())
+    values = reduced(shape, (axis,), args.bool("keepdim"))
+    return Built(values, extra_outputs=(values,))
+
+
+def maximum(args: Args, shape: Shape) -> Built:
+    """torch.max(input, dim=None, keepdim=False), x.max(...): the largest value over `dim`.
+
+    With a dim, two outputs: the values, and `name[1]` the indices where they lie (VOLO takes
+    `aux.max(1)[0]`); without one, the largest of all, a 0-d tensor.
+
+    Args:
+        dim (int, optional): the dimension to reduce; None for every one.
+        keepdim (bool): whether the output keeps the reduced dim, as size 1.
+    """
+    return extremum(args, shape)
+
+
+def minimum(args: Args, shape: Shape) -> Built:
+    """torch.min(input, dim=None, keepdim=False), x.min(...): the smallest value over `dim`.
+
+    With a dim, two outputs: the values, and `name[1]` the indices where they lie; without one,
+    the smallest of all, a 0-d tensor.
+
+    Args:
+        dim (int, optional): the dimension to reduce; None for every one.
+        keepdim (bool): whether the output keeps the reduced dim, as size 1.
+    """
+    return extremum(args, shape)
+
+
+def extremum_axes(args: Args, shape: Shape) -> Axes:
+    """Values are mixed along the reduced dim (every dim without one), which stays (keepdim) or goes."""
+    axis = extremum_axis(args, shape)
+    axes = tuple(range(len(shape))) if axis is None else (axis,)
+    return Axes(tuple(i for i in range(len(shape)) if args.bool("keepdim") or i not in axes), axes)
+
+
 def reduced_axes(args: Args, shape: Shape) -> Axes:
     """Values are mixed along the reduced axes, which stay (keepdim) or go."""
     axes = reduction_axes(args, shape)
@@ -480,6 +531,9 @@ for _name, _build in (("Mean", mean), ("Sum", total)):
 for _name, _build in (("Amax", amax), ("Amin", amin)):
     _code = Code(f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}})")
     own(_name, Signature((("dim", ()), ("keepdim", False))), _build, Family.REDUCTION, axes=reduced_axes, code=_code)
+for _name, _build in (("Max", maximum), ("Min", minimum)):
+    _code = Code(f"torch.{_name.lower()}({{0}}{{+dim}}{{+keepdim}})")
+    own(_name, Signature((("dim", None), ("keepdim", False))), _build, Family.REDUCTION, axes=extremum_axes, code=_code)
 _NORM_CALL = "torch.norm({0}{+p}{+dim}{+keepdim}"
 own(
     "Norm",
@@ -613,6 +667,46 @@ def rolled_axes(args: Args, shape: Shape) -> Axes:
     return mixing(len(shape), *roll_dims(args, shape))
 
 
+def unfolded(args: Args, shape: Shape) -> tuple[int, Shape]:
+    """The dim Tensor.unfold slides along, and its output shape, with torch's checks."""
+    axis = axis_index(args.int("dimension"), len(shape), "dimension")
+    size, step = args.int("size"), args.int("step")
+    if size < 0:
+        raise args.error("size", f"an integer >= 0 (size is {size} but must be >= 0)")
+    if step <= 0:
+        raise args.error("step", f"an integer > 0 (step is {step} but must be > 0)")
+    if size == 0:
+        raise args.error("size", "an integer > 0", hint="a window of 0 makes an empty tensor")
+    length = shape[axis]
+    if length is not None and size > length:
+        raise LayerError(
+            f"maximum size for tensor at dimension {axis} is {length} but size is {size}", argument="size", code="CC200"
+        )
+    count = None if length is None else (length - size) // step + 1
+    return axis, (*shape[:axis], count, *shape[axis + 1 :], size)
+
+
+def tensor_unfold(args: Args, shape: Shape) -> Built:
+    """x.unfold(dimension, size, step): every window of `size` along `dimension`, `step` apart.
+
+    The dim becomes the number of windows, (length - size) // step + 1, and a new last dim
+    holds each window's `size` values (HaloNet's attention takes its blocks' halos so).
+
+    Args:
+        dimension (int): the dimension in which unfolding happens.
+        size (int): the size of each slice that is unfolded.
+        step (int): the step between each slice.
+    """
+    return Built(unfolded(args, shape)[1])
+
+
+def tensor_unfolded_axes(args: Args, shape: Shape) -> Axes:
+    """Each axis stays in place, the unfolded one now counting windows (values of several
+    positions in each: a field ends there); the new last axis is a window's own."""
+    axis, _ = unfolded(args, shape)
+    return Axes((*range(len(shape)), None), (axis,))
+
+
 def slice_range(args: Args, shape: Shape) -> tuple[int, tuple[int, int] | None, int]:
     """The dim sliced, the first position kept and how many (None when its size is unknown),
     and the step."""
@@ -700,6 +794,15 @@ own(
     code=Code("torch.roll({0}, {shifts}, {dims})"),
 )
 own(
+    "TensorUnfold",
+    Signature((("dimension", REQUIRED), ("size", REQUIRED), ("step", REQUIRED))),
+    tensor_unfold,
+    Family.RESHAPE,
+    positions=Positions.AXES,
+    axes=tensor_unfolded_axes,
+    code=Code("{0}.unfold({dimension}, {size}, {step})"),
+)
+own(
     "Slice",
     Signature((("dim", 0), ("start", None), ("end", None), ("step", 1))),
     slice_,
@@ -724,6 +827,8 @@ for _name, _call, _doc in (
     ("Cos", "torch.cos({0})", "torch.cos(input), x.cos(): the cosine of each value."),
     ("Sin", "torch.sin({0})", "torch.sin(input), x.sin(): the sine of each value."),
     ("Exp", "torch.exp({0})", "torch.exp(input), x.exp(): e to the power of each value."),
+    ("Sqrt", "torch.sqrt({0})", "torch.sqrt(input), x.sqrt(): the square root of each value."),
+    ("Rsqrt", "torch.rsqrt({0})", "torch.rsqrt(input), x.rsqrt(): the reciprocal of each value's square root."),
 ):
     own(_name, Signature(()), unary(_doc), Family.ELEMENTWISE, code=Code(_call))
 
@@ -961,6 +1066,33 @@ DIVIDE = Code(
     ),
 )
 own("Divide", Signature((("other", None),), (("rounding_mode", None),)), divide, Family.MERGE, merges=True, code=DIVIDE)
+
+
+def power(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.pow(input, exponent), x.pow(2), `x ** 2`, `x ** y`: each value raised to a power.
+
+    The exponent a number, or a second input that broadcasts with the first as Multiply's do
+    (CAFormer's StarReLU squares its input so; an RMS norm squares before its mean).
+
+    Args:
+        exponent (Number, optional): the power; without it, the second input.
+    """
+    if args["exponent"] is not None:
+        args.number("exponent")
+        if len(shapes) != 1:
+            raise LayerError(
+                f"Pow with exponent={args['exponent']!r} takes one input, found {len(shapes)}",
+                hint="a number stands for the exponent; leave exponent out to raise to a second input",
+                argument="inputs",
+                code="CC200",
+            )
+    elif len(shapes) != 2:
+        raise LayerError(f"Pow takes 2 inputs (or 1 and exponent=), found {len(shapes)}", argument="inputs", code="CC200")
+    return Built(broadcast(*shapes) if len(shapes) == 2 else shapes[0])
+
+
+POW = Code("torch.pow({0}, {1})", when=(("exponent", "torch.pow({0}, {exponent})"),))
+own("Pow", Signature((("exponent", None),)), power, Family.MERGE, merges=True, code=POW)
 
 
 # --- Resampling and padding: F.interpolate, F.pad (nn.Upsample and the padding modules' rules)
