@@ -146,9 +146,11 @@ DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inp
 """Function arguments the stand-ins do not take, left out at these (the usual) values."""
 
 
-INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
+INPUT, PARAMETER, CONSTANT, BATCHED = "input", "parameter", "constant", "batched"
 """What a tensor is computed from: the input (its dim 0 the batch), parameters and constants
-alone (exactly its shape), or constants alone (buffers, tensors made from sizes: one Buffer)."""
+alone (exactly its shape), constants alone (buffers, tensors made from sizes: one Buffer), or
+constants and the batch's size, never the input's values (Hugging Face's causal mask, made from
+position ids expanded to the batch: one Buffer of its shape at batch 1, expanded to the batch)."""
 
 
 class Converter:
@@ -251,7 +253,7 @@ class Converter:
         if self.value(node):
             return
         kind = self.kind(node)
-        if kind == CONSTANT:
+        if kind in (CONSTANT, BATCHED):
             self.constant(node)
             return
         computed = _in_place(node)
@@ -456,12 +458,6 @@ class Converter:
         kind = FUNCTIONS.get(name)
         if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dimension, size, step), not F.unfold
             kind = "TensorUnfold"
-        if kind is None and name in CREATED and not name.endswith("_like"):  # a size of the batch made it the input's
-            raise self.fail(
-                node,
-                f"{name}() of sizes that include the batch (EdgeNeXt's torch.zeros(B, H, W))",
-                hint="convcalc folds a tensor made from sizes alone into one Buffer, which has no batch",
-            )
         if kind is None:
             raise self.fail(
                 node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"
@@ -934,21 +930,27 @@ class Converter:
     # --- what a tensor is computed from
 
     def kind(self, node: Any) -> str:
-        """INPUT, PARAMETER or CONSTANT (see there), from the node's tensor arguments; a size
-        that depends on the batch makes it INPUT."""
+        """INPUT, PARAMETER, CONSTANT or BATCHED (see there), from the node's tensor arguments; a
+        size that depends on the batch makes a tensor of constants BATCHED, any other INPUT."""
         found = self.kinds.get(node)
         if found is not None:
             return found
         name = _name(node) if node.op in ("call_function", "call_method") else ""
         sources = [self.kinds[n] for n in node.all_input_nodes if n in self.kinds]
         batch = any(_unknown(self.values[n]) for n in node.all_input_nodes if n in self.values)
-        if node.op == "placeholder" or batch:
+        created = name in CREATED and node.op != "call_module" and not (name in LIKE and INPUT in sources)
+        of_constants = bool(sources) and set(sources) <= {CONSTANT, BATCHED} and node.op != "call_module"
+        if node.op == "placeholder":
+            found = INPUT
+        elif (batch or BATCHED in sources) and (created or of_constants):
+            found = BATCHED  # `torch.zeros(x.shape[0], 4)`, position ids `.expand(batch_size, -1)`
+        elif batch:
             found = INPUT
         elif node.op == "get_attr":
             found = PARAMETER if str(node.target) in self.learned else CONSTANT
-        elif name in CREATED and node.op != "call_module" and not (name in LIKE and INPUT in sources):
+        elif created:
             found = CONSTANT
-        elif INPUT in sources or not sources:
+        elif INPUT in sources or not sources or BATCHED in sources:
             found = INPUT
         elif PARAMETER in sources or node.op == "call_module":
             found = PARAMETER
@@ -975,17 +977,48 @@ class Converter:
         dtype = str(node.meta["tensor_meta"].dtype).removeprefix("torch.")
         if dtype != "float32":
             kwargs["dtype"] = dtype
+        batched = self.kinds.get(node) == BATCHED
+        if batched and _name(node) == "expand" and self.kinds.get(node.args[0]) == CONSTANT:  # BERT's token types
+            expanded = Layer("Expand", self.batch_axes(node), {}, inputs=(self.ref(node, node.args[0]),))
+            self.refs[node] = self.written(node, expanded, node.name, shape_of(node))
+            return self.refs[node]
+        if batched:
+            shape = tuple(node.meta[SHAPES][0])  # at batch 1: each of the batch's axes 1, expanded below
         own = self.unique(str(node.target) if held else node.name)
         self.add(Layer("Buffer", (shape,), kwargs, own), ())
         if not held:
             self.notes[own] = "folded: " + _folded(node, self.constants)
         self.refs[node] = own
-        return own
+        if batched:
+            self.refs[node] = self.written(node, Layer("Expand", self.batch_axes(node), {}, inputs=(own,)), f"{own}_expand")
+            self.recorded[self.refs[node]] = (shape_of(node),)
+        return self.refs[node]
+
+    def batch_axes(self, node: Any) -> tuple[object, ...]:
+        """The Expand of a BATCHED tensor's Buffer (its shape at batch 1) to the batch: the input's
+        batch on each axis the traces show is the batch itself, -1 (kept) on each they show of
+        one size; refused where an axis is another function of the batch."""
+        traced = node.meta.get(SHAPES) or ()
+        rank = len(traced[0]) if traced else 0
+        sizes: list[object] = []
+        for axis in range(rank):
+            found = [shape[axis] for shape in traced]
+            if found == list(BATCHES):
+                sizes.append(Arithmetic("shape(input)[0]"))
+            elif len(set(found)) == 1:
+                sizes.append(-1)
+            else:
+                raise self.fail(
+                    node,
+                    f"a tensor made from sizes alone whose axis {axis} is {found} at batches {list(BATCHES)}",
+                    hint="convcalc writes such a tensor as a Buffer expanded to the batch: an axis is the batch, or one size",
+                )
+        return tuple(sizes)
 
     def shape(self, node: Any) -> Shape | None:
         """A node's output shape: the batch (traced as 1) unknown where it is computed from the
         input, exact where from parameters and constants alone."""
-        if self.kinds.get(node, INPUT) == INPUT:
+        if self.kinds.get(node, INPUT) in (INPUT, BATCHED):
             return shape_of(node)
         meta = node.meta.get("tensor_meta")
         return tuple(int(d) for d in meta.shape) if hasattr(meta, "shape") else None

@@ -166,12 +166,16 @@ def _graph(path: str, torch: Any, model: Any, input_shape: tuple[int, ...], dtyp
         return torch.zeros((batch, *input_shape), device="meta", dtype=getattr(torch, dtype))
 
     try:
-        from convcalc.sources.torch_tracer import BATCHES, tracer_class
+        from convcalc.sources.torch_tracer import BATCHES, same_calls, tracer_class
 
         fixed = _defaults(model)
         tracer = tracer_class(torch, _leaf)(tuple(zeros(batch) for batch in BATCHES))
         with _one_input(model):
             traced = tracer.trace(model, concrete_args=fixed or None)
+            if tracer.diverged:  # a decision batch 1 alone takes otherwise: the path batch 1 takes must be the same calls
+                alone = tracer_class(torch, _leaf)((zeros(1),)).trace(model, concrete_args=_defaults(model) or None)
+                if not same_calls(traced, alone):
+                    raise torch.fx.proxy.TraceError(f"{tracer.diverged[0]} (at batch 1 the module computes other calls)")
         graph = torch.fx.GraphModule(model, traced)
     except BaseException as exc:
         raise _failed(path, "tracing the module with torch.fx", exc) from None
