@@ -481,3 +481,64 @@ def test_torch_import_of_hugging_face_bert(tmp_path: Path) -> None:
     counted.unsupported_ops_warnings(False)
     counted.uncalled_modules_warnings(False)
     assert as_fvcore_reports(summarize(imported.text, "bert.yaml")) == counted.total()
+
+
+DECODERS = {
+    "gpt2": ("GPT2Model", "GPT2Config", dict(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=32)),
+    "gpt2_lm_head": ("GPT2LMHeadModel", "GPT2Config", dict(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=32)),
+    "llama": (
+        "LlamaModel",
+        "LlamaConfig",
+        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=100),
+    ),
+    "qwen2": (
+        "Qwen2Model",
+        "Qwen2Config",
+        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=100),
+    ),
+    "mistral": (
+        "MistralModel",
+        "MistralConfig",
+        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=100),
+    ),
+}
+"""Hugging Face's decoders, small, without their key-value cache (use_cache=False): the causal
+mask expands position ids of shape (1, T) to the batch unless the batch is 1 (torch_tracer.py)."""
+
+
+def decoder(name: str, **overrides: Any) -> Any:
+    model_class, config_class, options = DECODERS[name]
+    transformers = import_module("transformers")
+    config = getattr(transformers, config_class)(**{**options, "use_cache": False, **overrides})
+    return getattr(transformers, model_class)(config).eval()
+
+
+@pytest.mark.parametrize("name", list(DECODERS))
+def test_torch_import_of_hugging_face_decoders(name: str, tmp_path: Path) -> None:
+    """GPT-2 (and its language-model head), Llama, Qwen2 and Mistral from a user's factory:
+    parameters as torch counts them, the output at batch 1 and 3 as the real model computes it,
+    and the MACs as fvcore counts them (less attention's products: as_fvcore_reports)."""
+    import_module("transformers")
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    model_class, config_class, options = DECODERS[name]
+    path = tmp_path / "decoders.py"
+    path.write_text(
+        f"import sys\nimport types\n{stubs}import transformers\n\n\ndef {name}():\n"
+        f"    config = transformers.{config_class}(**{options!r}, use_cache=False)\n"
+        f"    return transformers.{model_class}(config)\n"
+    )
+    imported = convert(f"{path}:{name}", options={"input_shape": (16,)})
+    assert not imported.problems, [p.text() for p in imported.problems]
+    torch.manual_seed(0)
+    model = decoder(name)
+    assert summarize(imported.text, "decoder.yaml").totals.params == sum(p.numel() for p in model.parameters())
+    for batch in (1, 3):
+        with torch.no_grad():
+            out = model(torch.zeros(batch, 16, dtype=torch.long))
+        report = summarize(imported.text, "decoder.yaml", batch=batch)
+        assert [o.shape for o in report.outputs] == [tuple(out[0].shape)]
+    counted = fvcore.FlopCountAnalysis(model, torch.zeros(1, 16, dtype=torch.long))
+    counted.unsupported_ops_warnings(False)
+    counted.uncalled_modules_warnings(False)
+    assert as_fvcore_reports(summarize(imported.text, "decoder.yaml")) == counted.total()
