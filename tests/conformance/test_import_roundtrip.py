@@ -483,34 +483,27 @@ def test_torch_import_of_hugging_face_bert(tmp_path: Path) -> None:
     assert as_fvcore_reports(summarize(imported.text, "bert.yaml")) == counted.total()
 
 
+GROUPED = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
+"""A small Llama-style decoder: grouped-query attention, two heads of keys and values for four."""
 DECODERS = {
     "gpt2": ("GPT2Model", "GPT2Config", dict(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=32)),
     "gpt2_lm_head": ("GPT2LMHeadModel", "GPT2Config", dict(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=32)),
-    "llama": (
-        "LlamaModel",
-        "LlamaConfig",
-        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=100),
-    ),
-    "qwen2": (
-        "Qwen2Model",
-        "Qwen2Config",
-        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=100),
-    ),
-    "mistral": (
-        "MistralModel",
-        "MistralConfig",
-        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=100),
-    ),
+    "llama": ("LlamaModel", "LlamaConfig", dict(GROUPED, vocab_size=100)),
+    "qwen2": ("Qwen2Model", "Qwen2Config", dict(GROUPED, vocab_size=100)),
+    "mistral": ("MistralModel", "MistralConfig", dict(GROUPED, vocab_size=100)),
 }
 """Hugging Face's decoders, small, without their key-value cache (use_cache=False): the causal
 mask expands position ids of shape (1, T) to the batch unless the batch is 1 (torch_tracer.py)."""
 
 
-def decoder(name: str, **overrides: Any) -> Any:
+def decoder(name: str) -> Any:
+    """The real model of DECODERS[name], its weights on the CPU."""
     model_class, config_class, options = DECODERS[name]
-    transformers = import_module("transformers")
-    config = getattr(transformers, config_class)(**{**options, "use_cache": False, **overrides})
-    return getattr(transformers, model_class)(config).eval()
+    try:
+        transformers = import_module("transformers")
+    except ImportError:
+        pytest.skip("transformers is not installed (pip install transformers)")
+    return getattr(transformers, model_class)(getattr(transformers, config_class)(**options, use_cache=False)).eval()
 
 
 @pytest.mark.parametrize("name", list(DECODERS))
@@ -518,7 +511,7 @@ def test_torch_import_of_hugging_face_decoders(name: str, tmp_path: Path) -> Non
     """GPT-2 (and its language-model head), Llama, Qwen2 and Mistral from a user's factory:
     parameters as torch counts them, the output at batch 1 and 3 as the real model computes it,
     and the MACs as fvcore counts them (less attention's products: as_fvcore_reports)."""
-    import_module("transformers")
+    model = decoder(name)
     fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
     stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
     model_class, config_class, options = DECODERS[name]
@@ -530,8 +523,6 @@ def test_torch_import_of_hugging_face_decoders(name: str, tmp_path: Path) -> Non
     )
     imported = convert(f"{path}:{name}", options={"input_shape": (16,)})
     assert not imported.problems, [p.text() for p in imported.problems]
-    torch.manual_seed(0)
-    model = decoder(name)
     assert summarize(imported.text, "decoder.yaml").totals.params == sum(p.numel() for p in model.parameters())
     for batch in (1, 3):
         with torch.no_grad():
