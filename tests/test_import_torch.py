@@ -1477,3 +1477,48 @@ def test_a_module_that_fails_on_its_input_says_where_and_prints_nothing(
     ):
         convert(f"{path}:Net", options={"input_shape": (3, 5)})
     assert capsys.readouterr().err == ""
+
+
+CACHED = """
+import torch
+from torch import nn
+
+
+class Cache:  # Hugging Face's DynamicCache: keys grown by concatenation from an empty tensor
+    def __init__(self):
+        self.keys = None
+
+    def update(self, keys):
+        if self.keys is None:
+            self.keys = torch.tensor([], dtype=keys.dtype, device=keys.device)
+        self.keys = torch.cat([self.keys, keys], dim=-2)
+        return self.keys
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = nn.Linear(8, 8)
+
+    def forward(self, x, **kwargs):
+        cache = Cache()
+        keys = cache.update(self.key(x))
+        return {"last_hidden_state": x @ keys.transpose(1, 2), "cache": cache}
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_cache_the_module_returns_is_left_out_and_said(tmp_path: Path) -> None:
+    """A decoder's key-value cache (use_cache=True) is an object, no tensor: left out of the
+    outputs, the header naming it; torch.cat skips the 1-D empty tensor the cache starts from,
+    as torch does (a cat of one tensor is that tensor)."""
+    result = traced(tmp_path / "cached.py", CACHED, (6, 8))
+    assert spec_rows(result.text) == [
+        'Linear(8, 8, name="key")  # (None, 6, 8)',
+        'Transpose(1, 2, name="transpose")  # (None, 8, 6)',
+        'Matmul(name="matmul", inputs=["input", "transpose"])  # (None, 6, 6)',
+    ]
+    assert "Outputs: the module's cache (a Cache) left out, as it holds no tensor a spec's outputs name" in result.text

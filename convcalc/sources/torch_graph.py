@@ -130,7 +130,7 @@ the input at any batch (a FullLike; empty_like's values are whatever memory held
 stand-in says)."""
 FILLED = {"zeros_like": 0, "ones_like": 1}
 """The value each fills with (full_like: its argument)."""
-CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange"}
+CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange", "tensor"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
 and device; torch.tensor of numbers, GPT-2's attention scale from a size): with the sizes known,
 constants."""
@@ -170,6 +170,7 @@ class Converter:
         self.names: set[str] = {"input"}
         self.recorded: dict[str, tuple[Shape | None, ...]] = {}
         self.outputs: tuple[str, ...] = ()
+        self.dropped: tuple[str, ...] = ()  # the module's outputs torch.fx could not record (torch_module._one_input)
         self.parameters: dict[str, str] = {}
         self.kinds: dict[Any, str] = {}  # a tensor node -> INPUT, PARAMETER or CONSTANT: what it is computed from
         self.constants: set[Any] = set()
@@ -209,6 +210,7 @@ class Converter:
                 self.kinds[node] = INPUT  # (else a function of it and a parameter, first, is a parameter's)
             elif node.op == "output":
                 self.outputs = tuple(self.ref(node, value) for value in _flat(node.args[0]))
+                self.dropped = node.meta.get("convcalc_dropped", ())
             else:
                 self.convert(node)
         if not self.layers:
@@ -230,6 +232,11 @@ class Converter:
             "Names: module paths, '.' written '_' (a spec name has no '.'); a function call is named as torch.fx names it.",
             "Comments: each layer's output shape as torch computes it, checked against convcalc's at import.",
         )
+        if self.dropped:
+            header += (
+                f"Outputs: the module's {', '.join(self.dropped)} left out, as it holds no tensor a spec's outputs name "
+                "(a key-value cache: use_cache=False in the model's config returns none).",
+            )
         if any(note.startswith("folded: ") for note in self.notes.values()):
             header += (
                 "Constants: a Buffer commented 'folded:' is a tensor the forward computes from sizes alone, one row of its "
@@ -278,6 +285,9 @@ class Converter:
             layer = self.module_call(node)
         elif node.op in ("call_function", "call_method"):
             name = computed or _name(node)
+            if name in ("cat", "concat") and len(self.joined(node)) == 1:  # torch.cat([torch.tensor([]), x]) is x
+                self.refs[node] = self.ref(node, self.joined(node)[0])
+                return
             if name in PASSED:
                 if node.args[0] not in self.refs and _linear_weights(node):
                     return  # `qkv_bias.clone()` for F.linear: the Linear counts it
@@ -472,9 +482,9 @@ class Converter:
         if name in BOUND and node.op == "call_function":
             args, kwargs = _by_name(node.target, args, kwargs)
         if kind == "Concat":
-            joined = [self.ref(node, t) for t in _flat(args[0] if args else kwargs.pop("tensors"))]
             dim = args[1] if len(args) > 1 else kwargs.pop("dim", 0)
-            return Layer(kind, (self.literal(node, dim),), {}, inputs=tuple(joined))
+            joined = tuple(self.ref(node, tensor) for tensor in self.joined(node))
+            return Layer(kind, (self.literal(node, dim),), {}, inputs=joined)
         signature = self.vocabulary.types[kind].signature if kind in self.vocabulary.types else None
         defaults = dict((*signature.positional, *signature.keyword_only)) if signature is not None else {}
         tensors: list[str] = []
@@ -528,6 +538,12 @@ class Converter:
         if kind == "Pow" and not _is_tensor(args[0] if args else kwargs.get("input")):
             raise self.fail(node, "a number raised to a tensor's power (2 ** x)", hint="convcalc's Pow raises a tensor")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
+
+    def joined(self, node: Any) -> list[Any]:
+        """The tensors torch.cat joins: those it is given less the 1-D empty ones, which it skips
+        (its documented legacy rule; a key-value cache starts as `torch.tensor([])`)."""
+        given = node.args[0] if node.args else node.kwargs["tensors"]
+        return [tensor for tensor in _flat(given) if self.shape(tensor) != (0,)]
 
     def tensor_split(self, node: Any) -> Layer:
         """torch.tensor_split(x, indices=(1,), dim=2) (MViT parts its class token so), or into a
