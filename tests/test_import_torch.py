@@ -1522,3 +1522,53 @@ def test_a_cache_the_module_returns_is_left_out_and_said(tmp_path: Path) -> None
         'Matmul(name="matmul", inputs=["input", "transpose"])  # (None, 6, 6)',
     ]
     assert "Outputs: the module's cache (a Cache) left out, as it holds no tensor a spec's outputs name" in result.text
+
+
+ROBERTA = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):  # RoBERTa's embeddings: positions counted over the tokens that are not padding
+    def __init__(self) -> None:
+        super().__init__()
+        self.words = nn.Embedding(100, 8, padding_idx=1)
+        self.positions = nn.Embedding(40, 8, padding_idx=1)
+        self.types = nn.Embedding(2, 8)
+        self.register_buffer("type_ids", torch.zeros(1, 40, dtype=torch.long), persistent=False)
+
+    def forward(self, input_ids):
+        mask = input_ids.ne(1).int()
+        positions = (torch.cumsum(mask, dim=1).type_as(mask) + 0) * mask
+        positions = positions.long() + 1
+        types = torch.gather(self.type_ids.expand(positions.shape[0], -1), dim=1, index=positions)
+        return self.words(input_ids) + self.positions(positions) + self.types(types)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_position_ids_counted_from_the_token_ids_are_read(tmp_path: Path) -> None:
+    """RoBERTa's position ids: `input_ids.ne(padding_idx)` a NotEqual, its casts (.int(), .long(),
+    .type_as) no rows, torch.cumsum a Cumsum, torch.gather a Gather; each keeps the token ids'
+    shape, and the spec's output is the module's at batch 1 and 3."""
+    result = traced(tmp_path / "roberta.py", ROBERTA, (16,))
+    assert spec_rows(result.text)[:8] == [
+        'NotEqual(1, name="ne")  # (None, 16)',
+        'Cumsum(dim=1, name="cumsum")  # (None, 16)',
+        'Add(0, name="add")  # (None, 16)',
+        'Multiply(name="mul", inputs=["add", "ne"])  # (None, 16)',
+        'Add(1, name="add_1")  # (None, 16)',
+        'Buffer((1, 40), persistent=False, dtype="int64", name="type_ids")',
+        'Expand(shape(input)[0], -1, name="expand")  # (None, 40)',
+        'Gather(dim=1, name="gather", inputs=["expand", "add_1"])  # (None, 16)',
+    ]
+    namespace: dict[str, Any] = {}
+    exec(ROBERTA, namespace)
+    model, torch = namespace["net"](), namespace["torch"]
+    for batch in (1, 3):
+        with torch.no_grad():
+            out = model(torch.full((batch, 16), 5))
+        assert summarize(result.text, "roberta.yaml", batch=batch).output_shape == tuple(out.shape)

@@ -98,6 +98,10 @@ FUNCTIONS = {
     "sin": "Sin",
     "cos": "Cos",
     "einsum": "Einsum",
+    "ne": "NotEqual",
+    "not_equal": "NotEqual",
+    "cumsum": "Cumsum",
+    "gather": "Gather",
     "fold": "Fold",
     "unfold": "Unfold",
 }
@@ -120,8 +124,8 @@ CONVOLUTION_ARGUMENTS = ("input", "weight", "bias", "stride", "padding", "dilati
 WEIGHTED = frozenset({"linear", "addmm", *NORMS, *CONVOLUTIONS})
 """Functions a module calls with its own weights: each call is the layer those weights are."""
 NORM_CLASSES = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"})
-PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
-"""Methods that change no shape: the tensor they are called on."""
+PASSED = frozenset({"contiguous", "clone", "float", "int", "long", "detach", "to", "type_as"})
+"""Methods that change no shape: the tensor they are called on (a cast among them: x.long())."""
 BOUND = frozenset({"max_pool2d", "avg_pool2d", "dropout", "softmax", "log_softmax", "interpolate", "pad"})
 """Functions whose positional order is not their module's: their arguments are passed by name."""
 LIKE = frozenset({"zeros_like", "ones_like", "full_like", "empty_like"})

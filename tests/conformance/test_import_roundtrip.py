@@ -540,3 +540,34 @@ def test_torch_import_of_hugging_face_decoders(name: str, use_cache: bool, tmp_p
     counted.unsupported_ops_warnings(False)
     counted.uncalled_modules_warnings(False)
     assert as_fvcore_reports(summarize(imported.text, "decoder.yaml")) == counted.total()
+
+
+def test_torch_import_of_hugging_face_roberta(tmp_path: Path) -> None:
+    """Hugging Face's RobertaModel: its position ids counted from the token ids (NotEqual, Cumsum,
+    casts) and its token types gathered by them (Gather); parameters as torch counts them, both
+    outputs at batch 1 and 3, and the MACs as fvcore counts them (as_fvcore_reports)."""
+    try:
+        transformers = import_module("transformers")
+    except ImportError:
+        pytest.skip("transformers is not installed (pip install transformers)")
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    options = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    path = tmp_path / "roberta.py"
+    path.write_text(
+        f"import sys\nimport types\n{stubs}import transformers\n\n\n"
+        f"def roberta():\n    return transformers.RobertaModel(transformers.RobertaConfig(**{options!r}))\n"
+    )
+    imported = convert(f"{path}:roberta", options={"input_shape": (16,)})
+    assert not imported.problems, [p.text() for p in imported.problems]
+    model = transformers.RobertaModel(transformers.RobertaConfig(**options)).eval()
+    assert summarize(imported.text, "roberta.yaml").totals.params == sum(p.numel() for p in model.parameters())
+    for batch in (1, 3):
+        with torch.no_grad():
+            out = model(torch.full((batch, 16), 5))
+        report = summarize(imported.text, "roberta.yaml", batch=batch)
+        assert [o.shape for o in report.outputs] == [tuple(out.last_hidden_state.shape), tuple(out.pooler_output.shape)]
+    counted = fvcore.FlopCountAnalysis(model, torch.full((1, 16), 5))
+    counted.unsupported_ops_warnings(False)
+    counted.uncalled_modules_warnings(False)
+    assert as_fvcore_reports(summarize(imported.text, "roberta.yaml")) == counted.total()
