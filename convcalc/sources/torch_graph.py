@@ -958,7 +958,8 @@ class Converter:
         name = _name(node) if node.op in ("call_function", "call_method") else ""
         sources = [self.kinds[n] for n in node.all_input_nodes if n in self.kinds]
         batch = any(_unknown(self.values[n]) for n in node.all_input_nodes if n in self.values)
-        created = name in CREATED and node.op != "call_module" and not (name in LIKE and INPUT in sources)
+        copied = name in LIKE or name == "tensor"  # of a tensor's shape or values: torch.tensor(x) copies x
+        created = name in CREATED and node.op != "call_module" and not (copied and INPUT in sources)
         of_constants = bool(sources) and set(sources) <= {CONSTANT, BATCHED} and node.op != "call_module"
         if node.op == "placeholder":
             found = INPUT
