@@ -69,7 +69,7 @@ def test_a_class_token_an_assertion_and_x_0(tmp_path: Path) -> None:
 
 
 def test_an_expand_to_twice_the_batch_is_an_unknown_size(tmp_path: Path) -> None:
-    """Traces at batch 1 and 2 cannot tell `2 * n` from `2 ** n`: only the batch itself is read
+    """A few traces cannot tell `2 * n` from every function of n: only the batch itself is read
     from the input; a multiple of it stays an unknown size."""
     path = tmp_path / "twice.py"
     path.write_text(
@@ -501,7 +501,7 @@ def test_a_repeat_by_the_batch_reads_it_from_the_input(tmp_path: Path) -> None:
     ],
 )
 def test_a_repeat_by_another_count_from_the_batch_is_refused(tmp_path: Path, call: str, message: str) -> None:
-    """Two traces (batch 1 and 2) cannot tell `2 * n` from `n ** 2`; a batch repeated by the
+    """A few traces (batches 1 to 3) cannot tell `2 * n` from every function of n; a batch repeated by the
     batch is its square: neither is a size a spec can write."""
     path = tmp_path / "counts.py"
     path.write_text(BATCH_REPEATS.replace("x.repeat(1, x.size(1), 1)", call))

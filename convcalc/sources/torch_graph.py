@@ -1443,8 +1443,8 @@ def _batch_size(node: Any, index: int, rank: int, factor: int = 1) -> object:
     """An unknown size in an Expand (ViT's `class_token.expand(n, -1, -1)`, n = x.shape[0]), or an
     unknown count in a Repeat of an axis of `factor` (`class_token.repeat(n, 1, 1)`), as the spec
     reads it from the input, where the traces show it is the batch itself, so the spec runs at any
-    batch; else None, an unknown size (a multiple of the batch included: two traces cannot tell
-    `2 * n` from `2 ** n`)."""
+    batch; else None, an unknown size (a multiple of the batch included: a few traces cannot tell
+    `2 * n` from every other function of n that agrees at BATCHES)."""
     traced = node.meta.get(SHAPES)  # the output's shape under each batch: one size per dim
     if not traced or any(len(t) != rank for t in traced):
         return None
@@ -1455,7 +1455,7 @@ def _batch_size(node: Any, index: int, rank: int, factor: int = 1) -> object:
 
 def shape_of(node: Any) -> Shape | None:
     """A node's output shape with the batch unknown: the dims that differ between the traces
-    with batch 1 and 2 (torch_tracer.py), else dim 0."""
+    at BATCHES (torch_tracer.py), else dim 0."""
     meta = node.meta.get("tensor_meta")
     if meta is None or not hasattr(meta, "shape"):
         return None
