@@ -25,6 +25,7 @@ from convcalc.graph import _Arithmetic, _Builder
 from convcalc.render import json as json_module
 from convcalc.render.json import render_json
 from convcalc.spec import calls
+from convcalc.spec.expr import Function
 from convcalc.spec.loading import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,7 @@ def unmemoized(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "MEMO", False)
     monkeypatch.setattr(_Arithmetic, "memo", False)
     monkeypatch.setattr(_Builder, "replay", False)
+    monkeypatch.setattr(Function, "memo", False)
     monkeypatch.setattr(calls, "_parse_call", read_by_ast)
     monkeypatch.setattr(calls, "_layer_call", read_layer_by_ast)
     for module in (receptive, costs_module, json_module):
@@ -267,6 +269,28 @@ def test_an_expression_text_is_analysed_once_however_many_specs_write_it(monkeyp
     assert len(evaluated) > 1.5 * len(compiled)  # 128 expressions evaluated, 62 texts compiled
     assert len(read) == len({id(node) for node in read}) < len(evaluated)
     calls.forget()
+
+
+def test_a_helper_is_called_once_for_each_distinct_call_from_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keras-efficientnetb0's blocks ask its helpers the same again and again (`correct_pad`,
+    `round_filters` of the same width): each distinct call is worked out once."""
+    made: list[tuple[str, str]] = []
+    original = Function.call
+
+    def counted(self: Function, args: tuple[object, ...], kwargs: dict[str, object], functions: object, depth: int) -> object:
+        if depth == 0:
+            made.append((self.name, repr((args, kwargs))))
+        return original(self, args, kwargs, functions, depth)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Function, "call", counted)
+    text = (ROOT / "specs" / "keras-efficientnetb0.yaml").read_text()
+    assert len(engine.run(load_text(text, "keras-efficientnetb0.yaml")).rows) == 239
+    kept = list(made)
+    made.clear()
+    monkeypatch.setattr(Function, "memo", False)
+    engine.run(load_text(text, "keras-efficientnetb0.yaml"))
+    assert len(kept) == len(set(kept)) == len(set(made))
+    assert len(made) > 3 * len(kept)  # 76 calls, 24 distinct
 
 
 def test_parallel_branches_step_their_field_once(monkeypatch: pytest.MonkeyPatch) -> None:

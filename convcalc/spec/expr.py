@@ -276,7 +276,7 @@ class Function(Record):
     """A helper formula of the spec (`functions:`): parameters with defaults and a body of
     steps, each `name = expression`, the last an expression giving the result."""
 
-    __slots__ = ("name", "params", "defaults", "steps", "text", "_codes")
+    __slots__ = ("name", "params", "defaults", "steps", "text", "_codes", "_results")
 
     name: str
     params: tuple[str, ...]
@@ -298,6 +298,10 @@ class Function(Record):
         self.steps = steps
         self.text = text
         self._codes: tuple[Code, ...] | None = None  # the steps compiled, on the first call
+        self._results: dict[tuple[str, str, tuple[str, ...]], object] = {}  # by each distinct call from a layer (result)
+
+    memo = True
+    """False calls every helper afresh (tests/test_memo.py compares both ways)."""
 
     def __repr__(self) -> str:
         return f"<function {self.text}>"
@@ -340,6 +344,18 @@ class Function(Record):
             if target is not None:
                 env[target] = result
         return result
+
+    def result(self, args: tuple[object, ...], kwargs: dict[str, object], functions: Mapping[str, object]) -> object:
+        """call() from a layer's arithmetic, bounded, once for each distinct call: a helper is a
+        formula of its arguments and of the helpers it sees (a block parameter may hide one), and
+        the next layer or block instance often asks the same (`round_filters(filters_in, width)`).
+        Its plain arguments (apply) are keyed by their repr, which tells 1, 1.0 and True apart; a
+        call that fails keeps nothing; deeper calls, whose depth is checked, are made as written."""
+        key = (repr(args), repr(kwargs), tuple(functions))
+        found = self._results.get(key, _UNSET)
+        if found is _UNSET:
+            found = self._results[key] = _bounded(self.call(args, kwargs, functions, 0), self.name)
+        return found
 
     def codes(self) -> tuple[Code, ...]:
         """Its steps compiled, once."""
@@ -726,7 +742,18 @@ def apply(
 ) -> object:
     """A helper called from `env` (whose helpers it may call in turn), its result bounded."""
     functions = {k: v for k, v in env.items() if isinstance(v, Function)}
+    if depth == 0 and Function.memo and _plain(args) and _plain(tuple(kwargs.values())):
+        return function.result(args, kwargs, functions)
     return _bounded(function.call(args, kwargs, functions, depth), function.name)
+
+
+_SCALARS = frozenset((int, float, str, bool, type(None)))
+
+
+def _plain(values: tuple[object, ...] | list[object]) -> bool:
+    """Numbers, text, True/False/None, and tuples and lists of them: values whose repr tells
+    them apart, unlike a symbolic size (whose comparisons a helper makes are guards to record)."""
+    return all([type(v) in _SCALARS or (type(v) in (tuple, list) and _plain(v)) for v in values])  # type: ignore[arg-type]
 
 
 def _shape(node: ast.Call, text: str) -> Code:
