@@ -233,21 +233,60 @@ def test_a_command_imports_nothing_beyond_click_and_pyyaml() -> None:
     `locale`: convcalc writes those two options itself (cli.EnglishHelp) and takes `check`'s paths
     as str, not click.Path (which asks for its name). A help page still pays it (click's formatter
     asks for "Usage:"). The mode a run is in is held per thread (threading comes with click), not
-    in a context variable (contextvars); `gc` is built in."""
+    in a context variable (contextvars); `gc` is built in. `check` lists a folder's specs with
+    os.walk: pathlib imports urllib.parse and ipaddress (~1.5 ms). The child runs without site's
+    .pth files (-S), whose editable-install finder imports pathlib before anything else."""
     code = (
-        "import sys\n"
+        "import site, sys\n"
+        "sys.path[:0] = [sys.argv[3]]\n"
+        "sys.path += site.getsitepackages()\n"
         "import click, yaml\n"
         "floor = set(sys.modules)\n"
         "from convcalc.cli import main\n"
-        "for args in (['summary', sys.argv[1], '--format', 'json'], ['check', sys.argv[1]], ['--version']):\n"
+        "commands = (['summary', sys.argv[1], '--format', 'json'], ['check', sys.argv[1]], ['check', sys.argv[2]],\n"
+        "            ['--version'])\n"
+        "for args in commands:\n"
         "    try: main(args)\n"
         "    except SystemExit: pass\n"
         "print(sorted(m for m in set(sys.modules) - floor if m.split('.')[0] not in ('convcalc', 'gc')), file=sys.stderr)\n"
     )
     resnet = str(Path(__file__).resolve().parent.parent / "specs" / "keras-resnet50.yaml")
-    result = subprocess.run([sys.executable, "-c", code, resnet], capture_output=True, text=True, check=False)
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code, resnet, str(root / "tests" / "specs" / "valid"), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.stderr.strip() == "[]"
     assert result.stdout.endswith(f"convcalc, version {__version__}\n")
+
+
+def test_a_folder_given_to_check_is_its_yaml_files_named_as_pathlib_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check lists a folder with os.walk (no pathlib at start-up): the same files, in the same
+    order and spelled the same way as `Path(folder).rglob` gives them, in every spelling of the
+    folder; links to folders are not followed, and an empty folder stays to be reported."""
+    from convcalc.cli.check import spec_files
+
+    for name in ("b.yaml", "a.yml", "c.txt", ".yaml", "sub/d.yaml", "sub/deeper/e.yml", "empty/", "x.yaml/f.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        if not name.endswith("/"):
+            (tmp_path / name).write_text("")
+    (tmp_path / "empty").mkdir(exist_ok=True)
+    (tmp_path / "link").symlink_to(tmp_path / "sub")
+    (tmp_path / "linked.yaml").symlink_to(tmp_path / "b.yaml")
+
+    def by_pathlib(folder: str) -> list[str]:
+        found = sorted(str(p) for p in Path(folder).rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        return found or [folder]
+
+    monkeypatch.chdir(tmp_path)
+    for folder in (str(tmp_path), f"{tmp_path}//./", ".", "./", "sub", "./sub/", "sub/../sub", "empty"):
+        assert spec_files((folder,)) == by_pathlib(folder), folder
+    assert "sub/d.yaml" in spec_files((".",)) and "link/d.yaml" not in spec_files((".",))
+    assert spec_files(("b.yaml", "missing.yaml")) == ["b.yaml", "missing.yaml"]
 
 
 def test_control_characters_in_names_are_shown_escaped() -> None:

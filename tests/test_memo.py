@@ -5,6 +5,7 @@ distinct thing, counted."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from convcalc.graph import _Arithmetic, _Builder
 from convcalc.render import json as json_module
 from convcalc.render.json import render_json
 from convcalc.spec import calls
+from convcalc.spec.expr import Function
 from convcalc.spec.loading import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +76,7 @@ def unmemoized(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "MEMO", False)
     monkeypatch.setattr(_Arithmetic, "memo", False)
     monkeypatch.setattr(_Builder, "replay", False)
+    monkeypatch.setattr(Function, "memo", False)
     monkeypatch.setattr(calls, "_parse_call", read_by_ast)
     monkeypatch.setattr(calls, "_layer_call", read_layer_by_ast)
     for module in (receptive, costs_module, json_module):
@@ -223,6 +226,71 @@ def test_block_arithmetic_is_compiled_once_and_evaluated_per_instance(monkeypatc
     assert len(engine.run(load_text(text, "keras-resnet50.yaml")).rows) == 176
     assert len(set(map(id, compiled))) == len(compiled)  # no node compiled twice
     assert len(evaluated) > 4 * len(compiled)  # 316 evaluations, 70 nodes compiled
+
+
+def test_an_expression_text_is_analysed_once_however_many_specs_write_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` reads every spec in one process, and the specs write the same arithmetic again
+    and again (`filters`, `4 * filters`, `stride == 1`): each distinct text is compiled and has
+    its names read once, whichever spec or call wrote it first."""
+    from convcalc.spec import expr
+
+    compiled: list[str] = []  # the text of each expression compiled (not of the parts inside it)
+    read: list[object] = []  # each tree whose names were read
+    evaluated: dict[int, str] = {}  # each Expr evaluated: its text
+    original_compiled, original_variables, original_evaluate = expr.compiled, expr._variables, expr.Expr.evaluate
+    depth = [0]
+
+    def counted_compiled(node: ast.expr, text: str) -> expr.Code:
+        if not depth[0]:
+            compiled.append(text)
+        depth[0] += 1
+        try:
+            return original_compiled(node, text)
+        finally:
+            depth[0] -= 1
+
+    def counted_variables(node: ast.AST) -> set[str]:
+        read.append(node)
+        return original_variables(node)
+
+    def counted_evaluate(self: expr.Expr, env: dict[str, object]) -> object:
+        evaluated[id(self)] = self.text
+        return original_evaluate(self, env)
+
+    monkeypatch.setattr(expr, "compiled", counted_compiled)
+    monkeypatch.setattr(expr, "_variables", counted_variables)
+    monkeypatch.setattr(expr.Expr, "evaluate", counted_evaluate)
+    calls.forget()
+    specs = []  # held: the ids of their expressions stay theirs
+    for name in ("keras-resnet50", "keras-resnet50v2", "keras-densenet121", "keras-inceptionv3", "pytorch-resnet50"):
+        specs.append(load_text((ROOT / "specs" / f"{name}.yaml").read_text(), f"{name}.yaml"))  # specs without helpers
+        engine.run(specs[-1])
+    assert len(compiled) == len(set(compiled))  # each text once
+    assert len(evaluated) > 1.5 * len(compiled)  # 128 expressions evaluated, 62 texts compiled
+    assert len(read) == len({id(node) for node in read}) < len(evaluated)
+    calls.forget()
+
+
+def test_a_helper_is_called_once_for_each_distinct_call_from_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keras-efficientnetb0's blocks ask its helpers the same again and again (`correct_pad`,
+    `round_filters` of the same width): each distinct call is worked out once."""
+    made: list[tuple[str, str]] = []
+    original = Function.call
+
+    def counted(self: Function, args: tuple[object, ...], kwargs: dict[str, object], functions: object, depth: int) -> object:
+        if depth == 0:
+            made.append((self.name, repr((args, kwargs))))
+        return original(self, args, kwargs, functions, depth)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Function, "call", counted)
+    text = (ROOT / "specs" / "keras-efficientnetb0.yaml").read_text()
+    assert len(engine.run(load_text(text, "keras-efficientnetb0.yaml")).rows) == 239
+    kept = list(made)
+    made.clear()
+    monkeypatch.setattr(Function, "memo", False)
+    engine.run(load_text(text, "keras-efficientnetb0.yaml"))
+    assert len(kept) == len(set(kept)) == len(set(made))
+    assert len(made) > 3 * len(kept)  # 76 calls, 24 distinct
 
 
 def test_parallel_branches_step_their_field_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -89,16 +90,26 @@ def check(specs: tuple[str, ...], fmt: str, specs_only: bool, settings: tuple[st
 
 def spec_files(paths: tuple[str, ...]) -> list[str]:
     """The paths given, with each directory replaced by the YAML files below it, sorted."""
-    from pathlib import Path
-
     files: list[str] = []
     for path in paths:
-        if Path(path).is_dir():
-            found = sorted(str(p) for p in Path(path).rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-            files.extend(found or [path])  # an empty directory stays, to be reported
+        if os.path.isdir(path):
+            files.extend(sorted(yaml_files_below(path)) or [path])  # an empty directory stays, to be reported
         else:
             files.append(path)
     return files
+
+
+def yaml_files_below(folder: str) -> Iterator[str]:
+    """The .yaml and .yml files below `folder`, named as pathlib's rglob names them (`./specs/`
+    gives specs/a.yaml, `.` gives a.yaml), symbolic links to folders not followed. With os.walk,
+    not pathlib, which imports urllib.parse and ipaddress: ~1.5 ms of every check."""
+    parts = [part for part in folder.split(os.sep) if part not in ("", ".")]
+    root = (os.sep if folder.startswith(os.sep) else "") + os.sep.join(parts)
+    for below, _, names in os.walk(root or os.curdir):
+        for name in names:
+            path = os.path.join(below, name) if root else os.path.relpath(os.path.join(below, name))
+            if os.path.splitext(name)[1] in (".yaml", ".yml") and os.path.isfile(path):
+                yield path
 
 
 def recognised(path: str) -> bool:

@@ -19,6 +19,7 @@ from operator import add
 
 from convcalc.errors import LayerError
 from convcalc.record import Record
+from convcalc.spec import expr as _expr
 from convcalc.spec.expr import BUILTINS, RANGE, SHAPE, Expr, Function, allowed, apply
 from convcalc.spec.model import GRAPH_KEYS
 
@@ -108,6 +109,7 @@ def forget() -> None:
     _layout.cache_clear()
     _shared.clear()
     _layer_call.cache_clear()
+    _expr.forget()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -670,7 +672,7 @@ def _value(node: ast.expr, text: str, lead: int, column: Callable[[int], int]) -
         return items if isinstance(node, ast.Tuple) else list(items)
     if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
         return {k.value: _value(v, text, lead, column) for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
-    source = _segment(text, node) or type(node).__name__
+    source = _segment(text, node) or ast.unparse(node)  # its own source: an Expr's text is its tree's
     if allowed(node) is not None:
         raise LayerError(
             f"argument {_short(source)} is not a literal value",

@@ -87,6 +87,8 @@ MAX_ITEMS = 100_000
 """Items of one list a spec makes (range, a comprehension, +): beyond it, a mistake or an attack."""
 """Names a helper formula cannot take: a call to one of them is the builtin's."""
 MAX_CALL_DEPTH = 32  # helpers calling helpers: deeper than this is a mistake
+MAX_TWINS = 4096
+"""Expression texts whose analysis is kept (Expr._twin): more distinct ones than any spec writes."""
 
 
 class Expr(Record):
@@ -109,6 +111,20 @@ class Expr(Record):
     def __repr__(self) -> str:
         return self.text
 
+    def _twin(self) -> Expr:
+        """The first Expr met with this text, which holds the analysis of them all: a spec writes
+        `filters`, `-1` or `stride == 1` in many calls, and `check` reads many specs in one
+        process. The text is the expression's own source (as read, or unparsed), so equal texts
+        are equal trees; an Expr without text (a doctest's) is its own twin."""
+        if not self.text:
+            return self
+        twin = _TWINS.get(self.text)
+        if twin is None:
+            if len(_TWINS) >= MAX_TWINS:
+                _TWINS.clear()  # bounded: a long-lived process reading many specs keeps no more
+            twin = _TWINS[self.text] = self
+        return twin
+
     def names(self) -> set[str]:
         """The variables it reads: not the functions it calls, nor the layer names `shape` reads.
 
@@ -116,13 +132,20 @@ class Expr(Record):
         ['a', 'b']
         """
         if self._names is None:
-            self._names = frozenset(_variables(self.node))
+            twin = self._twin()
+            if twin._names is None:
+                twin._names = frozenset(_variables(twin.node))
+            self._names = twin._names
         return set(self._names)
 
     def calls(self) -> frozenset[str]:
         """The names of the functions it calls (`math.ceil` is `ceil`)."""
         if self._calls is None:
-            self._calls = frozenset(name for node in parts(self.node) if isinstance(node, ast.Call) and (name := callee(node)))
+            twin = self._twin()
+            if twin._calls is None:
+                found = (callee(node) for node in parts(twin.node) if isinstance(node, ast.Call))
+                twin._calls = frozenset(name for name in found if name)
+            self._calls = twin._calls
         return self._calls
 
     def items(self) -> tuple[Expr, ...]:
@@ -136,10 +159,22 @@ class Expr(Record):
         """Its value where the names have these values (see `evaluate`)."""
         try:
             if self._code is None:
-                self._code = compiled(self.node, self.text)
+                twin = self._twin()
+                if twin._code is None:
+                    twin._code = compiled(twin.node, twin.text)
+                self._code = twin._code
             return self._code(env, 0)
         except RecursionError:
             raise LayerError(f"{short(self.text)} nests too deeply", code="CC105") from None
+
+
+_TWINS: dict[str, Expr] = {}
+"""The first Expr of each text (Expr._twin)."""
+
+
+def forget() -> None:
+    """Start over as a new process does: no expression's analysis kept (tests count the work)."""
+    _TWINS.clear()
 
 
 def callee(call: ast.Call) -> str:
@@ -241,7 +276,7 @@ class Function(Record):
     """A helper formula of the spec (`functions:`): parameters with defaults and a body of
     steps, each `name = expression`, the last an expression giving the result."""
 
-    __slots__ = ("name", "params", "defaults", "steps", "text", "_codes")
+    __slots__ = ("name", "params", "defaults", "steps", "text", "_codes", "_results")
 
     name: str
     params: tuple[str, ...]
@@ -263,6 +298,10 @@ class Function(Record):
         self.steps = steps
         self.text = text
         self._codes: tuple[Code, ...] | None = None  # the steps compiled, on the first call
+        self._results: dict[tuple[str, str, tuple[str, ...]], object] = {}  # by each distinct call from a layer (result)
+
+    memo = True
+    """False calls every helper afresh (tests/test_memo.py compares both ways)."""
 
     def __repr__(self) -> str:
         return f"<function {self.text}>"
@@ -305,6 +344,18 @@ class Function(Record):
             if target is not None:
                 env[target] = result
         return result
+
+    def result(self, args: tuple[object, ...], kwargs: dict[str, object], functions: Mapping[str, object]) -> object:
+        """call() from a layer's arithmetic, bounded, once for each distinct call: a helper is a
+        formula of its arguments and of the helpers it sees (a block parameter may hide one), and
+        the next layer or block instance often asks the same (`round_filters(filters_in, width)`).
+        Its plain arguments (apply) are keyed by their repr, which tells 1, 1.0 and True apart; a
+        call that fails keeps nothing; deeper calls, whose depth is checked, are made as written."""
+        key = (repr(args), repr(kwargs), tuple(functions))
+        found = self._results.get(key, _UNSET)
+        if found is _UNSET:
+            found = self._results[key] = _bounded(self.call(args, kwargs, functions, 0), self.name)
+        return found
 
     def codes(self) -> tuple[Code, ...]:
         """Its steps compiled, once."""
@@ -691,7 +742,18 @@ def apply(
 ) -> object:
     """A helper called from `env` (whose helpers it may call in turn), its result bounded."""
     functions = {k: v for k, v in env.items() if isinstance(v, Function)}
+    if depth == 0 and Function.memo and _plain(args) and _plain(tuple(kwargs.values())):
+        return function.result(args, kwargs, functions)
     return _bounded(function.call(args, kwargs, functions, depth), function.name)
+
+
+_SCALARS = frozenset((int, float, str, bool, type(None)))
+
+
+def _plain(values: tuple[object, ...] | list[object]) -> bool:
+    """Numbers, text, True/False/None, and tuples and lists of them: values whose repr tells
+    them apart, unlike a symbolic size (whose comparisons a helper makes are guards to record)."""
+    return all([type(v) in _SCALARS or (type(v) in (tuple, list) and _plain(v)) for v in values])  # type: ignore[arg-type]
 
 
 def _shape(node: ast.Call, text: str) -> Code:
