@@ -69,7 +69,7 @@ def test_a_class_token_an_assertion_and_x_0(tmp_path: Path) -> None:
 
 
 def test_an_expand_to_twice_the_batch_is_an_unknown_size(tmp_path: Path) -> None:
-    """Traces at batch 1 and 2 cannot tell `2 * n` from `2 ** n`: only the batch itself is read
+    """A few traces cannot tell `2 * n` from every function of n: only the batch itself is read
     from the input; a multiple of it stays an unknown size."""
     path = tmp_path / "twice.py"
     path.write_text(
@@ -168,8 +168,57 @@ def test_a_wrapped_function_is_traced_through_on_its_sizes(tmp_path: Path) -> No
 
 
 def test_a_branch_on_the_batch_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"a condition on 'gt\w*', which the trace cannot decide: it depends on the batch size"):
+    """Batch 1 alone takes the other branch here, and there computes another call (an Add)."""
+    with pytest.raises(
+        SpecError,
+        match=r"a condition on 'gt\w*', which the trace cannot decide: it depends on the batch size "
+        r"\(at batch 1 the module computes other calls\)",
+    ):
         windowed(tmp_path, batch="x if x.size(0) > 1 else")
+    with pytest.raises(SpecError, match=r"a condition on 'gt\w*', which the trace cannot decide: it depends on the batch size"):
+        windowed(tmp_path, batch="x if x.size(0) > 2 else")  # batches 2 and 3 differ
+
+
+POSITIONS = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.positions = nn.Embedding(16, 8)
+
+    def forward(self, x):
+        ids = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
+        if x.shape[0] != ids.shape[0]:  # Hugging Face's masks: position ids of shape (1, T), to the batch
+            ids = ids.expand(x.shape[0], -1)
+        mask = (torch.diff(ids, prepend=ids[:, :1] - 1, dim=-1) != 1).cumsum(-1)  # its packed sequences, from them
+        return x + self.positions(ids) * (mask[:, :, None] == 0)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_branch_batch_1_alone_takes_to_the_same_calls_is_followed(tmp_path: Path) -> None:
+    """`if batch != 1: ids = ids.expand(batch, -1)`: batches 2 and 3 expand, batch 1 does not,
+    and the trace at batch 1 alone computes the same calls but that expand to the shape ids
+    already has; so the branch batches 2 and 3 take is the module's at every batch. The ids and
+    what is computed from them alone (the mask) are constants but for the batch: a Buffer
+    expanded to the batch."""
+    rows = spec_rows(traced(tmp_path / "positions.py", POSITIONS, (6, 8)).text)
+    assert rows == [
+        'Buffer((1, 6), persistent=False, dtype="int64", name="unsqueeze")  # folded: arange, unsqueeze',
+        'Expand(shape(input)[0], -1, name="expand")  # (None, 6)',
+        'Embedding(16, 8, name="positions")  # (None, 6, 8)',
+        'Buffer((1, 6, 1), persistent=False, dtype="bool", name="eq")  # folded: arange, unsqueeze, expand, getitem x2, sub, '
+        "diff, ne, cumsum, eq",
+        'Expand(shape(input)[0], -1, -1, name="eq_expand")  # (None, 6, 1)',
+        'Multiply(name="mul", inputs=["positions", "eq_expand"])  # (None, 6, 8)',
+        'Add(name="add", inputs=["input", "mul"])  # (None, 6, 8)',
+    ]
 
 
 def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
@@ -452,7 +501,7 @@ def test_a_repeat_by_the_batch_reads_it_from_the_input(tmp_path: Path) -> None:
     ],
 )
 def test_a_repeat_by_another_count_from_the_batch_is_refused(tmp_path: Path, call: str, message: str) -> None:
-    """Two traces (batch 1 and 2) cannot tell `2 * n` from `n ** 2`; a batch repeated by the
+    """A few traces (batches 1 to 3) cannot tell `2 * n` from every function of n; a batch repeated by the
     batch is its square: neither is a size a spec can write."""
     path = tmp_path / "counts.py"
     path.write_text(BATCH_REPEATS.replace("x.repeat(1, x.size(1), 1)", call))
@@ -1264,15 +1313,22 @@ def test_max_and_min_over_a_dim_are_values_and_indices(tmp_path: Path) -> None:
         traced(tmp_path / "extremes.py", EXTREMES, (6, 6), factory="pairwise")
 
 
-def test_a_tensor_made_from_the_batchs_size_is_refused_in_a_line(tmp_path: Path) -> None:
-    """EdgeNeXt's positional encoding starts from torch.zeros(B, H, W): a constant but for its
-    batch, which a Buffer (no batch) cannot be; refused, saying so."""
+def test_a_tensor_made_from_the_batchs_size_is_a_buffer_expanded_to_the_batch(tmp_path: Path) -> None:
+    """EdgeNeXt's positional encoding starts from torch.zeros(B, H, W): constants but for the
+    batch, which the traces show is its axis 0; one Buffer of its shape at batch 1, expanded to
+    the input's batch. An axis another function of the batch (2 * B) is refused in a line."""
     source = (
         "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
         "        return x + torch.zeros((x.shape[0], 4)).to(x.device)\n\n\ndef net():\n    return Net()\n"
     )
-    with pytest.raises(SpecError, match=r"zeros\(\) of sizes that include the batch"):
-        traced(tmp_path / "zeros.py", source, (4,))
+    assert spec_rows(traced(tmp_path / "zeros.py", source, (4,)).text) == [
+        'Buffer((1, 4), persistent=False, name="to")  # folded: zeros, to',
+        'Expand(shape(input)[0], -1, name="to_expand")  # (None, 4)',
+        'Add(name="add", inputs=["input", "to_expand"])  # (None, 4)',
+    ]
+    doubled = source.replace("x + torch.zeros((x.shape[0], 4))", "x.repeat(2, 1) + torch.zeros((2 * x.shape[0], 4))")
+    with pytest.raises(SpecError, match=r"a tensor made from sizes alone whose axis 0 is \[2, 4, 6\] at batches \[1, 2, 3\]"):
+        traced(tmp_path / "doubled.py", doubled, (4,))
 
 
 RMS_NORMS = """
@@ -1386,11 +1442,11 @@ def test_a_language_model_written_as_hugging_face_writes_one(tmp_path: Path, cap
     the outputs are the last block instance and the pooler, and nothing is printed on the way."""
     result = traced(tmp_path / "hf.py", HUGGING_FACE, (16,))
     rows = spec_rows(result.text)
-    assert rows[:4] == [
+    assert rows[:4] == [  # the token types, constants but for the batch, written where first read
+        'Embedding(100, 8, name="words")  # (None, 16, 8)',
         'Buffer((1, 16), persistent=False, dtype="int64", name="type_ids")',
         'Expand(shape(input)[0], -1, name="expand")  # (None, 16)',
-        'Embedding(100, 8, name="words", inputs=["input"])  # (None, 16, 8)',
-        'Embedding(2, 8, name="types", inputs=["expand"])  # (None, 16, 8)',
+        'Embedding(2, 8, name="types")  # (None, 16, 8)',
     ]
     assert 'Linear(8, 8, name="proj")' in result.text  # the Conv1D's addmm, in the Layer block
     assert result.text.splitlines()[-1] == 'outputs: ["layers_1", "pooler"]'
@@ -1421,3 +1477,98 @@ def test_a_module_that_fails_on_its_input_says_where_and_prints_nothing(
     ):
         convert(f"{path}:Net", options={"input_shape": (3, 5)})
     assert capsys.readouterr().err == ""
+
+
+CACHED = """
+import torch
+from torch import nn
+
+
+class Cache:  # Hugging Face's DynamicCache: keys grown by concatenation from an empty tensor
+    def __init__(self):
+        self.keys = None
+
+    def update(self, keys):
+        if self.keys is None:
+            self.keys = torch.tensor([], dtype=keys.dtype, device=keys.device)
+        self.keys = torch.cat([self.keys, keys], dim=-2)
+        return self.keys
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = nn.Linear(8, 8)
+
+    def forward(self, x, **kwargs):
+        cache = Cache()
+        keys = cache.update(self.key(x))
+        return {"last_hidden_state": x @ keys.transpose(1, 2), "cache": cache}
+
+
+def net():
+    return Net()
+"""
+
+
+def test_a_cache_the_module_returns_is_left_out_and_said(tmp_path: Path) -> None:
+    """A decoder's key-value cache (use_cache=True) is an object, no tensor: left out of the
+    outputs, the header naming it; torch.cat skips the 1-D empty tensor the cache starts from,
+    as torch does (a cat of one tensor is that tensor)."""
+    result = traced(tmp_path / "cached.py", CACHED, (6, 8))
+    assert spec_rows(result.text) == [
+        'Linear(8, 8, name="key")  # (None, 6, 8)',
+        'Transpose(1, 2, name="transpose")  # (None, 8, 6)',
+        'Matmul(name="matmul", inputs=["input", "transpose"])  # (None, 6, 6)',
+    ]
+    assert "Outputs: the module's cache (a Cache) left out, as it holds no tensor a spec's outputs name" in result.text
+
+
+ROBERTA = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):  # RoBERTa's embeddings: positions counted over the tokens that are not padding
+    def __init__(self) -> None:
+        super().__init__()
+        self.words = nn.Embedding(100, 8, padding_idx=1)
+        self.positions = nn.Embedding(40, 8, padding_idx=1)
+        self.types = nn.Embedding(2, 8)
+        self.register_buffer("type_ids", torch.zeros(1, 40, dtype=torch.long), persistent=False)
+
+    def forward(self, input_ids):
+        mask = input_ids.ne(1).int()
+        positions = (torch.cumsum(mask, dim=1).type_as(mask) + 0) * mask
+        positions = positions.long() + 1
+        types = torch.gather(self.type_ids.expand(positions.shape[0], -1), dim=1, index=positions)
+        return self.words(input_ids) + self.positions(positions) + self.types(types)
+
+
+def net():
+    return Net()
+"""
+
+
+def test_position_ids_counted_from_the_token_ids_are_read(tmp_path: Path) -> None:
+    """RoBERTa's position ids: `input_ids.ne(padding_idx)` a NotEqual, its casts (.int(), .long(),
+    .type_as) no rows, torch.cumsum a Cumsum, torch.gather a Gather; each keeps the token ids'
+    shape, and the spec's output is the module's at batch 1 and 3."""
+    result = traced(tmp_path / "roberta.py", ROBERTA, (16,))
+    assert spec_rows(result.text)[:8] == [
+        'NotEqual(1, name="ne")  # (None, 16)',
+        'Cumsum(dim=1, name="cumsum")  # (None, 16)',
+        'Add(0, name="add")  # (None, 16)',
+        'Multiply(name="mul", inputs=["add", "ne"])  # (None, 16)',
+        'Add(1, name="add_1")  # (None, 16)',
+        'Buffer((1, 40), persistent=False, dtype="int64", name="type_ids")',
+        'Expand(shape(input)[0], -1, name="expand")  # (None, 40)',
+        'Gather(dim=1, name="gather", inputs=["expand", "add_1"])  # (None, 16)',
+    ]
+    namespace: dict[str, Any] = {}
+    exec(ROBERTA, namespace)
+    model, torch = namespace["net"](), namespace["torch"]
+    for batch in (1, 3):
+        with torch.no_grad():
+            out = model(torch.full((batch, 16), 5))
+        assert summarize(result.text, "roberta.yaml", batch=batch).output_shape == tuple(out.shape)

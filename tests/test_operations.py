@@ -144,6 +144,12 @@ TORCH: list[tuple[str, tuple[Shape, ...], tuple[Shape, ...]]] = [
     ("Clamp(-1, 1)", ((3, 4),), ((2, 3, 4),)),
     ("Normalize(dim=-1)", ((3, 49, 32),), ((2, 3, 49, 32),)),
     ("Normalize(1.0, 0, 1e-6)", ((3, 4),), ((2, 3, 4),)),
+    ("Gather(1)", ((512,), (16,)), ((2, 16),)),  # RoBERTa's token types, gathered by position
+    ("Gather(-1)", ((3, 4), (2, 7)), ((2, 2, 7),)),
+    ("Cumsum(1)", ((16,),), ((2, 16),)),
+    ("Cumsum(-1, dtype='int64')", ((3, 4),), ((2, 3, 4),)),
+    ("NotEqual(1)", ((16,),), ((2, 16),)),
+    ("NotEqual()", ((3, 4), (1, 4)), ((2, 3, 4),)),
 ]
 
 
@@ -247,6 +253,13 @@ TORCH_REJECTS: list[tuple[str, tuple[Shape, ...], str, str]] = [
     ("Slice(3)", ((3, 4),), "CC200", "dim 3 is out of range"),
     ("Slice(1, 3, 1)", ((3, 4),), "CC200", "the slice [3:1:1] of dim 1 (size 3) keeps no position"),
     ("Index()", ((3, 4), (2,), (2,)), "CC200", "Index takes 2 inputs"),
+    ("Gather(1)", ((3, 4), (5,)), "CC200", "Index tensor must have the same number of dimensions as input tensor"),
+    ("Gather(2)", ((3, 4), (4, 4)), "CC200", "index [2, 4, 4] to be no larger than self [2, 3, 4] apart from dimension 2"),
+    ("Gather(3)", ((3, 4), (3, 4)), "CC200", "dim 3 is out of range for a 3-D input"),
+    ("Cumsum(2)", ((3,),), "CC200", "dim 2 is out of range for a 2-D input"),
+    ("Cumsum(1, dtype=3)", ((3,),), "CC105", "a dtype's name"),
+    ("NotEqual()", ((3,),), "CC200", "NotEqual takes 2 inputs (or 1 and other=), found 1"),
+    ("NotEqual()", ((3,), (4,)), "CC200", ""),
 ]
 
 

@@ -2855,6 +2855,13 @@ PYTORCH = {
         "Base class for all neural network modules.",
         {"size": ("int", ""), "alpha": ("float", ""), "beta": ("float", ""), "k": ("float", "")},
     ),
+    "Cumsum": (
+        "torch.cumsum(input, dim, *, dtype=None), x.cumsum(dim): each value the sum of those up to it along dim.",
+        {
+            "dim": ("int", "the dimension summed along."),
+            "dtype": ("str, optional", "the data type of the result; no effect on its shape."),
+        },
+    ),
     "DataParallel": (
         "Implements data parallelism at the module level.",
         {
@@ -3044,6 +3051,10 @@ PYTORCH = {
             "device": ("", ""),
             "dtype": ("", ""),
         },
+    ),
+    "Gather": (
+        "torch.gather(input, dim, index), x.gather(dim, index): along dim, the values of the first input at the positions the second (integers) holds.",
+        {"dim": ("int", "the dimension the index picks along.")},
     ),
     "GaussianNLLLoss": (
         "Gaussian negative log likelihood loss.",
@@ -3755,6 +3766,10 @@ PYTORCH = {
             "dim": ("int", "the dimension the vectors lie along."),
             "eps": ("float", "the smallest norm divided by."),
         },
+    ),
+    "NotEqual": (
+        "torch.not_equal(input, other), torch.ne, x.ne(1), x != y: whether each pair of values differs.",
+        {"other": ("Number, optional", "a number to compare with; without it, the second input.")},
     ),
     "PReLU": (
         "Applies the element-wise PReLU function.",

@@ -98,6 +98,10 @@ FUNCTIONS = {
     "sin": "Sin",
     "cos": "Cos",
     "einsum": "Einsum",
+    "ne": "NotEqual",
+    "not_equal": "NotEqual",
+    "cumsum": "Cumsum",
+    "gather": "Gather",
     "fold": "Fold",
     "unfold": "Unfold",
 }
@@ -120,8 +124,8 @@ CONVOLUTION_ARGUMENTS = ("input", "weight", "bias", "stride", "padding", "dilati
 WEIGHTED = frozenset({"linear", "addmm", *NORMS, *CONVOLUTIONS})
 """Functions a module calls with its own weights: each call is the layer those weights are."""
 NORM_CLASSES = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"})
-PASSED = frozenset({"contiguous", "clone", "float", "detach", "to", "type_as"})
-"""Methods that change no shape: the tensor they are called on."""
+PASSED = frozenset({"contiguous", "clone", "float", "int", "long", "detach", "to", "type_as"})
+"""Methods that change no shape: the tensor they are called on (a cast among them: x.long())."""
 BOUND = frozenset({"max_pool2d", "avg_pool2d", "dropout", "softmax", "log_softmax", "interpolate", "pad"})
 """Functions whose positional order is not their module's: their arguments are passed by name."""
 LIKE = frozenset({"zeros_like", "ones_like", "full_like", "empty_like"})
@@ -130,7 +134,7 @@ the input at any batch (a FullLike; empty_like's values are whatever memory held
 stand-in says)."""
 FILLED = {"zeros_like": 0, "ones_like": 1}
 """The value each fills with (full_like: its argument)."""
-CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange"}
+CREATED = LIKE | {"new_zeros", "new_ones", "new_full", "new_empty", "zeros", "ones", "full", "empty", "arange", "tensor"}
 """Calls that make a tensor from sizes alone (a `self` they are called on gives only its dtype
 and device; torch.tensor of numbers, GPT-2's attention scale from a size): with the sizes known,
 constants."""
@@ -146,9 +150,11 @@ DROPPED = {"out": None, "_stacklevel": 3, "dtype": None, "training": False, "inp
 """Function arguments the stand-ins do not take, left out at these (the usual) values."""
 
 
-INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
+INPUT, PARAMETER, CONSTANT, BATCHED = "input", "parameter", "constant", "batched"
 """What a tensor is computed from: the input (its dim 0 the batch), parameters and constants
-alone (exactly its shape), or constants alone (buffers, tensors made from sizes: one Buffer)."""
+alone (exactly its shape), constants alone (buffers, tensors made from sizes: one Buffer), or
+constants and the batch's size, never the input's values (Hugging Face's causal mask, made from
+position ids expanded to the batch: one Buffer of its shape at batch 1, expanded to the batch)."""
 
 
 class Converter:
@@ -168,6 +174,7 @@ class Converter:
         self.names: set[str] = {"input"}
         self.recorded: dict[str, tuple[Shape | None, ...]] = {}
         self.outputs: tuple[str, ...] = ()
+        self.dropped: tuple[str, ...] = ()  # the module's outputs torch.fx could not record (torch_module._one_input)
         self.parameters: dict[str, str] = {}
         self.kinds: dict[Any, str] = {}  # a tensor node -> INPUT, PARAMETER or CONSTANT: what it is computed from
         self.constants: set[Any] = set()
@@ -207,6 +214,7 @@ class Converter:
                 self.kinds[node] = INPUT  # (else a function of it and a parameter, first, is a parameter's)
             elif node.op == "output":
                 self.outputs = tuple(self.ref(node, value) for value in _flat(node.args[0]))
+                self.dropped = node.meta.get("convcalc_dropped", ())
             else:
                 self.convert(node)
         if not self.layers:
@@ -228,6 +236,11 @@ class Converter:
             "Names: module paths, '.' written '_' (a spec name has no '.'); a function call is named as torch.fx names it.",
             "Comments: each layer's output shape as torch computes it, checked against convcalc's at import.",
         )
+        if self.dropped:
+            header += (
+                f"Outputs: the module's {', '.join(self.dropped)} left out, as it holds no tensor a spec's outputs name "
+                "(a key-value cache: use_cache=False in the model's config returns none).",
+            )
         if any(note.startswith("folded: ") for note in self.notes.values()):
             header += (
                 "Constants: a Buffer commented 'folded:' is a tensor the forward computes from sizes alone, one row of its "
@@ -251,7 +264,7 @@ class Converter:
         if self.value(node):
             return
         kind = self.kind(node)
-        if kind == CONSTANT:
+        if kind in (CONSTANT, BATCHED):
             self.constant(node)
             return
         computed = _in_place(node)
@@ -276,6 +289,9 @@ class Converter:
             layer = self.module_call(node)
         elif node.op in ("call_function", "call_method"):
             name = computed or _name(node)
+            if name in ("cat", "concat") and len(self.joined(node)) == 1:  # torch.cat([torch.tensor([]), x]) is x
+                self.refs[node] = self.ref(node, self.joined(node)[0])
+                return
             if name in PASSED:
                 if node.args[0] not in self.refs and _linear_weights(node):
                     return  # `qkv_bias.clone()` for F.linear: the Linear counts it
@@ -456,12 +472,6 @@ class Converter:
         kind = FUNCTIONS.get(name)
         if name == "unfold" and node.op == "call_method":  # Tensor.unfold(dimension, size, step), not F.unfold
             kind = "TensorUnfold"
-        if kind is None and name in CREATED and not name.endswith("_like"):  # a size of the batch made it the input's
-            raise self.fail(
-                node,
-                f"{name}() of sizes that include the batch (EdgeNeXt's torch.zeros(B, H, W))",
-                hint="convcalc folds a tensor made from sizes alone into one Buffer, which has no batch",
-            )
         if kind is None:
             raise self.fail(
                 node, f"{name!r} is a call convcalc does not map to a layer", hint="docs/import.md lists the calls it reads"
@@ -476,9 +486,9 @@ class Converter:
         if name in BOUND and node.op == "call_function":
             args, kwargs = _by_name(node.target, args, kwargs)
         if kind == "Concat":
-            joined = [self.ref(node, t) for t in _flat(args[0] if args else kwargs.pop("tensors"))]
             dim = args[1] if len(args) > 1 else kwargs.pop("dim", 0)
-            return Layer(kind, (self.literal(node, dim),), {}, inputs=tuple(joined))
+            joined = tuple(self.ref(node, tensor) for tensor in self.joined(node))
+            return Layer(kind, (self.literal(node, dim),), {}, inputs=joined)
         signature = self.vocabulary.types[kind].signature if kind in self.vocabulary.types else None
         defaults = dict((*signature.positional, *signature.keyword_only)) if signature is not None else {}
         tensors: list[str] = []
@@ -532,6 +542,12 @@ class Converter:
         if kind == "Pow" and not _is_tensor(args[0] if args else kwargs.get("input")):
             raise self.fail(node, "a number raised to a tensor's power (2 ** x)", hint="convcalc's Pow raises a tensor")
         return Layer(kind, tuple(rest), extra, inputs=tuple(tensors))
+
+    def joined(self, node: Any) -> list[Any]:
+        """The tensors torch.cat joins: those it is given less the 1-D empty ones, which it skips
+        (its documented legacy rule; a key-value cache starts as `torch.tensor([])`)."""
+        given = node.args[0] if node.args else node.kwargs["tensors"]
+        return [tensor for tensor in _flat(given) if self.shape(tensor) != (0,)]
 
     def tensor_split(self, node: Any) -> Layer:
         """torch.tensor_split(x, indices=(1,), dim=2) (MViT parts its class token so), or into a
@@ -934,21 +950,28 @@ class Converter:
     # --- what a tensor is computed from
 
     def kind(self, node: Any) -> str:
-        """INPUT, PARAMETER or CONSTANT (see there), from the node's tensor arguments; a size
-        that depends on the batch makes it INPUT."""
+        """INPUT, PARAMETER, CONSTANT or BATCHED (see there), from the node's tensor arguments; a
+        size that depends on the batch makes a tensor of constants BATCHED, any other INPUT."""
         found = self.kinds.get(node)
         if found is not None:
             return found
         name = _name(node) if node.op in ("call_function", "call_method") else ""
         sources = [self.kinds[n] for n in node.all_input_nodes if n in self.kinds]
         batch = any(_unknown(self.values[n]) for n in node.all_input_nodes if n in self.values)
-        if node.op == "placeholder" or batch:
+        copied = name in LIKE or name == "tensor"  # of a tensor's shape or values: torch.tensor(x) copies x
+        created = name in CREATED and node.op != "call_module" and not (copied and INPUT in sources)
+        of_constants = bool(sources) and set(sources) <= {CONSTANT, BATCHED} and node.op != "call_module"
+        if node.op == "placeholder":
+            found = INPUT
+        elif (batch or BATCHED in sources) and (created or of_constants):
+            found = BATCHED  # `torch.zeros(x.shape[0], 4)`, position ids `.expand(batch_size, -1)`
+        elif batch:
             found = INPUT
         elif node.op == "get_attr":
             found = PARAMETER if str(node.target) in self.learned else CONSTANT
-        elif name in CREATED and node.op != "call_module" and not (name in LIKE and INPUT in sources):
+        elif created:
             found = CONSTANT
-        elif INPUT in sources or not sources:
+        elif INPUT in sources or not sources or BATCHED in sources:
             found = INPUT
         elif PARAMETER in sources or node.op == "call_module":
             found = PARAMETER
@@ -975,17 +998,48 @@ class Converter:
         dtype = str(node.meta["tensor_meta"].dtype).removeprefix("torch.")
         if dtype != "float32":
             kwargs["dtype"] = dtype
+        batched = self.kinds.get(node) == BATCHED
+        if batched and _name(node) == "expand" and self.kinds.get(node.args[0]) == CONSTANT:  # BERT's token types
+            expanded = Layer("Expand", self.batch_axes(node), {}, inputs=(self.ref(node, node.args[0]),))
+            self.refs[node] = self.written(node, expanded, node.name, shape_of(node))
+            return self.refs[node]
+        if batched:
+            shape = tuple(node.meta[SHAPES][0])  # at batch 1: each of the batch's axes 1, expanded below
         own = self.unique(str(node.target) if held else node.name)
         self.add(Layer("Buffer", (shape,), kwargs, own), ())
         if not held:
             self.notes[own] = "folded: " + _folded(node, self.constants)
         self.refs[node] = own
-        return own
+        if batched:
+            self.refs[node] = self.written(node, Layer("Expand", self.batch_axes(node), {}, inputs=(own,)), f"{own}_expand")
+            self.recorded[self.refs[node]] = (shape_of(node),)
+        return self.refs[node]
+
+    def batch_axes(self, node: Any) -> tuple[object, ...]:
+        """The Expand of a BATCHED tensor's Buffer (its shape at batch 1) to the batch: the input's
+        batch on each axis the traces show is the batch itself, -1 (kept) on each they show of
+        one size; refused where an axis is another function of the batch."""
+        traced = node.meta.get(SHAPES) or ()
+        rank = len(traced[0]) if traced else 0
+        sizes: list[object] = []
+        for axis in range(rank):
+            found = [shape[axis] for shape in traced]
+            if found == list(BATCHES):
+                sizes.append(Arithmetic("shape(input)[0]"))
+            elif len(set(found)) == 1:
+                sizes.append(-1)
+            else:
+                raise self.fail(
+                    node,
+                    f"a tensor made from sizes alone whose axis {axis} is {found} at batches {list(BATCHES)}",
+                    hint="convcalc writes such a tensor as a Buffer expanded to the batch: an axis is the batch, or one size",
+                )
+        return tuple(sizes)
 
     def shape(self, node: Any) -> Shape | None:
         """A node's output shape: the batch (traced as 1) unknown where it is computed from the
         input, exact where from parameters and constants alone."""
-        if self.kinds.get(node, INPUT) == INPUT:
+        if self.kinds.get(node, INPUT) in (INPUT, BATCHED):
             return shape_of(node)
         meta = node.meta.get("tensor_meta")
         return tuple(int(d) for d in meta.shape) if hasattr(meta, "shape") else None
@@ -1389,8 +1443,8 @@ def _batch_size(node: Any, index: int, rank: int, factor: int = 1) -> object:
     """An unknown size in an Expand (ViT's `class_token.expand(n, -1, -1)`, n = x.shape[0]), or an
     unknown count in a Repeat of an axis of `factor` (`class_token.repeat(n, 1, 1)`), as the spec
     reads it from the input, where the traces show it is the batch itself, so the spec runs at any
-    batch; else None, an unknown size (a multiple of the batch included: two traces cannot tell
-    `2 * n` from `2 ** n`)."""
+    batch; else None, an unknown size (a multiple of the batch included: a few traces cannot tell
+    `2 * n` from every other function of n that agrees at BATCHES)."""
     traced = node.meta.get(SHAPES)  # the output's shape under each batch: one size per dim
     if not traced or any(len(t) != rank for t in traced):
         return None
@@ -1401,7 +1455,7 @@ def _batch_size(node: Any, index: int, rank: int, factor: int = 1) -> object:
 
 def shape_of(node: Any) -> Shape | None:
     """A node's output shape with the batch unknown: the dims that differ between the traces
-    with batch 1 and 2 (torch_tracer.py), else dim 0."""
+    at BATCHES (torch_tracer.py), else dim 0."""
     meta = node.meta.get("tensor_meta")
     if meta is None or not hasattr(meta, "shape"):
         return None

@@ -166,12 +166,17 @@ def _graph(path: str, torch: Any, model: Any, input_shape: tuple[int, ...], dtyp
         return torch.zeros((batch, *input_shape), device="meta", dtype=getattr(torch, dtype))
 
     try:
-        from convcalc.sources.torch_tracer import BATCHES, tracer_class
+        from convcalc.sources.torch_tracer import BATCHES, same_calls, tracer_class
 
         fixed = _defaults(model)
         tracer = tracer_class(torch, _leaf)(tuple(zeros(batch) for batch in BATCHES))
-        with _one_input(model):
+        with _one_input(torch, model) as dropped:
             traced = tracer.trace(model, concrete_args=fixed or None)
+            next(node for node in traced.nodes if node.op == "output").meta[DROPPED] = tuple(dropped)
+            if tracer.diverged:  # a decision batch 1 alone takes otherwise: the path batch 1 takes must be the same calls
+                alone = tracer_class(torch, _leaf)((zeros(1),)).trace(model, concrete_args=_defaults(model) or None)
+                if not same_calls(traced, alone):
+                    raise torch.fx.proxy.TraceError(f"{tracer.diverged[0]} (at batch 1 the module computes other calls)")
         graph = torch.fx.GraphModule(model, traced)
     except BaseException as exc:
         raise _failed(path, "tracing the module with torch.fx", exc) from None
@@ -186,30 +191,52 @@ def _graph(path: str, torch: Any, model: Any, input_shape: tuple[int, ...], dtyp
     return graph
 
 
+DROPPED = "convcalc_dropped"
+"""The output node's meta key: the module's outputs left out of the graph's (_one_input)."""
+
+
 @contextlib.contextmanager
-def _one_input(model: Any) -> Iterator[None]:
+def _one_input(torch: Any, model: Any) -> Iterator[list[str]]:
     """The model, while traced, with a forward of one input calling its own, where its own takes
     `*args` or `**kwargs` (Hugging Face's `**kwargs: Unpack[TransformersKwargs]`, which its
-    decorators write into): torch.fx would make a proxy of each, and the decorators fail on it."""
+    decorators write into): torch.fx would make a proxy of each, and the decorators fail on it.
+    Of the outputs it returns by name, those that hold no tensor torch.fx can record are left out
+    (a decoder's key-value DynamicCache, with use_cache=True), each named in the list yielded."""
     import inspect
 
     kind = type(model)
+    dropped: list[str] = []
     try:
         parameters = list(inspect.signature(inspect.unwrap(kind.forward)).parameters.values())
     except (TypeError, ValueError):
         parameters = []
     if not any(p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD) for p in parameters):
-        yield
+        yield dropped
         return
 
     def forward(self: Any, input: Any) -> Any:
-        return kind.forward(self, input)
+        outputs = kind.forward(self, input)
+        if not isinstance(outputs, dict):
+            return outputs
+        kept = {name: value for name, value in outputs.items() if _recordable(torch, value)}
+        dropped[:] = [f"{name} (a {type(value).__name__})" for name, value in outputs.items() if name not in kept]
+        return kept
 
     model.__class__ = type(kind.__name__, (kind,), {"forward": forward, "__module__": kind.__module__})
     try:
-        yield
+        yield dropped
     finally:
         model.__class__ = kind
+
+
+def _recordable(torch: Any, value: Any) -> bool:
+    """Whether torch.fx can record `value` as an output: a tensor's proxy, a plain constant, or
+    a tuple, list or dict of them."""
+    if isinstance(value, tuple | list):
+        return all(_recordable(torch, item) for item in value)
+    if isinstance(value, dict):
+        return all(_recordable(torch, item) for item in value.values())
+    return value is None or isinstance(value, torch.fx.Proxy | torch.Tensor | bool | int | float | str)
 
 
 def _ties(model: Any) -> list[tuple[str, str]]:

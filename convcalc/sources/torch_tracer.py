@@ -3,8 +3,13 @@
 - Every proxy knows its value, computed on meta tensors as the trace goes (the module built on
   the meta device: no weight allocated), so a branch on sizes (`if window_size[0] >= pad_H:`),
   a loop over them or `len(x.shape)` takes the path the real input takes instead of stopping
-  the trace. The input is traced with batch 1 and again with batch 2: a decision that differs
-  between them depends on the batch, and is refused as torch.fx refuses it.
+  the trace. The input is traced with batches 1, 2 and 3: a decision that differs between 2
+  and 3 depends on the batch, and is refused as torch.fx refuses it. Batch 1 is the one size
+  where a broadcast axis and the batch coincide (Hugging Face's masks expand position ids of
+  shape (1, T) to the batch only `if batch_size != position_ids.shape[0]`): a decision that
+  differs there alone is taken as batches 2 and 3 take it, and the module traced again at
+  batch 1 must compute the same calls (same_calls), the differing path's reshapes to the shape
+  they already have aside; else it is refused too.
 - A function the model's code marks with `torch.fx.wrap` (torchvision's
   `shifted_window_attention`, `_patch_merging_pad`: their bodies branch on sizes, which plain
   torch.fx cannot follow) is traced through, its body's calls recorded, instead of one opaque
@@ -18,8 +23,9 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
-BATCHES = (1, 2)
-"""The batch sizes each value is computed with: equal decisions under both are the input's."""
+BATCHES = (1, 2, 3)
+"""The batch sizes each value is computed with: equal decisions under all of them are the
+input's; a decision equal under 2 and 3 alone is checked at batch 1 by a second trace."""
 UNKNOWN = object()
 SHAPES = "convcalc_shapes"
 """A tensor node's meta key: its shape under each batch size of BATCHES."""
@@ -67,7 +73,8 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
     class Tracer(tracer_base):
         def __init__(self, inputs: tuple[Any, ...]) -> None:
             super().__init__()
-            self.inputs = inputs
+            self.inputs = inputs  # one per batch size (BATCHES), or the input at batch 1 alone
+            self.diverged: list[str] = []  # the decisions batch 1 alone takes otherwise (refusals, unless checked)
             self.values: dict[Any, tuple[Any, ...]] = {}
             self.quiet = False
             self.forward: Any = None
@@ -97,7 +104,7 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
             if kind == "call_function" and wrapped_by_fx(torch, target):
                 return _marked(target(*args, **kwargs))  # its body, traced
             proxy = super().create_proxy(kind, target, args, kwargs, *rest, **more)
-            values = tuple(self.evaluate(kind, target, args, kwargs, which) for which in range(len(BATCHES)))
+            values = tuple(self.evaluate(kind, target, args, kwargs, which) for which in range(len(self.inputs)))
             self.values[proxy.node] = values
             if all(isinstance(value, torch.Tensor) for value in values):
                 proxy.node.meta[SHAPES] = tuple(tuple(int(d) for d in value.shape) for value in values)
@@ -122,17 +129,22 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
 
         def decided(self, proxy: Any, what: str, view: Callable[[Any], Any]) -> Any:
             """`view` of the proxy's value (its truth, its length) where it is the same whatever
-            the batch, else torch.fx's refusal."""
+            the batch, else torch.fx's refusal; where batch 1 alone differs, the other batches'
+            value, the refusal kept in `diverged` for the caller to lift (same_calls)."""
             values = self.values.get(proxy.node, (UNKNOWN,))
             try:
                 seen = [UNKNOWN] if any(v is UNKNOWN for v in values) else [view(value) for value in values]
             except Exception:
                 seen = [UNKNOWN]
             first = seen[0]
-            if first is UNKNOWN or any(_differ(first, other) for other in seen[1:]):
-                reason = "its value is unknown" if first is UNKNOWN else "it depends on the batch size"
-                raise fx.proxy.TraceError(f"{what} on {proxy.node.name!r}, which the trace cannot decide: {reason}")
-            return first
+            reason = "its value is unknown" if first is UNKNOWN else "it depends on the batch size"
+            refusal = f"{what} on {proxy.node.name!r}, which the trace cannot decide: {reason}"
+            if first is not UNKNOWN and not any(_differ(first, other) for other in seen[1:]):
+                return first
+            if first is not UNKNOWN and len(seen) > 2 and not any(_differ(seen[1], other) for other in seen[2:]):
+                self.diverged.append(refusal)
+                return seen[1]
+            raise fx.proxy.TraceError(refusal)
 
         def evaluate(self, kind: str, target: Any, args: Any, kwargs: Any, which: int) -> Any:
             """The node's value for batch BATCHES[which], computed on meta tensors; UNKNOWN where
@@ -146,7 +158,7 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
             def known(value: Any) -> Any:
                 nonlocal missing
                 if isinstance(value, fx.Proxy):
-                    found = self.values.get(value.node, (UNKNOWN,) * len(BATCHES))[which]
+                    found = self.values.get(value.node, (UNKNOWN,) * len(self.inputs))[which]
                     missing = missing or found is UNKNOWN
                     return found
                 return value
@@ -177,6 +189,67 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
                 self.quiet = before
 
     return Tracer
+
+
+RESHAPES = frozenset({"expand", "expand_as", "view", "view_as", "reshape", "reshape_as"})
+"""Calls that change a tensor's shape alone: to the shape it has, nothing."""
+
+
+def same_calls(traced: Any, alone: Any) -> bool:
+    """Whether the fx graph traced at BATCHES computes at batch 1 what the module computes there
+    (`alone`, its graph traced at batch 1 alone): node for node the same call of the same
+    arguments, in the same order, once the reshapes of either to the shape a tensor already has
+    at batch 1 (an expand of position ids (1, T) to a batch of 1) are set aside. Then the two
+    compute the same tensors at batch 1, each with the same shape."""
+    mine, theirs = _kept(traced), _kept(alone)
+    if len(mine) != len(theirs):
+        return False
+    matched: dict[Any, Any] = {}
+    for node, other in zip(mine, theirs, strict=True):
+        if (node.op, node.target) != (other.op, other.target):
+            return False
+        same = _mapped((node.args, node.kwargs), matched) == _mapped((other.args, other.kwargs), {})
+        if not (isinstance(same, bool) and same):
+            return False
+        matched[node] = other
+    return True
+
+
+def _kept(graph: Any) -> list[Any]:
+    """The graph's nodes less the reshapes to the shape their tensor has at batch 1 (each such
+    node's readers reading its tensor instead: node.meta["convcalc_source"]) and the nodes read
+    by those alone (the sizes they reshape to)."""
+    dropped: set[Any] = set()
+    for node in graph.nodes:
+        source: Any = node.args[0] if node.args else None
+        shapes, before = node.meta.get(SHAPES), getattr(source, "meta", {}).get(SHAPES)
+        name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+        if name in RESHAPES and shapes and before and shapes[0] == before[0]:
+            node.meta["convcalc_source"] = _source(source)
+            dropped.add(node)
+    read = {_source(node) for node in dropped}  # the tensors reshaped: their readers read them
+    for node in reversed(graph.nodes):
+        if node.users and node not in read and all(user in dropped for user in node.users):
+            dropped.add(node)
+    return [node for node in graph.nodes if node not in dropped]
+
+
+def _source(node: Any) -> Any:
+    """The tensor a reshape set aside stands for, read by its readers instead of it."""
+    return node.meta.get("convcalc_source", node)
+
+
+def _mapped(value: Any, matched: dict[Any, Any]) -> Any:
+    """`value` with each node read through the reshapes set aside, then through `matched`."""
+    if isinstance(value, tuple | list):
+        return type(value)(_mapped(v, matched) for v in value)
+    if isinstance(value, dict):
+        return {key: _mapped(v, matched) for key, v in value.items()}
+    if isinstance(value, slice):  # x[..., :n], n a node
+        return slice(_mapped(value.start, matched), _mapped(value.stop, matched), _mapped(value.step, matched))
+    if hasattr(value, "op") and hasattr(value, "meta"):
+        return matched.get(_source(value), _source(value))
+    return value
 
 
 class _Node:

@@ -395,7 +395,7 @@ def torch_pad(g: Gen) -> None:
 
 def torch_arithmetic(g: Gen) -> None:
     shape = sizes(g, g.int(1, 3))
-    kind = g.pick(["Add", "Multiply", "Subtract", "Divide", "Pow"])
+    kind = g.pick(["Add", "Multiply", "Subtract", "Divide", "Pow", "NotEqual"])
     bad = g.bad_choice(["broadcast", "two_and_number"])
     if g.chance(0.5) and not bad:
         g.start(shape)
@@ -527,6 +527,25 @@ def torch_index(g: Gen) -> None:
         g.add("Reshape", total + 1 if g.bad else -1)
 
 
+def torch_gather(g: Gen) -> None:
+    """torch.gather(x, dim, index): the index (an extra input, of integers) as many dims as x, no
+    size larger but along dim, the output its shape; another rank or a larger size is refused."""
+    table = sizes(g, g.int(1, 3), 1, 6)
+    dim = g.int(-len(table) - 1, len(table))  # the batch leads: dims -rank-1 .. rank
+    axis = dim % (len(table) + 1)
+    bad = g.bad_choice(["rank", "larger", "dim"])
+    index = [g.int(1, 7) if i + 1 == axis else g.int(1, n) for i, n in enumerate(table)]
+    if bad == "rank":
+        index = index[:-1] if len(index) > 1 else [*index, 2]
+    elif bad == "larger" and any(i + 1 != axis for i in range(len(table))):
+        other = next(i for i in range(len(table)) if i + 1 != axis)
+        index[other] = table[other] + 1
+    elif bad:
+        dim = len(table) + 1
+    g.start(table, i=tuple(index))
+    g.add("Gather", dim, inputs=(-1, "i"))
+
+
 def torch_unary(g: Gen) -> None:
     """Neg, Cos, Sin, Exp, Sqrt, Rsqrt and FullLike keep the shape; a slice after one makes some
     stacks impossible."""
@@ -580,7 +599,8 @@ def torch_einsum(g: Gen) -> None:
 
 
 def torch_bounded(g: Gen) -> None:
-    """torch.clamp with a bound or two (none: refused), F.normalize along a dim (out of range: refused)."""
+    """torch.clamp with a bound or two (none: refused), F.normalize and torch.cumsum along a dim
+    (out of range: refused)."""
     g.start(sizes(g, g.int(1, 3)))
     bad = g.bad_choice(["unbounded", "dim"])
     for _ in range(g.int(1, 3)):
@@ -589,10 +609,13 @@ def torch_bounded(g: Gen) -> None:
             if bad == "unbounded":
                 low, high = None, None
             g.add("Clamp", low, high) if g.chance(0.4) else g.add("Clamp", min=low, max=high)
-        else:
+        elif g.chance(0.5):
             dim = len(g.shape) + g.int(0, 1) if bad == "dim" else some_axes(g, len(g.shape), 1)[0]
             p, eps = g.pick([2.0, 1.0, 3]), g.pick([1e-12, 1e-6])
             g.add("Normalize", dim=dim) if g.chance(0.5) else g.add("Normalize", p, dim, eps)
+        else:
+            dim = len(g.shape) + g.int(0, 1) if bad == "dim" else some_axes(g, len(g.shape), 1)[0]
+            g.add("Cumsum", dim) if g.chance(0.7) else g.add("Cumsum", dim=dim, dtype="float64")
         if not g.alive:
             return
 
@@ -768,6 +791,7 @@ TORCH = {
     "repeat": (torch_repeat, 40),
     "slice": (torch_slice, 40),
     "index": (torch_index, 30),
+    "gather": (torch_gather, 30),
     "unary": (torch_unary, 20),
     "bounded": (torch_bounded, 30),
     "einsum": (torch_einsum, 40),

@@ -75,6 +75,7 @@ def torch_calls() -> dict[str, Call]:
         "Subtract": lambda *a, **k: operand(torch.subtract, a, k),
         "Divide": lambda *a, **k: operand(torch.divide, a, k),
         "Pow": lambda *a, **k: lambda x, *rest: torch.pow(x, *a, *k.values(), *rest),  # a number and a tensor: refused
+        "NotEqual": lambda *a, **k: operand(torch.ne, a, k),
         "Interpolate": lambda *a, **k: lambda x: F.interpolate(x, *a, **k),
         "Pad": lambda *a, **k: lambda x: F.pad(x, *a, **k),
         "Concat": lambda dim=1: lambda *xs: torch.cat(xs, dim),
@@ -83,6 +84,7 @@ def torch_calls() -> dict[str, Call]:
         "TensorUnfold": method("unfold"),
         "Slice": lambda *a, **k: lambda x: torch.ops.aten.slice.Tensor(x, *a, **k),
         "Index": lambda dim=0: lambda x, index: x[(slice(None),) * dim + (index.long(),)],  # extra inputs: float zeros
+        "Gather": lambda dim: lambda x, index: torch.gather(x, dim, index.long()),
         "Neg": lambda: torch.neg,
         "Cos": lambda: torch.cos,
         "Sin": lambda: torch.sin,
@@ -93,6 +95,7 @@ def torch_calls() -> dict[str, Call]:
         "Einsum": lambda equation: lambda *xs: torch.einsum(equation, *xs),
         "Clamp": lambda *a, **k: lambda x: torch.clamp(x, *a, **k),
         "Normalize": lambda *a, **k: lambda x: F.normalize(x, *a, **k),
+        "Cumsum": lambda dim, dtype=None: lambda x: torch.cumsum(x, dim, dtype=getattr(torch, dtype) if dtype else None),
         "Convolution": lambda *a, **k: lambda x, w, *b: getattr(F, f"conv{w.dim() - 2}d")(x, w, *b, *a, **k),
         "BatchNorm": lambda *a, **k: lambda x, *w: F.batch_norm(x, None, None, *w, **dict(zip(BATCH_NORM, a)), **k),
     }

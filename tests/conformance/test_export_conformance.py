@@ -194,7 +194,7 @@ def long_inputs(spec: Spec, report: Report) -> set[str]:
             found.add(row.inputs[0])
             if row.layer_type.merges and len(row.input_shapes[0]) == 1 and len(row.inputs) > 1:
                 found.add(row.inputs[1])
-        if row.type.startswith("MaxUnpool") or row.type == "Index":
+        if row.type.startswith("MaxUnpool") or row.type in ("Index", "Gather"):
             found.add(row.inputs[1])  # the indices
     rows = {row.name: row for row in report.rows}
     for name in list(found):
@@ -528,6 +528,10 @@ CASES = {
     ),
     "torch-roots": "framework: pytorch\ninput: [4]\nlayers:\n- Sqrt()\n- Rsqrt()",
     "torch-pow": "framework: pytorch\ninputs: {x: [4], y: [1]}\nlayers:\n- Pow(2)\n- Pow(exponent=0.5)\n- Pow(inputs=[-1, y])",
+    "torch-positions": (
+        "framework: pytorch\ninputs: {x: [6], i: [3]}\nlayers:\n- NotEqual(1, inputs=x)\n- Cumsum(1)\n"
+        "- Cumsum(-1, dtype='int64')\n- NotEqual(inputs=[-1, x])\n- Gather(1, inputs=[x, i])"
+    ),
     "torch-given-weights": (
         "framework: pytorch\ninputs: {x: [4, 8, 8], w: [8, 4, 3, 3], g: [8]}\nlayers:\n- Select(0, 0, inputs=w, name='w0')\n"
         "- Select(0, 0, inputs=g, name='g0')\n- Reshape(1, 8, -1, inputs=w0)\n- BatchNorm(True, 0.0, inputs=[-1, g0])\n"

@@ -481,3 +481,93 @@ def test_torch_import_of_hugging_face_bert(tmp_path: Path) -> None:
     counted.unsupported_ops_warnings(False)
     counted.uncalled_modules_warnings(False)
     assert as_fvcore_reports(summarize(imported.text, "bert.yaml")) == counted.total()
+
+
+GROUPED = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
+"""A small Llama-style decoder: grouped-query attention, two heads of keys and values for four."""
+DECODERS = {
+    "gpt2": ("GPT2Model", "GPT2Config", dict(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=32)),
+    "gpt2_lm_head": ("GPT2LMHeadModel", "GPT2Config", dict(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=32)),
+    "llama": ("LlamaModel", "LlamaConfig", dict(GROUPED, vocab_size=100)),
+    "qwen2": ("Qwen2Model", "Qwen2Config", dict(GROUPED, vocab_size=100)),
+    "mistral": ("MistralModel", "MistralConfig", dict(GROUPED, vocab_size=100)),
+}
+"""Hugging Face's decoders, small: without their key-value cache (use_cache=False), the causal
+mask expands position ids of shape (1, T) to the batch unless the batch is 1 (torch_tracer.py);
+with it (the configs' default), the module returns the cache besides its tensors."""
+CACHED = ["gpt2", "llama"]
+"""The decoders also imported with their cache."""
+
+
+def decoder(name: str, use_cache: bool) -> Any:
+    """The real model of DECODERS[name], its weights on the CPU."""
+    model_class, config_class, options = DECODERS[name]
+    try:
+        transformers = import_module("transformers")
+    except ImportError:
+        pytest.skip("transformers is not installed (pip install transformers)")
+    return getattr(transformers, model_class)(getattr(transformers, config_class)(**options, use_cache=use_cache)).eval()
+
+
+@pytest.mark.parametrize(("name", "use_cache"), [*((name, False) for name in DECODERS), *((name, True) for name in CACHED)])
+def test_torch_import_of_hugging_face_decoders(name: str, use_cache: bool, tmp_path: Path) -> None:
+    """GPT-2 (and its language-model head), Llama, Qwen2 and Mistral from a user's factory:
+    parameters as torch counts them, the output at batch 1 and 3 as the real model computes it,
+    and the MACs as fvcore counts them (less attention's products: as_fvcore_reports). With its
+    cache, the module's cache is left out of the outputs, and the header says so."""
+    model = decoder(name, use_cache)
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    model_class, config_class, options = DECODERS[name]
+    path = tmp_path / "decoders.py"
+    path.write_text(
+        f"import sys\nimport types\n{stubs}import transformers\n\n\ndef {name}():\n"
+        f"    config = transformers.{config_class}(**{options!r}, use_cache={use_cache})\n"
+        f"    return transformers.{model_class}(config)\n"
+    )
+    imported = convert(f"{path}:{name}", options={"input_shape": (16,)})
+    assert not imported.problems, [p.text() for p in imported.problems]
+    left_out = [line.split(",")[0] for line in imported.draft.header if line.startswith("Outputs: ")]
+    assert left_out == (["Outputs: the module's cache (a DynamicCache) left out"] if use_cache else [])
+    assert summarize(imported.text, "decoder.yaml").totals.params == sum(p.numel() for p in model.parameters())
+    for batch in (1, 3):
+        with torch.no_grad():
+            out = model(torch.zeros(batch, 16, dtype=torch.long))
+        report = summarize(imported.text, "decoder.yaml", batch=batch)
+        assert [o.shape for o in report.outputs] == [tuple(out[0].shape)]
+    model.config.use_cache = False  # torch.jit, under fvcore, traces no module that returns a cache: the same calls without
+    counted = fvcore.FlopCountAnalysis(model, torch.zeros(1, 16, dtype=torch.long))
+    counted.unsupported_ops_warnings(False)
+    counted.uncalled_modules_warnings(False)
+    assert as_fvcore_reports(summarize(imported.text, "decoder.yaml")) == counted.total()
+
+
+def test_torch_import_of_hugging_face_roberta(tmp_path: Path) -> None:
+    """Hugging Face's RobertaModel: its position ids counted from the token ids (NotEqual, Cumsum,
+    casts) and its token types gathered by them (Gather); parameters as torch counts them, both
+    outputs at batch 1 and 3, and the MACs as fvcore counts them (as_fvcore_reports)."""
+    try:
+        transformers = import_module("transformers")
+    except ImportError:
+        pytest.skip("transformers is not installed (pip install transformers)")
+    fvcore = pytest.importorskip("fvcore.nn", reason="the MACs are checked against fvcore")
+    options = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    stubs = "".join(f"sys.modules.setdefault({stub!r}, types.ModuleType({stub!r}))\n" for stub in TORCHVISION_STUBS)
+    path = tmp_path / "roberta.py"
+    path.write_text(
+        f"import sys\nimport types\n{stubs}import transformers\n\n\n"
+        f"def roberta():\n    return transformers.RobertaModel(transformers.RobertaConfig(**{options!r}))\n"
+    )
+    imported = convert(f"{path}:roberta", options={"input_shape": (16,)})
+    assert not imported.problems, [p.text() for p in imported.problems]
+    model = transformers.RobertaModel(transformers.RobertaConfig(**options)).eval()
+    assert summarize(imported.text, "roberta.yaml").totals.params == sum(p.numel() for p in model.parameters())
+    for batch in (1, 3):
+        with torch.no_grad():
+            out = model(torch.full((batch, 16), 5))
+        report = summarize(imported.text, "roberta.yaml", batch=batch)
+        assert [o.shape for o in report.outputs] == [tuple(out.last_hidden_state.shape), tuple(out.pooler_output.shape)]
+    counted = fvcore.FlopCountAnalysis(model, torch.full((1, 16), 5))
+    counted.unsupported_ops_warnings(False)
+    counted.uncalled_modules_warnings(False)
+    assert as_fvcore_reports(summarize(imported.text, "roberta.yaml")) == counted.total()

@@ -124,13 +124,16 @@ TORCH_STACKS = {
         L("FullLike", 0.5),
         L("Clamp", max=2.0),
         L("Normalize", 2.0, -1),
+        L("Cumsum", -1),
         L("Roll", 5),
+        L("NotEqual", 1),
     ),
     # sizes whose cost numpy prints exactly (4 significant digits), as fvcore reads it
     "einsum": S((3, 4, 5), Layer("Einsum", ("a b i j, a b j k -> a b i k",), {}, (-1, "k")), k=(3, 5, 2)),
     "einsum_outer": S((3,), Layer("Einsum", ("bi,bj->bij",), {}, (-1, "k")), k=(5,)),
     "index": S((169, 3), Layer("Index", (), {}, (-1, "i")), L("View", 2, 49, 49, -1), i=(2401,)),
     "index_dim": S((4, 49), Layer("Index", (), {"dim": 2}, (-1, "i")), i=(49, 49)),  # LeViT's attention biases
+    "gather": S((1, 512), Layer("Gather", (1,), {}, (-1, "i")), i=(1, 16)),  # RoBERTa's token types by position
     # NFNet's weight standardization: each filter normalized with a gain (x 5), BiT's without (x 4), then convolved
     "given_weights": S(
         (4, 8, 8),

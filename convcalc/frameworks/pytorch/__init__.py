@@ -38,8 +38,8 @@ PYTORCH = Vocabulary(
         ),
         "convcalc.frameworks.pytorch.functions": (
             "Permute Transpose Reshape View Squeeze Unsqueeze Expand Repeat Tile RepeatInterleave Mean Sum Amax Amin Max Min "
-            "Norm Chunk Split Roll TensorUnfold Slice Index Neg Cos Sin Exp Sqrt Rsqrt FullLike Clamp Normalize Matmul "
-            "Einsum ScaledDotProductAttention Subtract Divide Pow Interpolate Pad"
+            "Norm Chunk Split Roll TensorUnfold Slice Index Gather Neg Cos Sin Exp Sqrt Rsqrt FullLike Clamp Normalize Cumsum "
+            "Matmul Einsum ScaledDotProductAttention Subtract Divide Pow NotEqual Interpolate Pad"
         ),
         "convcalc.frameworks.parameters:PYTORCH_TYPES": "Parameter Buffer",
         "convcalc.frameworks.pytorch.cells": "RNNCell LSTMCell GRUCell",

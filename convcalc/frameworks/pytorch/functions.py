@@ -775,6 +775,40 @@ def index(args: Args, shapes: tuple[Shape, ...]) -> Built:
     return Built(gathered(shapes[0], shapes[1], dim))
 
 
+def gather(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.gather(input, dim, index), x.gather(dim, index): along `dim`, the values of the first
+    input at the positions the second (integers) holds.
+
+    The output has the index's shape; the index has the input's number of dims, and no size
+    larger than the input's but along `dim` (RoBERTa gathers its token types by position so).
+
+    Args:
+        dim (int): the dimension the index picks along.
+    """
+    if len(shapes) != 2:
+        raise LayerError(
+            f"Gather takes 2 inputs (the tensor, then the index), found {len(shapes)}", argument="inputs", code="CC200"
+        )
+    source, picked = shapes
+    if max(len(source), 1) != max(len(picked), 1):
+        raise LayerError(
+            "Index tensor must have the same number of dimensions as input tensor",
+            hint=f"the input is {format_shape(source)}, the index {format_shape(picked)}",
+            argument="inputs",
+            code="CC200",
+        )
+    dim = axis_index(args.int("dim"), max(len(source), 1))
+    for axis, (size, most) in enumerate(zip(picked, source, strict=False)):
+        if axis != dim and size is not None and most is not None and size > most:
+            raise LayerError(
+                f"Size does not match at dimension {axis} expected index {list(picked)} to be no larger than "
+                f"self {list(source)} apart from dimension {dim}",  # torch's words, its sizes as a list
+                argument="inputs",
+                code="CC200",
+            )
+    return Built(picked)
+
+
 def unary(description: str) -> Build:
     """An element-wise function of one tensor: the shape stays (`description` is its docstring)."""
 
@@ -821,6 +855,15 @@ own(
     merges=True,
     positions=Positions.NONE,
     code=Code("{0}[{1}]", when=(("dim", "{0}[(slice(None),) * {dim} + ({1},)]"),)),
+)
+own(
+    "Gather",
+    Signature((("dim", REQUIRED),)),
+    gather,
+    Family.SELECT,
+    merges=True,
+    positions=Positions.NONE,  # the positions picked are the index's values, which convcalc does not know
+    code=Code("torch.gather({0}, {dim}, {1})"),
 )
 for _name, _call, _doc in (
     ("Neg", "-{0}", "torch.neg(input), `-x`: each value negated."),
@@ -919,6 +962,42 @@ own(
     code=Code("torch.nn.functional.normalize({0}, {p}, {dim}, {eps})"),
 )
 
+
+def cumulative_axis(args: Args, shape: Shape) -> int:
+    """The dim torch.cumsum sums along: a 0-d tensor's as torch wraps it, as if 1-D."""
+    if args["dtype"] is not None and not isinstance(args["dtype"], str):
+        raise args.error("dtype", "None or a dtype's name, e.g. 'int64'")
+    return axis_index(args.int("dim"), max(len(shape), 1)) if shape else 0
+
+
+def cumsum(args: Args, shape: Shape) -> Built:
+    """torch.cumsum(input, dim, *, dtype=None), x.cumsum(dim): each value the sum of those up
+    to it along `dim`.
+
+    The shape stays (RoBERTa numbers its tokens so: the running count of those not padding).
+
+    Args:
+        dim (int): the dimension summed along.
+        dtype (str, optional): the data type of the result; no effect on its shape.
+    """
+    cumulative_axis(args, shape)
+    return Built(shape)
+
+
+def cumulative_axes(args: Args, shape: Shape) -> Axes:
+    """Every axis stays; values mix along the summed one (each reads those before it)."""
+    return mixing(max(len(shape), 1), cumulative_axis(args, shape)) if shape else Axes((), ())
+
+
+own(
+    "Cumsum",
+    Signature((("dim", REQUIRED),), (("dtype", None),)),
+    cumsum,
+    Family.ELEMENTWISE,
+    positions=Positions.AXES,
+    axes=cumulative_axes,
+    code=Code("torch.cumsum({0}, {dim})", when=(("dtype", "torch.cumsum({0}, {dim}, dtype=torch.{=dtype})"),)),
+)
 
 # --- Products: torch.matmul, F.scaled_dot_product_attention
 
@@ -1094,6 +1173,23 @@ def power(args: Args, shapes: tuple[Shape, ...]) -> Built:
 POW = Code("torch.pow({0}, {1})", when=(("exponent", "torch.pow({0}, {exponent})"),))
 own("Pow", Signature((("exponent", None),)), power, Family.MERGE, merges=True, code=POW)
 
+
+def not_equal(args: Args, shapes: tuple[Shape, ...]) -> Built:
+    """torch.not_equal(input, other), torch.ne, x.ne(1), `x != y`: whether each pair of values differs.
+
+    The inputs broadcast; with the number `other`, each value of the one input is compared with
+    it (RoBERTa finds its tokens that are not padding so: `input_ids.ne(padding_idx)`).
+
+    Args:
+        other (Number, optional): a number to compare with; without it, the second input.
+    """
+    if args.get("other") is None and len(shapes) != 2:
+        raise LayerError(f"NotEqual takes 2 inputs (or 1 and other=), found {len(shapes)}", argument="inputs", code="CC200")
+    return pytorch_elementwise(args, shapes)
+
+
+NOT_EQUAL = Code("{0} != {1}", when=(("other", "torch.ne({0}, {other})"),))
+own("NotEqual", Signature((("other", None),)), not_equal, Family.MERGE, merges=True, code=NOT_EQUAL)
 
 # --- Resampling and padding: F.interpolate, F.pad (nn.Upsample and the padding modules' rules)
 
