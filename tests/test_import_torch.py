@@ -221,6 +221,52 @@ def test_a_branch_batch_1_alone_takes_to_the_same_calls_is_followed(tmp_path: Pa
     ]
 
 
+CONSTANTS_TO_THE_BATCH = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("types", torch.zeros(1, 1, 6))
+
+    def forward(self, x):
+        wide = self.types.expand(x.size(0), 4, 6)  # an axis of 1 made 4
+        ahead = torch.arange(6, device=x.device).float().expand(3, x.size(0), 6)  # a new leading axis
+        return wide, ahead
+
+
+def net():
+    return Net()
+"""
+
+
+def test_an_expand_of_constants_to_the_batch_writes_the_sizes_it_makes(tmp_path: Path) -> None:
+    """`buffer.expand(batch, 4, 6)` of a (1, 1, 6) buffer, `t.expand(3, batch, 6)` of a (6,)
+    tensor: -1 keeps an axis's size, so an axis the expand makes larger or adds is written as
+    its size (torch refuses -1 for a new leading axis). Each output as torch's forward gives it."""
+    result = traced(tmp_path / "types.py", CONSTANTS_TO_THE_BATCH, (6,))
+    rows = [row.split("  #")[0] for row in spec_rows(result.text) if row.startswith("Expand")]
+    assert rows == ['Expand(shape(input)[0], 4, -1, name="expand")', 'Expand(3, shape(input)[0], -1, name="expand_1")']
+    for batch in (1, 2, 5):
+        real = [tuple(t.shape) for t in _forward(tmp_path / "types.py", batch, 6)]
+        assert [row.output_shape for row in summarize(result.text, batch=batch).rows if row.name.startswith("expand")] == real
+
+
+def _forward(path: Path, batch: int, *shape: int) -> tuple[Any, ...]:
+    """The module's own outputs at `batch`: torch, the oracle."""
+    import importlib.util
+
+    import torch
+
+    loader = importlib.util.spec_from_file_location(path.stem, path)
+    assert loader and loader.loader
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module.net()(torch.zeros(batch, *shape))
+
+
 def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
     """len(x.shape) and a loop over sizes are decided by the trace, as the input's shape has them."""
     rows = imported(tmp_path, "x.flatten(1) * sum(1 for _ in x.shape[1:]) if len(x.shape) == 3 else x")

@@ -1000,7 +1000,8 @@ class Converter:
             kwargs["dtype"] = dtype
         batched = self.kinds.get(node) == BATCHED
         if batched and _name(node) == "expand" and self.kinds.get(node.args[0]) == CONSTANT:  # BERT's token types
-            expanded = Layer("Expand", self.batch_axes(node), {}, inputs=(self.ref(node, node.args[0]),))
+            kept = self.shape(node.args[0]) or ()
+            expanded = Layer("Expand", self.batch_axes(node, kept), {}, inputs=(self.ref(node, node.args[0]),))
             self.refs[node] = self.written(node, expanded, node.name, shape_of(node))
             return self.refs[node]
         if batched:
@@ -1011,23 +1012,27 @@ class Converter:
             self.notes[own] = "folded: " + _folded(node, self.constants)
         self.refs[node] = own
         if batched:
-            self.refs[node] = self.written(node, Layer("Expand", self.batch_axes(node), {}, inputs=(own,)), f"{own}_expand")
+            expanded = Layer("Expand", self.batch_axes(node, shape), {}, inputs=(own,))
+            self.refs[node] = self.written(node, expanded, f"{own}_expand")
             self.recorded[self.refs[node]] = (shape_of(node),)
         return self.refs[node]
 
-    def batch_axes(self, node: Any) -> tuple[object, ...]:
-        """The Expand of a BATCHED tensor's Buffer (its shape at batch 1) to the batch: the input's
-        batch on each axis the traces show is the batch itself, -1 (kept) on each they show of
-        one size; refused where an axis is another function of the batch."""
+    def batch_axes(self, node: Any, source: Shape) -> tuple[object, ...]:
+        """The Expand of a BATCHED tensor's source (its Buffer, of its shape at batch 1, or the
+        constant an expand reads) to the batch: the input's batch on each axis the traces show
+        is the batch itself, each other of one size -1 where the source has that size there
+        (kept), else the size (a new leading axis, or one of 1 made larger, which -1 would keep);
+        refused where an axis is another function of the batch."""
         traced = node.meta.get(SHAPES) or ()
         rank = len(traced[0]) if traced else 0
         sizes: list[object] = []
         for axis in range(rank):
             found = [shape[axis] for shape in traced]
+            had = axis - (rank - len(source))  # the source's axis under it, counted from the right as torch aligns them
             if found == list(BATCHES):
                 sizes.append(Arithmetic("shape(input)[0]"))
             elif len(set(found)) == 1:
-                sizes.append(-1)
+                sizes.append(-1 if had >= 0 and source[had] == found[0] else found[0])
             else:
                 raise self.fail(
                     node,
