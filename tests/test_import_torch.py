@@ -267,6 +267,20 @@ def _forward(path: Path, batch: int, *shape: int) -> tuple[Any, ...]:
     return module.net()(torch.zeros(batch, *shape))
 
 
+def test_a_slice_of_constants_by_the_batch_is_refused(tmp_path: Path) -> None:
+    """`self.pe[: x.size(0)]` of a (4, 1, 6) table is (min(batch, 4), 1, 6): the batch itself at
+    batches 1 to 3, which the traces see, and 4 at batch 5, which they do not (torch 2.13 gives
+    (4, 1, 6) there). A Buffer expanded to the batch would be wrong past 4: refused in a line."""
+    path = tmp_path / "table.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.register_buffer('pe', torch.zeros(4, 1, 6))\n\n"
+        "    def forward(self, x):\n        return self.pe[: x.size(0)] * 2\n\n\ndef net():\n    return Net()\n"
+    )
+    with pytest.raises(SpecError, match=r"a slice of constants by the batch's size"):
+        convert(f"{path}:net", options={"input_shape": (1, 6)})
+
+
 def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
     """len(x.shape) and a loop over sizes are decided by the trace, as the input's shape has them."""
     rows = imported(tmp_path, "x.flatten(1) * sum(1 for _ in x.shape[1:]) if len(x.shape) == 3 else x")

@@ -965,6 +965,12 @@ class Converter:
             found = INPUT
         elif (batch or BATCHED in sources) and (created or of_constants):
             found = BATCHED  # `torch.zeros(x.shape[0], 4)`, position ids `.expand(batch_size, -1)`
+            if name == "getitem" and self.sliced_by_batch(node):
+                raise self.fail(
+                    node,
+                    "a slice of constants by the batch's size, as long as the batch only up to the constants' size",
+                    hint="convcalc writes a tensor of constants and the batch as a Buffer expanded to the batch",
+                )
         elif batch:
             found = INPUT
         elif node.op == "get_attr":
@@ -979,6 +985,14 @@ class Converter:
             found = CONSTANT
         self.kinds[node] = found
         return found
+
+    def sliced_by_batch(self, node: Any) -> bool:
+        """Whether a getitem's slices have a bound that depends on the batch (`pe[: x.size(0)]`):
+        torch clamps the bound to the size sliced, so the result is the batch only so far."""
+        index = node.args[1] if len(node.args) > 1 else ()
+        bounds = [part.start for part in _flat(index) if isinstance(part, slice)]
+        bounds += [part.stop for part in _flat(index) if isinstance(part, slice)]
+        return any(bound in self.values and _unknown(self.values[bound]) for bound in bounds if hasattr(bound, "op"))
 
     def constant(self, node: Any) -> None:
         """A tensor of constants alone (and assignments into one): no row until a tensor that is
