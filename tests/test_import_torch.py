@@ -277,8 +277,27 @@ def test_a_slice_of_constants_by_the_batch_is_refused(tmp_path: Path) -> None:
         "        super().__init__()\n        self.register_buffer('pe', torch.zeros(4, 1, 6))\n\n"
         "    def forward(self, x):\n        return self.pe[: x.size(0)] * 2\n\n\ndef net():\n    return Net()\n"
     )
-    with pytest.raises(SpecError, match=r"a slice of constants by the batch's size"):
+    with pytest.raises(SpecError, match=r"a slice whose bound is the batch's size, of constants"):
         convert(f"{path}:net", options={"input_shape": (1, 6)})
+
+
+@pytest.mark.parametrize(("returned", "shape"), [("x + self.pe[: x.size(0)]", (1, 6)), ("x[:, : x.size(0)]", (4, 6))])
+def test_a_slice_of_other_sizes_by_the_batch_is_refused(tmp_path: Path, returned: str, shape: tuple[int, ...]) -> None:
+    """A slice whose bound is the batch, of a learned (4, 1, 6) table or along an axis that is
+    not the batch's: the batch, unknown, was read as no bound and the slice dropped (the table's
+    4 rows at batch 1, where torch 2.13 gives 1). Refused in a line; `x[: x.size(0)]`, the
+    batch's own axis, whole at every batch, stays the tensor itself."""
+    path = tmp_path / "table.py"
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.pe = nn.Parameter(torch.zeros(4, 1, 6))\n\n"
+        "    def forward(self, x):\n        return RETURNED\n\n\ndef net():\n    return Net()\n"
+    )
+    path.write_text(source.replace("RETURNED", returned))
+    with pytest.raises(SpecError, match=r"a slice whose bound is the batch's size"):
+        convert(f"{path}:net", options={"input_shape": shape})
+    rows = spec_rows(traced(path, source.replace("RETURNED", "x[: x.size(0)] * 2"), shape).text)
+    assert rows == [f'Multiply(2, name="mul")  # (None, {shape[0]}, {shape[1]})']
 
 
 def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:

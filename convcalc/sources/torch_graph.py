@@ -667,6 +667,12 @@ class Converter:
         if isinstance(index, tuple) and any(_is_tensor(item) for item in index):
             self.gather(node, source, index)
             return
+        if self.sliced_by_batch(node) and node.meta.get(SHAPES) != source.meta.get(SHAPES):
+            raise self.fail(  # `x[: x.size(0)]` keeps every position at every batch: no bound, as read below
+                node,
+                "a slice whose bound is the batch's size, of an axis that is not the batch's",
+                hint="convcalc reads a slice's bounds as numbers; the batch is unknown until run time",
+            )
         literal = self.literal(node, index if isinstance(index, tuple) else (index,))
         try:
             found = steps(literal if isinstance(literal, tuple) else (literal,))
@@ -968,7 +974,7 @@ class Converter:
             if name == "getitem" and self.sliced_by_batch(node):
                 raise self.fail(
                     node,
-                    "a slice of constants by the batch's size, as long as the batch only up to the constants' size",
+                    "a slice whose bound is the batch's size, of constants: as long as the batch only up to their size",
                     hint="convcalc writes a tensor of constants and the batch as a Buffer expanded to the batch",
                 )
         elif batch:
