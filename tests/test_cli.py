@@ -283,7 +283,8 @@ def test_a_folder_given_to_check_is_its_yaml_files_named_as_pathlib_names_them(
         return found or [folder]
 
     monkeypatch.chdir(tmp_path)
-    for folder in (str(tmp_path), f"{tmp_path}//./", ".", "./", "sub", "./sub/", "sub/../sub", "empty"):
+    spellings = (str(tmp_path), f"{tmp_path}//./", f"/{tmp_path}", f"//{tmp_path}", ".", "./", "sub", "./sub/", "sub/../sub")
+    for folder in (*spellings, "empty"):  # POSIX keeps a path's two leading slashes, and pathlib with it
         assert spec_files((folder,)) == by_pathlib(folder), folder
     assert "sub/d.yaml" in spec_files((".",)) and "link/d.yaml" not in spec_files((".",))
     assert spec_files(("b.yaml", "missing.yaml")) == ["b.yaml", "missing.yaml"]

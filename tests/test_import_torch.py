@@ -221,6 +221,85 @@ def test_a_branch_batch_1_alone_takes_to_the_same_calls_is_followed(tmp_path: Pa
     ]
 
 
+CONSTANTS_TO_THE_BATCH = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("types", torch.zeros(1, 1, 6))
+
+    def forward(self, x):
+        wide = self.types.expand(x.size(0), 4, 6)  # an axis of 1 made 4
+        ahead = torch.arange(6, device=x.device).float().expand(3, x.size(0), 6)  # a new leading axis
+        return wide, ahead
+
+
+def net():
+    return Net()
+"""
+
+
+def test_an_expand_of_constants_to_the_batch_writes_the_sizes_it_makes(tmp_path: Path) -> None:
+    """`buffer.expand(batch, 4, 6)` of a (1, 1, 6) buffer, `t.expand(3, batch, 6)` of a (6,)
+    tensor: -1 keeps an axis's size, so an axis the expand makes larger or adds is written as
+    its size (torch refuses -1 for a new leading axis). Each output as torch's forward gives it."""
+    result = traced(tmp_path / "types.py", CONSTANTS_TO_THE_BATCH, (6,))
+    rows = [row.split("  #")[0] for row in spec_rows(result.text) if row.startswith("Expand")]
+    assert rows == ['Expand(shape(input)[0], 4, -1, name="expand")', 'Expand(3, shape(input)[0], -1, name="expand_1")']
+    for batch in (1, 2, 5):
+        real = [tuple(t.shape) for t in _forward(tmp_path / "types.py", batch, 6)]
+        assert [row.output_shape for row in summarize(result.text, batch=batch).rows if row.name.startswith("expand")] == real
+
+
+def _forward(path: Path, batch: int, *shape: int) -> tuple[Any, ...]:
+    """The module's own outputs at `batch`: torch, the oracle."""
+    import importlib.util
+
+    import torch
+
+    loader = importlib.util.spec_from_file_location(path.stem, path)
+    assert loader and loader.loader
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module.net()(torch.zeros(batch, *shape))
+
+
+def test_a_slice_of_constants_by_the_batch_is_refused(tmp_path: Path) -> None:
+    """`self.pe[: x.size(0)]` of a (4, 1, 6) table is (min(batch, 4), 1, 6): the batch itself at
+    batches 1 to 3, which the traces see, and 4 at batch 5, which they do not (torch 2.13 gives
+    (4, 1, 6) there). A Buffer expanded to the batch would be wrong past 4: refused in a line."""
+    path = tmp_path / "table.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.register_buffer('pe', torch.zeros(4, 1, 6))\n\n"
+        "    def forward(self, x):\n        return self.pe[: x.size(0)] * 2\n\n\ndef net():\n    return Net()\n"
+    )
+    with pytest.raises(SpecError, match=r"a slice whose bound is the batch's size, of constants"):
+        convert(f"{path}:net", options={"input_shape": (1, 6)})
+
+
+@pytest.mark.parametrize(("returned", "shape"), [("x + self.pe[: x.size(0)]", (1, 6)), ("x[:, : x.size(0)]", (4, 6))])
+def test_a_slice_of_other_sizes_by_the_batch_is_refused(tmp_path: Path, returned: str, shape: tuple[int, ...]) -> None:
+    """A slice whose bound is the batch, of a learned (4, 1, 6) table or along an axis that is
+    not the batch's: the batch, unknown, was read as no bound and the slice dropped (the table's
+    4 rows at batch 1, where torch 2.13 gives 1). Refused in a line; `x[: x.size(0)]`, the
+    batch's own axis, whole at every batch, stays the tensor itself."""
+    path = tmp_path / "table.py"
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.pe = nn.Parameter(torch.zeros(4, 1, 6))\n\n"
+        "    def forward(self, x):\n        return RETURNED\n\n\ndef net():\n    return Net()\n"
+    )
+    path.write_text(source.replace("RETURNED", returned))
+    with pytest.raises(SpecError, match=r"a slice whose bound is the batch's size"):
+        convert(f"{path}:net", options={"input_shape": shape})
+    rows = spec_rows(traced(path, source.replace("RETURNED", "x[: x.size(0)] * 2"), shape).text)
+    assert rows == [f'Multiply(2, name="mul")  # (None, {shape[0]}, {shape[1]})']
+
+
 def test_len_and_loops_over_sizes_are_followed(tmp_path: Path) -> None:
     """len(x.shape) and a loop over sizes are decided by the trace, as the input's shape has them."""
     rows = imported(tmp_path, "x.flatten(1) * sum(1 for _ in x.shape[1:]) if len(x.shape) == 3 else x")

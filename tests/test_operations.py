@@ -344,6 +344,17 @@ def test_sizes_bind_as_torch_reads_an_int_list() -> None:
     assert (code, "both by position and by keyword" in message) == ("CC104", True)
 
 
+def test_a_cumsum_of_a_0_d_tensor_checks_its_dim() -> None:
+    """torch.cumsum of a 0-d tensor (a Sum of every value) takes dim -1 or 0, as of a 1-D one:
+    torch.cumsum(torch.tensor(1.0), 1) raises "Dimension out of range (expected to be in range
+    of [-1, 0], but got 1)" (torch 2.13)."""
+    for dim in (0, -1):
+        assert summarize(graph("pytorch", {"x": (3,)}, ["Sum()", f"Cumsum({dim})"])).rows[-1].output_shape == ()
+    with pytest.raises(SpecError) as caught:
+        summarize(graph("pytorch", {"x": (3,)}, ["Sum()", "Cumsum(1)"]))
+    assert (caught.value.diagnostic.code, "dim 1 is out of range" in caught.value.diagnostic.message) == ("CC200", True)
+
+
 def test_the_forwards_batch_size_is_read_as_written() -> None:
     """`n = x.shape[0]; x.reshape(n, 768, -1)`, `token.expand(n, -1, -1)`: `shape(input)[0]` is
     the batch, a number when the spec gives one and None (unknown, carried along) when not."""

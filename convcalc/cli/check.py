@@ -104,12 +104,20 @@ def yaml_files_below(folder: str) -> Iterator[str]:
     gives specs/a.yaml, `.` gives a.yaml), symbolic links to folders not followed. With os.walk,
     not pathlib, which imports urllib.parse and ipaddress: ~1.5 ms of every check."""
     parts = [part for part in folder.split(os.sep) if part not in ("", ".")]
-    root = (os.sep if folder.startswith(os.sep) else "") + os.sep.join(parts)
+    root = _anchor(folder) + os.sep.join(parts)
     for below, _, names in os.walk(root or os.curdir):
         for name in names:
             path = os.path.join(below, name) if root else os.path.relpath(os.path.join(below, name))
             if os.path.splitext(name)[1] in (".yaml", ".yml") and os.path.isfile(path):
                 yield path
+
+
+def _anchor(folder: str) -> str:
+    """The slashes a path starts with as pathlib keeps them: POSIX gives two leading slashes a
+    meaning of their own, so `//specs` stays `//specs`; one, or three and more, are `/`."""
+    if folder.startswith(os.sep * 2) and not folder.startswith(os.sep * 3):
+        return os.sep * 2
+    return os.sep if folder.startswith(os.sep) else ""
 
 
 def recognised(path: str) -> bool:

@@ -667,6 +667,12 @@ class Converter:
         if isinstance(index, tuple) and any(_is_tensor(item) for item in index):
             self.gather(node, source, index)
             return
+        if self.sliced_by_batch(node) and node.meta.get(SHAPES) != source.meta.get(SHAPES):
+            raise self.fail(  # `x[: x.size(0)]` keeps every position at every batch: no bound, as read below
+                node,
+                "a slice whose bound is the batch's size, of an axis that is not the batch's",
+                hint="convcalc reads a slice's bounds as numbers; the batch is unknown until run time",
+            )
         literal = self.literal(node, index if isinstance(index, tuple) else (index,))
         try:
             found = steps(literal if isinstance(literal, tuple) else (literal,))
@@ -965,6 +971,12 @@ class Converter:
             found = INPUT
         elif (batch or BATCHED in sources) and (created or of_constants):
             found = BATCHED  # `torch.zeros(x.shape[0], 4)`, position ids `.expand(batch_size, -1)`
+            if name == "getitem" and self.sliced_by_batch(node):
+                raise self.fail(
+                    node,
+                    "a slice whose bound is the batch's size, of constants: as long as the batch only up to their size",
+                    hint="convcalc writes a tensor of constants and the batch as a Buffer expanded to the batch",
+                )
         elif batch:
             found = INPUT
         elif node.op == "get_attr":
@@ -979,6 +991,14 @@ class Converter:
             found = CONSTANT
         self.kinds[node] = found
         return found
+
+    def sliced_by_batch(self, node: Any) -> bool:
+        """Whether a getitem's slices have a bound that depends on the batch (`pe[: x.size(0)]`):
+        torch clamps the bound to the size sliced, so the result is the batch only so far."""
+        index = node.args[1] if len(node.args) > 1 else ()
+        bounds = [part.start for part in _flat(index) if isinstance(part, slice)]
+        bounds += [part.stop for part in _flat(index) if isinstance(part, slice)]
+        return any(bound in self.values and _unknown(self.values[bound]) for bound in bounds if hasattr(bound, "op"))
 
     def constant(self, node: Any) -> None:
         """A tensor of constants alone (and assignments into one): no row until a tensor that is
@@ -1000,7 +1020,8 @@ class Converter:
             kwargs["dtype"] = dtype
         batched = self.kinds.get(node) == BATCHED
         if batched and _name(node) == "expand" and self.kinds.get(node.args[0]) == CONSTANT:  # BERT's token types
-            expanded = Layer("Expand", self.batch_axes(node), {}, inputs=(self.ref(node, node.args[0]),))
+            kept = self.shape(node.args[0]) or ()
+            expanded = Layer("Expand", self.batch_axes(node, kept), {}, inputs=(self.ref(node, node.args[0]),))
             self.refs[node] = self.written(node, expanded, node.name, shape_of(node))
             return self.refs[node]
         if batched:
@@ -1011,23 +1032,27 @@ class Converter:
             self.notes[own] = "folded: " + _folded(node, self.constants)
         self.refs[node] = own
         if batched:
-            self.refs[node] = self.written(node, Layer("Expand", self.batch_axes(node), {}, inputs=(own,)), f"{own}_expand")
+            expanded = Layer("Expand", self.batch_axes(node, shape), {}, inputs=(own,))
+            self.refs[node] = self.written(node, expanded, f"{own}_expand")
             self.recorded[self.refs[node]] = (shape_of(node),)
         return self.refs[node]
 
-    def batch_axes(self, node: Any) -> tuple[object, ...]:
-        """The Expand of a BATCHED tensor's Buffer (its shape at batch 1) to the batch: the input's
-        batch on each axis the traces show is the batch itself, -1 (kept) on each they show of
-        one size; refused where an axis is another function of the batch."""
+    def batch_axes(self, node: Any, source: Shape) -> tuple[object, ...]:
+        """The Expand of a BATCHED tensor's source (its Buffer, of its shape at batch 1, or the
+        constant an expand reads) to the batch: the input's batch on each axis the traces show
+        is the batch itself, each other of one size -1 where the source has that size there
+        (kept), else the size (a new leading axis, or one of 1 made larger, which -1 would keep);
+        refused where an axis is another function of the batch."""
         traced = node.meta.get(SHAPES) or ()
         rank = len(traced[0]) if traced else 0
         sizes: list[object] = []
         for axis in range(rank):
             found = [shape[axis] for shape in traced]
+            had = axis - (rank - len(source))  # the source's axis under it, counted from the right as torch aligns them
             if found == list(BATCHES):
                 sizes.append(Arithmetic("shape(input)[0]"))
             elif len(set(found)) == 1:
-                sizes.append(-1)
+                sizes.append(-1 if had >= 0 and source[had] == found[0] else found[0])
             else:
                 raise self.fail(
                     node,

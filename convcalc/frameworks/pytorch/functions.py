@@ -964,10 +964,11 @@ own(
 
 
 def cumulative_axis(args: Args, shape: Shape) -> int:
-    """The dim torch.cumsum sums along: a 0-d tensor's as torch wraps it, as if 1-D."""
+    """The dim torch.cumsum sums along: a 0-d tensor's checked as torch wraps it, as if 1-D
+    (-1 or 0)."""
     if args["dtype"] is not None and not isinstance(args["dtype"], str):
         raise args.error("dtype", "None or a dtype's name, e.g. 'int64'")
-    return axis_index(args.int("dim"), max(len(shape), 1)) if shape else 0
+    return axis_index(args.int("dim"), max(len(shape), 1))
 
 
 def cumsum(args: Args, shape: Shape) -> Built:
