@@ -1431,19 +1431,28 @@ class Plain(nn.Module):
         return F.rms_norm(x, (8,))
 
 
+class PlainLayerNorm(nn.Module):  # timm's Qwen3-VL ViT: no weight, no bias
+    def forward(self, x):
+        return F.layer_norm(x, (8,), eps=1e-6) + F.layer_norm(x, [4, 8])
+
+
 def net():
-    return nn.Sequential(RmsNorm(8), Plain())
+    return nn.Sequential(RmsNorm(8), Plain(), PlainLayerNorm())
 """
 
 
 def test_f_rms_norm_is_the_rms_norm_of_the_calls_arguments(tmp_path: Path) -> None:
     """F.rms_norm with a module's own weight (timm's RmsNorm, ViT-XP's and AIMv2's norms) is
     nn.RMSNorm of the call's shape and eps, its weight counted, named by that module; without a
-    weight, elementwise_affine=False."""
+    weight, elementwise_affine=False. F.layer_norm without weight and bias (it was refused) is
+    nn.LayerNorm with elementwise_affine=False: no weights, as torch counts none."""
     result = traced(tmp_path / "rms.py", RMS_NORMS, (4, 8))
     assert spec_rows(result.text) == [
         'RMSNorm(8, eps=1e-06, name="0")  # (None, 4, 8)',
         'RMSNorm(8, elementwise_affine=False, name="rms_norm_1")  # (None, 4, 8)',
+        'LayerNorm(8, eps=1e-06, elementwise_affine=False, name="layer_norm")  # (None, 4, 8)',
+        'LayerNorm((4, 8), elementwise_affine=False, name="layer_norm_1", inputs=["rms_norm_1"])  # (None, 4, 8)',
+        'Add(name="add", inputs=["layer_norm", "layer_norm_1"])  # (None, 4, 8)',
     ]
     assert summarize(result.text, "rms.yaml").totals.params == 8
 

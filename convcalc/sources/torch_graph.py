@@ -807,6 +807,8 @@ class Converter:
             return self.rms_norm(node, given)
         if name == "batch_norm" and not _owns_weights(node):
             return self.given_batch_norm(node, given), node.name
+        if name == "layer_norm" and given.get("weight") is None and given.get("bias") is None:
+            return self.plain_layer_norm(node, given), node.name
         if getattr(weight, "op", None) != "get_attr":
             raise self.fail(node, f"F.{name} without a module's own weight", hint="convcalc reads a norm module's weights")
         owner = str(weight.target).rpartition(".")[0]
@@ -838,6 +840,17 @@ class Converter:
         shape = _simplified(self.literal(node, given["normalized_shape"]))
         owner = str(weight.target).rpartition(".")[0] if weight is not None else ""
         return Layer("RMSNorm", (shape,), kwargs, inputs=(self.ref(node, given["input"]),)), owner or node.name
+
+    def plain_layer_norm(self, node: Any, given: dict[str, Any]) -> Layer:
+        """`F.layer_norm(x, (C,), eps=1e-6)` with neither weight nor bias (timm's Qwen3-VL ViT
+        normalizes so before its own scale): nn.LayerNorm of the call's shape and eps with
+        elementwise_affine=False, which has no weights either."""
+        kwargs: dict[str, object] = {"elementwise_affine": False}
+        eps = self.literal(node, given.get("eps", 1e-5))
+        if eps != 1e-5:
+            kwargs = {"eps": eps} | kwargs
+        shape = _simplified(self.literal(node, given["normalized_shape"]))
+        return Layer("LayerNorm", (shape,), kwargs, inputs=(self.ref(node, given["input"]),))
 
     def given_batch_norm(self, node: Any, given: dict[str, Any]) -> Layer:
         """`F.batch_norm(w, None, None, weight=gain, training=True, momentum=0., eps=eps)` on
