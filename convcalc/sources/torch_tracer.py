@@ -29,6 +29,8 @@ input's; a decision equal under 2 and 3 alone is checked at batch 1 by a second 
 UNKNOWN = object()
 SHAPES = "convcalc_shapes"
 """A tensor node's meta key: its shape under each batch size of BATCHES."""
+SOURCE = "convcalc_source"
+"""A reshape's meta key where same_calls sets it aside: the tensor its readers read instead."""
 
 
 def wrapped_by_fx(torch: Any, target: object) -> bool:
@@ -137,10 +139,10 @@ def tracer_class(torch: Any, leaf: Callable[[Any], bool]) -> type:
             except Exception:
                 seen = [UNKNOWN]
             first = seen[0]
-            reason = "its value is unknown" if first is UNKNOWN else "it depends on the batch size"
-            refusal = f"{what} on {proxy.node.name!r}, which the trace cannot decide: {reason}"
             if first is not UNKNOWN and not any(_differ(first, other) for other in seen[1:]):
                 return first
+            reason = "its value is unknown" if first is UNKNOWN else "it depends on the batch size"
+            refusal = f"{what} on {proxy.node.name!r}, which the trace cannot decide: {reason}"
             if first is not UNKNOWN and len(seen) > 2 and not any(_differ(seen[1], other) for other in seen[2:]):
                 self.diverged.append(refusal)
                 return seen[1]
@@ -217,7 +219,7 @@ def same_calls(traced: Any, alone: Any) -> bool:
 
 def _kept(graph: Any) -> list[Any]:
     """The graph's nodes less the reshapes to the shape their tensor has at batch 1 (each such
-    node's readers reading its tensor instead: node.meta["convcalc_source"]) and the nodes read
+    node's readers reading its tensor instead: node.meta[SOURCE]) and the nodes read
     by those alone (the sizes they reshape to)."""
     dropped: set[Any] = set()
     for node in graph.nodes:
@@ -225,7 +227,7 @@ def _kept(graph: Any) -> list[Any]:
         shapes, before = node.meta.get(SHAPES), getattr(source, "meta", {}).get(SHAPES)
         name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
         if name in RESHAPES and shapes and before and shapes[0] == before[0]:
-            node.meta["convcalc_source"] = _source(source)
+            node.meta[SOURCE] = _source(source)
             dropped.add(node)
     read = {_source(node) for node in dropped}  # the tensors reshaped: their readers read them
     for node in reversed(graph.nodes):
@@ -236,7 +238,7 @@ def _kept(graph: Any) -> list[Any]:
 
 def _source(node: Any) -> Any:
     """The tensor a reshape set aside stands for, read by its readers instead of it."""
-    return node.meta.get("convcalc_source", node)
+    return node.meta.get(SOURCE, node)
 
 
 def _mapped(value: Any, matched: dict[Any, Any]) -> Any:
