@@ -31,10 +31,11 @@ def blocks(page: Path) -> list[tuple[str, str]]:
 
 
 def install_shim(directory: Path) -> Path:
-    """A `convcalc` in `directory` that runs this checkout's code; returns the directory."""
+    """A `convcalc` in `directory` that runs this checkout's code as the console script runs it
+    (without click where cli/fast.py can); returns the directory."""
     directory.mkdir(parents=True, exist_ok=True)
     shim = directory / "convcalc"
-    code = f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom convcalc.cli import main\nmain(prog_name='convcalc')\n"
+    code = f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom convcalc.__main__ import entry\nentry()\n"
     shim.write_text(f"#!{sys.executable}\n{code}")
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     return directory

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 
 def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:

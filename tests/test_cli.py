@@ -204,7 +204,7 @@ def test_python_dash_m_convcalc_runs() -> None:
 def test_json_path_never_imports_rich_or_a_framework() -> None:
     code = (
         "import sys\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli.app import main\n"
         f"try: main(['summary', {SEED!r}, '--format', 'json'])\n"
         "except SystemExit: pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'keras', 'torch', 'numpy', 'tensorflow'))\n"
@@ -218,7 +218,7 @@ def test_json_path_never_imports_rich_or_a_framework() -> None:
 def test_the_table_imports_rich_only_when_drawn() -> None:
     code = (
         "import sys\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli.app import main\n"
         f"try: main(['summary', {SEED!r}, '--color', 'never'])\n"
         "except SystemExit: pass\n"
         "print('rich' in sys.modules, file=sys.stderr)\n"
@@ -242,7 +242,7 @@ def test_a_command_imports_nothing_beyond_click_and_pyyaml() -> None:
         "sys.path += site.getsitepackages()\n"
         "import click, yaml\n"
         "floor = set(sys.modules)\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli.app import main\n"
         "commands = (['summary', sys.argv[1], '--format', 'json'], ['check', sys.argv[1]], ['check', sys.argv[2]],\n"
         "            ['--version'])\n"
         "for args in commands:\n"
@@ -312,7 +312,7 @@ def test_an_output_that_cannot_encode_the_bars_gets_them_escaped_not_a_traceback
     spec = str(Path(__file__).resolve().parent.parent / "specs" / "lenet5.yaml")
     env = {**__import__("os").environ, "PYTHONIOENCODING": "latin-1"}
     code = "import sys; sys.argv = ['convcalc', 'summary', sys.argv[1], '--bars', '--color', 'never']; "
-    code += "from convcalc.cli import entry; entry()"
+    code += "from convcalc.__main__ import entry; entry()"
     result = subprocess.run([sys.executable, "-c", code, spec], capture_output=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr
@@ -321,8 +321,9 @@ def test_an_output_that_cannot_encode_the_bars_gets_them_escaped_not_a_traceback
 
 def test_the_console_script_switches_the_collector_off_before_click_loads() -> None:
     """The `convcalc` script's module turns cyclic GC off before click and PyYAML are imported
-    (collecting while they load costs ~1 ms of every command), while a program that imports
-    convcalc as a library keeps its collector."""
+    (collecting while they load costs ~1 ms of every command), whether the command runs through
+    click (--version) or without it (summary), while a program that imports convcalc as a
+    library keeps its collector."""
     import tomllib
 
     project = tomllib.loads((HERE.parent / "pyproject.toml").read_text())
@@ -330,15 +331,17 @@ def test_the_console_script_switches_the_collector_off_before_click_loads() -> N
     probe = (
         "import gc, sys\n"
         "class Probe:\n"
-        "    seen = {}\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name in ('click', 'yaml'):\n"
-        "            self.seen.setdefault(name, gc.isenabled())\n"
+        "            print(name, gc.isenabled(), flush=True)\n"
         "sys.meta_path.insert(0, Probe())\n"
         "import convcalc\n"
-        "library = gc.isenabled()\n"
+        "print('library', gc.isenabled(), flush=True)\n"
         "import convcalc.__main__\n"
-        "print(library, Probe.seen.get('click'), gc.isenabled())\n"
+        "sys.argv[1:] = sys.argv[1].split()\n"
+        "convcalc.__main__.entry()\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["True", "False", "False"]
+    for command, imported in (("--version", ["click"]), (f"summary {SEED} --format json", ["yaml"])):
+        result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, check=True)
+        seen = [line.split() for line in result.stdout.splitlines() if line.split()[:1] in (["library"], ["click"], ["yaml"])]
+        assert seen == [["library", "True"], *([name, "False"] for name in imported)], result.stdout

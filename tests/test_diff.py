@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from helpers import compare, invoke
 
 from convcalc.analysis.diff import diff
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.render.diff import difference_text
 from convcalc.spec.loading import load_text
 
@@ -182,7 +182,7 @@ def test_help_has_examples() -> None:
 
 def test_json_never_imports_rich() -> None:
     code = (
-        "import sys\nfrom convcalc.cli import main\n"
+        "import sys\nfrom convcalc.cli.app import main\n"
         f"try: main(['diff', {str(ROOT / OLD)!r}, {str(ROOT / NEW)!r}, '--format', 'json'])\nexcept SystemExit: pass\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'keras', 'torch', 'numpy')), file=sys.stderr)\n"
     )

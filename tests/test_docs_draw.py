@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from examples import blocks
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 ROOT = Path(__file__).parent.parent
 DOCS = [ROOT / "docs" / "draw.md", ROOT / "docs" / "editors.md"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.frameworks import vocabulary
 from convcalc.frameworks.base import Family
 from convcalc.frameworks.signatures import HOMES

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from convcalc import load, summarize
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.render.drawing import drawing
 from convcalc.render.mermaid import MAX_EDGES, MAX_TEXT_SIZE, render_mermaid
 from convcalc.render.svg import scene
@@ -201,7 +201,7 @@ def test_html_fetches_nothing() -> None:
 def test_drawing_never_imports_rich_and_json_never_imports_the_drawing() -> None:
     code = (
         "import sys\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli.app import main\n"
         "for args in (['draw', {spec!r}, '--format', '{fmt}'],):\n"
         "    try: main(args)\n"
         "    except SystemExit: pass\n"

@@ -25,7 +25,7 @@ from browser import Browser, chromium_path
 from click.testing import CliRunner
 
 from convcalc import load, summarize
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.render.drawing import drawing
 
 HERE = Path(__file__).parent

@@ -19,7 +19,7 @@ from helpers import compare
 from convcalc import load, summarize
 from convcalc.analysis.explain import explain, explainer_of
 from convcalc.analysis.explain.steps import Context, generic
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.engine import run
 from convcalc.signature import Args
 from convcalc.spec.flags import from_flags

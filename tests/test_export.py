@@ -191,7 +191,7 @@ def test_keras_shares_between_different_layers_cannot_be_exported() -> None:
 
 def test_summary_loads_no_exporter() -> None:
     code = (
-        "import sys\nfrom convcalc.cli import main\n"
+        "import sys\nfrom convcalc.cli.app import main\n"
         "try:\n    main(['summary', 'specs/lenet5.yaml'])\nexcept SystemExit:\n    pass\n"
         "print([m for m in sys.modules if m.startswith('convcalc.export')], file=sys.stderr)\n"
     )

@@ -475,7 +475,7 @@ def test_every_analysis_takes_a_spec_or_a_report() -> None:
 def test_completion_offers_the_bundled_networks_for_a_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from convcalc.cli import main
+    from convcalc.cli.app import main
 
     monkeypatch.chdir(tmp_path)
     words = {"COMP_WORDS": "convcalc summary keras-r", "COMP_CWORD": "2", "_CONVCALC_COMPLETE": "bash_complete"}

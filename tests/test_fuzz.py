@@ -24,7 +24,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.errors import LayerError
 from convcalc.frameworks.signatures import KERAS as KERAS_SIGNATURES
 from convcalc.frameworks.signatures import PYTORCH as PYTORCH_SIGNATURES

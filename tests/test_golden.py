@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import compare
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

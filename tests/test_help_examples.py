@@ -29,7 +29,7 @@ import pytest
 from examples import install_shim, missing_tools
 from helpers import invoke
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 COMMANDS = main.list_commands(click.Context(main))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

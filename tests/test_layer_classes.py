@@ -321,7 +321,7 @@ def test_explain_prints_a_class_argument_as_written() -> None:
     """torchvision's class arguments are calls in a spec; explain's text and JSON print them so."""
     from click.testing import CliRunner
 
-    from convcalc.cli import main
+    from convcalc.cli.app import main
 
     layer = "Conv2dNormActivation(3, 8, norm_layer=BatchNorm2d(eps=0.001), activation_layer=SiLU())"
     args = ["explain", "--framework", "pytorch", "--input", "3,8,8", "--layer", layer]
@@ -336,7 +336,7 @@ def test_diff_names_a_changed_class_argument_as_written(tmp_path: object) -> Non
 
     from click.testing import CliRunner
 
-    from convcalc.cli import main
+    from convcalc.cli.app import main
 
     folder = Path(str(tmp_path))
     spec = "framework: pytorch\ninput: [3, 8, 8]\nlayers:\n- Conv2dNormActivation(3, 8, activation_layer={})\n"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from convcalc import load, summarize
 from convcalc.analysis.receptive import LayerField, receptive_fields
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 ROOT = Path(__file__).parents[1]
 

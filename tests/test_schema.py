@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.frameworks import vocabulary
 from convcalc.render.spec_schema import SCHEMA_FILE, schema_text
 from convcalc.spec.containers import CONTAINERS

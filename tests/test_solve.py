@@ -16,7 +16,7 @@ from helpers import compare, invoke
 
 from convcalc.analysis.solve.layer import solve_layer
 from convcalc.analysis.solve.length import Fixed, Setting, forward, rejects, solve_length
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.ops.conv import conv_output_length, keras_transposed_output_length, transposed_output_length
 from convcalc.ops.pool import pool_output_length
 from convcalc.spec.loading import load_path
@@ -293,7 +293,7 @@ def test_help_has_examples() -> None:
 
 def test_json_never_imports_rich() -> None:
     code = (
-        "import sys\nfrom convcalc.cli import main\n"
+        "import sys\nfrom convcalc.cli.app import main\n"
         "try: main(['solve', '--input', '28', '--output', '14', '--format', 'json'])\nexcept SystemExit: pass\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'keras', 'torch', 'numpy')), file=sys.stderr)\n"
     )

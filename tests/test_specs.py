@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import convcalc
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.report import Report
 from convcalc.spec.loading import load_path
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import convcalc
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.spec.loading import load_path
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"

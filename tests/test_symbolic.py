@@ -234,7 +234,7 @@ def test_the_json_document_of_a_symbolic_report_meets_the_schema(tmp_path: Path)
 def test_a_concrete_spec_never_imports_the_symbolic_package() -> None:
     code = (
         "import sys\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli.app import main\n"
         "for args in (['summary', 'pytorch-unet', '--macs'], ['summary', 'lenet5', '--format', 'json'], ['check', 'lenet5']):\n"
         "    try: main(args)\n"
         "    except SystemExit: pass\n"

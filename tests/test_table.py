@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from convcalc import summarize
-from convcalc.cli import main, terminal_width
+from convcalc.cli import terminal_width
+from convcalc.cli.app import main
 from convcalc.render.columns import NO_COLUMNS, Columns
 from convcalc.render.plain import render_plain
 from convcalc.render.table import layout, render_table
@@ -193,7 +194,7 @@ def test_an_output_that_is_not_utf_gets_the_ascii_box() -> None:
 def test_the_terminal_table_imports_no_rich_for_plain_text() -> None:
     code = (
         "import sys\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli.app import main\n"
         "try: main(['summary', 'specs/keras-resnet50.yaml', '--color', 'always', '--macs', '--bars'])\n"
         "except SystemExit: pass\n"
         "print('rich' in sys.modules, file=sys.stderr)\n"

@@ -23,7 +23,7 @@ from rich.text import Text
 
 import convcalc.render.table as table_module
 from convcalc import summarize
-from convcalc.cli import main
+from convcalc.cli.app import main
 from convcalc.render.box import Drawing, draw
 from convcalc.render.columns import NO_COLUMNS
 from convcalc.render.rich_table import draw_with_rich

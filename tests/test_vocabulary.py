@@ -91,7 +91,7 @@ def test_an_unknown_name_suggests_and_names_the_other_framework() -> None:
 
 SUMMARY = """
 import sys
-from convcalc.cli import main
+from convcalc.cli.app import main
 try:
     main(["summary", sys.argv[1], "--format", "json"])
 except SystemExit:

@@ -2,19 +2,17 @@
 turns SpecErrors into messages and exit codes (0 ok, 1 a check failed, 2 bad spec or command).
 
 Each command lives in a module of its own, loaded when it runs (`convcalc summary` never loads
-`solve`'s options): the group here knows them by name."""
+`solve`'s options): the click group (cli/app.py) knows them by name. This module is what every
+command shares, and imports no click: `summary` and `check` run without it (cli/fast.py).
+"""
 
 from __future__ import annotations
 
-import importlib
 import os
+import re
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import click
-
-from convcalc import __version__
 from convcalc.errors import SpecError
 
 if TYPE_CHECKING:
@@ -55,47 +53,6 @@ def unicode_output(stream: Any) -> bool:
     return (getattr(stream, "encoding", None) or "utf-8").lower().startswith("utf")
 
 
-def color_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The --color option every command shares."""
-    return click.option(
-        "--color",
-        type=click.Choice(["auto", "always", "never"]),
-        default="auto",
-        show_default=True,
-        help="Colour and box drawing; auto follows the terminal, NO_COLOR and FORCE_COLOR.",
-    )(command)
-
-
-def flag_layers(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--framework, --input and --layer: a network written on the command line instead of a SPEC."""
-    for option in reversed(
-        (
-            click.option(
-                "--framework", type=click.Choice(["keras", "pytorch"]), default="keras", show_default=True, help="With --layer."
-            ),
-            click.option(
-                "--input", "input_shape", metavar="DIMS", help="Input shape without batch, e.g. 28,28,1 (with --layer)."
-            ),
-            click.option(
-                "--layer", "layers", multiple=True, metavar="CALL", help='A layer such as "Conv2D(32, 3)"; repeat in order.'
-            ),
-        )
-    ):
-        command = option(command)
-    return command
-
-
-def set_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--set NAME=SIZE: a value for a symbol of the input (`input: [H, W, 3]`), repeatable."""
-    return click.option(
-        "--set",
-        "settings",
-        multiple=True,
-        metavar="NAME=SIZE",
-        help="Give a symbol of the input (input: [H, W, 3]) a size, e.g. --set H=224; repeat for each.",
-    )(command)
-
-
 def with_settings(parsed: Spec, settings: tuple[str, ...]) -> Spec:
     """The spec with the --set values in place of its symbols (spec/setting.py)."""
     if not settings:
@@ -105,23 +62,52 @@ def with_settings(parsed: Spec, settings: tuple[str, ...]) -> Spec:
     return with_values(parsed, parse_settings(settings))
 
 
-def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Shell completion for a SPEC: the bundled networks whose names start with what is typed,
-    unless it looks like a path (or a file here starts so): then the shell completes files."""
-    from click.shell_completion import CompletionItem
+class UsageProblem(Exception):
+    """A command line the command cannot run (its options contradict each other): click's usage
+    error, with the command's usage above it. Raised before the command reads or writes anything:
+    cli/fast.py then hands the whole command line to click, which runs the command again."""
 
-    from convcalc.spec import bundled
 
-    here = os.path.dirname(incomplete) or "."
-    local = os.path.isdir(here) and any(entry.startswith(os.path.basename(incomplete)) for entry in os.listdir(here))
-    names = [] if os.sep in incomplete or incomplete.startswith(".") or local else bundled.names()
-    matching = [CompletionItem(name) for name in names if name.startswith(incomplete)]
-    return matching or [CompletionItem(incomplete, type="file")]
+_ANSI_CODE = re.compile(r"\033\[[0-?]*[ -/]*[@-~]")  # click's own pattern (click._compat._ansi_re)
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True, color: bool | None = None) -> None:
+    """click.echo, without importing click where it would change nothing: on a UTF-8 stream,
+    the text with colour codes stripped unless the stream is a terminal (or `color` says),
+    then flushed. Another encoding is click's to write (it rewraps an ASCII stream as UTF-8)."""
+    stream = sys.stderr if err else sys.stdout
+    if not (getattr(stream, "encoding", None) or "").lower().replace("-", "").startswith("utf8"):
+        import click
+
+        click.echo(text, err=err, nl=nl, color=color)
+        return
+    out = text + "\n" if nl else text
+    if color is None:
+        try:
+            color = stream.isatty()
+        except Exception:  # as click: a stream that cannot tell is no terminal
+            color = False
+    stream.write(out if color else _ANSI_CODE.sub("", out))
+    stream.flush()
 
 
 def abort(exc: SpecError) -> NoReturn:
     """A spec or an option that cannot be computed: its one-line message, exit status 2."""
-    click.echo(exc.diagnostic.text(), err=True)
+    echo(exc.diagnostic.text(), err=True)
+    sys.exit(2)
+
+
+def symbolic_abort(exc: TypeError, command: str) -> NoReturn:
+    """What a command cannot do with sizes that are formulas (explain's arithmetic, a drawing,
+    receptive fields of 'same' padding) asks for --set, as convcalc.symbolic.size.SymbolicValue
+    says, in one line, exit status 2; any other TypeError is raised on."""
+    size = sys.modules.get("convcalc.symbolic.size")
+    if size is None or not isinstance(exc, size.SymbolicValue):
+        raise exc
+    from convcalc.errors import Diagnostic, Location
+
+    message = f"{command} needs the input's sizes in numbers here: {exc}"
+    echo(Diagnostic(Location("--set"), "CC003", message, "give each symbol a size: --set H=224").text(), err=True)
     sys.exit(2)
 
 
@@ -158,13 +144,13 @@ def computed(
 def write_output(text: str, output: str | None) -> None:
     """Standard output, or the file named, as UTF-8; a file that cannot be written is exit 2."""
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     except OSError as exc:
-        click.echo(f"{output}: cannot write the file: {exc.strerror or exc}", err=True)
+        echo(f"{output}: cannot write the file: {exc.strerror or exc}", err=True)
         sys.exit(2)
 
 
@@ -183,129 +169,3 @@ COMMANDS = {
 }
 """Each command's name and the module of convcalc.cli that defines it, in the order --help lists them.
 A command named by a Python keyword (`import`) is the function `import_`, in the module `import_`."""
-
-
-def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(ctx.get_help(), color=ctx.color)
-        ctx.exit()
-
-
-def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(f"convcalc, version {__version__}", color=ctx.color)
-        ctx.exit()
-
-
-class EnglishHelp:
-    """-h/--help as click makes it, but with its text written here: click asks gettext for the
-    text, and gettext's first call imports `locale`, ~0.6 ms of every command (bench/stages.py).
-    convcalc's own texts are English only, so click's translated one would be alone anyway."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        names = self.get_help_option_names(ctx)  # type: ignore[attr-defined]  # click.Command's
-        if not names or not self.add_help_option:  # type: ignore[attr-defined]
-            return None
-        if getattr(self, "_english_help", None) is None:  # one per command, as click keeps its own
-            self._english_help = click.Option(
-                [*names, "show_help"],
-                is_flag=True,
-                expose_value=False,
-                is_eager=True,
-                help="Show this message and exit.",
-                callback=_show_help,
-            )
-        return self._english_help
-
-
-class Command(EnglishHelp, click.Command):
-    """Every convcalc command: `@click.command(cls=Command)`."""
-
-
-class Commands(EnglishHelp, click.Group):
-    """A group whose commands are imported when they are used."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
-            return None
-        import keyword
-
-        module = importlib.import_module(f"convcalc.cli.{COMMANDS[name]}")
-        command: click.Command = getattr(module, f"{name}_" if keyword.iskeyword(name) else name)
-        return command
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """A command's work, with one more error turned into its one line: what a command cannot
-        do with sizes that are formulas (explain's arithmetic, a drawing, receptive fields of
-        'same' padding) asks for --set, as convcalc.symbolic.size.SymbolicValue says."""
-        try:
-            return super().invoke(ctx)
-        except TypeError as exc:
-            size = sys.modules.get("convcalc.symbolic.size")
-            if size is None or not isinstance(exc, size.SymbolicValue):
-                raise
-            from convcalc.errors import Diagnostic, Location
-
-            command = ctx.invoked_subcommand or "this command"
-            message = f"{command} needs the input's sizes in numbers here: {exc}"
-            click.echo(Diagnostic(Location("--set"), "CC003", message, "give each symbol a size: --set H=224").text(), err=True)
-            sys.exit(2)
-
-
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(  # click.version_option asks gettext for its text (see EnglishHelp)
-    "--version", is_flag=True, expose_value=False, is_eager=True, help="Show the version and exit.", callback=_show_version
-)
-def main() -> None:
-    """Shapes and parameter counts of Keras and PyTorch networks, by pure arithmetic.
-
-    \b
-    Examples:
-      convcalc summary seed-example-2
-      convcalc summary lenet5 --format json | jq .totals.params    # prints 61706
-      convcalc summary --input 28,28,1 --layer "Conv2D(32, 3)" --layer "Conv2D(64, 3)"
-      convcalc check models/*.yaml
-      convcalc solve --input 28 --output 14 --framework pytorch
-      convcalc diff seed-example-1 seed-example-2
-      convcalc import model.keras -o model.yaml
-      convcalc export pytorch-resnet18 -o resnet18.py
-      convcalc specs
-      eval "$(_CONVCALC_COMPLETE=bash_source convcalc)"    # completion (zsh_source, fish_source)
-
-    SPEC is a YAML file, - for standard input, or the name of a network bundled with
-    convcalc (`convcalc specs` lists them) where no such file exists.
-    """
-    import gc
-
-    if gc.isenabled():  # a run makes many objects and no garbage cycles: cyclic GC only costs (3x at 100k layers)
-        gc.disable()
-        click.get_current_context().call_on_close(gc.enable)
-
-
-def entry() -> NoReturn:
-    """The console script: run the command, then end the process as soon as its output is
-    flushed. The interpreter's teardown (freeing every object, unloading every module) is work a
-    user of a calculator waits for and gains nothing from: ~6 ms after a small network, a second
-    after 100,000 layers (bench/run.py)."""
-    import gc
-
-    gc.disable()  # for good: the process ends with the command, and it makes no garbage cycles
-    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a box or a bar still gets the text
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-    try:
-        main()
-        status = 0
-    except SystemExit as exc:  # click always ends a standalone run this way
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-        status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # `convcalc summary ... | head`: the reader has what it wanted
-        pass
-    os._exit(status)

@@ -6,30 +6,30 @@ import os
 import sys
 from collections.abc import Iterator
 
-import click
+from convcalc.cli import echo
+from convcalc.cli.options import COLOR, SET, Argument, Option, Parameter
 
-from convcalc.cli import Command, color_option, complete_spec, set_option
-
-
-@click.command(cls=Command)
-# the paths as str: click.Path() asks gettext for its name, which costs every run (see EnglishHelp)
-@click.argument("specs", nargs=-1, required=True, shell_complete=complete_spec)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["auto", "text", "json", "github"]),
-    default="auto",
-    show_default=True,
-    help="auto is github (workflow annotations) inside GitHub Actions, text elsewhere.",
+PARAMETERS: tuple[Parameter, ...] = (
+    Argument("specs", many=True, required=True),
+    Option(
+        "--format",
+        "fmt",
+        choices=("auto", "text", "json", "github"),
+        default="auto",
+        help="auto is github (workflow annotations) inside GitHub Actions, text elsewhere.",
+    ),
+    Option(
+        "--specs-only",
+        "specs_only",
+        switch=True,
+        help="Skip YAML files that are not convcalc specs (no top-level layers: key, nor a typo of it; a file named "
+        "*.convcalc.yaml is always one): what the pre-commit hook runs.",
+    ),
+    SET,
+    COLOR,
 )
-@click.option(
-    "--specs-only",
-    is_flag=True,
-    help="Skip YAML files that are not convcalc specs (no top-level layers: key, nor a typo of it; a file named "
-    "*.convcalc.yaml is always one): what the pre-commit hook runs.",
-)
-@set_option
-@color_option
+
+
 def check(specs: tuple[str, ...], fmt: str, specs_only: bool, settings: tuple[str, ...], color: str) -> None:
     """Check specs (files, or directories of .yaml files) and their expect: blocks.
 
@@ -76,15 +76,15 @@ def check(specs: tuple[str, ...], fmt: str, specs_only: bool, settings: tuple[st
         from convcalc.render.check import check_document
         from convcalc.render.json import dumps
 
-        click.echo(dumps(check_document(results)), nl=False)
+        echo(dumps(check_document(results)), nl=False)
     for _, problems, _ in results if fmt != "json" else ():
         for problem in problems:
             if fmt == "github":
                 from convcalc.render.check import github_annotation
 
-                click.echo(github_annotation(problem))
+                echo(github_annotation(problem))
             else:
-                click.echo(problem.text())
+                echo(problem.text())
     sys.exit(status)
 
 

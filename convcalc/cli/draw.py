@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import Command, complete_spec, computed, flag_layers, set_option, write_output
+from convcalc.cli import computed, write_output
+from convcalc.cli.app import Command, complete_spec, flag_layers, set_option
 
 DRAW_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".svg": "svg", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
 

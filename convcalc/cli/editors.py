@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import Command, write_output
+from convcalc.cli import write_output
+from convcalc.cli.app import Command
 
 
 @click.command(cls=Command)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import Command, abort, complete_spec, computed, flag_layers, set_option
+from convcalc.cli import abort, computed
+from convcalc.cli.app import Command, complete_spec, flag_layers, set_option
 from convcalc.errors import SpecError
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from convcalc.cli import Command, abort, set_option, with_settings, write_output
+from convcalc.cli import abort, with_settings, write_output
+from convcalc.cli.app import Command, set_option
 from convcalc.errors import Location, SpecError
 
 

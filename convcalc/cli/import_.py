@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from convcalc.cli import Command, abort, write_output
+from convcalc.cli import abort, write_output
+from convcalc.cli.app import Command
 from convcalc.sources import SOURCES
 
 

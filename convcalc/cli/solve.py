@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from convcalc.cli import Command, abort, color_option, complete_spec, set_option, use_color, with_settings
+from convcalc.cli import abort, use_color, with_settings
+from convcalc.cli.app import Command, color_option, complete_spec, set_option
 from convcalc.errors import SpecError
 
 

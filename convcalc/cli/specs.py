@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from convcalc.cli import Command, color_option, use_color
+from convcalc.cli import use_color
+from convcalc.cli.app import Command, color_option
 
 
 @click.command(cls=Command)

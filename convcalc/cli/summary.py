@@ -4,64 +4,56 @@ from __future__ import annotations
 
 import sys
 
-import click
+from convcalc.cli import UsageProblem, computed, echo, terminal_width, unicode_output, use_color
+from convcalc.cli.options import COLOR, FLAG_LAYERS, SET, Argument, Option, Parameter
 
-from convcalc.cli import (
-    Command,
-    color_option,
-    complete_spec,
-    computed,
-    flag_layers,
-    set_option,
-    terminal_width,
-    unicode_output,
-    use_color,
+PARAMETERS: tuple[Parameter, ...] = (
+    Argument("spec"),
+    Option("--format", "fmt", choices=("table", "json", "csv", "markdown", "latex"), default="table"),
+    Option("--batch", "batch", minimum=1, help="Batch size to show instead of the spec's (None when unknown)."),
+    Option("--depth", "depth", minimum=0, help="Fold blocks nested deeper than this into one row (not in JSON)."),
+    *FLAG_LAYERS,
+    SET,
+    Option(
+        "--receptive-field",
+        "receptive",
+        switch=True,
+        help="Add receptive field size, stride and padding per spatial axis (JSON always has them).",
+    ),
+    Option(
+        "--macs",
+        "macs_column",
+        switch=True,
+        help="Add each layer's MACs and share of them, and total MACs and FLOPs (= 2 x MACs), counted as fvcore counts them.",
+    ),
+    Option("--shares", "shares", switch=True, help="Add each layer's share of the parameters."),
+    Option("--bars", "bars", switch=True, help="Add a bar of each layer's MACs, the heaviest full, and the MACs totals."),
+    Option(
+        "--memory",
+        "memory",
+        switch=True,
+        help="Add each layer's output size in --dtype, and memory totals with a training estimate.",
+    ),
+    Option(
+        "--dtype",
+        "dtype",
+        choices=("float32", "float16", "bfloat16", "int8"),
+        default="float32",
+        help="Element type for --memory and the JSON memory figures.",
+    ),
+    Option(
+        "--weights",
+        "weights",
+        choices=("fit", "all", "none"),
+        default="fit",
+        help="The table's Weights column. fit: on a terminal, each layer's first weights that fit its width and "
+        "+N more, or no column when too narrow (piped, all on one line); all: every weight, one a line on a "
+        "terminal; none: no Weights column.",
+    ),
+    COLOR,
 )
 
 
-@click.command(cls=Command)
-@click.argument("spec", required=False, shell_complete=complete_spec)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table", show_default=True
-)
-@click.option("--batch", type=click.IntRange(min=1), help="Batch size to show instead of the spec's (None when unknown).")
-@click.option("--depth", type=click.IntRange(min=0), help="Fold blocks nested deeper than this into one row (not in JSON).")
-@flag_layers
-@set_option
-@click.option(
-    "--receptive-field",
-    "receptive",
-    is_flag=True,
-    help="Add receptive field size, stride and padding per spatial axis (JSON always has them).",
-)
-@click.option(
-    "--macs",
-    "macs_column",
-    is_flag=True,
-    help="Add each layer's MACs and share of them, and total MACs and FLOPs (= 2 x MACs), counted as fvcore counts them.",
-)
-@click.option("--shares", is_flag=True, help="Add each layer's share of the parameters.")
-@click.option("--bars", is_flag=True, help="Add a bar of each layer's MACs, the heaviest full, and the MACs totals.")
-@click.option(
-    "--memory", is_flag=True, help="Add each layer's output size in --dtype, and memory totals with a training estimate."
-)
-@click.option(
-    "--dtype",
-    type=click.Choice(["float32", "float16", "bfloat16", "int8"]),
-    default="float32",
-    show_default=True,
-    help="Element type for --memory and the JSON memory figures.",
-)
-@click.option(
-    "--weights",
-    type=click.Choice(["fit", "all", "none"]),
-    default="fit",
-    show_default=True,
-    help="The table's Weights column. fit: on a terminal, each layer's first weights that fit its width and "
-    "+N more, or no column when too narrow (piped, all on one line); all: every weight, one a line on a "
-    "terminal; none: no Weights column.",
-)
-@color_option
 def summary(
     spec: str | None,
     fmt: str,
@@ -111,7 +103,7 @@ def summary(
       convcalc summary gpt2-small --memory --dtype bfloat16 --batch 8
     """
     if (spec is None) == (not layers):
-        raise click.UsageError("give either a SPEC file or --layer options (and --input)")
+        raise UsageProblem("give either a SPEC file or --layer options (and --input)")
     report = computed(spec, framework, input_shape, layers, batch, settings)
     if fmt == "json":
         from convcalc.analysis.costs import costs
@@ -119,7 +111,7 @@ def summary(
         from convcalc.render.json import json_chunks
 
         # Written as it is made (a large document is never whole in memory), and not through
-        # click.echo, which would search every chunk for colour codes to strip.
+        # echo, which would search every chunk for colour codes to strip.
         for chunk in json_chunks(report, costs(report, dtype), receptive_fields(report)):
             sys.stdout.write(chunk)
         return
@@ -141,4 +133,4 @@ def summary(
     drawn = fmt == "table" and use_color(color, sys.stdout)
     width, ascii = (terminal_width(), not unicode_output(sys.stdout)) if drawn else (80, False)
     text = summary_table(report, fmt, drawn, depth, extra, width, weights, ascii)
-    click.echo(text, nl=False, color=True if drawn else None)  # --color always keeps its styles in a pipe
+    echo(text, nl=False, color=True if drawn else None)  # --color always keeps its styles in a pipe

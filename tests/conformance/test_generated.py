@@ -98,7 +98,7 @@ def test_cli_agrees_with_the_library(framework: str) -> None:
 
     import convcalc
     from convcalc import document
-    from convcalc.cli import main
+    from convcalc.cli.app import main
     from convcalc.errors import SpecError
 
     names = ids(framework)[::17]  # 17 is prime to BAD_EVERY, so some of these are meant to be rejected

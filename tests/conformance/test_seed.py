@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from oracle import NEEDS, L, Stack, convcalc_facts, framework_facts, verdict
 
 import convcalc
-from convcalc.cli import main
+from convcalc.cli.app import main
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch", reason=NEEDS)
