@@ -13,7 +13,10 @@ ways, in CPU time, as medians of --repeats:
     warm        the same run again in the same process, everything remembered.
 
 So first - no imports is a stage's imports, and no imports - warm its first-time work. The floor
-of bench/run.py (`import click, yaml`) is timed in the same processes, for scale.
+of bench/run.py (`import click, yaml`) is timed in the same processes, for scale, and imported
+before the stages are timed; the console script itself runs `summary` and `check` without
+click (convcalc/cli/fast.py), so a whole run costs about the floor less click's ~24 ms plus
+"convcalc in all".
 
 `check` is cut per spec into reading, graph and engine, and the `expect:` comparison (its first
 run, in one process over every file, as `convcalc check specs/` runs), summed per family of
