@@ -31,7 +31,7 @@ def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -
 
 def click_parameter(parameter: Parameter) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The click decorator that declares `parameter` (convcalc.cli.options)."""
-    if isinstance(parameter, Argument):
+    if isinstance(parameter, Argument):  # as str: click.Path() asks gettext for its name, which costs every run (EnglishHelp)
         return click.argument(
             parameter.name, nargs=-1 if parameter.many else 1, required=parameter.required, shell_complete=complete_spec
         )
